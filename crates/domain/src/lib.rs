@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+
+mod audit;
+mod clock;
+mod error;
+mod execution;
+mod history;
+mod ids;
+mod ports;
+mod retention;
+mod statistics;
+mod time_format;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery, NewAuditEntry};
+pub use clock::{Clock, SystemClock};
+pub use error::{Error, Result};
+pub use execution::{
+    ErrorLog, Execution, ExecutionStatus, FinishExecution, FinishedRun, ItemError, NewExecution,
+    Progress, RunCounts, TriggeredBy, next_consecutive_failures,
+};
+pub use history::{HistoryPage, HistoryQuery, HistoryStatistics, PageLimit, Pagination, TimeRange};
+pub use ids::{ExecutionId, JobName};
+pub use ports::{ExecutionStore, abandoned_message};
+pub use retention::{PurgeReport, RetentionPolicy};
+pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
+pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};

@@ -1,0 +1,76 @@
+//! The execution history port.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::{
+    AuditEntry, AuditPage, AuditQuery, Execution, ExecutionId, FinishExecution, FinishedRun,
+    HistoryPage, HistoryQuery, JobName, NewAuditEntry, NewExecution, Progress, PurgeReport, Result,
+    RetentionPolicy, Statistics, StatisticsQuery,
+};
+
+/// Stores execution records and the admin audit log.
+///
+/// Every implementation passes the conformance suite in `testing::conformance`; the rules it
+/// pins are summed up here.
+/// - At most one RUNNING execution per job; [`ExecutionStore::create_running`] fails with
+///   [`crate::Error::AlreadyRunning`] (naming the running one) otherwise, decided atomically by
+///   the store so that replicas sharing it agree.
+/// - At most one execution per (job, scheduled tick): [`crate::Error::TickAlreadyClaimed`].
+/// - Finishing computes `consecutive_failures` from the job's previous finished run.
+/// - Purges never touch RUNNING executions.
+#[async_trait]
+pub trait ExecutionStore: Send + Sync {
+    /// Records a new RUNNING execution.
+    async fn create_running(&self, new: NewExecution) -> Result<Execution>;
+
+    /// Writes live progress and a heartbeat; fails with [`crate::Error::NotRunning`] when the
+    /// execution is no longer RUNNING (recovered as abandoned), so the runner can stop.
+    async fn heartbeat(&self, id: &ExecutionId, progress: &Progress, at: DateTime<Utc>) -> Result<()>;
+
+    /// Finishes a RUNNING execution.
+    async fn finish(&self, id: &ExecutionId, finish: FinishExecution) -> Result<FinishedRun>;
+
+    /// One execution with its full error list.
+    async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>>;
+
+    /// The most recently started execution, of one job or of any.
+    async fn last(&self, job_name: Option<&JobName>) -> Result<Option<Execution>>;
+
+    /// The RUNNING executions, of one job or of all, oldest first.
+    async fn running(&self, job_name: Option<&JobName>) -> Result<Vec<Execution>>;
+
+    /// A page of history with aggregates over every match; executions carry no error list.
+    async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage>;
+
+    /// Statistics over a window of days.
+    async fn statistics(&self, query: &StatisticsQuery) -> Result<Statistics>;
+
+    /// Whether the tick already has an execution.
+    async fn tick_claimed(&self, job_name: &JobName, scheduled_for: DateTime<Utc>) -> Result<bool>;
+
+    /// Marks FAILED ("abandoned: …") every RUNNING execution whose heartbeat is older than
+    /// `now - lease`, and returns them as finished.
+    async fn recover_stale(&self, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Execution>>;
+
+    /// Deletes finished executions older than the policy allows, in batches.
+    async fn purge(&self, policy: &RetentionPolicy, now: DateTime<Utc>) -> Result<PurgeReport>;
+
+    /// Records an admin audit entry.
+    async fn record_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry>;
+
+    /// A page of the audit log, newest first.
+    async fn audit_log(&self, query: &AuditQuery) -> Result<AuditPage>;
+
+    /// Checks that the store answers (for readiness probes).
+    async fn ping(&self) -> Result<()>;
+}
+
+/// The `last_error` of an execution recovered as abandoned.
+pub fn abandoned_message(e: &Execution) -> String {
+    let heartbeat = e.heartbeat_at.map_or_else(|| "never".to_owned(), |t| crate::format_utc_millis(&t));
+    match &e.instance_id {
+        Some(instance) => format!("abandoned: no heartbeat since {heartbeat} from instance {instance}"),
+        None => format!("abandoned: no heartbeat since {heartbeat}"),
+    }
+}

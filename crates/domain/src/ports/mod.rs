@@ -1,0 +1,5 @@
+//! The ports: traits that the storage crate implements and the scheduler and API call.
+
+mod execution_store;
+
+pub use execution_store::{ExecutionStore, abandoned_message};

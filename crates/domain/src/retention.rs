@@ -1,0 +1,51 @@
+//! How long finished executions are kept.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Keep SUCCESS/PARTIAL runs `success_days`, FAILED runs `failed_days`; RUNNING forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionPolicy {
+    /// Days to keep SUCCESS and PARTIAL runs.
+    pub success_days: u32,
+    /// Days to keep FAILED runs.
+    pub failed_days: u32,
+    /// Rows deleted per statement, so a purge never holds a long lock.
+    pub batch_size: u32,
+}
+
+impl Default for RetentionPolicy {
+    fn default() -> Self {
+        Self { success_days: 30, failed_days: 90, batch_size: 1000 }
+    }
+}
+
+impl RetentionPolicy {
+    /// Runs that finished well and started before this are purged.
+    pub fn success_cutoff(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - Duration::days(i64::from(self.success_days))
+    }
+
+    /// FAILED runs that started before this are purged.
+    pub fn failed_cutoff(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - Duration::days(i64::from(self.failed_days))
+    }
+}
+
+/// What a purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PurgeReport {
+    /// SUCCESS and PARTIAL rows deleted.
+    pub succeeded_deleted: u64,
+    /// FAILED rows deleted.
+    pub failed_deleted: u64,
+}
+
+impl PurgeReport {
+    /// All rows deleted.
+    pub fn total(&self) -> u64 {
+        self.succeeded_deleted + self.failed_deleted
+    }
+}

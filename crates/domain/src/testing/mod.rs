@@ -1,0 +1,9 @@
+//! Test support for other crates: an in-memory [`ExecutionStore`](crate::ExecutionStore), a
+//! manual clock, and the conformance suite every store implementation runs.
+
+pub mod conformance;
+mod manual_clock;
+mod memory_store;
+
+pub use manual_clock::ManualClock;
+pub use memory_store::InMemoryExecutionStore;

@@ -1,0 +1,66 @@
+//! The crate's own error (connecting, migrating) and the mapping of diesel errors onto the
+//! domain's error, which every store method returns.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use propimport_domain::Error as DomainError;
+
+/// What can go wrong while opening or migrating a database.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PersistenceError {
+    /// The URL is not a database URL this crate understands.
+    #[error("DATABASE_URL={url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL, without its password.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The database could not be reached or opened.
+    #[error("cannot connect to {url}: {reason}")]
+    Connect {
+        /// The URL, without its password.
+        url: String,
+        /// The driver's words.
+        reason: String,
+    },
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+/// Maps a diesel error onto the domain's error.
+pub(crate) fn from_diesel(e: DieselError) -> DomainError {
+    match &e {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            info,
+        ) => DomainError::Unavailable(info.message().to_owned()),
+        DieselError::DatabaseError(_, info) if is_busy_or_io(info.message()) => {
+            DomainError::Unavailable(info.message().to_owned())
+        }
+        _ => DomainError::Storage(e.to_string()),
+    }
+}
+
+/// SQLite reports a locked, read-only or vanished file only through its message.
+fn is_busy_or_io(message: &str) -> bool {
+    ["database is locked", "readonly database", "disk I/O error", "unable to open database"]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
+/// Whether a diesel error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+}
+
+/// Maps a pool error (no connection within the wait timeout, connect refused) to "unavailable".
+pub(crate) fn from_pool<E: std::fmt::Display>(e: E) -> DomainError {
+    DomainError::Unavailable(e.to_string())
+}
+
+/// Maps a stored value that cannot be read back.
+pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> DomainError {
+    DomainError::Storage(format!("cannot read {what}: {e}"))
+}

@@ -1,0 +1,220 @@
+//! Rows of `import_job_executions` and `admin_audit_log`, and their conversion to and from
+//! the domain's types.
+
+use diesel::prelude::*;
+use propimport_domain::{
+    AuditEntry, AuditOutcome, Execution, ExecutionId, ExecutionStatus, FinishExecution, ItemError,
+    JobName, NewAuditEntry, NewExecution, Result, RunCounts, TriggeredBy,
+};
+
+use crate::error::corrupt;
+use crate::schema::{admin_audit_log, import_job_executions};
+use crate::sql_types::DbTime;
+
+/// Every column but `errors`, which only [`crate::SqlExecutionStore`]'s `get` reads.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = import_job_executions)]
+pub(crate) struct ExecutionRow {
+    id: String,
+    job_name: String,
+    status: String,
+    started_at: DbTime,
+    completed_at: Option<DbTime>,
+    duration_ms: Option<i64>,
+    total_properties: i64,
+    success_count: i64,
+    failed_count: i64,
+    skipped_count: i64,
+    expected_total: Option<i64>,
+    errors_omitted: i64,
+    triggered_by: String,
+    consecutive_failures: i32,
+    last_error: Option<String>,
+    scheduled_for: Option<DbTime>,
+    heartbeat_at: Option<DbTime>,
+    instance_id: Option<String>,
+    details: Option<String>,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+impl ExecutionRow {
+    /// The domain execution, with an empty error list.
+    pub(crate) fn into_domain(self) -> Result<Execution> {
+        Ok(Execution {
+            id: ExecutionId::parse(&self.id).map_err(|e| corrupt("execution id", e))?,
+            job_name: JobName::parse(&self.job_name).map_err(|e| corrupt("job name", e))?,
+            status: self.status.parse().map_err(|e| corrupt("status", e))?,
+            started_at: self.started_at.0,
+            completed_at: self.completed_at.map(|t| t.0),
+            duration_ms: self.duration_ms,
+            counts: RunCounts {
+                total_properties: self.total_properties,
+                success_count: self.success_count,
+                failed_count: self.failed_count,
+                skipped_count: self.skipped_count,
+            },
+            expected_total: self.expected_total,
+            errors: Vec::new(),
+            errors_omitted: self.errors_omitted,
+            triggered_by: TriggeredBy::from_text(&self.triggered_by),
+            consecutive_failures: self.consecutive_failures,
+            last_error: self.last_error,
+            scheduled_for: self.scheduled_for.map(|t| t.0),
+            heartbeat_at: self.heartbeat_at.map(|t| t.0),
+            instance_id: self.instance_id,
+            details: self.details.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt("details", e))?,
+            created_at: self.created_at.0,
+            updated_at: self.updated_at.0,
+        })
+    }
+}
+
+/// Reads the stored `errors` JSON.
+pub(crate) fn parse_errors(json: Option<&str>) -> Result<Vec<ItemError>> {
+    json.map(serde_json::from_str).transpose().map(Option::unwrap_or_default).map_err(|e| corrupt("errors", e))
+}
+
+/// A new RUNNING row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = import_job_executions)]
+pub(crate) struct NewExecutionRow {
+    id: String,
+    job_name: String,
+    status: &'static str,
+    started_at: DbTime,
+    triggered_by: String,
+    scheduled_for: Option<DbTime>,
+    heartbeat_at: DbTime,
+    instance_id: Option<String>,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+impl From<&NewExecution> for NewExecutionRow {
+    fn from(new: &NewExecution) -> Self {
+        Self {
+            id: new.id.to_string(),
+            job_name: new.job_name.to_string(),
+            status: ExecutionStatus::Running.as_str(),
+            started_at: new.started_at.into(),
+            triggered_by: new.triggered_by.to_string(),
+            scheduled_for: new.scheduled_for.map(DbTime),
+            heartbeat_at: new.started_at.into(),
+            instance_id: new.instance_id.clone(),
+            created_at: new.started_at.into(),
+            updated_at: new.started_at.into(),
+        }
+    }
+}
+
+/// The columns a finish writes.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = import_job_executions, treat_none_as_null = true)]
+pub(crate) struct FinishRow {
+    status: &'static str,
+    completed_at: Option<DbTime>,
+    duration_ms: Option<i64>,
+    total_properties: i64,
+    success_count: i64,
+    failed_count: i64,
+    skipped_count: i64,
+    errors: Option<String>,
+    errors_omitted: i64,
+    consecutive_failures: i32,
+    last_error: Option<String>,
+    heartbeat_at: Option<DbTime>,
+    details: Option<String>,
+    updated_at: DbTime,
+}
+
+impl FinishRow {
+    /// The row of a finished execution (as computed by `Execution::finished`).
+    pub(crate) fn of(e: &Execution, finish: &FinishExecution) -> Result<Self> {
+        let errors = (!finish.errors.items.is_empty())
+            .then(|| serde_json::to_string(&finish.errors.items))
+            .transpose()
+            .map_err(|e| corrupt("errors", e))?;
+        Ok(Self {
+            status: e.status.as_str(),
+            completed_at: e.completed_at.map(DbTime),
+            duration_ms: e.duration_ms,
+            total_properties: e.counts.total_properties,
+            success_count: e.counts.success_count,
+            failed_count: e.counts.failed_count,
+            skipped_count: e.counts.skipped_count,
+            errors,
+            errors_omitted: e.errors_omitted,
+            consecutive_failures: e.consecutive_failures,
+            last_error: e.last_error.clone(),
+            heartbeat_at: e.heartbeat_at.map(DbTime),
+            details: e.details.as_ref().map(serde_json::Value::to_string),
+            updated_at: e.updated_at.into(),
+        })
+    }
+}
+
+/// An audit log row.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = admin_audit_log)]
+pub(crate) struct AuditRow {
+    id: i64,
+    at: DbTime,
+    actor: String,
+    remote_addr: Option<String>,
+    action: String,
+    job_name: Option<String>,
+    outcome: String,
+    execution_id: Option<String>,
+    detail: Option<String>,
+}
+
+impl AuditRow {
+    pub(crate) fn into_domain(self) -> Result<AuditEntry> {
+        Ok(AuditEntry {
+            id: self.id,
+            at: self.at.0,
+            actor: self.actor,
+            remote_addr: self.remote_addr,
+            action: self.action,
+            job_name: self.job_name.as_deref().map(JobName::parse).transpose().map_err(|e| corrupt("job name", e))?,
+            outcome: AuditOutcome::from_text(&self.outcome),
+            execution_id: self
+                .execution_id
+                .as_deref()
+                .map(ExecutionId::parse)
+                .transpose()
+                .map_err(|e| corrupt("execution id", e))?,
+            detail: self.detail,
+        })
+    }
+}
+
+/// A new audit log row.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = admin_audit_log)]
+pub(crate) struct NewAuditRow {
+    at: DbTime,
+    actor: String,
+    remote_addr: Option<String>,
+    action: String,
+    job_name: Option<String>,
+    outcome: String,
+    execution_id: Option<String>,
+    detail: Option<String>,
+}
+
+impl From<NewAuditEntry> for NewAuditRow {
+    fn from(e: NewAuditEntry) -> Self {
+        Self {
+            at: e.at.into(),
+            actor: e.actor,
+            remote_addr: e.remote_addr,
+            action: e.action,
+            job_name: e.job_name.map(|j| j.to_string()),
+            outcome: e.outcome.to_string(),
+            execution_id: e.execution_id.map(|id| id.to_string()),
+            detail: e.detail,
+        }
+    }
+}

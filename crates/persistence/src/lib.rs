@@ -1,0 +1,20 @@
+#![doc = include_str!("../README.md")]
+
+#[macro_use]
+mod macros;
+mod database;
+mod error;
+mod executions;
+mod migrate;
+mod schema;
+mod sql_types;
+mod url;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use database::{Backend, Database, PoolOptions};
+pub use error::PersistenceError;
+pub use migrate::migrate_url;
+pub use executions::SqlExecutionStore;
+pub use url::{DEFAULT_DATABASE_URL, DatabaseUrl};

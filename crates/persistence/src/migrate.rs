@@ -1,0 +1,89 @@
+//! The embedded migrations of both backends and how they are applied: at start-up, by
+//! `propimport migrate`, and (reverted) by the round-trip test.
+
+use diesel::migration::MigrationSource;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::database::open_sqlite;
+use crate::{Database, DatabaseUrl, PersistenceError};
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// An arbitrary constant: the PostgreSQL advisory lock that makes replicas starting together
+/// migrate one after the other.
+const MIGRATION_LOCK: i64 = 0x7072_6f70_696d;
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Up,
+    RevertAll,
+    Pending,
+}
+
+/// Applies every pending migration to the database at `url` without opening a pool.
+pub async fn migrate_url(url: &DatabaseUrl) -> Result<usize, PersistenceError> {
+    run(url.clone(), Op::Up).await
+}
+
+impl Database {
+    /// Applies every pending migration; returns how many were applied.
+    pub async fn migrate(&self) -> Result<usize, PersistenceError> {
+        run(self.url().clone(), Op::Up).await
+    }
+
+    /// How many migrations are not applied yet (0 when the schema is current).
+    pub async fn pending_migrations(&self) -> Result<usize, PersistenceError> {
+        run(self.url().clone(), Op::Pending).await
+    }
+
+    /// Reverts every migration (drops every table); for tests and tear-down only.
+    pub async fn revert_all_migrations(&self) -> Result<usize, PersistenceError> {
+        run(self.url().clone(), Op::RevertAll).await
+    }
+}
+
+async fn run(url: DatabaseUrl, op: Op) -> Result<usize, PersistenceError> {
+    tokio::task::spawn_blocking(move || match &url {
+        DatabaseUrl::Postgres(pg) => {
+            use diesel::Connection as _;
+            let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(pg)
+                .map_err(|e| PersistenceError::Connect { url: url.redacted(), reason: e.to_string() })?;
+            lock(&mut conn, "pg_advisory_lock")?;
+            let result = apply(&mut conn, POSTGRES, op);
+            lock(&mut conn, "pg_advisory_unlock")?;
+            result
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = open_sqlite(&path.to_string_lossy())
+                .map_err(|e| PersistenceError::Connect { url: url.redacted(), reason: e.to_string() })?;
+            apply(&mut conn, SQLITE, op)
+        }
+    })
+    .await
+    .map_err(|e| PersistenceError::Migration(e.to_string()))?
+}
+
+fn lock(conn: &mut AsyncConnectionWrapper<AsyncPgConnection>, function: &str) -> Result<(), PersistenceError> {
+    use diesel::RunQueryDsl as _;
+    diesel::sql_query(format!("SELECT {function}({MIGRATION_LOCK})"))
+        .execute(conn)
+        .map(drop)
+        .map_err(|e| PersistenceError::Migration(format!("{function}: {e}")))
+}
+
+fn apply<DB, H>(harness: &mut H, migrations: EmbeddedMigrations, op: Op) -> Result<usize, PersistenceError>
+where
+    DB: diesel::backend::Backend,
+    H: MigrationHarness<DB>,
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    let err = |e: Box<dyn std::error::Error + Send + Sync>| PersistenceError::Migration(e.to_string());
+    match op {
+        Op::Up => harness.run_pending_migrations(migrations).map(|v| v.len()).map_err(err),
+        Op::RevertAll => harness.revert_all_migrations(migrations).map(|v| v.len()).map_err(err),
+        Op::Pending => harness.pending_migrations(migrations).map(|v| v.len()).map_err(err),
+    }
+}

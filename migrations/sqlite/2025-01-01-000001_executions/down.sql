@@ -1,0 +1,2 @@
+DROP TABLE admin_audit_log;
+DROP TABLE import_job_executions;
