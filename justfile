@@ -1,0 +1,33 @@
+# The everyday commands. `just --list` shows them.
+
+pg_url := env_var_or_default("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+# Build everything.
+build:
+    cargo build --workspace
+
+# Run the service on the embedded SQLite default.
+run *ARGS:
+    cargo run --release -- {{ARGS}}
+
+# Run every test (PostgreSQL tests run when TEST_DATABASE_URL is set).
+test:
+    cargo test --workspace
+
+# Run every test, requiring PostgreSQL (`docker compose up -d db` gives one).
+test-pg:
+    TEST_DATABASE_URL={{pg_url}} REQUIRE_POSTGRES=1 cargo test --workspace
+
+# Formatting, clippy and the layering check, as CI runs them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    scripts/check-layering.sh
+
+# The whole CI run.
+ci:
+    bash .ci/run
+
+# Benchmarks (each issue that sets a target adds its bench here).
+bench:
+    cargo bench --workspace
