@@ -28,8 +28,12 @@ impl Cli {
     /// Runs the chosen command.
     pub async fn run(self, config: Config) -> anyhow::Result<ExitCode> {
         match self.command.unwrap_or(Command::Serve) {
-            Command::Serve => crate::serve::serve(config).await.map(|()| ExitCode::SUCCESS),
-            Command::Migrate => crate::serve::migrate(config).await.map(|()| ExitCode::SUCCESS),
+            Command::Serve => crate::serve::serve(config)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Migrate => crate::serve::migrate(config)
+                .await
+                .map(|()| ExitCode::SUCCESS),
         }
     }
 }

@@ -43,7 +43,14 @@ impl Config {
                 LogFormat::Text
             }
         };
-        if problems.is_empty() { Ok(Self { database_url, log_format }) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(Self {
+                database_url,
+                log_format,
+            })
+        } else {
+            Err(problems)
+        }
     }
 }
 
@@ -51,7 +58,9 @@ impl Config {
 pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match config.log_format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -65,7 +74,10 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {
-        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -81,6 +93,9 @@ mod tests {
         let problems = config(&[("DATABASE_URL", "mysql://x"), ("LOG_FORMAT", "xml")]).unwrap_err();
         assert_eq!(problems.len(), 2);
         assert!(problems[0].starts_with("DATABASE_URL="), "{problems:?}");
-        assert!(problems[1].starts_with("LOG_FORMAT=\"xml\""), "{problems:?}");
+        assert!(
+            problems[1].starts_with("LOG_FORMAT=\"xml\""),
+            "{problems:?}"
+        );
     }
 }

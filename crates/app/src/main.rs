@@ -24,12 +24,15 @@ fn main() -> ExitCode {
         }
     };
     config::init_logging(&config);
-    if let Err(e) = dotenv {
-        if !e.not_found() {
-            tracing::warn!(error = %e, "could not read .env");
-        }
+    if let Err(e) = dotenv
+        && !e.not_found()
+    {
+        tracing::warn!(error = %e, "could not read .env");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -28,7 +28,10 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let db = open(&config).await?;
     let store = SqlExecutionStore::new(db.clone());
-    let recovered = store.recover_stale(Utc::now(), LEASE).await.context("recovering abandoned runs")?;
+    let recovered = store
+        .recover_stale(Utc::now(), LEASE)
+        .await
+        .context("recovering abandoned runs")?;
     for e in &recovered {
         tracing::warn!(execution_id = %e.id, job_name = %e.job_name, "marked abandoned run FAILED");
     }

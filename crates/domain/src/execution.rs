@@ -269,7 +269,11 @@ impl Execution {
     pub fn finished(mut self, finish: &FinishExecution, previous_failures: i32) -> Self {
         self.status = finish.status;
         self.completed_at = Some(finish.completed_at);
-        self.duration_ms = Some((finish.completed_at - self.started_at).num_milliseconds().max(0));
+        self.duration_ms = Some(
+            (finish.completed_at - self.started_at)
+                .num_milliseconds()
+                .max(0),
+        );
         self.counts = finish.counts;
         self.errors = finish.errors.items.clone();
         self.errors_omitted = finish.errors.omitted;
@@ -341,8 +345,14 @@ mod tests {
 
     #[test]
     fn status_parses_case_insensitively_and_serializes_upper() {
-        assert_eq!("failed".parse::<ExecutionStatus>(), Ok(ExecutionStatus::Failed));
-        assert_eq!("PARTIAL".parse::<ExecutionStatus>(), Ok(ExecutionStatus::Partial));
+        assert_eq!(
+            "failed".parse::<ExecutionStatus>(),
+            Ok(ExecutionStatus::Failed)
+        );
+        assert_eq!(
+            "PARTIAL".parse::<ExecutionStatus>(),
+            Ok(ExecutionStatus::Partial)
+        );
         assert!("DONE".parse::<ExecutionStatus>().is_err());
         let json = serde_json::to_string(&ExecutionStatus::Success).unwrap();
         assert_eq!(json, "\"SUCCESS\"");
@@ -361,7 +371,10 @@ mod tests {
         assert_eq!(next_consecutive_failures(ExecutionStatus::Failed, 2), 3);
         assert_eq!(next_consecutive_failures(ExecutionStatus::Partial, 2), 0);
         assert_eq!(next_consecutive_failures(ExecutionStatus::Success, 5), 0);
-        assert_eq!(next_consecutive_failures(ExecutionStatus::Failed, i32::MAX), i32::MAX);
+        assert_eq!(
+            next_consecutive_failures(ExecutionStatus::Failed, i32::MAX),
+            i32::MAX
+        );
     }
 
     #[test]

@@ -96,7 +96,10 @@ impl HistoryQuery {
     /// Whether an execution passes the filters (the in-memory reference of the stores' SQL).
     pub fn matches(&self, e: &Execution) -> bool {
         self.status.is_none_or(|s| e.status == s)
-            && self.triggered_by.as_ref().is_none_or(|t| &e.triggered_by == t)
+            && self
+                .triggered_by
+                .as_ref()
+                .is_none_or(|t| &e.triggered_by == t)
             && self.job_name.as_ref().is_none_or(|j| &e.job_name == j)
             && self.range.contains(e.started_at)
     }
@@ -159,7 +162,10 @@ pub struct HistoryPage {
 
 /// Rounds a mean given as a sum and a count; `None` when the count is zero.
 pub(crate) fn rounded_mean(sum: f64, count: i64) -> Option<i64> {
-    #[expect(clippy::cast_possible_truncation, reason = "a mean of i64 values fits in i64")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a mean of i64 values fits in i64"
+    )]
     (count > 0).then(|| (sum / count as f64).round() as i64)
 }
 
@@ -172,13 +178,20 @@ mod tests {
         assert!(PageLimit::new(0).is_err());
         assert!(PageLimit::new(101).is_err());
         assert_eq!(PageLimit::new(100).map(PageLimit::get), Ok(100));
-        let msg = PageLimit::new(500).err().map(|e| e.to_string()).unwrap_or_default();
+        let msg = PageLimit::new(500)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert_eq!(msg, "limit: limit must be between 1 and 100, got 500");
     }
 
     #[test]
     fn has_more_is_exact() {
-        let q = HistoryQuery { limit: PageLimit::new(10).unwrap(), offset: 10, ..Default::default() };
+        let q = HistoryQuery {
+            limit: PageLimit::new(10).unwrap(),
+            offset: 10,
+            ..Default::default()
+        };
         assert!(Pagination::of(&q, 21).has_more);
         assert!(!Pagination::of(&q, 20).has_more);
         assert!(!Pagination::of(&q, 0).has_more);

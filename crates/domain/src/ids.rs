@@ -23,7 +23,9 @@ impl ExecutionId {
         Uuid::try_parse(text).map(Self).map_err(|_| {
             Error::invalid(
                 "executionId",
-                format!("expected a UUID such as 0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a41, got {text:?}"),
+                format!(
+                    "expected a UUID such as 0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a41, got {text:?}"
+                ),
             )
         })
     }
@@ -65,7 +67,11 @@ impl JobName {
         if text.is_empty() || text.len() > Self::MAX_LEN {
             return Err(Error::invalid(
                 "jobName",
-                format!("must be 1 to {} characters, got {}", Self::MAX_LEN, text.len()),
+                format!(
+                    "must be 1 to {} characters, got {}",
+                    Self::MAX_LEN,
+                    text.len()
+                ),
             ));
         }
         if let Some(bad) = text
@@ -109,7 +115,10 @@ mod tests {
         assert!(JobName::parse("kyero:costa-blanca.v2").is_ok());
         assert!(JobName::parse("").is_err());
         assert!(JobName::parse(&"a".repeat(65)).is_err());
-        let err = JobName::parse("bad name").err().map(|e| e.to_string()).unwrap_or_default();
+        let err = JobName::parse("bad name")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("' '"), "{err}");
     }
 

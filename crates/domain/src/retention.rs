@@ -17,7 +17,11 @@ pub struct RetentionPolicy {
 
 impl Default for RetentionPolicy {
     fn default() -> Self {
-        Self { success_days: 30, failed_days: 90, batch_size: 1000 }
+        Self {
+            success_days: 30,
+            failed_days: 90,
+            batch_size: 1000,
+        }
     }
 }
 

@@ -141,10 +141,24 @@ impl Statistics {
         let mut days: BTreeMap<NaiveDate, (TimelineDay, f64, i64)> = first
             .iter_days()
             .take_while(|d| *d <= last)
-            .map(|d| (d, (TimelineDay { date: d, ..Default::default() }, 0.0, 0)))
+            .map(|d| {
+                (
+                    d,
+                    (
+                        TimelineDay {
+                            date: d,
+                            ..Default::default()
+                        },
+                        0.0,
+                        0,
+                    ),
+                )
+            })
             .collect();
         for row in rows {
-            let Some((day, sum, n)) = days.get_mut(&row.day) else { continue };
+            let Some((day, sum, n)) = days.get_mut(&row.day) else {
+                continue;
+            };
             day.total += row.executions;
             day.properties_processed += row.properties_processed;
             *sum += row.duration_sum_ms;
@@ -156,7 +170,9 @@ impl Statistics {
                 ExecutionStatus::Running => &mut day.running,
             } += row.executions;
         }
-        let (sum_all, n_all) = days.values().fold((0.0, 0), |(s, n), (_, ds, dn)| (s + ds, n + dn));
+        let (sum_all, n_all) = days
+            .values()
+            .fold((0.0, 0), |(s, n), (_, ds, dn)| (s + ds, n + dn));
         let timeline: Vec<TimelineDay> = days
             .into_values()
             .map(|(mut day, sum, n)| {
@@ -165,7 +181,11 @@ impl Statistics {
             })
             .collect();
         let total = |f: fn(&TimelineDay) -> i64| timeline.iter().map(f).sum::<i64>();
-        let (success, failed, partial) = (total(|d| d.success), total(|d| d.failed), total(|d| d.partial));
+        let (success, failed, partial) = (
+            total(|d| d.success),
+            total(|d| d.failed),
+            total(|d| d.partial),
+        );
         let finished = success + failed + partial;
         #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
         let success_rate =
@@ -200,22 +220,36 @@ mod tests {
             executions: n,
             properties_processed: 10 * n,
             duration_sum_ms: 100.0 * n as f64,
-            durations: if status == ExecutionStatus::Running { 0 } else { n },
+            durations: if status == ExecutionStatus::Running {
+                0
+            } else {
+                n
+            },
         }
     }
 
     #[test]
     fn timeline_is_dense_and_crosses_month_boundary() {
         let now = Utc.with_ymd_and_hms(2025, 3, 2, 12, 0, 0).unwrap();
-        let q = StatisticsQuery { days: WindowDays::new(3).unwrap(), job_name: None, now };
+        let q = StatisticsQuery {
+            days: WindowDays::new(3).unwrap(),
+            job_name: None,
+            now,
+        };
         let feb28 = NaiveDate::from_ymd_opt(2025, 2, 28).unwrap();
         let mar2 = NaiveDate::from_ymd_opt(2025, 3, 2).unwrap();
         let s = Statistics::from_rows(
             &q,
-            &[row(feb28, ExecutionStatus::Success, 3), row(mar2, ExecutionStatus::Failed, 1)],
+            &[
+                row(feb28, ExecutionStatus::Success, 3),
+                row(mar2, ExecutionStatus::Failed, 1),
+            ],
         );
         let dates: Vec<String> = s.timeline.iter().map(|d| d.date.to_string()).collect();
-        assert_eq!(dates, ["2025-02-27", "2025-02-28", "2025-03-01", "2025-03-02"]);
+        assert_eq!(
+            dates,
+            ["2025-02-27", "2025-02-28", "2025-03-01", "2025-03-02"]
+        );
         assert_eq!(s.total_executions, 4);
         assert_eq!(s.success_rate, Some(75.0));
         assert_eq!(s.timeline[1].success, 3);
@@ -225,7 +259,11 @@ mod tests {
 
     #[test]
     fn empty_window_has_nulls_not_zero_division() {
-        let q = StatisticsQuery { days: WindowDays::DEFAULT, job_name: None, now: Utc::now() };
+        let q = StatisticsQuery {
+            days: WindowDays::DEFAULT,
+            job_name: None,
+            now: Utc::now(),
+        };
         let s = Statistics::from_rows(&q, &[]);
         assert_eq!(s.total_executions, 0);
         assert_eq!(s.success_rate, None);

@@ -51,7 +51,10 @@ mod tests {
 
     #[test]
     fn formats_with_millis_and_z() {
-        let t = Utc.with_ymd_and_hms(2025, 12, 24, 0, 4, 32).single().unwrap_or_default()
+        let t = Utc
+            .with_ymd_and_hms(2025, 12, 24, 0, 4, 32)
+            .single()
+            .unwrap_or_default()
             + chrono::Duration::milliseconds(123);
         assert_eq!(format_utc_millis(&t), "2025-12-24T00:04:32.123Z");
     }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::sqlite::SqliteConnection;
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Pool, PoolBuilder};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
@@ -38,7 +38,10 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_size: 10, wait_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 10,
+            wait_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -63,7 +66,9 @@ pub struct Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("url", &self.inner.url.redacted()).finish()
+        f.debug_struct("Database")
+            .field("url", &self.inner.url.redacted())
+            .finish()
     }
 }
 
@@ -94,19 +99,28 @@ pub(crate) fn open_sqlite(path: &str) -> diesel::ConnectionResult<SqliteConnecti
 
 impl Database {
     /// Opens a pool for `url` and checks that one connection can be made.
-    pub async fn connect(url: &DatabaseUrl, options: PoolOptions) -> Result<Self, PersistenceError> {
-        let connect_error =
-            |reason: String| PersistenceError::Connect { url: url.redacted(), reason };
+    pub async fn connect(
+        url: &DatabaseUrl,
+        options: PoolOptions,
+    ) -> Result<Self, PersistenceError> {
+        let connect_error = |reason: String| PersistenceError::Connect {
+            url: url.redacted(),
+            reason,
+        };
         let pools = match url {
             DatabaseUrl::Postgres(pg_url) => {
-                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(pg_url.as_str());
-                let pool = configure(Pool::builder(manager), options).build().map_err(|e| connect_error(e.to_string()))?;
+                let manager =
+                    AsyncDieselConnectionManager::<AsyncPgConnection>::new(pg_url.as_str());
+                let pool = configure(Pool::builder(manager), options)
+                    .build()
+                    .map_err(|e| connect_error(e.to_string()))?;
                 Pools::Postgres(pool)
             }
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| connect_error(format!("cannot create {}: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        connect_error(format!("cannot create {}: {e}", dir.display()))
+                    })?;
                 }
                 let path = path.to_string_lossy().into_owned();
                 let mut config = ManagerConfig::<SqliteConn>::default();
@@ -119,7 +133,8 @@ impl Database {
                         Ok(SyncConnectionWrapper::new(conn))
                     })
                 });
-                let manager = AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
+                let manager =
+                    AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
                 let pool = configure(Pool::builder(manager), options)
                     .build()
                     .map_err(|e| connect_error(e.to_string()))?;
@@ -127,7 +142,11 @@ impl Database {
             }
         };
         let db = Self {
-            inner: Arc::new(Inner { url: url.clone(), pools, sqlite_writer: tokio::sync::Mutex::new(()) }),
+            inner: Arc::new(Inner {
+                url: url.clone(),
+                pools,
+                sqlite_writer: tokio::sync::Mutex::new(()),
+            }),
         };
         db.ping().await.map_err(|e| connect_error(e.to_string()))?;
         Ok(db)
@@ -193,4 +212,3 @@ impl Dialect {
         }
     }
 }
-

@@ -45,14 +45,22 @@ pub(crate) fn from_diesel(e: DieselError) -> DomainError {
 
 /// SQLite reports a locked, read-only or vanished file only through its message.
 fn is_busy_or_io(message: &str) -> bool {
-    ["database is locked", "readonly database", "disk I/O error", "unable to open database"]
-        .iter()
-        .any(|m| message.contains(m))
+    [
+        "database is locked",
+        "readonly database",
+        "disk I/O error",
+        "unable to open database",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 /// Whether a diesel error is a unique-constraint violation.
 pub(crate) fn is_unique_violation(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
 }
 
 /// Maps a pool error (no connection within the wait timeout, connect refused) to "unavailable".

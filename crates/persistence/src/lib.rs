@@ -15,6 +15,6 @@ pub mod testing;
 
 pub use database::{Backend, Database, PoolOptions};
 pub use error::PersistenceError;
-pub use migrate::migrate_url;
 pub use executions::SqlExecutionStore;
+pub use migrate::migrate_url;
 pub use url::{DEFAULT_DATABASE_URL, DatabaseUrl};

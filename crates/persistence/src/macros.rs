@@ -29,4 +29,3 @@ macro_rules! with_write_conn {
         with_conn!($db, |$conn, $dialect| $body)
     }};
 }
-

@@ -49,16 +49,24 @@ async fn run(url: DatabaseUrl, op: Op) -> Result<usize, PersistenceError> {
     tokio::task::spawn_blocking(move || match &url {
         DatabaseUrl::Postgres(pg) => {
             use diesel::Connection as _;
-            let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(pg)
-                .map_err(|e| PersistenceError::Connect { url: url.redacted(), reason: e.to_string() })?;
+            let mut conn =
+                AsyncConnectionWrapper::<AsyncPgConnection>::establish(pg).map_err(|e| {
+                    PersistenceError::Connect {
+                        url: url.redacted(),
+                        reason: e.to_string(),
+                    }
+                })?;
             lock(&mut conn, "pg_advisory_lock")?;
             let result = apply(&mut conn, POSTGRES, op);
             lock(&mut conn, "pg_advisory_unlock")?;
             result
         }
         DatabaseUrl::Sqlite(path) => {
-            let mut conn = open_sqlite(&path.to_string_lossy())
-                .map_err(|e| PersistenceError::Connect { url: url.redacted(), reason: e.to_string() })?;
+            let mut conn =
+                open_sqlite(&path.to_string_lossy()).map_err(|e| PersistenceError::Connect {
+                    url: url.redacted(),
+                    reason: e.to_string(),
+                })?;
             apply(&mut conn, SQLITE, op)
         }
     })
@@ -66,7 +74,10 @@ async fn run(url: DatabaseUrl, op: Op) -> Result<usize, PersistenceError> {
     .map_err(|e| PersistenceError::Migration(e.to_string()))?
 }
 
-fn lock(conn: &mut AsyncConnectionWrapper<AsyncPgConnection>, function: &str) -> Result<(), PersistenceError> {
+fn lock(
+    conn: &mut AsyncConnectionWrapper<AsyncPgConnection>,
+    function: &str,
+) -> Result<(), PersistenceError> {
     use diesel::RunQueryDsl as _;
     diesel::sql_query(format!("SELECT {function}({MIGRATION_LOCK})"))
         .execute(conn)
@@ -74,16 +85,30 @@ fn lock(conn: &mut AsyncConnectionWrapper<AsyncPgConnection>, function: &str) ->
         .map_err(|e| PersistenceError::Migration(format!("{function}: {e}")))
 }
 
-fn apply<DB, H>(harness: &mut H, migrations: EmbeddedMigrations, op: Op) -> Result<usize, PersistenceError>
+fn apply<DB, H>(
+    harness: &mut H,
+    migrations: EmbeddedMigrations,
+    op: Op,
+) -> Result<usize, PersistenceError>
 where
     DB: diesel::backend::Backend,
     H: MigrationHarness<DB>,
     EmbeddedMigrations: MigrationSource<DB>,
 {
-    let err = |e: Box<dyn std::error::Error + Send + Sync>| PersistenceError::Migration(e.to_string());
+    let err =
+        |e: Box<dyn std::error::Error + Send + Sync>| PersistenceError::Migration(e.to_string());
     match op {
-        Op::Up => harness.run_pending_migrations(migrations).map(|v| v.len()).map_err(err),
-        Op::RevertAll => harness.revert_all_migrations(migrations).map(|v| v.len()).map_err(err),
-        Op::Pending => harness.pending_migrations(migrations).map(|v| v.len()).map_err(err),
+        Op::Up => harness
+            .run_pending_migrations(migrations)
+            .map(|v| v.len())
+            .map_err(err),
+        Op::RevertAll => harness
+            .revert_all_migrations(migrations)
+            .map(|v| v.len())
+            .map_err(err),
+        Op::Pending => harness
+            .pending_migrations(migrations)
+            .map(|v| v.len())
+            .map_err(err),
     }
 }

@@ -7,10 +7,10 @@ use chrono::{DateTime, Duration, SecondsFormat, TimeZone, Utc};
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
+use diesel::query_builder::QueryId;
 use diesel::serialize::{self, IsNull, Output, ToSql};
 use diesel::sql_types::{SqlType, Text};
 use diesel::sqlite::Sqlite;
-use diesel::query_builder::QueryId;
 
 /// The SQL type of every timestamp column.
 #[derive(Debug, Clone, Copy, Default, SqlType, QueryId)]
@@ -31,7 +31,9 @@ impl From<DateTime<Utc>> for DbTime {
 
 /// PostgreSQL's epoch, 2000-01-01T00:00:00Z.
 fn pg_epoch() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 impl ToSql<UtcTimestamp, Pg> for DbTime {
@@ -46,8 +48,13 @@ impl ToSql<UtcTimestamp, Pg> for DbTime {
 
 impl FromSql<UtcTimestamp, Pg> for DbTime {
     fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
-        let bytes: [u8; 8] = value.as_bytes().try_into().map_err(|_| "timestamptz is not 8 bytes")?;
-        Ok(Self(pg_epoch() + Duration::microseconds(i64::from_be_bytes(bytes))))
+        let bytes: [u8; 8] = value
+            .as_bytes()
+            .try_into()
+            .map_err(|_| "timestamptz is not 8 bytes")?;
+        Ok(Self(
+            pg_epoch() + Duration::microseconds(i64::from_be_bytes(bytes)),
+        ))
     }
 }
 
@@ -59,9 +66,12 @@ impl ToSql<UtcTimestamp, Sqlite> for DbTime {
 }
 
 impl FromSql<UtcTimestamp, Sqlite> for DbTime {
-    fn from_sql(value: <Sqlite as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+    fn from_sql(
+        value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
         let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
-        let t = DateTime::parse_from_rfc3339(&text).map_err(|e| format!("bad timestamp {text:?}: {e}"))?;
+        let t = DateTime::parse_from_rfc3339(&text)
+            .map_err(|e| format!("bad timestamp {text:?}: {e}"))?;
         Ok(Self(t.with_timezone(&Utc)))
     }
 }

@@ -5,6 +5,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). When it is unset they say so and do not
 //! run; with `REQUIRE_POSTGRES=1` they fail instead, as they do when the server is unreachable.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: a failed step fails the test")]
+
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -38,9 +40,15 @@ impl TestDatabase {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = DatabaseUrl::Sqlite(dir.path().join("propimport.db"));
-        let db = Database::connect(&url, PoolOptions::default()).await.expect("open SQLite");
+        let db = Database::connect(&url, PoolOptions::default())
+            .await
+            .expect("open SQLite");
         db.migrate().await.expect("migrate SQLite");
-        Self { store: SqlExecutionStore::new(db), _dir: Some(dir), postgres: None }
+        Self {
+            store: SqlExecutionStore::new(db),
+            _dir: Some(dir),
+            postgres: None,
+        }
     }
 
     /// [`TestDatabase::sqlite`], as an `Option` for the conformance macro.
@@ -52,7 +60,10 @@ impl TestDatabase {
     /// `TEST_DATABASE_URL` is unset and `REQUIRE_POSTGRES` is not `1`.
     pub async fn postgres() -> Option<Self> {
         let server_url = postgres_server_url()?;
-        let template = TEMPLATE.get_or_init(|| build_template(&server_url)).await.clone();
+        let template = TEMPLATE
+            .get_or_init(|| build_template(&server_url))
+            .await
+            .clone();
         let name = format!("propimport_test_{}", uuid::Uuid::now_v7().simple());
         let mut admin = connect_admin(&server_url).await;
         diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
@@ -60,8 +71,14 @@ impl TestDatabase {
             .await
             .expect("clone the template database");
         let url = DatabaseUrl::Postgres(with_database(&server_url, &name));
-        let db = Database::connect(&url, PoolOptions::default()).await.expect("open the test database");
-        Some(Self { store: SqlExecutionStore::new(db), _dir: None, postgres: Some(PgCleanup { server_url, name }) })
+        let db = Database::connect(&url, PoolOptions::default())
+            .await
+            .expect("open the test database");
+        Some(Self {
+            store: SqlExecutionStore::new(db),
+            _dir: None,
+            postgres: Some(PgCleanup { server_url, name }),
+        })
     }
 
     /// The database.
@@ -84,12 +101,18 @@ impl StoreFixture for TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         self.store.database().close();
-        let Some(pg) = self.postgres.take() else { return };
+        let Some(pg) = self.postgres.take() else {
+            return;
+        };
         // Dropping needs async I/O; do it on a runtime of its own so it works from any context.
         let dropped = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             rt.block_on(async {
-                let mut admin = AsyncPgConnection::establish(&pg.server_url).await.map_err(std::io::Error::other)?;
+                let mut admin = AsyncPgConnection::establish(&pg.server_url)
+                    .await
+                    .map_err(std::io::Error::other)?;
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name))
                     .execute(&mut admin)
                     .await
@@ -112,7 +135,9 @@ fn postgres_server_url() -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ if required => panic!("{REQUIRE_POSTGRES}=1 but {TEST_DATABASE_URL} is not set"),
         _ => {
-            eprintln!("PostgreSQL tests not run: set {TEST_DATABASE_URL}=postgres://user@host:port/postgres");
+            eprintln!(
+                "PostgreSQL tests not run: set {TEST_DATABASE_URL}=postgres://user@host:port/postgres"
+            );
             None
         }
     }
@@ -127,7 +152,9 @@ async fn connect_admin(server_url: &str) -> AsyncPgConnection {
 
 /// `server_url` with its database name replaced.
 pub fn with_database(server_url: &str, database: &str) -> String {
-    let (base, query) = server_url.split_once('?').map_or((server_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = server_url
+        .split_once('?')
+        .map_or((server_url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let base = match base[after_scheme..].find('/') {
         Some(slash) => &base[..after_scheme + slash],
@@ -154,10 +181,18 @@ fn template_name() -> String {
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .flatten()
-        .flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] })
+        .flat_map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                vec![e.path()]
+            }
+        })
         .collect()
 }
 
@@ -168,7 +203,11 @@ struct Count {
 }
 
 async fn count(conn: &mut AsyncPgConnection, sql: String) -> i64 {
-    diesel::sql_query(sql).get_result::<Count>(conn).await.map(|c| c.n).expect("count query")
+    diesel::sql_query(sql)
+        .get_result::<Count>(conn)
+        .await
+        .map(|c| c.n)
+        .expect("count query")
 }
 
 /// Creates the template database unless another process already did (an advisory lock
@@ -176,28 +215,55 @@ async fn count(conn: &mut AsyncPgConnection, sql: String) -> i64 {
 async fn build_template(server_url: &str) -> String {
     let name = template_name();
     let mut admin = connect_admin(server_url).await;
-    diesel::sql_query("SELECT pg_advisory_lock(70726964657)").execute(&mut admin).await.expect("lock");
-    let exists = count(&mut admin, format!("SELECT COUNT(*) AS n FROM pg_database WHERE datname = '{name}'")).await;
+    diesel::sql_query("SELECT pg_advisory_lock(70726964657)")
+        .execute(&mut admin)
+        .await
+        .expect("lock");
+    let exists = count(
+        &mut admin,
+        format!("SELECT COUNT(*) AS n FROM pg_database WHERE datname = '{name}'"),
+    )
+    .await;
     if exists == 0 {
         let building = format!("{name}_building");
-        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")).execute(&mut admin).await.expect("drop");
-        diesel::sql_query(format!("CREATE DATABASE {building}")).execute(&mut admin).await.expect("create template");
-        migrate_url(&DatabaseUrl::Postgres(with_database(server_url, &building))).await.expect("migrate template");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .expect("drop");
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut admin)
+            .await
+            .expect("create template");
+        migrate_url(&DatabaseUrl::Postgres(with_database(server_url, &building)))
+            .await
+            .expect("migrate template");
         // The migration's connection ends asynchronously; the rename needs it gone.
         for _ in 0..200 {
-            let sessions = count(&mut admin, format!("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = '{building}'")).await;
+            let sessions = count(
+                &mut admin,
+                format!("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = '{building}'"),
+            )
+            .await;
             if sessions == 0 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}")).execute(&mut admin).await.expect("rename template");
-        diesel::sql_query(format!("ALTER DATABASE {name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"))
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {name}"))
             .execute(&mut admin)
             .await
-            .expect("seal template");
+            .expect("rename template");
+        diesel::sql_query(format!(
+            "ALTER DATABASE {name} WITH IS_TEMPLATE true ALLOW_CONNECTIONS false"
+        ))
+        .execute(&mut admin)
+        .await
+        .expect("seal template");
     }
-    diesel::sql_query("SELECT pg_advisory_unlock(70726964657)").execute(&mut admin).await.expect("unlock");
+    diesel::sql_query("SELECT pg_advisory_unlock(70726964657)")
+        .execute(&mut admin)
+        .await
+        .expect("unlock");
     name
 }
 
@@ -207,8 +273,17 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

@@ -24,16 +24,23 @@ impl DatabaseUrl {
 
     /// Parses a URL, saying what is wrong with one that is not understood.
     pub fn parse(url: &str) -> Result<Self, PersistenceError> {
-        let invalid = |reason: &str| PersistenceError::InvalidUrl { url: redact(url), reason: reason.to_owned() };
+        let invalid = |reason: &str| PersistenceError::InvalidUrl {
+            url: redact(url),
+            reason: reason.to_owned(),
+        };
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Self::Postgres(url.to_owned()));
         }
         let path = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
-            .ok_or_else(|| invalid("expected postgres://user@host/db or sqlite://path/to/file.db"))?;
+            .ok_or_else(|| {
+                invalid("expected postgres://user@host/db or sqlite://path/to/file.db")
+            })?;
         if path.is_empty() {
-            return Err(invalid("the SQLite URL names no file (try sqlite://data/propimport.db)"));
+            return Err(invalid(
+                "the SQLite URL names no file (try sqlite://data/propimport.db)",
+            ));
         }
         Ok(Self::Sqlite(PathBuf::from(path)))
     }
@@ -49,8 +56,12 @@ impl DatabaseUrl {
 
 /// Removes the password from `scheme://user:password@host/…`.
 pub(crate) fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((credentials, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match credentials.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -63,15 +74,29 @@ mod tests {
 
     #[test]
     fn parses_both_backends() {
-        assert_eq!(DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap(), DatabaseUrl::default_sqlite());
-        assert_eq!(DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(), DatabaseUrl::Sqlite("/tmp/x.db".into()));
-        assert!(matches!(DatabaseUrl::parse("postgresql://u@h/db").unwrap(), DatabaseUrl::Postgres(_)));
+        assert_eq!(
+            DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap(),
+            DatabaseUrl::default_sqlite()
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
     }
 
     #[test]
     fn rejects_unknown_schemes_without_leaking_passwords() {
-        let err = DatabaseUrl::parse("mysql://root:hunter2@db/x").unwrap_err().to_string();
-        assert!(err.starts_with("DATABASE_URL=\"mysql://root:***@db/x\""), "{err}");
+        let err = DatabaseUrl::parse("mysql://root:hunter2@db/x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("DATABASE_URL=\"mysql://root:***@db/x\""),
+            "{err}"
+        );
         assert!(!err.contains("hunter2"));
         assert!(DatabaseUrl::parse("sqlite://").is_err());
     }

@@ -16,12 +16,18 @@ fn run<F: std::future::Future>(future: F) -> F::Output {
 
 mod sqlite {
     use super::*;
-    propimport_domain::execution_store_conformance!(run = super::run, store = TestDatabase::sqlite_some());
+    propimport_domain::execution_store_conformance!(
+        run = super::run,
+        store = TestDatabase::sqlite_some()
+    );
 }
 
 mod postgres {
     use super::*;
-    propimport_domain::execution_store_conformance!(run = super::run, store = TestDatabase::postgres());
+    propimport_domain::execution_store_conformance!(
+        run = super::run,
+        store = TestDatabase::postgres()
+    );
 }
 
 mod migrations {
@@ -30,7 +36,11 @@ mod migrations {
     async fn round_trip(fixture: TestDatabase) {
         let db = fixture.database();
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
-        assert_eq!(db.migrate().await.unwrap(), 0, "migrating twice applies nothing");
+        assert_eq!(
+            db.migrate().await.unwrap(),
+            0,
+            "migrating twice applies nothing"
+        );
         let reverted = db.revert_all_migrations().await.unwrap();
         assert!(reverted >= 1);
         assert_eq!(db.pending_migrations().await.unwrap(), reverted);

@@ -26,7 +26,12 @@ pub trait ExecutionStore: Send + Sync {
 
     /// Writes live progress and a heartbeat; fails with [`crate::Error::NotRunning`] when the
     /// execution is no longer RUNNING (recovered as abandoned), so the runner can stop.
-    async fn heartbeat(&self, id: &ExecutionId, progress: &Progress, at: DateTime<Utc>) -> Result<()>;
+    async fn heartbeat(
+        &self,
+        id: &ExecutionId,
+        progress: &Progress,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// Finishes a RUNNING execution.
     async fn finish(&self, id: &ExecutionId, finish: FinishExecution) -> Result<FinishedRun>;
@@ -68,9 +73,13 @@ pub trait ExecutionStore: Send + Sync {
 
 /// The `last_error` of an execution recovered as abandoned.
 pub fn abandoned_message(e: &Execution) -> String {
-    let heartbeat = e.heartbeat_at.map_or_else(|| "never".to_owned(), |t| crate::format_utc_millis(&t));
+    let heartbeat = e
+        .heartbeat_at
+        .map_or_else(|| "never".to_owned(), |t| crate::format_utc_millis(&t));
     match &e.instance_id {
-        Some(instance) => format!("abandoned: no heartbeat since {heartbeat} from instance {instance}"),
+        Some(instance) => {
+            format!("abandoned: no heartbeat since {heartbeat} from instance {instance}")
+        }
         None => format!("abandoned: no heartbeat since {heartbeat}"),
     }
 }

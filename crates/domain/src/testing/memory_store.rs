@@ -50,14 +50,28 @@ impl State {
     }
 
     fn finish(&mut self, id: &ExecutionId, finish: &FinishExecution) -> Result<FinishedRun> {
-        let current = self.executions.iter().find(|e| &e.id == id).ok_or(Error::NotFound(*id))?;
+        let current = self
+            .executions
+            .iter()
+            .find(|e| &e.id == id)
+            .ok_or(Error::NotFound(*id))?;
         if current.status != ExecutionStatus::Running {
-            return Err(Error::NotRunning { execution_id: *id, status: current.status });
+            return Err(Error::NotRunning {
+                execution_id: *id,
+                status: current.status,
+            });
         }
         let previous = self.previous_failures(&current.job_name, id);
-        let slot = self.executions.iter_mut().find(|e| &e.id == id).ok_or(Error::NotFound(*id))?;
+        let slot = self
+            .executions
+            .iter_mut()
+            .find(|e| &e.id == id)
+            .ok_or(Error::NotFound(*id))?;
         *slot = slot.clone().finished(finish, previous);
-        Ok(FinishedRun { execution: slot.clone(), previous_consecutive_failures: previous })
+        Ok(FinishedRun {
+            execution: slot.clone(),
+            previous_consecutive_failures: previous,
+        })
     }
 }
 
@@ -70,23 +84,44 @@ impl ExecutionStore for InMemoryExecutionStore {
             .iter()
             .find(|e| e.job_name == new.job_name && e.status == ExecutionStatus::Running)
         {
-            return Err(Error::AlreadyRunning { job_name: new.job_name, execution_id: running.id });
+            return Err(Error::AlreadyRunning {
+                job_name: new.job_name,
+                execution_id: running.id,
+            });
         }
-        if let Some(tick) = new.scheduled_for {
-            if state.executions.iter().any(|e| e.job_name == new.job_name && e.scheduled_for == Some(tick)) {
-                return Err(Error::TickAlreadyClaimed { job_name: new.job_name, scheduled_for: tick });
-            }
+        if let Some(tick) = new.scheduled_for
+            && state
+                .executions
+                .iter()
+                .any(|e| e.job_name == new.job_name && e.scheduled_for == Some(tick))
+        {
+            return Err(Error::TickAlreadyClaimed {
+                job_name: new.job_name,
+                scheduled_for: tick,
+            });
         }
         let execution = Execution::start(&new);
         state.executions.push(execution.clone());
         Ok(execution)
     }
 
-    async fn heartbeat(&self, id: &ExecutionId, progress: &Progress, at: DateTime<Utc>) -> Result<()> {
+    async fn heartbeat(
+        &self,
+        id: &ExecutionId,
+        progress: &Progress,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let mut state = self.state();
-        let e = state.executions.iter_mut().find(|e| &e.id == id).ok_or(Error::NotFound(*id))?;
+        let e = state
+            .executions
+            .iter_mut()
+            .find(|e| &e.id == id)
+            .ok_or(Error::NotFound(*id))?;
         if e.status != ExecutionStatus::Running {
-            return Err(Error::NotRunning { execution_id: *id, status: e.status });
+            return Err(Error::NotRunning {
+                execution_id: *id,
+                status: e.status,
+            });
         }
         e.counts = progress.counts;
         e.expected_total = progress.expected_total;
@@ -100,12 +135,20 @@ impl ExecutionStore for InMemoryExecutionStore {
     }
 
     async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>> {
-        Ok(self.state().executions.iter().find(|e| &e.id == id).cloned())
+        Ok(self
+            .state()
+            .executions
+            .iter()
+            .find(|e| &e.id == id)
+            .cloned())
     }
 
     async fn last(&self, job_name: Option<&JobName>) -> Result<Option<Execution>> {
         let state = self.state();
-        let found = state.newest_first().into_iter().find(|e| job_name.is_none_or(|j| &e.job_name == j));
+        let found = state
+            .newest_first()
+            .into_iter()
+            .find(|e| job_name.is_none_or(|j| &e.job_name == j));
         Ok(found.cloned())
     }
 
@@ -115,7 +158,9 @@ impl ExecutionStore for InMemoryExecutionStore {
             .newest_first()
             .into_iter()
             .rev()
-            .filter(|e| e.status == ExecutionStatus::Running && job_name.is_none_or(|j| &e.job_name == j))
+            .filter(|e| {
+                e.status == ExecutionStatus::Running && job_name.is_none_or(|j| &e.job_name == j)
+            })
             .cloned()
             .collect();
         v.iter_mut().for_each(|e| e.errors.clear());
@@ -124,8 +169,11 @@ impl ExecutionStore for InMemoryExecutionStore {
 
     async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage> {
         let state = self.state();
-        let matching: Vec<&Execution> =
-            state.newest_first().into_iter().filter(|e| query.matches(e)).collect();
+        let matching: Vec<&Execution> = state
+            .newest_first()
+            .into_iter()
+            .filter(|e| query.matches(e))
+            .collect();
         let durations: Vec<i64> = matching.iter().filter_map(|e| e.duration_ms).collect();
         let statistics = HistoryStatistics {
             total_properties_processed: matching.iter().map(|e| e.counts.total_properties).sum(),
@@ -142,9 +190,16 @@ impl ExecutionStore for InMemoryExecutionStore {
             .into_iter()
             .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
             .take(query.limit.get() as usize)
-            .map(|e| Execution { errors: Vec::new(), ..e.clone() })
+            .map(|e| Execution {
+                errors: Vec::new(),
+                ..e.clone()
+            })
             .collect();
-        Ok(HistoryPage { executions, pagination: Pagination::of(query, total), statistics })
+        Ok(HistoryPage {
+            executions,
+            pagination: Pagination::of(query, total),
+            statistics,
+        })
     }
 
     async fn statistics(&self, query: &StatisticsQuery) -> Result<Statistics> {
@@ -168,7 +223,10 @@ impl ExecutionStore for InMemoryExecutionStore {
 
     async fn tick_claimed(&self, job_name: &JobName, scheduled_for: DateTime<Utc>) -> Result<bool> {
         let state = self.state();
-        Ok(state.executions.iter().any(|e| &e.job_name == job_name && e.scheduled_for == Some(scheduled_for)))
+        Ok(state
+            .executions
+            .iter()
+            .any(|e| &e.job_name == job_name && e.scheduled_for == Some(scheduled_for)))
     }
 
     async fn recover_stale(&self, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Execution>> {
@@ -199,13 +257,15 @@ impl ExecutionStore for InMemoryExecutionStore {
         let mut state = self.state();
         let before = state.executions.len();
         state.executions.retain(|e| {
-            !matches!(e.status, ExecutionStatus::Success | ExecutionStatus::Partial)
-                || e.started_at >= policy.success_cutoff(now)
+            !matches!(
+                e.status,
+                ExecutionStatus::Success | ExecutionStatus::Partial
+            ) || e.started_at >= policy.success_cutoff(now)
         });
         let after_success = state.executions.len();
-        state
-            .executions
-            .retain(|e| e.status != ExecutionStatus::Failed || e.started_at >= policy.failed_cutoff(now));
+        state.executions.retain(|e| {
+            e.status != ExecutionStatus::Failed || e.started_at >= policy.failed_cutoff(now)
+        });
         Ok(PurgeReport {
             succeeded_deleted: (before - after_success) as u64,
             failed_deleted: (after_success - state.executions.len()) as u64,
@@ -239,7 +299,11 @@ impl ExecutionStore for InMemoryExecutionStore {
             .take(query.limit.get() as usize)
             .cloned()
             .collect();
-        Ok(AuditPage::new(query, entries, i64::try_from(state.audit.len()).unwrap_or(i64::MAX)))
+        Ok(AuditPage::new(
+            query,
+            entries,
+            i64::try_from(state.audit.len()).unwrap_or(i64::MAX),
+        ))
     }
 
     async fn ping(&self) -> Result<()> {

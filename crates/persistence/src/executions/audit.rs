@@ -36,10 +36,17 @@ impl SqlExecutionStore {
                 .load(conn)
                 .await
                 .map_err(from_diesel)?;
-            let total = a::admin_audit_log.count().get_result(conn).await.map_err(from_diesel)?;
+            let total = a::admin_audit_log
+                .count()
+                .get_result(conn)
+                .await
+                .map_err(from_diesel)?;
             (rows, total)
         });
-        let entries = rows.into_iter().map(AuditRow::into_domain).collect::<Result<Vec<_>>>()?;
+        let entries = rows
+            .into_iter()
+            .map(AuditRow::into_domain)
+            .collect::<Result<Vec<_>>>()?;
         Ok(AuditPage::new(q, entries, total))
     }
 }

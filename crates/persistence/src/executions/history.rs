@@ -76,31 +76,35 @@ impl SqlExecutionStore {
     pub(super) async fn history_page(&self, q: &HistoryQuery) -> Result<HistoryPage> {
         let f = Filters::of(q);
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-        let (rows, aggregates): (Vec<ExecutionRow>, Aggregates) = with_conn!(self.db, |conn, _dialect| {
-            let rows = filtered!(f)
-                .select(ExecutionRow::as_select())
-                .order((t::started_at.desc(), t::id.desc()))
-                .limit(i64::from(q.limit.get()))
-                .offset(offset)
-                .load(conn)
-                .await
-                .map_err(from_diesel)?;
-            let aggregates = filtered!(f)
-                .select((
-                    count_star(),
-                    sql::<BigInt>(SUMS[0]),
-                    sql::<BigInt>(SUMS[1]),
-                    sql::<BigInt>(SUMS[2]),
-                    sql::<BigInt>(SUMS[3]),
-                    sql::<Nullable<Double>>(MEAN_DURATION),
-                ))
-                .get_result(conn)
-                .await
-                .map_err(from_diesel)?;
-            (rows, aggregates)
-        });
+        let (rows, aggregates): (Vec<ExecutionRow>, Aggregates) =
+            with_conn!(self.db, |conn, _dialect| {
+                let rows = filtered!(f)
+                    .select(ExecutionRow::as_select())
+                    .order((t::started_at.desc(), t::id.desc()))
+                    .limit(i64::from(q.limit.get()))
+                    .offset(offset)
+                    .load(conn)
+                    .await
+                    .map_err(from_diesel)?;
+                let aggregates = filtered!(f)
+                    .select((
+                        count_star(),
+                        sql::<BigInt>(SUMS[0]),
+                        sql::<BigInt>(SUMS[1]),
+                        sql::<BigInt>(SUMS[2]),
+                        sql::<BigInt>(SUMS[3]),
+                        sql::<Nullable<Double>>(MEAN_DURATION),
+                    ))
+                    .get_result(conn)
+                    .await
+                    .map_err(from_diesel)?;
+                (rows, aggregates)
+            });
         let (total, properties, successful, failed, skipped, mean) = aggregates;
-        let executions = rows.into_iter().map(ExecutionRow::into_domain).collect::<Result<Vec<Execution>>>()?;
+        let executions = rows
+            .into_iter()
+            .map(ExecutionRow::into_domain)
+            .collect::<Result<Vec<Execution>>>()?;
         Ok(HistoryPage {
             executions,
             pagination: Pagination::of(q, total),
@@ -109,7 +113,10 @@ impl SqlExecutionStore {
                 total_successful: successful,
                 total_failed: failed,
                 total_skipped: skipped,
-                #[expect(clippy::cast_possible_truncation, reason = "a mean of i64 durations fits")]
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "a mean of i64 durations fits"
+                )]
                 average_duration_ms: mean.map(|m| m.round() as i64),
             },
         })
@@ -119,41 +126,42 @@ impl SqlExecutionStore {
     pub(super) async fn window_statistics(&self, q: &StatisticsQuery) -> Result<Statistics> {
         let (from, to) = (DbTime(q.from()), DbTime(q.now));
         let job = q.job_name.as_ref().map(ToString::to_string);
-        let rows: Vec<(String, String, i64, i64, f64, i64)> = with_conn!(self.db, |conn, dialect| {
-            let day = dialect.started_day();
-            let mut query = t::import_job_executions
-                .filter(t::started_at.ge(from))
-                .filter(t::started_at.le(to))
-                .group_by(sql::<Text>(&format!("{day}, status")))
-                .select((
-                    sql::<Text>(day),
-                    sql::<Text>("status"),
-                    sql::<BigInt>("COUNT(*)"),
-                    sql::<BigInt>(SUMS[0]),
-                    sql::<Double>("CAST(COALESCE(SUM(duration_ms), 0) AS DOUBLE PRECISION)"),
-                    sql::<BigInt>("COUNT(duration_ms)"),
-                ))
-                .into_boxed();
-            if let Some(job) = &job {
-                query = query.filter(t::job_name.eq(job));
-            }
-            query
-                .load(conn)
-                .await
-                .map_err(from_diesel)?
-        });
+        let rows: Vec<(String, String, i64, i64, f64, i64)> =
+            with_conn!(self.db, |conn, dialect| {
+                let day = dialect.started_day();
+                let mut query = t::import_job_executions
+                    .filter(t::started_at.ge(from))
+                    .filter(t::started_at.le(to))
+                    .group_by(sql::<Text>(&format!("{day}, status")))
+                    .select((
+                        sql::<Text>(day),
+                        sql::<Text>("status"),
+                        sql::<BigInt>("COUNT(*)"),
+                        sql::<BigInt>(SUMS[0]),
+                        sql::<Double>("CAST(COALESCE(SUM(duration_ms), 0) AS DOUBLE PRECISION)"),
+                        sql::<BigInt>("COUNT(duration_ms)"),
+                    ))
+                    .into_boxed();
+                if let Some(job) = &job {
+                    query = query.filter(t::job_name.eq(job));
+                }
+                query.load(conn).await.map_err(from_diesel)?
+            });
         let rows = rows
             .into_iter()
-            .map(|(day, status, executions, properties_processed, duration_sum_ms, durations)| {
-                Ok(StatisticsRow {
-                    day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| corrupt("day", e))?,
-                    status: status.parse().map_err(|e| corrupt("status", e))?,
-                    executions,
-                    properties_processed,
-                    duration_sum_ms,
-                    durations,
-                })
-            })
+            .map(
+                |(day, status, executions, properties_processed, duration_sum_ms, durations)| {
+                    Ok(StatisticsRow {
+                        day: NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                            .map_err(|e| corrupt("day", e))?,
+                        status: status.parse().map_err(|e| corrupt("status", e))?,
+                        executions,
+                        properties_processed,
+                        duration_sum_ms,
+                        durations,
+                    })
+                },
+            )
             .collect::<Result<Vec<_>>>()?;
         Ok(Statistics::from_rows(q, &rows))
     }

@@ -23,71 +23,115 @@ impl SqlExecutionStore {
         let row = NewExecutionRow::from(new);
         for _ in 0..3 {
             let inserted: QueryResult<usize> = with_write_conn!(self.db, |conn, _dialect| {
-                diesel::insert_into(t::import_job_executions).values(&row).execute(conn).await
+                diesel::insert_into(t::import_job_executions)
+                    .values(&row)
+                    .execute(conn)
+                    .await
             });
             match inserted {
                 Ok(_) => return Ok(Execution::start(new)),
                 Err(e) if is_unique_violation(&e) => {
-                    if let Some(running) = self.list_running(Some(&new.job_name)).await?.into_iter().next() {
-                        return Err(Error::AlreadyRunning { job_name: new.job_name.clone(), execution_id: running.id });
+                    if let Some(running) = self
+                        .list_running(Some(&new.job_name))
+                        .await?
+                        .into_iter()
+                        .next()
+                    {
+                        return Err(Error::AlreadyRunning {
+                            job_name: new.job_name.clone(),
+                            execution_id: running.id,
+                        });
                     }
-                    if let Some(tick) = new.scheduled_for {
-                        if self.has_tick(&new.job_name, tick).await? {
-                            return Err(Error::TickAlreadyClaimed { job_name: new.job_name.clone(), scheduled_for: tick });
-                        }
+                    if let Some(tick) = new.scheduled_for
+                        && self.has_tick(&new.job_name, tick).await?
+                    {
+                        return Err(Error::TickAlreadyClaimed {
+                            job_name: new.job_name.clone(),
+                            scheduled_for: tick,
+                        });
                     }
                     // The running execution finished between the insert and the look-up: try again.
                 }
                 Err(e) => return Err(from_diesel(e)),
             }
         }
-        Err(Error::Storage(format!("cannot insert execution {}: it keeps conflicting", new.id)))
+        Err(Error::Storage(format!(
+            "cannot insert execution {}: it keeps conflicting",
+            new.id
+        )))
     }
 
     /// Writes counts and heartbeat of a RUNNING execution.
-    pub(super) async fn write_heartbeat(&self, id: &ExecutionId, p: &Progress, at: DateTime<Utc>) -> Result<()> {
+    pub(super) async fn write_heartbeat(
+        &self,
+        id: &ExecutionId,
+        p: &Progress,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let key = id.to_string();
         let updated = with_write_conn!(self.db, |conn, _dialect| {
-            diesel::update(t::import_job_executions.filter(t::id.eq(&key)).filter(t::status.eq(RUNNING)))
-                .set((
-                    t::total_properties.eq(p.counts.total_properties),
-                    t::success_count.eq(p.counts.success_count),
-                    t::failed_count.eq(p.counts.failed_count),
-                    t::skipped_count.eq(p.counts.skipped_count),
-                    t::expected_total.eq(p.expected_total),
-                    t::heartbeat_at.eq(DbTime(at)),
-                    t::updated_at.eq(DbTime(at)),
-                ))
-                .execute(conn)
-                .await
-                .map_err(from_diesel)?
+            diesel::update(
+                t::import_job_executions
+                    .filter(t::id.eq(&key))
+                    .filter(t::status.eq(RUNNING)),
+            )
+            .set((
+                t::total_properties.eq(p.counts.total_properties),
+                t::success_count.eq(p.counts.success_count),
+                t::failed_count.eq(p.counts.failed_count),
+                t::skipped_count.eq(p.counts.skipped_count),
+                t::expected_total.eq(p.expected_total),
+                t::heartbeat_at.eq(DbTime(at)),
+                t::updated_at.eq(DbTime(at)),
+            ))
+            .execute(conn)
+            .await
+            .map_err(from_diesel)?
         });
-        if updated == 1 { Ok(()) } else { Err(self.not_running(id).await) }
+        if updated == 1 {
+            Ok(())
+        } else {
+            Err(self.not_running(id).await)
+        }
     }
 
     /// Finishes a RUNNING execution. No transaction is needed: while it is RUNNING no other run
     /// of its job can start or finish, so the previous run's count cannot change underneath;
     /// the `status = 'RUNNING'` guard makes a concurrent finish or recovery lose cleanly.
-    pub(super) async fn finish_running(&self, id: &ExecutionId, finish: &FinishExecution) -> Result<FinishedRun> {
+    pub(super) async fn finish_running(
+        &self,
+        id: &ExecutionId,
+        finish: &FinishExecution,
+    ) -> Result<FinishedRun> {
         let current = self.get_row(id).await?.ok_or(Error::NotFound(*id))?;
         if current.status != ExecutionStatus::Running {
-            return Err(Error::NotRunning { execution_id: *id, status: current.status });
+            return Err(Error::NotRunning {
+                execution_id: *id,
+                status: current.status,
+            });
         }
         let previous = self.previous_failures(&current.job_name, id).await?;
         let finished = current.finished(finish, previous);
         let changes = FinishRow::of(&finished, finish)?;
         let key = id.to_string();
         let updated = with_write_conn!(self.db, |conn, _dialect| {
-            diesel::update(t::import_job_executions.filter(t::id.eq(&key)).filter(t::status.eq(RUNNING)))
-                .set(&changes)
-                .execute(conn)
-                .await
-                .map_err(from_diesel)?
+            diesel::update(
+                t::import_job_executions
+                    .filter(t::id.eq(&key))
+                    .filter(t::status.eq(RUNNING)),
+            )
+            .set(&changes)
+            .execute(conn)
+            .await
+            .map_err(from_diesel)?
         });
         if updated != 1 {
             return Err(self.not_running(id).await);
         }
-        Ok(FinishedRun { execution: finished, previous_consecutive_failures: previous })
+        Ok(FinishedRun {
+            execution: finished,
+            previous_consecutive_failures: previous,
+        })
     }
 
     async fn previous_failures(&self, job: &JobName, except: &ExecutionId) -> Result<i32> {
@@ -110,7 +154,10 @@ impl SqlExecutionStore {
     /// The error for an execution that was expected to be RUNNING.
     async fn not_running(&self, id: &ExecutionId) -> Error {
         match self.get_row(id).await {
-            Ok(Some(e)) => Error::NotRunning { execution_id: *id, status: e.status },
+            Ok(Some(e)) => Error::NotRunning {
+                execution_id: *id,
+                status: e.status,
+            },
             Ok(None) => Error::NotFound(*id),
             Err(e) => e,
         }
@@ -132,7 +179,9 @@ impl SqlExecutionStore {
 
     /// One execution with its error list.
     pub(super) async fn get_with_errors(&self, id: &ExecutionId) -> Result<Option<Execution>> {
-        let Some(mut execution) = self.get_row(id).await? else { return Ok(None) };
+        let Some(mut execution) = self.get_row(id).await? else {
+            return Ok(None);
+        };
         let key = id.to_string();
         let errors: Option<String> = with_conn!(self.db, |conn, _dialect| {
             t::import_job_executions
@@ -152,11 +201,18 @@ impl SqlExecutionStore {
     pub(super) async fn newest(&self, job: Option<&JobName>) -> Result<Option<Execution>> {
         let job = job.map(ToString::to_string);
         let row: Option<ExecutionRow> = with_conn!(self.db, |conn, _dialect| {
-            let mut query = t::import_job_executions.select(ExecutionRow::as_select()).into_boxed();
+            let mut query = t::import_job_executions
+                .select(ExecutionRow::as_select())
+                .into_boxed();
             if let Some(job) = &job {
                 query = query.filter(t::job_name.eq(job));
             }
-            query.order((t::started_at.desc(), t::id.desc())).first(conn).await.optional().map_err(from_diesel)?
+            query
+                .order((t::started_at.desc(), t::id.desc()))
+                .first(conn)
+                .await
+                .optional()
+                .map_err(from_diesel)?
         });
         row.map(ExecutionRow::into_domain).transpose()
     }
@@ -172,7 +228,11 @@ impl SqlExecutionStore {
             if let Some(job) = &job {
                 query = query.filter(t::job_name.eq(job));
             }
-            query.order((t::started_at.asc(), t::id.asc())).load(conn).await.map_err(from_diesel)?
+            query
+                .order((t::started_at.asc(), t::id.asc()))
+                .load(conn)
+                .await
+                .map_err(from_diesel)?
         });
         rows.into_iter().map(ExecutionRow::into_domain).collect()
     }

@@ -16,7 +16,11 @@ use crate::sql_types::DbTime;
 
 impl SqlExecutionStore {
     /// Marks RUNNING executions without a heartbeat since `now - lease` FAILED "abandoned".
-    pub(super) async fn recover_abandoned(&self, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Execution>> {
+    pub(super) async fn recover_abandoned(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Vec<Execution>> {
         let cutoff = DbTime(now - lease);
         let stale: Vec<ExecutionRow> = with_conn!(self.db, |conn, _dialect| {
             t::import_job_executions
@@ -50,15 +54,37 @@ impl SqlExecutionStore {
     }
 
     /// Deletes old finished executions in batches of `policy.batch_size`.
-    pub(super) async fn purge_old(&self, policy: &RetentionPolicy, now: DateTime<Utc>) -> Result<PurgeReport> {
+    pub(super) async fn purge_old(
+        &self,
+        policy: &RetentionPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<PurgeReport> {
         let succeeded = self
-            .purge_statuses(&[ExecutionStatus::Success, ExecutionStatus::Partial], policy.success_cutoff(now), policy.batch_size)
+            .purge_statuses(
+                &[ExecutionStatus::Success, ExecutionStatus::Partial],
+                policy.success_cutoff(now),
+                policy.batch_size,
+            )
             .await?;
-        let failed = self.purge_statuses(&[ExecutionStatus::Failed], policy.failed_cutoff(now), policy.batch_size).await?;
-        Ok(PurgeReport { succeeded_deleted: succeeded, failed_deleted: failed })
+        let failed = self
+            .purge_statuses(
+                &[ExecutionStatus::Failed],
+                policy.failed_cutoff(now),
+                policy.batch_size,
+            )
+            .await?;
+        Ok(PurgeReport {
+            succeeded_deleted: succeeded,
+            failed_deleted: failed,
+        })
     }
 
-    async fn purge_statuses(&self, statuses: &[ExecutionStatus], cutoff: DateTime<Utc>, batch: u32) -> Result<u64> {
+    async fn purge_statuses(
+        &self,
+        statuses: &[ExecutionStatus],
+        cutoff: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<u64> {
         let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
         let cutoff = DbTime(cutoff);
         let batch = i64::from(batch.max(1));

@@ -40,7 +40,12 @@ impl ExecutionStore for SqlExecutionStore {
         self.insert_running(&new).await
     }
 
-    async fn heartbeat(&self, id: &ExecutionId, progress: &Progress, at: DateTime<Utc>) -> Result<()> {
+    async fn heartbeat(
+        &self,
+        id: &ExecutionId,
+        progress: &Progress,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         self.write_heartbeat(id, progress, at).await
     }
 

@@ -63,7 +63,12 @@ impl ExecutionRow {
             scheduled_for: self.scheduled_for.map(|t| t.0),
             heartbeat_at: self.heartbeat_at.map(|t| t.0),
             instance_id: self.instance_id,
-            details: self.details.as_deref().map(serde_json::from_str).transpose().map_err(|e| corrupt("details", e))?,
+            details: self
+                .details
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| corrupt("details", e))?,
             created_at: self.created_at.0,
             updated_at: self.updated_at.0,
         })
@@ -72,7 +77,10 @@ impl ExecutionRow {
 
 /// Reads the stored `errors` JSON.
 pub(crate) fn parse_errors(json: Option<&str>) -> Result<Vec<ItemError>> {
-    json.map(serde_json::from_str).transpose().map(Option::unwrap_or_default).map_err(|e| corrupt("errors", e))
+    json.map(serde_json::from_str)
+        .transpose()
+        .map(Option::unwrap_or_default)
+        .map_err(|e| corrupt("errors", e))
 }
 
 /// A new RUNNING row.
@@ -177,7 +185,12 @@ impl AuditRow {
             actor: self.actor,
             remote_addr: self.remote_addr,
             action: self.action,
-            job_name: self.job_name.as_deref().map(JobName::parse).transpose().map_err(|e| corrupt("job name", e))?,
+            job_name: self
+                .job_name
+                .as_deref()
+                .map(JobName::parse)
+                .transpose()
+                .map_err(|e| corrupt("job name", e))?,
             outcome: AuditOutcome::from_text(&self.outcome),
             execution_id: self
                 .execution_id
