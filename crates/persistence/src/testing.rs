@@ -5,7 +5,12 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`). When it is unset they say so and do not
 //! run; with `REQUIRE_POSTGRES=1` they fail instead, as they do when the server is unreachable.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: a failed step fails the test")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test support: a failed step fails the test"
+)]
 
 use std::time::Duration;
 

@@ -1,7 +1,12 @@
 //! Test support for other crates: an in-memory [`ExecutionStore`](crate::ExecutionStore), a
 //! manual clock, and the conformance suite every store implementation runs.
 
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, reason = "test support: a failed step fails the test")]
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test support: a failed step fails the test"
+)]
 
 pub mod conformance;
 mod manual_clock;
