@@ -1,11 +1,14 @@
 #![doc = include_str!("../README.md")]
 
 mod audit;
+mod cancel;
 mod clock;
 mod error;
 mod execution;
 mod history;
 mod ids;
+mod job;
+mod notifier;
 mod ports;
 mod retention;
 mod statistics;
@@ -15,6 +18,7 @@ mod time_format;
 pub mod testing;
 
 pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery, NewAuditEntry};
+pub use cancel::CancelToken;
 pub use clock::{Clock, SystemClock};
 pub use error::{Error, Result};
 pub use execution::{
@@ -23,6 +27,8 @@ pub use execution::{
 };
 pub use history::{HistoryPage, HistoryQuery, HistoryStatistics, PageLimit, Pagination, TimeRange};
 pub use ids::{ExecutionId, JobName};
+pub use job::{Job, JobContext, JobError, JobReport, ProgressHandle};
+pub use notifier::{Alert, Notifier};
 pub use ports::{ExecutionStore, abandoned_message};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
