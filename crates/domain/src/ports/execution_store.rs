@@ -16,7 +16,8 @@ use crate::{
 /// - At most one RUNNING execution per job; [`ExecutionStore::create_running`] fails with
 ///   [`crate::Error::AlreadyRunning`] (naming the running one) otherwise, decided atomically by
 ///   the store so that replicas sharing it agree.
-/// - At most one execution per (job, scheduled tick): [`crate::Error::TickAlreadyClaimed`].
+/// - At most one execution per (job, scheduled tick): [`crate::Error::TickAlreadyClaimed`],
+///   which takes precedence over `AlreadyRunning` when both apply.
 /// - Finishing computes `consecutive_failures` from the job's previous finished run.
 /// - Purges never touch RUNNING executions.
 #[async_trait]

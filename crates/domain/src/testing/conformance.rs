@@ -216,6 +216,16 @@ pub async fn tick_is_claimed_once(store: &dyn ExecutionStore) {
     let mut new = new_run(&j, tick, TriggeredBy::Cron);
     new.scheduled_for = Some(tick);
     let first = store.create_running(new).await.expect("claim");
+    let mut same_tick = new_run(&j, tick, TriggeredBy::Cron);
+    same_tick.scheduled_for = Some(tick);
+    assert_eq!(
+        store.create_running(same_tick).await,
+        Err(Error::TickAlreadyClaimed {
+            job_name: j.clone(),
+            scheduled_for: tick
+        }),
+        "a claimed tick is reported as such even while its run is in progress"
+    );
     store
         .finish(
             &first.id,

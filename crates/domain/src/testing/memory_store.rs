@@ -79,16 +79,6 @@ impl State {
 impl ExecutionStore for InMemoryExecutionStore {
     async fn create_running(&self, new: NewExecution) -> Result<Execution> {
         let mut state = self.state();
-        if let Some(running) = state
-            .executions
-            .iter()
-            .find(|e| e.job_name == new.job_name && e.status == ExecutionStatus::Running)
-        {
-            return Err(Error::AlreadyRunning {
-                job_name: new.job_name,
-                execution_id: running.id,
-            });
-        }
         if let Some(tick) = new.scheduled_for
             && state
                 .executions
@@ -98,6 +88,16 @@ impl ExecutionStore for InMemoryExecutionStore {
             return Err(Error::TickAlreadyClaimed {
                 job_name: new.job_name,
                 scheduled_for: tick,
+            });
+        }
+        if let Some(running) = state
+            .executions
+            .iter()
+            .find(|e| e.job_name == new.job_name && e.status == ExecutionStatus::Running)
+        {
+            return Err(Error::AlreadyRunning {
+                job_name: new.job_name,
+                execution_id: running.id,
             });
         }
         let execution = Execution::start(&new);

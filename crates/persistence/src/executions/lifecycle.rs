@@ -18,7 +18,8 @@ const RUNNING: &str = "RUNNING";
 
 impl SqlExecutionStore {
     /// Inserts a RUNNING row; the database's unique indexes decide conflicts, which are then
-    /// named (the running execution, or the claimed tick).
+    /// named: the claimed tick first (another replica ran this tick), else the running
+    /// execution.
     pub(super) async fn insert_running(&self, new: &NewExecution) -> Result<Execution> {
         let row = NewExecutionRow::from(new);
         for _ in 0..3 {
@@ -31,6 +32,14 @@ impl SqlExecutionStore {
             match inserted {
                 Ok(_) => return Ok(Execution::start(new)),
                 Err(e) if is_unique_violation(&e) => {
+                    if let Some(tick) = new.scheduled_for
+                        && self.has_tick(&new.job_name, tick).await?
+                    {
+                        return Err(Error::TickAlreadyClaimed {
+                            job_name: new.job_name.clone(),
+                            scheduled_for: tick,
+                        });
+                    }
                     if let Some(running) = self
                         .list_running(Some(&new.job_name))
                         .await?
@@ -40,14 +49,6 @@ impl SqlExecutionStore {
                         return Err(Error::AlreadyRunning {
                             job_name: new.job_name.clone(),
                             execution_id: running.id,
-                        });
-                    }
-                    if let Some(tick) = new.scheduled_for
-                        && self.has_tick(&new.job_name, tick).await?
-                    {
-                        return Err(Error::TickAlreadyClaimed {
-                            job_name: new.job_name.clone(),
-                            scheduled_for: tick,
                         });
                     }
                     // The running execution finished between the insert and the look-up: try again.
