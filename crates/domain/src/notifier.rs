@@ -7,7 +7,11 @@ use crate::{ExecutionId, JobName};
 
 /// Something operators should hear about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum Alert {
     /// A job's consecutive failures reached the alert threshold.
     FailureThreshold {

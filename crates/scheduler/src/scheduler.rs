@@ -1,0 +1,447 @@
+//! The scheduler: a tick loop per scheduled job, manual triggers, the overlap guard, missed
+//! ticks at start-up, the retention task, status, and a bounded graceful shutdown.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use propimport_domain::{
+    CancelToken, Error, Execution, ExecutionStore, Job, JobName, RetentionPolicy, TriggeredBy,
+};
+use tokio::task::JoinHandle;
+use tokio_util::task::TaskTracker;
+
+use crate::clock::sleep_until;
+use crate::{CronSchedule, TrackedRunner};
+
+/// A job and, when it runs on a schedule, its schedule.
+#[derive(Clone)]
+pub struct ScheduledJob {
+    /// The job.
+    pub job: Arc<dyn Job>,
+    /// When it runs by itself; `None` for a job that runs only when triggered.
+    pub schedule: Option<CronSchedule>,
+}
+
+/// What to do at start-up about a tick that passed while the service was down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MisfirePolicy {
+    /// Run the latest missed tick once if it is no older than the grace window (default 1 h).
+    RunOnce {
+        /// How old a missed tick may be and still run.
+        grace: chrono::Duration,
+    },
+    /// Do not run missed ticks.
+    Skip,
+}
+
+impl Default for MisfirePolicy {
+    fn default() -> Self {
+        Self::RunOnce {
+            grace: chrono::Duration::hours(1),
+        }
+    }
+}
+
+/// The scheduler's settings.
+#[derive(Debug, Clone)]
+pub struct SchedulerSettings {
+    /// A RUNNING execution without a heartbeat for this long is abandoned (default 2 min).
+    pub lease: chrono::Duration,
+    /// Missed ticks at start-up.
+    pub misfire: MisfirePolicy,
+    /// The retention purge and when it runs; `None` disables it.
+    pub retention: Option<(RetentionPolicy, CronSchedule)>,
+}
+
+impl Default for SchedulerSettings {
+    fn default() -> Self {
+        Self {
+            lease: chrono::Duration::minutes(2),
+            misfire: MisfirePolicy::default(),
+            retention: None,
+        }
+    }
+}
+
+/// The state of one job, for the status endpoint.
+#[derive(Debug, Clone)]
+pub struct JobStatus {
+    /// The job.
+    pub job_name: JobName,
+    /// Its schedule, when it has one.
+    pub schedule: Option<CronSchedule>,
+    /// Whether its tick loop is running.
+    pub is_scheduled: bool,
+    /// The RUNNING execution of the job (on any replica), if any.
+    pub running: Option<Execution>,
+    /// The next fire times (UTC), at most five.
+    pub next_runs: Vec<DateTime<Utc>>,
+}
+
+/// Why a manual trigger did not start a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TriggerError {
+    /// No job has this name.
+    #[error("unknown job {0:?}")]
+    UnknownJob(String),
+    /// Several jobs exist and none was named.
+    #[error("several jobs are configured ({0}); name one")]
+    JobRequired(String),
+    /// The scheduler is shutting down.
+    #[error("the scheduler is shutting down")]
+    ShuttingDown,
+    /// The store refused (already running) or failed.
+    #[error(transparent)]
+    Store(#[from] Error),
+}
+
+struct Shared {
+    runner: Arc<TrackedRunner>,
+    jobs: Vec<ScheduledJob>,
+    settings: SchedulerSettings,
+    /// Runs in flight, owned here and awaited on shutdown.
+    runs: TaskTracker,
+    /// Cancelled once the shutdown grace has passed: running jobs stop.
+    cancel_runs: CancelToken,
+    /// This process's view of what runs (job → execution id); the database has the last word.
+    running: Mutex<HashMap<JobName, Execution>>,
+}
+
+/// Builds and starts a scheduler.
+pub struct Scheduler {
+    shared: Arc<Shared>,
+}
+
+/// A started scheduler: trigger runs, read status, shut down.
+pub struct SchedulerHandle {
+    shared: Arc<Shared>,
+    stop_ticking: CancelToken,
+    loops: Vec<JoinHandle<()>>,
+}
+
+impl Scheduler {
+    /// A scheduler that runs `jobs` through `runner`.
+    pub fn new(
+        runner: Arc<TrackedRunner>,
+        jobs: Vec<ScheduledJob>,
+        settings: SchedulerSettings,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                runner,
+                jobs,
+                settings,
+                runs: TaskTracker::new(),
+                cancel_runs: CancelToken::new(),
+                running: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Recovers abandoned runs, runs missed ticks per the policy, and starts a tick loop per
+    /// scheduled job (and the retention task). Every task is owned by the returned handle.
+    pub async fn start(self) -> SchedulerHandle {
+        let shared = self.shared;
+        shared.recover_stale().await;
+        let stop_ticking = CancelToken::new();
+        let mut loops = Vec::new();
+        for job in shared.jobs.iter().filter(|j| j.schedule.is_some()).cloned() {
+            shared.catch_up(&job).await;
+            let (shared, stop) = (shared.clone(), stop_ticking.clone());
+            loops.push(tokio::spawn(
+                async move { shared.tick_loop(job, stop).await },
+            ));
+        }
+        if let Some((policy, schedule)) = shared.settings.retention.clone() {
+            let (shared, stop) = (shared.clone(), stop_ticking.clone());
+            loops.push(tokio::spawn(async move {
+                shared.retention_loop(policy, schedule, stop).await
+            }));
+        }
+        SchedulerHandle {
+            shared,
+            stop_ticking,
+            loops,
+        }
+    }
+}
+
+impl Shared {
+    fn store(&self) -> &Arc<dyn ExecutionStore> {
+        self.runner.store()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.runner.clock().now()
+    }
+
+    async fn recover_stale(&self) {
+        match self
+            .store()
+            .recover_stale(self.now(), self.settings.lease)
+            .await
+        {
+            Ok(recovered) => {
+                for e in recovered {
+                    tracing::warn!(execution_id = %e.id, job_name = %e.job_name, last_error = e.last_error.as_deref().unwrap_or(""), "abandoned run marked FAILED");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not look for abandoned runs"),
+        }
+    }
+
+    /// Runs the latest missed tick of a job once, when the policy says so.
+    async fn catch_up(self: &Arc<Self>, job: &ScheduledJob) {
+        let (MisfirePolicy::RunOnce { grace }, Some(schedule)) =
+            (self.settings.misfire, &job.schedule)
+        else {
+            return;
+        };
+        let now = self.now();
+        let Some(missed) = schedule.prev_at_or_before(now) else {
+            return;
+        };
+        if now - missed > grace {
+            return;
+        }
+        match self.store().tick_claimed(job.job.name(), missed).await {
+            Ok(false) => {
+                tracing::info!(job_name = %job.job.name(), tick = %missed, "running the tick missed while the service was down");
+                self.run_tick(&job.job, missed).await;
+            }
+            Ok(true) => {}
+            Err(e) => {
+                tracing::warn!(job_name = %job.job.name(), error = %e, "cannot check for a missed tick")
+            }
+        }
+    }
+
+    async fn tick_loop(self: Arc<Self>, job: ScheduledJob, stop: CancelToken) {
+        let Some(schedule) = job.schedule.clone() else {
+            return;
+        };
+        let mut after = self.now();
+        while let Some(tick) = schedule.next_after(after) {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = sleep_until(self.runner.clock().as_ref(), tick) => {}
+            }
+            after = tick;
+            self.run_tick(&job.job, tick).await;
+        }
+    }
+
+    /// Starts the run of one tick in the background, unless a run of the job is in progress.
+    async fn run_tick(self: &Arc<Self>, job: &Arc<dyn Job>, tick: DateTime<Utc>) {
+        let name = job.name().clone();
+        if let Some(running) = self.running_here(&name) {
+            tracing::warn!(job_name = %name, tick = %tick, running_execution_id = %running.id, "tick skipped: the previous run is still in progress");
+            metrics::counter!("propimport_skipped_ticks_total", "job" => name.to_string())
+                .increment(1);
+            return;
+        }
+        self.recover_stale().await;
+        match self
+            .spawn_run(job.clone(), TriggeredBy::Cron, Some(tick))
+            .await
+        {
+            Ok(_) => {}
+            Err(Error::AlreadyRunning { execution_id, .. }) => {
+                tracing::warn!(job_name = %name, tick = %tick, running_execution_id = %execution_id, "tick skipped: a run is in progress on another instance");
+                metrics::counter!("propimport_skipped_ticks_total", "job" => name.to_string())
+                    .increment(1);
+            }
+            Err(Error::TickAlreadyClaimed { .. }) => {
+                tracing::debug!(job_name = %name, tick = %tick, "tick already run by another instance");
+            }
+            Err(e) => {
+                tracing::error!(job_name = %name, tick = %tick, error = %e, "tick not run: cannot record it")
+            }
+        }
+    }
+
+    fn running_here(&self, job: &JobName) -> Option<Execution> {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(job)
+            .cloned()
+    }
+
+    /// Creates the RUNNING record, then drives the run on a tracked task.
+    async fn spawn_run(
+        self: &Arc<Self>,
+        job: Arc<dyn Job>,
+        triggered_by: TriggeredBy,
+        tick: Option<DateTime<Utc>>,
+    ) -> Result<Execution, Error> {
+        if self.runs.is_closed() {
+            return Err(Error::Unavailable("the scheduler is shutting down".into()));
+        }
+        let started = self.runner.begin(job, triggered_by, tick).await?;
+        let execution = started.execution.clone();
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(execution.job_name.clone(), execution.clone());
+        let shared = self.clone();
+        self.runs.spawn(async move {
+            let name = started.execution.job_name.clone();
+            if let Err(e) = shared
+                .runner
+                .drive(started, shared.cancel_runs.clone())
+                .await
+            {
+                tracing::error!(job_name = %name, error = %e, "run could not be recorded");
+            }
+            shared
+                .running
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&name);
+        });
+        Ok(execution)
+    }
+
+    async fn retention_loop(
+        self: Arc<Self>,
+        policy: RetentionPolicy,
+        schedule: CronSchedule,
+        stop: CancelToken,
+    ) {
+        let mut after = self.now();
+        while let Some(tick) = schedule.next_after(after) {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = sleep_until(self.runner.clock().as_ref(), tick) => {}
+            }
+            after = tick;
+            match self.store().purge(&policy, self.now()).await {
+                Ok(report) => tracing::info!(
+                    deleted = report.total(),
+                    succeeded_deleted = report.succeeded_deleted,
+                    failed_deleted = report.failed_deleted,
+                    "retention purge done"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention purge failed; next attempt at the next tick")
+                }
+            }
+        }
+    }
+
+    fn find_job(&self, name: Option<&JobName>) -> Result<&ScheduledJob, TriggerError> {
+        match name {
+            Some(name) => self
+                .jobs
+                .iter()
+                .find(|j| j.job.name() == name)
+                .ok_or_else(|| TriggerError::UnknownJob(name.to_string())),
+            None => match self.jobs.as_slice() {
+                [only] => Ok(only),
+                jobs => Err(TriggerError::JobRequired(
+                    jobs.iter()
+                        .map(|j| j.job.name().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )),
+            },
+        }
+    }
+}
+
+impl SchedulerHandle {
+    /// Starts a run now in the background and returns its RUNNING execution. With one job the
+    /// name may be omitted. A run in progress (here or on another replica) gives
+    /// [`Error::AlreadyRunning`] naming it.
+    pub async fn trigger(
+        &self,
+        job: Option<&JobName>,
+        triggered_by: TriggeredBy,
+    ) -> Result<Execution, TriggerError> {
+        let scheduled = self.shared.find_job(job)?.job.clone();
+        if self.stop_ticking.is_cancelled() {
+            return Err(TriggerError::ShuttingDown);
+        }
+        if let Some(running) = self.shared.running_here(scheduled.name()) {
+            return Err(Error::AlreadyRunning {
+                job_name: running.job_name,
+                execution_id: running.id,
+            }
+            .into());
+        }
+        self.shared.recover_stale().await;
+        Ok(self.shared.spawn_run(scheduled, triggered_by, None).await?)
+    }
+
+    /// The jobs this scheduler knows.
+    pub fn jobs(&self) -> Vec<JobName> {
+        self.shared
+            .jobs
+            .iter()
+            .map(|j| j.job.name().clone())
+            .collect()
+    }
+
+    /// The status of every job.
+    pub async fn status(&self) -> Result<Vec<JobStatus>, Error> {
+        let running = self.shared.store().running(None).await?;
+        let now = self.shared.now();
+        let ticking = !self.stop_ticking.is_cancelled();
+        Ok(self
+            .shared
+            .jobs
+            .iter()
+            .map(|j| JobStatus {
+                job_name: j.job.name().clone(),
+                schedule: j.schedule.clone(),
+                is_scheduled: ticking && j.schedule.is_some(),
+                running: running
+                    .iter()
+                    .find(|e| &e.job_name == j.job.name())
+                    .cloned(),
+                next_runs: j
+                    .schedule
+                    .as_ref()
+                    .map(|s| s.next_runs(now, 5))
+                    .unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Whether the tick loops are running.
+    pub fn is_running(&self) -> bool {
+        !self.stop_ticking.is_cancelled() && self.loops.iter().all(|l| !l.is_finished())
+    }
+
+    /// Stops ticking, lets running jobs finish within `grace`, then cancels them and waits for
+    /// their records (a little longer); every task is joined before this returns.
+    pub async fn shutdown(self, grace: Duration) {
+        self.stop_ticking.cancel();
+        for handle in self.loops {
+            if let Err(e) = handle.await {
+                tracing::error!(error = %e, "a scheduler loop ended abnormally");
+            }
+        }
+        let runs = &self.shared.runs;
+        runs.close();
+        if tokio::time::timeout(grace, runs.wait()).await.is_err() {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "runs still in progress after the grace period; cancelling them"
+            );
+            self.shared.cancel_runs.cancel();
+            if tokio::time::timeout(Duration::from_secs(15), runs.wait())
+                .await
+                .is_err()
+            {
+                tracing::error!(
+                    "a cancelled run did not stop; the next start will recover it as abandoned"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! A configurable test job and a harness that wires a runner to the in-memory store.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use propimport_domain::testing::InMemoryExecutionStore;
+use propimport_domain::{
+    Clock, ErrorLog, ExecutionStore, ItemError, Job, JobContext, JobError, JobName, JobReport,
+    Notifier, Progress, RunCounts,
+};
+use propimport_scheduler::{AlertSettings, Alerts, RunSettings, TokioClock, TrackedRunner};
+use tokio::sync::Semaphore;
+
+/// What a [`TestJob`] does when run.
+#[derive(Clone)]
+pub enum Behaviour {
+    /// Reports these counts (failed > 0 makes the run PARTIAL).
+    Report(RunCounts),
+    /// Fails as a whole.
+    Fail(&'static str),
+    /// Panics.
+    Panic,
+    /// Reports progress, then waits for a permit (or for cancellation), then reports.
+    Block {
+        progress: RunCounts,
+        release: Arc<Semaphore>,
+    },
+}
+
+pub struct TestJob {
+    pub name: JobName,
+    pub behaviour: std::sync::Mutex<Behaviour>,
+}
+
+impl TestJob {
+    pub fn new(name: &str, behaviour: Behaviour) -> Arc<Self> {
+        Arc::new(Self {
+            name: JobName::parse(name).unwrap(),
+            behaviour: std::sync::Mutex::new(behaviour),
+        })
+    }
+
+    pub fn set(&self, behaviour: Behaviour) {
+        *self.behaviour.lock().unwrap() = behaviour;
+    }
+}
+
+#[async_trait]
+impl Job for TestJob {
+    fn name(&self) -> &JobName {
+        &self.name
+    }
+
+    async fn run(&self, ctx: JobContext) -> Result<JobReport, JobError> {
+        let behaviour = self.behaviour.lock().unwrap().clone();
+        match behaviour {
+            Behaviour::Report(counts) => {
+                let mut errors = ErrorLog::default();
+                for i in 0..counts.failed_count {
+                    errors.push(ItemError {
+                        external_id: Some(format!("L-{i}")),
+                        stage: "map".into(),
+                        message: "bad price".into(),
+                    });
+                }
+                Ok(JobReport {
+                    counts,
+                    errors,
+                    details: None,
+                })
+            }
+            Behaviour::Fail(message) => Err(JobError::new(message)),
+            Behaviour::Panic => panic!("boom"),
+            Behaviour::Block { progress, release } => {
+                ctx.progress.set(Progress {
+                    counts: progress,
+                    expected_total: Some(100),
+                });
+                tokio::select! {
+                    permit = release.acquire() => drop(permit),
+                    () = ctx.cancel.cancelled() => {}
+                }
+                Ok(JobReport {
+                    counts: progress,
+                    errors: ErrorLog::default(),
+                    details: None,
+                })
+            }
+        }
+    }
+}
+
+pub fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
+}
+
+pub fn counts(total: i64, success: i64, failed: i64, skipped: i64) -> RunCounts {
+    RunCounts {
+        total_properties: total,
+        success_count: success,
+        failed_count: failed,
+        skipped_count: skipped,
+    }
+}
+
+/// A runner on a fresh in-memory store with a Tokio-driven clock.
+pub struct Harness {
+    pub store: Arc<InMemoryExecutionStore>,
+    pub runner: Arc<TrackedRunner>,
+}
+
+impl Harness {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self::with_alerts(start, AlertSettings::default(), None)
+    }
+
+    pub fn with_alerts(
+        start: DateTime<Utc>,
+        alerts: AlertSettings,
+        notifier: Option<Arc<dyn Notifier>>,
+    ) -> Self {
+        let store = Arc::new(InMemoryExecutionStore::new());
+        let clock = Arc::new(TokioClock::starting_at(start));
+        let settings = RunSettings {
+            instance_id: "test:1".into(),
+            heartbeat_interval: Duration::from_secs(10),
+        };
+        let runner = Arc::new(TrackedRunner::new(
+            store.clone() as Arc<dyn ExecutionStore>,
+            clock.clone() as Arc<dyn Clock>,
+            Arc::new(Alerts::new(alerts, notifier)),
+            settings,
+        ));
+        Self { store, runner }
+    }
+}
