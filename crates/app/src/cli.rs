@@ -1,8 +1,9 @@
-//! The command line: `serve` (the default) and `migrate`.
+//! The command line: `serve` (the default), `migrate` and `schedule next`.
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use propimport_scheduler::CronSchedule;
 
 use crate::config::Config;
 
@@ -18,22 +19,84 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Migrate the database, recover abandoned runs and run the service (the default).
+    /// Migrate the database, start the scheduler and run until SIGINT/SIGTERM (the default).
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Cron schedules.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCommand {
+    /// Validate a cron expression and print its next fire times (local and UTC).
+    Next(NextArgs),
+}
+
+#[derive(Debug, Args)]
+struct NextArgs {
+    /// The cron expression (5 or 6 fields, or a macro such as @daily).
+    #[arg(env = "IMPORT_CRON_SCHEDULE", default_value = "0 0 * * *")]
+    expression: String,
+    /// The IANA time zone.
+    #[arg(long, env = "TZ", default_value = "Europe/Skopje")]
+    tz: String,
+    /// How many fire times to print.
+    #[arg(short = 'n', long, default_value_t = 10)]
+    count: usize,
+    /// Print JSON (RFC 3339 times with offsets).
+    #[arg(long)]
+    json: bool,
 }
 
 impl Cli {
+    /// Whether the command needs the service configuration (the others take their own flags).
+    pub fn needs_config(&self) -> bool {
+        !matches!(self.command, Some(Command::Schedule(_)))
+    }
+
     /// Runs the chosen command.
-    pub async fn run(self, config: Config) -> anyhow::Result<ExitCode> {
-        match self.command.unwrap_or(Command::Serve) {
-            Command::Serve => crate::serve::serve(config)
+    pub async fn run(self, config: Option<Config>) -> anyhow::Result<ExitCode> {
+        match (self.command.unwrap_or(Command::Serve), config) {
+            (Command::Schedule(ScheduleCommand::Next(args)), _) => Ok(schedule_next(&args)),
+            (Command::Serve, Some(config)) => crate::serve::serve(config)
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::Migrate => crate::serve::migrate(config)
+            (Command::Migrate, Some(config)) => crate::serve::migrate(config)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            (_, None) => anyhow::bail!("this command needs the configuration"),
         }
     }
+}
+
+fn schedule_next(args: &NextArgs) -> ExitCode {
+    let schedule = match CronSchedule::parse(&args.expression, &args.tz) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let times = schedule.next_runs(chrono::Utc::now(), args.count);
+    let zone = schedule.timezone();
+    if args.json {
+        let runs: Vec<_> = times
+            .iter()
+            .map(|t| serde_json::json!({"local": t.with_timezone(&zone).to_rfc3339(), "utc": t.to_rfc3339()}))
+            .collect();
+        let doc = serde_json::json!({"expression": schedule.expression(), "timezone": zone.name(), "nextRuns": runs});
+        println!("{doc}");
+    } else {
+        println!("{schedule}");
+        for t in times {
+            println!(
+                "  {}   {}",
+                t.with_timezone(&zone).format("%a %Y-%m-%d %H:%M:%S %Z"),
+                t.format("%Y-%m-%dT%H:%M:%SZ")
+            );
+        }
+    }
+    ExitCode::SUCCESS
 }

@@ -10,20 +10,31 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
+/// The exit code for a configuration error (`EX_CONFIG`).
+const EXIT_CONFIG: u8 = 78;
+
 fn main() -> ExitCode {
-    // A missing .env file is normal; a malformed one is reported by the configuration step.
+    // A missing .env file is normal; a malformed one is reported once logging is set up.
     let dotenv = dotenvy::dotenv().map(drop);
     let cli = cli::Cli::parse();
-    let config = match config::Config::from_env() {
-        Ok(config) => config,
-        Err(problems) => {
-            for problem in problems {
-                eprintln!("error: {problem}");
+    let config = if cli.needs_config() {
+        match config::Config::from_env() {
+            Ok(config) => Some(config),
+            Err(problems) => {
+                for problem in problems {
+                    eprintln!("error: {problem}");
+                }
+                return ExitCode::from(EXIT_CONFIG);
             }
-            return ExitCode::from(78);
         }
+    } else {
+        None
     };
-    config::init_logging(&config);
+    config::init_logging(
+        config
+            .as_ref()
+            .map_or(config::LogFormat::Text, |c| c.log_format),
+    );
     if let Err(e) = dotenv
         && !e.not_found()
     {

@@ -1,14 +1,16 @@
 //! Start-up and shutdown of the service.
 
-use anyhow::Context as _;
-use chrono::{Duration, Utc};
-use propimport_domain::ExecutionStore as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use propimport_domain::{Clock, ExecutionStore, Notifier, SystemClock};
 use propimport_persistence::{Database, PoolOptions, SqlExecutionStore};
+use propimport_scheduler::{
+    Alerts, RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner,
+    WebhookNotifier, default_instance_id,
+};
 
 use crate::config::Config;
-
-/// How long a RUNNING execution may go without a heartbeat before it counts as abandoned.
-const LEASE: Duration = Duration::minutes(2);
 
 async fn open(config: &Config) -> anyhow::Result<Database> {
     let db = Database::connect(&config.database_url, PoolOptions::default()).await?;
@@ -24,21 +26,56 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `propimport serve`: migrates, recovers abandoned runs, then waits for a shutdown signal.
+/// `propimport serve`: migrates, starts the scheduler (which recovers abandoned runs and
+/// catches up a missed tick), then runs until SIGINT or SIGTERM and shuts down gracefully.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let db = open(&config).await?;
-    let store = SqlExecutionStore::new(db.clone());
-    let recovered = store
-        .recover_stale(Utc::now(), LEASE)
-        .await
-        .context("recovering abandoned runs")?;
-    for e in &recovered {
-        tracing::warn!(execution_id = %e.id, job_name = %e.job_name, "marked abandoned run FAILED");
+    let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
+    let s = &config.scheduling;
+    let notifier = match &s.alert_webhook {
+        Some(url) => Some(Arc::new(WebhookNotifier::new(
+            url.clone(),
+            Duration::from_secs(10),
+            3,
+        )?) as Arc<dyn Notifier>),
+        None => None,
+    };
+    let runner = Arc::new(TrackedRunner::new(
+        store,
+        Arc::new(SystemClock) as Arc<dyn Clock>,
+        Arc::new(Alerts::new(s.alerts, notifier)),
+        RunSettings {
+            instance_id: default_instance_id(),
+            heartbeat_interval: s.heartbeat,
+        },
+    ));
+    // Import jobs (one per configured source) are added by the importer wiring.
+    let jobs: Vec<ScheduledJob> = Vec::new();
+    let settings = SchedulerSettings {
+        lease: chrono::Duration::from_std(s.lease)?,
+        misfire: s.misfire,
+        retention: Some((s.retention, s.retention_schedule.clone())),
+    };
+    let scheduler = Scheduler::new(runner, jobs, settings).start().await;
+    let now = chrono::Utc::now();
+    tracing::info!(
+        schedule = %s.schedule,
+        "import schedule set; no import source is wired to it yet, so only the retention purge runs"
+    );
+    if let Some(next) = s.retention_schedule.next_after(now) {
+        tracing::info!(
+            schedule = %s.retention_schedule,
+            next_local = %next.with_timezone(&s.retention_schedule.timezone()),
+            next_utc = %next,
+            "retention purge scheduled"
+        );
     }
     tracing::info!("propimport is running; press Ctrl+C to stop");
     shutdown_signal().await;
     tracing::info!("received, shutting down");
+    scheduler.shutdown(s.shutdown_grace).await;
     db.close();
+    tracing::info!("stopped");
     Ok(())
 }
 

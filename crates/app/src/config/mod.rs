@@ -1,0 +1,79 @@
+//! The typed configuration, read once from the environment (and `.env`) at start-up and
+//! passed down; never a global.
+
+mod scheduling;
+mod vars;
+
+use propimport_persistence::DatabaseUrl;
+
+pub use scheduling::Scheduling;
+use vars::Vars;
+
+/// Everything the service is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the execution history and listings live (`DATABASE_URL`).
+    pub database_url: DatabaseUrl,
+    /// How and when jobs run.
+    pub scheduling: Scheduling,
+    /// `text` or `json` log lines (`LOG_FORMAT`).
+    pub log_format: LogFormat,
+}
+
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// Reads the configuration, returning every problem at once (each naming its variable).
+    pub fn from_env() -> Result<Self, Vec<String>> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup`.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Vec<String>> {
+        let mut vars = Vars::new(lookup);
+        let database_url = match vars.raw("DATABASE_URL") {
+            None => DatabaseUrl::default_sqlite(),
+            Some(url) => DatabaseUrl::parse(&url).unwrap_or_else(|e| {
+                vars.problem(e.to_string());
+                DatabaseUrl::default_sqlite()
+            }),
+        };
+        let log_format = vars.parsed("LOG_FORMAT", LogFormat::Text, "text or json", |t| match t {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        });
+        let scheduling = Scheduling::read(&mut vars);
+        vars.finish()?;
+        let scheduling =
+            scheduling.ok_or_else(|| vec!["invalid scheduling settings".to_owned()])?;
+        Ok(Self {
+            database_url,
+            scheduling,
+            log_format,
+        })
+    }
+}
+
+/// Installs the log subscriber: level from `RUST_LOG` (default `info`), format from config.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

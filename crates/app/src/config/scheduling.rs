@@ -1,0 +1,133 @@
+//! Scheduling settings: the import schedule and zone, alerts, missed ticks, leases, shutdown
+//! and retention.
+
+use std::time::Duration;
+
+use propimport_domain::RetentionPolicy;
+use propimport_scheduler::{AlertSettings, CronSchedule, MisfirePolicy};
+
+use super::vars::Vars;
+
+/// The default import schedule: daily at midnight.
+pub const DEFAULT_SCHEDULE: &str = "0 0 * * *";
+/// The default time zone of schedules.
+pub const DEFAULT_TZ: &str = "Europe/Skopje";
+
+/// How and when jobs run.
+#[derive(Debug, Clone)]
+pub struct Scheduling {
+    /// `IMPORT_CRON_SCHEDULE` in `TZ`.
+    pub schedule: CronSchedule,
+    /// `IMPORT_ALERT_THRESHOLD`, `IMPORT_ALERT_COOLDOWN`.
+    pub alerts: AlertSettings,
+    /// `IMPORT_ALERT_WEBHOOK_URL`.
+    pub alert_webhook: Option<reqwest::Url>,
+    /// `IMPORT_MISFIRE_POLICY`, `IMPORT_MISFIRE_GRACE`.
+    pub misfire: MisfirePolicy,
+    /// `IMPORT_HEARTBEAT_INTERVAL`.
+    pub heartbeat: Duration,
+    /// `IMPORT_LEASE`.
+    pub lease: Duration,
+    /// `IMPORT_SHUTDOWN_GRACE_SECONDS`.
+    pub shutdown_grace: Duration,
+    /// `RETENTION_SUCCESS_DAYS`, `RETENTION_FAILED_DAYS`.
+    pub retention: RetentionPolicy,
+    /// `RETENTION_CRON_SCHEDULE` in `TZ`.
+    pub retention_schedule: CronSchedule,
+}
+
+impl Scheduling {
+    /// Reads the scheduling variables.
+    pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>) -> Option<Self> {
+        let timezone = vars.raw("TZ").unwrap_or_else(|| DEFAULT_TZ.to_owned());
+        let expression = vars
+            .raw("IMPORT_CRON_SCHEDULE")
+            .unwrap_or_else(|| DEFAULT_SCHEDULE.to_owned());
+        let schedule = match CronSchedule::parse(&expression, &timezone) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let zone_wrong = e.is_time_zone();
+                vars.problem(e.with_variables("IMPORT_CRON_SCHEDULE", "TZ").to_string());
+                // With the zone wrong, still check the expression, so both are reported at once.
+                if zone_wrong && let Err(e) = CronSchedule::parse(&expression, "UTC") {
+                    vars.problem(e.with_variable("IMPORT_CRON_SCHEDULE").to_string());
+                }
+                None
+            }
+        };
+        let retention_expression = vars
+            .raw("RETENTION_CRON_SCHEDULE")
+            .unwrap_or_else(|| "30 3 * * *".to_owned());
+        let retention_schedule = match CronSchedule::parse(&retention_expression, &timezone) {
+            Ok(s) => Some(s),
+            // A bad zone was reported with the import schedule already.
+            Err(e) if e.is_time_zone() => None,
+            Err(e) => {
+                vars.problem(e.with_variable("RETENTION_CRON_SCHEDULE").to_string());
+                None
+            }
+        };
+        let alerts = AlertSettings {
+            threshold: vars.number("IMPORT_ALERT_THRESHOLD", 3, 1..=1000),
+            cooldown: chrono::Duration::from_std(
+                vars.duration("IMPORT_ALERT_COOLDOWN", Duration::from_secs(6 * 3600)),
+            )
+            .unwrap_or(chrono::Duration::hours(6)),
+        };
+        let alert_webhook = vars.parsed(
+            "IMPORT_ALERT_WEBHOOK_URL",
+            None,
+            "an http:// or https:// URL",
+            |t| {
+                reqwest::Url::parse(t)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https"))
+                    .map(Some)
+            },
+        );
+        let grace = vars.duration("IMPORT_MISFIRE_GRACE", Duration::from_secs(3600));
+        let misfire = vars.parsed(
+            "IMPORT_MISFIRE_POLICY",
+            "run_once",
+            "run_once or skip",
+            |t| match t {
+                "run_once" => Some("run_once"),
+                "skip" => Some("skip"),
+                _ => None,
+            },
+        );
+        let misfire = match misfire {
+            "skip" => MisfirePolicy::Skip,
+            _ => MisfirePolicy::RunOnce {
+                grace: chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::hours(1)),
+            },
+        };
+        let heartbeat = vars.duration("IMPORT_HEARTBEAT_INTERVAL", Duration::from_secs(10));
+        let lease = vars.duration("IMPORT_LEASE", Duration::from_secs(120));
+        if lease < heartbeat * 3 {
+            vars.problem(format!(
+                "IMPORT_LEASE={}: must be at least three heartbeats (IMPORT_HEARTBEAT_INTERVAL={})",
+                humantime::format_duration(lease),
+                humantime::format_duration(heartbeat)
+            ));
+        }
+        let shutdown_grace =
+            Duration::from_secs(vars.number("IMPORT_SHUTDOWN_GRACE_SECONDS", 30, 0..=3600));
+        let retention = RetentionPolicy {
+            success_days: vars.number("RETENTION_SUCCESS_DAYS", 30, 1..=3650),
+            failed_days: vars.number("RETENTION_FAILED_DAYS", 90, 1..=3650),
+            batch_size: 1000,
+        };
+        Some(Self {
+            schedule: schedule?,
+            alerts,
+            alert_webhook,
+            misfire,
+            heartbeat,
+            lease,
+            shutdown_grace,
+            retention,
+            retention_schedule: retention_schedule?,
+        })
+    }
+}

@@ -1,0 +1,97 @@
+//! Defaults, and one clear line per bad variable.
+
+use std::collections::HashMap;
+
+use super::*;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {
+    let vars: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Config::from_lookup(|name| vars.get(name).cloned())
+}
+
+#[test]
+fn defaults_match_the_earlier_service() {
+    let c = config(&[]).unwrap();
+    assert_eq!(c.database_url, DatabaseUrl::default_sqlite());
+    assert_eq!(c.log_format, LogFormat::Text);
+    assert_eq!(c.scheduling.schedule.expression(), "0 0 * * *");
+    assert_eq!(c.scheduling.schedule.timezone(), chrono_tz::Europe::Skopje);
+    assert_eq!(c.scheduling.alerts.threshold, 3);
+    assert_eq!(
+        c.scheduling.shutdown_grace,
+        std::time::Duration::from_secs(30)
+    );
+    assert_eq!(
+        (
+            c.scheduling.retention.success_days,
+            c.scheduling.retention.failed_days
+        ),
+        (30, 90)
+    );
+    assert!(c.scheduling.alert_webhook.is_none());
+}
+
+#[test]
+fn reports_every_bad_variable_at_once_by_name() {
+    let problems = config(&[
+        ("DATABASE_URL", "mysql://x"),
+        ("LOG_FORMAT", "xml"),
+        ("IMPORT_CRON_SCHEDULE", "0 0 * *"),
+        ("IMPORT_ALERT_THRESHOLD", "zero"),
+        ("IMPORT_ALERT_WEBHOOK_URL", "ftp://hooks"),
+        ("IMPORT_MISFIRE_POLICY", "always"),
+        ("IMPORT_SHUTDOWN_GRACE_SECONDS", "-1"),
+    ])
+    .unwrap_err();
+    let expected = [
+        "DATABASE_URL=",
+        "LOG_FORMAT=\"xml\": expected text or json",
+        "IMPORT_CRON_SCHEDULE=\"0 0 * *\": expected 5 or 6 fields, found 4",
+        "IMPORT_ALERT_THRESHOLD=\"zero\": expected a whole number from 1 to 1000",
+        "IMPORT_ALERT_WEBHOOK_URL=\"ftp://hooks\": expected an http:// or https:// URL",
+        "IMPORT_MISFIRE_POLICY=\"always\": expected run_once or skip",
+        "IMPORT_SHUTDOWN_GRACE_SECONDS=\"-1\": expected a whole number from 0 to 3600",
+    ];
+    assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+    for (problem, start) in problems.iter().zip(expected) {
+        assert!(
+            problem.starts_with(start),
+            "{problem:?} should start with {start:?}"
+        );
+    }
+}
+
+#[test]
+fn names_the_time_zone_variable() {
+    let problems = config(&[("TZ", "Europe/Skopj")]).unwrap_err();
+    assert_eq!(
+        problems,
+        vec!["TZ=\"Europe/Skopj\": unknown time zone".to_owned()]
+    );
+}
+
+#[test]
+fn reads_durations_in_words() {
+    let c = config(&[
+        ("IMPORT_MISFIRE_GRACE", "15m"),
+        ("IMPORT_LEASE", "5m"),
+        ("IMPORT_HEARTBEAT_INTERVAL", "20"),
+    ])
+    .unwrap();
+    assert_eq!(
+        c.scheduling.misfire,
+        propimport_scheduler::MisfirePolicy::RunOnce {
+            grace: chrono::Duration::minutes(15)
+        }
+    );
+    assert_eq!(c.scheduling.lease, std::time::Duration::from_secs(300));
+    assert_eq!(c.scheduling.heartbeat, std::time::Duration::from_secs(20));
+    let problems = config(&[("IMPORT_LEASE", "20s")]).unwrap_err();
+    assert!(
+        problems[0].starts_with("IMPORT_LEASE=20s: must be at least three heartbeats"),
+        "{problems:?}"
+    );
+}

@@ -1,0 +1,79 @@
+//! Reading environment variables into typed values while collecting every problem, so that
+//! start-up reports all of them at once, each naming its variable.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A source of variables (the process environment, or a map in tests) and the problems found.
+pub struct Vars<F> {
+    lookup: F,
+    problems: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    /// Reads variables through `lookup`.
+    pub fn new(lookup: F) -> Self {
+        Self {
+            lookup,
+            problems: Vec::new(),
+        }
+    }
+
+    /// The raw value, treating an empty value as unset.
+    pub fn raw(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Records a problem.
+    pub fn problem(&mut self, message: String) {
+        self.problems.push(message);
+    }
+
+    /// The value parsed with `parse`, or `default` when unset; a bad value is recorded with
+    /// `expected` and the default is used so that reading can go on.
+    pub fn parsed<T>(
+        &mut self,
+        name: &str,
+        default: T,
+        expected: &str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> T {
+        match self.raw(name) {
+            None => default,
+            Some(text) => parse(text.trim()).unwrap_or_else(|| {
+                self.problem(format!("{name}={text:?}: expected {expected}"));
+                default
+            }),
+        }
+    }
+
+    /// A number within `range`.
+    pub fn number<T>(&mut self, name: &str, default: T, range: std::ops::RangeInclusive<T>) -> T
+    where
+        T: FromStr + PartialOrd + Copy + std::fmt::Display,
+    {
+        let expected = format!("a whole number from {} to {}", range.start(), range.end());
+        self.parsed(name, default, &expected, |t| {
+            t.parse().ok().filter(|n| range.contains(n))
+        })
+    }
+
+    /// A duration such as `90s`, `15m`, `1h` or `2h 30m` (a bare number is seconds).
+    pub fn duration(&mut self, name: &str, default: Duration) -> Duration {
+        self.parsed(name, default, "a duration such as 90s, 15m or 1h", |t| {
+            t.parse::<u64>()
+                .ok()
+                .map(Duration::from_secs)
+                .or_else(|| humantime::parse_duration(t).ok())
+        })
+    }
+
+    /// Every problem found, or `Ok` when there were none.
+    pub fn finish(self) -> Result<(), Vec<String>> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(self.problems)
+        }
+    }
+}
