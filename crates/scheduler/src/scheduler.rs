@@ -224,14 +224,26 @@ impl Shared {
             return;
         };
         let mut after = self.now();
-        while let Some(tick) = schedule.next_after(after) {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = sleep_until(self.runner.clock().as_ref(), tick) => {}
-            }
-            after = tick;
+        while let Some(tick) = self.wait_for_tick(&schedule, &mut after, &stop).await {
             self.run_tick(&job.job, tick).await;
         }
+    }
+
+    /// Sleeps until the schedule's next tick after `after` and returns it (advancing `after`),
+    /// or returns `None` when stopped or when the schedule has no further tick.
+    async fn wait_for_tick(
+        &self,
+        schedule: &CronSchedule,
+        after: &mut DateTime<Utc>,
+        stop: &CancelToken,
+    ) -> Option<DateTime<Utc>> {
+        let tick = schedule.next_after(*after)?;
+        tokio::select! {
+            () = stop.cancelled() => return None,
+            () = sleep_until(self.runner.clock().as_ref(), tick) => {}
+        }
+        *after = tick;
+        Some(tick)
     }
 
     /// Starts the run of one tick in the background, unless a run of the job is in progress.
@@ -313,12 +325,11 @@ impl Shared {
         stop: CancelToken,
     ) {
         let mut after = self.now();
-        while let Some(tick) = schedule.next_after(after) {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = sleep_until(self.runner.clock().as_ref(), tick) => {}
-            }
-            after = tick;
+        while self
+            .wait_for_tick(&schedule, &mut after, &stop)
+            .await
+            .is_some()
+        {
             match self.store().purge(&policy, self.now()).await {
                 Ok(report) => tracing::info!(
                     deleted = report.total(),

@@ -107,16 +107,7 @@ async fn ticks_during_a_run_are_skipped_and_manual_triggers_refused() {
 async fn manual_trigger_runs_in_the_background() {
     let h = Harness::new(at(2025, 6, 1, 0, 0, 0));
     let job = TestJob::new("feed", Behaviour::Report(counts(2, 2, 0, 0)));
-    let handle = Scheduler::new(
-        h.runner.clone(),
-        vec![ScheduledJob {
-            job,
-            schedule: None,
-        }],
-        SchedulerSettings::default(),
-    )
-    .start()
-    .await;
+    let handle = h.start(job, None, SchedulerSettings::default()).await;
     let started = handle.trigger(None, TriggeredBy::Api).await.unwrap();
     assert_eq!(started.status, ExecutionStatus::Running);
     assert!(matches!(
@@ -150,24 +141,12 @@ async fn start_with_misfire(
     let h = Harness::new(at(2025, 6, 1, 0, 10, 0));
     let job = TestJob::new("feed", Behaviour::Report(counts(1, 1, 0, 0)));
     if claimed {
-        let new = NewExecution {
-            id: ExecutionId::new(),
-            job_name: job.name.clone(),
-            triggered_by: TriggeredBy::Cron,
-            started_at: at(2025, 6, 1, 0, 0, 0),
-            scheduled_for: Some(at(2025, 6, 1, 0, 0, 0)),
-            instance_id: None,
-        };
-        let e = h.store.create_running(new).await.unwrap();
-        let finish = propimport_domain::FinishExecution {
-            status: ExecutionStatus::Success,
-            completed_at: at(2025, 6, 1, 0, 1, 0),
-            counts: counts(0, 0, 0, 0),
-            errors: Default::default(),
-            last_error: None,
-            details: None,
-        };
-        h.store.finish(&e.id, finish).await.unwrap();
+        h.seed_success(
+            &job.name,
+            at(2025, 6, 1, 0, 0, 0),
+            Some(at(2025, 6, 1, 0, 0, 0)),
+        )
+        .await;
     }
     let schedule = CronSchedule::parse("0 0 * * *", "UTC").unwrap();
     let settings = SchedulerSettings {
@@ -245,16 +224,7 @@ async fn start_up_recovers_abandoned_runs() {
         instance_id: Some("crashed:7".into()),
     };
     let stale = h.store.create_running(new).await.unwrap();
-    let handle = Scheduler::new(
-        h.runner.clone(),
-        vec![ScheduledJob {
-            job,
-            schedule: None,
-        }],
-        SchedulerSettings::default(),
-    )
-    .start()
-    .await;
+    let handle = h.start(job, None, SchedulerSettings::default()).await;
     let e = h.store.get(&stale.id).await.unwrap().unwrap();
     assert_eq!(e.status, ExecutionStatus::Failed);
     assert!(e.last_error.unwrap().contains("instance crashed:7"));
@@ -267,24 +237,12 @@ async fn the_retention_task_purges_old_runs() {
     let h = Harness::new(at(2025, 6, 1, 0, 0, 30));
     let job = TestJob::new("feed", Behaviour::Report(counts(1, 1, 0, 0)));
     for days in [40, 20] {
-        let new = NewExecution {
-            id: ExecutionId::new(),
-            job_name: job.name.clone(),
-            triggered_by: TriggeredBy::Cron,
-            started_at: at(2025, 6, 1, 0, 0, 0) - chrono::Duration::days(days),
-            scheduled_for: None,
-            instance_id: None,
-        };
-        let e = h.store.create_running(new).await.unwrap();
-        let finish = propimport_domain::FinishExecution {
-            status: ExecutionStatus::Success,
-            completed_at: e.started_at,
-            counts: counts(0, 0, 0, 0),
-            errors: Default::default(),
-            last_error: None,
-            details: None,
-        };
-        h.store.finish(&e.id, finish).await.unwrap();
+        h.seed_success(
+            &job.name,
+            at(2025, 6, 1, 0, 0, 0) - chrono::Duration::days(days),
+            None,
+        )
+        .await;
     }
     let settings = SchedulerSettings {
         retention: Some((
@@ -293,16 +251,7 @@ async fn the_retention_task_purges_old_runs() {
         )),
         ..Default::default()
     };
-    let handle = Scheduler::new(
-        h.runner.clone(),
-        vec![ScheduledJob {
-            job,
-            schedule: None,
-        }],
-        settings,
-    )
-    .start()
-    .await;
+    let handle = h.start(job, None, settings).await;
     assert_eq!(all(&h).await.len(), 2);
     tokio::time::sleep(Duration::from_secs(31)).await;
     assert_eq!(
@@ -324,16 +273,7 @@ async fn shutdown_waits_for_a_run_within_grace() {
             release: release.clone(),
         },
     );
-    let handle = Scheduler::new(
-        h.runner.clone(),
-        vec![ScheduledJob {
-            job,
-            schedule: None,
-        }],
-        SchedulerSettings::default(),
-    )
-    .start()
-    .await;
+    let handle = h.start(job, None, SchedulerSettings::default()).await;
     let started = handle.trigger(None, TriggeredBy::Api).await.unwrap();
     let releaser = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(3)).await;
@@ -356,16 +296,7 @@ async fn shutdown_past_grace_interrupts_the_run() {
             release: Arc::new(Semaphore::new(0)),
         },
     );
-    let handle = Scheduler::new(
-        h.runner.clone(),
-        vec![ScheduledJob {
-            job,
-            schedule: None,
-        }],
-        SchedulerSettings::default(),
-    )
-    .start()
-    .await;
+    let handle = h.start(job, None, SchedulerSettings::default()).await;
     let started = handle.trigger(None, TriggeredBy::Api).await.unwrap();
     handle.shutdown(Duration::from_secs(30)).await;
     let e = h.store.get(&started.id).await.unwrap().unwrap();

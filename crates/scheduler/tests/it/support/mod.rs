@@ -7,10 +7,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use propimport_domain::testing::InMemoryExecutionStore;
 use propimport_domain::{
-    Clock, ErrorLog, ExecutionStore, ItemError, Job, JobContext, JobError, JobName, JobReport,
-    Notifier, Progress, RunCounts,
+    Clock, ErrorLog, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution, ItemError, Job,
+    JobContext, JobError, JobName, JobReport, NewExecution, Notifier, Progress, RunCounts,
+    TriggeredBy,
 };
-use propimport_scheduler::{AlertSettings, Alerts, RunSettings, TokioClock, TrackedRunner};
+use propimport_scheduler::{
+    AlertSettings, Alerts, CronSchedule, RunSettings, ScheduledJob, Scheduler, SchedulerHandle,
+    SchedulerSettings, TokioClock, TrackedRunner,
+};
 use tokio::sync::Semaphore;
 
 /// What a [`TestJob`] does when run.
@@ -134,5 +138,48 @@ impl Harness {
             settings,
         ));
         Self { store, runner }
+    }
+
+    /// Starts a scheduler with one job.
+    pub async fn start(
+        &self,
+        job: Arc<TestJob>,
+        schedule: Option<CronSchedule>,
+        settings: SchedulerSettings,
+    ) -> SchedulerHandle {
+        Scheduler::new(
+            self.runner.clone(),
+            vec![ScheduledJob { job, schedule }],
+            settings,
+        )
+        .start()
+        .await
+    }
+
+    /// Records a finished SUCCESS run of `job` that started (and ended) at `at`.
+    pub async fn seed_success(
+        &self,
+        job: &JobName,
+        at: DateTime<Utc>,
+        tick: Option<DateTime<Utc>>,
+    ) {
+        let new = NewExecution {
+            id: ExecutionId::new(),
+            job_name: job.clone(),
+            triggered_by: TriggeredBy::Cron,
+            started_at: at,
+            scheduled_for: tick,
+            instance_id: None,
+        };
+        let e = self.store.create_running(new).await.unwrap();
+        let finish = FinishExecution {
+            status: ExecutionStatus::Success,
+            completed_at: at,
+            counts: RunCounts::default(),
+            errors: ErrorLog::default(),
+            last_error: None,
+            details: None,
+        };
+        self.store.finish(&e.id, finish).await.unwrap();
     }
 }
