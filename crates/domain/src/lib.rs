@@ -8,6 +8,7 @@ mod execution;
 mod history;
 mod ids;
 mod job;
+mod listing;
 mod notifier;
 mod ports;
 mod retention;
@@ -28,8 +29,13 @@ pub use execution::{
 pub use history::{HistoryPage, HistoryQuery, HistoryStatistics, PageLimit, Pagination, TimeRange};
 pub use ids::{ExecutionId, JobName};
 pub use job::{Job, JobContext, JobError, JobReport, ProgressHandle};
+pub use listing::{
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, LanguageCode, Listing, ListingRecord,
+    ListingStatus, LocalizedText, Money, Price, SourceName, SourceState, StoredListing,
+    Transaction, UpsertOutcome, WithdrawReport,
+};
 pub use notifier::{Alert, Notifier};
-pub use ports::{ExecutionStore, abandoned_message};
+pub use ports::{ExecutionStore, ListingStore, abandoned_message};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};

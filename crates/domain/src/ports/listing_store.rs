@@ -1,0 +1,59 @@
+//! The listing storage port.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::{
+    ExternalId, ListingRecord, Result, SourceName, SourceState, StoredListing, UpsertOutcome,
+    WithdrawReport,
+};
+
+/// Stores canonical listings per source. Identity is (source, external id); nothing is ever
+/// matched on title, price or URL, and nothing is ever deleted (only withdrawn).
+#[async_trait]
+pub trait ListingStore: Send + Sync {
+    /// Inserts new listings, updates changed ones (also reactivating withdrawn ones), and
+    /// marks every listing of the batch as seen at `seen_at`; one outcome per record, in order.
+    /// Records whose stored hash equals theirs are `Unchanged`.
+    async fn upsert_batch(
+        &self,
+        source: &SourceName,
+        batch: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<UpsertOutcome>>;
+
+    /// After a complete snapshot that started at `snapshot_started`: withdraws the source's
+    /// active listings not seen since then, unless they are more than `max_fraction` of its
+    /// active listings, in which case nothing is withdrawn and the report says it was blocked.
+    async fn withdraw_unseen(
+        &self,
+        source: &SourceName,
+        snapshot_started: DateTime<Utc>,
+        max_fraction: f64,
+        now: DateTime<Utc>,
+    ) -> Result<WithdrawReport>;
+
+    /// Withdraws the listed ids (a source's delete flag); returns how many were active.
+    async fn withdraw_ids(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        now: DateTime<Utc>,
+    ) -> Result<u64>;
+
+    /// One stored listing.
+    async fn get_listing(
+        &self,
+        source: &SourceName,
+        id: &ExternalId,
+    ) -> Result<Option<StoredListing>>;
+
+    /// How many listings of the source are active.
+    async fn count_active(&self, source: &SourceName) -> Result<i64>;
+
+    /// The source's saved state.
+    async fn source_state(&self, source: &SourceName) -> Result<Option<SourceState>>;
+
+    /// Saves the source's state.
+    async fn save_source_state(&self, state: &SourceState) -> Result<()>;
+}
