@@ -32,7 +32,7 @@ pub use job::{Job, JobContext, JobError, JobReport, ProgressHandle};
 pub use listing::{
     Address, Currency, EnergyRating, ExternalId, GeoPoint, LanguageCode, Listing, ListingRecord,
     ListingStatus, LocalizedText, Money, Price, SourceName, SourceState, StoredListing,
-    Transaction, UpsertOutcome, WithdrawReport,
+    Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 pub use notifier::{Alert, Notifier};
 pub use ports::{ExecutionStore, ListingStore, abandoned_message};

@@ -7,3 +7,12 @@ propimport_domain::execution_store_conformance!(
     run = futures::executor::block_on,
     store = async { Some(InMemoryExecutionStore::new()) }
 );
+
+mod listings {
+    use propimport_domain::testing::InMemoryListingStore;
+
+    propimport_domain::listing_store_conformance!(
+        run = futures::executor::block_on,
+        store = async { Some(InMemoryListingStore::new()) }
+    );
+}

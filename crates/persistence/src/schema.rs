@@ -48,3 +48,51 @@ diesel::table! {
         detail -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// Canonical listings, one per (source, external id).
+    properties (id) {
+        id -> BigInt,
+        source -> Text,
+        external_id -> Text,
+        status -> Text,
+        content_hash -> Text,
+        transaction_type -> Text,
+        price_minor -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        property_type -> Nullable<Text>,
+        bedrooms -> Nullable<Integer>,
+        bathrooms -> Nullable<Integer>,
+        built_area_m2 -> Nullable<Integer>,
+        plot_area_m2 -> Nullable<Integer>,
+        country -> Nullable<Text>,
+        province -> Nullable<Text>,
+        town -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        data -> Text,
+        source_modified_at -> Nullable<UtcTimestamp>,
+        first_seen_at -> UtcTimestamp,
+        last_seen_at -> UtcTimestamp,
+        withdrawn_at -> Nullable<UtcTimestamp>,
+        created_at -> UtcTimestamp,
+        updated_at -> UtcTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// Per-source import state.
+    source_state (source) {
+        source -> Text,
+        watermark -> Nullable<UtcTimestamp>,
+        last_snapshot_at -> Nullable<UtcTimestamp>,
+        updated_at -> UtcTimestamp,
+    }
+}

@@ -16,12 +16,13 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use propimport_domain::ExecutionStore;
 use propimport_domain::testing::conformance::StoreFixture;
+use propimport_domain::testing::listing_conformance::ListingFixture;
+use propimport_domain::{ExecutionStore, ListingStore};
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
-use crate::{Database, DatabaseUrl, PoolOptions, SqlExecutionStore, migrate_url};
+use crate::{Database, DatabaseUrl, PoolOptions, SqlExecutionStore, SqlListingStore, migrate_url};
 
 /// The variable naming the PostgreSQL server for tests.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
@@ -31,6 +32,7 @@ pub const REQUIRE_POSTGRES: &str = "REQUIRE_POSTGRES";
 /// A migrated database that exists for one test and is removed afterwards.
 pub struct TestDatabase {
     store: SqlExecutionStore,
+    listings: SqlListingStore,
     _dir: Option<TempDir>,
     postgres: Option<PgCleanup>,
 }
@@ -50,6 +52,7 @@ impl TestDatabase {
             .expect("open SQLite");
         db.migrate().await.expect("migrate SQLite");
         Self {
+            listings: SqlListingStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: Some(dir),
             postgres: None,
@@ -80,6 +83,7 @@ impl TestDatabase {
             .await
             .expect("open the test database");
         Some(Self {
+            listings: SqlListingStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: None,
             postgres: Some(PgCleanup { server_url, name }),
@@ -94,6 +98,17 @@ impl TestDatabase {
     /// The execution store on it.
     pub fn executions(&self) -> &SqlExecutionStore {
         &self.store
+    }
+
+    /// The listing store on it.
+    pub fn listing_store(&self) -> &SqlListingStore {
+        &self.listings
+    }
+}
+
+impl ListingFixture for TestDatabase {
+    fn listings(&self) -> &dyn ListingStore {
+        &self.listings
     }
 }
 

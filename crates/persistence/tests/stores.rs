@@ -30,6 +30,22 @@ mod postgres {
     );
 }
 
+mod sqlite_listings {
+    use super::*;
+    propimport_domain::listing_store_conformance!(
+        run = super::run,
+        store = TestDatabase::sqlite_some()
+    );
+}
+
+mod postgres_listings {
+    use super::*;
+    propimport_domain::listing_store_conformance!(
+        run = super::run,
+        store = TestDatabase::postgres()
+    );
+}
+
 mod migrations {
     use super::*;
 

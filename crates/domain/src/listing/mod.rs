@@ -205,3 +205,15 @@ pub struct SourceState {
     /// Snapshot sources: when the last complete snapshot was stored.
     pub last_snapshot_at: Option<DateTime<Utc>>,
 }
+
+/// Whether withdrawing `missing` of `active` listings exceeds `max_fraction` (the safety limit
+/// against a truncated or broken snapshot). Every store decides with this function.
+pub fn withdrawal_blocked(active: i64, missing: i64, max_fraction: f64) -> bool {
+    #[expect(clippy::cast_precision_loss, reason = "listing counts far below 2^52")]
+    let fraction = if active == 0 {
+        0.0
+    } else {
+        missing as f64 / active as f64
+    };
+    fraction > max_fraction
+}

@@ -9,8 +9,11 @@
 )]
 
 pub mod conformance;
+pub mod listing_conformance;
 mod manual_clock;
+mod memory_listings;
 mod memory_store;
 
 pub use manual_clock::ManualClock;
+pub use memory_listings::InMemoryListingStore;
 pub use memory_store::InMemoryExecutionStore;

@@ -1,0 +1,182 @@
+//! An in-memory [`ListingStore`], the reference the SQL store is held to.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::{
+    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, SourceName, SourceState,
+    StoredListing, UpsertOutcome, WithdrawReport,
+};
+
+/// Listings in a map behind a mutex.
+#[derive(Debug, Default)]
+pub struct InMemoryListingStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    listings: BTreeMap<(SourceName, ExternalId), StoredListing>,
+    sources: HashMap<SourceName, SourceState>,
+}
+
+impl InMemoryListingStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl ListingStore for InMemoryListingStore {
+    async fn upsert_batch(
+        &self,
+        source: &SourceName,
+        batch: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<UpsertOutcome>> {
+        let mut state = self.state();
+        // Outcomes are decided against the store as it was before the batch, so duplicates
+        // within a batch get the same outcome (the last copy is stored).
+        let outcomes: Vec<UpsertOutcome> = batch
+            .iter()
+            .map(|r| {
+                match state
+                    .listings
+                    .get(&(source.clone(), r.listing.external_id.clone()))
+                {
+                    None => UpsertOutcome::Inserted,
+                    Some(s)
+                        if s.content_hash == r.content_hash
+                            && s.status == ListingStatus::Active =>
+                    {
+                        UpsertOutcome::Unchanged
+                    }
+                    Some(_) => UpsertOutcome::Updated,
+                }
+            })
+            .collect();
+        for record in batch {
+            let key = (source.clone(), record.listing.external_id.clone());
+            match state.listings.get_mut(&key) {
+                Some(stored) => {
+                    stored.listing = record.listing.clone();
+                    stored.content_hash = record.content_hash.clone();
+                    stored.status = ListingStatus::Active;
+                    stored.withdrawn_at = None;
+                    stored.last_seen_at = seen_at;
+                }
+                None => {
+                    let stored = StoredListing {
+                        source: source.clone(),
+                        listing: record.listing.clone(),
+                        status: ListingStatus::Active,
+                        content_hash: record.content_hash.clone(),
+                        first_seen_at: seen_at,
+                        last_seen_at: seen_at,
+                        withdrawn_at: None,
+                    };
+                    state.listings.insert(key, stored);
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn withdraw_unseen(
+        &self,
+        source: &SourceName,
+        started: DateTime<Utc>,
+        max_fraction: f64,
+        now: DateTime<Utc>,
+    ) -> Result<WithdrawReport> {
+        let mut state = self.state();
+        let active: Vec<&mut StoredListing> = state
+            .listings
+            .values_mut()
+            .filter(|l| &l.source == source && l.status == ListingStatus::Active)
+            .collect();
+        let active_before = i64::try_from(active.len()).unwrap_or(i64::MAX);
+        let missing: Vec<&mut StoredListing> = active
+            .into_iter()
+            .filter(|l| l.last_seen_at < started)
+            .collect();
+        let count = i64::try_from(missing.len()).unwrap_or(i64::MAX);
+        if crate::withdrawal_blocked(active_before, count, max_fraction) {
+            return Ok(WithdrawReport {
+                active_before,
+                missing: count,
+                withdrawn: 0,
+                blocked: true,
+            });
+        }
+        for l in missing {
+            l.status = ListingStatus::Withdrawn;
+            l.withdrawn_at = Some(now);
+        }
+        Ok(WithdrawReport {
+            active_before,
+            missing: count,
+            withdrawn: count,
+            blocked: false,
+        })
+    }
+
+    async fn withdraw_ids(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut state = self.state();
+        let mut n = 0;
+        for id in ids {
+            if let Some(l) = state.listings.get_mut(&(source.clone(), id.clone()))
+                && l.status == ListingStatus::Active
+            {
+                l.status = ListingStatus::Withdrawn;
+                l.withdrawn_at = Some(now);
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn get_listing(
+        &self,
+        source: &SourceName,
+        id: &ExternalId,
+    ) -> Result<Option<StoredListing>> {
+        Ok(self
+            .state()
+            .listings
+            .get(&(source.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn count_active(&self, source: &SourceName) -> Result<i64> {
+        let state = self.state();
+        let n = state
+            .listings
+            .values()
+            .filter(|l| &l.source == source && l.status == ListingStatus::Active)
+            .count();
+        Ok(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    async fn source_state(&self, source: &SourceName) -> Result<Option<SourceState>> {
+        Ok(self.state().sources.get(source).cloned())
+    }
+
+    async fn save_source_state(&self, s: &SourceState) -> Result<()> {
+        self.state().sources.insert(s.source.clone(), s.clone());
+        Ok(())
+    }
+}

@@ -1,0 +1,154 @@
+//! Rows of `properties` and `source_state`.
+
+use diesel::prelude::*;
+use propimport_domain::{
+    JobName, ListingRecord, ListingStatus, Price, Result, SourceState, StoredListing, Transaction,
+};
+
+use crate::error::corrupt;
+use crate::schema::{properties, source_state};
+use crate::sql_types::DbTime;
+
+/// A listing row to insert or to overwrite on conflict.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = properties, treat_none_as_default_value = false)]
+pub(crate) struct PropertyRow<'a> {
+    source: &'a str,
+    external_id: &'a str,
+    status: &'static str,
+    content_hash: &'a str,
+    transaction_type: &'static str,
+    price_minor: Option<i64>,
+    currency: Option<String>,
+    property_type: Option<&'a str>,
+    bedrooms: Option<i32>,
+    bathrooms: Option<i32>,
+    built_area_m2: Option<i32>,
+    plot_area_m2: Option<i32>,
+    country: Option<&'a str>,
+    province: Option<&'a str>,
+    town: Option<&'a str>,
+    postal_code: Option<&'a str>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    data: String,
+    source_modified_at: Option<DbTime>,
+    first_seen_at: DbTime,
+    last_seen_at: DbTime,
+    withdrawn_at: Option<DbTime>,
+    created_at: DbTime,
+    updated_at: DbTime,
+}
+
+pub(crate) fn transaction_text(t: Transaction) -> &'static str {
+    match t {
+        Transaction::Sale => "sale",
+        Transaction::RentMonthly => "rent_monthly",
+        Transaction::RentWeekly => "rent_weekly",
+    }
+}
+
+pub(crate) fn status_text(s: ListingStatus) -> &'static str {
+    match s {
+        ListingStatus::Active => "active",
+        ListingStatus::Withdrawn => "withdrawn",
+    }
+}
+
+impl<'a> PropertyRow<'a> {
+    /// The row of an active listing seen at `seen`.
+    pub(crate) fn new(source: &'a str, record: &'a ListingRecord, seen: DbTime) -> Result<Self> {
+        let l = &record.listing;
+        let (price_minor, currency) = match &l.price {
+            Price::Amount { amount } => (Some(amount.minor()), Some(amount.currency())),
+            Price::OnRequest => (None, None),
+        };
+        Ok(Self {
+            source,
+            external_id: l.external_id.as_str(),
+            status: status_text(ListingStatus::Active),
+            content_hash: &record.content_hash,
+            transaction_type: transaction_text(l.transaction),
+            price_minor,
+            currency: currency.map(|c| c.as_str().to_owned()),
+            property_type: l.property_type.as_deref(),
+            bedrooms: l.bedrooms.map(i32::from),
+            bathrooms: l.bathrooms.map(i32::from),
+            built_area_m2: l.built_area_m2.and_then(|v| i32::try_from(v).ok()),
+            plot_area_m2: l.plot_area_m2.and_then(|v| i32::try_from(v).ok()),
+            country: l.address.country.as_deref(),
+            province: l.address.province.as_deref(),
+            town: l.address.town.as_deref(),
+            postal_code: l.address.postal_code.as_deref(),
+            latitude: l.address.location.map(|p| p.latitude()),
+            longitude: l.address.location.map(|p| p.longitude()),
+            data: serde_json::to_string(l).map_err(|e| corrupt("listing", e))?,
+            source_modified_at: l.source_modified_at.map(DbTime),
+            first_seen_at: seen,
+            last_seen_at: seen,
+            withdrawn_at: None,
+            created_at: seen,
+            updated_at: seen,
+        })
+    }
+}
+
+/// A stored listing as read back.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = properties)]
+pub(crate) struct StoredRow {
+    source: String,
+    status: String,
+    content_hash: String,
+    data: String,
+    first_seen_at: DbTime,
+    last_seen_at: DbTime,
+    withdrawn_at: Option<DbTime>,
+}
+
+impl StoredRow {
+    pub(crate) fn into_domain(self) -> Result<StoredListing> {
+        Ok(StoredListing {
+            source: JobName::parse(&self.source).map_err(|e| corrupt("source", e))?,
+            listing: serde_json::from_str(&self.data).map_err(|e| corrupt("listing data", e))?,
+            status: match self.status.as_str() {
+                "active" => ListingStatus::Active,
+                "withdrawn" => ListingStatus::Withdrawn,
+                other => return Err(corrupt("listing status", other)),
+            },
+            content_hash: self.content_hash,
+            first_seen_at: self.first_seen_at.0,
+            last_seen_at: self.last_seen_at.0,
+            withdrawn_at: self.withdrawn_at.map(|t| t.0),
+        })
+    }
+}
+
+/// A `source_state` row.
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = source_state)]
+pub(crate) struct SourceStateRow {
+    source: String,
+    watermark: Option<DbTime>,
+    last_snapshot_at: Option<DbTime>,
+    updated_at: DbTime,
+}
+
+impl SourceStateRow {
+    pub(crate) fn of(s: &SourceState, now: DbTime) -> Self {
+        Self {
+            source: s.source.to_string(),
+            watermark: s.watermark.map(DbTime),
+            last_snapshot_at: s.last_snapshot_at.map(DbTime),
+            updated_at: now,
+        }
+    }
+
+    pub(crate) fn into_domain(self) -> Result<SourceState> {
+        Ok(SourceState {
+            source: JobName::parse(&self.source).map_err(|e| corrupt("source", e))?,
+            watermark: self.watermark.map(|t| t.0),
+            last_snapshot_at: self.last_snapshot_at.map(|t| t.0),
+        })
+    }
+}
