@@ -22,6 +22,16 @@ pub trait ListingStore: Send + Sync {
         seen_at: DateTime<Utc>,
     ) -> Result<Vec<UpsertOutcome>>;
 
+    /// Marks listings as seen at `seen_at` without changing them (records that were in the
+    /// feed but failed to map are not absent, so they must not be withdrawn); returns how many
+    /// exist.
+    async fn touch(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        seen_at: DateTime<Utc>,
+    ) -> Result<u64>;
+
     /// After a complete snapshot that started at `snapshot_started`: withdraws the source's
     /// active listings not seen since then, unless they are more than `max_fraction` of its
     /// active listings, in which case nothing is withdrawn and the report says it was blocked.

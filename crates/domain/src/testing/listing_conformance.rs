@@ -28,7 +28,7 @@ macro_rules! listing_store_conformance {
     (run = $run:path, store = $make:expr) => {
         $crate::listing_store_conformance!(@cases $run, $make;
             insert_unchanged_update, duplicates_in_a_batch, withdraw_unseen_and_reappear,
-            withdrawal_safety_limit, withdraw_by_id, sources_are_separate, source_state_round_trip,
+            withdrawal_safety_limit, touched_listings_stay, withdraw_by_id, sources_are_separate, source_state_round_trip,
             large_batches);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
@@ -242,6 +242,38 @@ pub async fn withdrawal_safety_limit(store: &dyn ListingStore) {
         .await
         .expect("withdraw");
     assert_eq!((allowed.withdrawn, allowed.blocked), (4, false));
+}
+
+/// Listings that were in the feed but failed to map are touched, so they are not withdrawn.
+pub async fn touched_listings_stay(store: &dyn ListingStore) {
+    let s = source("kyero");
+    let all: Vec<ListingRecord> = (0..4).map(|i| record(&format!("L{i}"), 100)).collect();
+    store.upsert_batch(&s, &all, at(0)).await.expect("upsert");
+    store
+        .upsert_batch(&s, &all[..3], at(100))
+        .await
+        .expect("snapshot");
+    assert_eq!(
+        store
+            .touch(&s, &[id("L3"), id("nope")], at(100))
+            .await
+            .expect("touch"),
+        1
+    );
+    let report = store
+        .withdraw_unseen(&s, at(100), 0.3, at(101))
+        .await
+        .expect("withdraw");
+    assert_eq!((report.missing, report.withdrawn), (0, 0));
+    let l3 = store
+        .get_listing(&s, &id("L3"))
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(
+        (l3.content_hash.as_str(), l3.last_seen_at),
+        ("h-L3-100", at(100))
+    );
 }
 
 /// A source's delete flag withdraws by id.

@@ -90,6 +90,23 @@ impl ListingStore for InMemoryListingStore {
         Ok(outcomes)
     }
 
+    async fn touch(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        seen_at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut state = self.state();
+        let mut n = 0;
+        for id in ids {
+            if let Some(l) = state.listings.get_mut(&(source.clone(), id.clone())) {
+                l.last_seen_at = seen_at;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     async fn withdraw_unseen(
         &self,
         source: &SourceName,

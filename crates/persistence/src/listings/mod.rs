@@ -121,6 +121,33 @@ impl ListingStore for SqlListingStore {
         })
     }
 
+    async fn touch(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        seen_at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let src = source.to_string();
+        let seen = DbTime(seen_at);
+        let mut total = 0u64;
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let keys: Vec<&str> = chunk.iter().map(ExternalId::as_str).collect();
+            let n: usize = with_write_conn!(self.db, |conn, _dialect| {
+                diesel::update(
+                    p::properties
+                        .filter(p::source.eq(&src))
+                        .filter(p::external_id.eq_any(&keys)),
+                )
+                .set(p::last_seen_at.eq(seen))
+                .execute(conn)
+                .await
+                .map_err(from_diesel)?
+            });
+            total += n as u64;
+        }
+        Ok(total)
+    }
+
     async fn withdraw_ids(
         &self,
         source: &SourceName,
