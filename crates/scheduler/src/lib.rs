@@ -2,6 +2,7 @@
 
 mod alerts;
 mod clock;
+mod handle;
 mod schedule;
 mod scheduler;
 mod tracked;
@@ -9,10 +10,8 @@ mod webhook;
 
 pub use alerts::{AlertSettings, Alerts};
 pub use clock::TokioClock;
+pub use handle::{JobStatus, SchedulerHandle, TriggerError};
 pub use schedule::{CronField, CronSchedule, ScheduleError, ScheduleErrorKind};
-pub use scheduler::{
-    JobStatus, MisfirePolicy, ScheduledJob, Scheduler, SchedulerHandle, SchedulerSettings,
-    TriggerError,
-};
+pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use tracked::{INTERRUPTED, RunSettings, StartedRun, TrackedRunner, default_instance_id};
 pub use webhook::WebhookNotifier;

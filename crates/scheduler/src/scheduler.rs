@@ -3,17 +3,15 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
     CancelToken, Error, Execution, ExecutionStore, Job, JobName, RetentionPolicy, TriggeredBy,
 };
-use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
 
 use crate::clock::sleep_until;
-use crate::{CronSchedule, TrackedRunner};
+use crate::{CronSchedule, SchedulerHandle, TrackedRunner, TriggerError};
 
 /// A job and, when it runs on a schedule, its schedule.
 #[derive(Clone)]
@@ -65,61 +63,21 @@ impl Default for SchedulerSettings {
     }
 }
 
-/// The state of one job, for the status endpoint.
-#[derive(Debug, Clone)]
-pub struct JobStatus {
-    /// The job.
-    pub job_name: JobName,
-    /// Its schedule, when it has one.
-    pub schedule: Option<CronSchedule>,
-    /// Whether its tick loop is running.
-    pub is_scheduled: bool,
-    /// The RUNNING execution of the job (on any replica), if any.
-    pub running: Option<Execution>,
-    /// The next fire times (UTC), at most five.
-    pub next_runs: Vec<DateTime<Utc>>,
-}
-
-/// Why a manual trigger did not start a run.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TriggerError {
-    /// No job has this name.
-    #[error("unknown job {0:?}")]
-    UnknownJob(String),
-    /// Several jobs exist and none was named.
-    #[error("several jobs are configured ({0}); name one")]
-    JobRequired(String),
-    /// The scheduler is shutting down.
-    #[error("the scheduler is shutting down")]
-    ShuttingDown,
-    /// The store refused (already running) or failed.
-    #[error(transparent)]
-    Store(#[from] Error),
-}
-
-struct Shared {
-    runner: Arc<TrackedRunner>,
-    jobs: Vec<ScheduledJob>,
-    settings: SchedulerSettings,
+pub(crate) struct Shared {
+    pub(crate) runner: Arc<TrackedRunner>,
+    pub(crate) jobs: Vec<ScheduledJob>,
+    pub(crate) settings: SchedulerSettings,
     /// Runs in flight, owned here and awaited on shutdown.
-    runs: TaskTracker,
+    pub(crate) runs: TaskTracker,
     /// Cancelled once the shutdown grace has passed: running jobs stop.
-    cancel_runs: CancelToken,
+    pub(crate) cancel_runs: CancelToken,
     /// This process's view of what runs (job → execution id); the database has the last word.
-    running: Mutex<HashMap<JobName, Execution>>,
+    pub(crate) running: Mutex<HashMap<JobName, Execution>>,
 }
 
 /// Builds and starts a scheduler.
 pub struct Scheduler {
     shared: Arc<Shared>,
-}
-
-/// A started scheduler: trigger runs, read status, shut down.
-pub struct SchedulerHandle {
-    shared: Arc<Shared>,
-    stop_ticking: CancelToken,
-    loops: Vec<JoinHandle<()>>,
 }
 
 impl Scheduler {
@@ -170,15 +128,15 @@ impl Scheduler {
 }
 
 impl Shared {
-    fn store(&self) -> &Arc<dyn ExecutionStore> {
+    pub(crate) fn store(&self) -> &Arc<dyn ExecutionStore> {
         self.runner.store()
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.runner.clock().now()
     }
 
-    async fn recover_stale(&self) {
+    pub(crate) async fn recover_stale(&self) {
         match self
             .store()
             .recover_stale(self.now(), self.settings.lease)
@@ -275,7 +233,7 @@ impl Shared {
         }
     }
 
-    fn running_here(&self, job: &JobName) -> Option<Execution> {
+    pub(crate) fn running_here(&self, job: &JobName) -> Option<Execution> {
         self.running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -284,7 +242,7 @@ impl Shared {
     }
 
     /// Creates the RUNNING record, then drives the run on a tracked task.
-    async fn spawn_run(
+    pub(crate) async fn spawn_run(
         self: &Arc<Self>,
         job: Arc<dyn Job>,
         triggered_by: TriggeredBy,
@@ -344,7 +302,7 @@ impl Shared {
         }
     }
 
-    fn find_job(&self, name: Option<&JobName>) -> Result<&ScheduledJob, TriggerError> {
+    pub(crate) fn find_job(&self, name: Option<&JobName>) -> Result<&ScheduledJob, TriggerError> {
         match name {
             Some(name) => self
                 .jobs
@@ -360,99 +318,6 @@ impl Shared {
                         .join(", "),
                 )),
             },
-        }
-    }
-}
-
-impl SchedulerHandle {
-    /// Starts a run now in the background and returns its RUNNING execution. With one job the
-    /// name may be omitted. A run in progress (here or on another replica) gives
-    /// [`Error::AlreadyRunning`] naming it.
-    pub async fn trigger(
-        &self,
-        job: Option<&JobName>,
-        triggered_by: TriggeredBy,
-    ) -> Result<Execution, TriggerError> {
-        let scheduled = self.shared.find_job(job)?.job.clone();
-        if self.stop_ticking.is_cancelled() {
-            return Err(TriggerError::ShuttingDown);
-        }
-        if let Some(running) = self.shared.running_here(scheduled.name()) {
-            return Err(Error::AlreadyRunning {
-                job_name: running.job_name,
-                execution_id: running.id,
-            }
-            .into());
-        }
-        self.shared.recover_stale().await;
-        Ok(self.shared.spawn_run(scheduled, triggered_by, None).await?)
-    }
-
-    /// The jobs this scheduler knows.
-    pub fn jobs(&self) -> Vec<JobName> {
-        self.shared
-            .jobs
-            .iter()
-            .map(|j| j.job.name().clone())
-            .collect()
-    }
-
-    /// The status of every job.
-    pub async fn status(&self) -> Result<Vec<JobStatus>, Error> {
-        let running = self.shared.store().running(None).await?;
-        let now = self.shared.now();
-        let ticking = !self.stop_ticking.is_cancelled();
-        Ok(self
-            .shared
-            .jobs
-            .iter()
-            .map(|j| JobStatus {
-                job_name: j.job.name().clone(),
-                schedule: j.schedule.clone(),
-                is_scheduled: ticking && j.schedule.is_some(),
-                running: running
-                    .iter()
-                    .find(|e| &e.job_name == j.job.name())
-                    .cloned(),
-                next_runs: j
-                    .schedule
-                    .as_ref()
-                    .map(|s| s.next_runs(now, 5))
-                    .unwrap_or_default(),
-            })
-            .collect())
-    }
-
-    /// Whether the tick loops are running.
-    pub fn is_running(&self) -> bool {
-        !self.stop_ticking.is_cancelled() && self.loops.iter().all(|l| !l.is_finished())
-    }
-
-    /// Stops ticking, lets running jobs finish within `grace`, then cancels them and waits for
-    /// their records (a little longer); every task is joined before this returns.
-    pub async fn shutdown(self, grace: Duration) {
-        self.stop_ticking.cancel();
-        for handle in self.loops {
-            if let Err(e) = handle.await {
-                tracing::error!(error = %e, "a scheduler loop ended abnormally");
-            }
-        }
-        let runs = &self.shared.runs;
-        runs.close();
-        if tokio::time::timeout(grace, runs.wait()).await.is_err() {
-            tracing::warn!(
-                grace_seconds = grace.as_secs(),
-                "runs still in progress after the grace period; cancelling them"
-            );
-            self.shared.cancel_runs.cancel();
-            if tokio::time::timeout(Duration::from_secs(15), runs.wait())
-                .await
-                .is_err()
-            {
-                tracing::error!(
-                    "a cancelled run did not stop; the next start will recover it as abandoned"
-                );
-            }
         }
     }
 }
