@@ -1,8 +1,7 @@
 //! [`SqlListingStore`]: the domain's `ListingStore` on PostgreSQL and SQLite.
 
 mod rows;
-
-use std::collections::HashMap;
+mod upsert;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -14,7 +13,7 @@ use propimport_domain::{
     StoredListing, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 
-use self::rows::{PropertyRow, SourceStateRow, StoredRow, status_text};
+use self::rows::{SourceStateRow, StoredRow, status_text};
 use crate::Database;
 use crate::error::from_diesel;
 use crate::schema::properties::dsl as p;
@@ -23,9 +22,9 @@ use crate::sql_types::DbTime;
 
 /// Rows written per statement: 500 rows × 25 columns stays below SQLite's 32,766 and
 /// PostgreSQL's 65,535 bind parameters.
-const ROWS_PER_STATEMENT: usize = 500;
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
-const ACTIVE: &str = "active";
+pub(crate) const ACTIVE: &str = "active";
 
 /// Listings and per-source state stored in a [`Database`].
 #[derive(Debug, Clone)]
@@ -38,23 +37,6 @@ impl SqlListingStore {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-/// Decides each record's outcome from the stored (hash, status) of its id.
-fn outcomes(
-    batch: &[ListingRecord],
-    stored: &HashMap<String, (String, String)>,
-) -> Vec<UpsertOutcome> {
-    batch
-        .iter()
-        .map(|r| match stored.get(r.listing.external_id.as_str()) {
-            None => UpsertOutcome::Inserted,
-            Some((hash, status)) if hash == &r.content_hash && status == ACTIVE => {
-                UpsertOutcome::Unchanged
-            }
-            Some(_) => UpsertOutcome::Updated,
-        })
-        .collect()
 }
 
 #[async_trait]
@@ -243,162 +225,5 @@ impl ListingStore for SqlListingStore {
                 .map_err(from_diesel)?;
         });
         Ok(())
-    }
-}
-
-/// The upsert of listing rows: insert, or overwrite everything but the first-seen and
-/// creation times when (source, external id) exists.
-macro_rules! upsert_statement {
-    ($values:expr) => {
-        diesel::insert_into(p::properties)
-            .values($values)
-            .on_conflict((p::source, p::external_id))
-            .do_update()
-            .set((
-                p::status.eq(excluded(p::status)),
-                p::content_hash.eq(excluded(p::content_hash)),
-                p::transaction_type.eq(excluded(p::transaction_type)),
-                p::price_minor.eq(excluded(p::price_minor)),
-                p::currency.eq(excluded(p::currency)),
-                p::property_type.eq(excluded(p::property_type)),
-                p::bedrooms.eq(excluded(p::bedrooms)),
-                p::bathrooms.eq(excluded(p::bathrooms)),
-                p::built_area_m2.eq(excluded(p::built_area_m2)),
-                p::plot_area_m2.eq(excluded(p::plot_area_m2)),
-                p::country.eq(excluded(p::country)),
-                p::province.eq(excluded(p::province)),
-                p::town.eq(excluded(p::town)),
-                p::postal_code.eq(excluded(p::postal_code)),
-                p::latitude.eq(excluded(p::latitude)),
-                p::longitude.eq(excluded(p::longitude)),
-                p::data.eq(excluded(p::data)),
-                p::source_modified_at.eq(excluded(p::source_modified_at)),
-                p::last_seen_at.eq(excluded(p::last_seen_at)),
-                p::withdrawn_at.eq(excluded(p::withdrawn_at)),
-                p::updated_at.eq(excluded(p::updated_at)),
-            ))
-    };
-}
-
-/// Writes upsert rows: one multi-row statement on PostgreSQL; one statement per row on
-/// SQLite, whose async wrapper cannot build multi-row inserts (inside the caller's
-/// transaction, so still one commit per chunk).
-trait WriteRows {
-    fn write_rows(
-        &mut self,
-        rows: &[PropertyRow<'_>],
-    ) -> impl Future<Output = QueryResult<()>> + Send;
-}
-
-impl WriteRows for diesel_async::AsyncPgConnection {
-    async fn write_rows(&mut self, rows: &[PropertyRow<'_>]) -> QueryResult<()> {
-        upsert_statement!(rows).execute(self).await.map(drop)
-    }
-}
-
-impl WriteRows for crate::database::SqliteConn {
-    async fn write_rows(&mut self, rows: &[PropertyRow<'_>]) -> QueryResult<()> {
-        for row in rows {
-            upsert_statement!(row).execute(self).await?;
-        }
-        Ok(())
-    }
-}
-
-/// An error inside a transaction: the database's (which rolls it back) or ours.
-enum TxError {
-    Db(diesel::result::Error),
-    Domain(propimport_domain::Error),
-}
-
-impl From<diesel::result::Error> for TxError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e)
-    }
-}
-
-impl From<propimport_domain::Error> for TxError {
-    fn from(e: propimport_domain::Error) -> Self {
-        Self::Domain(e)
-    }
-}
-
-impl TxError {
-    fn into_domain(self) -> propimport_domain::Error {
-        match self {
-            Self::Db(e) => from_diesel(e),
-            Self::Domain(e) => e,
-        }
-    }
-}
-
-impl SqlListingStore {
-    /// One chunk in one transaction: read the stored hashes, write new and changed rows with
-    /// one multi-row upsert, touch the unchanged ones.
-    async fn upsert_chunk(
-        &self,
-        source: &SourceName,
-        chunk: &[ListingRecord],
-        seen_at: DateTime<Utc>,
-    ) -> Result<Vec<UpsertOutcome>> {
-        let src = source.to_string();
-        let seen = DbTime(seen_at);
-        let keys: Vec<&str> = chunk
-            .iter()
-            .map(|r| r.listing.external_id.as_str())
-            .collect();
-        with_write_conn!(self.db, |conn, _dialect| {
-            let src = &src;
-            let keys = &keys;
-            conn.transaction::<_, TxError, _>(async move |conn| {
-                {
-                    let stored: Vec<(String, String, String)> = p::properties
-                        .filter(p::source.eq(src))
-                        .filter(p::external_id.eq_any(keys))
-                        .select((p::external_id, p::content_hash, p::status))
-                        .load(conn)
-                        .await?;
-                    let stored: HashMap<String, (String, String)> = stored
-                        .into_iter()
-                        .map(|(id, hash, status)| (id, (hash, status)))
-                        .collect();
-                    let outcomes = outcomes(chunk, &stored);
-                    // The last copy of an id wins; earlier copies are not written.
-                    let mut last: HashMap<&str, usize> = HashMap::new();
-                    for (i, r) in chunk.iter().enumerate() {
-                        last.insert(r.listing.external_id.as_str(), i);
-                    }
-                    let mut rows = Vec::new();
-                    let mut unchanged = Vec::new();
-                    for (i, (r, outcome)) in chunk.iter().zip(&outcomes).enumerate() {
-                        if last.get(r.listing.external_id.as_str()) != Some(&i) {
-                            continue;
-                        }
-                        match outcome {
-                            UpsertOutcome::Unchanged => {
-                                unchanged.push(r.listing.external_id.as_str())
-                            }
-                            _ => rows.push(PropertyRow::new(src, r, seen)?),
-                        }
-                    }
-                    if !rows.is_empty() {
-                        conn.write_rows(&rows).await?;
-                    }
-                    if !unchanged.is_empty() {
-                        diesel::update(
-                            p::properties
-                                .filter(p::source.eq(src))
-                                .filter(p::external_id.eq_any(&unchanged)),
-                        )
-                        .set(p::last_seen_at.eq(seen))
-                        .execute(conn)
-                        .await?;
-                    }
-                    Ok(outcomes)
-                }
-            })
-            .await
-            .map_err(TxError::into_domain)
-        })
     }
 }
