@@ -1,0 +1,183 @@
+//! Stale-run recovery, retention and the audit log.
+
+use super::*;
+
+/// RUNNING executions whose heartbeat is older than the lease become FAILED "abandoned".
+pub async fn stale_runs_are_recovered(store: &dyn ExecutionStore) {
+    let (a, b) = (job("a"), job("b"));
+    run(
+        store,
+        &a,
+        t0() - Duration::hours(1),
+        ExecutionStatus::Failed,
+        RunCounts::default(),
+        TriggeredBy::Cron,
+    )
+    .await;
+    let stale = store
+        .create_running(new_run(&a, t0(), TriggeredBy::Cron))
+        .await
+        .expect("stale");
+    store
+        .heartbeat(
+            &stale.id,
+            &Progress {
+                counts: counts(7, 5, 1, 1),
+                expected_total: None,
+            },
+            t0() + Duration::seconds(10),
+        )
+        .await
+        .expect("beat");
+    let fresh = store
+        .create_running(new_run(&b, t0(), TriggeredBy::Cron))
+        .await
+        .expect("fresh");
+    let now = t0() + Duration::minutes(3);
+    store
+        .heartbeat(&fresh.id, &Progress::default(), now - Duration::seconds(5))
+        .await
+        .expect("beat");
+    let recovered = store
+        .recover_stale(now, Duration::minutes(2))
+        .await
+        .expect("recover");
+    assert_eq!(
+        recovered.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![stale.id]
+    );
+    let read = store.get(&stale.id).await.expect("get").expect("found");
+    assert_eq!(read.status, ExecutionStatus::Failed);
+    assert_eq!(read.completed_at, Some(now));
+    assert_eq!(read.counts, counts(7, 5, 1, 1), "counts so far are kept");
+    assert_eq!(read.consecutive_failures, 2);
+    let msg = read.last_error.unwrap_or_default();
+    assert!(
+        msg.starts_with("abandoned: no heartbeat since 2025-01-30T10:00:10.000Z"),
+        "{msg}"
+    );
+    assert_eq!(
+        store.get(&fresh.id).await.expect("get").map(|e| e.status),
+        Some(ExecutionStatus::Running)
+    );
+    assert!(
+        store
+            .recover_stale(now, Duration::minutes(2))
+            .await
+            .expect("again")
+            .is_empty()
+    );
+    store
+        .create_running(new_run(&a, now, TriggeredBy::Api))
+        .await
+        .expect("job a can run again");
+}
+
+/// Purges delete SUCCESS/PARTIAL after `success_days`, FAILED after `failed_days`, never RUNNING.
+pub async fn retention_purges_by_status(store: &dyn ExecutionStore) {
+    use ExecutionStatus::{Failed, Partial, Success};
+    let now = t0();
+    let day = |n: i64| now - Duration::days(n);
+    let a = job("a");
+    let mut keep = Vec::new();
+    for (age, status) in [
+        (100, Success),
+        (95, Failed),
+        (60, Partial),
+        (45, Failed),
+        (31, Success),
+        (29, Success),
+        (10, Failed),
+    ] {
+        let e = run(
+            store,
+            &a,
+            day(age),
+            status,
+            RunCounts::default(),
+            TriggeredBy::Cron,
+        )
+        .await;
+        if age < 30 || (status == Failed && age < 90) {
+            keep.push(e.id);
+        }
+    }
+    let old_running = store
+        .create_running(new_run(&job("b"), day(400), TriggeredBy::Cron))
+        .await
+        .expect("running");
+    keep.push(old_running.id);
+    let policy = RetentionPolicy {
+        success_days: 30,
+        failed_days: 90,
+        batch_size: 2,
+    };
+    let report = store.purge(&policy, now).await.expect("purge");
+    assert_eq!((report.succeeded_deleted, report.failed_deleted), (3, 1));
+    let q = HistoryQuery {
+        limit: PageLimit::new(100).unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut left: Vec<ExecutionId> = store
+        .history(&q)
+        .await
+        .expect("history")
+        .executions
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    left.sort();
+    keep.sort();
+    assert_eq!(left, keep);
+    assert_eq!(store.purge(&policy, now).await.expect("again").total(), 0);
+}
+
+/// Audit entries read back newest first, paginated.
+pub async fn audit_log_pages(store: &dyn ExecutionStore) {
+    let empty = store
+        .audit_log(&AuditQuery::default())
+        .await
+        .expect("empty");
+    assert!(empty.entries.is_empty());
+    let mut recorded = Vec::new();
+    for (i, outcome) in [
+        AuditOutcome::Accepted,
+        AuditOutcome::Refused,
+        AuditOutcome::RateLimited,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let entry = NewAuditEntry {
+            at: t0() + Duration::seconds(i64::try_from(i).unwrap_or(0)),
+            actor: "token:admin".into(),
+            remote_addr: Some("127.0.0.1".into()),
+            action: "trigger".into(),
+            job_name: Some(job("a")),
+            outcome,
+            execution_id: (i == 0).then(ExecutionId::new),
+            detail: None,
+        };
+        recorded.push(store.record_audit(entry).await.expect("record"));
+    }
+    assert!(recorded.windows(2).all(|w| w[0].id < w[1].id));
+    let page = store
+        .audit_log(&AuditQuery {
+            limit: PageLimit::new(2).unwrap_or_default(),
+            offset: 0,
+        })
+        .await
+        .expect("page");
+    assert_eq!(page.entries, vec![recorded[2].clone(), recorded[1].clone()]);
+    assert!(page.pagination.has_more);
+    assert_eq!(page.pagination.total, 3);
+    let rest = store
+        .audit_log(&AuditQuery {
+            limit: PageLimit::new(2).unwrap_or_default(),
+            offset: 2,
+        })
+        .await
+        .expect("rest");
+    assert_eq!(rest.entries, vec![recorded[0].clone()]);
+    assert!(!rest.pagination.has_more);
+}

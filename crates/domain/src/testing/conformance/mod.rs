@@ -1,0 +1,152 @@
+//! The conformance suite of [`ExecutionStore`]: one async function per rule, run by every
+//! implementation through [`execution_store_conformance!`](crate::execution_store_conformance)
+//! against a fresh, empty store each.
+
+mod history;
+mod lifecycle;
+mod maintenance;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::{
+    AuditOutcome, AuditQuery, Error, ErrorLog, Execution, ExecutionId, ExecutionStatus,
+    ExecutionStore, FinishExecution, HistoryQuery, ItemError, JobName, NewAuditEntry, NewExecution,
+    PageLimit, Progress, RetentionPolicy, RunCounts, StatisticsQuery, TimeRange, TriggeredBy,
+    WindowDays,
+};
+
+pub use history::{
+    history_aggregates, history_filters_combine, history_omits_error_lists,
+    history_pagination_edges, statistics_by_job, statistics_window_and_timeline,
+};
+pub use lifecycle::{
+    concurrent_creators_one_wins, consecutive_failures_per_job, create_and_get,
+    finish_records_the_outcome, heartbeat_writes_progress, last_is_newest, one_running_per_job,
+    running_lists_in_progress, tick_is_claimed_once,
+};
+pub use maintenance::{audit_log_pages, retention_purges_by_status, stale_runs_are_recovered};
+
+/// Gives a test its store; implemented by each backend's fixture (which may own a temp dir or a
+/// database that it drops afterwards).
+pub trait StoreFixture {
+    /// The store under test.
+    fn store(&self) -> &dyn ExecutionStore;
+}
+
+impl StoreFixture for super::InMemoryExecutionStore {
+    fn store(&self) -> &dyn ExecutionStore {
+        self
+    }
+}
+
+/// Expands to one `#[test]` per conformance case. `run` is a function that drives a future to
+/// completion (for example `futures::executor::block_on` or a Tokio runtime's `block_on`);
+/// `store` is an expression giving a future of `Option<impl StoreFixture>`; `None` means the
+/// backend is not available and the case returns (the fixture says so).
+#[macro_export]
+macro_rules! execution_store_conformance {
+    (run = $run:path, store = $make:expr) => {
+        $crate::execution_store_conformance!(@cases $run, $make;
+            create_and_get, one_running_per_job, concurrent_creators_one_wins,
+            tick_is_claimed_once, heartbeat_writes_progress, finish_records_the_outcome,
+            consecutive_failures_per_job, last_is_newest, running_lists_in_progress,
+            history_filters_combine, history_pagination_edges, history_aggregates,
+            history_omits_error_lists, statistics_window_and_timeline, statistics_by_job,
+            stale_runs_are_recovered, retention_purges_by_status, audit_log_pages);
+    };
+    (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $run(async {
+                    let Some(fixture) = $make.await else { return };
+                    let store = $crate::testing::conformance::StoreFixture::store(&fixture);
+                    $crate::testing::conformance::$case(store).await;
+                });
+            }
+        )*
+    };
+}
+
+/// The base time of every case: 2025-01-30T10:00:00Z.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 1, 30, 10, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+pub(super) fn job(name: &str) -> JobName {
+    JobName::parse(name).unwrap_or_else(|_| JobName::default_import())
+}
+
+pub(super) fn new_run(
+    job_name: &JobName,
+    started_at: DateTime<Utc>,
+    by: TriggeredBy,
+) -> NewExecution {
+    NewExecution {
+        id: ExecutionId::new(),
+        job_name: job_name.clone(),
+        triggered_by: by,
+        started_at,
+        scheduled_for: None,
+        instance_id: Some("test-instance".into()),
+    }
+}
+
+pub(super) fn counts(total: i64, success: i64, failed: i64, skipped: i64) -> RunCounts {
+    RunCounts {
+        total_properties: total,
+        success_count: success,
+        failed_count: failed,
+        skipped_count: skipped,
+    }
+}
+
+pub(super) fn finish_with(
+    status: ExecutionStatus,
+    completed_at: DateTime<Utc>,
+    c: RunCounts,
+) -> FinishExecution {
+    let mut errors = ErrorLog::default();
+    if c.failed_count > 0 {
+        errors.push(ItemError {
+            external_id: Some("A-1".into()),
+            stage: "map".into(),
+            message: "price: not a number".into(),
+        });
+    }
+    FinishExecution {
+        status,
+        completed_at,
+        counts: c,
+        errors,
+        last_error: (status != ExecutionStatus::Success).then(|| format!("{status} run")),
+        details: Some(serde_json::json!({"inserted": c.success_count})),
+    }
+}
+
+/// Creates and finishes one run that took `duration_ms`.
+pub(super) async fn run(
+    store: &dyn ExecutionStore,
+    job_name: &JobName,
+    started_at: DateTime<Utc>,
+    status: ExecutionStatus,
+    c: RunCounts,
+    by: TriggeredBy,
+) -> Execution {
+    let created = store
+        .create_running(new_run(job_name, started_at, by))
+        .await
+        .expect("create");
+    let done = finish_with(
+        status,
+        started_at + Duration::milliseconds(1000 + c.total_properties),
+        c,
+    );
+    store
+        .finish(&created.id, done)
+        .await
+        .expect("finish")
+        .execution
+}
