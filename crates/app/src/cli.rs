@@ -23,6 +23,13 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Run an import now (every source in turn, or one) and print a summary. Exit code 0:
+    /// SUCCESS, 1: FAILED, 2: PARTIAL, 3: already running.
+    Import {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// Cron schedules.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
@@ -66,6 +73,9 @@ impl Cli {
             (Command::Migrate, Some(config)) => crate::serve::migrate(config)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            (Command::Import { source }, Some(config)) => {
+                crate::import_cmd::import(config, source).await
+            }
             (_, None) => anyhow::bail!("this command needs the configuration"),
         }
     }

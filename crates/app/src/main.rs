@@ -4,6 +4,8 @@
 
 mod cli;
 mod config;
+mod import_cmd;
+mod import_job;
 mod serve;
 
 use std::process::ExitCode;

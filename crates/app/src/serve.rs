@@ -3,20 +3,44 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use propimport_domain::{Clock, ExecutionStore, Notifier, SystemClock};
-use propimport_persistence::{Database, PoolOptions, SqlExecutionStore};
+use propimport_domain::{Clock, ExecutionStore, Job, ListingStore, Notifier, SystemClock};
+use propimport_importer::Importer;
+use propimport_persistence::{Database, PoolOptions, SqlExecutionStore, SqlListingStore};
 use propimport_scheduler::{
     Alerts, RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner,
     WebhookNotifier, default_instance_id,
 };
 
 use crate::config::Config;
+use crate::import_job::ImportJob;
 
-async fn open(config: &Config) -> anyhow::Result<Database> {
+/// Opens and migrates the configured database.
+pub async fn open(config: &Config) -> anyhow::Result<Database> {
     let db = Database::connect(&config.database_url, PoolOptions::default()).await?;
     let applied = db.migrate().await?;
     tracing::info!(database = %config.database_url.redacted(), applied, "database ready");
     Ok(db)
+}
+
+/// One scheduled import job per configured source, storing into `db`.
+pub fn import_jobs(config: &Config, db: &Database) -> anyhow::Result<Vec<ScheduledJob>> {
+    let listings: Arc<dyn ListingStore> = Arc::new(SqlListingStore::new(db.clone()));
+    config
+        .sources
+        .iter()
+        .map(|source| {
+            let importer = Importer::builder(source.config.clone(), listings.clone()).build()?;
+            Ok(ScheduledJob {
+                job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,
+                schedule: Some(
+                    source
+                        .schedule
+                        .clone()
+                        .unwrap_or_else(|| config.scheduling.schedule.clone()),
+                ),
+            })
+        })
+        .collect()
 }
 
 /// `propimport migrate`.
@@ -49,8 +73,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             heartbeat_interval: s.heartbeat,
         },
     ));
-    // Import jobs (one per configured source) are added by the importer wiring.
-    let jobs: Vec<ScheduledJob> = Vec::new();
+    let jobs = import_jobs(&config, &db)?;
     let settings = SchedulerSettings {
         lease: chrono::Duration::from_std(s.lease)?,
         misfire: s.misfire,
@@ -58,10 +81,23 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let scheduler = Scheduler::new(runner, jobs, settings).start().await;
     let now = chrono::Utc::now();
-    tracing::info!(
-        schedule = %s.schedule,
-        "import schedule set; no import source is wired to it yet, so only the retention purge runs"
-    );
+    for status in scheduler.status().await.unwrap_or_default() {
+        match (&status.schedule, status.next_runs.first()) {
+            (Some(schedule), Some(next)) => tracing::info!(
+                job = %status.job_name,
+                schedule = %schedule,
+                next_local = %next.with_timezone(&schedule.timezone()),
+                next_utc = %next,
+                "import scheduled"
+            ),
+            _ => tracing::info!(job = %status.job_name, "import runs only when triggered"),
+        }
+    }
+    if config.sources.is_empty() {
+        tracing::warn!(
+            "no import source configured (IMPORT_SOURCE_URL or IMPORT_SOURCES_FILE); only the retention purge runs"
+        );
+    }
     if let Some(next) = s.retention_schedule.next_after(now) {
         tracing::info!(
             schedule = %s.retention_schedule,
@@ -80,7 +116,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

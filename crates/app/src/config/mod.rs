@@ -2,11 +2,13 @@
 //! passed down; never a global.
 
 mod scheduling;
+mod sources;
 mod vars;
 
 use propimport_persistence::DatabaseUrl;
 
 pub use scheduling::Scheduling;
+pub use sources::Source;
 use vars::Vars;
 
 /// Everything the service is configured with.
@@ -16,6 +18,8 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     /// How and when jobs run.
     pub scheduling: Scheduling,
+    /// The import sources (one job each).
+    pub sources: Vec<Source>,
     /// `text` or `json` log lines (`LOG_FORMAT`).
     pub log_format: LogFormat,
 }
@@ -51,12 +55,17 @@ impl Config {
             _ => None,
         });
         let scheduling = Scheduling::read(&mut vars);
+        let timezone = vars
+            .raw("TZ")
+            .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
+        let sources = sources::read(&mut vars, &timezone);
         vars.finish()?;
         let scheduling =
             scheduling.ok_or_else(|| vec!["invalid scheduling settings".to_owned()])?;
         Ok(Self {
             database_url,
             scheduling,
+            sources,
             log_format,
         })
     }

@@ -95,3 +95,69 @@ fn reads_durations_in_words() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn one_source_from_variables() {
+    let c = config(&[
+        ("IMPORT_SOURCE_NAME", "kyero-partner"),
+        ("IMPORT_SOURCE_URL", "https://feeds.example/export.xml"),
+        ("IMPORT_SOURCE_TOKEN", "s3cret"),
+    ])
+    .unwrap();
+    assert_eq!(c.sources.len(), 1);
+    let s = &c.sources[0].config;
+    assert_eq!(s.name.as_str(), "kyero-partner");
+    assert_eq!(s.format, propimport_importer::FeedFormat::Kyero);
+    assert_eq!(s.http.bearer_token.as_deref(), Some("s3cret"));
+    let problems = config(&[
+        ("IMPORT_SOURCE_URL", "https://feeds.example/export"),
+        ("IMPORT_SOURCE_FORMAT", "csv"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        problems,
+        vec!["IMPORT_SOURCE_FORMAT=\"csv\": expected kyero or json".to_owned()]
+    );
+}
+
+#[test]
+fn several_sources_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sources.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[sources]]
+name = "kyero-partner"
+url = "https://feeds.example/export.xml"
+schedule = "0 */6 * * *"
+
+[[sources]]
+name = "own"
+format = "json"
+url = "/srv/feeds/own.ndjson"
+max_withdraw_fraction = 0.1
+"#,
+    )
+    .unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let c = config(&[("IMPORT_SOURCES_FILE", &path)]).unwrap();
+    assert_eq!(c.sources.len(), 2);
+    assert_eq!(
+        c.sources[0]
+            .schedule
+            .as_ref()
+            .map(|s| s.expression().to_owned()),
+        Some("0 */6 * * *".into())
+    );
+    assert!((c.sources[1].config.max_withdraw_fraction - 0.1).abs() < f64::EPSILON);
+
+    std::fs::write(&file, "[[sources]]\nname = \"a b\"\nurl = \"x.xml\"\n[[sources]]\nname = \"ok\"\nurl = \"y.txt\"\n").unwrap();
+    let problems = config(&[("IMPORT_SOURCES_FILE", &path)]).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("source \"a b\""), "{problems:?}");
+    assert!(
+        problems[1].contains("cannot tell the format"),
+        "{problems:?}"
+    );
+}

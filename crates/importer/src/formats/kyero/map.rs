@@ -1,0 +1,290 @@
+//! Maps one Kyero v3 `<property>` to the canonical [`Listing`].
+//!
+//! Required (present and not empty, else the record fails at `map` naming every missing
+//! field): `id`, `date`, `ref`, `price`, `price_freq`, `type`, `town`, `province`, `desc` (at
+//! least one language with text) and `images` (at least one image URL). Optional elements that
+//! are empty count as absent. A value that cannot be read as its type fails at `map`; a value
+//! the domain rejects (invalid id, negative price, coordinates off Earth, bad language code)
+//! fails at `validate`. `notes` is private to the agent and is never read.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use propimport_domain::{
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, LanguageCode, Listing, LocalizedText,
+    Money, Price, Transaction,
+};
+
+use super::tree::Node;
+use crate::formats::{RecordError, Stage, html};
+
+/// Kyero's limit of images per property; more are dropped.
+const MAX_IMAGES: usize = 50;
+
+const REQUIRED: &[&str] = &[
+    "id",
+    "date",
+    "ref",
+    "price",
+    "price_freq",
+    "type",
+    "town",
+    "province",
+    "desc",
+    "images",
+];
+
+/// Why a property failed, before it is tied to its id and number.
+struct Failure {
+    stage: Stage,
+    message: String,
+}
+
+type Mapped<T> = Result<T, Failure>;
+
+fn map_err(message: String) -> Failure {
+    Failure {
+        stage: Stage::Map,
+        message,
+    }
+}
+
+fn rejected(error: &propimport_domain::Error) -> Failure {
+    Failure {
+        stage: Stage::Validate,
+        message: error.to_string(),
+    }
+}
+
+/// Maps the `number`th property (1-based).
+pub(super) fn map(property: &Node, number: u64) -> Result<Listing, RecordError> {
+    listing(property).map_err(|f| RecordError {
+        external_id: property.value_of("id").map(str::to_owned),
+        stage: f.stage,
+        message: format!("property {number}: {}", f.message),
+    })
+}
+
+fn listing(p: &Node) -> Mapped<Listing> {
+    let texts = texts(p)?;
+    let images = images(p);
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|&name| match name {
+            "desc" => texts.is_empty(),
+            "images" => images.is_empty(),
+            _ => p.value_of(name).is_none(),
+        })
+        .collect();
+    if !missing.is_empty() {
+        let s = if missing.len() == 1 { "" } else { "s" };
+        return Err(map_err(format!(
+            "missing required field{s} {}",
+            missing.join(", ")
+        )));
+    }
+    let text = |name: &str| p.value_of(name).map(collapse);
+    let external_id =
+        ExternalId::parse(p.value_of("id").unwrap_or_default()).map_err(|e| rejected(&e))?;
+    let currency = match p.value_of("currency") {
+        Some(code) => Currency::parse(code).map_err(|e| rejected(&e))?,
+        None => Currency::EUR,
+    };
+    Ok(Listing {
+        external_id,
+        reference: text("ref"),
+        transaction: transaction(p.value_of("price_freq").unwrap_or_default())?,
+        price: price(p.value_of("price").unwrap_or_default(), currency)?,
+        property_type: text("type").map(|t| t.to_lowercase()),
+        bedrooms: number(p, &["beds"])?,
+        bathrooms: number(p, &["baths"])?,
+        built_area_m2: number(p, &["surface_area", "built"])?,
+        plot_area_m2: number(p, &["surface_area", "plot"])?,
+        address: Address {
+            country: text("country"),
+            province: text("province"),
+            town: text("town"),
+            postal_code: None,
+            location: location(p)?,
+        },
+        texts,
+        features: p
+            .child("features")
+            .map(|f| {
+                f.all("feature")
+                    .filter_map(Node::value)
+                    .map(collapse)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        images,
+        urls: urls(p)?,
+        pool: flag(p, "pool")?,
+        new_build: flag(p, "new_build")?,
+        energy_rating: energy_rating(p),
+        source_modified_at: Some(date(p.value_of("date").unwrap_or_default())?),
+    })
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn transaction(freq: &str) -> Mapped<Transaction> {
+    match freq.to_ascii_lowercase().as_str() {
+        "sale" => Ok(Transaction::Sale),
+        "month" => Ok(Transaction::RentMonthly),
+        "week" => Ok(Transaction::RentWeekly),
+        _ => Err(map_err(format!(
+            "price_freq: {freq:?} is not sale, month or week"
+        ))),
+    }
+}
+
+fn price(text: &str, currency: Currency) -> Mapped<Price> {
+    if text.eq_ignore_ascii_case("x") {
+        return Ok(Price::OnRequest);
+    }
+    let amount = Money::parse_major(text, currency).map_err(|e| rejected(&e))?;
+    Ok(Price::Amount { amount })
+}
+
+/// Accepts `2024-05-01 12:30:00`, the same with `T`, RFC 3339, or a bare date; a time without
+/// a zone is taken as UTC (Kyero does not say).
+fn date(text: &str) -> Mapped<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .or_else(|| {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+        })
+        .map(|at| at.and_utc())
+        .ok_or_else(|| {
+            map_err(format!(
+                "date: {text:?} is not a date (expected YYYY-MM-DD HH:MM:SS)"
+            ))
+        })
+}
+
+/// The number at `path` (e.g. `surface_area/built`), absent when missing or empty.
+fn number<T: std::str::FromStr>(p: &Node, path: &[&str]) -> Mapped<Option<T>> {
+    let mut node = Some(p);
+    for name in path {
+        node = node.and_then(|n| n.child(name));
+    }
+    let Some(text) = node.and_then(Node::value) else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|_| {
+        map_err(format!(
+            "{}: {text:?} is not a whole number in range",
+            path.join("/")
+        ))
+    })
+}
+
+fn flag(p: &Node, name: &str) -> Mapped<Option<bool>> {
+    let Some(text) = p.value_of(name) else {
+        return Ok(None);
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(Some(true)),
+        "0" | "false" | "no" => Ok(Some(false)),
+        _ => Err(map_err(format!("{name}: {text:?} is not 1 or 0"))),
+    }
+}
+
+fn location(p: &Node) -> Mapped<Option<GeoPoint>> {
+    let Some(loc) = p.child("location") else {
+        return Ok(None);
+    };
+    let coordinate = |name: &str| -> Mapped<Option<f64>> {
+        loc.value_of(name)
+            .map(|t| {
+                t.parse::<f64>()
+                    .map_err(|_| map_err(format!("location/{name}: {t:?} is not a number")))
+            })
+            .transpose()
+    };
+    match (coordinate("latitude")?, coordinate("longitude")?) {
+        (None, None) => Ok(None),
+        (Some(lat), Some(lon)) => GeoPoint::new(lat, lon).map(Some).map_err(|e| rejected(&e)),
+        _ => Err(map_err(
+            "location: latitude and longitude must be given together".into(),
+        )),
+    }
+}
+
+/// The children of `container` as (language, trimmed text) pairs, the first of each language.
+fn by_language(container: Option<&Node>) -> Mapped<BTreeMap<LanguageCode, &str>> {
+    let mut out = BTreeMap::new();
+    for child in container.map(|c| c.children.as_slice()).unwrap_or_default() {
+        let Some(text) = child.value() else { continue };
+        let container_name = container.map_or("", |c| c.name.as_str());
+        let lang = LanguageCode::parse(&child.name).map_err(|_| Failure {
+            stage: Stage::Validate,
+            message: format!("{container_name}/{}: not a language code", child.name),
+        })?;
+        out.entry(lang).or_insert(text);
+    }
+    Ok(out)
+}
+
+fn texts(p: &Node) -> Mapped<BTreeMap<LanguageCode, LocalizedText>> {
+    let mut texts = BTreeMap::new();
+    for (lang, html) in by_language(p.child("desc"))? {
+        let description = html::plain_text(html);
+        if !description.is_empty() {
+            let text = LocalizedText {
+                title: None,
+                description: Some(description),
+            };
+            texts.insert(lang, text);
+        }
+    }
+    Ok(texts)
+}
+
+fn urls(p: &Node) -> Mapped<BTreeMap<LanguageCode, String>> {
+    Ok(by_language(p.child("url"))?
+        .into_iter()
+        .map(|(lang, url)| (lang, url.to_owned()))
+        .collect())
+}
+
+/// Image URLs ordered by their numeric `id` attribute (images without one last), then by
+/// document order; at most [`MAX_IMAGES`].
+fn images(p: &Node) -> Vec<String> {
+    let mut found: Vec<(Option<u64>, String)> = p
+        .child("images")
+        .map(|images| {
+            images
+                .all("image")
+                .filter_map(|image| {
+                    let url = image.value_of("url").or_else(|| image.value())?;
+                    let order = image.id.as_deref().and_then(|id| id.trim().parse().ok());
+                    Some((order, url.to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort_by_key(|(order, _)| (order.is_none(), *order));
+    found.truncate(MAX_IMAGES);
+    found.into_iter().map(|(_, url)| url).collect()
+}
+
+fn energy_rating(p: &Node) -> Option<EnergyRating> {
+    let rating = p.child("energy_rating")?;
+    let consumption = rating.value_of("consumption").map(collapse);
+    let emissions = rating.value_of("emissions").map(collapse);
+    (consumption.is_some() || emissions.is_some()).then_some(EnergyRating {
+        consumption,
+        emissions,
+    })
+}

@@ -1,0 +1,311 @@
+//! The import pipeline: fetch → parse and map (streaming) → hash → batch upsert → withdraw
+//! the listings a complete snapshot no longer has → report.
+//!
+//! Reading, mapping and hashing run on their own task and hand over batches through a
+//! channel of two, so parsing overlaps with the database writes and memory stays bounded by
+//! a few batches whatever the feed's size.
+
+use std::sync::Arc;
+
+use propimport_domain::{
+    CancelToken, Clock, ExternalId, ItemError, ListingRecord, ListingStore, Progress,
+    ProgressHandle, SystemClock, UpsertOutcome,
+};
+use tokio::sync::mpsc;
+
+use crate::ImportError;
+use crate::fetch::{self, FeedStream};
+use crate::formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
+use crate::hash::content_hash;
+use crate::report::ImportReport;
+use crate::source::{FeedFormat, SourceConfig};
+
+/// Imports one source into a listing store. Cheap to keep; [`Importer::run`] may be called
+/// again for each run.
+pub struct Importer {
+    source: SourceConfig,
+    listings: Arc<dyn ListingStore>,
+    clock: Arc<dyn Clock>,
+    client: reqwest::Client,
+    batch_size: usize,
+}
+
+/// Builds an [`Importer`].
+pub struct ImporterBuilder {
+    source: SourceConfig,
+    listings: Arc<dyn ListingStore>,
+    clock: Arc<dyn Clock>,
+    batch_size: usize,
+}
+
+impl ImporterBuilder {
+    /// Uses `clock` for seen and withdrawn times (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Listings per database batch (default 500, at least 1).
+    pub fn batch_size(mut self, size: usize) -> Self {
+        self.batch_size = size.max(1);
+        self
+    }
+
+    /// Builds the importer (and the source's HTTP client).
+    pub fn build(self) -> Result<Importer, ImportError> {
+        let client = fetch::client(&self.source.http).map_err(|e| ImportError::Setup {
+            source_name: self.source.name.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Importer {
+            source: self.source,
+            listings: self.listings,
+            clock: self.clock,
+            client,
+            batch_size: self.batch_size,
+        })
+    }
+}
+
+/// One hand-over from the reading task: mapped records and the records that failed.
+struct Batch {
+    records: Vec<ListingRecord>,
+    failures: Vec<RecordError>,
+}
+
+/// How reading ended.
+enum ReadEnd {
+    /// The feed was read to its end.
+    Complete,
+    /// Cancelled, or the consumer stopped listening.
+    Stopped,
+}
+
+impl Importer {
+    /// Starts building an importer of `source` into `listings`.
+    pub fn builder(source: SourceConfig, listings: Arc<dyn ListingStore>) -> ImporterBuilder {
+        ImporterBuilder {
+            source,
+            listings,
+            clock: Arc::new(SystemClock),
+            batch_size: 500,
+        }
+    }
+
+    /// The source.
+    pub fn source(&self) -> &SourceConfig {
+        &self.source
+    }
+
+    /// Runs one import. Records that fail alone are counted and kept in the report; the run
+    /// fails as a whole when the feed cannot be fetched or read, or the store fails. What was
+    /// stored before a failure or a cancellation stays stored; only a complete snapshot
+    /// withdraws absent listings.
+    pub async fn run(
+        &self,
+        cancel: &CancelToken,
+        progress: &ProgressHandle,
+    ) -> Result<ImportReport, ImportError> {
+        let name = self.source.name.to_string();
+        let started = self.clock.now();
+        let stream = fetch::open(
+            &self.source.location,
+            &self.client,
+            &self.source.http,
+            cancel,
+        )
+        .await
+        .map_err(|error| ImportError::Fetch {
+            source_name: name.clone(),
+            error,
+        })?;
+        let (tx, mut rx) = mpsc::channel::<Batch>(2);
+        let reader = tokio::spawn(read_batches(
+            self.source.format,
+            stream,
+            tx,
+            cancel.clone(),
+            self.batch_size,
+        ));
+        let mut report = ImportReport::default();
+        let mut store_error = None;
+        while let Some(batch) = rx.recv().await {
+            if let Err(error) = self.store_batch(batch, &mut report).await {
+                store_error = Some(error);
+                break;
+            }
+            progress.set(Progress {
+                counts: report.counts(),
+                expected_total: None,
+            });
+        }
+        drop(rx);
+        let read = reader.await.map_err(|e| ImportError::Setup {
+            source_name: name.clone(),
+            reason: format!("reader task failed: {e}"),
+        })?;
+        if let Some(error) = store_error {
+            return Err(ImportError::Store {
+                source_name: name,
+                error,
+            });
+        }
+        let end = read.map_err(|error| ImportError::Feed {
+            source_name: name.clone(),
+            location: self.source.location.redacted(),
+            error,
+        })?;
+        report.cancelled = cancel.is_cancelled();
+        report.complete = matches!(end, ReadEnd::Complete) && !report.cancelled;
+        if report.complete && self.source.format.is_snapshot() {
+            self.withdraw_absent(started, &mut report).await?;
+        }
+        progress.set(Progress {
+            counts: report.counts(),
+            expected_total: Some(report.total),
+        });
+        Ok(report)
+    }
+
+    async fn store_batch(
+        &self,
+        batch: Batch,
+        report: &mut ImportReport,
+    ) -> Result<(), propimport_domain::Error> {
+        report.total +=
+            i64::try_from(batch.records.len() + batch.failures.len()).unwrap_or(i64::MAX);
+        let seen_at = self.clock.now();
+        // A record that failed is not absent from the feed: keep its stored listing from being
+        // withdrawn (it stays as it was).
+        let failed_ids: Vec<ExternalId> = batch
+            .failures
+            .iter()
+            .filter_map(|f| {
+                f.external_id
+                    .as_deref()
+                    .and_then(|id| ExternalId::parse(id).ok())
+            })
+            .collect();
+        for failure in batch.failures {
+            report.failed += 1;
+            report.errors.push(ItemError::from(failure));
+        }
+        if !failed_ids.is_empty() {
+            self.listings
+                .touch(&self.source.name, &failed_ids, seen_at)
+                .await?;
+        }
+        if batch.records.is_empty() {
+            return Ok(());
+        }
+        let outcomes = self
+            .listings
+            .upsert_batch(&self.source.name, &batch.records, seen_at)
+            .await?;
+        for outcome in outcomes {
+            match outcome {
+                UpsertOutcome::Inserted => report.inserted += 1,
+                UpsertOutcome::Updated => report.updated += 1,
+                UpsertOutcome::Unchanged => report.unchanged += 1,
+            }
+        }
+        Ok(())
+    }
+
+    async fn withdraw_absent(
+        &self,
+        started: chrono::DateTime<chrono::Utc>,
+        report: &mut ImportReport,
+    ) -> Result<(), ImportError> {
+        let name = &self.source.name;
+        let fraction = self.source.max_withdraw_fraction;
+        let outcome = self
+            .listings
+            .withdraw_unseen(name, started, fraction, self.clock.now())
+            .await
+            .map_err(|error| ImportError::Store {
+                source_name: name.to_string(),
+                error,
+            })?;
+        report.withdrawn = outcome.withdrawn;
+        if outcome.blocked {
+            let why = format!(
+                "{} of {} active listings are missing from the feed, more than the allowed {:.0}%; nothing was withdrawn",
+                outcome.missing,
+                outcome.active_before,
+                fraction * 100.0
+            );
+            tracing::warn!(source = %name, "{why}");
+            report.withdrawal_blocked = Some(why);
+        }
+        Ok(())
+    }
+}
+
+/// Reads the feed, maps and hashes its records, and sends them on in batches.
+async fn read_batches(
+    format: FeedFormat,
+    stream: FeedStream,
+    tx: mpsc::Sender<Batch>,
+    cancel: CancelToken,
+    batch_size: usize,
+) -> Result<ReadEnd, FeedError> {
+    let mut reader = match format {
+        FeedFormat::Kyero => AnyReader::Kyero(KyeroReader::new(stream)),
+        FeedFormat::Json => AnyReader::Json(JsonReader::new(stream)),
+    };
+    let mut batch = Batch {
+        records: Vec::with_capacity(batch_size),
+        failures: Vec::new(),
+    };
+    loop {
+        if cancel.is_cancelled() {
+            let _ = tx.send(batch).await;
+            return Ok(ReadEnd::Stopped);
+        }
+        match reader.next().await? {
+            Some(FeedItem::Listing(listing)) => {
+                let content_hash = content_hash(&listing);
+                batch.records.push(ListingRecord {
+                    listing,
+                    content_hash,
+                });
+            }
+            Some(FeedItem::Failed(failure)) => batch.failures.push(failure),
+            None => {
+                return Ok(if tx.send(batch).await.is_ok() {
+                    ReadEnd::Complete
+                } else {
+                    ReadEnd::Stopped
+                });
+            }
+        }
+        if batch.records.len() + batch.failures.len() >= batch_size {
+            let full = std::mem::replace(
+                &mut batch,
+                Batch {
+                    records: Vec::with_capacity(batch_size),
+                    failures: Vec::new(),
+                },
+            );
+            if tx.send(full).await.is_err() {
+                return Ok(ReadEnd::Stopped);
+            }
+        }
+    }
+}
+
+/// The reader of the source's format.
+enum AnyReader {
+    Kyero(KyeroReader<FeedStream>),
+    Json(JsonReader<FeedStream>),
+}
+
+impl AnyReader {
+    async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
+        match self {
+            Self::Kyero(r) => r.next().await,
+            Self::Json(r) => r.next().await,
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! What an import run reports.
+
+use propimport_domain::{ErrorLog, JobReport, RunCounts};
+use serde::Serialize;
+
+/// The outcome of one import run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportReport {
+    /// Records read (mapped or failed).
+    pub total: i64,
+    /// New listings.
+    pub inserted: i64,
+    /// Changed listings (including withdrawn ones that returned).
+    pub updated: i64,
+    /// Unchanged listings (skipped).
+    pub unchanged: i64,
+    /// Records that failed alone.
+    pub failed: i64,
+    /// Listings withdrawn because the complete snapshot no longer had them.
+    pub withdrawn: i64,
+    /// Why nothing was withdrawn although listings were missing, if so.
+    pub withdrawal_blocked: Option<String>,
+    /// Whether the feed was read to its end (only then are absent listings withdrawn).
+    pub complete: bool,
+    /// Whether the run stopped early because it was cancelled.
+    pub cancelled: bool,
+    /// The records that failed, capped.
+    #[serde(skip)]
+    pub errors: ErrorLog,
+}
+
+impl ImportReport {
+    /// The four counters of the execution history: success = inserted + updated,
+    /// skipped = unchanged.
+    pub fn counts(&self) -> RunCounts {
+        RunCounts {
+            total_properties: self.total,
+            success_count: self.inserted + self.updated,
+            failed_count: self.failed,
+            skipped_count: self.unchanged,
+        }
+    }
+
+    /// The report as the scheduler records it (`details` carries the import's own counters).
+    pub fn into_job_report(self) -> JobReport {
+        let counts = self.counts();
+        let details = serde_json::to_value(&self).ok();
+        JobReport {
+            counts,
+            errors: self.errors,
+            details,
+        }
+    }
+}

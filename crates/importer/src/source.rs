@@ -1,0 +1,169 @@
+//! What a source is: its name, format, location, credentials and limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use propimport_domain::SourceName;
+
+/// A feed format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedFormat {
+    /// Kyero v3 XML: a complete snapshot.
+    Kyero,
+    /// propimport JSON (an array or NDJSON of canonical listings): a complete snapshot.
+    Json,
+}
+
+impl FeedFormat {
+    /// Parses `kyero` or `json` (case-insensitive).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "kyero" | "kyero-xml" | "kyero_v3" => Some(Self::Kyero),
+            "json" | "propimport-json" | "ndjson" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
+    /// Whether a fully read feed is the source's complete list (so absent listings are
+    /// withdrawn).
+    pub fn is_snapshot(self) -> bool {
+        matches!(self, Self::Kyero | Self::Json)
+    }
+}
+
+/// Where a feed is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// An `http://` or `https://` URL.
+    Url(reqwest::Url),
+    /// A local file.
+    File(PathBuf),
+}
+
+impl Location {
+    /// Parses a URL (`http(s)://…`, `file://…`) or a path.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err("is empty".into());
+        }
+        if let Some(path) = text.strip_prefix("file://") {
+            return Ok(Self::File(PathBuf::from(path)));
+        }
+        if text.contains("://") {
+            let url = reqwest::Url::parse(text)
+                .map_err(|e| format!("{text:?} is not a valid URL: {e}"))?;
+            return match url.scheme() {
+                "http" | "https" => Ok(Self::Url(url)),
+                other => Err(format!(
+                    "the scheme {other}:// is not supported (use http, https or a file path)"
+                )),
+            };
+        }
+        Ok(Self::File(PathBuf::from(text)))
+    }
+
+    /// The location for logs and errors: a URL without credentials or query, or the path.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Url(url) => {
+                let mut shown = url.clone();
+                let _ = shown.set_password(None);
+                let _ = shown.set_username("");
+                shown.set_query(None);
+                shown.to_string()
+            }
+            Self::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// How an HTTP source is fetched.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Longest wait for the next bytes of a response.
+    pub read_timeout: Duration,
+    /// Attempts for the initial request (1 = no retry).
+    pub attempts: usize,
+    /// Longest `Retry-After` that is honoured.
+    pub max_retry_after: Duration,
+    /// Bearer token sent as `Authorization: Bearer …`.
+    pub bearer_token: Option<String>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            attempts: 4,
+            max_retry_after: Duration::from_secs(120),
+            bearer_token: None,
+        }
+    }
+}
+
+/// A configured source.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// Unique name: part of each listing's identity and the name of its import job.
+    pub name: SourceName,
+    /// Its format.
+    pub format: FeedFormat,
+    /// Where it is read from.
+    pub location: Location,
+    /// How it is fetched over HTTP.
+    pub http: HttpSettings,
+    /// A complete snapshot withdraws absent listings only if they are at most this share of
+    /// the source's active listings (default 0.3).
+    pub max_withdraw_fraction: f64,
+}
+
+impl SourceConfig {
+    /// A source with default HTTP settings and withdrawal limit.
+    pub fn new(name: SourceName, format: FeedFormat, location: Location) -> Self {
+        Self {
+            name,
+            format,
+            location,
+            http: HttpSettings::default(),
+            max_withdraw_fraction: 0.3,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        assert_eq!(
+            Location::parse("feeds/a.xml"),
+            Ok(Location::File("feeds/a.xml".into()))
+        );
+        assert_eq!(
+            Location::parse("file:///tmp/a.json"),
+            Ok(Location::File("/tmp/a.json".into()))
+        );
+        assert!(matches!(
+            Location::parse("https://feeds.example/a.xml"),
+            Ok(Location::Url(_))
+        ));
+        assert!(Location::parse("ftp://x/a.xml").is_err());
+        assert!(Location::parse(" ").is_err());
+        let shown = Location::parse("https://user:secret@feeds.example/a.xml?token=abc")
+            .unwrap()
+            .redacted();
+        assert_eq!(shown, "https://feeds.example/a.xml");
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(FeedFormat::parse("Kyero"), Some(FeedFormat::Kyero));
+        assert_eq!(FeedFormat::parse("json"), Some(FeedFormat::Json));
+        assert_eq!(FeedFormat::parse("csv"), None);
+    }
+}

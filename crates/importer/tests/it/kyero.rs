@@ -1,0 +1,295 @@
+//! The Kyero v3 reader: mapping of every field, record failures, encodings, broken documents.
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeZone, Utc};
+use propimport_domain::{
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, ItemError, LanguageCode, Listing,
+    LocalizedText, Money, Price, Transaction,
+};
+use propimport_importer::formats::Stage;
+use propimport_importer::{FeedError, FeedItem};
+
+use crate::{fixture, kyero};
+
+fn lang(code: &str) -> LanguageCode {
+    LanguageCode::parse(code).unwrap()
+}
+
+fn described(text: &str) -> LocalizedText {
+    LocalizedText {
+        title: None,
+        description: Some(text.into()),
+    }
+}
+
+fn euros(minor: i64) -> Price {
+    Price::Amount {
+        amount: Money::from_minor(minor, Currency::EUR).unwrap(),
+    }
+}
+
+fn feed_date() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, 12, 30, 0).unwrap()
+}
+
+fn full_listing() -> Listing {
+    Listing {
+        external_id: ExternalId::parse("V-1001").unwrap(),
+        reference: Some("REF-A".into()),
+        transaction: Transaction::Sale,
+        price: euros(25_000_000),
+        property_type: Some("villa".into()),
+        bedrooms: Some(4),
+        bathrooms: Some(3),
+        built_area_m2: Some(240),
+        plot_area_m2: Some(1200),
+        address: Address {
+            country: Some("Spain".into()),
+            province: Some("Málaga".into()),
+            town: Some("Málaga".into()),
+            postal_code: None,
+            location: Some(GeoPoint::new(36.7213, -4.4214).unwrap()),
+        },
+        texts: BTreeMap::from([
+            (
+                lang("en"),
+                described("Bright villa with sea views.\nPrice: 250.000€ & no fees."),
+            ),
+            (lang("es"), described("Villa luminosa con vistas al mar.")),
+            (lang("pt-br"), described("Vila com piscina e jardim")),
+            (lang("nl"), described("Lichte villa\nmet zeezicht")),
+        ]),
+        features: vec!["Sea views".into(), "Air conditioning".into()],
+        images: ["1", "2", "3", "no-id"]
+            .map(|n| format!("https://img.example/v1/{n}.jpg"))
+            .to_vec(),
+        urls: BTreeMap::from([
+            (lang("en"), "https://agent.example/en/v-1001".into()),
+            (lang("es"), "https://agent.example/es/v-1001".into()),
+        ]),
+        pool: Some(true),
+        new_build: Some(false),
+        energy_rating: Some(EnergyRating {
+            consumption: Some("C".into()),
+            emissions: Some("D".into()),
+        }),
+        source_modified_at: Some(feed_date()),
+    }
+}
+
+#[tokio::test]
+async fn maps_a_full_property_in_shuffled_order_exactly() {
+    let read = kyero(&fixture("kyero.xml"), 8192).await;
+    let listings = read.listings();
+    assert_eq!(listings[0], &full_listing());
+    let json = serde_json::to_string(listings[0]).unwrap();
+    assert!(
+        !json.contains("Owner") && !json.contains("600 000"),
+        "notes leaked: {json}"
+    );
+}
+
+#[tokio::test]
+async fn maps_rents_price_on_request_and_absent_optionals() {
+    let read = kyero(&fixture("kyero.xml"), 8192).await;
+    let listings = read.listings();
+    let ids: Vec<&str> = listings.iter().map(|l| l.external_id.as_str()).collect();
+    assert_eq!(ids, ["V-1001", "A-2002", "H-3003", "L-9009"]);
+
+    let rent = listings[1];
+    assert_eq!(rent.transaction, Transaction::RentMonthly);
+    assert_eq!(rent.price, Price::OnRequest);
+    assert_eq!(rent.property_type.as_deref(), Some("apartment"));
+    assert_eq!(rent.address.town.as_deref(), Some("Alhaurín el Grande"));
+    assert_eq!(
+        (rent.address.country.as_ref(), rent.address.location),
+        (None, None)
+    );
+    assert_eq!(
+        (rent.bedrooms, rent.bathrooms, rent.pool),
+        (None, None, None)
+    );
+    assert_eq!(
+        rent.texts,
+        BTreeMap::from([(lang("en"), described("Flat & terrace, 5 < 6 rooms"))])
+    );
+    assert_eq!(
+        (rent.energy_rating.as_ref(), rent.features.len()),
+        (None, 0)
+    );
+
+    let weekly = listings[2];
+    assert_eq!(weekly.transaction, Transaction::RentWeekly);
+    let gbp = Currency::parse("GBP").unwrap();
+    let amount = Money::from_minor(45_000, gbp).unwrap();
+    assert_eq!(weekly.price, Price::Amount { amount });
+    assert_eq!(listings[3].price, euros(125_050));
+    // Every listing of the export carries the same date: that is fine.
+    assert!(
+        listings
+            .iter()
+            .all(|l| l.source_modified_at == Some(feed_date()))
+    );
+}
+
+#[tokio::test]
+async fn bad_records_fail_alone_with_their_id_and_the_field() {
+    let read = kyero(&fixture("kyero.xml"), 8192).await;
+    assert_eq!(read.items.len(), 9);
+    assert!(
+        matches!(read.items[8], FeedItem::Listing(_)),
+        "reading goes on after failures"
+    );
+    let failures: Vec<(Option<&str>, Stage, &str)> = read
+        .failures()
+        .into_iter()
+        .map(|f| (f.external_id.as_deref(), f.stage, f.message.as_str()))
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (None, Stage::Map, "property 4: missing required field id"),
+            (
+                Some("B-5005"),
+                Stage::Validate,
+                "property 5: latitude: 123.4 is outside -90..90"
+            ),
+            (
+                Some("N-6006"),
+                Stage::Validate,
+                "property 6: price: \"-5\" is not an amount"
+            ),
+            (
+                Some("G-7007"),
+                Stage::Validate,
+                "property 7: price: \"about 200k\" is not an amount"
+            ),
+            (
+                Some("M-8008"),
+                Stage::Map,
+                "property 8: missing required fields ref, town"
+            ),
+        ]
+    );
+    let item = ItemError::from(read.failures()[0].clone());
+    assert_eq!((item.external_id, item.stage.as_str()), (None, "map"));
+}
+
+#[tokio::test]
+async fn latin1_feed_reads_exactly_like_its_utf8_twin() {
+    let latin1 = fixture("kyero-latin1.xml");
+    assert!(
+        latin1.contains(&0xE1),
+        "the fixture really is ISO-8859-1 (á is one byte)"
+    );
+    let utf8 = kyero(&fixture("kyero.xml"), 8192).await.ok();
+    assert_eq!(kyero(&latin1, 7).await.ok(), utf8);
+}
+
+#[tokio::test]
+async fn windows_1252_euro_sign_and_accents_are_decoded() {
+    let mut doc = b"<?xml version='1.0' encoding='windows-1252'?><root><property>".to_vec();
+    doc.extend_from_slice(b"<id>W-1</id><date>2024-05-01</date><ref>W</ref><price>1</price>");
+    doc.extend_from_slice(b"<price_freq>sale</price_freq><type>flat</type><town>C\xE1diz</town>");
+    doc.extend_from_slice(b"<province>C\xE1diz</province><desc><es>Precio 1\x80</es></desc>");
+    doc.extend_from_slice(b"<images><image id='1'><url>u</url></image></images></property></root>");
+    let read = kyero(&doc, 5).await;
+    let listing = read.listings()[0];
+    assert_eq!(listing.address.town.as_deref(), Some("Cádiz"));
+    assert_eq!(listing.texts[&lang("es")], described("Precio 1€"));
+    let midnight = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
+    assert_eq!(listing.source_modified_at, Some(midnight));
+}
+
+#[tokio::test]
+async fn a_truncated_document_fails_after_the_complete_properties() {
+    let read = kyero(&fixture("kyero-truncated.xml"), 64).await;
+    let ids: Vec<&str> = read
+        .listings()
+        .iter()
+        .map(|l| l.external_id.as_str())
+        .collect();
+    assert_eq!(
+        (ids, read.items.len()),
+        (vec!["V-1001", "A-2002", "H-3003"], 4)
+    );
+    match read.error {
+        Some(FeedError::Truncated { at, message }) => {
+            assert_eq!(at.records, 4);
+            assert!(message.contains("inside a <property>"), "{message}");
+        }
+        other => panic!("expected a truncated feed, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn broken_documents_fail_the_feed() {
+    let cases: [(&[u8], &str); 9] = [
+        (b"", "empty"),
+        (b" \n\t", "empty"),
+        (b"<?xml version='1.0'?>", "no root element"),
+        (b"<root><property><id>1</id></root>", "malformed"),
+        (
+            b"<html><body>502 Bad Gateway</body></html>",
+            "not a Kyero v3 feed",
+        ),
+        (b"<root></root><root></root>", "malformed"),
+        (b"<root><property><id>1</property>", "malformed"),
+        (
+            b"<?xml version='1.0' encoding='x-klingon'?><root/>",
+            "not supported",
+        ),
+        (b"<root><property><id>1</id>", "truncated"),
+    ];
+    for (doc, expected) in cases {
+        let read = kyero(doc, 16).await;
+        let error = read.error.map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            error.contains(expected),
+            "{:?}: {error:?}",
+            String::from_utf8_lossy(doc)
+        );
+    }
+    assert!(kyero(b"<root/>", 16).await.ok().is_empty());
+}
+
+#[tokio::test]
+async fn keeps_fifty_images_ordered_by_id() {
+    let images: String = (1..=55)
+        .rev()
+        .map(|i| format!("<image id=\"{i}\"><url>https://img.example/{i}.jpg</url></image>"))
+        .collect();
+    let doc = property_doc("I-1", &format!("<images>{images}</images>"));
+    let read = kyero(doc.as_bytes(), 4096).await;
+    let expected: Vec<String> = (1..=50)
+        .map(|i| format!("https://img.example/{i}.jpg"))
+        .collect();
+    assert_eq!(read.listings()[0].images, expected);
+}
+
+#[tokio::test]
+async fn an_oversized_property_fails_alone_and_reading_goes_on() {
+    let huge = "x".repeat(5 << 20);
+    let first = property_doc("BIG-1", &format!("<desc><en>{huge}</en></desc><images/>"));
+    let doc = first.replace("</root>", "") + &property_doc("OK-2", "").replace("<root>", "");
+    let read = kyero(doc.as_bytes(), 64 * 1024).await;
+    let failure = read.failures()[0];
+    assert_eq!(
+        (failure.external_id.as_deref(), failure.stage),
+        (Some("BIG-1"), Stage::Parse)
+    );
+    assert_eq!(read.listings()[0].external_id.as_str(), "OK-2");
+}
+
+/// A one-property feed with every required field; `extra` is added right after the `id` (its
+/// `desc` and `images` come first, so they win over the defaults).
+fn property_doc(id: &str, extra: &str) -> String {
+    format!(
+        "<root><property><id>{id}</id>{extra}<date>2024-05-01 12:30:00</date><ref>R</ref>\
+         <price>1</price><price_freq>sale</price_freq><type>flat</type><town>T</town>\
+         <province>P</province><desc><en>D</en></desc>\
+         <images><image id=\"1\"><url>https://img.example/default.jpg</url></image></images>\
+         </property></root>"
+    )
+}

@@ -1,0 +1,90 @@
+//! Integration tests of the feed readers, on the fixtures in `tests/fixtures`.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+mod json;
+mod kyero;
+mod pipeline;
+mod robustness;
+
+use propimport_importer::{FeedError, FeedItem, JsonReader, KyeroReader};
+use tokio::io::BufReader;
+
+/// The bytes of a fixture.
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+/// Everything a reader gave: its items, then the error that ended it (if any).
+#[derive(Debug)]
+struct Read {
+    items: Vec<FeedItem>,
+    error: Option<FeedError>,
+}
+
+impl Read {
+    fn listings(&self) -> Vec<&propimport_domain::Listing> {
+        self.items
+            .iter()
+            .filter_map(|i| match i {
+                FeedItem::Listing(l) => Some(l),
+                FeedItem::Failed(_) => None,
+            })
+            .collect()
+    }
+
+    fn failures(&self) -> Vec<&propimport_importer::RecordError> {
+        self.items
+            .iter()
+            .filter_map(|i| match i {
+                FeedItem::Failed(f) => Some(f),
+                FeedItem::Listing(_) => None,
+            })
+            .collect()
+    }
+
+    fn ok(self) -> Vec<FeedItem> {
+        assert!(
+            self.error.is_none(),
+            "unexpected feed error: {:?}",
+            self.error
+        );
+        self.items
+    }
+}
+
+/// Drains a reader (either kind) into a [`Read`]; gives up after far more items than any
+/// test input has, so a reader that never ends fails the test instead of hanging it.
+#[macro_export]
+macro_rules! drain {
+    ($reader:expr) => {{
+        let mut reader = $reader;
+        let mut items = Vec::new();
+        let mut error = None;
+        for _ in 0..100_000 {
+            match reader.next().await {
+                Ok(Some(item)) => items.push(item),
+                Ok(None) => break,
+                Err(e) => {
+                    // A failed reader keeps failing the same way.
+                    let again = reader.next().await;
+                    assert_eq!(again.err().map(|e| e.to_string()), Some(e.to_string()));
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        Read { items, error }
+    }};
+}
+
+/// Reads Kyero XML through a buffer of `capacity` bytes.
+async fn kyero(bytes: &[u8], capacity: usize) -> Read {
+    drain!(KyeroReader::new(BufReader::with_capacity(capacity, bytes)))
+}
+
+/// Reads propimport JSON through a buffer of `capacity` bytes.
+async fn json(bytes: &[u8], capacity: usize) -> Read {
+    drain!(JsonReader::new(BufReader::with_capacity(capacity, bytes)))
+}
