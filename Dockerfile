@@ -10,6 +10,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates
     && useradd --system --create-home --home-dir /app propimport
 WORKDIR /app
 COPY --from=build /propimport /usr/local/bin/propimport
+COPY --from=build /src/examples/feeds /app/examples/feeds
 USER propimport
 EXPOSE 5050
 ENTRYPOINT ["propimport"]

@@ -50,8 +50,8 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
-/// An amount in minor units (cents) of a currency; never negative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// An amount in minor units (cents) of a currency; never negative (also when deserialized).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Money {
     minor: i64,
@@ -106,6 +106,19 @@ impl Money {
     }
 }
 
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            minor: i64,
+            currency: Currency,
+        }
+        let raw = Raw::deserialize(d)?;
+        Self::from_minor(raw.minor, raw.currency).map_err(serde::de::Error::custom)
+    }
+}
+
 /// An asking price, or "price on application".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "kind")]
@@ -134,6 +147,13 @@ mod tests {
         assert!(m("x").is_err());
         assert!(m("1.234").is_err());
         assert!(m("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn deserializing_checks_the_amount() {
+        assert!(serde_json::from_str::<Money>(r#"{"minor": 100, "currency": "EUR"}"#).is_ok());
+        let err = serde_json::from_str::<Money>(r#"{"minor": -1, "currency": "EUR"}"#).unwrap_err();
+        assert!(err.to_string().contains("negative"), "{err}");
     }
 
     #[test]
