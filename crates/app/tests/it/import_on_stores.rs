@@ -1,7 +1,6 @@
 //! The importer on the real stores: the shipped demo feeds imported into SQLite and
 //! PostgreSQL, then imported again (all unchanged), then a shrunken feed (withdrawals and
 //! their safety limit).
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +11,8 @@ use propimport_domain::{
 };
 use propimport_importer::{FeedFormat, ImportReport, Importer, Location, SourceConfig};
 use propimport_persistence::testing::TestDatabase;
+
+use crate::rt;
 
 fn demo(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -136,14 +137,6 @@ async fn demo_feeds(fixture: TestDatabase) {
         .unwrap()
         .unwrap();
     assert_eq!(gone.status, ListingStatus::Withdrawn);
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! The scheduler on the real stores: tracked-run lifecycles on SQLite and PostgreSQL, and
 //! two scheduler instances sharing one PostgreSQL database.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +11,8 @@ use propimport_domain::{
     JobError, JobName, JobReport, PageLimit, RunCounts, SystemClock, TriggeredBy,
 };
 use propimport_persistence::testing::TestDatabase;
+
+use crate::rt;
 use propimport_scheduler::{
     AlertSettings, Alerts, CronSchedule, RunSettings, ScheduledJob, Scheduler, SchedulerSettings,
     TrackedRunner, WebhookNotifier,
@@ -217,14 +218,6 @@ async fn lifecycle(fixture: TestDatabase) {
         (ExecutionStatus::Failed, Some("interrupted by shutdown"))
     );
     assert!(store.running(None).await.unwrap().is_empty());
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
 }
 
 #[test]
