@@ -109,25 +109,8 @@ impl ListingStore for SqlListingStore {
         ids: &[ExternalId],
         seen_at: DateTime<Utc>,
     ) -> Result<u64> {
-        let src = source.to_string();
-        let seen = DbTime(seen_at);
-        let mut total = 0u64;
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let keys: Vec<&str> = chunk.iter().map(ExternalId::as_str).collect();
-            let n: usize = with_write_conn!(self.db, |conn, _dialect| {
-                diesel::update(
-                    p::properties
-                        .filter(p::source.eq(&src))
-                        .filter(p::external_id.eq_any(&keys)),
-                )
-                .set(p::last_seen_at.eq(seen))
-                .execute(conn)
-                .await
-                .map_err(from_diesel)?
-            });
-            total += n as u64;
-        }
-        Ok(total)
+        self.update_ids(source, ids, IdChange::Seen(DbTime(seen_at)))
+            .await
     }
 
     async fn withdraw_ids(
@@ -136,30 +119,8 @@ impl ListingStore for SqlListingStore {
         ids: &[ExternalId],
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        let src = source.to_string();
-        let now = DbTime(now);
-        let mut total = 0u64;
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let keys: Vec<&str> = chunk.iter().map(ExternalId::as_str).collect();
-            let n: usize = with_write_conn!(self.db, |conn, _dialect| {
-                diesel::update(
-                    p::properties
-                        .filter(p::source.eq(&src))
-                        .filter(p::status.eq(ACTIVE))
-                        .filter(p::external_id.eq_any(&keys)),
-                )
-                .set((
-                    p::status.eq(status_text(ListingStatus::Withdrawn)),
-                    p::withdrawn_at.eq(now),
-                    p::updated_at.eq(now),
-                ))
-                .execute(conn)
-                .await
-                .map_err(from_diesel)?
-            });
-            total += n as u64;
-        }
-        Ok(total)
+        self.update_ids(source, ids, IdChange::Withdraw(DbTime(now)))
+            .await
     }
 
     async fn get_listing(
@@ -225,5 +186,57 @@ impl ListingStore for SqlListingStore {
                 .map_err(from_diesel)?;
         });
         Ok(())
+    }
+}
+
+/// A change applied to listings picked by id.
+#[derive(Debug, Clone, Copy)]
+enum IdChange {
+    /// Mark as seen at this time.
+    Seen(DbTime),
+    /// Withdraw the active ones at this time.
+    Withdraw(DbTime),
+}
+
+impl SqlListingStore {
+    /// Applies `change` to the source's listings with these ids, a statement per chunk;
+    /// returns how many rows changed.
+    async fn update_ids(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        change: IdChange,
+    ) -> Result<u64> {
+        let src = source.to_string();
+        let mut total = 0u64;
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let keys: Vec<&str> = chunk.iter().map(ExternalId::as_str).collect();
+            let n: usize = with_write_conn!(self.db, |conn, _dialect| {
+                let picked = p::properties
+                    .filter(p::source.eq(&src))
+                    .filter(p::external_id.eq_any(&keys));
+                match change {
+                    IdChange::Seen(at) => {
+                        diesel::update(picked)
+                            .set(p::last_seen_at.eq(at))
+                            .execute(conn)
+                            .await
+                    }
+                    IdChange::Withdraw(at) => {
+                        diesel::update(picked.filter(p::status.eq(ACTIVE)))
+                            .set((
+                                p::status.eq(status_text(ListingStatus::Withdrawn)),
+                                p::withdrawn_at.eq(at),
+                                p::updated_at.eq(at),
+                            ))
+                            .execute(conn)
+                            .await
+                    }
+                }
+                .map_err(from_diesel)?
+            });
+            total += n as u64;
+        }
+        Ok(total)
     }
 }
