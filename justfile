@@ -29,5 +29,9 @@ ci:
     bash .ci/run
 
 # Benchmarks (each issue that sets a target adds its bench here).
-bench:
-    cargo bench --workspace
+bench: bench-import
+
+# The import benchmark: first import, re-import, peak RSS and the COPY reference on PostgreSQL
+# and SQLite (`BENCH_QUICK=1` for a smoke run); figures also in target/bench-import.json.
+bench-import *ARGS:
+    TEST_DATABASE_URL={{pg_url}} cargo bench -p propimport --bench import -- {{ARGS}}

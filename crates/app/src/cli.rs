@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate` and `schedule next`.
+//! The command line: `serve` (the default), `migrate`, `import`, `executions` and `schedule next`.
 
 use std::process::ExitCode;
 
@@ -29,10 +29,43 @@ enum Command {
         /// Only this source.
         #[arg(long)]
         source: Option<String>,
+        /// Record image URLs but download no images (as IMPORT_TEST_SKIP_IMAGES=true).
+        #[arg(long)]
+        skip_images: bool,
     },
+    /// The execution history.
+    #[command(subcommand)]
+    Executions(ExecutionsCommand),
     /// Cron schedules.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExecutionsCommand {
+    /// List executions, newest first.
+    List {
+        /// Only this status: RUNNING, SUCCESS, FAILED or PARTIAL.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this job (source).
+        #[arg(long)]
+        job: Option<String>,
+        /// How many (1 to 100).
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Print JSON (RFC 3339 times with offsets).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one execution with its errors.
+    Show {
+        /// The execution's id.
+        id: String,
+        /// Print JSON (RFC 3339 times with offsets).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,8 +106,35 @@ impl Cli {
             (Command::Migrate, Some(config)) => crate::serve::migrate(config)
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            (Command::Import { source }, Some(config)) => {
-                crate::import_cmd::import(config, source).await
+            (
+                Command::Import {
+                    source,
+                    skip_images,
+                },
+                Some(config),
+            ) => crate::import_cmd::import(config, source, skip_images).await,
+            (
+                Command::Executions(ExecutionsCommand::List {
+                    status,
+                    job,
+                    limit,
+                    json,
+                }),
+                Some(config),
+            ) => {
+                crate::executions_cmd::list(
+                    config,
+                    crate::executions_cmd::ListArgs {
+                        status,
+                        job,
+                        limit,
+                        json,
+                    },
+                )
+                .await
+            }
+            (Command::Executions(ExecutionsCommand::Show { id, json }), Some(config)) => {
+                crate::executions_cmd::show(config, &id, json).await
             }
             (_, None) => anyhow::bail!("this command needs the configuration"),
         }

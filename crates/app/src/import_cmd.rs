@@ -18,10 +18,14 @@ use crate::serve::{import_jobs, open, shutdown_signal};
 const EXIT_ALREADY_RUNNING: u8 = 3;
 
 /// Runs the named source (or every source, one after another) now.
-pub async fn import(config: Config, source: Option<String>) -> anyhow::Result<ExitCode> {
+pub async fn import(
+    config: Config,
+    source: Option<String>,
+    skip_images: bool,
+) -> anyhow::Result<ExitCode> {
     let db = open(&config).await?;
     let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
-    let mut jobs = import_jobs(&config, &db)?;
+    let mut jobs = import_jobs(&config, &db, skip_images || config.skip_images)?;
     if let Some(name) = &source {
         jobs.retain(|j| j.job.name().as_str() == name);
         if jobs.is_empty() {
@@ -144,6 +148,12 @@ fn print_summary(e: &Execution) {
     println!("  unchanged  {:>8}", e.counts.skipped_count);
     println!("  failed     {:>8}", e.counts.failed_count);
     println!("  withdrawn  {:>8}", detail("withdrawn"));
+    println!(
+        "  images     {:>8} stored, {} failed, {} kept",
+        detail("imagesStored"),
+        detail("imagesFailed"),
+        detail("imagesSkipped")
+    );
     if let Some(blocked) = e
         .details
         .as_ref()

@@ -2,10 +2,14 @@
 //! runs the service until SIGTERM or SIGINT. It composes the library crates and holds no
 //! logic of its own.
 
+mod banner;
 mod cli;
 mod config;
+mod control;
+mod executions_cmd;
 mod import_cmd;
 mod import_job;
+mod metrics;
 mod serve;
 
 use std::process::ExitCode;

@@ -3,15 +3,23 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use propimport_domain::{Clock, ExecutionStore, Job, ListingStore, Notifier, SystemClock};
-use propimport_importer::Importer;
-use propimport_persistence::{Database, PoolOptions, SqlExecutionStore, SqlListingStore};
+use propimport_domain::{
+    Clock, ExecutionStore, Job, ListingImageStore, ListingStore, Notifier, SystemClock,
+};
+use propimport_importer::{ImageStorage, Importer};
+use propimport_persistence::{
+    Database, PoolOptions, SqlExecutionStore, SqlListingImageStore, SqlListingStore,
+};
 use propimport_scheduler::{
     Alerts, RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner,
     WebhookNotifier, default_instance_id,
 };
 
+use actix_web::HttpServer;
+use propimport_http_api::{AdminApi, ApiState, AuthSettings, configure};
+
 use crate::config::Config;
+use crate::control::{DatabaseReadiness, SchedulerControl};
 use crate::import_job::ImportJob;
 
 /// Opens and migrates the configured database.
@@ -22,14 +30,25 @@ pub async fn open(config: &Config) -> anyhow::Result<Database> {
     Ok(db)
 }
 
-/// One scheduled import job per configured source, storing into `db`.
-pub fn import_jobs(config: &Config, db: &Database) -> anyhow::Result<Vec<ScheduledJob>> {
+/// One scheduled import job per configured source, storing into `db` (images into the
+/// configured image store unless `skip_images`).
+pub fn import_jobs(
+    config: &Config,
+    db: &Database,
+    skip_images: bool,
+) -> anyhow::Result<Vec<ScheduledJob>> {
     let listings: Arc<dyn ListingStore> = Arc::new(SqlListingStore::new(db.clone()));
+    let images: Arc<dyn ListingImageStore> = Arc::new(SqlListingImageStore::new(db.clone()));
+    let storage = ImageStorage::from_url(&config.image_store_url)
+        .map_err(|e| anyhow::anyhow!("IMAGE_STORE_URL: {e}"))?;
     config
         .sources
         .iter()
         .map(|source| {
-            let importer = Importer::builder(source.config.clone(), listings.clone()).build()?;
+            let importer = Importer::builder(source.config.clone(), listings.clone())
+                .images(images.clone(), storage.clone())
+                .skip_images(skip_images)
+                .build()?;
             Ok(ScheduledJob {
                 job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,
                 schedule: Some(
@@ -51,8 +70,11 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
 }
 
 /// `propimport serve`: migrates, starts the scheduler (which recovers abandoned runs and
-/// catches up a missed tick), then runs until SIGINT or SIGTERM and shuts down gracefully.
+/// catches up a missed tick) and the HTTP server, then runs until SIGINT or SIGTERM and shuts
+/// down gracefully: the server stops accepting, the scheduler stops ticking, a running import
+/// gets the grace period, the pools close. A second signal exits at once.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let metrics = crate::metrics::install();
     let db = open(&config).await?;
     let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
     let s = &config.scheduling;
@@ -65,7 +87,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         None => None,
     };
     let runner = Arc::new(TrackedRunner::new(
-        store,
+        store.clone(),
         Arc::new(SystemClock) as Arc<dyn Clock>,
         Arc::new(Alerts::new(s.alerts, notifier)),
         RunSettings {
@@ -73,43 +95,75 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             heartbeat_interval: s.heartbeat,
         },
     ));
-    let jobs = import_jobs(&config, &db)?;
+    let jobs = import_jobs(&config, &db, config.skip_images)?;
     let settings = SchedulerSettings {
         lease: chrono::Duration::from_std(s.lease)?,
         misfire: s.misfire,
         retention: Some((s.retention, s.retention_schedule.clone())),
     };
-    let scheduler = Scheduler::new(runner, jobs, settings).start().await;
-    let now = chrono::Utc::now();
-    for status in scheduler.status().await.unwrap_or_default() {
-        match (&status.schedule, status.next_runs.first()) {
-            (Some(schedule), Some(next)) => tracing::info!(
-                job = %status.job_name,
-                schedule = %schedule,
-                next_local = %next.with_timezone(&schedule.timezone()),
-                next_utc = %next,
-                "import scheduled"
-            ),
-            _ => tracing::info!(job = %status.job_name, "import runs only when triggered"),
+    let scheduler = Arc::new(Scheduler::new(runner, jobs, settings).start().await);
+    let (auth, generated_token) = match &config.http.auth {
+        Some(auth) => (auth.clone(), None),
+        None => {
+            let token = crate::config::random_token()?;
+            (AuthSettings::new(Some(token.clone()), None)?, Some(token))
         }
-    }
-    if config.sources.is_empty() {
-        tracing::warn!(
-            "no import source configured (IMPORT_SOURCE_URL or IMPORT_SOURCES_FILE); only the retention purge runs"
-        );
-    }
-    if let Some(next) = s.retention_schedule.next_after(now) {
-        tracing::info!(
-            schedule = %s.retention_schedule,
-            next_local = %next.with_timezone(&s.retention_schedule.timezone()),
-            next_utc = %next,
-            "retention purge scheduled"
-        );
-    }
-    tracing::info!("propimport is running; press Ctrl+C to stop");
+    };
+    let mut state = ApiState::new(
+        store,
+        Arc::new(SchedulerControl(scheduler.clone())),
+        Arc::new(DatabaseReadiness(db.clone())),
+        auth,
+    );
+    state.trigger_rate_limit = config.http.trigger_rate_limit;
+    state.alert_threshold = u32::try_from(s.alerts.threshold).unwrap_or(0);
+    state.metrics = metrics;
+    let api = AdminApi::new(state);
+    let server = HttpServer::new(move || configure(api.clone()))
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(5)
+        .bind((config.http.host, config.http.port))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {}:{} (HOST, PORT): {e}",
+                config.http.host,
+                config.http.port
+            )
+        })?;
+    let address = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("the HTTP server bound no address"))?;
+    let server = server.run();
+    let server_handle = server.handle();
+    let server_task = tokio::spawn(server);
+    crate::banner::print(
+        &config,
+        address,
+        &scheduler.status().await.unwrap_or_default(),
+        generated_token.as_deref(),
+    );
+    tracing::info!(%address, "propimport is running; press Ctrl+C to stop");
+
     shutdown_signal().await;
     tracing::info!("received, shutting down");
+    tokio::spawn(async {
+        shutdown_signal().await;
+        tracing::warn!("second signal: exiting now; the next start recovers the running import");
+        std::process::exit(130);
+    });
+    // Stop accepting first; the workers (and the database connections they opened) stay up
+    // until the scheduler has recorded every run, then the server stops.
+    server_handle.pause().await;
     scheduler.shutdown(s.shutdown_grace).await;
+    server_handle.stop(true).await;
+    match server_task.await {
+        Ok(Err(e)) => tracing::warn!(error = %e, "the HTTP server stopped with an error"),
+        Err(e) => tracing::warn!(error = %e, "the HTTP server task failed"),
+        Ok(Ok(())) => {}
+    }
     db.close();
     tracing::info!("stopped");
     Ok(())

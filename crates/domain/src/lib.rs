@@ -35,7 +35,11 @@ pub use listing::{
     Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 pub use notifier::{Alert, Notifier};
-pub use ports::{ExecutionStore, ListingStore, abandoned_message};
+pub use ports::{
+    ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan, ImageSyncReport,
+    ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore, PendingImagesQuery,
+    RecordedImage, StoredImage, abandoned_message, plan_image_sync,
+};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};

@@ -1,3 +1,54 @@
-//! The admin HTTP API of propimport (actix-web).
+//! The admin HTTP API of propimport, built on actix-web.
 //!
-//! Filled by its own issue; for now it only names its place in the workspace.
+//! It serves the import-jobs endpoints of the earlier service under
+//! `/api/v1/admin/import-jobs` (same paths, parameters and camelCase JSON shapes), secured by
+//! a bearer token or an HS256 JWT with an admin role, with rate-limited and audited manual
+//! triggers; plus `/healthz`, `/readyz`, Prometheus `/metrics`, the OpenAPI document at
+//! `/api/v1/openapi.json`, an offline docs UI at `/docs/` and the monitoring dashboard at
+//! `/dashboard/`.
+//!
+//! The crate depends on the domain's ports only: an [`ExecutionStore`] for the records, a
+//! [`JobControl`] for triggers and scheduler status, and a [`Readiness`] probe. The app crate
+//! implements them with the scheduler and the SQL stores, builds an [`AdminApi`] once, and
+//! serves [`configure`]'s `App` from each worker of its `HttpServer`:
+//!
+//! ```no_run
+//! # async fn run(state: propimport_http_api::ApiState) -> std::io::Result<()> {
+//! use actix_web::HttpServer;
+//! use propimport_http_api::{AdminApi, configure};
+//! let api = AdminApi::new(state);
+//! HttpServer::new(move || configure(api.clone()))
+//!     .bind(("127.0.0.1", 5050))?
+//!     .run()
+//!     .await
+//! # }
+//! ```
+//!
+//! [`ExecutionStore`]: propimport_domain::ExecutionStore
+
+mod auth;
+mod dashboard;
+pub mod dto;
+mod error;
+mod handlers;
+mod http_metrics;
+mod openapi;
+mod params;
+mod ports;
+mod rate_limit;
+mod state;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use auth::{AuthError, AuthSettings, JwtSettings};
+pub use dashboard::CONTENT_SECURITY_POLICY;
+pub use error::ApiError;
+pub use error::{ErrorBody, ErrorDetail};
+pub use openapi::ApiDoc;
+pub use ports::{JobControl, JobState, Readiness, ReadinessCheck, StoreReadiness, TriggerRefusal};
+pub use rate_limit::TriggerRateLimit;
+pub use state::{AdminApi, ApiState, configure};
+
+/// The base path of the import-jobs endpoints.
+pub const IMPORT_JOBS_PATH: &str = "/api/v1/admin/import-jobs";

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use tokio::io::{AsyncBufRead, BufReader};
 use tokio_util::io::StreamReader;
 
+use crate::pacing::Pacer;
 use crate::source::{HttpSettings, Location};
 
 /// A feed's bytes, read as they arrive.
@@ -102,14 +103,38 @@ pub async fn get_with_retries(
     cancel: &CancelToken,
 ) -> Result<reqwest::Response, FetchError> {
     let shown = Location::Url(url.clone()).redacted();
+    let request = || {
+        let request = client.get(url.clone());
+        match &settings.bearer_token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    };
+    send_with_retries(&shown, settings, None, cancel, request).await
+}
+
+/// Sends the request that `request` builds (once per attempt), retrying connection errors,
+/// timeouts, 429 and 5xx with exponential backoff and jitter, or as `Retry-After` asks. With
+/// a `pacer`, every attempt waits for its turn first. `shown` names the URL in errors and logs
+/// (without credentials or query).
+pub(crate) async fn send_with_retries(
+    shown: &str,
+    settings: &HttpSettings,
+    pacer: Option<&Pacer>,
+    cancel: &CancelToken,
+    mut request: impl FnMut() -> reqwest::RequestBuilder,
+) -> Result<reqwest::Response, FetchError> {
+    let shown = shown.to_owned();
     let attempts = settings.attempts.max(1);
     let mut backoff = Duration::from_millis(500);
     for attempt in 1..=attempts {
-        let mut request = client.get(url.clone());
-        if let Some(token) = &settings.bearer_token {
-            request = request.bearer_auth(token);
+        if let Some(pacer) = pacer {
+            tokio::select! {
+                () = cancel.cancelled() => return Err(FetchError::Cancelled { url: shown }),
+                () = pacer.ready() => {}
+            }
         }
-        let wait = match request.send().await {
+        let wait = match request().send().await {
             Ok(response) if response.status().is_success() => return Ok(response),
             Ok(response) => {
                 let status = response.status();

@@ -4,14 +4,22 @@ mod error;
 mod fetch;
 pub mod formats;
 mod hash;
+mod images;
+mod pacing;
 mod pipeline;
 mod report;
+mod reso;
 mod source;
 
 pub use error::ImportError;
 pub use fetch::FetchError;
 pub use formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
 pub use hash::{MAPPING_VERSION, content_hash};
+pub use images::{DEFAULT_IMAGE_STORE_URL, ImageSettings, ImageStorage, ImageStorageError};
 pub use pipeline::{Importer, ImporterBuilder};
 pub use report::ImportReport;
+pub use reso::{OAuthClientCredentials, RateLimit, ResoSettings};
 pub use source::{FeedFormat, HttpSettings, Location, SourceConfig};
+
+/// The object store crate of [`ImageStorage::new`], re-exported so embedders use the same version.
+pub use object_store;

@@ -1,5 +1,6 @@
-//! The import pipeline: fetch → parse and map (streaming) → hash → batch upsert → withdraw
-//! the listings a complete snapshot no longer has → report.
+//! The import pipeline: fetch → parse and map (streaming) → hash → batch upsert (with the
+//! image URLs of new and changed listings) → withdraw the listings a complete snapshot no
+//! longer has → download pending images (see `images`) → report.
 //!
 //! Reading, mapping and hashing run on their own task and hand over batches through a
 //! channel of two, so parsing overlaps with the database writes and memory stays bounded by
@@ -18,16 +19,21 @@ use crate::fetch::{self, FeedStream};
 use crate::formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
 use crate::hash::content_hash;
 use crate::report::ImportReport;
+use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
 
 /// Imports one source into a listing store. Cheap to keep; [`Importer::run`] may be called
 /// again for each run.
 pub struct Importer {
-    source: SourceConfig,
-    listings: Arc<dyn ListingStore>,
-    clock: Arc<dyn Clock>,
-    client: reqwest::Client,
-    batch_size: usize,
+    pub(crate) source: SourceConfig,
+    pub(crate) listings: Arc<dyn ListingStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) client: reqwest::Client,
+    pub(crate) batch_size: usize,
+    /// A RESO source's pacer and token cache, kept between runs.
+    reso: Option<ResoClient>,
+    /// The image stage, when enabled.
+    pub(crate) images: Option<crate::images::ImageStage>,
 }
 
 /// Builds an [`Importer`].
@@ -36,6 +42,8 @@ pub struct ImporterBuilder {
     listings: Arc<dyn ListingStore>,
     clock: Arc<dyn Clock>,
     batch_size: usize,
+    /// The image stage's stores and settings.
+    pub(crate) images: crate::images::ImageOptions,
 }
 
 impl ImporterBuilder {
@@ -57,20 +65,33 @@ impl ImporterBuilder {
             source_name: self.source.name.to_string(),
             reason: e.to_string(),
         })?;
+        let reso = match self.source.format {
+            FeedFormat::Reso => {
+                Some(
+                    ResoClient::new(&self.source).map_err(|reason| ImportError::Setup {
+                        source_name: self.source.name.to_string(),
+                        reason,
+                    })?,
+                )
+            }
+            FeedFormat::Kyero | FeedFormat::Json => None,
+        };
         Ok(Importer {
             source: self.source,
             listings: self.listings,
             clock: self.clock,
             client,
             batch_size: self.batch_size,
+            reso,
+            images: self.images.into_stage(),
         })
     }
 }
 
 /// One hand-over from the reading task: mapped records and the records that failed.
-struct Batch {
-    records: Vec<ListingRecord>,
-    failures: Vec<RecordError>,
+pub(crate) struct Batch {
+    pub(crate) records: Vec<ListingRecord>,
+    pub(crate) failures: Vec<RecordError>,
 }
 
 /// How reading ended.
@@ -89,6 +110,7 @@ impl Importer {
             listings,
             clock: Arc::new(SystemClock),
             batch_size: 500,
+            images: crate::images::ImageOptions::default(),
         }
     }
 
@@ -100,12 +122,18 @@ impl Importer {
     /// Runs one import. Records that fail alone are counted and kept in the report; the run
     /// fails as a whole when the feed cannot be fetched or read, or the store fails. What was
     /// stored before a failure or a cancellation stays stored; only a complete snapshot
-    /// withdraws absent listings.
+    /// withdraws absent listings. A RESO source is read page by page from its watermark
+    /// instead (see `RESO.md`).
     pub async fn run(
         &self,
         cancel: &CancelToken,
         progress: &ProgressHandle,
     ) -> Result<ImportReport, ImportError> {
+        if let Some(reso) = &self.reso {
+            let mut report = crate::reso::run(self, reso, cancel, progress).await?;
+            self.download_images(cancel, &mut report).await;
+            return Ok(report);
+        }
         let name = self.source.name.to_string();
         let started = self.clock.now();
         let stream = fetch::open(
@@ -160,6 +188,7 @@ impl Importer {
         if report.complete && self.source.format.is_snapshot() {
             self.withdraw_absent(started, &mut report).await?;
         }
+        self.download_images(cancel, &mut report).await;
         progress.set(Progress {
             counts: report.counts(),
             expected_total: Some(report.total),
@@ -167,7 +196,9 @@ impl Importer {
         Ok(report)
     }
 
-    async fn store_batch(
+    /// Stores a batch: touches the failed records' listings, upserts the mapped ones and
+    /// counts the outcomes.
+    pub(crate) async fn store_batch(
         &self,
         batch: Batch,
         report: &mut ImportReport,
@@ -202,12 +233,23 @@ impl Importer {
             .listings
             .upsert_batch(&self.source.name, &batch.records, seen_at)
             .await?;
-        for outcome in outcomes {
+        for outcome in &outcomes {
             match outcome {
                 UpsertOutcome::Inserted => report.inserted += 1,
                 UpsertOutcome::Updated => report.updated += 1,
                 UpsertOutcome::Unchanged => report.unchanged += 1,
             }
+        }
+        if let Some(images) = &self.images {
+            images
+                .sync(
+                    &self.source.name,
+                    &batch.records,
+                    &outcomes,
+                    seen_at,
+                    report,
+                )
+                .await?;
         }
         Ok(())
     }
@@ -243,6 +285,9 @@ impl Importer {
 }
 
 /// Reads the feed, maps and hashes its records, and sends them on in batches.
+/// The longest a record read from a slow feed waits in a partial batch before it is stored.
+const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
 async fn read_batches(
     format: FeedFormat,
     stream: FeedStream,
@@ -253,11 +298,19 @@ async fn read_batches(
     let mut reader = match format {
         FeedFormat::Kyero => AnyReader::Kyero(KyeroReader::new(stream)),
         FeedFormat::Json => AnyReader::Json(JsonReader::new(stream)),
+        FeedFormat::Reso => {
+            return Err(FeedError::WrongFormat {
+                format: "RESO Web API",
+                message: "RESO sources are read page by page, not as one stream".into(),
+            });
+        }
     };
     let mut batch = Batch {
         records: Vec::with_capacity(batch_size),
         failures: Vec::new(),
     };
+    // A slow feed still stores (and reports progress) at least about once per FLUSH_AFTER.
+    let mut batch_started = std::time::Instant::now();
     loop {
         if cancel.is_cancelled() {
             let _ = tx.send(batch).await;
@@ -280,7 +333,11 @@ async fn read_batches(
                 });
             }
         }
-        if batch.records.len() + batch.failures.len() >= batch_size {
+        let size = batch.records.len() + batch.failures.len();
+        if size == 1 {
+            batch_started = std::time::Instant::now();
+        }
+        if size >= batch_size || batch_started.elapsed() >= FLUSH_AFTER {
             let full = std::mem::replace(
                 &mut batch,
                 Batch {

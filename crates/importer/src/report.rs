@@ -25,6 +25,14 @@ pub struct ImportReport {
     pub complete: bool,
     /// Whether the run stopped early because it was cancelled.
     pub cancelled: bool,
+    /// Images downloaded and stored.
+    pub images_stored: i64,
+    /// Images that could not be downloaded or stored (tried again on later runs) or whose URL
+    /// is not an http(s) URL; their listings are stored all the same.
+    pub images_failed: i64,
+    /// Images of new or changed listings that were stored already and were not downloaded
+    /// again.
+    pub images_skipped: i64,
     /// The records that failed, capped.
     #[serde(skip)]
     pub errors: ErrorLog,

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use propimport_domain::SourceName;
 
+use crate::reso::ResoSettings;
+
 /// A feed format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedFormat {
@@ -12,14 +14,17 @@ pub enum FeedFormat {
     Kyero,
     /// propimport JSON (an array or NDJSON of canonical listings): a complete snapshot.
     Json,
+    /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
+    Reso,
 }
 
 impl FeedFormat {
-    /// Parses `kyero` or `json` (case-insensitive).
+    /// Parses `kyero`, `json` or `reso` (case-insensitive).
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_lowercase().as_str() {
             "kyero" | "kyero-xml" | "kyero_v3" => Some(Self::Kyero),
             "json" | "propimport-json" | "ndjson" => Some(Self::Json),
+            "reso" | "reso-web-api" | "reso_web_api" => Some(Self::Reso),
             _ => None,
         }
     }
@@ -119,10 +124,12 @@ pub struct SourceConfig {
     /// A complete snapshot withdraws absent listings only if they are at most this share of
     /// the source's active listings (default 0.3).
     pub max_withdraw_fraction: f64,
+    /// Paging, authentication and pacing of a RESO Web API source (unused by other formats).
+    pub reso: ResoSettings,
 }
 
 impl SourceConfig {
-    /// A source with default HTTP settings and withdrawal limit.
+    /// A source with default HTTP settings, withdrawal limit and RESO settings.
     pub fn new(name: SourceName, format: FeedFormat, location: Location) -> Self {
         Self {
             name,
@@ -130,6 +137,7 @@ impl SourceConfig {
             location,
             http: HttpSettings::default(),
             max_withdraw_fraction: 0.3,
+            reso: ResoSettings::default(),
         }
     }
 }
@@ -164,6 +172,8 @@ mod tests {
     fn formats() {
         assert_eq!(FeedFormat::parse("Kyero"), Some(FeedFormat::Kyero));
         assert_eq!(FeedFormat::parse("json"), Some(FeedFormat::Json));
+        assert_eq!(FeedFormat::parse("RESO-Web-API"), Some(FeedFormat::Reso));
+        assert!(!FeedFormat::Reso.is_snapshot());
         assert_eq!(FeedFormat::parse("csv"), None);
     }
 }

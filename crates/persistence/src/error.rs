@@ -43,6 +43,33 @@ pub(crate) fn from_diesel(e: DieselError) -> DomainError {
     }
 }
 
+/// An error inside a transaction: the database's (which rolls it back) or ours.
+pub(crate) enum TxError {
+    Db(diesel::result::Error),
+    Domain(propimport_domain::Error),
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+impl From<propimport_domain::Error> for TxError {
+    fn from(e: propimport_domain::Error) -> Self {
+        Self::Domain(e)
+    }
+}
+
+impl TxError {
+    pub(crate) fn into_domain(self) -> propimport_domain::Error {
+        match self {
+            Self::Db(e) => from_diesel(e),
+            Self::Domain(e) => e,
+        }
+    }
+}
+
 /// SQLite reports a locked, read-only or vanished file only through its message.
 fn is_busy_or_io(message: &str) -> bool {
     [

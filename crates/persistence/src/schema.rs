@@ -96,3 +96,25 @@ diesel::table! {
         updated_at -> UtcTimestamp,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// Listings' images, one per (source, external id, URL).
+    listing_images (source, external_id, url) {
+        source -> Text,
+        external_id -> Text,
+        url -> Text,
+        position -> Integer,
+        status -> Text,
+        stored_key -> Nullable<Text>,
+        content_hash -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        size_bytes -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        attempts -> Integer,
+        created_at -> UtcTimestamp,
+        updated_at -> UtcTimestamp,
+    }
+}

@@ -17,12 +17,16 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use propimport_domain::testing::conformance::StoreFixture;
+use propimport_domain::testing::image_conformance::ImageFixture;
 use propimport_domain::testing::listing_conformance::ListingFixture;
-use propimport_domain::{ExecutionStore, ListingStore};
+use propimport_domain::{ExecutionStore, ListingImageStore, ListingStore};
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
-use crate::{Database, DatabaseUrl, PoolOptions, SqlExecutionStore, SqlListingStore, migrate_url};
+use crate::{
+    Database, DatabaseUrl, PoolOptions, SqlExecutionStore, SqlListingImageStore, SqlListingStore,
+    migrate_url,
+};
 
 /// The variable naming the PostgreSQL server for tests.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
@@ -33,6 +37,7 @@ pub const REQUIRE_POSTGRES: &str = "REQUIRE_POSTGRES";
 pub struct TestDatabase {
     store: SqlExecutionStore,
     listings: SqlListingStore,
+    images: SqlListingImageStore,
     _dir: Option<TempDir>,
     postgres: Option<PgCleanup>,
 }
@@ -53,6 +58,7 @@ impl TestDatabase {
         db.migrate().await.expect("migrate SQLite");
         Self {
             listings: SqlListingStore::new(db.clone()),
+            images: SqlListingImageStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: Some(dir),
             postgres: None,
@@ -84,6 +90,7 @@ impl TestDatabase {
             .expect("open the test database");
         Some(Self {
             listings: SqlListingStore::new(db.clone()),
+            images: SqlListingImageStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: None,
             postgres: Some(PgCleanup { server_url, name }),
@@ -103,6 +110,17 @@ impl TestDatabase {
     /// The listing store on it.
     pub fn listing_store(&self) -> &SqlListingStore {
         &self.listings
+    }
+
+    /// The listing image store on it.
+    pub fn image_store(&self) -> &SqlListingImageStore {
+        &self.images
+    }
+}
+
+impl ImageFixture for TestDatabase {
+    fn images(&self) -> &dyn ListingImageStore {
+        &self.images
     }
 }
 

@@ -1,5 +1,5 @@
-//! The SQL execution store against real databases: the conformance suite on SQLite and on
-//! PostgreSQL, and the migrations' round trip.
+//! The SQL stores against real databases: the conformance suites on SQLite and on PostgreSQL,
+//! and the migrations' round trip.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use propimport_persistence::testing::TestDatabase;
@@ -41,6 +41,22 @@ mod sqlite_listings {
 mod postgres_listings {
     use super::*;
     propimport_domain::listing_store_conformance!(
+        run = super::run,
+        store = TestDatabase::postgres()
+    );
+}
+
+mod sqlite_images {
+    use super::*;
+    propimport_domain::listing_image_store_conformance!(
+        run = super::run,
+        store = TestDatabase::sqlite_some()
+    );
+}
+
+mod postgres_images {
+    use super::*;
+    propimport_domain::listing_image_store_conformance!(
         run = super::run,
         store = TestDatabase::postgres()
     );

@@ -47,7 +47,7 @@ pub enum TriggerError {
 pub struct SchedulerHandle {
     pub(crate) shared: Arc<Shared>,
     pub(crate) stop_ticking: CancelToken,
-    pub(crate) loops: Vec<JoinHandle<()>>,
+    pub(crate) loops: std::sync::Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl SchedulerHandle {
@@ -59,19 +59,34 @@ impl SchedulerHandle {
         job: Option<&JobName>,
         triggered_by: TriggeredBy,
     ) -> Result<Execution, TriggerError> {
-        let scheduled = self.shared.find_job(job)?.job.clone();
-        if self.stop_ticking.is_cancelled() {
-            return Err(TriggerError::ShuttingDown);
-        }
-        if let Some(running) = self.shared.running_here(scheduled.name()) {
-            return Err(Error::AlreadyRunning {
-                job_name: running.job_name,
-                execution_id: running.id,
+        let shared = self.shared.clone();
+        let stopping = self.stop_ticking.is_cancelled();
+        let job = job.cloned();
+        let work = async move {
+            let scheduled = shared.find_job(job.as_ref())?.job.clone();
+            if stopping {
+                return Err(TriggerError::ShuttingDown);
             }
-            .into());
+            if let Some(running) = shared.running_here(scheduled.name()) {
+                return Err(Error::AlreadyRunning {
+                    job_name: running.job_name,
+                    execution_id: running.id,
+                }
+                .into());
+            }
+            shared.recover_stale().await;
+            Ok(shared.spawn_run(scheduled, triggered_by, None).await?)
+        };
+        // On the scheduler's runtime, so that a caller on another runtime (an HTTP worker's)
+        // neither owns the run nor the database connections it opens.
+        match self.shared.runtime.get() {
+            Some(runtime) => runtime.spawn(work).await.unwrap_or_else(|e| {
+                Err(TriggerError::Store(Error::Storage(format!(
+                    "the trigger task failed: {e}"
+                ))))
+            }),
+            None => work.await,
         }
-        self.shared.recover_stale().await;
-        Ok(self.shared.spawn_run(scheduled, triggered_by, None).await?)
     }
 
     /// The jobs this scheduler knows.
@@ -111,20 +126,33 @@ impl SchedulerHandle {
 
     /// Whether the tick loops are running.
     pub fn is_running(&self) -> bool {
-        !self.stop_ticking.is_cancelled() && self.loops.iter().all(|l| !l.is_finished())
+        !self.stop_ticking.is_cancelled()
+            && self
+                .loops
+                .lock()
+                .is_ok_and(|loops| loops.iter().all(|l| !l.is_finished()))
     }
 
     /// Stops ticking, lets running jobs finish within `grace`, then cancels them and waits for
     /// their records (a little longer); every task is joined before this returns.
-    pub async fn shutdown(self, grace: Duration) {
+    pub async fn shutdown(&self, grace: Duration) {
         self.stop_ticking.cancel();
-        for handle in self.loops {
+        let loops = match self.loops.lock() {
+            Ok(mut loops) => std::mem::take(&mut *loops),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        for handle in loops {
             if let Err(e) = handle.await {
                 tracing::error!(error = %e, "a scheduler loop ended abnormally");
             }
         }
         let runs = &self.shared.runs;
         runs.close();
+        tracing::info!(
+            runs = runs.len(),
+            grace_seconds = grace.as_secs(),
+            "waiting for running imports"
+        );
         if tokio::time::timeout(grace, runs.wait()).await.is_err() {
             tracing::warn!(
                 grace_seconds = grace.as_secs(),

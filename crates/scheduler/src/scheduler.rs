@@ -73,6 +73,9 @@ pub(crate) struct Shared {
     pub(crate) cancel_runs: CancelToken,
     /// This process's view of what runs (job → execution id); the database has the last word.
     pub(crate) running: Mutex<HashMap<JobName, Execution>>,
+    /// The runtime the scheduler was started on: runs live there, whatever task (an HTTP
+    /// worker's, say) triggered them.
+    pub(crate) runtime: std::sync::OnceLock<tokio::runtime::Handle>,
 }
 
 /// Builds and starts a scheduler.
@@ -95,6 +98,7 @@ impl Scheduler {
                 runs: TaskTracker::new(),
                 cancel_runs: CancelToken::new(),
                 running: Mutex::new(HashMap::new()),
+                runtime: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -103,6 +107,7 @@ impl Scheduler {
     /// scheduled job (and the retention task). Every task is owned by the returned handle.
     pub async fn start(self) -> SchedulerHandle {
         let shared = self.shared;
+        let _ = shared.runtime.set(tokio::runtime::Handle::current());
         shared.recover_stale().await;
         let stop_ticking = CancelToken::new();
         let mut loops = Vec::new();
@@ -122,7 +127,7 @@ impl Scheduler {
         SchedulerHandle {
             shared,
             stop_ticking,
-            loops,
+            loops: std::sync::Mutex::new(loops),
         }
     }
 }
@@ -258,7 +263,7 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner)
             .insert(execution.job_name.clone(), execution.clone());
         let shared = self.clone();
-        self.runs.spawn(async move {
+        let run = async move {
             let name = started.execution.job_name.clone();
             if let Err(e) = shared
                 .runner
@@ -272,7 +277,11 @@ impl Shared {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&name);
-        });
+        };
+        match self.runtime.get() {
+            Some(runtime) => drop(self.runs.spawn_on(run, runtime)),
+            None => drop(self.runs.spawn(run)),
+        }
         Ok(execution)
     }
 

@@ -1,12 +1,14 @@
 //! The typed configuration, read once from the environment (and `.env`) at start-up and
 //! passed down; never a global.
 
+mod http;
 mod scheduling;
 mod sources;
 mod vars;
 
 use propimport_persistence::DatabaseUrl;
 
+pub use http::{Http, random_token};
 pub use scheduling::Scheduling;
 pub use sources::Source;
 use vars::Vars;
@@ -20,6 +22,13 @@ pub struct Config {
     pub scheduling: Scheduling,
     /// The import sources (one job each).
     pub sources: Vec<Source>,
+    /// The HTTP server and admin API.
+    pub http: Http,
+    /// Where downloaded images are stored (`IMAGE_STORE_URL`: a folder, `file://…` or
+    /// `memory://`).
+    pub image_store_url: String,
+    /// `IMPORT_TEST_SKIP_IMAGES`: record image URLs but download none.
+    pub skip_images: bool,
     /// `text` or `json` log lines (`LOG_FORMAT`).
     pub log_format: LogFormat,
 }
@@ -55,6 +64,28 @@ impl Config {
             _ => None,
         });
         let scheduling = Scheduling::read(&mut vars);
+        let http = Http::read(&mut vars);
+        let image_store_url = vars
+            .raw("IMAGE_STORE_URL")
+            .unwrap_or_else(|| propimport_importer::DEFAULT_IMAGE_STORE_URL.to_owned());
+        if let Some((scheme, _)) = image_store_url.split_once("://")
+            && scheme != "file"
+            && scheme != "memory"
+        {
+            vars.problem(format!(
+                "IMAGE_STORE_URL={image_store_url:?}: expected a folder path, file://path or memory://"
+            ));
+        }
+        let skip_images = vars.parsed(
+            "IMPORT_TEST_SKIP_IMAGES",
+            false,
+            "true or false",
+            |t| match t.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => Some(true),
+                "false" | "0" | "no" => Some(false),
+                _ => None,
+            },
+        );
         let timezone = vars
             .raw("TZ")
             .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
@@ -66,6 +97,9 @@ impl Config {
             database_url,
             scheduling,
             sources,
+            http,
+            image_store_url,
+            skip_images,
             log_format,
         })
     }

@@ -2,6 +2,8 @@
 //! real stores (SQLite, and PostgreSQL when `TEST_DATABASE_URL` is set).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod api_on_stores;
+mod e2e;
 mod import_on_stores;
 mod scheduler_on_stores;
 

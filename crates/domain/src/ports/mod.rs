@@ -1,7 +1,13 @@
 //! The ports: traits that the storage crate implements and the scheduler and API call.
 
 mod execution_store;
+mod image_store;
 mod listing_store;
 
 pub use execution_store::{ExecutionStore, abandoned_message};
+pub use image_store::{
+    ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan, ImageSyncReport, ImageUrl, ListingImage,
+    ListingImageStore, ListingImageUrls, PendingImagesQuery, RecordedImage, StoredImage,
+    plan_image_sync,
+};
 pub use listing_store::ListingStore;

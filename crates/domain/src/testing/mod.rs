@@ -1,5 +1,5 @@
-//! Test support for other crates: an in-memory [`ExecutionStore`](crate::ExecutionStore), a
-//! manual clock, and the conformance suite every store implementation runs.
+//! Test support for other crates: in-memory implementations of the stores, a manual clock,
+//! and the conformance suites every store implementation runs.
 
 #![allow(
     clippy::expect_used,
@@ -9,11 +9,25 @@
 )]
 
 pub mod conformance;
+pub mod image_conformance;
 pub mod listing_conformance;
 mod manual_clock;
+mod memory_images;
 mod memory_listings;
 mod memory_store;
 
 pub use manual_clock::ManualClock;
+pub use memory_images::InMemoryListingImageStore;
 pub use memory_listings::InMemoryListingStore;
 pub use memory_store::InMemoryExecutionStore;
+
+#[cfg(test)]
+mod tests {
+    //! The in-memory image store passes its conformance suite.
+    use super::InMemoryListingImageStore;
+
+    crate::listing_image_store_conformance!(
+        run = futures::executor::block_on,
+        store = async { Some(InMemoryListingImageStore::new()) }
+    );
+}

@@ -16,7 +16,7 @@
 //! The readers are not cancel-safe: drop a reader whose `next()` future was dropped midway.
 
 mod decode;
-mod html;
+pub(crate) mod html;
 mod json;
 mod kyero;
 

@@ -2,9 +2,11 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod images;
 mod json;
 mod kyero;
 mod pipeline;
+mod reso;
 mod robustness;
 
 use propimport_importer::{FeedError, FeedItem, JsonReader, KyeroReader};

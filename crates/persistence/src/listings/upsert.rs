@@ -11,7 +11,7 @@ use propimport_domain::{ListingRecord, Result, SourceName, UpsertOutcome};
 
 use super::rows::PropertyRow;
 use super::{ACTIVE, SqlListingStore};
-use crate::error::from_diesel;
+use crate::error::TxError;
 use crate::schema::properties::dsl as p;
 use crate::sql_types::DbTime;
 
@@ -88,33 +88,6 @@ impl WriteRows for crate::database::SqliteConn {
             upsert_statement!(row).execute(self).await?;
         }
         Ok(())
-    }
-}
-
-/// An error inside a transaction: the database's (which rolls it back) or ours.
-enum TxError {
-    Db(diesel::result::Error),
-    Domain(propimport_domain::Error),
-}
-
-impl From<diesel::result::Error> for TxError {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Db(e)
-    }
-}
-
-impl From<propimport_domain::Error> for TxError {
-    fn from(e: propimport_domain::Error) -> Self {
-        Self::Domain(e)
-    }
-}
-
-impl TxError {
-    fn into_domain(self) -> propimport_domain::Error {
-        match self {
-            Self::Db(e) => from_diesel(e),
-            Self::Domain(e) => e,
-        }
     }
 }
 

@@ -1,0 +1,101 @@
+//! Adapters from the scheduler and the database to the admin API's ports.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use propimport_domain::{Error, Execution, JobName, TriggeredBy};
+use propimport_http_api::{JobControl, JobState, Readiness, ReadinessCheck, TriggerRefusal};
+use propimport_persistence::Database;
+use propimport_scheduler::{SchedulerHandle, TriggerError};
+
+/// The admin API's [`JobControl`] over the running scheduler.
+pub struct SchedulerControl(pub Arc<SchedulerHandle>);
+
+#[async_trait]
+impl JobControl for SchedulerControl {
+    fn jobs(&self) -> Vec<JobName> {
+        self.0.jobs()
+    }
+
+    async fn trigger(
+        &self,
+        job: Option<&JobName>,
+        triggered_by: TriggeredBy,
+    ) -> Result<Execution, TriggerRefusal> {
+        self.0
+            .trigger(job, triggered_by)
+            .await
+            .map_err(|e| match e {
+                TriggerError::UnknownJob(name) => TriggerRefusal::UnknownJob {
+                    name,
+                    configured: self
+                        .0
+                        .jobs()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                },
+                TriggerError::JobRequired(jobs) => TriggerRefusal::JobRequired(jobs),
+                TriggerError::ShuttingDown => TriggerRefusal::ShuttingDown,
+                TriggerError::Store(Error::AlreadyRunning {
+                    job_name,
+                    execution_id,
+                }) => TriggerRefusal::AlreadyRunning {
+                    job_name,
+                    execution_id,
+                },
+                TriggerError::Store(e) => TriggerRefusal::Store(e),
+                other => TriggerRefusal::Store(Error::Storage(other.to_string())),
+            })
+    }
+
+    async fn status(&self) -> Result<Vec<JobState>, Error> {
+        Ok(self
+            .0
+            .status()
+            .await?
+            .into_iter()
+            .map(|s| JobState {
+                job_name: s.job_name,
+                schedule: s.schedule.as_ref().map(|c| c.expression().to_owned()),
+                timezone: s.schedule.as_ref().map(|c| c.timezone().name().to_owned()),
+                is_scheduled: s.is_scheduled,
+                next_runs: s.next_runs,
+                running: s.running,
+            })
+            .collect())
+    }
+
+    fn is_running(&self) -> bool {
+        self.0.is_running()
+    }
+}
+
+/// `/readyz`'s checks: the database answers and has no pending migration.
+pub struct DatabaseReadiness(pub Database);
+
+#[async_trait]
+impl Readiness for DatabaseReadiness {
+    async fn checks(&self) -> Vec<ReadinessCheck> {
+        let database = self.0.ping().await.map_err(|e| e.to_string());
+        let migrations = match &database {
+            Err(_) => Err("unknown while the database is unreachable".to_owned()),
+            Ok(()) => match self.0.pending_migrations().await {
+                Ok(0) => Ok(()),
+                Ok(n) => Err(format!("{n} migrations are pending")),
+                Err(e) => Err(e.to_string()),
+            },
+        };
+        vec![
+            ReadinessCheck {
+                name: "database",
+                result: database,
+            },
+            ReadinessCheck {
+                name: "migrations",
+                result: migrations,
+            },
+        ]
+    }
+}

@@ -1,0 +1,100 @@
+//! The dashboard in headless Chromium (`e2e/dashboard/dashboard.test.mjs`, Playwright) against
+//! the real binary on SQLite seeded with a few dozen executions.
+//!
+//! It needs Node.js, `npm ci` in `e2e/dashboard` and Debian's `chromium`. Without them it says
+//! so and returns, unless `REQUIRE_BROWSER=1` (CI) makes it fail.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlExecutionStore};
+
+use super::support::{Service, SlowFeed, TOKEN, workspace_root};
+
+fn missing_tools(script_dir: &Path) -> Option<String> {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        return Some(format!("no Chromium at {chromium}"));
+    }
+    if !script_dir.join("node_modules/playwright-core").exists() {
+        return Some("playwright-core is not installed (npm ci in e2e/dashboard)".into());
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Some("node is not installed".into());
+    }
+    None
+}
+
+#[test]
+fn dashboard_in_headless_chromium() {
+    let script_dir = workspace_root().join("e2e/dashboard");
+    if let Some(missing) = missing_tools(&script_dir) {
+        assert!(
+            std::env::var("REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "REQUIRE_BROWSER=1 but {missing}"
+        );
+        eprintln!("dashboard browser test not run: {missing}");
+        return;
+    }
+    let rt = super::super::rt();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("dashboard.db").display());
+    rt.block_on(async {
+        let db = Database::connect(&DatabaseUrl::parse(&url).unwrap(), PoolOptions::default())
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        let store = SqlExecutionStore::new(db.clone());
+        propimport_http_api::testing::seed(
+            &store,
+            &["demo-costa-blanca", "demo-north-macedonia"],
+            40,
+        )
+        .await;
+        db.close();
+    });
+    let feed = rt.block_on(SlowFeed::start(Duration::from_millis(250)));
+    let sources = dir.path().join("sources.toml");
+    let root = workspace_root();
+    std::fs::write(
+        &sources,
+        format!(
+            "[[sources]]\nname = \"demo-costa-blanca\"\nformat = \"kyero\"\nurl = \"{}\"\n\n\
+             [[sources]]\nname = \"demo-north-macedonia\"\nformat = \"json\"\nurl = \"{}\"\n\n\
+             [[sources]]\nname = \"slow-feed\"\nformat = \"json\"\nurl = \"{}\"\n",
+            root.join("examples/feeds/costa-blanca.kyero.xml").display(),
+            root.join("examples/feeds/north-macedonia.ndjson").display(),
+            feed.url
+        ),
+    )
+    .unwrap();
+    let sources_env = sources.display().to_string();
+    let service = Service::start(
+        dir.path(),
+        &url,
+        &[("IMPORT_SOURCES_FILE", sources_env.as_str())],
+    );
+    rt.block_on(service.wait_ready());
+    let screenshots = root.join("target/dashboard-screenshots");
+    let output = Command::new("node")
+        .arg("dashboard.test.mjs")
+        .current_dir(&script_dir)
+        .env("BASE_URL", &service.base)
+        .env("ADMIN_TOKEN", TOKEN)
+        .env("JOB_NAME", "slow-feed")
+        .env("EXPECT_CONFLICT", "1")
+        .env("MIN_RUNS", "30")
+        .env("MIN_DAYS_WITH_RUNS", "10")
+        .env("SCREENSHOT_DIR", &screenshots)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the browser test failed:\n{stdout}\n{stderr}\nservice log:\n{}",
+        service.stderr()
+    );
+    eprintln!("{stdout}");
+}

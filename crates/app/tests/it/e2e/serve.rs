@@ -1,0 +1,166 @@
+//! `serve` on SQLite and PostgreSQL: ready, trigger imports the demo feed, a second trigger
+//! skips everything, `/metrics` counts both; two replicas on one PostgreSQL.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use propimport_domain::{ExecutionStatus, HistoryQuery, PageLimit};
+use propimport_persistence::testing::TestDatabase;
+
+use super::support::Service;
+
+const JOB: &str = "demo-costa-blanca";
+
+async fn import_twice(service: &Service) {
+    service.wait_ready().await;
+    let first = service.trigger(JOB).await;
+    let run = service.wait_finished(&first, Duration::from_secs(60)).await;
+    assert_eq!(run["status"], "SUCCESS", "{run}");
+    assert_eq!(run["totalProperties"], 30);
+    assert_eq!(run["successCount"], 30);
+    assert_eq!(run["details"]["inserted"], 30);
+    let (_, last) = service
+        .get(&format!("/api/v1/admin/import-jobs/last?jobName={JOB}"))
+        .await;
+    assert_eq!(last["data"]["id"], first.as_str());
+
+    let second = service.trigger(JOB).await;
+    let run = service
+        .wait_finished(&second, Duration::from_secs(60))
+        .await;
+    assert_eq!(run["status"], "SUCCESS", "{run}");
+    assert_eq!(
+        run["skippedCount"], 30,
+        "a second identical import skips all: {run}"
+    );
+    assert_eq!(run["successCount"], 0);
+
+    let (status, metrics) = super::support::request(
+        reqwest::Method::GET,
+        &format!("{}/metrics", service.base),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = metrics.as_str().unwrap_or_default();
+    assert!(
+        text.contains(&format!(
+            "propimport_runs_total{{job=\"{JOB}\",status=\"SUCCESS\"}} 2"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("propimport_http_requests_total"), "{text}");
+}
+
+#[test]
+fn sqlite_serve_trigger_and_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
+    let mut service = Service::start(dir.path(), &url, &[]);
+    let banner = service.stdout.lock().unwrap().join("\n");
+    assert!(banner.contains("/dashboard/"), "{banner}");
+    assert!(banner.contains("job demo-costa-blanca"), "{banner}");
+    super::super::rt().block_on(import_twice(&service));
+    let (status, took) = service.terminate(Duration::from_secs(20));
+    assert!(status.success(), "exit {status:?}: {}", service.stderr());
+    assert!(took < Duration::from_secs(10));
+    assert!(service.stderr().contains("received, shutting down"));
+}
+
+#[test]
+fn postgres_serve_trigger_and_metrics() {
+    let rt = super::super::rt();
+    let Some(db) = rt.block_on(TestDatabase::postgres()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = super::support::url_of(&db);
+    let mut service = Service::start(dir.path(), &url, &[]);
+    rt.block_on(import_twice(&service));
+    let (status, _) = service.terminate(Duration::from_secs(20));
+    assert!(status.success(), "{}", service.stderr());
+}
+
+/// Two `serve` processes on one database, every second, for 16 s: each tick has exactly one
+/// execution, and runs of a job never overlap.
+#[test]
+fn postgres_two_replicas_every_second() {
+    let rt = super::super::rt();
+    let Some(db) = rt.block_on(TestDatabase::postgres()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = super::support::url_of(&db);
+    let env = [
+        ("IMPORT_CRON_SCHEDULE", "* * * * * *"),
+        ("IMPORT_MISFIRE_POLICY", "skip"),
+        ("RETENTION_CRON_SCHEDULE", "0 3 * * *"),
+    ];
+    let mut a = Service::start(dir.path(), &url, &env);
+    let mut b = Service::start(dir.path(), &url, &env);
+    std::thread::sleep(Duration::from_secs(16));
+    assert!(
+        a.terminate(Duration::from_secs(30)).0.success(),
+        "{}",
+        a.stderr()
+    );
+    assert!(
+        b.terminate(Duration::from_secs(30)).0.success(),
+        "{}",
+        b.stderr()
+    );
+    let executions = rt.block_on(async {
+        let query = HistoryQuery {
+            limit: PageLimit::new(100).unwrap(),
+            ..HistoryQuery::default()
+        };
+        let mut all = Vec::new();
+        let mut query = query;
+        loop {
+            let page = propimport_domain::ExecutionStore::history(db.executions(), &query)
+                .await
+                .unwrap();
+            let n = page.executions.len();
+            all.extend(page.executions);
+            if !page.pagination.has_more || n == 0 {
+                break;
+            }
+            query.offset += 100;
+        }
+        all
+    });
+    let mut per_tick: HashMap<(String, String), usize> = HashMap::new();
+    for e in &executions {
+        let tick = e.scheduled_for.map(|t| t.to_rfc3339()).unwrap_or_default();
+        *per_tick.entry((e.job_name.to_string(), tick)).or_default() += 1;
+        assert_ne!(e.status, ExecutionStatus::Running, "left RUNNING: {e:?}");
+    }
+    assert!(
+        per_tick.len() >= 2 * 12,
+        "too few ticks ran: {}",
+        per_tick.len()
+    );
+    assert!(
+        per_tick.values().all(|n| *n == 1),
+        "a tick ran twice: {per_tick:?}"
+    );
+    let instances: std::collections::HashSet<_> = executions
+        .iter()
+        .filter_map(|e| e.instance_id.clone())
+        .collect();
+    assert_eq!(instances.len(), 2, "both replicas ran ticks: {instances:?}");
+    for job in ["demo-costa-blanca", "demo-north-macedonia"] {
+        let mut runs: Vec<_> = executions
+            .iter()
+            .filter(|e| e.job_name.as_str() == job)
+            .collect();
+        runs.sort_by_key(|e| e.started_at);
+        for pair in runs.windows(2) {
+            let end = pair[0].completed_at.unwrap();
+            assert!(
+                end <= pair[1].started_at,
+                "overlapping runs of {job}: {pair:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,176 @@
+// The dashboard's entry point: sign-in, the status poll, the hash route and the sections.
+
+import { abortAll, api, describe, isAuthError, token } from './api.js';
+import { setupTooltip } from './charts.js';
+import * as detail from './detail.js';
+import * as historyView from './history.js';
+import * as insights from './insights.js';
+import * as jobs from './jobs.js';
+import { $, h, fmtTime } from './util.js';
+
+const POLL_MS = 2000;
+const HIDDEN_POLL_MS = 10000;
+let signedIn = false;
+let pollTimer = 0;
+let polling = false;
+let pollAgain = false;
+let refreshTimer = 0;
+let openedFromPage = false;
+
+function banner(text) {
+  const el = $('#banner');
+  el.textContent = text || '';
+  el.hidden = !text;
+}
+
+function showSignin(message) {
+  $('#signin').hidden = false;
+  $('#app').hidden = true;
+  $('#session').hidden = true;
+  const error = $('#signin-error');
+  error.textContent = message || '';
+  error.hidden = !message;
+  $('#token-input').focus();
+}
+
+/** Forgets the token and every piece of data shown. */
+function signOut(message) {
+  signedIn = false;
+  token.clear();
+  abortAll();
+  clearTimeout(pollTimer);
+  clearTimeout(refreshTimer);
+  detail.close();
+  jobs.reset();
+  insights.reset();
+  historyView.reset();
+  banner('');
+  $('#updated').textContent = '';
+  showSignin(message);
+}
+
+function authFailed(e) {
+  if (signedIn) signOut(`${describe(e)} Sign in again.`);
+}
+
+function fillJobSelects(names) {
+  for (const id of ['#chart-job', '#filter-job']) {
+    const select = $(id);
+    const have = [...select.options].map((o) => o.value).filter(Boolean);
+    if (have.join('\n') === names.join('\n')) continue;
+    const value = select.value;
+    select.replaceChildren(select.options[0], ...names.map((n) => h('option', { value: n }, n)));
+    select.value = names.includes(value) ? value : '';
+  }
+}
+
+const stamp = () => { $('#updated').textContent = `Updated ${fmtTime(new Date().toISOString()).slice(11)}`; };
+
+async function poll() {
+  if (!signedIn) return;
+  if (polling) { pollAgain = true; return; }
+  polling = true;
+  clearTimeout(pollTimer);
+  try {
+    const { data } = await api('import-jobs/status');
+    if (!signedIn) return;
+    jobs.update(data);
+    fillJobSelects(jobs.jobNames());
+    banner('');
+    stamp();
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    if (isAuthError(e)) { authFailed(e); return; }
+    banner(describe(e));
+  } finally {
+    polling = false;
+    if (signedIn) {
+      if (pollAgain) { pollAgain = false; poll(); } else pollTimer = setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
+    }
+  }
+}
+
+/** Reloads the charts and the history soon (a run started or ended). */
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => { if (signedIn) { insights.load(); historyView.load(); } }, 400);
+}
+
+function route(fromHashChange) {
+  if (!signedIn) return;
+  const m = /^#\/executions\/([^/]+)$/.exec(location.hash);
+  if (m) {
+    if (fromHashChange && !$('#detail').open) openedFromPage = true;
+    detail.open(decodeURIComponent(m[1]));
+  } else {
+    detail.close();
+  }
+}
+
+/** The dialog was closed by the operator: leave its route. */
+function detailClosed() {
+  if (!/^#\/executions\//.test(location.hash)) return;
+  if (openedFromPage) window.history.back();
+  else window.history.replaceState(null, '', `${location.pathname}${location.search}`);
+  openedFromPage = false;
+}
+
+function enter(status) {
+  signedIn = true;
+  $('#signin').hidden = true;
+  $('#app').hidden = false;
+  $('#session').hidden = false;
+  jobs.update(status);
+  fillJobSelects(jobs.jobNames());
+  stamp();
+  pollTimer = setTimeout(poll, POLL_MS);
+  insights.load();
+  historyView.load();
+  route(false);
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const input = $('#token-input');
+  const value = input.value.trim();
+  if (!value) { showSignin('Enter the admin token.'); return; }
+  const submit = $('#signin-submit');
+  submit.disabled = true;
+  try {
+    const { data } = await api('import-jobs/status', { auth: value });
+    token.set(value);
+    input.value = '';
+    $('#signin-error').hidden = true;
+    enter(data);
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    showSignin(isAuthError(e) ? describe(e) : `Signing in failed: ${describe(e)}`);
+  } finally {
+    submit.disabled = false;
+  }
+}
+
+async function start() {
+  setupTooltip();
+  jobs.init({ poll, changed: refreshSoon, authFailed });
+  insights.init(authFailed);
+  historyView.init(authFailed);
+  detail.init(authFailed, detailClosed);
+  $('#signin-form').addEventListener('submit', signIn);
+  $('#signout').addEventListener('click', () => signOut(''));
+  window.addEventListener('hashchange', () => route(true));
+  document.addEventListener('visibilitychange', () => { if (!document.hidden && signedIn) poll(); });
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  $('#tz-note').textContent = `Times are in your time zone (${zone}) unless marked UTC or with an offset; days in the charts are UTC days.`;
+  const saved = token.get();
+  if (!saved) { showSignin(''); return; }
+  try {
+    const { data } = await api('import-jobs/status');
+    enter(data);
+  } catch (e) {
+    if (isAuthError(e)) token.clear();
+    showSignin(isAuthError(e) ? `${describe(e)} Sign in again.` : `The dashboard could not load: ${describe(e)}`);
+  }
+}
+
+start();

@@ -1,0 +1,141 @@
+// The execution detail dialog (#/executions/<id>): counts, timings, errors with a search box.
+
+import { api, describe, isAuthError } from './api.js';
+import { $, h, badge, fmtDuration, fmtNum, fmtRelative, fmtTime } from './util.js';
+
+const dialog = () => $('#detail');
+let current = null; // the id shown
+let timer = 0;
+let search = '';
+let onAuthFailed = () => {};
+let onClosed = () => {};
+
+function when(iso) {
+  return iso ? h('span', { title: iso }, fmtTime(iso), h('span', { class: 'muted small' }, ` · ${fmtRelative(iso)}`)) : '—';
+}
+
+function pairs(list) {
+  return h('dl', { class: 'kv kv-wide' }, list.filter(Boolean).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+}
+
+function detailsValue(v) {
+  if (v == null) return '—';
+  if (typeof v === 'number') return fmtNum(v);
+  if (typeof v === 'object') return h('code', {}, JSON.stringify(v));
+  return String(v);
+}
+
+function errorsSection(e) {
+  const errors = e.errors || [];
+  const omitted = e.errorsOmitted ? h('p', { class: 'muted small', 'data-testid': 'errors-omitted' }, `${fmtNum(e.errorsOmitted)} more errors were not stored.`) : null;
+  if (!errors.length) return h('section', { class: 'errors' }, h('h3', {}, 'Errors'), h('p', { class: 'muted' }, 'No item errors were recorded.'), omitted);
+  const rows = h('tbody');
+  const count = h('p', { class: 'muted small', 'aria-live': 'polite', 'data-testid': 'error-count' });
+  const input = h('input', { type: 'search', id: 'error-search', 'data-testid': 'error-search', placeholder: 'Filter by id, stage or message', autocomplete: 'off', value: search });
+  const draw = () => {
+    search = input.value;
+    const needle = search.trim().toLowerCase();
+    const shown = errors.filter((x) => !needle || [x.externalId, x.stage, x.message].some((f) => f && String(f).toLowerCase().includes(needle)));
+    rows.replaceChildren(...shown.map((x) => h('tr', { 'data-testid': 'error-row' },
+      h('td', { class: 'nowrap' }, x.externalId ? h('code', {}, x.externalId) : h('span', { class: 'muted' }, '—')),
+      h('td', {}, h('span', { class: 'tag' }, x.stage)),
+      h('td', { class: 'wrap' }, x.message))));
+    if (!shown.length) rows.append(h('tr', {}, h('td', { colspan: 3, class: 'empty' }, 'No errors match.')));
+    count.textContent = needle ? `${shown.length} of ${errors.length} errors match` : `${errors.length} error${errors.length === 1 ? '' : 's'}`;
+  };
+  input.addEventListener('input', draw);
+  draw();
+  return h('section', { class: 'errors', 'aria-label': 'Item errors' },
+    h('div', { class: 'errors-head' },
+      h('h3', {}, 'Errors'),
+      h('label', { class: 'sr-only', for: 'error-search' }, 'Search errors'),
+      input),
+    count,
+    omitted,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table', 'data-testid': 'error-table' },
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'External id'), h('th', { scope: 'col' }, 'Stage'), h('th', { scope: 'col' }, 'Message'))),
+      rows)));
+}
+
+function render(e) {
+  const running = e.status === 'RUNNING';
+  const tiles = [
+    ['Processed', e.totalProperties, ''], ['Success', e.successCount, 'ok-text'],
+    ['Failed', e.failedCount, e.failedCount ? 'bad-text' : ''], ['Skipped', e.skippedCount, ''],
+  ];
+  const details = e.details && typeof e.details === 'object' ? Object.entries(e.details) : [];
+  $('#detail-title').replaceChildren(`${e.jobName} `, badge(e.status, { 'data-testid': 'detail-status', 'data-status': e.status }));
+  dialog().dataset.executionId = e.id;
+  $('#detail-body').replaceChildren(...[
+    h('p', { class: 'muted small' }, 'Execution ', h('code', { 'data-testid': 'detail-id' }, e.id)),
+    h('div', { class: 'tiles' }, tiles.map(([label, n, cls]) => h('div', { class: 'tile' }, h('span', { class: `tile-n ${cls}` }, fmtNum(n)), h('span', { class: 'muted small' }, label)))),
+    running && e.expectedTotal ? h('p', { class: 'muted' }, `${fmtNum(e.totalProperties)} of ${fmtNum(e.expectedTotal)} expected records processed so far.`) : null,
+    pairs([
+      ['Started', when(e.startedAt)],
+      ['Completed', running ? 'still running' : when(e.completedAt)],
+      ['Duration', running ? `${fmtDuration(Date.now() - new Date(e.startedAt).getTime())} so far` : fmtDuration(e.durationMs)],
+      e.scheduledFor && ['Scheduled for', when(e.scheduledFor)],
+      ['Triggered by', e.triggeredBy],
+      e.expectedTotal != null && ['Expected records', fmtNum(e.expectedTotal)],
+      ['Failed runs in a row', fmtNum(e.consecutiveFailures)],
+      running && ['Last heartbeat', when(e.heartbeatAt)],
+      e.instanceId && ['Instance', h('code', {}, e.instanceId)],
+    ]),
+    e.lastError ? h('div', { class: 'last-error' }, h('h3', {}, 'Last error'), h('pre', { 'data-testid': 'detail-last-error' }, e.lastError)) : null,
+    details.length ? h('div', {}, h('h3', {}, 'Details'), pairs(details.map(([k, v]) => [k, detailsValue(v)]))) : null,
+    errorsSection(e),
+  ].filter(Boolean));
+}
+
+async function load(id) {
+  clearTimeout(timer);
+  try {
+    const { data } = await api(`import-jobs/${encodeURIComponent(id)}`);
+    if (current !== id) return;
+    const focused = document.activeElement && document.activeElement.id === 'error-search';
+    render(data);
+    if (focused) $('#error-search').focus();
+    if (data.status === 'RUNNING') timer = setTimeout(() => load(id), 2000);
+  } catch (e) {
+    if (e.name === 'AbortError' || current !== id) return;
+    if (isAuthError(e)) { onAuthFailed(e); return; }
+    const text = e.status === 404 ? `No execution has the id ${id}.`
+      : e.status === 400 ? `“${id}” is not a valid execution id.` : `The execution could not be loaded: ${describe(e)}`;
+    $('#detail-title').textContent = 'Execution';
+    $('#detail-body').replaceChildren(h('p', { class: 'bad-text', role: 'alert' }, text));
+  }
+}
+
+/** Shows one execution (and refreshes it every 2 s while it runs). */
+export function open(id) {
+  if (current !== id) search = '';
+  current = id;
+  const dlg = dialog();
+  if (!dlg.open) {
+    $('#detail-title').textContent = 'Execution';
+    $('#detail-body').replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+    dlg.showModal();
+  }
+  load(id);
+}
+
+/** Hides the dialog (when the route changes). */
+export function close() {
+  current = null;
+  clearTimeout(timer);
+  if (dialog().open) dialog().close();
+}
+
+/** Wires the close button; `closed` runs when the operator closes the dialog. */
+export function init(authFailed, closed) {
+  onAuthFailed = authFailed;
+  onClosed = closed;
+  $('#detail-close').addEventListener('click', () => dialog().close());
+  dialog().addEventListener('close', () => {
+    const was = current;
+    current = null;
+    clearTimeout(timer);
+    if (was) onClosed();
+  });
+  dialog().addEventListener('click', (e) => { if (e.target === dialog()) dialog().close(); });
+}

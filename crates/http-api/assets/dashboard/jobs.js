@@ -1,0 +1,228 @@
+// "Now": one card per job with its schedule, next run, latest run, live progress and trigger.
+
+import { api, describe, isAuthError } from './api.js';
+import { $, h, badge, executionHref, fmtDuration, fmtNum, fmtRelative, fmtTime, fmtUtc, fmtZoned } from './util.js';
+
+const cards = new Map(); // jobName → the card's elements
+const watching = new Map(); // execution id → {job, since}: runs seen RUNNING or just triggered
+const finished = new Map(); // job name → the last run seen to end here (fetched by id)
+const pending = new Set(); // job names with a trigger request in flight
+const cooldown = new Map(); // job name → time (ms) before which the server asked us not to trigger
+const fetching = new Set(); // execution ids being fetched
+let hooks = { poll: () => {}, changed: () => {}, authFailed: () => {} };
+let threshold = 3;
+let lastStatus = null;
+
+/** Wires the callbacks: poll() asks for a status refresh now, changed() refreshes charts and history. */
+export function init(callbacks) { hooks = { ...hooks, ...callbacks }; }
+
+/** Forgets everything (on sign-out). */
+export function reset() {
+  cards.clear(); watching.clear(); finished.clear(); pending.clear(); cooldown.clear();
+  lastStatus = null;
+  $('#jobs').replaceChildren();
+}
+
+const newer = (a, b) => (!b || (a && new Date(a.startedAt) >= new Date(b.startedAt)) ? a : b);
+
+function watch(id, job) {
+  if (!watching.has(id)) watching.set(id, { job, since: Date.now() });
+}
+
+function setMessage(card, text, kind) {
+  card.message.textContent = text;
+  card.message.className = `message ${kind || ''}`;
+  card.message.hidden = !text;
+}
+
+async function trigger(jobName) {
+  const card = cards.get(jobName);
+  pending.add(jobName);
+  render();
+  setMessage(card, 'Starting a run…', 'info');
+  try {
+    const res = await api('import-jobs/trigger', { method: 'POST', body: { jobName } });
+    watch(res.executionId, jobName);
+    setMessage(card, `Run started (id ${res.executionId}).`, 'ok');
+  } catch (e) {
+    if (isAuthError(e)) { hooks.authFailed(e); return; }
+    if (e.status === 409) {
+      if (e.executionId) watch(e.executionId, jobName);
+      setMessage(card, describe(e), 'warn');
+    } else if (e.status === 429) {
+      cooldown.set(jobName, Date.now() + (e.retryAfter ?? 10) * 1000);
+      countdown(jobName);
+    } else {
+      setMessage(card, `The run could not be started: ${describe(e)}`, 'error');
+    }
+  } finally {
+    pending.delete(jobName);
+    render();
+    hooks.poll();
+  }
+}
+
+/** Counts down the wait the server asked for after a 429, then enables the button again. */
+function countdown(jobName) {
+  const card = cards.get(jobName);
+  const left = Math.ceil(((cooldown.get(jobName) || 0) - Date.now()) / 1000);
+  if (!card) return;
+  setMessage(card, left > 0 ? `Too many triggers — try again in ${left} s.` : '', 'warn');
+  if (left > 0) setTimeout(() => countdown(jobName), 1000);
+  else { cooldown.delete(jobName); render(); }
+}
+
+function createCard(jobName) {
+  const c = {};
+  c.schedule = h('dd');
+  c.next = h('dd', { 'data-testid': 'next-run' });
+  c.latest = h('dd');
+  c.failures = h('p', { class: 'failures', 'data-testid': 'consecutive-failures', hidden: true });
+  c.bar = h('div', { class: 'bar-fill' });
+  c.meter = h('div', { class: 'meter', role: 'progressbar', 'aria-label': `Progress of ${jobName}`, 'aria-valuemin': 0 }, c.bar);
+  c.progressText = h('p', { class: 'progress-text' });
+  c.progressCounts = h('p', { class: 'muted small' });
+  c.progress = h('div', { class: 'progress', 'data-testid': 'run-progress', hidden: true }, c.progressText, c.meter, c.progressCounts);
+  c.button = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'trigger-button', onclick: () => trigger(jobName) }, 'Run now');
+  c.message = h('p', { class: 'message', 'data-testid': 'trigger-message', role: 'status', 'aria-live': 'polite', hidden: true });
+  c.scheduled = h('span', { class: 'tag' });
+  c.el = h('article', { class: 'card job', 'data-testid': 'job-card', 'data-job': jobName, 'aria-label': `Job ${jobName}` },
+    h('header', { class: 'job-head' }, h('h3', {}, jobName), c.scheduled),
+    h('dl', { class: 'kv' },
+      h('dt', {}, 'Schedule'), c.schedule,
+      h('dt', {}, 'Next run'), c.next,
+      h('dt', {}, 'Latest run'), c.latest),
+    c.failures, c.progress,
+    h('div', { class: 'job-actions' }, c.button, c.message));
+  return c;
+}
+
+function renderLatest(c, run) {
+  if (!run) {
+    c.latest.replaceChildren(h('span', { class: 'muted', 'data-testid': 'run-status', 'data-status': '' }, 'No runs yet'));
+    return;
+  }
+  const took = run.status === 'RUNNING' ? 'running' : `took ${fmtDuration(run.durationMs)}`;
+  const counts = `${fmtNum(run.totalProperties)} processed · ${fmtNum(run.successCount)} success · ${fmtNum(run.failedCount)} failed · ${fmtNum(run.skippedCount)} skipped`;
+  c.latest.replaceChildren(...[
+    h('a', { href: executionHref(run.id), class: 'run-link', title: `Execution ${run.id}` },
+      badge(run.status, { 'data-testid': 'run-status', 'data-status': run.status, 'data-execution-id': run.id }),
+      ' ', fmtTime(run.startedAt, false), h('span', { class: 'muted small' }, ` · ${fmtRelative(run.startedAt)}`)),
+    h('span', { class: 'muted small block' }, `${took} · ${run.triggeredBy}`),
+    run.status === 'RUNNING' ? null : h('span', { class: 'muted small block' }, counts),
+  ].filter(Boolean));
+}
+
+/** Failed runs in a row, from the latest finished run; an alert at or over the threshold. */
+function renderFailures(c, run) {
+  const n = run && run.status === 'FAILED' ? run.consecutiveFailures || 0 : 0;
+  c.failures.hidden = n === 0;
+  c.failures.classList.toggle('alert', n >= threshold);
+  c.failures.textContent = n >= threshold
+    ? `⚠ ${n} failed runs in a row (alert threshold ${threshold})`
+    : `${n} failed run${n === 1 ? '' : 's'} in a row (alert at ${threshold})`;
+  c.el.classList.toggle('alerting', n > 0 && n >= threshold);
+}
+
+function renderProgress(c, run) {
+  c.progress.hidden = !run;
+  if (!run) return;
+  const done = run.totalProperties || 0;
+  const expected = run.expectedTotal;
+  const elapsed = Math.max(0, Date.now() - new Date(run.startedAt).getTime());
+  const known = expected != null && expected > 0;
+  const pct = known ? Math.min(100, (done / expected) * 100) : null;
+  c.meter.classList.toggle('indeterminate', !known);
+  c.bar.style.width = known ? `${pct.toFixed(1)}%` : '';
+  const aria = { 'aria-valuemax': known ? expected : null, 'aria-valuenow': known ? Math.min(done, expected) : null, 'aria-valuetext': `${done} processed` };
+  for (const [k, v] of Object.entries(aria)) if (v == null) c.meter.removeAttribute(k); else c.meter.setAttribute(k, v);
+  c.progressText.textContent = `Running: ${fmtNum(done)}${known ? ` / ${fmtNum(expected)} (${Math.floor(pct)}%)` : ' processed'} · elapsed ${fmtDuration(elapsed)}`;
+  const beat = run.heartbeatAt ? Date.now() - new Date(run.heartbeatAt).getTime() : null;
+  c.progressCounts.textContent = `${fmtNum(run.successCount)} success · ${fmtNum(run.failedCount)} failed · ${fmtNum(run.skippedCount)} skipped`
+    + (beat != null && beat > 60_000 ? ` · no heartbeat for ${fmtDuration(beat)}` : '');
+}
+
+/** Draws the cards from the last /status answer. */
+function render() {
+  const status = lastStatus;
+  if (!status) return;
+  const root = $('#jobs');
+  const jobs = status.jobs || [];
+  if (!jobs.length) root.replaceChildren(h('p', { class: 'card muted' }, 'No import jobs are configured.'));
+  for (const job of jobs) {
+    let c = cards.get(job.jobName);
+    if (!c) {
+      c = createCard(job.jobName);
+      cards.set(job.jobName, c);
+      if (!root.querySelector('[data-testid="job-card"]')) root.replaceChildren();
+      root.append(c.el);
+    }
+    c.scheduled.textContent = job.isScheduled ? 'Scheduled' : 'Not scheduled';
+    c.scheduled.className = `tag ${job.isScheduled ? 'tag-ok' : 'tag-off'}`;
+    c.schedule.replaceChildren(job.schedule ? h('code', {}, job.schedule) : 'none', job.timezone ? ` · ${job.timezone}` : '');
+    const next = (job.nextRuns || [])[0];
+    c.next.replaceChildren(...(next
+      ? [h('span', { class: 'block' }, fmtZoned(next.local)), h('span', { class: 'muted small block', 'data-utc': next.utc }, `${fmtUtc(next.utc)} · ${fmtRelative(next.utc)}`)]
+      : [h('span', { class: 'muted' }, job.isScheduled ? 'Not known' : 'Not scheduled')]));
+    const running = job.runningExecution;
+    const latest = running || newer(finished.get(job.jobName), job.lastExecution);
+    renderLatest(c, latest);
+    renderFailures(c, newer(finished.get(job.jobName), job.lastExecution));
+    renderProgress(c, running);
+    const busy = Boolean(running) || pending.has(job.jobName) || [...watching.values()].some((w) => w.job === job.jobName);
+    const cooling = (cooldown.get(job.jobName) || 0) > Date.now();
+    c.button.disabled = busy || cooling;
+    c.button.textContent = busy ? 'Running…' : 'Run now';
+  }
+  for (const [name, c] of cards) {
+    if (!jobs.some((j) => j.jobName === name)) { c.el.remove(); cards.delete(name); }
+  }
+}
+
+/** Fetches a watched run that is no longer running, to show how it ended. */
+async function settle(id, { job: jobName, since }) {
+  if (fetching.has(id)) return;
+  fetching.add(id);
+  try {
+    const { data } = await api(`import-jobs/${encodeURIComponent(id)}`);
+    if (data.status === 'RUNNING') return;
+    watching.delete(id);
+    finished.set(jobName, data);
+    const c = cards.get(jobName);
+    if (c) {
+      const kind = data.status === 'SUCCESS' ? 'ok' : data.status === 'PARTIAL' ? 'warn' : 'error';
+      setMessage(c, `Run ${id} finished: ${data.status} in ${fmtDuration(data.durationMs)} — ${fmtNum(data.totalProperties)} processed, ${fmtNum(data.failedCount)} failed.`, kind);
+    }
+    render();
+    hooks.changed();
+  } catch (e) {
+    if (isAuthError(e)) hooks.authFailed(e);
+    // A run just accepted may not be readable yet; give up on it after a while.
+    else if (e.status === 404 && Date.now() - since > 30_000) watching.delete(id);
+  } finally {
+    fetching.delete(id);
+  }
+}
+
+/** Takes a fresh /status answer. */
+export function update(status) {
+  lastStatus = status;
+  threshold = status.alertThreshold ?? 3;
+  const running = new Set();
+  for (const job of status.jobs || []) {
+    const run = job.runningExecution;
+    if (run) {
+      running.add(run.id);
+      if (!watching.has(run.id)) hooks.changed();
+      watch(run.id, job.jobName);
+    }
+  }
+  for (const [id, w] of watching) if (!running.has(id)) settle(id, w);
+  render();
+  const state = $('#scheduler-state');
+  state.textContent = status.isRunning ? `Scheduler running · alert after ${threshold} failed runs in a row` : '⚠ The scheduler is not running: scheduled imports will not start.';
+  state.classList.toggle('warn-text', !status.isRunning);
+}
+
+/** The configured job names, in the order of /status. */
+export const jobNames = () => (lastStatus ? (lastStatus.jobs || []).map((j) => j.jobName) : []);

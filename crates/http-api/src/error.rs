@@ -1,0 +1,218 @@
+//! The JSON error answer of every endpoint: `{"success": false, "error": {"code", "message"}}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use propimport_domain::{Error, ExecutionId};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An error answer: its status, machine-readable code and human message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    execution_id: Option<ExecutionId>,
+    retry_after_secs: Option<u64>,
+}
+
+/// The body of an error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Always `false`.
+    pub success: bool,
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The `error` object of an error answer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorDetail {
+    /// A stable code: `INVALID_PARAMETER`, `UNAUTHORIZED`, `FORBIDDEN`, `NOT_FOUND`,
+    /// `ALREADY_RUNNING`, `RATE_LIMITED`, `PAYLOAD_TOO_LARGE`, `UNAVAILABLE`, `INTERNAL`.
+    pub code: String,
+    /// A sentence saying what was wrong.
+    pub message: String,
+    /// The execution concerned (the running one for `ALREADY_RUNNING`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub execution_id: Option<ExecutionId>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            execution_id: None,
+            retry_after_secs: None,
+        }
+    }
+
+    /// 400 `INVALID_PARAMETER`: `message` says which parameter and why.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "INVALID_PARAMETER", message)
+    }
+
+    /// 401 `UNAUTHORIZED`.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", message)
+    }
+
+    /// 403 `FORBIDDEN`.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
+    /// 404 `NOT_FOUND`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
+    }
+
+    /// 409 `ALREADY_RUNNING` naming the running execution.
+    pub fn already_running(message: impl Into<String>, execution_id: ExecutionId) -> Self {
+        Self {
+            execution_id: Some(execution_id),
+            ..Self::new(StatusCode::CONFLICT, "ALREADY_RUNNING", message)
+        }
+    }
+
+    /// 429 `RATE_LIMITED` with a `Retry-After` of `secs` seconds.
+    pub fn rate_limited(secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                format!("too many manual triggers; retry in {secs} s"),
+            )
+        }
+    }
+
+    /// 413 `PAYLOAD_TOO_LARGE`.
+    pub fn payload_too_large(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", message)
+    }
+
+    /// 503 `UNAVAILABLE`.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", message)
+    }
+
+    /// 500 `INTERNAL`: a fault of the service, never of the request.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", message)
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The body this error is answered with.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            success: false,
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                execution_id: self.execution_id,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"propimport-admin\""),
+            ));
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::InvalidParameter { parameter, message } => {
+                if message.starts_with(&parameter) {
+                    Self::invalid(message)
+                } else {
+                    Self::invalid(format!("{parameter}: {message}"))
+                }
+            }
+            Error::NotFound(_) => Self::not_found(e.to_string()),
+            Error::AlreadyRunning {
+                ref execution_id, ..
+            } => {
+                let id = *execution_id;
+                Self::already_running(e.to_string(), id)
+            }
+            Error::Unavailable(_) => {
+                tracing::warn!(error = %e, "answering 503: the database is unavailable");
+                Self::unavailable("the database is unavailable; retry shortly")
+            }
+            other => {
+                tracing::error!(error = %other, "answering 500");
+                Self::internal("the service failed to answer; see its log")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domain_errors_map_to_statuses() {
+        assert_eq!(
+            ApiError::from(Error::invalid(
+                "limit",
+                "must be between 1 and 100, got 500"
+            ))
+            .status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::from(Error::Unavailable("refused".into())).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            ApiError::from(Error::Storage("bad row".into())).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(ApiError::rate_limited(7).retry_after_secs, Some(7));
+    }
+}

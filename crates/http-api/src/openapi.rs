@@ -1,0 +1,64 @@
+//! The OpenAPI 3.1 document, generated from the handlers and the body types, and the docs UI
+//! (Swagger UI, whose assets are compiled into the binary: it works offline).
+
+use actix_web::{HttpResponse, web};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::handlers;
+
+/// The API's OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "propimport admin API",
+        description = "Execution history, statistics, status and manual triggers of the property imports, \
+            plus health, readiness and metrics. Admin endpoints need `Authorization: Bearer <token>` \
+            (the ADMIN_API_TOKEN, or an HS256 JWT with the admin role)."
+    ),
+    paths(
+        handlers::import_jobs::history,
+        handlers::import_jobs::statistics,
+        handlers::import_jobs::last,
+        handlers::import_jobs::status,
+        handlers::import_jobs::execution,
+        handlers::trigger::trigger,
+        handlers::audit::audit_log,
+        handlers::ops::healthz,
+        handlers::ops::readyz,
+        handlers::ops::metrics,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "import-jobs", description = "Import executions and triggers"),
+        (name = "audit", description = "Who triggered what"),
+        (name = "operations", description = "Health, readiness and metrics (no auth)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// Registers `/api/v1/openapi.json` and the docs UI at `/docs/`.
+pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        );
+}

@@ -1,0 +1,176 @@
+//! Query parameters: read by name from the query string, unknown ones ignored, bad values
+//! answered with 400 naming the parameter.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use propimport_domain::{
+    AuditQuery, ExecutionStatus, HistoryQuery, JobName, PageLimit, StatisticsQuery, TimeRange,
+    TriggeredBy, WindowDays,
+};
+
+use crate::ApiError;
+
+/// The query string of a request, by parameter name (the last value wins).
+pub type Params = HashMap<String, String>;
+
+fn get<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn integer(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
+    get(params, name)
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| ApiError::invalid(format!("{name} must be an integer, got {v:?}")))
+        })
+        .transpose()
+}
+
+fn time(params: &Params, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
+    get(params, name)
+        .map(|v| {
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| {
+                    ApiError::invalid(format!(
+                        "{name} must be an RFC 3339 time such as 2025-12-24T00:00:00Z, got {v:?} ({e})"
+                    ))
+                })
+        })
+        .transpose()
+}
+
+/// The optional `jobName` parameter.
+pub fn job_name(params: &Params) -> Result<Option<JobName>, ApiError> {
+    get(params, "jobName")
+        .map(JobName::parse)
+        .transpose()
+        .map_err(ApiError::from)
+}
+
+fn page(params: &Params) -> Result<(PageLimit, u64), ApiError> {
+    let limit = integer(params, "limit")?
+        .map(PageLimit::new)
+        .transpose()?
+        .unwrap_or_default();
+    let offset = match integer(params, "offset")? {
+        None => 0,
+        Some(n) => u64::try_from(n)
+            .map_err(|_| ApiError::invalid(format!("offset must be 0 or more, got {n}")))?,
+    };
+    Ok((limit, offset))
+}
+
+/// `GET /history`: limit, offset, status, triggeredBy, jobName, from, to.
+pub fn history(params: &Params) -> Result<HistoryQuery, ApiError> {
+    let (limit, offset) = page(params)?;
+    let status = get(params, "status")
+        .map(str::parse::<ExecutionStatus>)
+        .transpose()?;
+    let triggered_by =
+        get(params, "triggeredBy").map(|v| TriggeredBy::from_text(&v.to_ascii_lowercase()));
+    let range = TimeRange::new(time(params, "from")?, time(params, "to")?)?;
+    Ok(HistoryQuery {
+        limit,
+        offset,
+        status,
+        triggered_by,
+        job_name: job_name(params)?,
+        range,
+    })
+}
+
+/// `GET /statistics`: days (default 30) and jobName.
+pub fn statistics(params: &Params, now: DateTime<Utc>) -> Result<StatisticsQuery, ApiError> {
+    let days = integer(params, "days")?
+        .map(WindowDays::new)
+        .transpose()?
+        .unwrap_or(WindowDays::DEFAULT);
+    Ok(StatisticsQuery {
+        days,
+        job_name: job_name(params)?,
+        now,
+    })
+}
+
+/// `GET /audit-log`: limit and offset.
+pub fn audit(params: &Params) -> Result<AuditQuery, ApiError> {
+    let (limit, offset) = page(params)?;
+    Ok(AuditQuery { limit, offset })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn message(e: ApiError) -> String {
+        e.body().error.message
+    }
+
+    #[test]
+    fn history_defaults_and_filters() {
+        let q = history(&params(&[("unknown", "x")])).unwrap();
+        assert_eq!(q.limit.get(), 50);
+        assert_eq!(q.offset, 0);
+        let q = history(&params(&[
+            ("status", "failed"),
+            ("triggeredBy", "CRON"),
+            ("jobName", "demo"),
+            ("from", "2025-12-24T00:00:00+01:00"),
+            ("limit", "10"),
+            ("offset", "20"),
+        ]))
+        .unwrap();
+        assert_eq!(q.status, Some(ExecutionStatus::Failed));
+        assert_eq!(q.triggered_by, Some(TriggeredBy::Cron));
+        assert_eq!(
+            q.range.from().unwrap().to_rfc3339(),
+            "2025-12-23T23:00:00+00:00"
+        );
+        assert_eq!((q.limit.get(), q.offset), (10, 20));
+    }
+
+    #[test]
+    fn bad_values_name_the_parameter() {
+        assert_eq!(
+            message(history(&params(&[("limit", "500")])).unwrap_err()),
+            "limit must be between 1 and 100, got 500"
+        );
+        assert!(
+            message(history(&params(&[("limit", "ten")])).unwrap_err())
+                .starts_with("limit must be an integer")
+        );
+        assert!(message(history(&params(&[("offset", "-1")])).unwrap_err()).starts_with("offset"));
+        assert!(
+            message(history(&params(&[("status", "DONE")])).unwrap_err()).starts_with("status")
+        );
+        assert!(
+            message(history(&params(&[("from", "yesterday")])).unwrap_err()).starts_with("from")
+        );
+        assert!(
+            message(history(&params(&[("jobName", "a b")])).unwrap_err()).starts_with("jobName")
+        );
+        assert!(
+            message(
+                history(&params(&[
+                    ("from", "2025-02-01T00:00:00Z"),
+                    ("to", "2025-01-01T00:00:00Z")
+                ]))
+                .unwrap_err()
+            )
+            .starts_with("from")
+        );
+        assert!(
+            message(statistics(&params(&[("days", "0")]), Utc::now()).unwrap_err())
+                .starts_with("days")
+        );
+    }
+}

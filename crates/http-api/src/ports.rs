@@ -1,0 +1,105 @@
+//! What the API needs from the rest of the service, as traits the app implements.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use propimport_domain::{Execution, ExecutionId, ExecutionStore, JobName, TriggeredBy};
+
+/// Manual triggers and scheduler status, implemented by the app over the scheduler.
+#[async_trait]
+pub trait JobControl: Send + Sync {
+    /// The configured jobs, in configuration order.
+    fn jobs(&self) -> Vec<JobName>;
+
+    /// Starts a tracked run of `job` (the only job when `None`) in the background and returns
+    /// its RUNNING execution.
+    async fn trigger(
+        &self,
+        job: Option<&JobName>,
+        triggered_by: TriggeredBy,
+    ) -> Result<Execution, TriggerRefusal>;
+
+    /// The state of every configured job.
+    async fn status(&self) -> Result<Vec<JobState>, propimport_domain::Error>;
+
+    /// Whether the scheduler's loops are alive and ticking.
+    fn is_running(&self) -> bool;
+}
+
+/// Why a manual trigger did not start a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TriggerRefusal {
+    /// A run of the job is already in progress.
+    #[error("a run of job {job_name} is already in progress")]
+    AlreadyRunning {
+        /// The job.
+        job_name: JobName,
+        /// The running execution.
+        execution_id: ExecutionId,
+    },
+    /// No job has this name.
+    #[error("unknown job {name:?}; configured jobs: {configured}")]
+    UnknownJob {
+        /// The name asked for.
+        name: String,
+        /// The configured job names, comma-separated.
+        configured: String,
+    },
+    /// Several jobs are configured and none was named.
+    #[error("several jobs are configured ({0}); name one with jobName")]
+    JobRequired(String),
+    /// The service is shutting down and starts no new runs.
+    #[error("the service is shutting down")]
+    ShuttingDown,
+    /// The execution store failed.
+    #[error(transparent)]
+    Store(#[from] propimport_domain::Error),
+}
+
+/// The state of one configured job, as `/status` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobState {
+    /// The job's name.
+    pub job_name: JobName,
+    /// Its cron expression, when scheduled.
+    pub schedule: Option<String>,
+    /// The IANA zone its schedule is evaluated in.
+    pub timezone: Option<String>,
+    /// Whether the scheduler will start it on its own.
+    pub is_scheduled: bool,
+    /// The next fire times.
+    pub next_runs: Vec<DateTime<Utc>>,
+    /// Its RUNNING execution, with live counts, if any.
+    pub running: Option<Execution>,
+}
+
+/// One named readiness check and its result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadinessCheck {
+    /// What was checked (`database`, `migrations`, …).
+    pub name: &'static str,
+    /// `Ok` when ready, else why not.
+    pub result: Result<(), String>,
+}
+
+/// The checks behind `/readyz` beyond the scheduler's liveness.
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// Runs every check; `/readyz` is ready when all pass.
+    async fn checks(&self) -> Vec<ReadinessCheck>;
+}
+
+/// A [`Readiness`] that only pings the execution store.
+pub struct StoreReadiness(pub Arc<dyn ExecutionStore>);
+
+#[async_trait]
+impl Readiness for StoreReadiness {
+    async fn checks(&self) -> Vec<ReadinessCheck> {
+        vec![ReadinessCheck {
+            name: "database",
+            result: self.0.ping().await.map_err(|e| e.to_string()),
+        }]
+    }
+}

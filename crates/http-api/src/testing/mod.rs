@@ -1,0 +1,320 @@
+//! A real HTTP server over the API for tests, a job control that records runs in the store,
+//! seeded executions, and the endpoint suite run against every store by
+//! [`admin_api_suite!`](crate::admin_api_suite).
+
+mod openapi_check;
+mod suite;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::HttpServer;
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use propimport_domain::{
+    ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution, ItemError,
+    JobName, NewExecution, RunCounts, TriggeredBy,
+};
+
+pub use openapi_check::OpenApiChecker;
+pub use suite::*;
+
+use crate::{
+    AdminApi, ApiState, AuthSettings, JobControl, JobState, JwtSettings, StoreReadiness,
+    TriggerRefusal, configure,
+};
+
+/// The admin token of test servers.
+pub const TOKEN: &str = "test-admin-token-0123456789";
+/// The JWT secret of test servers.
+pub const JWT_SECRET: &[u8] = b"test-jwt-secret-0123456789abcdef0123";
+
+/// A [`JobControl`] whose triggers create RUNNING executions in the store (which decides
+/// who wins a race) and leave them running until the test finishes them.
+pub struct StoreControl {
+    store: Arc<dyn ExecutionStore>,
+    jobs: Vec<JobName>,
+    running: AtomicBool,
+}
+
+impl StoreControl {
+    /// Controls `jobs`, recording into `store`.
+    pub fn new(store: Arc<dyn ExecutionStore>, jobs: Vec<JobName>) -> Self {
+        Self {
+            store,
+            jobs,
+            running: AtomicBool::new(true),
+        }
+    }
+
+    /// Makes `/readyz` see a stopped scheduler.
+    pub fn stop(&self) {
+        self.running.store(false, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl JobControl for StoreControl {
+    fn jobs(&self) -> Vec<JobName> {
+        self.jobs.clone()
+    }
+
+    async fn trigger(
+        &self,
+        job: Option<&JobName>,
+        triggered_by: TriggeredBy,
+    ) -> Result<Execution, TriggerRefusal> {
+        let configured = || {
+            self.jobs
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let job = match job {
+            Some(j) if self.jobs.contains(j) => j.clone(),
+            Some(j) => {
+                return Err(TriggerRefusal::UnknownJob {
+                    name: j.to_string(),
+                    configured: configured(),
+                });
+            }
+            None => match self.jobs.as_slice() {
+                [only] => only.clone(),
+                _ => return Err(TriggerRefusal::JobRequired(configured())),
+            },
+        };
+        self.store
+            .create_running(NewExecution {
+                id: ExecutionId::new(),
+                job_name: job,
+                triggered_by,
+                started_at: Utc::now(),
+                scheduled_for: None,
+                instance_id: Some("test".into()),
+            })
+            .await
+            .map_err(|e| match e {
+                propimport_domain::Error::AlreadyRunning {
+                    job_name,
+                    execution_id,
+                } => TriggerRefusal::AlreadyRunning {
+                    job_name,
+                    execution_id,
+                },
+                other => TriggerRefusal::Store(other),
+            })
+    }
+
+    async fn status(&self) -> Result<Vec<JobState>, propimport_domain::Error> {
+        let running = self.store.running(None).await?;
+        let midnight = Utc::now()
+            .duration_trunc(Duration::days(1))
+            .unwrap_or_else(|_| Utc::now());
+        Ok(self
+            .jobs
+            .iter()
+            .map(|j| JobState {
+                job_name: j.clone(),
+                schedule: Some("0 0 * * *".into()),
+                timezone: Some("Europe/Skopje".into()),
+                is_scheduled: true,
+                next_runs: (1..=3).map(|d| midnight + Duration::days(d)).collect(),
+                running: running.iter().find(|e| &e.job_name == j).cloned(),
+            })
+            .collect())
+    }
+
+    fn is_running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+}
+
+/// The process-wide metrics recorder of test binaries (installed once).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// A running test server.
+pub struct TestServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The job control behind it.
+    pub control: Arc<StoreControl>,
+    /// The store behind it.
+    pub store: Arc<dyn ExecutionStore>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl TestServer {
+    /// Starts a server on a free loopback port over `store` with `jobs`; `rate_limited` keeps
+    /// the default trigger limit, else triggers are unlimited.
+    pub async fn start(store: Arc<dyn ExecutionStore>, jobs: &[&str], rate_limited: bool) -> Self {
+        let jobs: Vec<JobName> = jobs.iter().filter_map(|j| JobName::parse(j).ok()).collect();
+        let control = Arc::new(StoreControl::new(store.clone(), jobs));
+        let auth = AuthSettings::new(
+            Some(TOKEN.to_owned()),
+            JwtSettings::new(JWT_SECRET, "app_metadata.role", "admin").ok(),
+        )
+        .unwrap_or_else(|e| panic!("test auth settings: {e}"));
+        let mut state = ApiState::new(
+            store.clone(),
+            control.clone(),
+            Arc::new(StoreReadiness(store.clone())),
+            auth,
+        );
+        if !rate_limited {
+            state.trigger_rate_limit = None;
+        }
+        state.metrics = Some(metrics_handle());
+        let api = AdminApi::new(state);
+        let server = HttpServer::new(move || configure(api.clone()))
+            .workers(2)
+            .disable_signals()
+            .bind(("127.0.0.1", 0))
+            .unwrap_or_else(|e| panic!("bind a loopback port: {e}"));
+        let port = server.addrs().first().map_or(0, |a| a.port());
+        let server = server.run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            control,
+            store,
+            handle,
+        }
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// What [`seed`] stored.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    /// Every execution, oldest first.
+    pub executions: Vec<Execution>,
+}
+
+impl Seeded {
+    /// How many have `status`.
+    pub fn count(&self, status: ExecutionStatus) -> usize {
+        self.executions
+            .iter()
+            .filter(|e| e.status == status)
+            .count()
+    }
+
+    /// The newest.
+    pub fn newest(&self) -> Option<&Execution> {
+        self.executions.last()
+    }
+}
+
+/// Stores `n` finished executions of `jobs` (in turn), one every 11 hours back from now:
+/// every 6th FAILED with item errors, every 6th + 3 PARTIAL, the rest SUCCESS; triggered by
+/// cron, then manual, then api in turn.
+pub async fn seed(store: &dyn ExecutionStore, jobs: &[&str], n: usize) -> Seeded {
+    let now = Utc::now();
+    let mut executions = Vec::with_capacity(n);
+    for i in 0..n {
+        let job =
+            JobName::parse(jobs[i % jobs.len()]).unwrap_or_else(|_| JobName::default_import());
+        let back = i64::try_from(n - i).unwrap_or(0);
+        let started: DateTime<Utc> = now - Duration::hours(11 * back);
+        let by = match i % 3 {
+            0 => TriggeredBy::Cron,
+            1 => TriggeredBy::Manual,
+            _ => TriggeredBy::Api,
+        };
+        let created = store
+            .create_running(NewExecution {
+                id: ExecutionId::new(),
+                job_name: job,
+                triggered_by: by,
+                started_at: started,
+                scheduled_for: None,
+                instance_id: Some("seed".into()),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("seed execution {i}: {e}"));
+        let (status, failed) = match i % 6 {
+            0 => (ExecutionStatus::Failed, 50),
+            3 => (ExecutionStatus::Partial, 2),
+            _ => (ExecutionStatus::Success, 0),
+        };
+        let mut errors = ErrorLog::default();
+        for k in 0..failed.min(3) {
+            errors.push(ItemError {
+                external_id: Some(format!("L-{i}-{k}")),
+                stage: "map".into(),
+                message: format!("price: not a number in record {k}"),
+            });
+        }
+        let success = 50 - failed;
+        let finished = store
+            .finish(
+                &created.id,
+                FinishExecution {
+                    status,
+                    completed_at: started
+                        + Duration::milliseconds(1_000 + 100 * i64::try_from(i).unwrap_or(0)),
+                    counts: RunCounts {
+                        total_properties: 50,
+                        success_count: success.max(0) - 2 * i64::from(success > 0),
+                        failed_count: failed,
+                        skipped_count: 2 * i64::from(success > 0),
+                    },
+                    errors,
+                    last_error: (status != ExecutionStatus::Success)
+                        .then(|| format!("{failed} records failed")),
+                    details: Some(serde_json::json!({"inserted": success, "updated": 0})),
+                },
+            )
+            .await
+            .unwrap_or_else(|e| panic!("finish seeded execution {i}: {e}"));
+        executions.push(finished.execution);
+    }
+    Seeded { executions }
+}
+
+/// Expands to one test per API suite case. `run` drives a future on a multi-threaded Tokio
+/// runtime; `store` is a future of `Option<(Arc<dyn ExecutionStore>, guard)>` (the guard, a
+/// temp dir or test database, lives as long as the case; `None` skips the backend).
+#[macro_export]
+macro_rules! admin_api_suite {
+    (run = $run:path, store = $make:expr) => {
+        $crate::admin_api_suite!(@cases $run, $make;
+            history_shapes_filters_and_pages, statistics_window, last_and_not_found,
+            execution_detail, authentication, trigger_conflict_and_audit,
+            trigger_rate_limit, concurrent_triggers_one_wins, status_shape,
+            operations_endpoints, openapi_matches_responses, bad_input_is_never_a_500);
+    };
+    (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                $run(async {
+                    let Some((store, _guard)) = $make.await else { return };
+                    $crate::testing::$case(store).await;
+                });
+            }
+        )*
+    };
+}

@@ -1,0 +1,126 @@
+//! The endpoint suite over the in-memory store, and the answers when the store is down.
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use propimport_domain::ExecutionStore;
+use propimport_domain::testing::InMemoryExecutionStore;
+
+fn run<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(future)
+}
+
+async fn memory() -> Option<(Arc<dyn ExecutionStore>, ())> {
+    Some((
+        Arc::new(InMemoryExecutionStore::new()) as Arc<dyn ExecutionStore>,
+        (),
+    ))
+}
+
+mod in_memory {
+    use super::*;
+    propimport_http_api::admin_api_suite!(run = super::run, store = memory());
+}
+
+mod store_down {
+    use async_trait::async_trait;
+    use chrono::{DateTime, Duration, Utc};
+    use propimport_domain::{
+        AuditEntry, AuditPage, AuditQuery, Error, Execution, ExecutionId, FinishExecution,
+        FinishedRun, HistoryPage, HistoryQuery, JobName, NewAuditEntry, NewExecution, Progress,
+        PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
+    };
+    use propimport_http_api::testing::{TestServer, call};
+    use reqwest::{Method, StatusCode};
+
+    use super::*;
+
+    /// A store whose database cannot be reached.
+    struct Down;
+
+    fn down<T>() -> Result<T> {
+        Err(Error::Unavailable("connection refused".into()))
+    }
+
+    #[async_trait]
+    impl ExecutionStore for Down {
+        async fn create_running(&self, _: NewExecution) -> Result<Execution> {
+            down()
+        }
+        async fn heartbeat(&self, _: &ExecutionId, _: &Progress, _: DateTime<Utc>) -> Result<()> {
+            down()
+        }
+        async fn finish(&self, _: &ExecutionId, _: FinishExecution) -> Result<FinishedRun> {
+            down()
+        }
+        async fn get(&self, _: &ExecutionId) -> Result<Option<Execution>> {
+            down()
+        }
+        async fn last(&self, _: Option<&JobName>) -> Result<Option<Execution>> {
+            down()
+        }
+        async fn running(&self, _: Option<&JobName>) -> Result<Vec<Execution>> {
+            down()
+        }
+        async fn history(&self, _: &HistoryQuery) -> Result<HistoryPage> {
+            down()
+        }
+        async fn statistics(&self, _: &StatisticsQuery) -> Result<Statistics> {
+            down()
+        }
+        async fn tick_claimed(&self, _: &JobName, _: DateTime<Utc>) -> Result<bool> {
+            down()
+        }
+        async fn recover_stale(&self, _: DateTime<Utc>, _: Duration) -> Result<Vec<Execution>> {
+            down()
+        }
+        async fn purge(&self, _: &RetentionPolicy, _: DateTime<Utc>) -> Result<PurgeReport> {
+            down()
+        }
+        async fn record_audit(&self, _: NewAuditEntry) -> Result<AuditEntry> {
+            down()
+        }
+        async fn audit_log(&self, _: &AuditQuery) -> Result<AuditPage> {
+            down()
+        }
+        async fn ping(&self) -> Result<()> {
+            down()
+        }
+    }
+
+    #[test]
+    fn reads_answer_503_and_readyz_is_not_ready() {
+        run(async {
+            let server = TestServer::start(Arc::new(Down), &["only-job"], false).await;
+            for path in [
+                "/api/v1/admin/import-jobs/history",
+                "/api/v1/admin/import-jobs/statistics",
+                "/api/v1/admin/import-jobs/last",
+                "/api/v1/admin/import-jobs/status",
+                "/api/v1/admin/import-jobs/0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a41",
+                "/api/v1/admin/audit-log",
+            ] {
+                let (status, body) = call(&server, Method::GET, path, None).await;
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
+                assert_eq!(body["error"]["code"], "UNAVAILABLE");
+            }
+            let (status, body) = call(
+                &server,
+                Method::POST,
+                "/api/v1/admin/import-jobs/trigger",
+                None,
+            )
+            .await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+            let (status, body) = call(&server, Method::GET, "/readyz", None).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(body["checks"]["database"]["status"], "failed");
+            server.stop().await;
+        });
+    }
+}

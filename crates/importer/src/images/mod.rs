@@ -1,0 +1,172 @@
+//! The image stage. While listings are stored, the image URLs of the new and changed ones are
+//! synced into a [`ListingImageStore`] (new URLs pending, kept URLs keep their download, gone
+//! URLs dropped and their bytes deleted); after the listings, the pending images (and those
+//! whose download failed, up to a number of attempts) are downloaded with bounded concurrency
+//! and stored in an object store. A failed image never fails its listing.
+
+mod download;
+mod stage;
+mod storage;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use propimport_domain::{
+    CancelToken, ImageUrl, ItemError, ListingImageStore, ListingImageUrls, ListingRecord,
+    SourceName, UpsertOutcome,
+};
+
+pub use storage::{DEFAULT_IMAGE_STORE_URL, ImageStorage, ImageStorageError};
+
+use self::stage::ImageRun;
+use crate::pipeline::{Importer, ImporterBuilder};
+use crate::report::ImportReport;
+
+/// How images are downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageSettings {
+    /// Downloads in flight at once (default 8, at least 1).
+    pub concurrency: usize,
+    /// The largest image accepted, in bytes (default 20 MiB).
+    pub max_bytes: u64,
+    /// Downloads tried per image before it is left failed (default 5); each run tries a
+    /// failed image once more until then.
+    pub max_attempts: u32,
+    /// The longest one download may take, retries included (default 2 minutes).
+    pub timeout: Duration,
+}
+
+impl Default for ImageSettings {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            max_bytes: 20 * 1024 * 1024,
+            max_attempts: 5,
+            timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// The image settings of an [`ImporterBuilder`].
+#[derive(Default)]
+pub(crate) struct ImageOptions {
+    stores: Option<(Arc<dyn ListingImageStore>, ImageStorage)>,
+    settings: ImageSettings,
+    skip_downloads: bool,
+}
+
+impl ImageOptions {
+    /// The stage, when image stores were given.
+    pub(crate) fn into_stage(self) -> Option<ImageStage> {
+        let (records, storage) = self.stores?;
+        Some(ImageStage {
+            records,
+            storage,
+            settings: ImageSettings {
+                concurrency: self.settings.concurrency.max(1),
+                ..self.settings
+            },
+            skip_downloads: self.skip_downloads,
+        })
+    }
+}
+
+impl ImporterBuilder {
+    /// Enables the image stage: image records go to `records`, image bytes to `storage`.
+    /// Without it, images are neither recorded nor downloaded.
+    pub fn images(mut self, records: Arc<dyn ListingImageStore>, storage: ImageStorage) -> Self {
+        self.images.stores = Some((records, storage));
+        self
+    }
+
+    /// How images are downloaded (default [`ImageSettings::default`]).
+    pub fn image_settings(mut self, settings: ImageSettings) -> Self {
+        self.images.settings = settings;
+        self
+    }
+
+    /// With `true`, no image is downloaded (`IMPORT_TEST_SKIP_IMAGES`). The listings' image
+    /// URLs are still recorded as pending, so a later run without the flag downloads them.
+    pub fn skip_images(mut self, skip: bool) -> Self {
+        self.images.skip_downloads = skip;
+        self
+    }
+}
+
+impl Importer {
+    /// Downloads the source's pending images after a run stored its listings, unless the run
+    /// was cancelled or has no image stage.
+    pub(crate) async fn download_images(&self, cancel: &CancelToken, report: &mut ImportReport) {
+        let Some(images) = &self.images else { return };
+        if report.cancelled || cancel.is_cancelled() {
+            return;
+        }
+        let run = ImageRun {
+            source: &self.source,
+            client: &self.client,
+            clock: self.clock.as_ref(),
+            cancel,
+        };
+        images.download_pending(&run, report).await;
+    }
+}
+
+/// The image stage of an importer.
+pub(crate) struct ImageStage {
+    records: Arc<dyn ListingImageStore>,
+    storage: ImageStorage,
+    settings: ImageSettings,
+    skip_downloads: bool,
+}
+
+impl ImageStage {
+    /// Syncs the image URLs of a stored batch's new and changed listings (unchanged ones have
+    /// the same URLs as before) and deletes the bytes of images they dropped. URLs that cannot
+    /// be downloaded (not http or https) are counted as failed images.
+    pub(crate) async fn sync(
+        &self,
+        source: &SourceName,
+        records: &[ListingRecord],
+        outcomes: &[UpsertOutcome],
+        now: DateTime<Utc>,
+        report: &mut ImportReport,
+    ) -> Result<(), propimport_domain::Error> {
+        let mut listings = Vec::new();
+        for (record, outcome) in records.iter().zip(outcomes) {
+            if *outcome == UpsertOutcome::Unchanged {
+                continue;
+            }
+            let external_id = &record.listing.external_id;
+            let mut urls = Vec::with_capacity(record.listing.images.len());
+            for text in &record.listing.images {
+                match ImageUrl::parse(text) {
+                    Ok(url) => urls.push(url),
+                    Err(e) => {
+                        report.images_failed += 1;
+                        report.errors.push(ItemError {
+                            external_id: Some(external_id.to_string()),
+                            stage: "image".into(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            listings.push(ListingImageUrls {
+                external_id: external_id.clone(),
+                urls,
+            });
+        }
+        if listings.is_empty() {
+            return Ok(());
+        }
+        let synced = self.records.sync_images(source, &listings, now).await?;
+        report.images_skipped += i64::try_from(synced.kept_stored).unwrap_or(i64::MAX);
+        for key in &synced.released_keys {
+            if let Err(e) = self.storage.delete(key).await {
+                tracing::warn!(source = %source, key, error = %e, "cannot delete a dropped image");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,176 @@
+//! One run of a RESO source: pages in modification order from the stored watermark; each
+//! page's listings are stored and its gone listings withdrawn before the watermark moves to
+//! the page's latest `ModificationTimestamp`, so a run that fails or is cancelled midway
+//! resumes after the last page it stored. Memory holds one page at a time.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use propimport_domain::{
+    CancelToken, ExternalId, ListingRecord, Progress, ProgressHandle, SourceState,
+};
+use serde_json::Value;
+
+use super::client::PageError;
+use super::mapping::{self, Outcome};
+use super::{ResoClient, paging};
+use crate::ImportError;
+use crate::fetch::FetchError;
+use crate::formats::FeedError;
+use crate::hash::content_hash;
+use crate::pipeline::{Batch, Importer};
+use crate::report::ImportReport;
+use crate::source::Location;
+
+/// Runs one import of a RESO source (see the module documentation).
+pub(crate) async fn run(
+    importer: &Importer,
+    reso: &ResoClient,
+    cancel: &CancelToken,
+    progress: &ProgressHandle,
+) -> Result<ImportReport, ImportError> {
+    let source = &importer.source;
+    let name = source.name.to_string();
+    let store_failed = |error| ImportError::Store {
+        source_name: name.clone(),
+        error,
+    };
+    let state = importer
+        .listings
+        .source_state(&source.name)
+        .await
+        .map_err(store_failed)?;
+    let last_snapshot_at = state.as_ref().and_then(|s| s.last_snapshot_at);
+    let mut watermark = state.and_then(|s| s.watermark);
+    let credentials = reso.sends_credentials(source);
+    let mut url = paging::first_page(&reso.resource, watermark, reso.settings.page_size);
+    let mut report = ImportReport::default();
+    let mut page_number: u64 = 0;
+    while !cancel.is_cancelled() {
+        page_number += 1;
+        let feed_failed = |error| ImportError::Feed {
+            source_name: name.clone(),
+            location: format!(
+                "{} (page {page_number})",
+                Location::Url(url.clone()).redacted()
+            ),
+            error,
+        };
+        let read_before = u64::try_from(report.total).unwrap_or_default();
+        let http = &source.http;
+        let page = match reso
+            .page(&importer.client, http, &url, read_before, cancel)
+            .await
+        {
+            Ok(page) => page,
+            Err(PageError::Fetch(FetchError::Cancelled { .. })) => break,
+            Err(PageError::Fetch(error)) => {
+                return Err(ImportError::Fetch {
+                    source_name: name,
+                    error,
+                });
+            }
+            Err(PageError::Feed(error)) => return Err(feed_failed(error)),
+        };
+        let latest = store_page(importer, reso, page.records, page_number, &mut report)
+            .await
+            .map_err(store_failed)?;
+        if let Some(latest) = latest
+            && watermark.is_none_or(|w| latest > w)
+        {
+            let state = SourceState {
+                source: source.name.clone(),
+                watermark: Some(latest),
+                last_snapshot_at,
+            };
+            importer
+                .listings
+                .save_source_state(&state)
+                .await
+                .map_err(store_failed)?;
+            watermark = Some(latest);
+        }
+        tracing::debug!(source = %name, page = page_number, watermark = ?watermark, "RESO page stored");
+        progress.set(Progress {
+            counts: report.counts(),
+            expected_total: None,
+        });
+        let Some(link) = page.next_link else {
+            report.complete = true;
+            break;
+        };
+        url = paging::next_page(&url, &reso.resource, &link, credentials).map_err(|message| {
+            feed_failed(FeedError::WrongFormat {
+                format: "RESO Web API",
+                message,
+            })
+        })?;
+    }
+    report.cancelled = cancel.is_cancelled();
+    report.complete &= !report.cancelled;
+    progress.set(Progress {
+        counts: report.counts(),
+        expected_total: Some(report.total),
+    });
+    Ok(report)
+}
+
+/// Maps a page's records, stores its listings (in batches), records its failures, withdraws
+/// its gone listings, and returns its latest `ModificationTimestamp`. When a page has the
+/// same id more than once, its last record decides between storing and withdrawing.
+async fn store_page(
+    importer: &Importer,
+    reso: &ResoClient,
+    records: Vec<Value>,
+    page_number: u64,
+    report: &mut ImportReport,
+) -> Result<Option<DateTime<Utc>>, propimport_domain::Error> {
+    let read = records.len();
+    let mut latest = None;
+    let mut listings = Vec::new();
+    let mut gone = Vec::new();
+    let mut failures = Vec::new();
+    let mut last_says_gone: HashMap<ExternalId, bool> = HashMap::new();
+    for (index, value) in records.into_iter().enumerate() {
+        let label = format!("page {page_number}, record {}", index + 1);
+        let mapped = mapping::map(value, reso.currency, &label);
+        latest = latest.max(mapped.modified);
+        match mapped.outcome {
+            Outcome::Listing(listing) => {
+                last_says_gone.insert(listing.external_id.clone(), false);
+                let content_hash = content_hash(&listing);
+                listings.push(ListingRecord {
+                    listing: *listing,
+                    content_hash,
+                });
+            }
+            Outcome::Gone(id) => {
+                last_says_gone.insert(id.clone(), true);
+                gone.push(id);
+            }
+            Outcome::Failed(failure) => failures.push(failure),
+        }
+    }
+    listings.retain(|r| last_says_gone.get(&r.listing.external_id) == Some(&false));
+    gone.retain(|id| last_says_gone.remove(id) == Some(true));
+    let stored = listings.len() + failures.len();
+    let batch_size = importer.batch_size.max(1);
+    let mut failures = Some(failures);
+    while !listings.is_empty() || failures.as_ref().is_some_and(|f| !f.is_empty()) {
+        let rest = listings.split_off(batch_size.min(listings.len()));
+        let batch = Batch {
+            records: std::mem::replace(&mut listings, rest),
+            failures: failures.take().unwrap_or_default(),
+        };
+        importer.store_batch(batch, report).await?;
+    }
+    report.total += i64::try_from(read.saturating_sub(stored)).unwrap_or_default();
+    if !gone.is_empty() {
+        let withdrawn = importer
+            .listings
+            .withdraw_ids(&importer.source.name, &gone, importer.clock.now())
+            .await?;
+        report.withdrawn += i64::try_from(withdrawn).unwrap_or(i64::MAX);
+    }
+    Ok(latest)
+}

@@ -1,0 +1,104 @@
+//! A listing store that logs the writes a run makes, in order.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use propimport_domain::testing::InMemoryListingStore;
+use propimport_domain::{
+    ExternalId, ListingRecord, ListingStore, SourceName, SourceState, StoredListing, UpsertOutcome,
+    WithdrawReport,
+};
+
+/// The in-memory store, logging the writes a run makes in order.
+#[derive(Default)]
+pub(super) struct Recording {
+    inner: InMemoryListingStore,
+    events: Mutex<Vec<String>>,
+}
+
+impl Recording {
+    pub(super) fn events(&self) -> Vec<String> {
+        self.events.lock().unwrap().clone()
+    }
+
+    fn log(&self, event: String) {
+        self.events.lock().unwrap().push(event);
+    }
+}
+
+#[async_trait]
+impl ListingStore for Recording {
+    async fn upsert_batch(
+        &self,
+        source: &SourceName,
+        batch: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+    ) -> propimport_domain::Result<Vec<UpsertOutcome>> {
+        let ids: Vec<&str> = batch
+            .iter()
+            .map(|r| r.listing.external_id.as_str())
+            .collect();
+        self.log(format!("upsert {}", ids.join(" ")));
+        self.inner.upsert_batch(source, batch, seen_at).await
+    }
+
+    async fn touch(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        seen_at: DateTime<Utc>,
+    ) -> propimport_domain::Result<u64> {
+        self.inner.touch(source, ids, seen_at).await
+    }
+
+    async fn withdraw_unseen(
+        &self,
+        source: &SourceName,
+        started: DateTime<Utc>,
+        max_fraction: f64,
+        now: DateTime<Utc>,
+    ) -> propimport_domain::Result<WithdrawReport> {
+        self.log("withdraw unseen".into());
+        self.inner
+            .withdraw_unseen(source, started, max_fraction, now)
+            .await
+    }
+
+    async fn withdraw_ids(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+        now: DateTime<Utc>,
+    ) -> propimport_domain::Result<u64> {
+        self.log(format!("withdraw {ids:?}"));
+        self.inner.withdraw_ids(source, ids, now).await
+    }
+
+    async fn get_listing(
+        &self,
+        source: &SourceName,
+        id: &ExternalId,
+    ) -> propimport_domain::Result<Option<StoredListing>> {
+        self.inner.get_listing(source, id).await
+    }
+
+    async fn count_active(&self, source: &SourceName) -> propimport_domain::Result<i64> {
+        self.inner.count_active(source).await
+    }
+
+    async fn source_state(
+        &self,
+        source: &SourceName,
+    ) -> propimport_domain::Result<Option<SourceState>> {
+        self.inner.source_state(source).await
+    }
+
+    async fn save_source_state(&self, state: &SourceState) -> propimport_domain::Result<()> {
+        let shown = state
+            .watermark
+            .map(|w| w.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+        self.log(format!("watermark {}", shown.unwrap_or_default()));
+        self.inner.save_source_state(state).await
+    }
+}

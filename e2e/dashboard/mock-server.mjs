@@ -1,0 +1,291 @@
+// A stand-in for the admin API, for working on the dashboard without the Rust server.
+// It serves the dashboard's files with the server's Content-Security-Policy and answers the
+// /api/v1/admin/import-jobs endpoints from made-up, deterministic executions.
+//
+//   node mock-server.mjs            # http://127.0.0.1:5051/, token "dev-token"
+//   PORT=5052 MOCK_TOKEN=x MOCK_RUN_MS=15000 node mock-server.mjs
+//
+// A triggered run takes MOCK_RUN_MS (default 8000) and ends SUCCESS; more than
+// MOCK_TRIGGER_LIMIT (default 20) triggers a minute answer 429. The token "viewer-token" gets 403.
+
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const ASSETS = fileURLToPath(new URL('../../crates/http-api/assets/dashboard/', import.meta.url));
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const DAY = 86_400_000;
+const JOBS = [
+  { jobName: 'demo-costa-blanca', expected: 30 },
+  { jobName: 'demo-north-macedonia', expected: 20 },
+];
+const STAGES = ['parse', 'map', 'validate', 'store', 'image'];
+const MESSAGES = {
+  parse: 'unexpected end of element <property> at line 412',
+  map: 'unknown property type "finca-rustica"',
+  validate: 'price must be positive, got 0',
+  store: 'duplicate key value violates unique constraint "listings_external_id_key"',
+  image: 'image https://img.partner.example/p/{id}.jpg answered 404',
+};
+
+/** A small seeded random generator, so every start shows the same history. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uuidAt(ms, rnd) {
+  const hex = (n) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
+  const t = ms.toString(16).padStart(12, '0');
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${hex(3)}-${'89ab'[Math.floor(rnd() * 4)]}${hex(3)}-${hex(12)}`;
+}
+
+const iso = (ms) => new Date(ms).toISOString();
+
+function execution(fields) {
+  return {
+    id: fields.id, jobName: fields.jobName, status: 'RUNNING', startedAt: iso(fields.start), completedAt: null, durationMs: null,
+    totalProperties: 0, successCount: 0, failedCount: 0, skippedCount: 0, expectedTotal: null, triggeredBy: 'cron',
+    consecutiveFailures: 0, lastError: null, scheduledFor: null, heartbeatAt: iso(fields.start), instanceId: 'mock-1',
+    details: null, errors: [], errorsOmitted: 0, ...fields.extra,
+  };
+}
+
+function seed(now) {
+  const rnd = random(20261128);
+  const all = [];
+  const midnight = Math.floor(now / DAY) * DAY - 3_600_000; // 00:00 in UTC+01:00
+  for (const [j, job] of JOBS.entries()) {
+    let failures = 0;
+    for (let d = 20; d >= 1; d--) {
+      const runs = [{ start: midnight - d * DAY + 1000 + j * 400, by: 'cron' }];
+      if (rnd() < 0.25) runs.push({ start: midnight - d * DAY + (9 + Math.floor(rnd() * 8)) * 3_600_000, by: rnd() < 0.5 ? 'manual' : 'api' });
+      for (const run of runs) {
+        const lastDays = job.jobName === 'demo-north-macedonia' && d <= 3;
+        const roll = rnd();
+        const status = lastDays ? 'FAILED' : roll < 0.72 ? 'SUCCESS' : roll < 0.86 ? 'PARTIAL' : 'FAILED';
+        const total = status === 'FAILED' && rnd() < 0.5 ? 0 : job.expected;
+        const failed = status === 'SUCCESS' ? 0 : status === 'PARTIAL' ? 1 + Math.floor(rnd() * 5) : total ? 4 + Math.floor(rnd() * 10) : 0;
+        const skipped = Math.floor((total - failed) * (0.5 + rnd() * 0.5));
+        const success = Math.max(0, total - failed - skipped);
+        const duration = Math.round(800 + rnd() * 4000 + total * 40);
+        failures = status === 'FAILED' ? failures + 1 : 0;
+        const errors = Array.from({ length: failed }, (_, k) => {
+          const stage = STAGES[Math.floor(rnd() * STAGES.length)];
+          const ext = `${j ? 'MK' : 'CB'}-${1000 + Math.floor(rnd() * 900)}`;
+          return { externalId: k % 7 === 6 ? null : ext, stage, message: MESSAGES[stage].replace('{id}', ext) };
+        });
+        all.push(execution({
+          id: uuidAt(run.start, rnd), jobName: job.jobName, start: run.start,
+          extra: {
+            status, completedAt: iso(run.start + duration), durationMs: duration, totalProperties: total,
+            successCount: success, failedCount: failed, skippedCount: skipped, expectedTotal: job.expected,
+            triggeredBy: run.by, consecutiveFailures: failures, heartbeatAt: iso(run.start + duration),
+            scheduledFor: run.by === 'cron' ? iso(run.start - 1000 - j * 400) : null,
+            lastError: status === 'FAILED' && !total ? 'fetching the feed failed: HTTP 503 Service Unavailable after 3 attempts'
+              : errors[0] ? `${errors.length} records failed; first: ${errors[0].message}` : null,
+            details: { inserted: Math.floor(success / 3), updated: success - Math.floor(success / 3), unchanged: skipped, withdrawn: status === 'SUCCESS' && rnd() < 0.3 ? 1 : 0 },
+            errors,
+          },
+        }));
+      }
+    }
+  }
+  return all.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+}
+
+/** Starts the mock on 127.0.0.1; resolves to {url, close()}. */
+export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000, triggerLimit = 20 } = {}) {
+  const executions = seed(Date.now());
+  const triggers = [];
+
+  // Moves triggered runs forward in time; they finish SUCCESS after runMs.
+  function advance() {
+    const now = Date.now();
+    for (const e of executions) {
+      if (e.status !== 'RUNNING' || !e.mock) continue;
+      const started = new Date(e.startedAt).getTime();
+      const share = Math.min(1, (now - started) / runMs);
+      const done = Math.floor(e.expectedTotal * share);
+      e.totalProperties = done;
+      e.skippedCount = Math.floor(done * 0.8);
+      e.successCount = done - e.skippedCount;
+      e.heartbeatAt = iso(now);
+      if (share >= 1) {
+        Object.assign(e, { status: 'SUCCESS', completedAt: iso(started + runMs), durationMs: runMs, details: { inserted: 0, updated: e.successCount, unchanged: e.skippedCount, withdrawn: 0 } });
+      }
+    }
+  }
+
+  const summary = ({ errors, mock, ...rest }) => rest;
+  const send = (res, status, body, headers = {}) => {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const fail = (res, status, code, message, extra = {}, headers = {}) => send(res, status, { success: false, error: { code, message, ...extra } }, headers);
+  const ok = (res, data, status = 200) => send(res, status, { success: true, data });
+
+  function status(jobs) {
+    const now = Date.now();
+    const next = Math.floor(now / DAY) * DAY + DAY - 3_600_000;
+    const nextRuns = [0, 1, 2].map((k) => {
+      const t = (next > now ? next : next + DAY) + k * DAY;
+      return { utc: iso(t), local: `${iso(t + 3_600_000).slice(0, 19)}+01:00` };
+    });
+    const views = jobs.map(({ jobName }) => ({
+      jobName, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
+      runningExecution: executions.find((e) => e.jobName === jobName && e.status === 'RUNNING') || null,
+      lastExecution: executions.find((e) => e.jobName === jobName && e.status !== 'RUNNING') || null,
+    })).map((j) => ({ ...j, runningExecution: j.runningExecution && summary(j.runningExecution), lastExecution: j.lastExecution && summary(j.lastExecution) }));
+    return {
+      isRunning: true, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
+      runningExecution: views[0].runningExecution, alertThreshold: 3, jobs: views,
+    };
+  }
+
+  function history(q, res) {
+    const limit = Number(q.get('limit') || 50);
+    const offset = Number(q.get('offset') || 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(res, 400, 'INVALID_PARAMETER', `limit must be between 1 and 100, got ${q.get('limit')}`);
+    const from = q.get('from') ? Date.parse(q.get('from')) : null;
+    const to = q.get('to') ? Date.parse(q.get('to')) : null;
+    if (Number.isNaN(from) || Number.isNaN(to)) return fail(res, 400, 'INVALID_PARAMETER', 'from/to must be RFC 3339 times');
+    const status = (q.get('status') || '').toUpperCase();
+    const list = executions.filter((e) => (!status || e.status === status)
+      && (!q.get('triggeredBy') || e.triggeredBy === q.get('triggeredBy').toLowerCase())
+      && (!q.get('jobName') || e.jobName === q.get('jobName'))
+      && (from == null || Date.parse(e.startedAt) >= from) && (to == null || Date.parse(e.startedAt) <= to));
+    const done = list.filter((e) => e.durationMs != null);
+    const sum = (k) => list.reduce((a, e) => a + e[k], 0);
+    ok(res, {
+      executions: list.slice(offset, offset + limit).map(summary),
+      pagination: { total: list.length, limit, offset, hasMore: offset + limit < list.length },
+      statistics: {
+        totalPropertiesProcessed: sum('totalProperties'), totalSuccessful: sum('successCount'), totalFailed: sum('failedCount'), totalSkipped: sum('skippedCount'),
+        averageDurationMs: done.length ? Math.round(done.reduce((a, e) => a + e.durationMs, 0) / done.length) : null,
+      },
+    });
+  }
+
+  function statistics(q, res) {
+    const days = Number(q.get('days') || 30);
+    if (!Number.isInteger(days) || days < 1 || days > 365) return fail(res, 400, 'INVALID_PARAMETER', `days must be between 1 and 365, got ${q.get('days')}`);
+    const now = Date.now();
+    const first = Math.floor(now / DAY) * DAY - (days - 1) * DAY;
+    const list = executions.filter((e) => Date.parse(e.startedAt) >= first && (!q.get('jobName') || e.jobName === q.get('jobName')));
+    const count = (l, s) => l.filter((e) => e.status === s).length;
+    const avg = (l) => { const d = l.filter((e) => e.durationMs != null); return d.length ? Math.round(d.reduce((a, e) => a + e.durationMs, 0) / d.length) : null; };
+    const timeline = Array.from({ length: days }, (_, i) => {
+      const start = first + i * DAY;
+      const l = list.filter((e) => { const t = Date.parse(e.startedAt); return t >= start && t < start + DAY; });
+      return {
+        date: iso(start).slice(0, 10), total: l.length, success: count(l, 'SUCCESS'), failed: count(l, 'FAILED'), partial: count(l, 'PARTIAL'),
+        running: count(l, 'RUNNING'), propertiesProcessed: l.reduce((a, e) => a + e.totalProperties, 0), averageDurationMs: avg(l),
+      };
+    });
+    const finished = list.length - count(list, 'RUNNING');
+    ok(res, {
+      days, from: iso(first), to: iso(now), totalExecutions: list.length, successCount: count(list, 'SUCCESS'), failedCount: count(list, 'FAILED'),
+      partialCount: count(list, 'PARTIAL'), runningCount: count(list, 'RUNNING'), totalPropertiesProcessed: list.reduce((a, e) => a + e.totalProperties, 0),
+      averageDurationMs: avg(list), successRate: finished ? Math.round((count(list, 'SUCCESS') / finished) * 1000) / 10 : null, timeline,
+    });
+  }
+
+  async function readBody(req) {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    return text;
+  }
+
+  async function api(req, res, url) {
+    const auth = req.headers.authorization || '';
+    if (auth === 'Bearer viewer-token') return fail(res, 403, 'FORBIDDEN', 'this token may not use the admin API');
+    if (auth !== `Bearer ${token}`) return fail(res, 401, 'UNAUTHORIZED', 'a valid admin token is required');
+    advance();
+    const route = url.pathname.replace('/api/v1/admin/import-jobs', '');
+    const q = url.searchParams;
+    if (req.method === 'GET' && route === '/status') return ok(res, status(JOBS));
+    if (req.method === 'GET' && route === '/history') return history(q, res);
+    if (req.method === 'GET' && route === '/statistics') return statistics(q, res);
+    if (req.method === 'GET' && route === '/last') {
+      const e = executions.find((x) => !q.get('jobName') || x.jobName === q.get('jobName'));
+      return e ? ok(res, summary(e)) : fail(res, 404, 'NOT_FOUND', 'no execution yet');
+    }
+    if (req.method === 'POST' && route === '/trigger') {
+      let body = {};
+      try { body = JSON.parse((await readBody(req)) || '{}'); } catch { return fail(res, 400, 'INVALID_PARAMETER', 'the request body is not valid JSON'); }
+      const job = JOBS.find((j) => j.jobName === (body.jobName || JOBS[0].jobName));
+      if (!job) return fail(res, 404, 'NOT_FOUND', `no job named ${body.jobName}`);
+      const now = Date.now();
+      while (triggers.length && triggers[0] < now - 60_000) triggers.shift();
+      if (triggers.length >= triggerLimit) {
+        const wait = Math.ceil((triggers[0] + 60_000 - now) / 1000);
+        return fail(res, 429, 'RATE_LIMITED', 'too many trigger requests', {}, { 'Retry-After': String(wait) });
+      }
+      triggers.push(now);
+      const running = executions.find((e) => e.jobName === job.jobName && e.status === 'RUNNING');
+      if (running) return fail(res, 409, 'ALREADY_RUNNING', `${job.jobName} is already running`, { executionId: running.id });
+      const last = executions.find((e) => e.jobName === job.jobName);
+      const e = execution({ id: randomUUID(), jobName: job.jobName, start: now, extra: { triggeredBy: 'api', expectedTotal: job.expected, consecutiveFailures: last ? last.consecutiveFailures : 0, mock: true } });
+      executions.unshift(e);
+      return send(res, 202, { success: true, message: 'Property import job started', note: 'Follow it with GET /api/v1/admin/import-jobs/status', executionId: e.id, jobName: job.jobName });
+    }
+    const id = /^\/([^/]+)$/.exec(route);
+    if (req.method === 'GET' && id) {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id[1])) return fail(res, 400, 'INVALID_PARAMETER', `id must be a UUID, got "${id[1]}"`);
+      const e = executions.find((x) => x.id === id[1]);
+      if (!e) return fail(res, 404, 'NOT_FOUND', `no execution ${id[1]}`);
+      const { mock, ...rest } = e;
+      return ok(res, rest);
+    }
+    return fail(res, 404, 'NOT_FOUND', `no endpoint ${req.method} ${url.pathname}`);
+  }
+
+  async function asset(res, name) {
+    if (!/^[\w.-]+$/.test(name) || !TYPES[path.extname(name)]) return fail(res, 404, 'NOT_FOUND', `no dashboard file "${name}"`);
+    try {
+      const bytes = await readFile(path.join(ASSETS, name));
+      res.writeHead(200, { 'Content-Type': TYPES[path.extname(name)], 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
+      res.end(bytes);
+    } catch {
+      fail(res, 404, 'NOT_FOUND', `no dashboard file "${name}"`);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname === '/') { res.writeHead(302, { Location: '/dashboard/' }); return res.end(); }
+    if (url.pathname === '/dashboard') { res.writeHead(308, { Location: '/dashboard/' }); return res.end(); }
+    if (url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
+    if (url.pathname.startsWith('/dashboard/')) return asset(res, url.pathname.slice('/dashboard/'.length) || 'index.html');
+    if (url.pathname.startsWith('/api/v1/admin/import-jobs')) return api(req, res, url).catch((e) => fail(res, 500, 'INTERNAL', String(e)));
+    return fail(res, 404, 'NOT_FOUND', `no endpoint ${req.method} ${url.pathname}`);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address();
+      resolve({ url: `http://127.0.0.1:${bound}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });
+    });
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const env = process.env;
+  const { url } = await startMockServer({
+    port: Number(env.PORT || 5051),
+    token: env.MOCK_TOKEN || 'dev-token',
+    runMs: Number(env.MOCK_RUN_MS || 8000),
+    triggerLimit: Number(env.MOCK_TRIGGER_LIMIT || 20),
+  });
+  console.log(`mock admin API and dashboard on ${url}/dashboard/ (token: ${env.MOCK_TOKEN || 'dev-token'})`);
+}
