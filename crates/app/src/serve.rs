@@ -47,7 +47,7 @@ pub fn import_jobs(
         .map(|source| {
             let importer = Importer::builder(source.config.clone(), listings.clone())
                 .images(images.clone(), storage.clone())
-                .skip_images(skip_images)
+                .skip_images(skip_images || !source.download_images)
                 .build()?;
             Ok(ScheduledJob {
                 job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,

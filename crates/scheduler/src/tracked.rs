@@ -184,6 +184,14 @@ impl TrackedRunner {
         }
         metrics::gauge!("propimport_consecutive_failures", "job" => e.job_name.to_string())
             .set(f64::from(e.consecutive_failures));
+        for (outcome, n) in [
+            ("success", e.counts.success_count),
+            ("failed", e.counts.failed_count),
+            ("skipped", e.counts.skipped_count),
+        ] {
+            metrics::counter!("propimport_properties_total", "job" => e.job_name.to_string(), "outcome" => outcome)
+                .increment(u64::try_from(n).unwrap_or(0));
+        }
         self.alerts.after_finish(&finished, self.clock.now()).await;
         Ok(finished)
     }

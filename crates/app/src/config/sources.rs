@@ -39,6 +39,9 @@ pub struct Source {
     pub config: SourceConfig,
     /// Its own schedule; `None` means `IMPORT_CRON_SCHEDULE`.
     pub schedule: Option<CronSchedule>,
+    /// Whether its images are downloaded (the demo feeds' image URLs are placeholders under
+    /// the reserved `.invalid` domain, so theirs are only recorded).
+    pub download_images: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +132,7 @@ pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) ->
             Some(Source {
                 config,
                 schedule: None,
+                download_images: false,
             })
         })
         .collect()
@@ -245,7 +249,11 @@ fn build(
     config.http.bearer_token = entry.token;
     config.max_withdraw_fraction = max_withdraw_fraction;
     config.reso = reso;
-    Ok(Source { config, schedule })
+    Ok(Source {
+        config,
+        schedule,
+        download_images: true,
+    })
 }
 
 /// Checks the RESO fields; `field` names a field as the problem should (variable or key).

@@ -50,6 +50,12 @@ async fn import_twice(service: &Service) {
         "{text}"
     );
     assert!(text.contains("propimport_http_requests_total"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "propimport_properties_total{{job=\"{JOB}\",outcome=\"skipped\"}} 30"
+        )),
+        "{text}"
+    );
 }
 
 #[test]
