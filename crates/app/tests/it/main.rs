@@ -4,6 +4,7 @@
 
 mod api_on_stores;
 mod e2e;
+mod images_on_stores;
 mod import_on_stores;
 mod scheduler_on_stores;
 
