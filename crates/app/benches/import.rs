@@ -417,7 +417,7 @@ fn run(config: &Config) -> anyhow::Result<()> {
     if bench.rows.iter().any(|r| {
         r.note
             .as_deref()
-            .is_some_and(|n| n.starts_with("unexpected"))
+            .is_some_and(|n| n.starts_with("unexpected") || n.starts_with("failed"))
     }) {
         bail!("some imports did not do what they should (see the notes)");
     }
@@ -502,15 +502,20 @@ impl Bench<'_> {
         }
         for (case, first) in cases {
             let timeout = Duration::from_secs(self.config.child_timeout_s);
-            let row = match child::run_in_child(&spec, timeout)? {
-                Some(result) => Row::measured(case, backend.name(), format, size, result, first),
-                None => Row::missing(
+            let row = match child::run_in_child(&spec, timeout) {
+                Ok(Some(result)) => {
+                    Row::measured(case, backend.name(), format, size, result, first)
+                }
+                Ok(None) => Row::missing(
                     case,
                     backend.name(),
                     format,
                     size,
                     format!("not finished within {} s", timeout.as_secs()),
                 ),
+                Err(e) => {
+                    Row::missing(case, backend.name(), format, size, format!("failed: {e:#}"))
+                }
             };
             self.report(&row);
             let stop = row.seconds.is_none();
@@ -534,15 +539,16 @@ impl Bench<'_> {
             source: format!("bench-{}", format.name()),
         };
         let timeout = Duration::from_secs(self.config.child_timeout_s);
-        let row = match child::run_in_child(&spec, timeout)? {
-            Some(result) => Row::measured("read only", "-", format, size, result, true),
-            None => Row::missing(
+        let row = match child::run_in_child(&spec, timeout) {
+            Ok(Some(result)) => Row::measured("read only", "-", format, size, result, true),
+            Ok(None) => Row::missing(
                 "read only",
                 "-",
                 format,
                 size,
                 format!("not finished within {} s", timeout.as_secs()),
             ),
+            Err(e) => Row::missing("read only", "-", format, size, format!("failed: {e:#}")),
         };
         self.report(&row);
         self.rows.push(row);

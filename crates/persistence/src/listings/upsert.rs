@@ -91,6 +91,101 @@ impl WriteRows for crate::database::SqliteConn {
     }
 }
 
+/// Reads the stored (id, hash, status) of a chunk's ids and moves the unchanged ones'
+/// last-seen time. On PostgreSQL the ids are joined as an array (`unnest`), which is planned
+/// as one unique-index lookup per id whatever the table's statistics: `external_id =
+/// ANY($ids)` is planned from statistics, and on a table not analyzed yet (right after a large
+/// first import) it is estimated to match most of the source, so each chunk scanned all the
+/// source's rows. SQLite's `IN (…)` uses the unique index either way.
+trait KeyedRows {
+    fn stored(
+        &mut self,
+        src: &str,
+        keys: &[&str],
+    ) -> impl Future<Output = QueryResult<Vec<(String, String, String)>>> + Send;
+
+    fn mark_seen(
+        &mut self,
+        src: &str,
+        keys: &[&str],
+        seen: DbTime,
+    ) -> impl Future<Output = QueryResult<usize>> + Send;
+}
+
+/// A stored id with its hash and status.
+#[derive(QueryableByName)]
+struct StoredKey {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    external_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    content_hash: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    status: String,
+}
+
+impl KeyedRows for diesel_async::AsyncPgConnection {
+    async fn stored(
+        &mut self,
+        src: &str,
+        keys: &[&str],
+    ) -> QueryResult<Vec<(String, String, String)>> {
+        use diesel::sql_types::{Array, Text};
+        let rows: Vec<StoredKey> = diesel::sql_query(
+            "SELECT p.external_id, p.content_hash, p.status \
+             FROM unnest($2::text[]) AS k(external_id) \
+             JOIN properties p ON p.source = $1 AND p.external_id = k.external_id",
+        )
+        .bind::<Text, _>(src)
+        .bind::<Array<Text>, _>(keys)
+        .load(self)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.external_id, r.content_hash, r.status))
+            .collect())
+    }
+
+    async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
+        use diesel::sql_types::{Array, Text};
+        diesel::sql_query(
+            "UPDATE properties AS p SET last_seen_at = $3 \
+             FROM unnest($2::text[]) AS k(external_id) \
+             WHERE p.source = $1 AND p.external_id = k.external_id",
+        )
+        .bind::<Text, _>(src)
+        .bind::<Array<Text>, _>(keys)
+        .bind::<crate::sql_types::UtcTimestamp, _>(seen)
+        .execute(self)
+        .await
+    }
+}
+
+impl KeyedRows for crate::database::SqliteConn {
+    async fn stored(
+        &mut self,
+        src: &str,
+        keys: &[&str],
+    ) -> QueryResult<Vec<(String, String, String)>> {
+        p::properties
+            .filter(p::source.eq(src))
+            .filter(p::external_id.eq_any(keys))
+            .select((p::external_id, p::content_hash, p::status))
+            .load(self)
+            .await
+    }
+
+    async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
+        diesel::update(
+            p::properties
+                .filter(p::source.eq(src))
+                .filter(p::external_id.eq_any(keys)),
+        )
+        .set(p::last_seen_at.eq(seen))
+        .execute(self)
+        .await
+    }
+}
+
 impl SqlListingStore {
     /// One chunk in one transaction: read the stored hashes, write new and changed rows with
     /// one multi-row upsert, touch the unchanged ones.
@@ -111,12 +206,7 @@ impl SqlListingStore {
             let keys = &keys;
             conn.transaction::<_, TxError, _>(async move |conn| {
                 {
-                    let stored: Vec<(String, String, String)> = p::properties
-                        .filter(p::source.eq(src))
-                        .filter(p::external_id.eq_any(keys))
-                        .select((p::external_id, p::content_hash, p::status))
-                        .load(conn)
-                        .await?;
+                    let stored = conn.stored(src, keys).await?;
                     let stored: HashMap<String, (String, String)> = stored
                         .into_iter()
                         .map(|(id, hash, status)| (id, (hash, status)))
@@ -144,14 +234,7 @@ impl SqlListingStore {
                         conn.write_rows(&rows).await?;
                     }
                     if !unchanged.is_empty() {
-                        diesel::update(
-                            p::properties
-                                .filter(p::source.eq(src))
-                                .filter(p::external_id.eq_any(&unchanged)),
-                        )
-                        .set(p::last_seen_at.eq(seen))
-                        .execute(conn)
-                        .await?;
+                        conn.mark_seen(src, &unchanged, seen).await?;
                     }
                     Ok(outcomes)
                 }
