@@ -29,9 +29,20 @@ ci:
     bash .ci/run
 
 # Benchmarks (each issue that sets a target adds its bench here).
-bench: bench-import
+bench: bench-import bench-api bench-dashboard
 
 # The import benchmark: first import, re-import, peak RSS and the COPY reference on PostgreSQL
 # and SQLite (`BENCH_QUICK=1` for a smoke run); figures also in target/bench-import.json.
 bench-import *ARGS:
     TEST_DATABASE_URL={{pg_url}} cargo bench -p propimport --bench import -- {{ARGS}}
+
+# Dashboard first load with 1,000 executions: bytes transferred, time to first render.
+bench-dashboard:
+    bash .ci/browser.sh
+    cargo bench -p propimport --bench dashboard
+
+# The admin API under load: 1,000,000 executions over 2 years for 20 jobs in PostgreSQL, wrk with
+# 2 connections per core against the release binary; figures also in target/bench-api.json.
+bench-api *ARGS:
+    command -v wrk >/dev/null || apt-get install -y -qq wrk
+    TEST_DATABASE_URL={{pg_url}} cargo bench -p propimport --bench api -- {{ARGS}}

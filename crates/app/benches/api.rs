@@ -1,0 +1,508 @@
+//! The admin API benchmark (`just bench-api`, or `cargo bench -p propimport --bench api`).
+//!
+//! Creates a fresh PostgreSQL database, applies the migrations, seeds it with an execution
+//! history (default 1,000,000 executions over two years for 20 jobs, see `api/seed.rs`),
+//! analyses it, then starts the release `propimport` binary with `serve` on it (on a free
+//! port of 127.0.0.1, a static admin token, 20 import jobs that never fire during the run) and
+//! loads each endpoint in turn with `wrk` on loopback, two connections per core:
+//!
+//! - `/healthz`, the reference (no database, no authentication work);
+//! - `/history?limit=50`, `/history?status=FAILED&jobName=…`, `/statistics?days=30`, `/last`
+//!   and `/status` of `/api/v1/admin/import-jobs`.
+//!
+//! Each URL gets a warm-up, then a measured run; the table (p50, p99, requests/s) goes to
+//! stdout and, as JSON with the settings and the verdicts, to `target/bench-api.json`.
+//!
+//! Targets: p99 ≤ 20 ms for every admin endpoint; `/last` and `/status` at least half the
+//! requests per second of `/healthz`.
+//!
+//! Settings (arguments override variables):
+//!
+//! | argument | variable | default |
+//! | --- | --- | --- |
+//! | `--quick` | `BENCH_QUICK=1` | 100,000 executions, 3 s per URL |
+//! | `--executions=N` | `BENCH_EXECUTIONS` | 1,000,000 |
+//! | `--duration=SECONDS` | `BENCH_DURATION` | 10 |
+//! | `--warmup=SECONDS` | `BENCH_WARMUP` | 2 |
+//! | `--threads=N` | `BENCH_THREADS` | the number of cores |
+//! | `--connections=N` | `BENCH_CONNECTIONS` | two per core |
+//! | | `TEST_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` |
+//! | | `BENCH_KEEP=1` | keep the database (`propimport_bench_api`) afterwards |
+//! | | `BENCH_REUSE=1` | reuse a kept database of the same size instead of seeding |
+
+#[path = "api/load.rs"]
+mod load;
+#[path = "api/seed.rs"]
+mod seed;
+#[path = "api/service.rs"]
+mod service;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use load::{Load, Measured};
+use serde::Serialize;
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const DATABASE: &str = "propimport_bench_api";
+const TOKEN: &str = "bench-api-token-0123456789abcdef";
+const ADMIN: &str = "/api/v1/admin/import-jobs";
+
+/// The p99 every admin endpoint must stay under, in milliseconds.
+const P99_TARGET_MS: f64 = 20.0;
+/// The share of `/healthz`'s requests per second that `/last` and `/status` must reach.
+const THROUGHPUT_TARGET: f64 = 0.5;
+
+/// The twenty jobs, one per partner feed.
+const JOBS: [&str; 20] = [
+    "kyero-costa-blanca",
+    "kyero-costa-del-sol",
+    "kyero-mallorca",
+    "kyero-algarve",
+    "resales-online",
+    "idealista-partner",
+    "fotocasa-feed",
+    "own-feed-mk",
+    "skopje-agency",
+    "ohrid-homes",
+    "bitola-realty",
+    "thessaloniki-estates",
+    "sofia-properties",
+    "split-coastal",
+    "dubrovnik-villas",
+    "tenerife-sun",
+    "alicante-homes",
+    "murcia-golf",
+    "valencia-city",
+    "malaga-luxury",
+];
+
+/// The job of the filtered history case.
+const FILTER_JOB: &str = "own-feed-mk";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = Config::read(&args)?;
+    run(&config)
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Config {
+    quick: bool,
+    executions: u64,
+    days: u32,
+    jobs: usize,
+    load: Load,
+    #[serde(skip)]
+    pg_url: String,
+    keep: bool,
+    reuse: bool,
+}
+
+impl Config {
+    fn read(args: &[String]) -> anyhow::Result<Self> {
+        let setting = |flag: &str, var: &str| -> Option<String> {
+            let prefix = format!("--{flag}=");
+            args.iter()
+                .rev()
+                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
+                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        };
+        let number = |flag: &str, var: &str, default: u64| -> anyhow::Result<u64> {
+            match setting(flag, var) {
+                Some(v) => parse_count(&v).with_context(|| format!("--{flag} / {var}")),
+                None => Ok(default),
+            }
+        };
+        let quick = args.iter().any(|a| a == "--quick")
+            || std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let executions = number(
+            "executions",
+            "BENCH_EXECUTIONS",
+            if quick { 100_000 } else { 1_000_000 },
+        )?;
+        let days = 730;
+        // Two runs of one job must not share a minute tick.
+        let spacing_s = f64::from(days) * 86_400.0 / (executions as f64 / JOBS.len() as f64);
+        if spacing_s < 120.0 {
+            bail!(
+                "{executions} executions over {days} days is more than one run per job every two minutes"
+            );
+        }
+        let flag = |name: &str, var: &str| {
+            args.iter().any(|a| a == &format!("--{name}"))
+                || std::env::var(var).is_ok_and(|v| v == "1")
+        };
+        Ok(Self {
+            quick,
+            executions,
+            days,
+            jobs: JOBS.len(),
+            load: Load {
+                threads: usize::try_from(number("threads", "BENCH_THREADS", cores as u64)?)?,
+                connections: usize::try_from(number(
+                    "connections",
+                    "BENCH_CONNECTIONS",
+                    2 * cores as u64,
+                )?)?,
+                seconds: number("duration", "BENCH_DURATION", if quick { 3 } else { 10 })?,
+                warmup_seconds: match setting("warmup", "BENCH_WARMUP") {
+                    Some(v) => v.trim().parse().context("--warmup / BENCH_WARMUP")?,
+                    None => 2,
+                },
+            },
+            pg_url: std::env::var("TEST_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| DEFAULT_PG_URL.to_owned()),
+            keep: flag("keep", "BENCH_KEEP"),
+            reuse: flag("reuse", "BENCH_REUSE"),
+        })
+    }
+}
+
+/// `100000`, `100_000`, `100k` or `1m`.
+fn parse_count(text: &str) -> anyhow::Result<u64> {
+    let t = text.trim().to_ascii_lowercase().replace('_', "");
+    let (digits, factor) = match t.strip_suffix('k') {
+        Some(d) => (d, 1_000),
+        None => match t.strip_suffix('m') {
+            Some(d) => (d, 1_000_000),
+            None => (t.as_str(), 1),
+        },
+    };
+    let n: u64 = digits
+        .parse()
+        .with_context(|| format!("{text:?} is not a count"))?;
+    if n == 0 {
+        bail!("a count must be at least 1");
+    }
+    Ok(n * factor)
+}
+
+/// One loaded URL.
+#[derive(Debug, Clone)]
+struct Case {
+    /// As the table names it.
+    name: &'static str,
+    /// Path and query.
+    path: String,
+    /// Whether the p99 target applies (every admin endpoint).
+    admin: bool,
+}
+
+fn cases() -> Vec<Case> {
+    let admin = |name: &'static str, rest: &str| Case {
+        name,
+        path: format!("{ADMIN}/{rest}"),
+        admin: true,
+    };
+    vec![
+        Case {
+            name: "/healthz (reference)",
+            path: "/healthz".to_owned(),
+            admin: false,
+        },
+        admin("/history?limit=50", "history?limit=50"),
+        admin(
+            "/history?status=FAILED&jobName=…",
+            &format!("history?status=FAILED&jobName={FILTER_JOB}"),
+        ),
+        admin("/statistics?days=30", "statistics?days=30"),
+        admin("/last", "last"),
+        admin("/status", "status"),
+    ]
+}
+
+/// One line of the results.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    endpoint: &'static str,
+    url: String,
+    #[serde(flatten)]
+    measured: Measured,
+    /// The size of one response body, bytes.
+    body_bytes: usize,
+}
+
+/// A target of the issue and whether this run met it.
+#[derive(Debug, Clone, Serialize)]
+struct Verdict {
+    target: String,
+    measured: String,
+    met: bool,
+}
+
+fn run(config: &Config) -> anyhow::Result<()> {
+    let wrk = load::check()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let dir = tempfile::Builder::new()
+        .prefix("propimport-bench-api-")
+        .tempdir()
+        .context("temporary directory")?;
+    let jobs: Vec<String> = JOBS.iter().map(|j| (*j).to_owned()).collect();
+    if !jobs.iter().any(|j| j == FILTER_JOB) {
+        bail!("the filtered case's job {FILTER_JOB} is not one of the jobs");
+    }
+    let admin = runtime
+        .block_on(seed::Admin::connect(&config.pg_url))
+        .context("PostgreSQL is required (TEST_DATABASE_URL)")?;
+    let pg_settings = runtime.block_on(admin.settings())?;
+    let (url, seeded, seed_seconds) = runtime.block_on(prepare(config, &admin, &jobs))?;
+    eprintln!(
+        "api benchmark: {} executions ({} SUCCESS, {} PARTIAL, {} FAILED) of {} jobs from {} to {}, {:.0} MB; {wrk}, -t{} -c{} -d{}s after a {}s warm-up",
+        seeded.executions,
+        seeded.success,
+        seeded.partial,
+        seeded.failed,
+        seeded.jobs,
+        seeded.oldest,
+        seeded.newest,
+        seeded.table_mb,
+        config.load.threads,
+        config.load.connections,
+        config.load.seconds,
+        config.load.warmup_seconds,
+    );
+    let mut service = runtime.block_on(service::Service::start(dir.path(), &url, TOKEN, &jobs))?;
+    let load_before = load_average();
+    let mut rows = Vec::new();
+    for case in cases() {
+        let target = format!("{}{}", service.base, case.path);
+        let body_bytes = runtime
+            .block_on(probe(&target))
+            .with_context(|| format!("{}: {}", case.name, service.log_text()))?;
+        let measured = config.load.run(&target, Some(TOKEN))?;
+        eprintln!(
+            "  {:<36} p50 {:>8.2} ms  p99 {:>8.2} ms  {:>9.0} req/s",
+            case.name, measured.p50_ms, measured.p99_ms, measured.requests_per_s
+        );
+        if measured.non_2xx > 0 || measured.socket_errors > 0 {
+            eprintln!(
+                "  {}: {} non-2xx responses and {} socket errors under load",
+                case.name, measured.non_2xx, measured.socket_errors
+            );
+        }
+        let row = Row {
+            endpoint: case.name,
+            url: case.path.clone(),
+            measured,
+            body_bytes,
+        };
+        rows.push((case, row));
+    }
+    let load_after = load_average();
+    let rss_mb = service.rss_mb();
+    service.stop();
+    let verdicts = verdicts(&rows);
+    println!("{}", table(config, &seeded, &rows, &verdicts));
+    println!("load average before: {load_before}; after: {load_after}");
+    let shown: Vec<String> = pg_settings
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    println!("PostgreSQL: {}", shown.join(", "));
+    let path = report_path();
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let json = serde_json::json!({
+        "config": config,
+        "machine": {
+            "cpus": std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+        },
+        "wrk": wrk,
+        "postgres": pg_settings.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+        "seeded": seeded,
+        "seed_seconds": seed_seconds,
+        "service_rss_mb": rss_mb,
+        "results": rows.iter().map(|(_, r)| r).collect::<Vec<_>>(),
+        "targets": verdicts,
+    });
+    std::fs::write(&path, serde_json::to_string_pretty(&json)?)
+        .with_context(|| format!("write {}", path.display()))?;
+    println!("written to {}", path.display());
+    if !config.keep {
+        runtime.block_on(admin.drop(DATABASE))?;
+    } else {
+        println!("database kept: {url}");
+    }
+    Ok(())
+}
+
+/// The seeded database: reused when asked and of the right size, else created and seeded.
+async fn prepare(
+    config: &Config,
+    admin: &seed::Admin,
+    jobs: &[String],
+) -> anyhow::Result<(String, seed::Seeded, Option<f64>)> {
+    if config.reuse && admin.exists(DATABASE).await? {
+        let url = admin.url_of(DATABASE);
+        let applied = seed::migrate(&url).await?;
+        let client = seed::connect(&url).await?;
+        let seeded = seed::counted(&client).await?;
+        if u64::try_from(seeded.executions).ok() == Some(config.executions) {
+            if applied > 0 {
+                client
+                    .batch_execute("VACUUM ANALYZE")
+                    .await
+                    .context("analyse")?;
+            }
+            eprintln!("reusing {DATABASE} ({applied} migrations applied)");
+            return Ok((url, seeded, None));
+        }
+        eprintln!(
+            "{DATABASE} holds {} executions, not {}: seeding again",
+            seeded.executions, config.executions
+        );
+    }
+    let url = admin.create(DATABASE).await?;
+    let started = Instant::now();
+    let seeded = seed::seed(
+        &url,
+        &seed::Plan {
+            executions: config.executions,
+            jobs: jobs.to_vec(),
+            days: config.days,
+        },
+    )
+    .await?;
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("seeded {} executions in {seconds:.1} s", seeded.executions);
+    Ok((url, seeded, Some(seconds)))
+}
+
+/// One authenticated GET: the answer must be 200 with a JSON body; returns its size.
+async fn probe(url: &str) -> anyhow::Result<usize> {
+    let resp = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .with_context(|| format!("GET {url}"))?;
+    let status = resp.status();
+    let body = resp.bytes().await?;
+    if !status.is_success() {
+        bail!(
+            "GET {url} answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    serde_json::from_slice::<serde_json::Value>(&body)
+        .with_context(|| format!("GET {url}: the body is not JSON"))?;
+    Ok(body.len())
+}
+
+fn verdicts(rows: &[(Case, Row)]) -> Vec<Verdict> {
+    let mut out = Vec::new();
+    for (case, row) in rows.iter().filter(|(c, _)| c.admin) {
+        out.push(Verdict {
+            target: format!("{}: p99 ≤ {P99_TARGET_MS} ms", case.name),
+            measured: format!("{:.2} ms", row.measured.p99_ms),
+            met: row.measured.p99_ms <= P99_TARGET_MS && clean(&row.measured),
+        });
+    }
+    let reference = rows
+        .iter()
+        .find(|(c, _)| !c.admin)
+        .map(|(_, r)| r.measured.requests_per_s);
+    for name in ["/last", "/status"] {
+        if let (Some(reference), Some((_, row))) =
+            (reference, rows.iter().find(|(c, _)| c.name == name))
+        {
+            let share = row.measured.requests_per_s / reference;
+            out.push(Verdict {
+                target: format!(
+                    "{name}: ≥ {:.0}% of /healthz's requests/s",
+                    THROUGHPUT_TARGET * 100.0
+                ),
+                measured: format!(
+                    "{:.0} of {:.0} req/s = {:.0}%",
+                    row.measured.requests_per_s,
+                    reference,
+                    share * 100.0
+                ),
+                met: share >= THROUGHPUT_TARGET && clean(&row.measured),
+            });
+        }
+    }
+    out
+}
+
+/// Every response was a success.
+fn clean(m: &Measured) -> bool {
+    m.non_2xx == 0 && m.socket_errors == 0
+}
+
+fn table(
+    config: &Config,
+    seeded: &seed::Seeded,
+    rows: &[(Case, Row)],
+    verdicts: &[Verdict],
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nadmin API on PostgreSQL, {} executions of {} jobs; wrk -t{} -c{} -d{}s, {} cores\n",
+        seeded.executions,
+        seeded.jobs,
+        config.load.threads,
+        config.load.connections,
+        config.load.seconds,
+        std::thread::available_parallelism().map_or(1, usize::from)
+    );
+    let _ = writeln!(
+        out,
+        "| endpoint | p50 ms | p99 ms | requests/s | body bytes | failed responses |"
+    );
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
+    for (_, r) in rows {
+        let _ = writeln!(
+            out,
+            "| `{}` | {:.2} | {:.2} | {:.0} | {} | {} |",
+            r.endpoint,
+            r.measured.p50_ms,
+            r.measured.p99_ms,
+            r.measured.requests_per_s,
+            r.body_bytes,
+            r.measured.non_2xx + r.measured.socket_errors
+        );
+    }
+    let _ = writeln!(out, "\n| target | measured | met |");
+    let _ = writeln!(out, "| --- | --- | --- |");
+    for v in verdicts {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            v.target,
+            v.measured,
+            if v.met { "yes" } else { "**no**" }
+        );
+    }
+    out
+}
+
+/// `target/bench-api.json` of the workspace (or of `CARGO_TARGET_DIR`).
+fn report_path() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    );
+    target.join("bench-api.json")
+}
+
+/// The 1, 5 and 15 minute load averages (Linux), to judge how busy the machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
