@@ -63,7 +63,7 @@ fn sqlite_serve_trigger_and_metrics() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
     let mut service = Service::start(dir.path(), &url, &[]);
-    let banner = service.stdout.lock().unwrap().join("\n");
+    let banner = service.stdout_until("admin API");
     assert!(banner.contains("/dashboard/"), "{banner}");
     assert!(banner.contains("job demo-costa-blanca"), "{banner}");
     super::super::rt().block_on(import_twice(&service));

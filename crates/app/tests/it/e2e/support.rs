@@ -114,6 +114,19 @@ impl Service {
         }
     }
 
+    /// Its stdout once a line containing `needle` was printed (the banner is read by a
+    /// thread, line by line).
+    pub fn stdout_until(&self, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.stdout.lock().unwrap().join("\n");
+            if text.contains(needle) || started.elapsed() > Duration::from_secs(10) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// What it logged.
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
