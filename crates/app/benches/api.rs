@@ -271,6 +271,9 @@ fn run(config: &Config) -> anyhow::Result<()> {
         config.load.warmup_seconds,
     );
     let mut service = runtime.block_on(service::Service::start(dir.path(), &url, TOKEN, &jobs))?;
+    runtime
+        .block_on(check_totals(&service.base, &url))
+        .context("the history's aggregates disagree with the table")?;
     let load_before = load_average();
     let mut rows = Vec::new();
     for case in cases() {
@@ -378,6 +381,57 @@ async fn prepare(
     let seconds = started.elapsed().as_secs_f64();
     eprintln!("seeded {} executions in {seconds:.1} s", seeded.executions);
     Ok((url, seeded, Some(seconds)))
+}
+
+/// Checks that `/history`'s total and sums over the whole history (and over one job's
+/// failures) equal what the executions table gives: a fast answer must be a right one.
+async fn check_totals(base: &str, url: &str) -> anyhow::Result<()> {
+    let client = seed::connect(url).await?;
+    let job: String = client
+        .query_one("SELECT min(job_name) FROM import_job_executions", &[])
+        .await?
+        .get(0);
+    for (path, filter) in [
+        (
+            "/api/v1/admin/import-jobs/history?limit=1".to_owned(),
+            "TRUE".to_owned(),
+        ),
+        (
+            format!("/api/v1/admin/import-jobs/history?limit=1&status=FAILED&jobName={job}"),
+            format!("status = 'FAILED' AND job_name = '{job}'"),
+        ),
+    ] {
+        let row = client
+            .query_one(
+                &format!(
+                    "SELECT count(*), COALESCE(sum(total_properties), 0)::bigint, \
+                            COALESCE(sum(skipped_count), 0)::bigint \
+                     FROM import_job_executions WHERE {filter}"
+                ),
+                &[],
+            )
+            .await?;
+        let expected: (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(format!("{base}{path}"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let data = &body["data"];
+        let got = (
+            data["pagination"]["total"].as_i64().unwrap_or(-1),
+            data["statistics"]["totalPropertiesProcessed"]
+                .as_i64()
+                .unwrap_or(-1),
+            data["statistics"]["totalSkipped"].as_i64().unwrap_or(-1),
+        );
+        if got != expected {
+            bail!("{path}: total and sums {got:?}, the table gives {expected:?}");
+        }
+    }
+    Ok(())
 }
 
 /// One authenticated GET: the answer must be 200 with a JSON body; returns its size.

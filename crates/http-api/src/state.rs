@@ -73,6 +73,8 @@ pub(crate) struct SharedState {
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) readiness_timeout: Duration,
+    /// The last `/status` answer, reused while still current.
+    pub(crate) status_cache: crate::handlers::import_jobs::StatusCache,
 }
 
 /// The built API, cheap to clone into each actix worker; its rate limiter is shared.
@@ -92,6 +94,7 @@ impl AdminApi {
             metrics: state.metrics,
             clock: state.clock,
             readiness_timeout: state.readiness_timeout,
+            status_cache: crate::handlers::import_jobs::StatusCache::default(),
         }))
     }
 }

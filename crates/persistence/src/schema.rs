@@ -35,6 +35,29 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::UtcTimestamp;
 
+    /// Sums of the finished executions per UTC day, month and year: by job, status and
+    /// trigger (level `job`), and by status over every job and trigger (level `all`).
+    import_job_execution_totals (period, level, period_start, job_name, status, triggered_by) {
+        period -> Text,
+        level -> Text,
+        period_start -> UtcTimestamp,
+        job_name -> Text,
+        status -> Text,
+        triggered_by -> Text,
+        executions -> BigInt,
+        total_properties -> BigInt,
+        success_count -> BigInt,
+        failed_count -> BigInt,
+        skipped_count -> BigInt,
+        duration_sum_ms -> BigInt,
+        durations -> BigInt,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
     /// Who did what through the admin API.
     admin_audit_log (id) {
         id -> BigInt,

@@ -116,6 +116,23 @@ impl TestDatabase {
     pub fn image_store(&self) -> &SqlListingImageStore {
         &self.images
     }
+
+    /// Runs one SQL statement on the database, bypassing the stores (to set up a state the
+    /// stores never produce); gives the rows it affected.
+    pub async fn execute_sql(&self, statement: &str) -> usize {
+        let query = diesel::sql_query(statement);
+        let done = match self.database().pools() {
+            crate::database::Pools::Postgres(pool) => {
+                let mut conn = pool.get().await.expect("connection");
+                query.execute(&mut conn).await
+            }
+            crate::database::Pools::Sqlite(pool) => {
+                let mut conn = pool.get().await.expect("connection");
+                query.execute(&mut conn).await
+            }
+        };
+        done.unwrap_or_else(|e| panic!("{statement}: {e}"))
+    }
 }
 
 impl ImageFixture for TestDatabase {

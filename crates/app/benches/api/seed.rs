@@ -13,7 +13,7 @@
 
 use anyhow::Context as _;
 use propimport_persistence::testing::with_database;
-use propimport_persistence::{Database, DatabaseUrl, PoolOptions};
+use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlExecutionStore};
 use tokio_postgres::{Client, NoTls};
 
 /// A connection to the server's maintenance database, for creating and dropping databases.
@@ -285,7 +285,8 @@ FROM (
 ) AS rows
 "#;
 
-/// Fills the `import_job_executions` table of `url` as `plan` says and analyses it.
+/// Fills the `import_job_executions` table of `url` as `plan` says, rebuilds the history
+/// totals from it and analyses both.
 pub async fn seed(url: &str, plan: &Plan) -> anyhow::Result<Seeded> {
     let client = connect(url).await?;
     client
@@ -297,8 +298,19 @@ pub async fn seed(url: &str, plan: &Plan) -> anyhow::Result<Seeded> {
         .execute(SEED, &[&n, &plan.jobs, &days])
         .await
         .context("seed import_job_executions")?;
+    // Rows written behind the store's back: its history totals are computed afresh.
+    let db = Database::connect(
+        &DatabaseUrl::Postgres(url.to_owned()),
+        PoolOptions::default(),
+    )
+    .await?;
+    SqlExecutionStore::new(db.clone())
+        .rebuild_totals()
+        .await
+        .context("rebuild the history totals")?;
+    db.close();
     client
-        .batch_execute("VACUUM ANALYZE import_job_executions")
+        .batch_execute("VACUUM ANALYZE import_job_executions, import_job_execution_totals")
         .await
         .context("analyse import_job_executions")?;
     counted(&client).await

@@ -43,6 +43,22 @@ pub trait ExecutionStore: Send + Sync {
     /// The most recently started execution, of one job or of any.
     async fn last(&self, job_name: Option<&JobName>) -> Result<Option<Execution>>;
 
+    /// The most recently started execution of each of `jobs`, in the order of `jobs` (a job
+    /// without any execution, or named twice, appears at most once), in one read where the
+    /// store can: what [`ExecutionStore::last`] gives for each job.
+    async fn last_of_jobs(&self, jobs: &[JobName]) -> Result<Vec<Execution>> {
+        let mut out: Vec<Execution> = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            if out.iter().any(|e| &e.job_name == job) {
+                continue;
+            }
+            if let Some(e) = self.last(Some(job)).await? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
     /// The RUNNING executions, of one job or of all, oldest first.
     async fn running(&self, job_name: Option<&JobName>) -> Result<Vec<Execution>>;
 

@@ -152,6 +152,21 @@ impl ExecutionStore for InMemoryExecutionStore {
         Ok(found.cloned())
     }
 
+    async fn last_of_jobs(&self, jobs: &[JobName]) -> Result<Vec<Execution>> {
+        let state = self.state();
+        let newest = state.newest_first();
+        let mut out: Vec<Execution> = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            if out.iter().any(|e| &e.job_name == job) {
+                continue;
+            }
+            if let Some(e) = newest.iter().find(|e| &e.job_name == job) {
+                out.push((*e).clone());
+            }
+        }
+        Ok(out)
+    }
+
     async fn running(&self, job_name: Option<&JobName>) -> Result<Vec<Execution>> {
         let state = self.state();
         let mut v: Vec<Execution> = state

@@ -2,14 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel::sql_types::Text;
+use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
     Error, Execution, ExecutionId, ExecutionStatus, FinishExecution, FinishedRun, JobName,
     NewExecution, Progress, Result,
 };
 
 use super::SqlExecutionStore;
-use super::rows::{ExecutionRow, FinishRow, NewExecutionRow, parse_errors};
+use super::rows::{EXECUTION_COLUMNS, ExecutionRow, FinishRow, NewExecutionRow, parse_errors};
+use super::totals::{Delta, FinishedRow, apply_totals};
+use crate::database::Dialect;
 use crate::error::{from_diesel, is_unique_violation};
 use crate::schema::import_job_executions::dsl as t;
 use crate::sql_types::DbTime;
@@ -96,9 +99,10 @@ impl SqlExecutionStore {
         }
     }
 
-    /// Finishes a RUNNING execution. No transaction is needed: while it is RUNNING no other run
-    /// of its job can start or finish, so the previous run's count cannot change underneath;
-    /// the `status = 'RUNNING'` guard makes a concurrent finish or recovery lose cleanly.
+    /// Finishes a RUNNING execution and adds it to the totals, in one transaction. While it is
+    /// RUNNING no other run of its job can start or finish, so the previous run's count cannot
+    /// change underneath; the `status = 'RUNNING'` guard makes a concurrent finish or recovery
+    /// lose cleanly (and add nothing to the totals).
     pub(super) async fn finish_running(
         &self,
         id: &ExecutionId,
@@ -114,15 +118,35 @@ impl SqlExecutionStore {
         let previous = self.previous_failures(&current.job_name, id).await?;
         let finished = current.finished(finish, previous);
         let changes = FinishRow::of(&finished, finish)?;
+        let mut delta = Delta::default();
+        delta.record(
+            &FinishedRow {
+                job_name: &finished.job_name,
+                status: finished.status,
+                triggered_by: &finished.triggered_by,
+                started_at: finished.started_at,
+                counts: finished.counts,
+                duration_ms: finished.duration_ms,
+            },
+            1,
+        );
         let key = id.to_string();
         let updated = with_write_conn!(self.db, |conn, _dialect| {
-            diesel::update(
-                t::import_job_executions
-                    .filter(t::id.eq(&key))
-                    .filter(t::status.eq(RUNNING)),
-            )
-            .set(&changes)
-            .execute(conn)
+            let (changes, key, delta) = (&changes, &key, &delta);
+            conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+                let updated = diesel::update(
+                    t::import_job_executions
+                        .filter(t::id.eq(key))
+                        .filter(t::status.eq(RUNNING)),
+                )
+                .set(changes)
+                .execute(&mut *conn)
+                .await?;
+                if updated == 1 {
+                    apply_totals!(conn, delta);
+                }
+                Ok(updated)
+            })
             .await
             .map_err(from_diesel)?
         });
@@ -216,6 +240,47 @@ impl SqlExecutionStore {
                 .map_err(from_diesel)?
         });
         row.map(ExecutionRow::into_domain).transpose()
+    }
+
+    /// The newest execution of each of `jobs` (in their order, each once), in one statement:
+    /// an index probe per job.
+    pub(super) async fn newest_of_jobs(&self, jobs: &[JobName]) -> Result<Vec<Execution>> {
+        let mut names: Vec<String> = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let name = job.to_string();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<ExecutionRow> = with_conn!(self.db, |conn, dialect| {
+            let placeholders: Vec<String> = (1..=names.len())
+                .map(|i| match dialect {
+                    Dialect::Postgres => format!("SELECT ${i} AS name"),
+                    Dialect::Sqlite => "SELECT ? AS name".to_owned(),
+                })
+                .collect();
+            let text = format!(
+                "SELECT {EXECUTION_COLUMNS} FROM import_job_executions WHERE id IN (\
+                 SELECT (SELECT i.id FROM import_job_executions AS i WHERE i.job_name = j.name \
+                 ORDER BY i.started_at DESC, i.id DESC LIMIT 1) \
+                 FROM ({}) AS j)",
+                placeholders.join(" UNION ALL ")
+            );
+            let mut query = diesel::sql_query(text).into_boxed();
+            for name in &names {
+                query = query.bind::<Text, _>(name);
+            }
+            query.load(conn).await.map_err(from_diesel)?
+        });
+        let mut found = rows
+            .into_iter()
+            .map(ExecutionRow::into_domain)
+            .collect::<Result<Vec<Execution>>>()?;
+        found.sort_by_key(|e| names.iter().position(|n| n == e.job_name.as_str()));
+        Ok(found)
     }
 
     /// The RUNNING executions, oldest first.

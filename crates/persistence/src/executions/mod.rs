@@ -1,10 +1,51 @@
 //! [`SqlExecutionStore`]: the domain's `ExecutionStore` on PostgreSQL and SQLite.
 
+/// Runs `$body` (which gives a `QueryResult`) on a pooled connection inside a read-only
+/// snapshot: a `REPEATABLE READ READ ONLY` transaction on PostgreSQL, a deferred transaction
+/// on SQLite (a WAL reader sees one snapshot until it ends), so that several statements read
+/// the same state. Gives the domain's `Result`.
+macro_rules! with_read_snapshot {
+    ($db:expr, |$conn:ident, $dialect:ident| $body:expr) => {{
+        use diesel_async::AsyncConnection as _;
+        match $db.pools() {
+            $crate::database::Pools::Postgres(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::error::from_pool)?;
+                let conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
+                conn.build_transaction()
+                    .repeatable_read()
+                    .read_only()
+                    .run::<_, diesel::result::Error, _>(async |$conn| {
+                        let $dialect = $crate::database::Dialect::Postgres;
+                        $body
+                    })
+                    .await
+                    .map_err($crate::error::from_diesel)
+            }
+            $crate::database::Pools::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::error::from_pool)?;
+                let conn: &mut $crate::database::SqliteConn = &mut pooled;
+                conn.transaction::<_, diesel::result::Error, _>(async |$conn| {
+                    let $dialect = $crate::database::Dialect::Sqlite;
+                    $body
+                })
+                .await
+                .map_err($crate::error::from_diesel)
+            }
+        }
+    }};
+}
+
 mod audit;
+mod cache;
 mod history;
 mod lifecycle;
 mod maintenance;
 mod rows;
+mod sql;
+mod totals;
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -14,30 +55,74 @@ use propimport_domain::{
     PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
 };
 
+use cache::{Key, ReadCache, Value};
+
 use crate::Database;
 
 /// Execution history and audit log stored in a [`Database`].
+///
+/// History aggregates and statistics read per-day, per-month and per-year totals of the
+/// finished runs (kept by the store as runs finish and are purged) and only the partial days
+/// at a window's ends from the executions, so their cost hardly grows with the history's
+/// length.
+///
+/// `last`, `last_of_jobs` and `running` are polled by status screens; they are served from a
+/// short-lived cache: this process's own writes are seen at once, other processes' writes
+/// (replicas sharing the database, the `import` command) within
+/// [`SqlExecutionStore::DEFAULT_READ_CACHE_TTL`] (see [`SqlExecutionStore::with_read_cache_ttl`]).
 #[derive(Debug, Clone)]
 pub struct SqlExecutionStore {
     db: Database,
+    cache: Arc<ReadCache>,
 }
 
 impl SqlExecutionStore {
+    /// How long `last`, `last_of_jobs` and `running` may be served from the cache by default.
+    pub const DEFAULT_READ_CACHE_TTL: std::time::Duration = cache::DEFAULT_TTL;
+
     /// A store on `db` (which must be migrated).
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self::with_read_cache_ttl(db, Self::DEFAULT_READ_CACHE_TTL)
+    }
+
+    /// A store on `db` whose polled reads are served from the cache for `ttl` (zero: every
+    /// read goes to the database).
+    pub fn with_read_cache_ttl(db: Database, ttl: std::time::Duration) -> Self {
+        Self {
+            db,
+            cache: Arc::new(ReadCache::new(ttl)),
+        }
     }
 
     /// The database underneath.
     pub fn database(&self) -> &Database {
         &self.db
     }
+
+    /// Runs a write, then forgets the cached reads (whether the write succeeded or not).
+    async fn writing<T>(&self, write: impl Future<Output = Result<T>>) -> Result<T> {
+        let result = write.await;
+        self.cache.invalidate();
+        result
+    }
+
+    /// The cached value of `key`, or what `read` gives (kept when no write raced it).
+    async fn cached(&self, key: Key, read: impl Future<Output = Result<Value>>) -> Result<Value> {
+        if let Some(value) = self.cache.get(&key) {
+            return Ok(value);
+        }
+        let generation = self.cache.generation();
+        let read_at = Instant::now();
+        let value = read.await?;
+        self.cache.put(key, generation, read_at, value.clone());
+        Ok(value)
+    }
 }
 
 #[async_trait]
 impl ExecutionStore for SqlExecutionStore {
     async fn create_running(&self, new: NewExecution) -> Result<Execution> {
-        self.insert_running(&new).await
+        self.writing(self.insert_running(&new)).await
     }
 
     async fn heartbeat(
@@ -46,11 +131,11 @@ impl ExecutionStore for SqlExecutionStore {
         progress: &Progress,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.write_heartbeat(id, progress, at).await
+        self.writing(self.write_heartbeat(id, progress, at)).await
     }
 
     async fn finish(&self, id: &ExecutionId, finish: FinishExecution) -> Result<FinishedRun> {
-        self.finish_running(id, &finish).await
+        self.writing(self.finish_running(id, &finish)).await
     }
 
     async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>> {
@@ -58,11 +143,23 @@ impl ExecutionStore for SqlExecutionStore {
     }
 
     async fn last(&self, job_name: Option<&JobName>) -> Result<Option<Execution>> {
-        self.newest(job_name).await
+        let key = Key::Last(job_name.cloned());
+        let found = self
+            .cached(key, async {
+                Ok(self.newest(job_name).await?.into_iter().collect())
+            })
+            .await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn last_of_jobs(&self, jobs: &[JobName]) -> Result<Vec<Execution>> {
+        let key = Key::LastOfJobs(jobs.to_vec());
+        self.cached(key, self.newest_of_jobs(jobs)).await
     }
 
     async fn running(&self, job_name: Option<&JobName>) -> Result<Vec<Execution>> {
-        self.list_running(job_name).await
+        let key = Key::Running(job_name.cloned());
+        self.cached(key, self.list_running(job_name)).await
     }
 
     async fn history(&self, query: &HistoryQuery) -> Result<HistoryPage> {
@@ -78,11 +175,11 @@ impl ExecutionStore for SqlExecutionStore {
     }
 
     async fn recover_stale(&self, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Execution>> {
-        self.recover_abandoned(now, lease).await
+        self.writing(self.recover_abandoned(now, lease)).await
     }
 
     async fn purge(&self, policy: &RetentionPolicy, now: DateTime<Utc>) -> Result<PurgeReport> {
-        self.purge_old(policy, now).await
+        self.writing(self.purge_old(policy, now)).await
     }
 
     async fn record_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry> {

@@ -11,8 +11,9 @@ use crate::error::corrupt;
 use crate::schema::{admin_audit_log, import_job_executions};
 use crate::sql_types::DbTime;
 
-/// Every column but `errors`, which only [`crate::SqlExecutionStore`]'s `get` reads.
-#[derive(Debug, Queryable, Selectable)]
+/// Every column but `errors`, which only [`crate::SqlExecutionStore`]'s `get` reads; by name
+/// too, for the statements written as SQL text (which select [`EXECUTION_COLUMNS`]).
+#[derive(Debug, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = import_job_executions)]
 pub(crate) struct ExecutionRow {
     id: String,
@@ -37,6 +38,12 @@ pub(crate) struct ExecutionRow {
     created_at: DbTime,
     updated_at: DbTime,
 }
+
+/// The columns of [`ExecutionRow`], for SQL text.
+pub(crate) const EXECUTION_COLUMNS: &str = "id, job_name, status, started_at, completed_at, \
+     duration_ms, total_properties, success_count, failed_count, skipped_count, expected_total, \
+     errors_omitted, triggered_by, consecutive_failures, last_error, scheduled_for, heartbeat_at, \
+     instance_id, details, created_at, updated_at";
 
 impl ExecutionRow {
     /// The domain execution, with an empty error list.

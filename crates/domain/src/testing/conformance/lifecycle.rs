@@ -332,3 +332,69 @@ pub async fn running_lists_in_progress(store: &dyn ExecutionStore) {
         .collect();
     assert_eq!(only_b, vec![rb.id]);
 }
+
+/// `last_of_jobs` gives what `last` gives for each job, in the order asked, once per job,
+/// leaving out jobs without executions.
+pub async fn last_of_jobs_is_last_per_job(store: &dyn ExecutionStore) {
+    let (a, b, c, none) = (job("a"), job("b"), job("c"), job("none"));
+    assert!(
+        store
+            .last_of_jobs(&[a.clone(), b.clone()])
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+    for (j, hours, status) in [
+        (&a, 0, ExecutionStatus::Success),
+        (&b, 1, ExecutionStatus::Failed),
+        (&a, 3, ExecutionStatus::Partial),
+        (&b, 2, ExecutionStatus::Success),
+    ] {
+        run(
+            store,
+            j,
+            t0() + Duration::hours(hours),
+            status,
+            counts(4, 2, 1, 1),
+            TriggeredBy::Cron,
+        )
+        .await;
+    }
+    // Two runs of one job starting at the same instant: the greater id is the last.
+    let same = t0() + Duration::hours(5);
+    run(
+        store,
+        &c,
+        same,
+        ExecutionStatus::Success,
+        RunCounts::default(),
+        TriggeredBy::Cron,
+    )
+    .await;
+    run(
+        store,
+        &c,
+        same,
+        ExecutionStatus::Failed,
+        RunCounts::default(),
+        TriggeredBy::Api,
+    )
+    .await;
+    let running = store
+        .create_running(new_run(&b, t0() + Duration::hours(4), TriggeredBy::Api))
+        .await
+        .expect("running");
+    let asked = [c.clone(), none.clone(), a.clone(), b.clone(), a.clone()];
+    let found = store.last_of_jobs(&asked).await.expect("last of jobs");
+    let mut expected = Vec::new();
+    for j in [&c, &a, &b] {
+        expected.push(store.last(Some(j)).await.expect("last").expect("found"));
+    }
+    let ids = |v: &[Execution]| v.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&found), ids(&expected));
+    assert_eq!(found[2].id, running.id);
+    assert_eq!(found[2].status, ExecutionStatus::Running);
+    assert_eq!(found[1].status, ExecutionStatus::Partial);
+    assert_eq!(found[1].counts, counts(4, 2, 1, 1));
+    assert!(store.last_of_jobs(&[none]).await.expect("none").is_empty());
+}

@@ -181,3 +181,57 @@ pub async fn audit_log_pages(store: &dyn ExecutionStore) {
     assert_eq!(rest.entries, vec![recorded[0].clone()]);
     assert!(!rest.pagination.has_more);
 }
+
+/// History aggregates and statistics stay exact as runs are purged (in batches, by status)
+/// and as RUNNING runs are recovered as abandoned, down to an empty history.
+pub async fn aggregates_follow_purge_and_recovery(store: &dyn ExecutionStore) {
+    let mut all = super::history::seed_periods(store).await;
+    super::history::check_every_window(store, &all).await;
+
+    let now = Utc
+        .with_ymd_and_hms(2025, 3, 20, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let policy = RetentionPolicy {
+        success_days: 30,
+        failed_days: 45,
+        batch_size: 2,
+    };
+    let report = store.purge(&policy, now).await.expect("purge");
+    let kept = |e: &Execution| match e.status {
+        ExecutionStatus::Running => true,
+        ExecutionStatus::Failed => e.started_at >= policy.failed_cutoff(now),
+        _ => e.started_at >= policy.success_cutoff(now),
+    };
+    let before = all.len();
+    all.retain(|e| kept(e));
+    assert_eq!(
+        usize::try_from(report.succeeded_deleted + report.failed_deleted).unwrap_or(0),
+        before - all.len()
+    );
+    assert!(report.succeeded_deleted > 2 && report.failed_deleted > 0);
+    super::history::check_every_window(store, &all).await;
+
+    let recovered = store
+        .recover_stale(now, Duration::minutes(2))
+        .await
+        .expect("recover");
+    assert_eq!(recovered.len(), 2);
+    for e in recovered {
+        assert_eq!(e.status, ExecutionStatus::Failed);
+        if let Some(slot) = all.iter_mut().find(|x| x.id == e.id) {
+            *slot = e;
+        }
+    }
+    super::history::check_every_window(store, &all).await;
+
+    let later = now + Duration::days(3650);
+    store.purge(&policy, later).await.expect("purge all");
+    super::history::check_every_window(store, &[]).await;
+    let empty = store
+        .history(&HistoryQuery::default())
+        .await
+        .expect("history");
+    assert_eq!(empty.pagination.total, 0);
+    assert_eq!(empty.statistics, crate::HistoryStatistics::default());
+}

@@ -16,15 +16,20 @@ use crate::{
 };
 
 pub use history::{
-    history_aggregates, history_filters_combine, history_omits_error_lists,
-    history_pagination_edges, statistics_by_job, statistics_window_and_timeline,
+    aggregates_match_every_window, history_aggregates, history_filters_combine,
+    history_omits_error_lists, history_pagination_edges, statistics_by_job,
+    statistics_window_and_timeline,
 };
 pub use lifecycle::{
     concurrent_creators_one_wins, consecutive_failures_per_job, create_and_get,
-    finish_records_the_outcome, heartbeat_writes_progress, last_is_newest, one_running_per_job,
-    running_lists_in_progress, tick_is_claimed_once,
+    finish_records_the_outcome, heartbeat_writes_progress, last_is_newest,
+    last_of_jobs_is_last_per_job, one_running_per_job, running_lists_in_progress,
+    tick_is_claimed_once,
 };
-pub use maintenance::{audit_log_pages, retention_purges_by_status, stale_runs_are_recovered};
+pub use maintenance::{
+    aggregates_follow_purge_and_recovery, audit_log_pages, retention_purges_by_status,
+    stale_runs_are_recovered,
+};
 
 /// Gives a test its store; implemented by each backend's fixture (which may own a temp dir or a
 /// database that it drops afterwards).
@@ -49,10 +54,11 @@ macro_rules! execution_store_conformance {
         $crate::execution_store_conformance!(@cases $run, $make;
             create_and_get, one_running_per_job, concurrent_creators_one_wins,
             tick_is_claimed_once, heartbeat_writes_progress, finish_records_the_outcome,
-            consecutive_failures_per_job, last_is_newest, running_lists_in_progress,
-            history_filters_combine, history_pagination_edges, history_aggregates,
-            history_omits_error_lists, statistics_window_and_timeline, statistics_by_job,
-            stale_runs_are_recovered, retention_purges_by_status, audit_log_pages);
+            consecutive_failures_per_job, last_is_newest, last_of_jobs_is_last_per_job,
+            running_lists_in_progress, history_filters_combine, history_pagination_edges,
+            history_aggregates, history_omits_error_lists, aggregates_match_every_window,
+            statistics_window_and_timeline, statistics_by_job, stale_runs_are_recovered,
+            retention_purges_by_status, aggregates_follow_purge_and_recovery, audit_log_pages);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -1,0 +1,2 @@
+DROP INDEX import_job_executions_job_status_started_at_idx;
+DROP TABLE import_job_execution_totals;
