@@ -11,7 +11,7 @@
 //! - the peak RSS of the first import at each size of `--rss-sizes` (default 100,000 and
 //!   1,000,000), to check that memory stays flat whatever the feed's size;
 //! - the physical reference: the same N rows `COPY`'d into the same `properties` table of a
-//!   fresh PostgreSQL database.
+//!   fresh PostgreSQL database, with their last-seen rows (`INSERT … SELECT`).
 //!
 //! The table goes to stdout and, as JSON, to `target/bench-import.json`.
 //!

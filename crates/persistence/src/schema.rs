@@ -100,10 +100,20 @@ diesel::table! {
         data -> Text,
         source_modified_at -> Nullable<UtcTimestamp>,
         first_seen_at -> UtcTimestamp,
-        last_seen_at -> UtcTimestamp,
         withdrawn_at -> Nullable<UtcTimestamp>,
         created_at -> UtcTimestamp,
         updated_at -> UtcTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// When each listing (by `properties.id`) was last seen in its source's feed.
+    property_seen (property_id) {
+        property_id -> BigInt,
+        last_seen_at -> UtcTimestamp,
     }
 }
 
@@ -141,3 +151,6 @@ diesel::table! {
         updated_at -> UtcTimestamp,
     }
 }
+
+diesel::joinable!(property_seen -> properties (property_id));
+diesel::allow_tables_to_appear_in_same_query!(properties, property_seen);

@@ -34,7 +34,6 @@ pub(crate) struct PropertyRow<'a> {
     data: String,
     source_modified_at: Option<DbTime>,
     first_seen_at: DbTime,
-    last_seen_at: DbTime,
     withdrawn_at: Option<DbTime>,
     created_at: DbTime,
     updated_at: DbTime,
@@ -56,6 +55,11 @@ pub(crate) fn status_text(s: ListingStatus) -> &'static str {
 }
 
 impl<'a> PropertyRow<'a> {
+    /// The listing's id in its source.
+    pub(crate) fn external_id(&self) -> &'a str {
+        self.external_id
+    }
+
     /// The row of an active listing seen at `seen`.
     pub(crate) fn new(source: &'a str, record: &'a ListingRecord, seen: DbTime) -> Result<Self> {
         let l = &record.listing;
@@ -85,11 +89,63 @@ impl<'a> PropertyRow<'a> {
             data: serde_json::to_string(l).map_err(|e| corrupt("listing", e))?,
             source_modified_at: l.source_modified_at.map(DbTime),
             first_seen_at: seen,
-            last_seen_at: seen,
             withdrawn_at: None,
             created_at: seen,
             updated_at: seen,
         })
+    }
+}
+
+/// Rows as columns, to bind as arrays (PostgreSQL's `unnest`): one statement text whatever
+/// the number of rows, prepared once per connection.
+#[derive(Debug, Default)]
+pub(crate) struct PropertyColumns<'a> {
+    pub(crate) external_id: Vec<&'a str>,
+    pub(crate) content_hash: Vec<&'a str>,
+    pub(crate) transaction_type: Vec<&'static str>,
+    pub(crate) price_minor: Vec<Option<i64>>,
+    pub(crate) currency: Vec<Option<String>>,
+    pub(crate) property_type: Vec<Option<&'a str>>,
+    pub(crate) bedrooms: Vec<Option<i32>>,
+    pub(crate) bathrooms: Vec<Option<i32>>,
+    pub(crate) built_area_m2: Vec<Option<i32>>,
+    pub(crate) plot_area_m2: Vec<Option<i32>>,
+    pub(crate) country: Vec<Option<&'a str>>,
+    pub(crate) province: Vec<Option<&'a str>>,
+    pub(crate) town: Vec<Option<&'a str>>,
+    pub(crate) postal_code: Vec<Option<&'a str>>,
+    pub(crate) latitude: Vec<Option<f64>>,
+    pub(crate) longitude: Vec<Option<f64>>,
+    pub(crate) data: Vec<String>,
+    pub(crate) source_modified_at: Vec<Option<DbTime>>,
+}
+
+impl<'a> PropertyColumns<'a> {
+    /// The columns of `rows` that vary by row (source, status and the times are the same for
+    /// every row of a chunk).
+    pub(crate) fn of(rows: Vec<PropertyRow<'a>>) -> Self {
+        let mut c = Self::default();
+        for r in rows {
+            c.external_id.push(r.external_id);
+            c.content_hash.push(r.content_hash);
+            c.transaction_type.push(r.transaction_type);
+            c.price_minor.push(r.price_minor);
+            c.currency.push(r.currency);
+            c.property_type.push(r.property_type);
+            c.bedrooms.push(r.bedrooms);
+            c.bathrooms.push(r.bathrooms);
+            c.built_area_m2.push(r.built_area_m2);
+            c.plot_area_m2.push(r.plot_area_m2);
+            c.country.push(r.country);
+            c.province.push(r.province);
+            c.town.push(r.town);
+            c.postal_code.push(r.postal_code);
+            c.latitude.push(r.latitude);
+            c.longitude.push(r.longitude);
+            c.data.push(r.data);
+            c.source_modified_at.push(r.source_modified_at);
+        }
+        c
     }
 }
 
@@ -102,12 +158,13 @@ pub(crate) struct StoredRow {
     content_hash: String,
     data: String,
     first_seen_at: DbTime,
-    last_seen_at: DbTime,
     withdrawn_at: Option<DbTime>,
 }
 
 impl StoredRow {
-    pub(crate) fn into_domain(self) -> Result<StoredListing> {
+    /// The stored listing, last seen at `last_seen_at` (from `property_seen`; its update
+    /// time if it has no row there).
+    pub(crate) fn into_domain(self, last_seen_at: Option<DbTime>) -> Result<StoredListing> {
         Ok(StoredListing {
             source: JobName::parse(&self.source).map_err(|e| corrupt("source", e))?,
             listing: serde_json::from_str(&self.data).map_err(|e| corrupt("listing data", e))?,
@@ -118,7 +175,7 @@ impl StoredRow {
             },
             content_hash: self.content_hash,
             first_seen_at: self.first_seen_at.0,
-            last_seen_at: self.last_seen_at.0,
+            last_seen_at: last_seen_at.map_or(self.first_seen_at.0, |t| t.0),
             withdrawn_at: self.withdrawn_at.map(|t| t.0),
         })
     }
