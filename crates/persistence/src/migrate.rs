@@ -20,6 +20,7 @@ const MIGRATION_LOCK: i64 = 0x7072_6f70_696d;
 enum Op {
     Up,
     RevertAll,
+    RevertLast,
     Pending,
 }
 
@@ -37,6 +38,11 @@ impl Database {
     /// How many migrations are not applied yet (0 when the schema is current).
     pub async fn pending_migrations(&self) -> Result<usize, PersistenceError> {
         run(self.url().clone(), Op::Pending).await
+    }
+
+    /// Reverts the last applied migration; for tests of a migration on existing data only.
+    pub async fn revert_last_migration(&self) -> Result<usize, PersistenceError> {
+        run(self.url().clone(), Op::RevertLast).await
     }
 
     /// Reverts every migration (drops every table); for tests and tear-down only.
@@ -105,6 +111,10 @@ where
         Op::RevertAll => harness
             .revert_all_migrations(migrations)
             .map(|v| v.len())
+            .map_err(err),
+        Op::RevertLast => harness
+            .revert_last_migration(migrations)
+            .map(|_| 1)
             .map_err(err),
         Op::Pending => harness
             .pending_migrations(migrations)

@@ -94,3 +94,61 @@ mod migrations {
         });
     }
 }
+
+/// The migration that moved last-seen times into `property_seen` keeps them (and its
+/// reversal puts them back).
+mod property_seen_migration {
+    use chrono::{TimeZone, Utc};
+    use propimport_domain::testing::listing_conformance::listing;
+    use propimport_domain::{ExternalId, ListingRecord, ListingStore as _, SourceName};
+
+    use super::*;
+
+    async fn keeps_last_seen(fixture: TestDatabase, seen: &str) {
+        let source = SourceName::parse("feed").unwrap();
+        let id = ExternalId::parse("A1").unwrap();
+        let first = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let record = ListingRecord {
+            listing: listing("A1", 100_000),
+            content_hash: "h".into(),
+        };
+        let store = fixture.listing_store();
+        store.upsert_batch(&source, &[record], first).await.unwrap();
+        let db = fixture.database();
+        assert_eq!(db.revert_last_migration().await.unwrap(), 1);
+        fixture
+            .execute_sql(&format!("UPDATE properties SET last_seen_at = {seen}"))
+            .await;
+        assert_eq!(db.migrate().await.unwrap(), 1);
+        let stored = store
+            .get_listing(&source, &id)
+            .await
+            .unwrap()
+            .expect("kept");
+        let expected = Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap();
+        assert_eq!(
+            (stored.first_seen_at, stored.last_seen_at),
+            (first, expected)
+        );
+    }
+
+    #[test]
+    fn sqlite() {
+        run(async {
+            keeps_last_seen(
+                TestDatabase::sqlite().await,
+                "'2025-06-01T12:00:00.000000Z'",
+            )
+            .await;
+        });
+    }
+
+    #[test]
+    fn postgres() {
+        run(async {
+            if let Some(fixture) = TestDatabase::postgres().await {
+                keeps_last_seen(fixture, "'2025-06-01T12:00:00Z'").await;
+            }
+        });
+    }
+}
