@@ -14,7 +14,7 @@ mod source;
 pub use error::ImportError;
 pub use fetch::FetchError;
 pub use formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
-pub use hash::{MAPPING_VERSION, content_hash};
+pub use hash::{MAPPING_VERSION, content_hash, document_hash, record};
 pub use images::{DEFAULT_IMAGE_STORE_URL, ImageSettings, ImageStorage, ImageStorageError};
 pub use pipeline::{Importer, ImporterBuilder};
 pub use report::ImportReport;

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use crate::ImportError;
 use crate::fetch::{self, FeedStream};
 use crate::formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
-use crate::hash::content_hash;
+use crate::hash::record;
 use crate::report::ImportReport;
 use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
@@ -318,11 +318,7 @@ async fn read_batches(
         }
         match reader.next().await? {
             Some(FeedItem::Listing(listing)) => {
-                let content_hash = content_hash(&listing);
-                batch.records.push(ListingRecord {
-                    listing,
-                    content_hash,
-                });
+                batch.records.push(record(listing));
             }
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),
             None => {

@@ -108,10 +108,7 @@ mod property_seen_migration {
         let source = SourceName::parse("feed").unwrap();
         let id = ExternalId::parse("A1").unwrap();
         let first = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
-        let record = ListingRecord {
-            listing: listing("A1", 100_000),
-            content_hash: "h".into(),
-        };
+        let record = ListingRecord::new(listing("A1", 100_000), |_| "h".into());
         let store = fixture.listing_store();
         store.upsert_batch(&source, &[record], first).await.unwrap();
         let db = fixture.database();
@@ -148,6 +145,57 @@ mod property_seen_migration {
         run(async {
             if let Some(fixture) = TestDatabase::postgres().await {
                 keeps_last_seen(fixture, "'2025-06-01T12:00:00Z'").await;
+            }
+        });
+    }
+}
+
+/// Two writers storing the same new listings at once both succeed, and each listing is
+/// stored once (on PostgreSQL the second writer's upsert waits for the first's rows and
+/// then overwrites them).
+mod concurrent_new_listings {
+    use chrono::{TimeZone, Utc};
+    use propimport_domain::testing::listing_conformance::listing;
+    use propimport_domain::{ListingRecord, ListingStore as _, SourceName};
+
+    use super::*;
+
+    async fn both_succeed(fixture: TestDatabase) {
+        let source = SourceName::parse("feed").unwrap();
+        let at = Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap();
+        let records: Vec<ListingRecord> = (0..500)
+            .map(|i| {
+                ListingRecord::new(listing(&format!("N{i}"), 1_000 + i), |d| {
+                    d.len().to_string()
+                })
+            })
+            .collect();
+        let store = fixture.listing_store();
+        let (a, b) = tokio::join!(
+            store.upsert_batch(&source, &records, at),
+            store.upsert_batch(&source, &records, at),
+        );
+        assert_eq!(a.unwrap().len(), 500);
+        assert_eq!(b.unwrap().len(), 500);
+        assert_eq!(store.count_active(&source).await.unwrap(), 500);
+        let again = store.upsert_batch(&source, &records, at).await.unwrap();
+        assert!(
+            again
+                .iter()
+                .all(|o| *o == propimport_domain::UpsertOutcome::Unchanged)
+        );
+    }
+
+    #[test]
+    fn sqlite() {
+        run(async { both_succeed(TestDatabase::sqlite().await).await });
+    }
+
+    #[test]
+    fn postgres() {
+        run(async {
+            if let Some(fixture) = TestDatabase::postgres().await {
+                both_succeed(fixture).await;
             }
         });
     }

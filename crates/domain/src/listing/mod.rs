@@ -129,14 +129,32 @@ pub struct Listing {
     pub source_modified_at: Option<DateTime<Utc>>,
 }
 
-/// A listing ready to store: the listing and the hash of its normalized content (with the
-/// mapping version), which decides whether a stored copy is unchanged.
+/// A listing ready to store: the listing, its canonical JSON (the serde form, fields in
+/// declaration order, maps ordered) and the hash of that JSON with the mapping version, which
+/// decides whether a stored copy is unchanged. Build it with [`ListingRecord::new`], which
+/// serializes the listing once for both the hash and the stored document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListingRecord {
     /// The listing.
     pub listing: Listing,
     /// Hex hash of the normalized listing and the mapping version.
     pub content_hash: String,
+    /// The listing's canonical JSON, as stored.
+    pub document: String,
+}
+
+impl ListingRecord {
+    /// The record of `listing`: its canonical JSON, and the hash `hash` gives of it.
+    pub fn new(listing: Listing, hash: impl FnOnce(&str) -> String) -> Self {
+        // Serializing a Listing cannot fail: every field is a plain value or an ordered map.
+        let document = serde_json::to_string(&listing).unwrap_or_default();
+        let content_hash = hash(&document);
+        Self {
+            listing,
+            content_hash,
+            document,
+        }
+    }
 }
 
 /// What an upsert did with one listing.

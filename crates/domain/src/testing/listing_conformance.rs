@@ -81,10 +81,7 @@ pub fn listing(id: &str, price: i64) -> Listing {
 }
 
 fn record(id: &str, price: i64) -> ListingRecord {
-    ListingRecord {
-        listing: listing(id, price),
-        content_hash: format!("h-{id}-{price}"),
-    }
+    ListingRecord::new(listing(id, price), |_| format!("h-{id}-{price}"))
 }
 
 fn at(seconds: i64) -> DateTime<chrono::Utc> {

@@ -6,9 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{
-    CancelToken, ExternalId, ListingRecord, Progress, ProgressHandle, SourceState,
-};
+use propimport_domain::{CancelToken, ExternalId, Progress, ProgressHandle, SourceState};
 use serde_json::Value;
 
 use super::client::PageError;
@@ -17,7 +15,7 @@ use super::{ResoClient, paging};
 use crate::ImportError;
 use crate::fetch::FetchError;
 use crate::formats::FeedError;
-use crate::hash::content_hash;
+use crate::hash::record;
 use crate::pipeline::{Batch, Importer};
 use crate::report::ImportReport;
 use crate::source::Location;
@@ -138,11 +136,7 @@ async fn store_page(
         match mapped.outcome {
             Outcome::Listing(listing) => {
                 last_says_gone.insert(listing.external_id.clone(), false);
-                let content_hash = content_hash(&listing);
-                listings.push(ListingRecord {
-                    listing: *listing,
-                    content_hash,
-                });
+                listings.push(record(*listing));
             }
             Outcome::Gone(id) => {
                 last_says_gone.insert(id.clone(), true);

@@ -31,7 +31,7 @@ pub(crate) struct PropertyRow<'a> {
     postal_code: Option<&'a str>,
     latitude: Option<f64>,
     longitude: Option<f64>,
-    data: String,
+    data: &'a str,
     source_modified_at: Option<DbTime>,
     first_seen_at: DbTime,
     withdrawn_at: Option<DbTime>,
@@ -86,7 +86,7 @@ impl<'a> PropertyRow<'a> {
             postal_code: l.address.postal_code.as_deref(),
             latitude: l.address.location.map(|p| p.latitude()),
             longitude: l.address.location.map(|p| p.longitude()),
-            data: serde_json::to_string(l).map_err(|e| corrupt("listing", e))?,
+            data: &record.document,
             source_modified_at: l.source_modified_at.map(DbTime),
             first_seen_at: seen,
             withdrawn_at: None,
@@ -116,7 +116,7 @@ pub(crate) struct PropertyColumns<'a> {
     pub(crate) postal_code: Vec<Option<&'a str>>,
     pub(crate) latitude: Vec<Option<f64>>,
     pub(crate) longitude: Vec<Option<f64>>,
-    pub(crate) data: Vec<String>,
+    pub(crate) data: Vec<&'a str>,
     pub(crate) source_modified_at: Vec<Option<DbTime>>,
 }
 
