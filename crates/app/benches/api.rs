@@ -36,9 +36,10 @@ mod load;
 mod seed;
 #[path = "api/service.rs"]
 mod service;
+#[path = "shared/mod.rs"]
+mod shared;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
@@ -112,7 +113,7 @@ impl Config {
         };
         let number = |flag: &str, var: &str, default: u64| -> anyhow::Result<u64> {
             match setting(flag, var) {
-                Some(v) => parse_count(&v).with_context(|| format!("--{flag} / {var}")),
+                Some(v) => shared::parse_count(&v).with_context(|| format!("--{flag} / {var}")),
                 None => Ok(default),
             }
         };
@@ -162,25 +163,6 @@ impl Config {
             reuse: flag("reuse", "BENCH_REUSE"),
         })
     }
-}
-
-/// `100000`, `100_000`, `100k` or `1m`.
-fn parse_count(text: &str) -> anyhow::Result<u64> {
-    let t = text.trim().to_ascii_lowercase().replace('_', "");
-    let (digits, factor) = match t.strip_suffix('k') {
-        Some(d) => (d, 1_000),
-        None => match t.strip_suffix('m') {
-            Some(d) => (d, 1_000_000),
-            None => (t.as_str(), 1),
-        },
-    };
-    let n: u64 = digits
-        .parse()
-        .with_context(|| format!("{text:?} is not a count"))?;
-    if n == 0 {
-        bail!("a count must be at least 1");
-    }
-    Ok(n * factor)
 }
 
 /// One loaded URL.
@@ -274,7 +256,7 @@ fn run(config: &Config) -> anyhow::Result<()> {
     runtime
         .block_on(check_totals(&service.base, &url))
         .context("the history's aggregates disagree with the table")?;
-    let load_before = load_average();
+    let load_before = shared::load_average();
     let mut rows = Vec::new();
     for case in cases() {
         let target = format!("{}{}", service.base, case.path);
@@ -300,7 +282,7 @@ fn run(config: &Config) -> anyhow::Result<()> {
         };
         rows.push((case, row));
     }
-    let load_after = load_average();
+    let load_after = shared::load_average();
     let rss_mb = service.rss_mb();
     service.stop();
     let verdicts = verdicts(&rows);
@@ -311,7 +293,7 @@ fn run(config: &Config) -> anyhow::Result<()> {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     println!("PostgreSQL: {}", shown.join(", "));
-    let path = report_path();
+    let path = shared::report_path("bench-api.json");
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -542,21 +524,4 @@ fn table(
         );
     }
     out
-}
-
-/// `target/bench-api.json` of the workspace (or of `CARGO_TARGET_DIR`).
-fn report_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"),
-        PathBuf::from,
-    );
-    target.join("bench-api.json")
-}
-
-/// The 1, 5 and 15 minute load averages (Linux), to judge how busy the machine was.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -40,6 +40,8 @@ mod generate;
 mod postgres;
 #[path = "import/server.rs"]
 mod server;
+#[path = "shared/mod.rs"]
+mod shared;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -141,13 +143,13 @@ impl Config {
             (100_000, vec![100_000, 1_000_000])
         };
         let listings = match setting("listings", "BENCH_LISTINGS") {
-            Some(v) => parse_count(&v)?,
+            Some(v) => shared::parse_count(&v)?,
             None => listings,
         };
         let rss_sizes = match setting("rss-sizes", "BENCH_RSS_SIZES") {
             Some(v) => v
                 .split(',')
-                .map(parse_count)
+                .map(shared::parse_count)
                 .collect::<anyhow::Result<_>>()?,
             None => rss_sizes,
         };
@@ -199,25 +201,6 @@ impl Config {
             child_timeout_s,
         })
     }
-}
-
-/// `100000`, `100_000`, `100k` or `1m`.
-fn parse_count(text: &str) -> anyhow::Result<u64> {
-    let t = text.trim().to_ascii_lowercase().replace('_', "");
-    let (digits, factor) = match t.strip_suffix('k') {
-        Some(d) => (d, 1_000),
-        None => match t.strip_suffix('m') {
-            Some(d) => (d, 1_000_000),
-            None => (t.as_str(), 1),
-        },
-    };
-    let n: u64 = digits
-        .parse()
-        .with_context(|| format!("{text:?} is not a count"))?;
-    if n == 0 {
-        bail!("a count must be at least 1");
-    }
-    Ok(n * factor)
 }
 
 /// One line of the results.
@@ -355,7 +338,7 @@ fn run(config: &Config) -> anyhow::Result<()> {
         Some(admin) => runtime.block_on(admin.settings())?,
         None => Vec::new(),
     };
-    let load_before = load_average();
+    let load_before = shared::load_average();
     eprintln!(
         "import benchmark: N = {}, RSS sizes {:?}, backends {:?}, formats {:?}, JSON as {}; feeds in {}, served at http://{server}",
         config.listings,
@@ -384,7 +367,7 @@ fn run(config: &Config) -> anyhow::Result<()> {
     for size in sizes {
         bench.size(size)?;
     }
-    let load_after = load_average();
+    let load_after = shared::load_average();
     let verdicts = verdicts(config, &bench.rows);
     let table = table(&bench.rows, &verdicts);
     println!("{table}");
@@ -396,7 +379,7 @@ fn run(config: &Config) -> anyhow::Result<()> {
             .collect();
         println!("PostgreSQL: {}", shown.join(", "));
     }
-    let path = report_path();
+    let path = shared::report_path("bench-import.json");
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -752,24 +735,4 @@ fn table(rows: &[Row], verdicts: &[Verdict]) -> String {
         );
     }
     out
-}
-
-/// The 1, 5 and 15 minute load averages: other work on the machine skews the figures.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-/// `target/bench-import.json` of the target directory the bench binary was built in.
-fn report_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            // <target>/<profile>/deps/<bench binary>
-            let exe = std::env::current_exe().ok()?;
-            exe.ancestors().nth(3).map(Path::to_path_buf)
-        })
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("bench-import.json")
 }
