@@ -1,30 +1,62 @@
 //! Change detection: a hash of the normalized listing and the mapping version.
+//!
+//! The listing is hashed in postcard's binary form (the serde form's fields in declaration
+//! order, maps ordered, strings as length and bytes), streamed straight into the hasher: no
+//! text is escaped and nothing is allocated, so an unchanged listing costs its parse and this
+//! pass only. Its JSON document is made only when it is written.
 
+use postcard::ser_flavors::Flavor;
 use propimport_domain::{Listing, ListingRecord};
 use xxhash_rust::xxh3::Xxh3;
 
-/// Bumped whenever mapping changes what a feed record becomes, so every listing is rewritten
-/// once with the new mapping.
-pub const MAPPING_VERSION: u32 = 1;
+/// Bumped whenever mapping changes what a feed record becomes, or the hash changes, so
+/// every listing is rewritten once with the new mapping.
+pub const MAPPING_VERSION: u32 = 2;
 
-/// The content hash of a listing: xxh3-128 of its canonical JSON (maps are ordered, fields in
-/// declaration order) and [`MAPPING_VERSION`], as 32 hex digits.
+/// The content hash of a listing: xxh3-128 of [`MAPPING_VERSION`] and the listing's postcard
+/// encoding, as 32 hex digits.
 pub fn content_hash(listing: &Listing) -> String {
-    // Serializing a Listing cannot fail: every field is a plain value or an ordered map.
-    document_hash(&serde_json::to_string(listing).unwrap_or_default())
-}
-
-/// [`content_hash`] of the listing whose canonical JSON is `document`.
-pub fn document_hash(document: &str) -> String {
     let mut hasher = Xxh3::new();
     hasher.update(&MAPPING_VERSION.to_le_bytes());
-    hasher.update(document.as_bytes());
+    let hasher = match postcard::serialize_with_flavor(listing, Hashing(hasher)) {
+        Ok(hasher) => hasher,
+        // The encoding has no size limit and every field of a listing encodes; should that
+        // ever change, its JSON is hashed instead, marked apart.
+        Err(_) => {
+            let mut hasher = Xxh3::new();
+            hasher.update(&MAPPING_VERSION.to_le_bytes());
+            hasher.update(b"json");
+            hasher.update(listing.to_document().as_bytes());
+            hasher
+        }
+    };
     format!("{:032x}", hasher.digest128())
 }
 
-/// The record of a listing to store: its canonical JSON, serialized once, and its hash.
+/// The record of a listing to store, with its hash.
 pub fn record(listing: Listing) -> ListingRecord {
-    ListingRecord::new(listing, document_hash)
+    ListingRecord::new(listing, content_hash)
+}
+
+/// A postcard output that feeds the hasher instead of a buffer.
+struct Hashing(Xxh3);
+
+impl Flavor for Hashing {
+    type Output = Xxh3;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        self.0.update(&[byte]);
+        Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        self.0.update(bytes);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Xxh3> {
+        Ok(self.0)
+    }
 }
 
 #[cfg(test)]
@@ -34,13 +66,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_record_holds_the_document_it_hashed() {
+    fn the_hash_follows_the_content() {
         let l = listing("A1", 250_000);
         let r = record(l.clone());
         assert_eq!(r.content_hash, content_hash(&l));
         assert_eq!(r.content_hash.len(), 32);
-        let back: Listing = serde_json::from_str(&r.document).unwrap();
-        assert_eq!(back, l);
+        assert_eq!(content_hash(&l.clone()), r.content_hash, "deterministic");
         assert_ne!(record(listing("A1", 250_001)).content_hash, r.content_hash);
+        let mut featured = l.clone();
+        featured.features.push("pool".into());
+        assert_ne!(content_hash(&featured), r.content_hash);
+        // Strings are length-prefixed: moving text from one to the next is a change.
+        let mut split = featured.clone();
+        split.features = vec!["po".into(), "ol".into()];
+        let mut joined = featured.clone();
+        joined.features = vec!["p".into(), "ool".into()];
+        assert_ne!(content_hash(&split), content_hash(&joined));
+    }
+
+    #[test]
+    fn the_hash_is_stable() {
+        // A stored hash must match the same listing hashed by a later build: a change here
+        // rewrites every listing once, and needs a new MAPPING_VERSION.
+        assert_eq!(
+            content_hash(&listing("A1", 250_000)),
+            "b9f3e8062a605dded05d0a21e55c7b63"
+        );
     }
 }

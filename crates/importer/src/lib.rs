@@ -10,11 +10,12 @@ mod pipeline;
 mod report;
 mod reso;
 mod source;
+mod writes;
 
 pub use error::ImportError;
 pub use fetch::FetchError;
 pub use formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
-pub use hash::{MAPPING_VERSION, content_hash, document_hash, record};
+pub use hash::{MAPPING_VERSION, content_hash, record};
 pub use images::{DEFAULT_IMAGE_STORE_URL, ImageSettings, ImageStorage, ImageStorageError};
 pub use pipeline::{Importer, ImporterBuilder};
 pub use report::ImportReport;

@@ -9,8 +9,7 @@
 use std::sync::Arc;
 
 use propimport_domain::{
-    CancelToken, Clock, ExternalId, ItemError, ListingRecord, ListingStore, Progress,
-    ProgressHandle, SystemClock, UpsertOutcome,
+    CancelToken, Clock, ListingRecord, ListingStore, Progress, ProgressHandle, SystemClock,
 };
 use tokio::sync::mpsc;
 
@@ -148,25 +147,22 @@ impl Importer {
             error,
         })?;
         let (tx, mut rx) = mpsc::channel::<Batch>(2);
+        // Stored batches go back to the reader, which frees their records and reuses them:
+        // memory is then allocated and freed by the same task, instead of freed by this one
+        // while the reader allocates from the same allocator arena.
+        let (recycle, recycled) = mpsc::unbounded_channel::<Batch>();
         let reader = tokio::spawn(read_batches(
             self.source.format,
             stream,
-            tx,
+            Hand { tx, recycled },
             cancel.clone(),
             self.batch_size,
         ));
         let mut report = ImportReport::default();
-        let mut store_error = None;
-        while let Some(batch) = rx.recv().await {
-            if let Err(error) = self.store_batch(batch, &mut report).await {
-                store_error = Some(error);
-                break;
-            }
-            progress.set(Progress {
-                counts: report.counts(),
-                expected_total: None,
-            });
-        }
+        let store_error = self
+            .store_batches(&mut rx, &recycle, progress, &mut report)
+            .await
+            .err();
         drop(rx);
         let read = reader.await.map_err(|e| ImportError::Setup {
             source_name: name.clone(),
@@ -194,64 +190,6 @@ impl Importer {
             expected_total: Some(report.total),
         });
         Ok(report)
-    }
-
-    /// Stores a batch: touches the failed records' listings, upserts the mapped ones and
-    /// counts the outcomes.
-    pub(crate) async fn store_batch(
-        &self,
-        batch: Batch,
-        report: &mut ImportReport,
-    ) -> Result<(), propimport_domain::Error> {
-        report.total +=
-            i64::try_from(batch.records.len() + batch.failures.len()).unwrap_or(i64::MAX);
-        let seen_at = self.clock.now();
-        // A record that failed is not absent from the feed: keep its stored listing from being
-        // withdrawn (it stays as it was).
-        let failed_ids: Vec<ExternalId> = batch
-            .failures
-            .iter()
-            .filter_map(|f| {
-                f.external_id
-                    .as_deref()
-                    .and_then(|id| ExternalId::parse(id).ok())
-            })
-            .collect();
-        for failure in batch.failures {
-            report.failed += 1;
-            report.errors.push(ItemError::from(failure));
-        }
-        if !failed_ids.is_empty() {
-            self.listings
-                .touch(&self.source.name, &failed_ids, seen_at)
-                .await?;
-        }
-        if batch.records.is_empty() {
-            return Ok(());
-        }
-        let outcomes = self
-            .listings
-            .upsert_batch(&self.source.name, &batch.records, seen_at)
-            .await?;
-        for outcome in &outcomes {
-            match outcome {
-                UpsertOutcome::Inserted => report.inserted += 1,
-                UpsertOutcome::Updated => report.updated += 1,
-                UpsertOutcome::Unchanged => report.unchanged += 1,
-            }
-        }
-        if let Some(images) = &self.images {
-            images
-                .sync(
-                    &self.source.name,
-                    &batch.records,
-                    &outcomes,
-                    seen_at,
-                    report,
-                )
-                .await?;
-        }
-        Ok(())
     }
 
     async fn withdraw_absent(
@@ -288,10 +226,33 @@ impl Importer {
 /// The longest a record read from a slow feed waits in a partial batch before it is stored.
 const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// The reader's ends of the hand-over: full batches out, stored ones back.
+struct Hand {
+    tx: mpsc::Sender<Batch>,
+    recycled: mpsc::UnboundedReceiver<Batch>,
+}
+
+impl Hand {
+    /// An empty batch: a stored one emptied (its records freed here), or a new one.
+    fn empty_batch(&mut self, batch_size: usize) -> Batch {
+        match self.recycled.try_recv() {
+            Ok(mut batch) => {
+                batch.records.clear();
+                batch.failures.clear();
+                batch
+            }
+            Err(_) => Batch {
+                records: Vec::with_capacity(batch_size),
+                failures: Vec::new(),
+            },
+        }
+    }
+}
+
 async fn read_batches(
     format: FeedFormat,
     stream: FeedStream,
-    tx: mpsc::Sender<Batch>,
+    mut hand: Hand,
     cancel: CancelToken,
     batch_size: usize,
 ) -> Result<ReadEnd, FeedError> {
@@ -305,15 +266,12 @@ async fn read_batches(
             });
         }
     };
-    let mut batch = Batch {
-        records: Vec::with_capacity(batch_size),
-        failures: Vec::new(),
-    };
+    let mut batch = hand.empty_batch(batch_size);
     // A slow feed still stores (and reports progress) at least about once per FLUSH_AFTER.
     let mut batch_started = std::time::Instant::now();
     loop {
         if cancel.is_cancelled() {
-            let _ = tx.send(batch).await;
+            let _ = hand.tx.send(batch).await;
             return Ok(ReadEnd::Stopped);
         }
         match reader.next().await? {
@@ -322,7 +280,7 @@ async fn read_batches(
             }
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),
             None => {
-                return Ok(if tx.send(batch).await.is_ok() {
+                return Ok(if hand.tx.send(batch).await.is_ok() {
                     ReadEnd::Complete
                 } else {
                     ReadEnd::Stopped
@@ -334,14 +292,8 @@ async fn read_batches(
             batch_started = std::time::Instant::now();
         }
         if size >= batch_size || batch_started.elapsed() >= FLUSH_AFTER {
-            let full = std::mem::replace(
-                &mut batch,
-                Batch {
-                    records: Vec::with_capacity(batch_size),
-                    failures: Vec::new(),
-                },
-            );
-            if tx.send(full).await.is_err() {
+            let full = std::mem::replace(&mut batch, hand.empty_batch(batch_size));
+            if hand.tx.send(full).await.is_err() {
                 return Ok(ReadEnd::Stopped);
             }
         }

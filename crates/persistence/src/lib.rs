@@ -8,6 +8,7 @@ mod executions;
 mod images;
 mod listings;
 mod migrate;
+mod prepared;
 mod schema;
 mod sql_types;
 mod url;

@@ -112,11 +112,13 @@ mod property_seen_migration {
         let store = fixture.listing_store();
         store.upsert_batch(&source, &[record], first).await.unwrap();
         let db = fixture.database();
+        // Back to before property_seen: the migration after it first, then it.
+        assert_eq!(db.revert_last_migration().await.unwrap(), 1);
         assert_eq!(db.revert_last_migration().await.unwrap(), 1);
         fixture
             .execute_sql(&format!("UPDATE properties SET last_seen_at = {seen}"))
             .await;
-        assert_eq!(db.migrate().await.unwrap(), 1);
+        assert_eq!(db.migrate().await.unwrap(), 2);
         let stored = store
             .get_listing(&source, &id)
             .await
@@ -165,8 +167,8 @@ mod concurrent_new_listings {
         let at = Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap();
         let records: Vec<ListingRecord> = (0..500)
             .map(|i| {
-                ListingRecord::new(listing(&format!("N{i}"), 1_000 + i), |d| {
-                    d.len().to_string()
+                ListingRecord::new(listing(&format!("N{i}"), 1_000 + i), |l| {
+                    l.to_document().len().to_string()
                 })
             })
             .collect();

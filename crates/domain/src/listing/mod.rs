@@ -129,31 +129,65 @@ pub struct Listing {
     pub source_modified_at: Option<DateTime<Utc>>,
 }
 
-/// A listing ready to store: the listing, its canonical JSON (the serde form, fields in
-/// declaration order, maps ordered) and the hash of that JSON with the mapping version, which
-/// decides whether a stored copy is unchanged. Build it with [`ListingRecord::new`], which
-/// serializes the listing once for both the hash and the stored document.
+/// A listing ready to store, with the hash that decides whether a stored copy is unchanged
+/// (the importer's hash of the normalized listing and its mapping version). The stored
+/// document, the listing's canonical JSON ([`Listing::to_document`]), is made only for the
+/// listings that are written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListingRecord {
     /// The listing.
     pub listing: Listing,
     /// Hex hash of the normalized listing and the mapping version.
     pub content_hash: String,
-    /// The listing's canonical JSON, as stored.
-    pub document: String,
 }
 
 impl ListingRecord {
-    /// The record of `listing`: its canonical JSON, and the hash `hash` gives of it.
-    pub fn new(listing: Listing, hash: impl FnOnce(&str) -> String) -> Self {
-        // Serializing a Listing cannot fail: every field is a plain value or an ordered map.
-        let document = serde_json::to_string(&listing).unwrap_or_default();
-        let content_hash = hash(&document);
+    /// The record of `listing`, with the hash `hash` gives of it.
+    pub fn new(listing: Listing, hash: impl FnOnce(&Listing) -> String) -> Self {
+        let content_hash = hash(&listing);
         Self {
             listing,
             content_hash,
-            document,
         }
+    }
+}
+
+impl Listing {
+    /// Its canonical JSON: the serde form, fields in declaration order, maps ordered.
+    pub fn to_document(&self) -> String {
+        // Written into a buffer of about its final size: grown from empty, a document of a
+        // few KiB would be copied by one reallocation after another.
+        let mut buffer = Vec::with_capacity(self.json_len_estimate());
+        // Serializing a Listing cannot fail: every field is a plain value or an ordered map,
+        // and the JSON serializer writes only UTF-8.
+        match serde_json::to_writer(&mut buffer, self) {
+            Ok(()) => String::from_utf8(buffer).unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// A generous estimate of the length of its JSON: its free texts (escaping can lengthen
+    /// them a little) plus room for the fixed fields and the keys.
+    fn json_len_estimate(&self) -> usize {
+        let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        let texts: usize = self
+            .texts
+            .values()
+            .map(|t| opt(&t.title) + opt(&t.description) + 48)
+            .sum();
+        let lists: usize = self
+            .features
+            .iter()
+            .chain(&self.images)
+            .chain(self.urls.values())
+            .map(|s| s.len() + 8)
+            .sum();
+        let address = opt(&self.address.country)
+            + opt(&self.address.province)
+            + opt(&self.address.town)
+            + opt(&self.address.postal_code);
+        let free = texts + lists + address + opt(&self.reference) + opt(&self.property_type);
+        free + free / 8 + 512
     }
 }
 
@@ -234,4 +268,27 @@ pub fn withdrawal_blocked(active: i64, missing: i64, max_fraction: f64) -> bool 
         missing as f64 / active as f64
     };
     fraction > max_fraction
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_reads_back_as_its_listing_and_fits_its_estimate() {
+        let listing: Listing = serde_json::from_str(
+            r#"{"externalId":"A1","transaction":"sale",
+                "price":{"kind":"amount","amount":{"minor":25000000,"currency":"EUR"}},
+                "address":{"town":"Jávea","location":{"latitude":38.79,"longitude":0.17}},
+                "texts":{"en":{"title":"Villa \"Sol\"","description":"Sea views.\nPool."},
+                         "es":{"description":"Vistas al mar."}},
+                "features":["pool","sea views"],"images":["https://img.example/1.jpg"]}"#,
+        )
+        .unwrap();
+        let document = listing.to_document();
+        assert_eq!(serde_json::from_str::<Listing>(&document).unwrap(), listing);
+        assert!(document.len() <= listing.json_len_estimate(), "{document}");
+        let record = ListingRecord::new(listing.clone(), |l| l.external_id.to_string());
+        assert_eq!(record.content_hash, "A1");
+    }
 }

@@ -71,6 +71,31 @@ fn counts(r: &ImportReport) -> (i64, i64, i64, i64, i64, i64) {
     )
 }
 
+/// Batches are written two at a time; one that repeats a listing of the batch being written
+/// waits for it, so the copy read last is stored and each copy is counted against the one
+/// before it.
+#[tokio::test]
+async fn a_listing_repeated_across_batches_keeps_its_last_copy() {
+    let feed = FileFeed::new();
+    let store = Arc::new(InMemoryListingStore::new());
+    let importer = Importer::builder(source(Location::File(feed.path.clone())), store.clone())
+        .batch_size(1)
+        .build()
+        .unwrap();
+    feed.write(&ndjson(&[("A", 1), ("A", 2), ("B", 3), ("C", 4), ("A", 5)]));
+    let report = run(&importer).await.unwrap();
+    assert_eq!(counts(&report), (5, 3, 2, 0, 0, 0));
+    let a = store
+        .get_listing(
+            &JobName::parse("test-feed").unwrap(),
+            &ExternalId::parse("A").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.listing, listing("A", 5));
+}
+
 #[tokio::test]
 async fn change_detection_and_withdrawals() {
     let feed = FileFeed::new();

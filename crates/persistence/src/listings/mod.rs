@@ -68,12 +68,28 @@ impl ListingStore for SqlListingStore {
         let (src, started, now) = (source.to_string(), DbTime(started), DbTime(now));
         with_write_conn!(self.db, |conn, _dialect| {
             conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
-                let active_before: i64 = p::properties
+                // Both counts in one pass over the source's active listings and their
+                // sightings (a hash join, rather than a probe of the sightings per listing).
+                let (active_before, missing): (i64, i64) = p::properties
+                    .left_join(ps::property_seen)
                     .filter(p::source.eq(&src))
                     .filter(p::status.eq(ACTIVE))
-                    .count()
+                    .select((
+                        diesel::dsl::count_star(),
+                        diesel::dsl::count(p::id).aggregate_filter(
+                            ps::last_seen_at.is_null().or(ps::last_seen_at.lt(started)),
+                        ),
+                    ))
                     .get_result(conn)
                     .await?;
+                if missing == 0 || withdrawal_blocked(active_before, missing, max_fraction) {
+                    return Ok(WithdrawReport {
+                        active_before,
+                        missing,
+                        withdrawn: 0,
+                        blocked: missing > 0,
+                    });
+                }
                 // Active listings without a sighting since the run started.
                 let seen_since = ps::property_seen
                     .filter(ps::property_id.eq(p::id))
@@ -82,15 +98,6 @@ impl ListingStore for SqlListingStore {
                     .filter(p::source.eq(&src))
                     .filter(p::status.eq(ACTIVE))
                     .filter(diesel::dsl::not(diesel::dsl::exists(seen_since)));
-                let missing: i64 = unseen.count().get_result(conn).await?;
-                if withdrawal_blocked(active_before, missing, max_fraction) {
-                    return Ok(WithdrawReport {
-                        active_before,
-                        missing,
-                        withdrawn: 0,
-                        blocked: true,
-                    });
-                }
                 let withdrawn = diesel::update(unseen)
                     .set((
                         p::status.eq(status_text(ListingStatus::Withdrawn)),

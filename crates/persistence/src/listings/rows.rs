@@ -31,7 +31,7 @@ pub(crate) struct PropertyRow<'a> {
     postal_code: Option<&'a str>,
     latitude: Option<f64>,
     longitude: Option<f64>,
-    data: &'a str,
+    data: String,
     source_modified_at: Option<DbTime>,
     first_seen_at: DbTime,
     withdrawn_at: Option<DbTime>,
@@ -60,7 +60,8 @@ impl<'a> PropertyRow<'a> {
         self.external_id
     }
 
-    /// The row of an active listing seen at `seen`.
+    /// The row of an active listing seen at `seen` (its document serialized here, for the
+    /// listings that are written only).
     pub(crate) fn new(source: &'a str, record: &'a ListingRecord, seen: DbTime) -> Result<Self> {
         let l = &record.listing;
         let (price_minor, currency) = match &l.price {
@@ -86,7 +87,7 @@ impl<'a> PropertyRow<'a> {
             postal_code: l.address.postal_code.as_deref(),
             latitude: l.address.location.map(|p| p.latitude()),
             longitude: l.address.location.map(|p| p.longitude()),
-            data: &record.document,
+            data: l.to_document(),
             source_modified_at: l.source_modified_at.map(DbTime),
             first_seen_at: seen,
             withdrawn_at: None,
@@ -116,7 +117,7 @@ pub(crate) struct PropertyColumns<'a> {
     pub(crate) postal_code: Vec<Option<&'a str>>,
     pub(crate) latitude: Vec<Option<f64>>,
     pub(crate) longitude: Vec<Option<f64>>,
-    pub(crate) data: Vec<&'a str>,
+    pub(crate) data: Vec<String>,
     pub(crate) source_modified_at: Vec<Option<DbTime>>,
 }
 

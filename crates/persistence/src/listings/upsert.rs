@@ -1,44 +1,51 @@
-//! The batch upsert: outcomes from the stored hashes (read while setting the stored listings'
-//! last-seen times), then one upsert for new and changed rows with theirs, all in one
-//! transaction per chunk.
+//! The batch upsert: outcomes from the stored hashes (compared while setting the stored
+//! listings' last-seen times), then one upsert for new and changed rows with theirs, all in
+//! one transaction per chunk.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::AstPass;
 use diesel::upsert::excluded;
-use diesel_async::{AsyncConnection as _, RunQueryDsl};
+use diesel_async::{AnsiTransactionManager, AsyncConnection as _, RunQueryDsl, TransactionManager};
 use propimport_domain::{ListingRecord, Result, SourceName, UpsertOutcome};
 
 use super::rows::{PropertyColumns, PropertyRow};
 use super::{ACTIVE, SqlListingStore};
 use crate::error::TxError;
+use crate::prepared::{Prepared, Statement};
 use crate::schema::properties::dsl as p;
 use crate::schema::property_seen::dsl as ps;
 use crate::sql_types::{DbTime, UtcTimestamp};
 
-/// Decides each record's outcome from the stored (hash, status) of its id.
-fn outcomes(
-    batch: &[ListingRecord],
-    stored: &HashMap<String, (String, String)>,
-) -> Vec<UpsertOutcome> {
-    batch
-        .iter()
-        .map(|r| match stored.get(r.listing.external_id.as_str()) {
-            None => UpsertOutcome::Inserted,
-            Some((hash, status)) if hash == &r.content_hash && status == ACTIVE => {
-                UpsertOutcome::Unchanged
-            }
-            Some(_) => UpsertOutcome::Updated,
-        })
-        .collect()
+/// A record's id and content hash, whose outcome is asked.
+pub(super) type Probe<'a> = (&'a str, &'a str);
+
+/// The outcome of a probe from the stored (hash, status) of its id, if stored.
+fn outcome(hash: &str, stored: Option<&(String, String)>) -> UpsertOutcome {
+    match stored {
+        None => UpsertOutcome::Inserted,
+        Some((stored_hash, status)) if stored_hash == hash && status == ACTIVE => {
+            UpsertOutcome::Unchanged
+        }
+        Some(_) => UpsertOutcome::Updated,
+    }
 }
 
 /// PostgreSQL's upsert of a chunk's rows with their last-seen rows, bound as one array per
-/// column: a fixed text, so it is parsed and planned once per connection rather than once per
-/// chunk (a multi-row VALUES list has a parameter per cell). `$1` source, `$2` the time for
-/// first-seen, last-seen, creation and update, `$3…$20` the columns of [`PropertyColumns`].
-const PG_UPSERT: &str = "\
+/// column: a fixed text, prepared once per connection (a multi-row VALUES list has a
+/// parameter per cell and a text per row count). `$1` source, `$2` the time for first-seen,
+/// last-seen, creation and update, `$3…$20` the columns of [`PropertyColumns`].
+struct PgUpsert<'a> {
+    src: &'a str,
+    seen: DbTime,
+    c: PropertyColumns<'a>,
+}
+
+impl Statement for PgUpsert<'_> {
+    const SQL: &'static str = "\
 WITH written AS ( \
 INSERT INTO properties (source, external_id, status, content_hash, transaction_type, price_minor, \
     currency, property_type, bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, \
@@ -69,10 +76,123 @@ RETURNING id) \
 INSERT INTO property_seen (property_id, last_seen_at) SELECT id, $2 FROM written \
 ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
 
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text};
+        let c = &self.c;
+        match n {
+            1 => out.push_bind_param::<Text, _>(self.src),
+            2 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
+            3 => out.push_bind_param::<Array<Text>, _>(&c.external_id),
+            4 => out.push_bind_param::<Array<Text>, _>(&c.content_hash),
+            5 => out.push_bind_param::<Array<Text>, _>(&c.transaction_type),
+            6 => out.push_bind_param::<Array<Nullable<BigInt>>, _>(&c.price_minor),
+            7 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.currency),
+            8 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.property_type),
+            9 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bedrooms),
+            10 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bathrooms),
+            11 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.built_area_m2),
+            12 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.plot_area_m2),
+            13 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.country),
+            14 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.province),
+            15 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.town),
+            16 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.postal_code),
+            17 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.latitude),
+            18 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.longitude),
+            19 => out.push_bind_param::<Array<Text>, _>(&c.data),
+            20 => out.push_bind_param::<Array<Nullable<UtcTimestamp>>, _>(&c.source_modified_at),
+            _ => Err(unknown_parameter(n)),
+        }
+    }
+}
+
+/// PostgreSQL's read of a chunk's outcomes, which also sets the last-seen time of every
+/// stored listing among them: `$1` the records' ids, `$2` their hashes (a listing twice in
+/// the chunk is probed twice, and seen once), `$3` the source, `$4` the time. One row: the
+/// 1-based positions of the unchanged probes and those of the stored but changed (or
+/// withdrawn) ones; the rest are new. The hashes are compared by the server, so nothing but
+/// positions comes back. Sightings are updated in place (a plain `UPDATE` costs less than an
+/// `INSERT … ON CONFLICT` that finds its row) and added for stored listings that have none.
+struct PgProbe<'a> {
+    ids: Vec<&'a str>,
+    hashes: Vec<&'a str>,
+    src: &'a str,
+    seen: DbTime,
+}
+
+impl Statement for PgProbe<'_> {
+    const SQL: &'static str = "\
+WITH found AS ( \
+    SELECT p.id, k.ord, p.content_hash = k.content_hash AND p.status = 'active' AS same \
+    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(external_id, content_hash, ord) \
+    JOIN properties p ON p.source = $3 AND p.external_id = k.external_id), \
+updated AS ( \
+    UPDATE property_seen s SET last_seen_at = $4 FROM found WHERE s.property_id = found.id \
+    RETURNING s.property_id), \
+added AS ( \
+    INSERT INTO property_seen (property_id, last_seen_at) \
+    SELECT DISTINCT f.id, $4::timestamptz FROM found f \
+    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.property_id = f.id) \
+    ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at) \
+SELECT coalesce(array_agg(ord) FILTER (WHERE same), '{}') AS unchanged, \
+    coalesce(array_agg(ord) FILTER (WHERE NOT same), '{}') AS updated \
+FROM found";
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Text};
+        match n {
+            1 => out.push_bind_param::<Array<Text>, _>(&self.ids),
+            2 => out.push_bind_param::<Array<Text>, _>(&self.hashes),
+            3 => out.push_bind_param::<Text, _>(self.src),
+            4 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
+            _ => Err(unknown_parameter(n)),
+        }
+    }
+}
+
+/// The positions [`PgProbe`] answers.
+#[derive(QueryableByName)]
+struct ProbeAnswer {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+    unchanged: Vec<i64>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+    updated: Vec<i64>,
+}
+
+/// PostgreSQL's last-seen update of a source's listings by id: `$1` the time, `$2` the ids,
+/// `$3` the source.
+struct PgMarkSeen<'a> {
+    keys: &'a [&'a str],
+    src: &'a str,
+    seen: DbTime,
+}
+
+impl Statement for PgMarkSeen<'_> {
+    const SQL: &'static str = "\
+INSERT INTO property_seen (property_id, last_seen_at) \
+SELECT DISTINCT p.id, $1::timestamptz FROM unnest($2::text[]) AS k(external_id) \
+JOIN properties p ON p.source = $3 AND p.external_id = k.external_id \
+ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Text};
+        match n {
+            1 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
+            2 => out.push_bind_param::<Array<Text>, _>(self.keys),
+            3 => out.push_bind_param::<Text, _>(self.src),
+            _ => Err(unknown_parameter(n)),
+        }
+    }
+}
+
+fn unknown_parameter(n: usize) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(format!("no parameter ${n}").into())
+}
+
 /// Writes upsert rows and last-seen times.
 ///
-/// PostgreSQL: one statement per chunk for the rows ([`PG_UPSERT`]) and one for the seen
-/// times, ids joined as an array (`unnest`), which is planned as one unique-index lookup per id
+/// PostgreSQL: one prepared statement per chunk for the outcomes and the stored rows' seen
+/// times ([`PgProbe`]) and one for the new and changed rows ([`PgUpsert`]), ids joined as an
+/// array (`unnest`), which is planned as one unique-index lookup per id
 /// whatever the table's statistics (`external_id = ANY($ids)` is planned from statistics, and
 /// on a table not analyzed yet, right after a large first import, it was estimated to match
 /// most of the source, so each chunk scanned all the source's rows). SQLite: a statement per
@@ -88,13 +208,20 @@ pub(super) trait ListingWrites {
         rows: Vec<PropertyRow<'_>>,
     ) -> impl Future<Output = QueryResult<()>> + Send;
 
-    /// The stored (id, hash, status) of these ids, whose last-seen time becomes `seen`.
-    fn stored_seen(
+    /// The outcome of each probe against what is stored, setting the last-seen time of the
+    /// stored listings among them to `seen`.
+    fn probe_seen(
         &mut self,
         src: &str,
-        keys: &[&str],
+        probes: &[Probe<'_>],
         seen: DbTime,
-    ) -> impl Future<Output = QueryResult<Vec<(String, String, String)>>> + Send;
+    ) -> impl Future<Output = QueryResult<Vec<UpsertOutcome>>> + Send;
+
+    /// Probes a chunk and writes its new and changed rows, in one transaction.
+    fn write_chunk(
+        &mut self,
+        job: &ChunkJob<'_>,
+    ) -> impl Future<Output = std::result::Result<Vec<UpsertOutcome>, TxError>> + Send;
 
     /// Sets the last-seen time of the source's listings with these ids (adding their rows of
     /// `property_seen` where missing); gives how many were set.
@@ -106,17 +233,6 @@ pub(super) trait ListingWrites {
     ) -> impl Future<Output = QueryResult<usize>> + Send;
 }
 
-/// A stored id with its hash and status.
-#[derive(QueryableByName)]
-struct StoredKey {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    external_id: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    content_hash: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    status: String,
-}
-
 impl ListingWrites for diesel_async::AsyncPgConnection {
     async fn write_rows(
         &mut self,
@@ -124,77 +240,74 @@ impl ListingWrites for diesel_async::AsyncPgConnection {
         seen: DbTime,
         rows: Vec<PropertyRow<'_>>,
     ) -> QueryResult<()> {
-        use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text};
         let c = PropertyColumns::of(rows);
-        diesel::sql_query(PG_UPSERT)
-            .bind::<Text, _>(src)
-            .bind::<UtcTimestamp, _>(seen)
-            .bind::<Array<Text>, _>(&c.external_id)
-            .bind::<Array<Text>, _>(&c.content_hash)
-            .bind::<Array<Text>, _>(&c.transaction_type)
-            .bind::<Array<Nullable<BigInt>>, _>(&c.price_minor)
-            .bind::<Array<Nullable<Text>>, _>(&c.currency)
-            .bind::<Array<Nullable<Text>>, _>(&c.property_type)
-            .bind::<Array<Nullable<Integer>>, _>(&c.bedrooms)
-            .bind::<Array<Nullable<Integer>>, _>(&c.bathrooms)
-            .bind::<Array<Nullable<Integer>>, _>(&c.built_area_m2)
-            .bind::<Array<Nullable<Integer>>, _>(&c.plot_area_m2)
-            .bind::<Array<Nullable<Text>>, _>(&c.country)
-            .bind::<Array<Nullable<Text>>, _>(&c.province)
-            .bind::<Array<Nullable<Text>>, _>(&c.town)
-            .bind::<Array<Nullable<Text>>, _>(&c.postal_code)
-            .bind::<Array<Nullable<Double>>, _>(&c.latitude)
-            .bind::<Array<Nullable<Double>>, _>(&c.longitude)
-            .bind::<Array<Text>, _>(&c.data)
-            .bind::<Array<Nullable<UtcTimestamp>>, _>(&c.source_modified_at)
+        Prepared(PgUpsert { src, seen, c })
             .execute(self)
             .await
             .map(drop)
     }
 
-    async fn stored_seen(
+    async fn probe_seen(
         &mut self,
         src: &str,
-        keys: &[&str],
+        probes: &[Probe<'_>],
         seen: DbTime,
-    ) -> QueryResult<Vec<(String, String, String)>> {
-        use diesel::sql_types::{Array, Text};
-        // One pass of index lookups serves both the read and the last-seen upsert.
-        let rows: Vec<StoredKey> = diesel::sql_query(
-            "WITH found AS ( \
-                 SELECT p.id, p.external_id, p.content_hash, p.status \
-                 FROM unnest($2::text[]) AS k(external_id) \
-                 JOIN properties p ON p.source = $1 AND p.external_id = k.external_id), \
-             seen AS ( \
-                 INSERT INTO property_seen (property_id, last_seen_at) \
-                 SELECT id, $3 FROM found \
-                 ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at) \
-             SELECT external_id, content_hash, status FROM found",
-        )
-        .bind::<Text, _>(src)
-        .bind::<Array<Text>, _>(keys)
-        .bind::<UtcTimestamp, _>(seen)
-        .load(self)
+    ) -> QueryResult<Vec<UpsertOutcome>> {
+        let (ids, hashes) = probes.iter().copied().unzip();
+        let answer: ProbeAnswer = Prepared(PgProbe {
+            ids,
+            hashes,
+            src,
+            seen,
+        })
+        .get_result(self)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.external_id, r.content_hash, r.status))
-            .collect())
+        let mut outcomes = vec![UpsertOutcome::Inserted; probes.len()];
+        let positions = [
+            (answer.unchanged, UpsertOutcome::Unchanged),
+            (answer.updated, UpsertOutcome::Updated),
+        ];
+        for (ords, outcome) in positions {
+            for ord in ords {
+                let slot = usize::try_from(ord - 1)
+                    .ok()
+                    .and_then(|i| outcomes.get_mut(i))
+                    .ok_or_else(|| {
+                        diesel::result::Error::DeserializationError(
+                            format!("probe position {ord} out of 1..={}", probes.len()).into(),
+                        )
+                    })?;
+                *slot = outcome;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    /// The transaction commits without waiting for its WAL to reach the disk
+    /// (`synchronous_commit = off`, set by the same round trip that begins it).
+    async fn write_chunk(
+        &mut self,
+        job: &ChunkJob<'_>,
+    ) -> std::result::Result<Vec<UpsertOutcome>, TxError> {
+        type Manager = AnsiTransactionManager;
+        Manager::begin_transaction_sql(self, "BEGIN; SET LOCAL synchronous_commit = off").await?;
+        match chunk_writes(self, job).await {
+            Ok(outcomes) => {
+                <Manager as TransactionManager<Self>>::commit_transaction(self).await?;
+                Ok(outcomes)
+            }
+            // As diesel's own transactions do: the first error is the one to report.
+            Err(error) => {
+                match <Manager as TransactionManager<Self>>::rollback_transaction(self).await {
+                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                    Err(rollback) => Err(rollback.into()),
+                }
+            }
+        }
     }
 
     async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
-        use diesel::sql_types::{Array, Text};
-        diesel::sql_query(
-            "INSERT INTO property_seen (property_id, last_seen_at) \
-             SELECT p.id, $3 FROM unnest($2::text[]) AS k(external_id) \
-             JOIN properties p ON p.source = $1 AND p.external_id = k.external_id \
-             ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
-        )
-        .bind::<Text, _>(src)
-        .bind::<Array<Text>, _>(keys)
-        .bind::<UtcTimestamp, _>(seen)
-        .execute(self)
-        .await
+        Prepared(PgMarkSeen { keys, src, seen }).execute(self).await
     }
 }
 
@@ -239,20 +352,37 @@ impl ListingWrites for crate::database::SqliteConn {
         self.mark_seen(src, &keys, seen).await.map(drop)
     }
 
-    async fn stored_seen(
+    async fn probe_seen(
         &mut self,
         src: &str,
-        keys: &[&str],
+        probes: &[Probe<'_>],
         seen: DbTime,
-    ) -> QueryResult<Vec<(String, String, String)>> {
-        let stored = p::properties
+    ) -> QueryResult<Vec<UpsertOutcome>> {
+        let mut keys: Vec<&str> = probes.iter().map(|(id, _)| *id).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let stored: HashMap<String, (String, String)> = p::properties
             .filter(p::source.eq(src))
-            .filter(p::external_id.eq_any(keys))
+            .filter(p::external_id.eq_any(&keys))
             .select((p::external_id, p::content_hash, p::status))
-            .load(self)
-            .await?;
-        self.mark_seen(src, keys, seen).await?;
-        Ok(stored)
+            .load::<(String, String, String)>(self)
+            .await?
+            .into_iter()
+            .map(|(id, hash, status)| (id, (hash, status)))
+            .collect();
+        self.mark_seen(src, &keys, seen).await?;
+        Ok(probes
+            .iter()
+            .map(|(id, hash)| outcome(hash, stored.get(*id)))
+            .collect())
+    }
+
+    async fn write_chunk(
+        &mut self,
+        job: &ChunkJob<'_>,
+    ) -> std::result::Result<Vec<UpsertOutcome>, TxError> {
+        self.transaction::<_, TxError, _>(async move |conn| chunk_writes(conn, job).await)
+            .await
     }
 
     async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
@@ -271,6 +401,36 @@ impl ListingWrites for crate::database::SqliteConn {
     }
 }
 
+/// One chunk's work: its records, their probes and which copy of each id is written.
+pub(super) struct ChunkJob<'a> {
+    src: &'a str,
+    chunk: &'a [ListingRecord],
+    probes: Vec<Probe<'a>>,
+    /// The position of the last copy of each id (earlier copies are not written).
+    last: HashMap<&'a str, usize>,
+    seen: DbTime,
+}
+
+/// Probes a chunk (setting the stored listings' last-seen time), then writes new and changed
+/// rows with theirs; inside the caller's transaction.
+async fn chunk_writes<C: ListingWrites + Send>(
+    conn: &mut C,
+    job: &ChunkJob<'_>,
+) -> std::result::Result<Vec<UpsertOutcome>, TxError> {
+    let outcomes = conn.probe_seen(job.src, &job.probes, job.seen).await?;
+    let mut rows = Vec::new();
+    for (i, (r, outcome)) in job.chunk.iter().zip(&outcomes).enumerate() {
+        let written = job.last.get(r.listing.external_id.as_str()) == Some(&i);
+        if written && *outcome != UpsertOutcome::Unchanged {
+            rows.push(PropertyRow::new(job.src, r, job.seen)?);
+        }
+    }
+    if !rows.is_empty() {
+        conn.write_rows(job.src, job.seen, rows).await?;
+    }
+    Ok(outcomes)
+}
+
 impl SqlListingStore {
     /// One chunk in one transaction: read the stored hashes (setting the stored listings'
     /// last-seen time), then write new and changed rows with theirs.
@@ -287,47 +447,22 @@ impl SqlListingStore {
         seen_at: DateTime<Utc>,
     ) -> Result<Vec<UpsertOutcome>> {
         let src = source.to_string();
-        let seen = DbTime(seen_at);
-        // The last copy of an id wins; earlier copies are not written.
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(chunk.len());
         for (i, r) in chunk.iter().enumerate() {
             last.insert(r.listing.external_id.as_str(), i);
         }
-        let keys: Vec<&str> = chunk
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| last.get(r.listing.external_id.as_str()) == Some(i))
-            .map(|(_, r)| r.listing.external_id.as_str())
-            .collect();
-        with_write_conn!(self.db, |conn, dialect| {
-            let (src, keys, last) = (&src, &keys, &last);
-            conn.transaction::<_, TxError, _>(async move |conn| {
-                if matches!(dialect, crate::database::Dialect::Postgres) {
-                    diesel::sql_query("SET LOCAL synchronous_commit = off")
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                let stored: HashMap<String, (String, String)> = conn
-                    .stored_seen(src, keys, seen)
-                    .await?
-                    .into_iter()
-                    .map(|(id, hash, status)| (id, (hash, status)))
-                    .collect();
-                let outcomes = outcomes(chunk, &stored);
-                let mut rows = Vec::new();
-                for (i, (r, outcome)) in chunk.iter().zip(&outcomes).enumerate() {
-                    let written = last.get(r.listing.external_id.as_str()) == Some(&i);
-                    if written && *outcome != UpsertOutcome::Unchanged {
-                        rows.push(PropertyRow::new(src, r, seen)?);
-                    }
-                }
-                if !rows.is_empty() {
-                    conn.write_rows(src, seen, rows).await?;
-                }
-                Ok(outcomes)
-            })
-            .await
-            .map_err(TxError::into_domain)
+        let job = ChunkJob {
+            src: &src,
+            chunk,
+            probes: chunk
+                .iter()
+                .map(|r| (r.listing.external_id.as_str(), r.content_hash.as_str()))
+                .collect(),
+            last,
+            seen: DbTime(seen_at),
+        };
+        with_write_conn!(self.db, |conn, _dialect| {
+            conn.write_chunk(&job).await.map_err(TxError::into_domain)
         })
     }
 }

@@ -118,7 +118,7 @@ impl<R: AsyncBufRead + Unpin> Source<R> {
             if buf.is_empty() {
                 return Ok(ElementEnd::Eof);
             }
-            let end = buf.iter().position(|&b| scan.ends_at(b));
+            let end = scan.find_end(buf);
             let kept = end.unwrap_or(buf.len());
             record.push(&buf[..kept]);
             let consumed = end.map_or(buf.len(), |i| i + 1);
@@ -170,29 +170,75 @@ impl<R: AsyncBufRead + Unpin> Source<R> {
 }
 
 impl Scan {
-    /// Feeds one byte; true when it is the `,` or `]` that ends the element.
-    fn ends_at(&mut self, b: u8) -> bool {
-        if self.in_string {
-            if self.escaped {
-                self.escaped = false;
-            } else if b == b'\\' {
-                self.escaped = true;
-            } else if b == b'"' {
-                self.in_string = false;
+    /// Scans `buf` (the continuation of what was scanned before); the index of the `,` or `]`
+    /// that ends the element, if it is in `buf`. Inside strings it jumps from quote or
+    /// backslash to the next (`memchr2`), so long texts are skipped at memory speed.
+    fn find_end(&mut self, buf: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        while i < buf.len() {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                    i += 1;
+                    continue;
+                }
+                let at = i + memchr::memchr2(b'"', b'\\', &buf[i..])?;
+                if buf[at] == b'\\' {
+                    self.escaped = true;
+                } else {
+                    self.in_string = false;
+                }
+                i = at + 1;
+                continue;
             }
-            return false;
+            match buf[i] {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth = self.depth.saturating_add(1),
+                b'}' | b']' if self.depth > 0 => self.depth -= 1,
+                b']' | b',' if self.depth == 0 => return Some(i),
+                _ => {}
+            }
+            i += 1;
         }
-        match b {
-            b'"' => self.in_string = true,
-            b'{' | b'[' => self.depth = self.depth.saturating_add(1),
-            b'}' | b']' if self.depth > 0 => self.depth -= 1,
-            b']' | b',' if self.depth == 0 => return true,
-            _ => {}
-        }
-        false
+        None
     }
 }
 
 fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', bytes).count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Scan;
+
+    /// Where the element of `text` ends when `text` arrives split at `cut`.
+    fn end_split_at(text: &[u8], cut: usize) -> Option<usize> {
+        let mut scan = Scan::default();
+        let (head, tail) = text.split_at(cut);
+        scan.find_end(head)
+            .or_else(|| scan.find_end(tail).map(|i| i + cut))
+    }
+
+    #[test]
+    fn finds_the_end_of_an_element_however_the_input_is_split() {
+        let cases: [(&[u8], Option<usize>); 6] = [
+            (br#"{"a":"x,]\"\\","b":[1,{"c":"]"}]} , next"#, Some(34)),
+            (br#""a \\" ]"#, Some(7)),
+            (br#"{"t":"\\\"}" }]"#, Some(14)),
+            (br#"[1,2],"#, Some(5)),
+            (br#"{"open": "never closed ,]"#, None),
+            (br#"{"a": [1, 2]"#, None),
+        ];
+        for (text, expected) in cases {
+            for cut in 0..=text.len() {
+                assert_eq!(
+                    end_split_at(text, cut),
+                    expected,
+                    "{} split at {cut}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
 }

@@ -1,0 +1,215 @@
+//! Storing the reader's batches. Two batches may be written at once (each chunk in its own
+//! transaction, each batch on its own connection), so the database works on one while this
+//! side prepares or accounts for the other; their outcomes are counted in the order the
+//! batches were read. A batch that shares a listing with one being written waits for it, so
+//! the copy read last is the one stored. With the image stage on, batches are written one
+//! at a time (the stage records images per batch, after its listings).
+
+use std::collections::{HashSet, VecDeque};
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{FuturesOrdered, StreamExt as _};
+use propimport_domain::{ExternalId, ItemError, Progress, ProgressHandle, UpsertOutcome};
+use tokio::sync::mpsc;
+
+use crate::pipeline::{Batch, Importer};
+use crate::report::ImportReport;
+
+type StoreResult<T> = Result<T, propimport_domain::Error>;
+
+/// Batches written at once when the image stage is off.
+const WRITERS: usize = 2;
+
+/// A batch after its write: its records' outcomes (in order) and their last-seen time.
+pub(crate) struct Written {
+    batch: Batch,
+    seen_at: DateTime<Utc>,
+    outcomes: StoreResult<Vec<UpsertOutcome>>,
+}
+
+/// A write in progress.
+type Writing<'a> = Pin<Box<dyn Future<Output = Written> + Send + 'a>>;
+
+impl Importer {
+    /// Stores one batch and counts it into `report` (and runs the image stage on it).
+    pub(crate) async fn store_batch(
+        &self,
+        batch: Batch,
+        report: &mut ImportReport,
+    ) -> StoreResult<Batch> {
+        let written = self.write_batch(batch).await;
+        self.settle(written, report).await
+    }
+
+    /// Stores every batch the reader sends, then gives each back to it through `recycle`
+    /// (so that its memory is freed where it was allocated). On a store error no further
+    /// batch is taken; the writes under way are finished and counted, then the error is
+    /// returned.
+    pub(crate) async fn store_batches(
+        &self,
+        rx: &mut mpsc::Receiver<Batch>,
+        recycle: &mpsc::UnboundedSender<Batch>,
+        progress: &ProgressHandle,
+        report: &mut ImportReport,
+    ) -> StoreResult<()> {
+        let writers = if self.images.is_some() { 1 } else { WRITERS };
+        let mut writing: FuturesOrdered<Writing<'_>> = FuturesOrdered::new();
+        // The listing keys of each batch being written, oldest first.
+        let mut keys: VecDeque<HashSet<u64>> = VecDeque::new();
+        let mut first_error = None;
+        let mut reading = true;
+        loop {
+            let taking = reading && first_error.is_none() && writing.len() < writers;
+            let done = if taking {
+                tokio::select! {
+                    biased;
+                    Some(done) = writing.next(), if !writing.is_empty() => done,
+                    next = rx.recv() => {
+                        let Some(batch) = next else {
+                            reading = false;
+                            continue;
+                        };
+                        let ids = listing_keys(&batch);
+                        while keys.iter().any(|k| !k.is_disjoint(&ids)) {
+                            let Some(done) = writing.next().await else { break };
+                            keys.pop_front();
+                            self.finish(done, recycle, progress, report, &mut first_error)
+                                .await;
+                        }
+                        keys.push_back(ids);
+                        writing.push_back(Box::pin(self.write_batch(batch)));
+                        continue;
+                    }
+                }
+            } else {
+                match writing.next().await {
+                    Some(done) => done,
+                    None => break,
+                }
+            };
+            keys.pop_front();
+            self.finish(done, recycle, progress, report, &mut first_error)
+                .await;
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Counts a written batch, reports progress and hands the batch back; keeps the first
+    /// error.
+    async fn finish(
+        &self,
+        written: Written,
+        recycle: &mpsc::UnboundedSender<Batch>,
+        progress: &ProgressHandle,
+        report: &mut ImportReport,
+        first_error: &mut Option<propimport_domain::Error>,
+    ) {
+        match self.settle(written, report).await {
+            Ok(batch) => {
+                // The reader may have finished; then the batch is freed here.
+                let _ = recycle.send(batch);
+                progress.set(Progress {
+                    counts: report.counts(),
+                    expected_total: None,
+                });
+            }
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+
+    /// Writes a batch: touches the failed records' listings (a record that failed is not
+    /// absent from the feed: its stored listing stays as it was and is not withdrawn) and
+    /// upserts the mapped ones.
+    async fn write_batch(&self, batch: Batch) -> Written {
+        let seen_at = self.clock.now();
+        let outcomes = self.write_records(&batch, seen_at).await;
+        Written {
+            batch,
+            seen_at,
+            outcomes,
+        }
+    }
+
+    async fn write_records(
+        &self,
+        batch: &Batch,
+        seen_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<UpsertOutcome>> {
+        let failed_ids: Vec<ExternalId> = batch
+            .failures
+            .iter()
+            .filter_map(|f| {
+                f.external_id
+                    .as_deref()
+                    .and_then(|id| ExternalId::parse(id).ok())
+            })
+            .collect();
+        if !failed_ids.is_empty() {
+            self.listings
+                .touch(&self.source.name, &failed_ids, seen_at)
+                .await?;
+        }
+        if batch.records.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.listings
+            .upsert_batch(&self.source.name, &batch.records, seen_at)
+            .await
+    }
+
+    /// Counts a written batch into `report` and runs the image stage on it; gives the batch
+    /// back emptied of its failures.
+    async fn settle(&self, written: Written, report: &mut ImportReport) -> StoreResult<Batch> {
+        let Written {
+            mut batch,
+            seen_at,
+            outcomes,
+        } = written;
+        report.total +=
+            i64::try_from(batch.records.len() + batch.failures.len()).unwrap_or(i64::MAX);
+        for failure in batch.failures.drain(..) {
+            report.failed += 1;
+            report.errors.push(ItemError::from(failure));
+        }
+        let outcomes = outcomes?;
+        for outcome in &outcomes {
+            match outcome {
+                UpsertOutcome::Inserted => report.inserted += 1,
+                UpsertOutcome::Updated => report.updated += 1,
+                UpsertOutcome::Unchanged => report.unchanged += 1,
+            }
+        }
+        if let Some(images) = &self.images {
+            images
+                .sync(
+                    &self.source.name,
+                    &batch.records,
+                    &outcomes,
+                    seen_at,
+                    report,
+                )
+                .await?;
+        }
+        Ok(batch)
+    }
+}
+
+/// Keys of the listings a batch writes or touches (64-bit hashes of their ids: two ids that
+/// collide only make one batch wait for the other).
+fn listing_keys(batch: &Batch) -> HashSet<u64> {
+    let key = |id: &str| xxhash_rust::xxh3::xxh3_64(id.as_bytes());
+    batch
+        .records
+        .iter()
+        .map(|r| key(r.listing.external_id.as_str()))
+        .chain(
+            batch
+                .failures
+                .iter()
+                .filter_map(|f| f.external_id.as_deref().map(key)),
+        )
+        .collect()
+}

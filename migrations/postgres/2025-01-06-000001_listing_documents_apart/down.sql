@@ -1,0 +1,1 @@
+ALTER TABLE properties RESET (toast_tuple_target);

@@ -1,0 +1,2 @@
+-- PostgreSQL only (its TOAST threshold for listing rows); SQLite keeps its layout.
+SELECT 1;
