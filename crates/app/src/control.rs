@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use propimport_domain::{Error, Execution, JobName, TriggeredBy};
-use propimport_http_api::{JobControl, JobState, Readiness, ReadinessCheck, TriggerRefusal};
+use propimport_http_api::{
+    JobControl, JobState, Readiness, ReadinessCheck, TickState, TriggerRefusal,
+};
 use propimport_persistence::Database;
 use propimport_scheduler::{SchedulerHandle, TriggerError};
 
@@ -63,6 +65,12 @@ impl JobControl for SchedulerControl {
                 is_scheduled: s.is_scheduled,
                 next_runs: s.next_runs,
                 running: s.running,
+                ticks: TickState {
+                    late_tick: s.ticks.late_tick,
+                    missed_ticks: s.ticks.missed_ticks,
+                    last_missed_tick: s.ticks.last_missed_tick,
+                    pending_tick: s.ticks.pending_tick,
+                },
             })
             .collect())
     }

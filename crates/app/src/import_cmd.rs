@@ -53,6 +53,8 @@ pub async fn import(
         RunSettings {
             instance_id: default_instance_id(),
             heartbeat_interval: Duration::from_secs(1),
+            max_duration: s.max_run_duration,
+            cancel_overlong: s.cancel_overlong,
         },
     );
     let lease = chrono::Duration::from_std(s.lease)?;
@@ -60,7 +62,7 @@ pub async fn import(
     let mut worst = ExitCode::SUCCESS;
     let mut worst_rank = 0;
     for scheduled in jobs {
-        store.recover_stale(chrono::Utc::now(), lease).await?;
+        store.recover_stale(chrono::Utc::now(), lease, &[]).await?;
         let name = scheduled.job.name().clone();
         let run = runner.run_tracked(scheduled.job, TriggeredBy::Manual, None, cancel.clone());
         let outcome = with_progress(run, store.as_ref(), &name, &cancel).await;

@@ -72,7 +72,7 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
 /// `propimport serve`: migrates, starts the scheduler (which recovers abandoned runs and
 /// catches up a missed tick) and the HTTP server, then runs until SIGINT or SIGTERM and shuts
 /// down gracefully: the server stops accepting, the scheduler stops ticking, a running import
-/// gets the grace period, the pools close. A second signal exits at once.
+/// gets the grace period, the pools close. A second signal records the running imports FAILED "interrupted: forced shutdown" and exits within a second.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let metrics = crate::metrics::install();
     let db = open(&config).await?;
@@ -93,6 +93,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         RunSettings {
             instance_id: default_instance_id(),
             heartbeat_interval: s.heartbeat,
+            max_duration: s.max_run_duration,
+            cancel_overlong: s.cancel_overlong,
         },
     ));
     let jobs = import_jobs(&config, &db, config.skip_images)?;
@@ -100,6 +102,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         lease: chrono::Duration::from_std(s.lease)?,
         misfire: s.misfire,
         retention: Some((s.retention, s.retention_schedule.clone())),
+        late_after: s.late_grace.map(chrono::Duration::from_std).transpose()?,
     };
     let scheduler = Arc::new(Scheduler::new(runner, jobs, settings).start().await);
     let (auth, generated_token) = match &config.http.auth {
@@ -149,9 +152,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     shutdown_signal().await;
     tracing::info!("received, shutting down");
-    tokio::spawn(async {
+    let forced = scheduler.clone();
+    tokio::spawn(async move {
         shutdown_signal().await;
-        tracing::warn!("second signal: exiting now; the next start recovers the running import");
+        tracing::warn!("second signal: recording the running imports and exiting now");
+        // Within a second, whatever the database does: a run not recorded by then is
+        // recovered as abandoned by the next start or another replica.
+        let _ = tokio::time::timeout(FORCED_EXIT_WITHIN, forced.record_forced_exit()).await;
         std::process::exit(130);
     });
     // Stop accepting first; the workers (and the database connections they opened) stay up
@@ -168,6 +175,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a second shutdown signal waits for the running imports to be recorded.
+const FORCED_EXIT_WITHIN: Duration = Duration::from_millis(800);
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {

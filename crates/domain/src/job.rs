@@ -63,6 +63,9 @@ pub struct JobReport {
     pub errors: ErrorLog,
     /// Job-specific counters (inserted, updated, withdrawn, images…).
     pub details: Option<serde_json::Value>,
+    /// Something the job could not do although it ran to its end (say, withdrawals held back by
+    /// a safety limit): it makes the run PARTIAL and becomes its `lastError`.
+    pub warning: Option<String>,
 }
 
 /// Why a job failed as a whole.

@@ -38,7 +38,7 @@ pub use notifier::{Alert, Notifier};
 pub use ports::{
     ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan, ImageSyncReport,
     ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore, PendingImagesQuery,
-    RecordedImage, StoredImage, abandoned_message, plan_image_sync,
+    RecordedImage, StoredImage, abandoned_finish, abandoned_message, plan_image_sync,
 };
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};

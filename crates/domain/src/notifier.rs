@@ -26,6 +26,28 @@ pub enum Alert {
         /// The last run.
         execution_id: ExecutionId,
     },
+    /// A scheduled tick of a job has produced no run within the lateness grace.
+    Late {
+        /// The job.
+        job_name: JobName,
+        /// The tick that has no run.
+        tick: chrono::DateTime<chrono::Utc>,
+        /// How long after its tick a run counts as late.
+        grace_seconds: i64,
+    },
+    /// A run has been running longer than the maximum duration.
+    Overlong {
+        /// The job.
+        job_name: JobName,
+        /// The run.
+        execution_id: ExecutionId,
+        /// When it started.
+        started_at: chrono::DateTime<chrono::Utc>,
+        /// The maximum duration it exceeded.
+        max_seconds: i64,
+        /// Whether it is being cancelled for it.
+        cancelled: bool,
+    },
     /// A job succeeded again after an alert.
     Recovered {
         /// The job.
@@ -50,6 +72,29 @@ impl Alert {
             } => format!(
                 "propimport: job {job_name} has failed {consecutive_failures} times in a row (last error: {}; execution {execution_id})",
                 last_error.as_deref().unwrap_or("unknown")
+            ),
+            Self::Late {
+                job_name,
+                tick,
+                grace_seconds,
+            } => format!(
+                "propimport: job {job_name} is late: its run due at {} has not started {grace_seconds} s later",
+                crate::format_utc_millis(tick)
+            ),
+            Self::Overlong {
+                job_name,
+                execution_id,
+                started_at,
+                max_seconds,
+                cancelled,
+            } => format!(
+                "propimport: a run of job {job_name} (execution {execution_id}, started {}) has run longer than the maximum of {max_seconds} s{}",
+                crate::format_utc_millis(started_at),
+                if *cancelled {
+                    "; it is being cancelled"
+                } else {
+                    ""
+                }
             ),
             Self::Recovered {
                 job_name,

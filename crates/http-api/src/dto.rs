@@ -353,6 +353,21 @@ pub struct JobView {
     pub running_execution: Option<ExecutionSummary>,
     /// Its most recent execution.
     pub last_execution: Option<ExecutionSummary>,
+    /// Whether a scheduled tick of the job has produced no run within the lateness grace
+    /// (`IMPORT_LATE_GRACE`).
+    pub late: bool,
+    /// While late: the latest tick that has no run.
+    #[schema(format = DateTime)]
+    pub late_since: Option<String>,
+    /// Ticks this instance could not run at their time because the database was unavailable
+    /// (since it started).
+    pub missed_ticks: u64,
+    /// The latest of them.
+    #[schema(format = DateTime)]
+    pub last_missed_tick: Option<String>,
+    /// A missed tick waiting for the database to answer; the misfire policy decides then.
+    #[schema(format = DateTime)]
+    pub pending_tick: Option<String>,
 }
 
 /// The answer of `/status`; the top-level job fields describe the first job, as the earlier

@@ -46,7 +46,9 @@ pub use dashboard::CONTENT_SECURITY_POLICY;
 pub use error::ApiError;
 pub use error::{ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
-pub use ports::{JobControl, JobState, Readiness, ReadinessCheck, StoreReadiness, TriggerRefusal};
+pub use ports::{
+    JobControl, JobState, Readiness, ReadinessCheck, StoreReadiness, TickState, TriggerRefusal,
+};
 pub use rate_limit::TriggerRateLimit;
 pub use state::{AdminApi, ApiState, configure};
 

@@ -73,6 +73,23 @@ pub struct JobState {
     pub next_runs: Vec<DateTime<Utc>>,
     /// Its RUNNING execution, with live counts, if any.
     pub running: Option<Execution>,
+    /// Its ticks: missed ones and lateness.
+    pub ticks: TickState,
+}
+
+/// What the scheduler knows of a job's ticks beyond its schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickState {
+    /// While the job is late: its latest tick that has no run although the lateness grace
+    /// has passed.
+    pub late_tick: Option<DateTime<Utc>>,
+    /// Ticks that could not run at their time because the database was unavailable (since
+    /// this instance started).
+    pub missed_ticks: u64,
+    /// The latest of them.
+    pub last_missed_tick: Option<DateTime<Utc>>,
+    /// A missed tick waiting for the database, to be run by the misfire policy.
+    pub pending_tick: Option<DateTime<Utc>>,
 }
 
 /// One named readiness check and its result.

@@ -76,7 +76,12 @@ mod store_down {
         async fn tick_claimed(&self, _: &JobName, _: DateTime<Utc>) -> Result<bool> {
             down()
         }
-        async fn recover_stale(&self, _: DateTime<Utc>, _: Duration) -> Result<Vec<Execution>> {
+        async fn recover_stale(
+            &self,
+            _: DateTime<Utc>,
+            _: Duration,
+            _: &[ExecutionId],
+        ) -> Result<Vec<Execution>> {
             down()
         }
         async fn purge(&self, _: &RetentionPolicy, _: DateTime<Utc>) -> Result<PurgeReport> {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, Utc};
-use propimport_domain::{Alert, ExecutionStatus, FinishedRun, JobName, Notifier};
+use propimport_domain::{Alert, Execution, ExecutionStatus, FinishedRun, JobName, Notifier};
 
 /// When to alert.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +55,36 @@ impl Alerts {
     /// The settings.
     pub fn settings(&self) -> AlertSettings {
         self.settings
+    }
+
+    /// Raises the alert of a run longer than `max` (the caller raises it once per run).
+    pub async fn overlong(&self, execution: &Execution, max: std::time::Duration, cancelled: bool) {
+        let alert = Alert::Overlong {
+            job_name: execution.job_name.clone(),
+            execution_id: execution.id,
+            started_at: execution.started_at,
+            max_seconds: i64::try_from(max.as_secs()).unwrap_or(i64::MAX),
+            cancelled,
+        };
+        self.send(&alert).await;
+    }
+
+    /// Raises the alert of a job whose `tick` has no run `grace` after it (the caller raises
+    /// it once per tick).
+    pub async fn late(&self, job_name: &JobName, tick: DateTime<Utc>, grace: Duration) {
+        tracing::warn!(job_name = %job_name, tick = %tick, grace_seconds = grace.num_seconds(), "job is late: its tick has no run");
+        let alert = Alert::Late {
+            job_name: job_name.clone(),
+            tick,
+            grace_seconds: grace.num_seconds(),
+        };
+        self.send(&alert).await;
+    }
+
+    async fn send(&self, alert: &Alert) {
+        if let Some(notifier) = &self.notifier {
+            notifier.notify(alert).await;
+        }
     }
 
     /// Looks at a finished run and raises the alert or the recovery notice it calls for;
@@ -116,9 +146,7 @@ impl Alerts {
         } else {
             return None;
         };
-        if let Some(notifier) = &self.notifier {
-            notifier.notify(&alert).await;
-        }
+        self.send(&alert).await;
         Some(alert)
     }
 }

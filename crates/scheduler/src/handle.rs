@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use propimport_domain::{CancelToken, Error, Execution, JobName, TriggeredBy};
 use tokio::task::JoinHandle;
 
-use crate::CronSchedule;
 use crate::scheduler::Shared;
+use crate::{CronSchedule, TickWatch};
 
 /// The state of one job, for the status endpoint.
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub struct JobStatus {
     pub running: Option<Execution>,
     /// The next fire times (UTC), at most five.
     pub next_runs: Vec<DateTime<Utc>>,
+    /// Missed ticks and lateness, as this instance sees them.
+    pub ticks: TickWatch,
 }
 
 /// Why a manual trigger did not start a run.
@@ -74,7 +76,6 @@ impl SchedulerHandle {
                 }
                 .into());
             }
-            shared.recover_stale().await;
             Ok(shared.spawn_run(scheduled, triggered_by, None).await?)
         };
         // On the scheduler's runtime, so that a caller on another runtime (an HTTP worker's)
@@ -120,6 +121,7 @@ impl SchedulerHandle {
                     .as_ref()
                     .map(|s| s.next_runs(now, 5))
                     .unwrap_or_default(),
+                ticks: self.shared.watch.of(j.job.name()),
             })
             .collect())
     }
@@ -131,6 +133,27 @@ impl SchedulerHandle {
                 .loops
                 .lock()
                 .is_ok_and(|loops| loops.iter().all(|l| !l.is_finished()))
+    }
+
+    /// Records every run this instance drives as FAILED "interrupted: forced shutdown" with
+    /// its counts so far, for a process about to exit without waiting for them (a second
+    /// shutdown signal); returns how many were recorded. The caller bounds how long it waits.
+    pub async fn record_forced_exit(&self) -> usize {
+        let mut recorded = 0;
+        for run in self.shared.runs_here() {
+            match self
+                .shared
+                .runner
+                .record_forced_exit(&run.execution, &run.progress)
+                .await
+            {
+                Ok(_) => recorded += 1,
+                Err(e) => {
+                    tracing::error!(execution_id = %run.execution.id, error = %e, "cannot record the run before exiting; the next start recovers it as abandoned")
+                }
+            }
+        }
+        recorded
     }
 
     /// Stops ticking, lets running jobs finish within `grace`, then cancels them and waits for

@@ -1,17 +1,26 @@
 //! The scheduler: a tick loop per scheduled job, manual triggers, the overlap guard, missed
-//! ticks at start-up, the retention task, status, and a bounded graceful shutdown.
+//! ticks (at start-up and during a database outage), the retention task, status, and a
+//! bounded graceful shutdown.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    CancelToken, Error, Execution, ExecutionStore, Job, JobName, RetentionPolicy, TriggeredBy,
+    CancelToken, Error, Execution, ExecutionId, ExecutionStore, Job, JobName, ProgressHandle,
+    RetentionPolicy, TriggeredBy,
 };
 use tokio_util::task::TaskTracker;
 
 use crate::clock::sleep_until;
+use crate::watch::Watch;
 use crate::{CronSchedule, SchedulerHandle, TrackedRunner, TriggerError};
+
+/// The first wait before a tick that could not be recorded is tried again.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// The longest wait between tries of a tick that could not be recorded.
+const RETRY_MAX: Duration = Duration::from_secs(15);
 
 /// A job and, when it runs on a schedule, its schedule.
 #[derive(Clone)]
@@ -47,10 +56,24 @@ impl Default for MisfirePolicy {
 pub struct SchedulerSettings {
     /// A RUNNING execution without a heartbeat for this long is abandoned (default 2 min).
     pub lease: chrono::Duration,
-    /// Missed ticks at start-up.
+    /// Missed ticks at start-up and during a database outage.
     pub misfire: MisfirePolicy,
     /// The retention purge and when it runs; `None` disables it.
     pub retention: Option<(RetentionPolicy, CronSchedule)>,
+    /// A scheduled tick that has no run this long after it makes its job late (shown in the
+    /// status, alerted once); `None` disables the check (default 5 min).
+    pub late_after: Option<chrono::Duration>,
+}
+
+impl SchedulerSettings {
+    /// How often abandoned runs are swept and lateness checked: half the lease, at most a
+    /// minute, so a run whose instance died is recovered within the lease plus this.
+    pub fn sweep_interval(&self) -> Duration {
+        (self.lease / 2)
+            .to_std()
+            .unwrap_or(Duration::from_secs(60))
+            .clamp(Duration::from_millis(100), Duration::from_secs(60))
+    }
 }
 
 impl Default for SchedulerSettings {
@@ -59,8 +82,25 @@ impl Default for SchedulerSettings {
             lease: chrono::Duration::minutes(2),
             misfire: MisfirePolicy::default(),
             retention: None,
+            late_after: Some(chrono::Duration::minutes(5)),
         }
     }
+}
+
+/// A run this process drives: its RUNNING execution and its live counts.
+#[derive(Clone)]
+pub(crate) struct RunEntry {
+    pub(crate) execution: Execution,
+    pub(crate) progress: ProgressHandle,
+}
+
+/// What became of a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TickOutcome {
+    /// A run started, or the tick needs none (run elsewhere, or a run is in progress).
+    Decided,
+    /// The tick could not be recorded (the database is unavailable): it is missed for now.
+    Unrecorded,
 }
 
 pub(crate) struct Shared {
@@ -71,8 +111,12 @@ pub(crate) struct Shared {
     pub(crate) runs: TaskTracker,
     /// Cancelled once the shutdown grace has passed: running jobs stop.
     pub(crate) cancel_runs: CancelToken,
-    /// This process's view of what runs (job → execution id); the database has the last word.
-    pub(crate) running: Mutex<HashMap<JobName, Execution>>,
+    /// This process's view of what runs (job → execution); the database has the last word.
+    pub(crate) running: Mutex<HashMap<JobName, RunEntry>>,
+    /// Per job: missed ticks and lateness.
+    pub(crate) watch: Watch,
+    /// When this scheduler started: lateness is judged only for ticks after it.
+    pub(crate) started_at: std::sync::OnceLock<DateTime<Utc>>,
     /// The runtime the scheduler was started on: runs live there, whatever task (an HTTP
     /// worker's, say) triggered them.
     pub(crate) runtime: std::sync::OnceLock<tokio::runtime::Handle>,
@@ -98,6 +142,8 @@ impl Scheduler {
                 runs: TaskTracker::new(),
                 cancel_runs: CancelToken::new(),
                 running: Mutex::new(HashMap::new()),
+                watch: Watch::default(),
+                started_at: std::sync::OnceLock::new(),
                 runtime: std::sync::OnceLock::new(),
             }),
         }
@@ -108,6 +154,7 @@ impl Scheduler {
     pub async fn start(self) -> SchedulerHandle {
         let shared = self.shared;
         let _ = shared.runtime.set(tokio::runtime::Handle::current());
+        let _ = shared.started_at.set(shared.now());
         shared.recover_stale().await;
         let stop_ticking = CancelToken::new();
         let mut loops = Vec::new();
@@ -117,6 +164,10 @@ impl Scheduler {
             loops.push(tokio::spawn(
                 async move { shared.tick_loop(job, stop).await },
             ));
+        }
+        {
+            let (shared, stop) = (shared.clone(), stop_ticking.clone());
+            loops.push(tokio::spawn(async move { shared.watchdog(stop).await }));
         }
         if let Some((policy, schedule)) = shared.settings.retention.clone() {
             let (shared, stop) = (shared.clone(), stop_ticking.clone());
@@ -141,15 +192,26 @@ impl Shared {
         self.runner.clock().now()
     }
 
+    /// Marks FAILED the runs of other (dead) instances that stopped heartbeating; the runs
+    /// this process drives are never among them, whatever their last heartbeat.
     pub(crate) async fn recover_stale(&self) {
+        let keep: Vec<ExecutionId> = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .map(|r| r.execution.id)
+            .collect();
         match self
             .store()
-            .recover_stale(self.now(), self.settings.lease)
+            .recover_stale(self.now(), self.settings.lease, &keep)
             .await
         {
             Ok(recovered) => {
                 for e in recovered {
                     tracing::warn!(execution_id = %e.id, job_name = %e.job_name, last_error = e.last_error.as_deref().unwrap_or(""), "abandoned run marked FAILED");
+                    metrics::counter!("propimport_abandoned_runs_total", "job" => e.job_name.to_string())
+                        .increment(1);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not look for abandoned runs"),
@@ -182,13 +244,86 @@ impl Shared {
         }
     }
 
+    /// Runs a job's ticks. A tick that cannot be recorded (database unavailable) is missed:
+    /// it is retried with growing delays until the database answers, and then handled by the
+    /// misfire policy as at start-up (run once if within the grace, else skipped); a newer
+    /// tick supersedes it, so an outage never ends in a burst of runs.
     async fn tick_loop(self: Arc<Self>, job: ScheduledJob, stop: CancelToken) {
         let Some(schedule) = job.schedule.clone() else {
             return;
         };
+        let name = job.job.name().clone();
         let mut after = self.now();
-        while let Some(tick) = self.wait_for_tick(&schedule, &mut after, &stop).await {
-            self.run_tick(&job.job, tick).await;
+        let mut missed: Option<DateTime<Utc>> = None;
+        let mut retry = RETRY_FIRST;
+        loop {
+            let Some(next) = schedule.next_after(after) else {
+                return;
+            };
+            let retry_at = missed.map(|_| {
+                self.now()
+                    + chrono::Duration::from_std(retry).unwrap_or(chrono::Duration::seconds(30))
+            });
+            let wake = retry_at.map_or(next, |r| r.min(next));
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = sleep_until(self.runner.clock().as_ref(), wake) => {}
+            }
+            let (tick, is_retry) = match missed {
+                Some(old) if wake < next => (old, true),
+                Some(old) => {
+                    tracing::warn!(job_name = %name, missed_tick = %old, next_tick = %next, "the missed tick is superseded by the next one");
+                    after = next;
+                    (next, false)
+                }
+                None => {
+                    after = next;
+                    (next, false)
+                }
+            };
+            if is_retry && !self.still_due(&name, tick) {
+                self.watch.caught_up(&name);
+                missed = None;
+                continue;
+            }
+            match self.run_tick(&job.job, tick).await {
+                TickOutcome::Decided => {
+                    if missed.take().is_some() {
+                        self.watch.caught_up(&name);
+                    }
+                    retry = RETRY_FIRST;
+                }
+                TickOutcome::Unrecorded => {
+                    if !is_retry {
+                        self.watch.missed(&name, tick);
+                    }
+                    missed = Some(tick);
+                    retry = if is_retry {
+                        (retry * 2).min(RETRY_MAX)
+                    } else {
+                        RETRY_FIRST
+                    };
+                }
+            }
+        }
+    }
+
+    /// Whether a tick missed during an outage should still run, by the misfire policy (logs
+    /// why not).
+    fn still_due(&self, job: &JobName, tick: DateTime<Utc>) -> bool {
+        match self.settings.misfire {
+            MisfirePolicy::Skip => {
+                tracing::warn!(job_name = %job, tick = %tick, "tick missed during a database outage not run (IMPORT_MISFIRE_POLICY=skip)");
+                false
+            }
+            MisfirePolicy::RunOnce { grace } if self.now() - tick > grace => {
+                tracing::warn!(job_name = %job, tick = %tick, grace_seconds = grace.num_seconds(), "tick missed during a database outage not run: older than IMPORT_MISFIRE_GRACE");
+                false
+            }
+            MisfirePolicy::RunOnce { .. } => {
+                tracing::info!(job_name = %job, tick = %tick, "the database answers again; running the tick missed during the outage");
+                true
+            }
         }
     }
 
@@ -210,30 +345,36 @@ impl Shared {
     }
 
     /// Starts the run of one tick in the background, unless a run of the job is in progress.
-    async fn run_tick(self: &Arc<Self>, job: &Arc<dyn Job>, tick: DateTime<Utc>) {
+    async fn run_tick(self: &Arc<Self>, job: &Arc<dyn Job>, tick: DateTime<Utc>) -> TickOutcome {
         let name = job.name().clone();
         if let Some(running) = self.running_here(&name) {
             tracing::warn!(job_name = %name, tick = %tick, running_execution_id = %running.id, "tick skipped: the previous run is still in progress");
             metrics::counter!("propimport_skipped_ticks_total", "job" => name.to_string())
                 .increment(1);
-            return;
+            return TickOutcome::Decided;
         }
-        self.recover_stale().await;
         match self
             .spawn_run(job.clone(), TriggeredBy::Cron, Some(tick))
             .await
         {
-            Ok(_) => {}
+            Ok(_) => {
+                self.watch.ran(&name, tick);
+                TickOutcome::Decided
+            }
             Err(Error::AlreadyRunning { execution_id, .. }) => {
                 tracing::warn!(job_name = %name, tick = %tick, running_execution_id = %execution_id, "tick skipped: a run is in progress on another instance");
                 metrics::counter!("propimport_skipped_ticks_total", "job" => name.to_string())
                     .increment(1);
+                TickOutcome::Decided
             }
             Err(Error::TickAlreadyClaimed { .. }) => {
                 tracing::debug!(job_name = %name, tick = %tick, "tick already run by another instance");
+                self.watch.ran(&name, tick);
+                TickOutcome::Decided
             }
             Err(e) => {
-                tracing::error!(job_name = %name, tick = %tick, error = %e, "tick not run: cannot record it")
+                tracing::warn!(job_name = %name, tick = %tick, error = %e, "tick not run: cannot record it; retrying until the database answers (IMPORT_MISFIRE_POLICY decides then)");
+                TickOutcome::Unrecorded
             }
         }
     }
@@ -243,7 +384,17 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .get(job)
+            .map(|r| r.execution.clone())
+    }
+
+    /// The runs this process drives now.
+    pub(crate) fn runs_here(&self) -> Vec<RunEntry> {
+        self.running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
             .cloned()
+            .collect()
     }
 
     /// Creates the RUNNING record, then drives the run on a tracked task.
@@ -256,21 +407,32 @@ impl Shared {
         if self.runs.is_closed() {
             return Err(Error::Unavailable("the scheduler is shutting down".into()));
         }
+        self.recover_stale().await;
         let started = self.runner.begin(job, triggered_by, tick).await?;
         let execution = started.execution.clone();
         self.running
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(execution.job_name.clone(), execution.clone());
+            .insert(
+                execution.job_name.clone(),
+                RunEntry {
+                    execution: execution.clone(),
+                    progress: started.progress.clone(),
+                },
+            );
         let shared = self.clone();
         let run = async move {
             let name = started.execution.job_name.clone();
-            if let Err(e) = shared
+            match shared
                 .runner
                 .drive(started, shared.cancel_runs.clone())
                 .await
             {
-                tracing::error!(job_name = %name, error = %e, "run could not be recorded");
+                // Logged by the runner with the run's own outcome.
+                Ok(_) | Err(Error::NotRunning { .. }) => {}
+                Err(e) => {
+                    tracing::error!(job_name = %name, error = %e, "run could not be recorded")
+                }
             }
             shared
                 .running

@@ -1,21 +1,17 @@
 //! Tracked runs: every run of a job becomes an execution record that goes from RUNNING to
 //! SUCCESS, PARTIAL or FAILED, with heartbeats and live counts in between.
 
-use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    CancelToken, Clock, Error, ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore,
-    FinishExecution, FinishedRun, ItemError, Job, JobContext, JobError, JobReport, NewExecution,
-    ProgressHandle, RunCounts, TriggeredBy,
+    CancelToken, Clock, Error, ErrorLog, Execution, ExecutionStatus, ExecutionStore,
+    FinishExecution, FinishedRun, Job, JobContext, NewExecution, ProgressHandle, TriggeredBy,
 };
 
 use crate::alerts::Alerts;
-
-/// The `lastError` of a run cancelled by shutdown.
-pub const INTERRUPTED: &str = "interrupted by shutdown";
+use crate::outcome::{FORCED_SHUTDOWN, Stop, failure, finish_of};
 
 /// How tracked runs behave.
 #[derive(Debug, Clone)]
@@ -24,6 +20,10 @@ pub struct RunSettings {
     pub instance_id: String,
     /// How often a running job's heartbeat and counts are written (default 10 s).
     pub heartbeat_interval: Duration,
+    /// A run longer than this raises an alert (`None`: no limit).
+    pub max_duration: Option<Duration>,
+    /// Whether a run longer than `max_duration` is also cancelled (recorded FAILED, saying so).
+    pub cancel_overlong: bool,
 }
 
 impl Default for RunSettings {
@@ -31,6 +31,8 @@ impl Default for RunSettings {
         Self {
             instance_id: default_instance_id(),
             heartbeat_interval: Duration::from_secs(10),
+            max_duration: None,
+            cancel_overlong: false,
         }
     }
 }
@@ -56,6 +58,8 @@ pub struct TrackedRunner {
 pub struct StartedRun {
     /// The RUNNING execution.
     pub execution: Execution,
+    /// The run's live counts, written by the job and read by the heartbeat.
+    pub progress: ProgressHandle,
     job: Arc<dyn Job>,
 }
 
@@ -85,6 +89,11 @@ impl TrackedRunner {
         &self.clock
     }
 
+    /// The alerts it raises.
+    pub fn alerts(&self) -> &Arc<Alerts> {
+        &self.alerts
+    }
+
     /// Creates the RUNNING execution. Fails with [`Error::AlreadyRunning`] when a run of the
     /// job is in progress anywhere, or [`Error::TickAlreadyClaimed`] when the tick was run.
     pub async fn begin(
@@ -94,7 +103,7 @@ impl TrackedRunner {
         scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<StartedRun, Error> {
         let new = NewExecution {
-            id: ExecutionId::new(),
+            id: propimport_domain::ExecutionId::new(),
             job_name: job.name().clone(),
             triggered_by,
             started_at: self.clock.now(),
@@ -108,7 +117,11 @@ impl TrackedRunner {
             triggered_by = %execution.triggered_by,
             "run started"
         );
-        Ok(StartedRun { execution, job })
+        Ok(StartedRun {
+            execution,
+            progress: ProgressHandle::new(),
+            job,
+        })
     }
 
     /// Begins and drives a run.
@@ -123,16 +136,19 @@ impl TrackedRunner {
         self.drive(started, cancel).await
     }
 
-    /// Runs a started job to its end: heartbeats while it runs, catches a panic, records the
-    /// outcome, raises alerts. `cancel` is the shutdown signal; a run cancelled by it is
-    /// recorded as FAILED "interrupted by shutdown" with its counts so far.
+    /// Runs a started job to its end: heartbeats while it runs, catches a panic, watches its
+    /// duration, records the outcome, raises alerts. `cancel` is the shutdown signal; a run
+    /// cancelled by it is recorded as FAILED "interrupted by shutdown" with its counts so far.
     pub async fn drive(
         &self,
         started: StartedRun,
         cancel: CancelToken,
     ) -> Result<FinishedRun, Error> {
-        let StartedRun { execution, job } = started;
-        let progress = ProgressHandle::new();
+        let StartedRun {
+            execution,
+            progress,
+            job,
+        } = started;
         // The job gets its own token, so losing the lease can stop it without stopping others.
         let job_cancel = CancelToken::new();
         let ctx = JobContext {
@@ -143,136 +159,115 @@ impl TrackedRunner {
         let mut heartbeat = tokio::time::interval(self.settings.heartbeat_interval);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         heartbeat.tick().await;
-        let mut lease_lost = false;
+        let mut stop = Stop::None;
+        let mut overlong_alerted = false;
         let outcome = loop {
             tokio::select! {
                 joined = &mut task => break joined,
-                () = cancel.cancelled(), if !job_cancel.is_cancelled() => job_cancel.cancel(),
+                () = cancel.cancelled(), if !job_cancel.is_cancelled() => {
+                    stop = Stop::Shutdown;
+                    job_cancel.cancel();
+                }
                 _ = heartbeat.tick() => {
                     match self.store.heartbeat(&execution.id, &progress.get(), self.clock.now()).await {
                         Ok(()) => {}
                         Err(Error::NotRunning { status, .. }) => {
                             tracing::error!(execution_id = %execution.id, %status, "run lost its lease (recorded as {status} elsewhere); stopping it");
-                            lease_lost = true;
+                            stop = Stop::LeaseLost;
                             job_cancel.cancel();
                         }
                         Err(e) => tracing::warn!(execution_id = %execution.id, error = %e, "heartbeat not written"),
                     }
+                    if !overlong_alerted && let Some(why) = self.overlong(&execution).await {
+                        overlong_alerted = true;
+                        if self.settings.cancel_overlong && !job_cancel.is_cancelled() {
+                            stop = Stop::Overlong(why);
+                            job_cancel.cancel();
+                        }
+                    }
                 }
             }
         };
-        let interrupted = cancel.is_cancelled() && !lease_lost;
-        let finish = self.finish_of(outcome, &progress, interrupted);
-        let finished = self.finish_with_retry(&execution, finish).await?;
-        let e = &finished.execution;
-        tracing::info!(
-            execution_id = %e.id,
-            job_name = %e.job_name,
-            status = %e.status,
-            duration_ms = e.duration_ms.unwrap_or(0),
-            total = e.counts.total_properties,
-            success = e.counts.success_count,
-            failed = e.counts.failed_count,
-            skipped = e.counts.skipped_count,
-            "run finished"
-        );
-        metrics::counter!("propimport_runs_total", "job" => e.job_name.to_string(), "status" => e.status.as_str()).increment(1);
-        if let Some(ms) = e.duration_ms {
-            #[expect(clippy::cast_precision_loss, reason = "durations far below 2^52 ms")]
-            metrics::histogram!("propimport_run_duration_seconds", "job" => e.job_name.to_string())
-                .record(ms as f64 / 1000.0);
-        }
-        metrics::gauge!("propimport_consecutive_failures", "job" => e.job_name.to_string())
-            .set(f64::from(e.consecutive_failures));
-        for (outcome, n) in [
-            ("success", e.counts.success_count),
-            ("failed", e.counts.failed_count),
-            ("skipped", e.counts.skipped_count),
-        ] {
-            metrics::counter!("propimport_properties_total", "job" => e.job_name.to_string(), "outcome" => outcome)
-                .increment(u64::try_from(n).unwrap_or(0));
-        }
+        let finish = finish_of(outcome, progress.get().counts, &stop, self.clock.now());
+        let finished = match self.finish_with_retry(&execution, &finish).await {
+            Err(Error::NotRunning { status, .. }) => {
+                tracing::warn!(
+                    execution_id = %execution.id,
+                    job_name = %execution.job_name,
+                    %status,
+                    outcome = %finish.status,
+                    last_error = finish.last_error.as_deref().unwrap_or(""),
+                    "run ended, but another instance had already recorded it as {status} (its lease lapsed); its own outcome is logged here"
+                );
+                return Err(Error::NotRunning {
+                    execution_id: execution.id,
+                    status,
+                });
+            }
+            other => other?,
+        };
+        record_finished(&finished.execution);
         self.alerts.after_finish(&finished, self.clock.now()).await;
         Ok(finished)
     }
 
-    fn finish_of(
-        &self,
-        outcome: Result<Result<JobReport, JobError>, tokio::task::JoinError>,
-        progress: &ProgressHandle,
-        interrupted: bool,
-    ) -> FinishExecution {
-        let completed_at = self.clock.now();
-        let failed = |counts: RunCounts, mut errors: ErrorLog, message: String| {
-            errors.push(ItemError {
-                external_id: None,
-                stage: "job".into(),
-                message: message.clone(),
-            });
-            FinishExecution {
-                status: ExecutionStatus::Failed,
-                completed_at,
-                counts,
-                errors,
-                last_error: Some(message),
-                details: None,
-            }
-        };
-        match outcome {
-            Ok(Ok(report)) if interrupted => FinishExecution {
-                details: report.details.clone(),
-                ..failed(report.counts, report.errors, INTERRUPTED.to_owned())
-            },
-            Ok(Ok(report)) => {
-                let status = if report.counts.failed_count > 0 {
-                    ExecutionStatus::Partial
-                } else {
-                    ExecutionStatus::Success
-                };
-                let last_error = report.errors.items.last().map(|e| match &e.external_id {
-                    Some(id) => format!("{id}: {}: {}", e.stage, e.message),
-                    None => format!("{}: {}", e.stage, e.message),
-                });
-                FinishExecution {
-                    status,
-                    completed_at,
-                    counts: report.counts,
-                    errors: report.errors,
-                    last_error,
-                    details: report.details,
-                }
-            }
-            Ok(Err(e)) if interrupted => failed(
-                progress.get().counts,
-                e.errors,
-                format!("{INTERRUPTED}: {}", e.message),
-            ),
-            Ok(Err(e)) => failed(progress.get().counts, e.errors, e.message),
-            Err(join) => {
-                let message = match join.try_into_panic() {
-                    Ok(payload) => format!("job panicked: {}", panic_message(payload.as_ref())),
-                    Err(join) => format!("job task ended abnormally: {join}"),
-                };
-                failed(progress.get().counts, ErrorLog::default(), message)
-            }
+    /// Whether the run has passed the maximum duration: if so it alerts (once per call site)
+    /// and returns the `lastError` a cancellation for it would carry.
+    async fn overlong(&self, execution: &Execution) -> Option<String> {
+        let max = self.settings.max_duration?;
+        let ran = (self.clock.now() - execution.started_at).to_std().ok()?;
+        if ran < max {
+            return None;
         }
+        let shown = humantime::format_duration(Duration::from_secs(max.as_secs()));
+        tracing::warn!(
+            execution_id = %execution.id,
+            job_name = %execution.job_name,
+            max_duration = %shown,
+            cancelling = self.settings.cancel_overlong,
+            "run is longer than the maximum duration"
+        );
+        self.alerts
+            .overlong(execution, max, self.settings.cancel_overlong)
+            .await;
+        Some(format!(
+            "cancelled: ran longer than the maximum duration of {shown} (IMPORT_MAX_RUN_DURATION)"
+        ))
     }
 
-    /// Finishes the record, retrying while the store is unavailable (for up to about a
-    /// minute), so an outage during the run does not lose its outcome.
+    /// Records a run that is still going as FAILED "interrupted: forced shutdown" with its
+    /// counts so far: the process is about to exit without waiting for it.
+    pub async fn record_forced_exit(
+        &self,
+        execution: &Execution,
+        progress: &ProgressHandle,
+    ) -> Result<FinishedRun, Error> {
+        let finish = failure(
+            progress.get().counts,
+            ErrorLog::default(),
+            FORCED_SHUTDOWN.to_owned(),
+            None,
+            self.clock.now(),
+        );
+        let finished = self.store.finish(&execution.id, finish).await?;
+        record_finished(&finished.execution);
+        Ok(finished)
+    }
+
+    /// Finishes the record, retrying while the store is unavailable, with growing delays of at
+    /// most 10 s, until it answers: a database outage during the run does not lose its
+    /// outcome, and the run stays this instance's (never "abandoned" by itself) meanwhile.
     async fn finish_with_retry(
         &self,
         execution: &Execution,
-        finish: FinishExecution,
+        finish: &FinishExecution,
     ) -> Result<FinishedRun, Error> {
         let mut delay = Duration::from_millis(200);
-        let mut waited = Duration::ZERO;
         loop {
             match self.store.finish(&execution.id, finish.clone()).await {
-                Err(Error::Unavailable(reason)) if waited < Duration::from_secs(60) => {
-                    tracing::warn!(execution_id = %execution.id, %reason, "cannot record the run's end yet; retrying");
+                Err(Error::Unavailable(reason)) => {
+                    tracing::warn!(execution_id = %execution.id, %reason, retry_in_ms = delay.as_millis() as u64, "cannot record the run's end yet; retrying");
                     tokio::time::sleep(delay).await;
-                    waited += delay;
                     delay = (delay * 2).min(Duration::from_secs(10));
                 }
                 result => return result,
@@ -281,10 +276,50 @@ impl TrackedRunner {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-text panic payload".to_owned())
+/// Logs a finished run (WARN with its reason when FAILED) and counts it in the metrics.
+fn record_finished(e: &Execution) {
+    let duration_ms = e.duration_ms.unwrap_or(0);
+    if e.status == ExecutionStatus::Failed {
+        tracing::warn!(
+            execution_id = %e.id,
+            job_name = %e.job_name,
+            status = %e.status,
+            duration_ms,
+            total = e.counts.total_properties,
+            failed = e.counts.failed_count,
+            reason = e.last_error.as_deref().unwrap_or("unknown"),
+            "run finished"
+        );
+    } else {
+        tracing::info!(
+            execution_id = %e.id,
+            job_name = %e.job_name,
+            status = %e.status,
+            duration_ms,
+            total = e.counts.total_properties,
+            success = e.counts.success_count,
+            failed = e.counts.failed_count,
+            skipped = e.counts.skipped_count,
+            last_error = e.last_error.as_deref(),
+            "run finished"
+        );
+    }
+    let job = e.job_name.to_string();
+    metrics::counter!("propimport_runs_total", "job" => job.clone(), "status" => e.status.as_str())
+        .increment(1);
+    if let Some(ms) = e.duration_ms {
+        #[expect(clippy::cast_precision_loss, reason = "durations far below 2^52 ms")]
+        metrics::histogram!("propimport_run_duration_seconds", "job" => job.clone())
+            .record(ms as f64 / 1000.0);
+    }
+    metrics::gauge!("propimport_consecutive_failures", "job" => job.clone())
+        .set(f64::from(e.consecutive_failures));
+    for (outcome, n) in [
+        ("success", e.counts.success_count),
+        ("failed", e.counts.failed_count),
+        ("skipped", e.counts.skipped_count),
+    ] {
+        metrics::counter!("propimport_properties_total", "job" => job.clone(), "outcome" => outcome)
+            .increment(u64::try_from(n).unwrap_or(0));
+    }
 }

@@ -30,6 +30,12 @@ pub struct Scheduling {
     pub lease: Duration,
     /// `IMPORT_SHUTDOWN_GRACE_SECONDS`.
     pub shutdown_grace: Duration,
+    /// `IMPORT_MAX_RUN_DURATION`: a run longer than this alerts (`None`: off).
+    pub max_run_duration: Option<Duration>,
+    /// `IMPORT_OVERLONG_RUNS=cancel`: an overlong run is also cancelled.
+    pub cancel_overlong: bool,
+    /// `IMPORT_LATE_GRACE`: a tick without a run this long after it makes its job late.
+    pub late_grace: Option<Duration>,
     /// `RETENTION_SUCCESS_DAYS`, `RETENTION_FAILED_DAYS`.
     pub retention: RetentionPolicy,
     /// `RETENTION_CRON_SCHEDULE` in `TZ`.
@@ -113,6 +119,23 @@ impl Scheduling {
         }
         let shutdown_grace =
             Duration::from_secs(vars.number("IMPORT_SHUTDOWN_GRACE_SECONDS", 30, 0..=3600));
+        let max_run_duration = vars.optional_duration(
+            "IMPORT_MAX_RUN_DURATION",
+            Some(Duration::from_secs(6 * 3600)),
+        );
+        let cancel_overlong =
+            vars.parsed(
+                "IMPORT_OVERLONG_RUNS",
+                false,
+                "alert or cancel",
+                |t| match t {
+                    "alert" => Some(false),
+                    "cancel" => Some(true),
+                    _ => None,
+                },
+            );
+        let late_grace =
+            vars.optional_duration("IMPORT_LATE_GRACE", Some(Duration::from_secs(5 * 60)));
         let retention = RetentionPolicy {
             success_days: vars.number("RETENTION_SUCCESS_DAYS", 30, 1..=3650),
             failed_days: vars.number("RETENTION_FAILED_DAYS", 90, 1..=3650),
@@ -126,6 +149,9 @@ impl Scheduling {
             heartbeat,
             lease,
             shutdown_grace,
+            max_run_duration,
+            cancel_overlong,
+            late_grace,
             retention,
             retention_schedule: retention_schedule?,
         })

@@ -68,6 +68,24 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         })
     }
 
+    /// Like [`Vars::duration`], where `off` (or `0`) turns the feature off: `None`.
+    pub fn optional_duration(&mut self, name: &str, default: Option<Duration>) -> Option<Duration> {
+        self.parsed(
+            name,
+            default,
+            "a duration such as 90s, 15m or 1h, or off",
+            |t| match t {
+                "off" | "0" => Some(None),
+                _ => t
+                    .parse::<u64>()
+                    .ok()
+                    .map(Duration::from_secs)
+                    .or_else(|| humantime::parse_duration(t).ok())
+                    .map(Some),
+            },
+        )
+    }
+
     /// Every problem found, or `Ok` when there were none.
     pub fn finish(self) -> Result<(), Vec<String>> {
         if self.problems.is_empty() {

@@ -66,6 +66,7 @@ impl Job for QuickJob {
                     counts: counts(1),
                     errors,
                     details: None,
+                    warning: None,
                 })
             }
             Outcome::Fail => Err(JobError::new("feed unreachable")),
@@ -109,6 +110,7 @@ fn runner_with_alerts(
         RunSettings {
             instance_id: instance.into(),
             heartbeat_interval: Duration::from_millis(200),
+            ..RunSettings::default()
         },
     ))
 }

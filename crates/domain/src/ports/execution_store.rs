@@ -72,8 +72,16 @@ pub trait ExecutionStore: Send + Sync {
     async fn tick_claimed(&self, job_name: &JobName, scheduled_for: DateTime<Utc>) -> Result<bool>;
 
     /// Marks FAILED ("abandoned: …") every RUNNING execution whose heartbeat is older than
-    /// `now - lease`, and returns them as finished.
-    async fn recover_stale(&self, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Execution>>;
+    /// `now - lease`, except those in `keep` (the caller's own live runs, which may only have
+    /// been unable to write their heartbeat), and returns them as finished. A recovered run
+    /// ends at its last heartbeat (its start when it never beat): see
+    /// [`abandoned_finish`].
+    async fn recover_stale(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        keep: &[ExecutionId],
+    ) -> Result<Vec<Execution>>;
 
     /// Deletes finished executions older than the policy allows, in batches.
     async fn purge(&self, policy: &RetentionPolicy, now: DateTime<Utc>) -> Result<PurgeReport>;
@@ -86,6 +94,20 @@ pub trait ExecutionStore: Send + Sync {
 
     /// Checks that the store answers (for readiness probes).
     async fn ping(&self) -> Result<()>;
+}
+
+/// How a RUNNING execution recovered as abandoned is finished: FAILED at its last heartbeat
+/// (or its start when it never beat, so its duration is what it is known to have run), with
+/// its counts so far and an "abandoned" `last_error`.
+pub fn abandoned_finish(e: &Execution) -> FinishExecution {
+    FinishExecution {
+        status: crate::ExecutionStatus::Failed,
+        completed_at: e.heartbeat_at.unwrap_or(e.started_at).max(e.started_at),
+        counts: e.counts,
+        errors: crate::ErrorLog::default(),
+        last_error: Some(abandoned_message(e)),
+        details: e.details.clone(),
+    }
 }
 
 /// The `last_error` of an execution recovered as abandoned.

@@ -4,7 +4,7 @@ mod execution_store;
 mod image_store;
 mod listing_store;
 
-pub use execution_store::{ExecutionStore, abandoned_message};
+pub use execution_store::{ExecutionStore, abandoned_finish, abandoned_message};
 pub use image_store::{
     ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan, ImageSyncReport, ImageUrl, ListingImage,
     ListingImageStore, ListingImageUrls, PendingImagesQuery, RecordedImage, StoredImage,

@@ -9,7 +9,7 @@ use crate::{
     AuditEntry, AuditPage, AuditQuery, Error, Execution, ExecutionId, ExecutionStatus,
     ExecutionStore, FinishExecution, FinishedRun, HistoryPage, HistoryQuery, HistoryStatistics,
     JobName, NewAuditEntry, NewExecution, Pagination, Progress, PurgeReport, Result,
-    RetentionPolicy, Statistics, StatisticsQuery, StatisticsRow, abandoned_message,
+    RetentionPolicy, Statistics, StatisticsQuery, StatisticsRow, abandoned_finish,
 };
 
 /// Executions and audit entries kept in a vector behind a mutex.
@@ -244,26 +244,23 @@ impl ExecutionStore for InMemoryExecutionStore {
             .any(|e| &e.job_name == job_name && e.scheduled_for == Some(scheduled_for)))
     }
 
-    async fn recover_stale(&self, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Execution>> {
+    async fn recover_stale(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        keep: &[ExecutionId],
+    ) -> Result<Vec<Execution>> {
         let mut state = self.state();
         let stale: Vec<Execution> = state
             .executions
             .iter()
-            .filter(|e| e.status == ExecutionStatus::Running)
+            .filter(|e| e.status == ExecutionStatus::Running && !keep.contains(&e.id))
             .filter(|e| e.heartbeat_at.unwrap_or(e.started_at) < now - lease)
             .cloned()
             .collect();
         let mut recovered = Vec::new();
         for e in stale {
-            let finish = FinishExecution {
-                status: ExecutionStatus::Failed,
-                completed_at: now,
-                counts: e.counts,
-                errors: crate::ErrorLog::default(),
-                last_error: Some(abandoned_message(&e)),
-                details: e.details.clone(),
-            };
-            recovered.push(state.finish(&e.id, &finish)?.execution);
+            recovered.push(state.finish(&e.id, &abandoned_finish(&e))?.execution);
         }
         Ok(recovered)
     }

@@ -86,13 +86,14 @@ function createCard(jobName) {
   c.button = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'trigger-button', onclick: () => trigger(jobName) }, 'Run now');
   c.message = h('p', { class: 'message', 'data-testid': 'trigger-message', role: 'status', 'aria-live': 'polite', hidden: true });
   c.scheduled = h('span', { class: 'tag' });
+  c.ticks = h('p', { class: 'ticks small', 'data-testid': 'job-ticks', hidden: true });
   c.el = h('article', { class: 'card job', 'data-testid': 'job-card', 'data-job': jobName, 'aria-label': `Job ${jobName}` },
     h('header', { class: 'job-head' }, h('h3', {}, jobName), c.scheduled),
     h('dl', { class: 'kv' },
       h('dt', {}, 'Schedule'), c.schedule,
       h('dt', {}, 'Next run'), c.next,
       h('dt', {}, 'Latest run'), c.latest),
-    c.failures, c.progress,
+    c.ticks, c.failures, c.progress,
     h('div', { class: 'job-actions' }, c.button, c.message));
   return c;
 }
@@ -122,6 +123,17 @@ function renderFailures(c, run) {
     ? `⚠ ${n} failed runs in a row (alert threshold ${threshold})`
     : `${n} failed run${n === 1 ? '' : 's'} in a row (alert at ${threshold})`;
   c.el.classList.toggle('alerting', n > 0 && n >= threshold);
+}
+
+/** Lateness and ticks missed while the database was unavailable. */
+function renderTicks(c, job) {
+  const lines = [];
+  if (job.late) lines.push(`⚠ Late: the run due ${fmtTime(job.lateSince)} has not started.`);
+  if (job.pendingTick) lines.push(`The run due ${fmtTime(job.pendingTick)} waits for the database; it starts when the database answers, if still within the misfire grace.`);
+  if (job.missedTicks > 0) lines.push(`${fmtNum(job.missedTicks)} scheduled run${job.missedTicks === 1 ? '' : 's'} missed while the database was unavailable (last due ${fmtTime(job.lastMissedTick)}).`);
+  c.ticks.hidden = !lines.length;
+  c.ticks.replaceChildren(...lines.map((l) => h('span', { class: 'block' }, l)));
+  c.ticks.classList.toggle('alert', Boolean(job.late));
 }
 
 function renderProgress(c, run) {
@@ -157,8 +169,9 @@ function render() {
       if (!root.querySelector('[data-testid="job-card"]')) root.replaceChildren();
       root.append(c.el);
     }
-    c.scheduled.textContent = job.isScheduled ? 'Scheduled' : 'Not scheduled';
-    c.scheduled.className = `tag ${job.isScheduled ? 'tag-ok' : 'tag-off'}`;
+    c.scheduled.textContent = job.late ? 'Late' : job.isScheduled ? 'Scheduled' : 'Not scheduled';
+    c.scheduled.className = `tag ${job.late ? 'tag-late' : job.isScheduled ? 'tag-ok' : 'tag-off'}`;
+    renderTicks(c, job);
     c.schedule.replaceChildren(job.schedule ? h('code', {}, job.schedule) : 'none', job.timezone ? ` · ${job.timezone}` : '');
     const next = (job.nextRuns || [])[0];
     c.next.replaceChildren(...(next

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
-use propimport_domain::{Execution, ExecutionId};
+use propimport_domain::{Execution, ExecutionId, format_utc_millis};
 
 use crate::ApiError;
 use crate::auth::Admin;
@@ -185,6 +185,11 @@ async fn status_view(state: &SharedState) -> Result<(StatusView, Option<DateTime
             timezone: job.timezone,
             running_execution: job.running.as_ref().map(Into::into),
             last_execution: newest.map(Into::into),
+            late: job.ticks.late_tick.is_some(),
+            late_since: job.ticks.late_tick.as_ref().map(format_utc_millis),
+            missed_ticks: job.ticks.missed_ticks,
+            last_missed_tick: job.ticks.last_missed_tick.as_ref().map(format_utc_millis),
+            pending_tick: job.ticks.pending_tick.as_ref().map(format_utc_millis),
         });
     }
     let first = views.first();

@@ -122,6 +122,7 @@ impl JobControl for StoreControl {
                 is_scheduled: true,
                 next_runs: (1..=3).map(|d| midnight + Duration::days(d)).collect(),
                 running: running.iter().find(|e| &e.job_name == j).cloned(),
+                ticks: crate::TickState::default(),
             })
             .collect())
     }

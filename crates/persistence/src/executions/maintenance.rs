@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
-    Error, ErrorLog, Execution, ExecutionStatus, FinishExecution, JobName, PurgeReport, Result,
-    RetentionPolicy, RunCounts, TriggeredBy, abandoned_message,
+    Error, Execution, ExecutionId, ExecutionStatus, JobName, PurgeReport, Result,
+    RetentionPolicy, RunCounts, TriggeredBy, abandoned_finish,
 };
 
 use super::SqlExecutionStore;
@@ -21,6 +21,7 @@ impl SqlExecutionStore {
         &self,
         now: DateTime<Utc>,
         lease: Duration,
+        keep: &[ExecutionId],
     ) -> Result<Vec<Execution>> {
         let cutoff = DbTime(now - lease);
         let stale: Vec<ExecutionRow> = with_conn!(self.db, |conn, _dialect| {
@@ -36,15 +37,10 @@ impl SqlExecutionStore {
         let mut recovered = Vec::new();
         for row in stale {
             let e = row.into_domain()?;
-            let finish = FinishExecution {
-                status: ExecutionStatus::Failed,
-                completed_at: now,
-                counts: e.counts,
-                errors: ErrorLog::default(),
-                last_error: Some(abandoned_message(&e)),
-                details: e.details.clone(),
-            };
-            match self.finish_running(&e.id, &finish).await {
+            if keep.contains(&e.id) {
+                continue;
+            }
+            match self.finish_running(&e.id, &abandoned_finish(&e)).await {
                 Ok(done) => recovered.push(done.execution),
                 // It finished, or another instance recovered it, meanwhile.
                 Err(Error::NotRunning { .. }) => {}

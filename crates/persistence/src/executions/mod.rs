@@ -1,40 +1,5 @@
 //! [`SqlExecutionStore`]: the domain's `ExecutionStore` on PostgreSQL and SQLite.
 
-/// Runs `$body` (which gives a `QueryResult`) on a pooled connection inside a read-only
-/// snapshot: a `REPEATABLE READ READ ONLY` transaction on PostgreSQL, a deferred transaction
-/// on SQLite (a WAL reader sees one snapshot until it ends), so that several statements read
-/// the same state. Gives the domain's `Result`.
-macro_rules! with_read_snapshot {
-    ($db:expr, |$conn:ident, $dialect:ident| $body:expr) => {{
-        use diesel_async::AsyncConnection as _;
-        match $db.pools() {
-            $crate::database::Pools::Postgres(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::error::from_pool)?;
-                let conn: &mut diesel_async::AsyncPgConnection = &mut pooled;
-                conn.build_transaction()
-                    .repeatable_read()
-                    .read_only()
-                    .run::<_, diesel::result::Error, _>(async |$conn| {
-                        let $dialect = $crate::database::Dialect::Postgres;
-                        $body
-                    })
-                    .await
-                    .map_err($crate::error::from_diesel)
-            }
-            $crate::database::Pools::Sqlite(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::error::from_pool)?;
-                let conn: &mut $crate::database::SqliteConn = &mut pooled;
-                conn.transaction::<_, diesel::result::Error, _>(async |$conn| {
-                    let $dialect = $crate::database::Dialect::Sqlite;
-                    $body
-                })
-                .await
-                .map_err($crate::error::from_diesel)
-            }
-        }
-    }};
-}
-
 mod audit;
 mod cache;
 mod history;
@@ -174,8 +139,13 @@ impl ExecutionStore for SqlExecutionStore {
         self.has_tick(job_name, scheduled_for).await
     }
 
-    async fn recover_stale(&self, now: DateTime<Utc>, lease: Duration) -> Result<Vec<Execution>> {
-        self.writing(self.recover_abandoned(now, lease)).await
+    async fn recover_stale(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        keep: &[ExecutionId],
+    ) -> Result<Vec<Execution>> {
+        self.writing(self.recover_abandoned(now, lease, keep)).await
     }
 
     async fn purge(&self, policy: &RetentionPolicy, now: DateTime<Utc>) -> Result<PurgeReport> {

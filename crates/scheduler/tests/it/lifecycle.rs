@@ -163,7 +163,7 @@ async fn a_run_that_lost_its_lease_is_stopped() {
     // Another instance decides the run is abandoned.
     let recovered = h
         .store
-        .recover_stale(at(2025, 6, 1, 1, 0, 0), chrono::Duration::minutes(2))
+        .recover_stale(at(2025, 6, 1, 1, 0, 0), chrono::Duration::minutes(2), &[])
         .await
         .unwrap();
     assert_eq!(recovered.len(), 1);

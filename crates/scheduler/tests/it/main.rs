@@ -10,3 +10,4 @@ mod alerting;
 mod lifecycle;
 mod schedule;
 mod scheduling;
+mod watch;

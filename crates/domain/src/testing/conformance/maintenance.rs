@@ -38,8 +38,17 @@ pub async fn stale_runs_are_recovered(store: &dyn ExecutionStore) {
         .heartbeat(&fresh.id, &Progress::default(), now - Duration::seconds(5))
         .await
         .expect("beat");
+    let kept = store
+        .recover_stale(now, Duration::minutes(2), &[stale.id])
+        .await
+        .expect("recover, keeping the caller's own run");
+    assert!(kept.is_empty(), "a run in `keep` is never recovered");
+    assert_eq!(
+        store.get(&stale.id).await.expect("get").map(|e| e.status),
+        Some(ExecutionStatus::Running)
+    );
     let recovered = store
-        .recover_stale(now, Duration::minutes(2))
+        .recover_stale(now, Duration::minutes(2), &[])
         .await
         .expect("recover");
     assert_eq!(
@@ -48,7 +57,13 @@ pub async fn stale_runs_are_recovered(store: &dyn ExecutionStore) {
     );
     let read = store.get(&stale.id).await.expect("get").expect("found");
     assert_eq!(read.status, ExecutionStatus::Failed);
-    assert_eq!(read.completed_at, Some(now));
+    let last_beat = t0() + Duration::seconds(10);
+    assert_eq!(
+        read.completed_at,
+        Some(last_beat),
+        "an abandoned run ends at its last heartbeat, not at its recovery"
+    );
+    assert_eq!(read.duration_ms, Some(10_000));
     assert_eq!(read.counts, counts(7, 5, 1, 1), "counts so far are kept");
     assert_eq!(read.consecutive_failures, 2);
     let msg = read.last_error.unwrap_or_default();
@@ -62,7 +77,7 @@ pub async fn stale_runs_are_recovered(store: &dyn ExecutionStore) {
     );
     assert!(
         store
-            .recover_stale(now, Duration::minutes(2))
+            .recover_stale(now, Duration::minutes(2), &[])
             .await
             .expect("again")
             .is_empty()
@@ -213,7 +228,7 @@ pub async fn aggregates_follow_purge_and_recovery(store: &dyn ExecutionStore) {
     super::history::check_every_window(store, &all).await;
 
     let recovered = store
-        .recover_stale(now, Duration::minutes(2))
+        .recover_stale(now, Duration::minutes(2), &[])
         .await
         .expect("recover");
     assert_eq!(recovered.len(), 2);

@@ -17,6 +17,9 @@ use propimport_scheduler::{
 };
 use tokio::sync::Semaphore;
 
+mod flaky;
+pub use flaky::{FlakyStore, Recorded};
+
 /// What a [`TestJob`] does when run.
 #[derive(Clone)]
 pub enum Behaviour {
@@ -73,6 +76,7 @@ impl Job for TestJob {
                     counts,
                     errors,
                     details: None,
+                    warning: None,
                 })
             }
             Behaviour::Fail(message) => Err(JobError::new(message)),
@@ -90,6 +94,7 @@ impl Job for TestJob {
                     counts: progress,
                     errors: ErrorLog::default(),
                     details: None,
+                    warning: None,
                 })
             }
         }
@@ -112,6 +117,8 @@ pub fn counts(total: i64, success: i64, failed: i64, skipped: i64) -> RunCounts 
 /// A runner on a fresh in-memory store with a Tokio-driven clock.
 pub struct Harness {
     pub store: Arc<InMemoryExecutionStore>,
+    /// What the runner records through: the store, unless switched down.
+    pub flaky: Arc<FlakyStore>,
     pub runner: Arc<TrackedRunner>,
 }
 
@@ -125,19 +132,34 @@ impl Harness {
         alerts: AlertSettings,
         notifier: Option<Arc<dyn Notifier>>,
     ) -> Self {
-        let store = Arc::new(InMemoryExecutionStore::new());
-        let clock = Arc::new(TokioClock::starting_at(start));
         let settings = RunSettings {
             instance_id: "test:1".into(),
             heartbeat_interval: Duration::from_secs(10),
+            ..RunSettings::default()
         };
+        Self::with_settings(start, alerts, notifier, settings)
+    }
+
+    pub fn with_settings(
+        start: DateTime<Utc>,
+        alerts: AlertSettings,
+        notifier: Option<Arc<dyn Notifier>>,
+        settings: RunSettings,
+    ) -> Self {
+        let store = Arc::new(InMemoryExecutionStore::new());
+        let flaky = Arc::new(FlakyStore::new(store.clone()));
+        let clock = Arc::new(TokioClock::starting_at(start));
         let runner = Arc::new(TrackedRunner::new(
-            store.clone() as Arc<dyn ExecutionStore>,
+            flaky.clone() as Arc<dyn ExecutionStore>,
             clock.clone() as Arc<dyn Clock>,
             Arc::new(Alerts::new(alerts, notifier)),
             settings,
         ));
-        Self { store, runner }
+        Self {
+            store,
+            flaky,
+            runner,
+        }
     }
 
     /// Starts a scheduler with one job.
