@@ -192,9 +192,9 @@ impl Shared {
         self.runner.clock().now()
     }
 
-    /// Marks FAILED the runs of other (dead) instances that stopped heartbeating; the runs
-    /// this process drives are never among them, whatever their last heartbeat.
-    pub(crate) async fn recover_stale(&self) {
+    /// Marks FAILED the runs of other (dead) instances that stopped heartbeating (the runs this
+    /// process drives are never among them, whatever their last heartbeat); gives how many.
+    pub(crate) async fn recover_stale(&self) -> usize {
         let keep: Vec<ExecutionId> = self
             .running
             .lock()
@@ -208,13 +208,17 @@ impl Shared {
             .await
         {
             Ok(recovered) => {
-                for e in recovered {
+                for e in &recovered {
                     tracing::warn!(execution_id = %e.id, job_name = %e.job_name, last_error = e.last_error.as_deref().unwrap_or(""), "abandoned run marked FAILED");
                     metrics::counter!("propimport_abandoned_runs_total", "job" => e.job_name.to_string())
                         .increment(1);
                 }
+                recovered.len()
             }
-            Err(e) => tracing::warn!(error = %e, "could not look for abandoned runs"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look for abandoned runs");
+                0
+            }
         }
     }
 
@@ -407,8 +411,18 @@ impl Shared {
         if self.runs.is_closed() {
             return Err(Error::Unavailable("the scheduler is shutting down".into()));
         }
-        self.recover_stale().await;
-        let started = self.runner.begin(job, triggered_by, tick).await?;
+        // A RUNNING row in the way may be a dead instance's: recover abandoned runs and try
+        // once more (the watchdog sweeps too; this spares a run the wait for its next sweep).
+        let started = match self
+            .runner
+            .begin(job.clone(), triggered_by.clone(), tick)
+            .await
+        {
+            Err(Error::AlreadyRunning { .. }) if self.recover_stale().await > 0 => {
+                self.runner.begin(job, triggered_by, tick).await?
+            }
+            other => other?,
+        };
         let execution = started.execution.clone();
         self.running
             .lock()

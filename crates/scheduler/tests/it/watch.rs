@@ -352,3 +352,35 @@ async fn a_forced_exit_records_the_running_run() {
     assert_eq!(e.last_error.as_deref(), Some(FORCED_SHUTDOWN));
     assert_eq!(e.counts, counts(4, 3, 0, 1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_trigger_blocked_by_a_dead_instances_run_recovers_it_and_starts() {
+    let t0 = at(2025, 6, 1, 0, 0, 0);
+    let h = Harness::new(t0);
+    let job = TestJob::new("feed", Behaviour::Report(counts(1, 1, 0, 0)));
+    let handle = h
+        .start(job.clone(), None, settings(MisfirePolicy::Skip))
+        .await;
+    // Written after start-up's recovery, long silent: only the trigger's own recovery sees it.
+    let dead = h
+        .store
+        .create_running(NewExecution {
+            id: ExecutionId::new(),
+            job_name: job.name.clone(),
+            triggered_by: TriggeredBy::Cron,
+            started_at: t0 - chrono::Duration::minutes(5),
+            scheduled_for: None,
+            instance_id: Some("gone:7".into()),
+        })
+        .await
+        .unwrap();
+    let run = handle
+        .trigger(Some(&job.name), TriggeredBy::Manual)
+        .await
+        .unwrap();
+    assert_ne!(run.id, dead.id);
+    let dead = h.store.get(&dead.id).await.unwrap().unwrap();
+    assert_eq!(dead.status, ExecutionStatus::Failed);
+    assert_eq!(dead.completed_at, Some(dead.started_at), "it never beat");
+    handle.shutdown(Duration::from_secs(1)).await;
+}
