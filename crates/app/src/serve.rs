@@ -8,7 +8,7 @@ use propimport_domain::{
 };
 use propimport_importer::{ImageStorage, Importer};
 use propimport_persistence::{
-    Database, PoolOptions, SqlExecutionStore, SqlListingImageStore, SqlListingStore,
+    Database, PoolOptions, ServerLock, SqlExecutionStore, SqlListingImageStore, SqlListingStore,
 };
 use propimport_scheduler::{
     Alerts, RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner,
@@ -24,10 +24,19 @@ use crate::import_job::ImportJob;
 
 /// Opens and migrates the configured database.
 pub async fn open(config: &Config) -> anyhow::Result<Database> {
-    let db = Database::connect(&config.database_url, PoolOptions::default()).await?;
+    let options = PoolOptions::default().with_timeout(config.database_timeout);
+    let db = Database::connect(&config.database_url, options).await?;
     let applied = db.migrate().await?;
     tracing::info!(database = %config.database_url.redacted(), applied, "database ready");
     Ok(db)
+}
+
+/// [`open`] for `serve`: first takes the database's server lock, held while the returned
+/// guard lives, so that a second server on one SQLite file is refused before it touches the
+/// database (a no-op on PostgreSQL). The other commands use [`open`] and run next to a server.
+pub async fn open_exclusive(config: &Config) -> anyhow::Result<(Database, ServerLock)> {
+    let lock = ServerLock::acquire(&config.database_url)?;
+    Ok((open(config).await?, lock))
 }
 
 /// One scheduled import job per configured source, storing into `db` (images into the
@@ -75,7 +84,7 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
 /// gets the grace period, the pools close. A second signal records the running imports FAILED "interrupted: forced shutdown" and exits within a second.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let metrics = crate::metrics::install();
-    let db = open(&config).await?;
+    let (db, _server_lock) = open_exclusive(&config).await?;
     let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
     let s = &config.scheduling;
     let notifier = match &s.alert_webhook {

@@ -7,11 +7,12 @@ use std::time::Duration;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::sqlite::SqliteConnection;
-use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Pool, PoolBuilder};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 
+use crate::bounded::{Bound, BoundKind};
 use crate::{DatabaseUrl, PersistenceError};
 
 /// An async SQLite connection: diesel's synchronous connection run on Tokio's blocking pool.
@@ -31,16 +32,54 @@ pub enum Backend {
 pub struct PoolOptions {
     /// The most connections open at once.
     pub max_size: usize,
-    /// How long a query waits for a free connection (or a new one) before the store reports
-    /// the database unavailable.
-    pub wait_timeout: Duration,
+    /// `DATABASE_TIMEOUT`: how long one database call may take in all (waiting for this
+    /// process's writer turn on SQLite, for a pooled connection, opening or checking one, and
+    /// running the statements) before it fails with `Error::Unavailable`. PostgreSQL
+    /// connections also get it as their `statement_timeout`, SQLite connections as their busy
+    /// timeout. A few calls get a multiple of it ([`PoolOptions::bulk_timeout`],
+    /// [`PoolOptions::migration_timeout`]). Zero is taken as one millisecond.
+    pub timeout: Duration,
+}
+
+/// How many times [`PoolOptions::timeout`] a bulk statement may take.
+pub(crate) const BULK_FACTOR: u32 = 12;
+/// How many times [`PoolOptions::timeout`] applying the migrations may take.
+pub(crate) const MIGRATION_FACTOR: u32 = 60;
+
+impl PoolOptions {
+    /// The default of [`PoolOptions::timeout`] (`DATABASE_TIMEOUT`): 5 s.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// These options with `timeout` as [`PoolOptions::timeout`].
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        Self { timeout, ..self }
+    }
+
+    /// The bound of one call, at least a millisecond.
+    pub(crate) fn call_timeout(&self) -> Duration {
+        self.timeout.max(Duration::from_millis(1))
+    }
+
+    /// The bound of a bulk statement, one that works over a whole source or table (the
+    /// withdrawal of the listings a snapshot no longer has, which may update hundreds of
+    /// thousands of rows): 12 times the timeout, one minute by default.
+    pub fn bulk_timeout(&self) -> Duration {
+        self.call_timeout() * BULK_FACTOR
+    }
+
+    /// The bound of applying the migrations (which may rewrite tables, or wait for another
+    /// replica's migrations): 60 times the timeout, five minutes by default. Connecting for
+    /// them is bounded by the timeout itself.
+    pub fn migration_timeout(&self) -> Duration {
+        self.call_timeout() * MIGRATION_FACTOR
+    }
 }
 
 impl Default for PoolOptions {
     fn default() -> Self {
         Self {
             max_size: 10,
-            wait_timeout: Duration::from_secs(5),
+            timeout: Self::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -52,9 +91,10 @@ pub(crate) enum Pools {
 
 struct Inner {
     url: DatabaseUrl,
+    options: PoolOptions,
     pools: Pools,
-    /// SQLite allows one writer at a time; writers of this process queue here instead of
-    /// failing with "database is locked" when a transaction upgrades its lock.
+    /// SQLite allows one writer at a time; writers of this process take turns here (within
+    /// their bound) rather than on SQLite's busy handler, which polls.
     sqlite_writer: tokio::sync::Mutex<()>,
 }
 
@@ -77,22 +117,46 @@ where
     C: diesel_async::pooled_connection::PoolableConnection + Send + 'static,
     AsyncDieselConnectionManager<C>: deadpool::managed::Manager,
 {
+    let timeout = Some(options.call_timeout());
     builder
         .max_size(options.max_size)
-        .wait_timeout(Some(options.wait_timeout))
-        .create_timeout(Some(options.wait_timeout))
+        .wait_timeout(timeout)
+        .create_timeout(timeout)
+        .recycle_timeout(timeout)
         .runtime(deadpool::Runtime::Tokio1)
 }
 
-/// The PRAGMAs every SQLite connection starts with; the busy timeout comes first so the
-/// others wait for a lock instead of failing.
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+/// The PRAGMAs every SQLite connection starts with, after its busy timeout (first, so the
+/// others wait for a lock instead of failing).
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
-/// Opens a configured SQLite connection (blocking).
-pub(crate) fn open_sqlite(path: &str) -> diesel::ConnectionResult<SqliteConnection> {
+/// Opens a configured SQLite connection (blocking) that waits up to `busy` for another
+/// connection's lock.
+pub(crate) fn open_sqlite(
+    path: &str,
+    busy: Duration,
+) -> diesel::ConnectionResult<SqliteConnection> {
     let mut conn = SqliteConnection::establish(path)?;
-    conn.batch_execute(SQLITE_PRAGMAS)
+    let busy_ms = busy.as_millis().clamp(1, i32::MAX as u128);
+    conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {busy_ms}; {SQLITE_PRAGMAS}"
+    ))
+    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+    Ok(conn)
+}
+
+/// Opens a PostgreSQL connection within `timeout` (TCP connect and start-up) and sets its
+/// `statement_timeout` to it.
+async fn open_postgres(
+    url: String,
+    timeout: Duration,
+) -> diesel::ConnectionResult<AsyncPgConnection> {
+    let mut conn = tokio::time::timeout(timeout, AsyncPgConnection::establish(&url))
+        .await
+        .map_err(|_| diesel::ConnectionError::BadConnection(Bound::call(timeout).message()))??;
+    crate::bounded::set_statement_timeout(&mut conn, timeout)
+        .await
         .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
     Ok(conn)
 }
@@ -109,8 +173,14 @@ impl Database {
         };
         let pools = match url {
             DatabaseUrl::Postgres(pg_url) => {
-                let manager =
-                    AsyncDieselConnectionManager::<AsyncPgConnection>::new(pg_url.as_str());
+                let mut config = ManagerConfig::<AsyncPgConnection>::default();
+                let timeout = options.call_timeout();
+                config.custom_setup =
+                    Box::new(move |url| Box::pin(open_postgres(url.to_owned(), timeout)));
+                let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+                    pg_url.as_str(),
+                    config,
+                );
                 let pool = configure(Pool::builder(manager), options)
                     .build()
                     .map_err(|e| connect_error(e.to_string()))?;
@@ -124,10 +194,11 @@ impl Database {
                 }
                 let path = path.to_string_lossy().into_owned();
                 let mut config = ManagerConfig::<SqliteConn>::default();
-                config.custom_setup = Box::new(|url| {
+                let busy = options.call_timeout();
+                config.custom_setup = Box::new(move |url| {
                     let url = url.to_owned();
                     Box::pin(async move {
-                        let conn = tokio::task::spawn_blocking(move || open_sqlite(&url))
+                        let conn = tokio::task::spawn_blocking(move || open_sqlite(&url, busy))
                             .await
                             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))??;
                         Ok(SyncConnectionWrapper::new(conn))
@@ -144,11 +215,17 @@ impl Database {
         let db = Self {
             inner: Arc::new(Inner {
                 url: url.clone(),
+                options,
                 pools,
                 sqlite_writer: tokio::sync::Mutex::new(()),
             }),
         };
-        db.ping().await.map_err(|e| connect_error(e.to_string()))?;
+        db.ping().await.map_err(|e| {
+            connect_error(match e {
+                propimport_domain::Error::Unavailable(reason) => reason,
+                other => other.to_string(),
+            })
+        })?;
         Ok(db)
     }
 
@@ -185,6 +262,32 @@ impl Database {
 
     pub(crate) fn pools(&self) -> &Pools {
         &self.inner.pools
+    }
+
+    /// The options this database was opened with.
+    pub fn options(&self) -> PoolOptions {
+        self.inner.options
+    }
+
+    /// `DATABASE_TIMEOUT`: the bound of one call (see [`PoolOptions::timeout`]).
+    pub fn timeout(&self) -> Duration {
+        self.inner.options.call_timeout()
+    }
+
+    /// The bound of an ordinary call.
+    pub(crate) fn bound(&self) -> Bound {
+        Bound {
+            limit: self.timeout(),
+            kind: BoundKind::Call,
+        }
+    }
+
+    /// The bound of a bulk statement ([`PoolOptions::bulk_timeout`]).
+    pub(crate) fn bulk_bound(&self) -> Bound {
+        Bound {
+            limit: self.inner.options.bulk_timeout(),
+            kind: BoundKind::Bulk,
+        }
     }
 
     /// Serialises this process's SQLite writers; a no-op guard on PostgreSQL.

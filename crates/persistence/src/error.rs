@@ -27,6 +27,26 @@ pub enum PersistenceError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migration(String),
+    /// Another process serves this SQLite database already (see
+    /// [`crate::Database::lock_exclusive_server`]).
+    #[error(
+        "{url} is already served by another propimport process ({holder}); several replicas \
+         need PostgreSQL (DATABASE_URL=postgres://…)"
+    )]
+    AlreadyServed {
+        /// The database's URL.
+        url: String,
+        /// `pid N`, or what is known of the holder.
+        holder: String,
+    },
+    /// The lock file next to a SQLite database cannot be opened or locked.
+    #[error("cannot lock {path}: {reason}")]
+    Lock {
+        /// The lock file.
+        path: String,
+        /// The system's words.
+        reason: String,
+    },
 }
 
 /// Maps a diesel error onto the domain's error.
@@ -38,6 +58,14 @@ pub(crate) fn from_diesel(e: DieselError) -> DomainError {
         ) => DomainError::Unavailable(info.message().to_owned()),
         DieselError::DatabaseError(_, info) if is_busy_or_io(info.message()) => {
             DomainError::Unavailable(info.message().to_owned())
+        }
+        // PostgreSQL's statement_timeout, set from DATABASE_TIMEOUT.
+        DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
+            DomainError::Unavailable(format!(
+                "{} (the server's statement_timeout, set from {})",
+                info.message(),
+                crate::bounded::VARIABLE
+            ))
         }
         _ => DomainError::Storage(e.to_string()),
     }
@@ -88,11 +116,6 @@ pub(crate) fn is_unique_violation(e: &DieselError) -> bool {
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
-}
-
-/// Maps a pool error (no connection within the wait timeout, connect refused) to "unavailable".
-pub(crate) fn from_pool<E: std::fmt::Display>(e: E) -> DomainError {
-    DomainError::Unavailable(e.to_string())
 }
 
 /// Maps a stored value that cannot be read back.

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod macros;
+mod bounded;
 mod database;
 mod error;
 mod executions;
@@ -10,6 +11,7 @@ mod listings;
 mod migrate;
 mod prepared;
 mod schema;
+mod server_lock;
 mod sql_types;
 mod url;
 
@@ -22,4 +24,5 @@ pub use executions::SqlExecutionStore;
 pub use images::SqlListingImageStore;
 pub use listings::SqlListingStore;
 pub use migrate::migrate_url;
+pub use server_lock::ServerLock;
 pub use url::{DEFAULT_DATABASE_URL, DatabaseUrl};

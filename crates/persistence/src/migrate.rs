@@ -2,12 +2,13 @@
 //! `propimport migrate`, and (reverted) by the round-trip test.
 
 use diesel::migration::MigrationSource;
-use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::bounded::{Bound, BoundKind, set_statement_timeout};
 use crate::database::open_sqlite;
-use crate::{Database, DatabaseUrl, PersistenceError};
+use crate::{Database, DatabaseUrl, PersistenceError, PoolOptions};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -24,60 +25,82 @@ enum Op {
     Pending,
 }
 
-/// Applies every pending migration to the database at `url` without opening a pool.
+/// Applies every pending migration to the database at `url` without opening a pool, with the
+/// default bounds ([`PoolOptions::default`]).
 pub async fn migrate_url(url: &DatabaseUrl) -> Result<usize, PersistenceError> {
-    run(url.clone(), Op::Up).await
+    run(url.clone(), Op::Up, PoolOptions::default()).await
 }
 
 impl Database {
     /// Applies every pending migration; returns how many were applied.
     pub async fn migrate(&self) -> Result<usize, PersistenceError> {
-        run(self.url().clone(), Op::Up).await
+        run(self.url().clone(), Op::Up, self.options()).await
     }
 
     /// How many migrations are not applied yet (0 when the schema is current).
     pub async fn pending_migrations(&self) -> Result<usize, PersistenceError> {
-        run(self.url().clone(), Op::Pending).await
+        run(self.url().clone(), Op::Pending, self.options()).await
     }
 
     /// Reverts the last applied migration; for tests of a migration on existing data only.
     pub async fn revert_last_migration(&self) -> Result<usize, PersistenceError> {
-        run(self.url().clone(), Op::RevertLast).await
+        run(self.url().clone(), Op::RevertLast, self.options()).await
     }
 
     /// Reverts every migration (drops every table); for tests and tear-down only.
     pub async fn revert_all_migrations(&self) -> Result<usize, PersistenceError> {
-        run(self.url().clone(), Op::RevertAll).await
+        run(self.url().clone(), Op::RevertAll, self.options()).await
     }
 }
 
-async fn run(url: DatabaseUrl, op: Op) -> Result<usize, PersistenceError> {
-    tokio::task::spawn_blocking(move || match &url {
+/// Connects (within the call bound) and applies `op` within the migration bound
+/// ([`PoolOptions::migration_timeout`]): a frozen database fails start-up instead of hanging it.
+async fn run(url: DatabaseUrl, op: Op, options: PoolOptions) -> Result<usize, PersistenceError> {
+    let connect_error = |reason: String| PersistenceError::Connect {
+        url: url.redacted(),
+        reason,
+    };
+    let bound = Bound {
+        limit: options.migration_timeout(),
+        kind: BoundKind::Migration,
+    };
+    let work = match &url {
         DatabaseUrl::Postgres(pg) => {
-            use diesel::Connection as _;
-            let mut conn =
-                AsyncConnectionWrapper::<AsyncPgConnection>::establish(pg).map_err(|e| {
-                    PersistenceError::Connect {
-                        url: url.redacted(),
-                        reason: e.to_string(),
-                    }
-                })?;
-            lock(&mut conn, "pg_advisory_lock")?;
-            let result = apply(&mut conn, POSTGRES, op);
-            lock(&mut conn, "pg_advisory_unlock")?;
-            result
+            let connect = AsyncPgConnection::establish(pg);
+            let mut conn = tokio::time::timeout(options.call_timeout(), connect)
+                .await
+                .map_err(|_| connect_error(Bound::call(options.call_timeout()).message()))?
+                .map_err(|e| connect_error(e.to_string()))?;
+            // The server's own bound on each migration statement, behind the client's.
+            set_statement_timeout(&mut conn, bound.limit)
+                .await
+                .map_err(|e| connect_error(e.to_string()))?;
+            let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
+            tokio::task::spawn_blocking(move || {
+                lock(&mut conn, "pg_advisory_lock")?;
+                let result = apply(&mut conn, POSTGRES, op);
+                lock(&mut conn, "pg_advisory_unlock")?;
+                result
+            })
         }
         DatabaseUrl::Sqlite(path) => {
-            let mut conn =
-                open_sqlite(&path.to_string_lossy()).map_err(|e| PersistenceError::Connect {
-                    url: url.redacted(),
-                    reason: e.to_string(),
-                })?;
-            apply(&mut conn, SQLITE, op)
+            let path = path.to_string_lossy().into_owned();
+            let redacted = url.redacted();
+            tokio::task::spawn_blocking(move || {
+                let mut conn =
+                    open_sqlite(&path, bound.limit).map_err(|e| PersistenceError::Connect {
+                        url: redacted,
+                        reason: e.to_string(),
+                    })?;
+                apply(&mut conn, SQLITE, op)
+            })
         }
-    })
-    .await
-    .map_err(|e| PersistenceError::Migration(e.to_string()))?
+    };
+    // Past the bound the blocking thread is left to fail on its own; start-up stops.
+    tokio::time::timeout(bound.limit, work)
+        .await
+        .map_err(|_| PersistenceError::Migration(bound.message()))?
+        .map_err(|e| PersistenceError::Migration(e.to_string()))?
 }
 
 fn lock(

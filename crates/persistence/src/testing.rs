@@ -118,13 +118,18 @@ impl TestDatabase {
     }
 
     /// Runs one SQL statement on the database, bypassing the stores (to set up a state the
-    /// stores never produce); gives the rows it affected.
+    /// stores never produce) and their timeout (a large setup may take long); gives the rows
+    /// it affected.
     pub async fn execute_sql(&self, statement: &str) -> usize {
         let query = diesel::sql_query(statement);
         let done = match self.database().pools() {
             crate::database::Pools::Postgres(pool) => {
                 let mut conn = pool.get().await.expect("connection");
-                query.execute(&mut conn).await
+                let conn: &mut AsyncPgConnection = &mut conn;
+                set_statement_timeout(conn, Duration::ZERO).await;
+                let done = query.execute(conn).await;
+                set_statement_timeout(conn, self.database().timeout()).await;
+                done
             }
             crate::database::Pools::Sqlite(pool) => {
                 let mut conn = pool.get().await.expect("connection");
@@ -133,6 +138,54 @@ impl TestDatabase {
         };
         done.unwrap_or_else(|e| panic!("{statement}: {e}"))
     }
+}
+
+/// Sets PostgreSQL's `statement_timeout` on `conn` (zero: none).
+async fn set_statement_timeout(conn: &mut AsyncPgConnection, limit: Duration) {
+    diesel::sql_query(format!("SET statement_timeout = {}", limit.as_millis()))
+        .execute(conn)
+        .await
+        .expect("set statement_timeout");
+}
+
+/// Runs one statement the way a store call runs it (`with_conn!`: bounded by the database's
+/// timeout, its connection closed rather than reused when the bound passes); gives the rows
+/// it affected.
+pub async fn execute_bounded(db: &Database, statement: &str) -> propimport_domain::Result<usize> {
+    let affected = with_conn!(db, |conn, _dialect| {
+        diesel::sql_query(statement)
+            .execute(conn)
+            .await
+            .map_err(crate::error::from_diesel)?
+    });
+    Ok(affected)
+}
+
+/// How many connections the pool of `db` holds, idle or in use.
+pub fn pool_size(db: &Database) -> usize {
+    match db.pools() {
+        crate::database::Pools::Postgres(pool) => pool.status().size,
+        crate::database::Pools::Sqlite(pool) => pool.status().size,
+    }
+}
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+/// A PostgreSQL setting (`SHOW name`) as a pooled connection of `db` has it.
+pub async fn pg_setting(db: &Database, name: &str) -> propimport_domain::Result<String> {
+    let crate::database::Pools::Postgres(pool) = db.pools() else {
+        return Err(propimport_domain::Error::Storage("not PostgreSQL".into()));
+    };
+    let mut conn = pool.get().await.expect("connection");
+    diesel::sql_query(format!("SELECT current_setting('{name}') AS value"))
+        .get_result::<Setting>(&mut conn)
+        .await
+        .map(|s| s.value)
+        .map_err(crate::error::from_diesel)
 }
 
 impl ImageFixture for TestDatabase {

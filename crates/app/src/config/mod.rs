@@ -6,7 +6,9 @@ mod scheduling;
 mod sources;
 mod vars;
 
-use propimport_persistence::DatabaseUrl;
+use std::time::Duration;
+
+use propimport_persistence::{DatabaseUrl, PoolOptions};
 
 pub use http::{Http, random_token};
 pub use scheduling::Scheduling;
@@ -18,6 +20,9 @@ use vars::Vars;
 pub struct Config {
     /// Where the execution history and listings live (`DATABASE_URL`).
     pub database_url: DatabaseUrl,
+    /// How long one database call may take before it fails as unavailable
+    /// (`DATABASE_TIMEOUT`, see `PoolOptions::timeout`).
+    pub database_timeout: Duration,
     /// How and when jobs run.
     pub scheduling: Scheduling,
     /// The import sources (one job each).
@@ -58,6 +63,11 @@ impl Config {
                 DatabaseUrl::default_sqlite()
             }),
         };
+        let database_timeout = vars.duration_within(
+            "DATABASE_TIMEOUT",
+            PoolOptions::DEFAULT_TIMEOUT,
+            Duration::from_millis(100)..=Duration::from_secs(3600),
+        );
         let log_format = vars.parsed("LOG_FORMAT", LogFormat::Text, "text or json", |t| match t {
             "text" => Some(LogFormat::Text),
             "json" => Some(LogFormat::Json),
@@ -95,6 +105,7 @@ impl Config {
             scheduling.ok_or_else(|| vec!["invalid scheduling settings".to_owned()])?;
         Ok(Self {
             database_url,
+            database_timeout,
             scheduling,
             sources,
             http,

@@ -1,22 +1,25 @@
 //! The import sources: several from a TOML file (`IMPORT_SOURCES_FILE`), one from
 //! `IMPORT_SOURCE_*` variables, or else the demo feeds shipped in `examples/feeds/`.
 //!
+//! Every source may set its HTTP timeouts (`connect_timeout`, `read_timeout`, `timeout`:
+//! `30s`, `5m` or a number of seconds); snapshot sources (Kyero, JSON) may set `allow_empty`.
 //! RESO Web API sources also take `page_size`, `rate_limit` (requests per second),
 //! `currency` and OAuth2 client credentials (`oauth_token_url`, `client_id`,
 //! `client_secret`, optional `oauth_scope`); other formats refuse them.
 
+mod reso;
+mod settings;
+
 use std::fmt;
-use std::num::NonZeroU32;
 use std::path::Path;
 
-use propimport_domain::{Currency, JobName};
-use propimport_importer::{
-    FeedFormat, Location, OAuthClientCredentials, RateLimit, ResoSettings, SourceConfig,
-};
+use propimport_domain::JobName;
+use propimport_importer::{FeedFormat, Location, SourceConfig};
 use propimport_scheduler::CronSchedule;
 use serde::Deserialize;
 
 use super::vars::Vars;
+use reso::reso_settings;
 
 /// The demo feeds used when no source is configured.
 pub const DEMO_FEEDS: [(&str, FeedFormat, &str); 2] = [
@@ -60,6 +63,10 @@ struct SourceEntry {
     token: Option<String>,
     schedule: Option<String>,
     max_withdraw_fraction: Option<f64>,
+    allow_empty: Option<Scalar>,
+    connect_timeout: Option<Scalar>,
+    read_timeout: Option<Scalar>,
+    timeout: Option<Scalar>,
     // RESO Web API sources only:
     page_size: Option<Scalar>,
     rate_limit: Option<Scalar>,
@@ -70,17 +77,15 @@ struct SourceEntry {
     oauth_scope: Option<String>,
 }
 
-/// A number as TOML writes it, or any value as a variable's text.
+/// A number or boolean as TOML writes it, or any value as a variable's text.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 enum Scalar {
     Integer(i64),
     Float(f64),
+    Bool(bool),
     Text(String),
 }
-
-/// The largest page size accepted (`$top`).
-const MAX_PAGE_SIZE: u32 = 10_000;
 
 /// Reads the sources; problems name the variable (or the file and the source).
 pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) -> Vec<Source> {
@@ -103,6 +108,10 @@ pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) ->
             token: vars.raw("IMPORT_SOURCE_TOKEN"),
             schedule: None,
             max_withdraw_fraction: Some(default_fraction),
+            allow_empty: vars.raw("IMPORT_SOURCE_ALLOW_EMPTY").map(Scalar::Text),
+            connect_timeout: vars.raw("IMPORT_SOURCE_CONNECT_TIMEOUT").map(Scalar::Text),
+            read_timeout: vars.raw("IMPORT_SOURCE_READ_TIMEOUT").map(Scalar::Text),
+            timeout: vars.raw("IMPORT_SOURCE_TIMEOUT").map(Scalar::Text),
             page_size: vars.raw("IMPORT_SOURCE_PAGE_SIZE").map(Scalar::Text),
             rate_limit: vars.raw("IMPORT_SOURCE_RATE_LIMIT").map(Scalar::Text),
             currency: vars.raw("IMPORT_SOURCE_CURRENCY"),
@@ -217,6 +226,8 @@ fn build(
         })?,
     };
     let reso = reso_settings(&entry, format, &location, &field)?;
+    let http = settings::http(&entry, &field)?;
+    let allow_empty = settings::allow_empty(&entry, format, &field)?;
     if reso.oauth.is_some() && entry.token.is_some() {
         return Err(format!(
             "{}: set a bearer token or OAuth2 client credentials, not both",
@@ -246,7 +257,9 @@ fn build(
         })
         .transpose()?;
     let mut config = SourceConfig::new(name, format, location);
+    config.http = http;
     config.http.bearer_token = entry.token;
+    config.allow_empty = allow_empty;
     config.max_withdraw_fraction = max_withdraw_fraction;
     config.reso = reso;
     Ok(Source {
@@ -256,114 +269,12 @@ fn build(
     })
 }
 
-/// Checks the RESO fields; `field` names a field as the problem should (variable or key).
-/// Secrets are never repeated in a problem.
-fn reso_settings(
-    entry: &SourceEntry,
-    format: FeedFormat,
-    location: &Location,
-    field: &impl Fn(&str) -> String,
-) -> Result<ResoSettings, String> {
-    let given = [
-        ("page_size", entry.page_size.is_some()),
-        ("rate_limit", entry.rate_limit.is_some()),
-        ("currency", entry.currency.is_some()),
-        ("oauth_token_url", entry.oauth_token_url.is_some()),
-        ("client_id", entry.client_id.is_some()),
-        ("client_secret", entry.client_secret.is_some()),
-        ("oauth_scope", entry.oauth_scope.is_some()),
-    ];
-    if format != FeedFormat::Reso {
-        return match given.iter().find(|(_, set)| *set) {
-            Some((name, _)) => Err(format!(
-                "{}: only RESO Web API sources (format reso) use it",
-                field(name)
-            )),
-            None => Ok(ResoSettings::default()),
-        };
-    }
-    if !matches!(location, Location::Url(_)) {
-        return Err(format!(
-            "{}: a RESO Web API source needs an http(s) URL",
-            field("url")
-        ));
-    }
-    let mut settings = ResoSettings::default();
-    if let Some(size) = &entry.page_size {
-        settings.page_size = size
-            .text()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| *n <= MAX_PAGE_SIZE)
-            .and_then(NonZeroU32::new)
-            .ok_or_else(|| {
-                format!(
-                    "{}={size}: expected a whole number from 1 to {MAX_PAGE_SIZE}",
-                    field("page_size")
-                )
-            })?;
-    }
-    if let Some(rate) = &entry.rate_limit {
-        let limit = RateLimit::parse(&rate.text()).map_err(|_| {
-            format!(
-                "{}={rate}: expected requests per second, from {} to {}",
-                field("rate_limit"),
-                RateLimit::MIN_PER_SECOND,
-                RateLimit::MAX_PER_SECOND
-            )
-        })?;
-        settings.rate_limit = Some(limit);
-    }
-    if let Some(code) = &entry.currency {
-        let currency = Currency::parse(code).map_err(|_| {
-            format!(
-                "{}={code:?}: expected a currency code such as USD",
-                field("currency")
-            )
-        })?;
-        settings.currency = Some(currency);
-    }
-    let oauth = (
-        &entry.oauth_token_url,
-        &entry.client_id,
-        &entry.client_secret,
-    );
-    settings.oauth = match oauth {
-        (None, None, None) if entry.oauth_scope.is_none() => None,
-        (Some(url), Some(client_id), Some(client_secret)) => {
-            let Ok(Location::Url(token_url)) = Location::parse(url) else {
-                let name = field("oauth_token_url");
-                return Err(format!(
-                    "{name}={url:?}: expected an http:// or https:// URL"
-                ));
-            };
-            Some(OAuthClientCredentials {
-                token_url,
-                client_id: client_id.clone(),
-                client_secret: client_secret.clone(),
-                scope: entry.oauth_scope.clone(),
-            })
-        }
-        (url, id, _) => {
-            let missing = match (url, id) {
-                (None, _) => "oauth_token_url",
-                (_, None) => "client_id",
-                _ => "client_secret",
-            };
-            return Err(format!(
-                "{}: is not set; OAuth2 client credentials need a token URL, a client id and a client secret",
-                field(missing)
-            ));
-        }
-    };
-    Ok(settings)
-}
-
 impl Scalar {
     fn text(&self) -> String {
         match self {
             Self::Integer(n) => n.to_string(),
             Self::Float(f) => f.to_string(),
+            Self::Bool(b) => b.to_string(),
             Self::Text(t) => t.trim().to_owned(),
         }
     }

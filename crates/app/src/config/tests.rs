@@ -32,6 +32,28 @@ fn defaults_match_the_earlier_service() {
         (30, 90)
     );
     assert!(c.scheduling.alert_webhook.is_none());
+    assert_eq!(c.database_timeout, std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn reads_and_checks_the_database_timeout() {
+    let c = config(&[("DATABASE_TIMEOUT", "1500ms")]).unwrap();
+    assert_eq!(c.database_timeout, std::time::Duration::from_millis(1500));
+    assert_eq!(
+        config(&[("DATABASE_TIMEOUT", "30")])
+            .unwrap()
+            .database_timeout,
+        std::time::Duration::from_secs(30)
+    );
+    for bad in ["0s", "soon", "2h"] {
+        let problems = config(&[("DATABASE_TIMEOUT", bad)]).unwrap_err();
+        assert_eq!(
+            problems,
+            [format!(
+                "DATABASE_TIMEOUT={bad:?}: expected a duration from 100ms to 1h, such as 5s"
+            )]
+        );
+    }
 }
 
 #[test]
@@ -335,5 +357,43 @@ client_secret = "hush"
         vec![format!(
             "IMPORT_SOURCES_FILE={path:?}: source \"mls\": page_size=20000: expected a whole number from 1 to 10000"
         )]
+    );
+}
+
+#[test]
+fn reads_lateness_and_the_maximum_run_duration() {
+    let c = config(&[]).unwrap();
+    let s = &c.scheduling;
+    assert_eq!(s.late_grace, Some(std::time::Duration::from_secs(300)));
+    assert_eq!(
+        s.max_run_duration,
+        Some(std::time::Duration::from_secs(6 * 3600))
+    );
+    assert!(!s.cancel_overlong);
+    let c = config(&[
+        ("IMPORT_LATE_GRACE", "off"),
+        ("IMPORT_MAX_RUN_DURATION", "90m"),
+        ("IMPORT_OVERLONG_RUNS", "cancel"),
+    ])
+    .unwrap();
+    let s = &c.scheduling;
+    assert_eq!(s.late_grace, None);
+    assert_eq!(
+        s.max_run_duration,
+        Some(std::time::Duration::from_secs(90 * 60))
+    );
+    assert!(s.cancel_overlong);
+    let problems = config(&[
+        ("IMPORT_LATE_GRACE", "soon"),
+        ("IMPORT_OVERLONG_RUNS", "kill"),
+    ])
+    .unwrap_err();
+    assert_eq!(
+        problems,
+        [
+            "IMPORT_OVERLONG_RUNS=\"kill\": expected alert or cancel".to_owned(),
+            "IMPORT_LATE_GRACE=\"soon\": expected a duration such as 90s, 15m or 1h, or off"
+                .to_owned(),
+        ]
     );
 }

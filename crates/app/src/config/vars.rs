@@ -86,6 +86,28 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         )
     }
 
+    /// A duration like [`Vars::duration`] within `range`.
+    pub fn duration_within(
+        &mut self,
+        name: &str,
+        default: Duration,
+        range: std::ops::RangeInclusive<Duration>,
+    ) -> Duration {
+        let expected = format!(
+            "a duration from {} to {}, such as {}",
+            humantime::format_duration(*range.start()),
+            humantime::format_duration(*range.end()),
+            humantime::format_duration(default)
+        );
+        self.parsed(name, default, &expected, |t| {
+            t.parse::<u64>()
+                .ok()
+                .map(Duration::from_secs)
+                .or_else(|| humantime::parse_duration(t).ok())
+                .filter(|d| range.contains(d))
+        })
+    }
+
     /// Every problem found, or `Ok` when there were none.
     pub fn finish(self) -> Result<(), Vec<String>> {
         if self.problems.is_empty() {

@@ -4,8 +4,8 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
-    Error, Execution, ExecutionId, ExecutionStatus, JobName, PurgeReport, Result,
-    RetentionPolicy, RunCounts, TriggeredBy, abandoned_finish,
+    Error, Execution, ExecutionId, ExecutionStatus, JobName, PurgeReport, Result, RetentionPolicy,
+    RunCounts, TriggeredBy, abandoned_finish,
 };
 
 use super::SqlExecutionStore;
@@ -80,7 +80,7 @@ impl SqlExecutionStore {
     /// of rows of totals written. The store keeps them as runs finish and are purged; this is
     /// for executions written to the database by other means (a bulk load, a manual fix).
     pub async fn rebuild_totals(&self) -> Result<u64> {
-        let written = with_write_conn!(self.db, |conn, dialect| {
+        let written = with_write_conn!(self.db, bound = self.db.bulk_bound(), |conn, dialect| {
             conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
                 diesel::delete(crate::schema::import_job_execution_totals::table)
                     .execute(&mut *conn)

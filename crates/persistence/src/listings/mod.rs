@@ -66,7 +66,9 @@ impl ListingStore for SqlListingStore {
         now: DateTime<Utc>,
     ) -> Result<WithdrawReport> {
         let (src, started, now) = (source.to_string(), DbTime(started), DbTime(now));
-        with_write_conn!(self.db, |conn, _dialect| {
+        // Counts and updates all of the source's active listings (hundreds of thousands in a
+        // large feed): bounded by the bulk bound rather than DATABASE_TIMEOUT.
+        with_write_conn!(self.db, bound = self.db.bulk_bound(), |conn, _dialect| {
             conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
                 // Both counts in one pass over the source's active listings and their
                 // sightings (a hash join, rather than a probe of the sightings per listing).
