@@ -97,7 +97,8 @@ function watch(context) {
     if (url.protocol === 'data:' || url.protocol === 'blob:') return;
     if (url.origin !== origin) problems.foreign.push(`${request.method()} ${request.url()}`);
     if (config.token && request.url().includes(config.token)) problems.leaked.push(request.url());
-    if (url.pathname.startsWith('/api/') && !/^Bearer \S+/.test(request.headers().authorization || '')) {
+    const open = url.pathname === '/api/v1/openapi.json'; // the docs UI reads it without a token
+    if (url.pathname.startsWith('/api/') && !open && !/^Bearer \S+/.test(request.headers().authorization || '')) {
       problems.unauthenticated.push(`${request.method()} ${url.pathname}`);
     }
   });
@@ -151,6 +152,7 @@ async function run() {
     expect(names.length > 0, '/status lists no jobs');
     config.jobName ||= names[0];
     expect(names.includes(config.jobName), `JOB_NAME ${config.jobName} is not among the jobs: ${names.join(', ')}`);
+    expect(typeof status.schedulerRunning === 'boolean' && typeof status.isRunning === 'boolean', `/status lacks schedulerRunning or isRunning: ${JSON.stringify(status).slice(0, 200)}`);
     note(`jobs: ${names.join(', ')}; testing ${config.jobName}`);
   });
 
@@ -168,6 +170,7 @@ async function run() {
     expect(new URL(page.url()).pathname === '/dashboard/', `expected to land on /dashboard/, got ${page.url()}`);
     const csp = response.headers()['content-security-policy'] || '';
     expect(csp.includes("script-src 'self'") && csp.includes("style-src 'self'"), `the page's Content-Security-Policy is ${JSON.stringify(csp)}`);
+    expect(csp.includes("frame-ancestors 'none'") && response.headers()['x-frame-options'] === 'DENY', `the page may be framed: CSP ${JSON.stringify(csp)}, X-Frame-Options ${response.headers()['x-frame-options']}`);
     await testid('signin-form').waitFor();
   });
 
@@ -205,6 +208,9 @@ async function run() {
       expect(/not scheduled|not known/i.test(next), `next run of an unscheduled job shows ${JSON.stringify(next)}`);
     }
     expect(await testid('trigger-button', card).count() === 1, 'the card has no trigger button');
+    const scheduler = await testid('scheduler-state').innerText();
+    const wanted = status.schedulerRunning ? /^Scheduler running/ : /scheduler is not running/;
+    expect(wanted.test(scheduler), `with schedulerRunning ${status.schedulerRunning} the page says ${JSON.stringify(scheduler)}`);
     await shot('overview');
   });
 
@@ -358,6 +364,20 @@ async function run() {
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot('overview-dark', page, { fullPage: true });
     await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  await step('the API docs load under their security policy', async () => {
+    const probe = await fetch(`${config.baseUrl}/docs/`);
+    if (probe.status === 404) { note('no /docs/ on this server (the mock)'); return; }
+    const docs = await newPage(page.context(), 'docs');
+    const response = await docs.goto(`${config.baseUrl}/docs/`);
+    const csp = response.headers()['content-security-policy'] || '';
+    expect(/script-src 'self'(;|$)/.test(csp) && csp.includes("frame-ancestors 'none'") && response.headers()['x-frame-options'] === 'DENY', `the docs' policy is ${JSON.stringify(csp)}`);
+    await until('the docs UI to render the API title', async () => /propimport admin API/.test(await docs.locator('.swagger-ui .info .title').innerText()));
+    await docs.locator('.opblock-summary').first().click();
+    await docs.locator('.opblock-body').first().waitFor();
+    await shot('docs', docs);
+    await docs.close(); // its console errors (a policy violation) fail the last step
   });
 
   await step(`triggering ${config.jobName} shows its progress and its final status`, async () => {

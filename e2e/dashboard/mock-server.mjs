@@ -146,9 +146,10 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
       runningExecution: executions.find((e) => e.jobName === jobName && e.status === 'RUNNING') || null,
       lastExecution: executions.find((e) => e.jobName === jobName && e.status !== 'RUNNING') || null,
     })).map((j) => ({ ...j, runningExecution: j.runningExecution && summary(j.runningExecution), lastExecution: j.lastExecution && summary(j.lastExecution) }));
+    const running = views.map((j) => j.runningExecution).find(Boolean) || null;
     return {
-      isRunning: true, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
-      runningExecution: views[0].runningExecution, alertThreshold: 3, jobs: views,
+      isRunning: Boolean(running), schedulerRunning: true, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
+      runningExecution: running, alertThreshold: 3, jobs: views,
     };
   }
 
@@ -221,23 +222,33 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
       return e ? ok(res, summary(e)) : fail(res, 404, 'NOT_FOUND', 'no execution yet');
     }
     if (req.method === 'POST' && route === '/trigger') {
+      // As the server: the job named, or every job; only triggers that start a run count
+      // toward the limit; 202 when any started, else 409 (or 429).
       let body = {};
-      try { body = JSON.parse((await readBody(req)) || '{}'); } catch { return fail(res, 400, 'INVALID_PARAMETER', 'the request body is not valid JSON'); }
-      const job = JOBS.find((j) => j.jobName === (body.jobName || JOBS[0].jobName));
-      if (!job) return fail(res, 404, 'NOT_FOUND', `no job named ${body.jobName}`);
+      try { body = JSON.parse((await readBody(req)) || '{}') || {}; } catch { return fail(res, 400, 'INVALID_PARAMETER', 'the request body is not valid JSON'); }
+      const name = body.jobName ?? q.get('jobName');
+      if (name === '') return fail(res, 400, 'INVALID_PARAMETER', 'jobName must not be empty');
+      const wanted = name == null ? JOBS : JOBS.filter((j) => j.jobName === name);
+      if (!wanted.length) return fail(res, 400, 'INVALID_PARAMETER', `jobName: unknown job "${name}"`);
       const now = Date.now();
       while (triggers.length && triggers[0] < now - 60_000) triggers.shift();
       if (triggers.length >= triggerLimit) {
         const wait = Math.ceil((triggers[0] + 60_000 - now) / 1000);
         return fail(res, 429, 'RATE_LIMITED', 'too many trigger requests', {}, { 'Retry-After': String(wait) });
       }
-      triggers.push(now);
-      const running = executions.find((e) => e.jobName === job.jobName && e.status === 'RUNNING');
-      if (running) return fail(res, 409, 'ALREADY_RUNNING', `${job.jobName} is already running`, { executionId: running.id });
-      const last = executions.find((e) => e.jobName === job.jobName);
-      const e = execution({ id: randomUUID(), jobName: job.jobName, start: now, extra: { triggeredBy: 'api', expectedTotal: job.expected, consecutiveFailures: last ? last.consecutiveFailures : 0, mock: true } });
-      executions.unshift(e);
-      return send(res, 202, { success: true, message: 'Property import job started', note: 'Follow it with GET /api/v1/admin/import-jobs/status', executionId: e.id, jobName: job.jobName });
+      const started = [];
+      const refused = [];
+      for (const job of wanted) {
+        const running = executions.find((e) => e.jobName === job.jobName && e.status === 'RUNNING');
+        if (running) { refused.push({ jobName: job.jobName, code: 'ALREADY_RUNNING', message: `a run of job ${job.jobName} is already in progress`, executionId: running.id }); continue; }
+        const last = executions.find((e) => e.jobName === job.jobName);
+        const e = execution({ id: randomUUID(), jobName: job.jobName, start: now, extra: { triggeredBy: 'api', expectedTotal: job.expected, consecutiveFailures: last ? last.consecutiveFailures : 0, mock: true } });
+        executions.unshift(e);
+        triggers.push(now);
+        started.push({ jobName: job.jobName, executionId: e.id });
+      }
+      if (!started.length) return fail(res, 409, 'ALREADY_RUNNING', refused.map((r) => r.message).join('; '), { executionId: refused[0].executionId });
+      return send(res, 202, { success: true, message: 'Property import job started', note: 'Follow it with GET /api/v1/admin/import-jobs/status', executionId: started[0].executionId, jobName: started[0].jobName, executions: started, refused });
     }
     const id = /^\/([^/]+)$/.exec(route);
     if (req.method === 'GET' && id) {
@@ -254,7 +265,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     if (!/^[\w.-]+$/.test(name) || !TYPES[path.extname(name)]) return fail(res, 404, 'NOT_FOUND', `no dashboard file "${name}"`);
     try {
       const bytes = await readFile(path.join(ASSETS, name));
-      res.writeHead(200, { 'Content-Type': TYPES[path.extname(name)], 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
+      res.writeHead(200, { 'Content-Type': TYPES[path.extname(name)], 'Content-Security-Policy': CSP, 'X-Frame-Options': 'DENY', 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache' });
       res.end(bytes);
     } catch {
       fail(res, 404, 'NOT_FOUND', `no dashboard file "${name}"`);

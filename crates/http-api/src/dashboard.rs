@@ -53,30 +53,22 @@ fn serve(name: &str) -> HttpResponse {
         .body(asset.bytes)
 }
 
-/// Registers `/` (a redirect), `/dashboard/` and its files.
+/// Registers `/` (a redirect), `/dashboard/` and its files (GET only: another method is a
+/// 405).
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/",
-        web::get().to(|| async {
-            HttpResponse::Found()
-                .insert_header((header::LOCATION, "/dashboard/"))
-                .finish()
-        }),
-    )
-    .route(
-        "/dashboard",
-        web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, "/dashboard/"))
-                .finish()
-        }),
-    )
-    .route(
-        "/dashboard/",
-        web::get().to(|| async { serve("index.html") }),
-    )
-    .route(
-        "/dashboard/{file}",
-        web::get().to(|file: web::Path<String>| async move { serve(&file) }),
+    cfg.service(web::resource("/").route(web::get().to(|| async {
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, "/dashboard/"))
+            .finish()
+    })))
+    .service(web::resource("/dashboard").route(web::get().to(|| async {
+        HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, "/dashboard/"))
+            .finish()
+    })))
+    .service(web::resource("/dashboard/").route(web::get().to(|| async { serve("index.html") })))
+    .service(
+        web::resource("/dashboard/{file}")
+            .route(web::get().to(|file: web::Path<String>| async move { serve(&file) })),
     );
 }

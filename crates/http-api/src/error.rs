@@ -31,7 +31,8 @@ pub struct ErrorBody {
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail {
     /// A stable code: `INVALID_PARAMETER`, `UNAUTHORIZED`, `FORBIDDEN`, `NOT_FOUND`,
-    /// `ALREADY_RUNNING`, `RATE_LIMITED`, `PAYLOAD_TOO_LARGE`, `UNAVAILABLE`, `INTERNAL`.
+    /// `METHOD_NOT_ALLOWED`, `ALREADY_RUNNING`, `PAYLOAD_TOO_LARGE`, `RATE_LIMITED`,
+    /// `UNAVAILABLE`, `INTERNAL` (and `INVALID_REQUEST` for another refusal of a request).
     pub code: String,
     /// A sentence saying what was wrong.
     pub message: String,
@@ -72,6 +73,15 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", message)
     }
 
+    /// 405 `METHOD_NOT_ALLOWED` (the answer also carries `Allow`).
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            message,
+        )
+    }
+
     /// 409 `ALREADY_RUNNING` naming the running execution.
     pub fn already_running(message: impl Into<String>, execution_id: ExecutionId) -> Self {
         Self {
@@ -105,6 +115,45 @@ impl ApiError {
     /// 500 `INTERNAL`: a fault of the service, never of the request.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", message)
+    }
+
+    /// The answer for a refusal that no handler wrote (the framework's own 4xx and 5xx):
+    /// its status with the code the API uses for it.
+    pub(crate) fn for_status(status: StatusCode, message: impl Into<String>) -> Self {
+        let code = match status.as_u16() {
+            400 => "INVALID_PARAMETER",
+            401 => "UNAUTHORIZED",
+            403 => "FORBIDDEN",
+            404 => "NOT_FOUND",
+            405 => "METHOD_NOT_ALLOWED",
+            413 => "PAYLOAD_TOO_LARGE",
+            429 => "RATE_LIMITED",
+            503 => "UNAVAILABLE",
+            s if s >= 500 => "INTERNAL",
+            _ => "INVALID_REQUEST",
+        };
+        Self::new(status, code, message)
+    }
+
+    /// The same answer with another message.
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// The execution named (the running one for `ALREADY_RUNNING`).
+    pub(crate) fn execution_id(&self) -> Option<ExecutionId> {
+        self.execution_id
+    }
+
+    /// The seconds of `Retry-After` (for `RATE_LIMITED`).
+    pub(crate) fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after_secs
+    }
+
+    /// The human message.
+    pub(crate) fn message(&self) -> &str {
+        &self.message
     }
 
     /// The status code.

@@ -26,12 +26,14 @@
 //!
 //! [`ExecutionStore`]: propimport_domain::ExecutionStore
 
+mod audit_budget;
 mod auth;
 mod dashboard;
 pub mod dto;
 mod error;
 mod handlers;
 mod http_metrics;
+mod middleware;
 mod openapi;
 mod params;
 mod ports;
@@ -41,16 +43,20 @@ mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use auth::{AuthError, AuthSettings, JwtSettings};
+pub use audit_budget::{
+    OVERALL as AUDIT_REFUSALS_PER_MINUTE, PER_ADDRESS as AUDIT_REFUSALS_PER_ADDRESS,
+};
+pub use auth::{AuthError, AuthSettings, JWT_LEEWAY_SECS, JwtSettings};
 pub use dashboard::CONTENT_SECURITY_POLICY;
 pub use error::ApiError;
 pub use error::{ErrorBody, ErrorDetail};
+pub use middleware::DOCS_CONTENT_SECURITY_POLICY;
 pub use openapi::ApiDoc;
 pub use ports::{
     JobControl, JobState, Readiness, ReadinessCheck, StoreReadiness, TickState, TriggerRefusal,
 };
 pub use rate_limit::TriggerRateLimit;
-pub use state::{AdminApi, ApiState, configure};
+pub use state::{AdminApi, ApiState, MAX_BODY_BYTES, configure};
 
 /// The base path of the import-jobs endpoints.
 pub const IMPORT_JOBS_PATH: &str = "/api/v1/admin/import-jobs";

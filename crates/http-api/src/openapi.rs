@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::handlers;
 
@@ -21,7 +21,7 @@ use crate::handlers;
         handlers::import_jobs::history,
         handlers::import_jobs::statistics,
         handlers::import_jobs::last,
-        handlers::import_jobs::status,
+        handlers::status::status,
         handlers::import_jobs::execution,
         handlers::trigger::trigger,
         handlers::audit::audit_log,
@@ -29,6 +29,7 @@ use crate::handlers;
         handlers::ops::readyz,
         handlers::ops::metrics,
     ),
+    components(schemas(crate::dto::ExecutionStatusName, crate::dto::TriggerSource)),
     modifiers(&BearerAuth),
     tags(
         (name = "import-jobs", description = "Import executions and triggers"),
@@ -50,15 +51,18 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Registers `/api/v1/openapi.json` and the docs UI at `/docs/`.
+/// Registers `/api/v1/openapi.json` and the docs UI at `/docs/` (its Content-Security-Policy
+/// and framing protection are added by the page middleware).
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
-        .route(
-            "/docs",
-            web::get().to(|| async {
-                HttpResponse::PermanentRedirect()
-                    .insert_header(("Location", "/docs/"))
-                    .finish()
-            }),
-        );
+    // The online validator is off: its badge would load an image from another origin (and
+    // tell it where this document is).
+    let ui = SwaggerUi::new("/docs/{_:.*}")
+        .url("/api/v1/openapi.json", ApiDoc::openapi())
+        .config(Config::new(["/api/v1/openapi.json"]).validator_url("none"));
+    cfg.service(ui)
+        .service(web::resource("/docs").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header(("Location", "/docs/"))
+                .finish()
+        })));
 }

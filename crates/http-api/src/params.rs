@@ -14,12 +14,18 @@ use crate::ApiError;
 /// The query string of a request, by parameter name (the last value wins).
 pub type Params = HashMap<String, String>;
 
-fn get<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
-    params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+/// The value of `name`, trimmed; `None` when absent, a 400 when given empty (`?days=`).
+fn get<'a>(params: &'a Params, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match params.get(name).map(|v| v.trim()) {
+        Some("") => Err(ApiError::invalid(format!(
+            "{name} must not be empty; leave it out for the default"
+        ))),
+        value => Ok(value),
+    }
 }
 
 fn integer(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
-    get(params, name)
+    get(params, name)?
         .map(|v| {
             v.parse::<i64>()
                 .map_err(|_| ApiError::invalid(format!("{name} must be an integer, got {v:?}")))
@@ -28,7 +34,7 @@ fn integer(params: &Params, name: &str) -> Result<Option<i64>, ApiError> {
 }
 
 fn time(params: &Params, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> {
-    get(params, name)
+    get(params, name)?
         .map(|v| {
             DateTime::parse_from_rfc3339(v)
                 .map(|t| t.with_timezone(&Utc))
@@ -43,7 +49,7 @@ fn time(params: &Params, name: &str) -> Result<Option<DateTime<Utc>>, ApiError> 
 
 /// The optional `jobName` parameter.
 pub fn job_name(params: &Params) -> Result<Option<JobName>, ApiError> {
-    get(params, "jobName")
+    get(params, "jobName")?
         .map(JobName::parse)
         .transpose()
         .map_err(ApiError::from)
@@ -65,11 +71,10 @@ fn page(params: &Params) -> Result<(PageLimit, u64), ApiError> {
 /// `GET /history`: limit, offset, status, triggeredBy, jobName, from, to.
 pub fn history(params: &Params) -> Result<HistoryQuery, ApiError> {
     let (limit, offset) = page(params)?;
-    let status = get(params, "status")
+    let status = get(params, "status")?
         .map(str::parse::<ExecutionStatus>)
         .transpose()?;
-    let triggered_by =
-        get(params, "triggeredBy").map(|v| TriggeredBy::from_text(&v.to_ascii_lowercase()));
+    let triggered_by = get(params, "triggeredBy")?.map(triggered_by).transpose()?;
     let range = TimeRange::new(time(params, "from")?, time(params, "to")?)?;
     Ok(HistoryQuery {
         limit,
@@ -79,6 +84,16 @@ pub fn history(params: &Params) -> Result<HistoryQuery, ApiError> {
         job_name: job_name(params)?,
         range,
     })
+}
+
+/// The API's triggers: `cron`, `manual` or `api`, in any case.
+fn triggered_by(text: &str) -> Result<TriggeredBy, ApiError> {
+    match TriggeredBy::from_text(&text.to_ascii_lowercase()) {
+        TriggeredBy::Other(_) => Err(ApiError::invalid(format!(
+            "triggeredBy must be cron, manual or api, got {text:?}"
+        ))),
+        known => Ok(known),
+    }
 }
 
 /// `GET /statistics`: days (default 30) and jobName.
@@ -172,5 +187,32 @@ mod tests {
             message(statistics(&params(&[("days", "0")]), Utc::now()).unwrap_err())
                 .starts_with("days")
         );
+        assert!(
+            message(history(&params(&[("triggeredBy", "ops")])).unwrap_err())
+                .starts_with("triggeredBy must be cron, manual or api")
+        );
+        for name in [
+            "limit",
+            "offset",
+            "status",
+            "triggeredBy",
+            "jobName",
+            "from",
+            "to",
+        ] {
+            assert_eq!(
+                message(history(&params(&[(name, " ")])).unwrap_err()),
+                format!("{name} must not be empty; leave it out for the default")
+            );
+        }
+        assert!(
+            message(statistics(&params(&[("days", "")]), Utc::now()).unwrap_err())
+                .starts_with("days must not be empty")
+        );
+        assert!(
+            message(audit(&params(&[("limit", "")])).unwrap_err())
+                .starts_with("limit must not be empty")
+        );
+        assert!(job_name(&params(&[("jobName", "")])).is_err());
     }
 }

@@ -14,8 +14,9 @@ use propimport_domain::{Clock, ExecutionStore, SystemClock};
 use crate::rate_limit::TriggerLimiter;
 use crate::{ApiError, AuthSettings, JobControl, Readiness, TriggerRateLimit};
 
-/// Largest request body accepted (the trigger body is a tiny JSON object).
-const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Largest request body accepted (the trigger body is a tiny JSON object); a larger one is
+/// answered 413 `PAYLOAD_TOO_LARGE`.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Everything the API is built from; the app fills it once at start-up.
 pub struct ApiState {
@@ -27,7 +28,7 @@ pub struct ApiState {
     pub readiness: Arc<dyn Readiness>,
     /// Who may call the admin endpoints.
     pub auth: AuthSettings,
-    /// The limit of manual triggers per caller; `None` disables it.
+    /// The limit of manual triggers per caller and job; `None` disables it.
     pub trigger_rate_limit: Option<TriggerRateLimit>,
     /// Consecutive failures at which an alert is raised (shown by `/status`).
     pub alert_threshold: u32,
@@ -40,8 +41,8 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    /// A state with the default rate limit (1 trigger per 60 s), the system clock, an alert
-    /// threshold of 3 and no metrics.
+    /// A state with the default rate limit (1 trigger of a job per 60 s), the system clock, an
+    /// alert threshold of 3 and no metrics.
     pub fn new(
         store: Arc<dyn ExecutionStore>,
         control: Arc<dyn JobControl>,
@@ -69,12 +70,14 @@ pub(crate) struct SharedState {
     pub(crate) readiness: Arc<dyn Readiness>,
     pub(crate) auth: AuthSettings,
     pub(crate) limiter: TriggerLimiter,
+    /// The bound on audit rows of attempts refused before a job was asked to run.
+    pub(crate) refusals: crate::audit_budget::RefusalBudget,
     pub(crate) alert_threshold: u32,
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) readiness_timeout: Duration,
     /// The last `/status` answer, reused while still current.
-    pub(crate) status_cache: crate::handlers::import_jobs::StatusCache,
+    pub(crate) status_cache: crate::handlers::status::StatusCache,
 }
 
 /// The built API, cheap to clone into each actix worker; its rate limiter is shared.
@@ -90,17 +93,19 @@ impl AdminApi {
             readiness: state.readiness,
             auth: state.auth,
             limiter: TriggerLimiter::new(state.trigger_rate_limit),
+            refusals: crate::audit_budget::RefusalBudget::default(),
             alert_threshold: state.alert_threshold,
             metrics: state.metrics,
             clock: state.clock,
             readiness_timeout: state.readiness_timeout,
-            status_cache: crate::handlers::import_jobs::StatusCache::default(),
+            status_cache: crate::handlers::status::StatusCache::default(),
         }))
     }
 }
 
 /// The actix application serving the admin API, the operations endpoints, the docs and the
-/// dashboard, with request metrics, compression, size limits and JSON errors for bad input.
+/// dashboard, with request metrics, compression, size limits, JSON errors for bad input and for
+/// the framework's own refusals (405 with `Allow`, 413), and framing protection on every page.
 pub fn configure(
     api: AdminApi,
 ) -> App<
@@ -132,6 +137,8 @@ pub fn configure(
         .configure(crate::openapi::routes)
         .configure(crate::dashboard::routes)
         .default_service(web::to(not_found))
+        .wrap(from_fn(crate::middleware::json_errors))
+        .wrap(from_fn(crate::middleware::page_security))
         .wrap(Compress::default())
         .wrap(
             DefaultHeaders::new()
@@ -141,7 +148,25 @@ pub fn configure(
         .wrap(from_fn(crate::http_metrics::track))
 }
 
+/// Paths served by GET only through services that do not answer other methods themselves
+/// (the docs UI and the OpenAPI document).
+fn get_only(path: &str) -> bool {
+    path == "/api/v1/openapi.json" || path.starts_with("/docs/")
+}
+
 async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.method() != actix_web::http::Method::GET && get_only(req.path()) {
+        let e = ApiError::method_not_allowed(format!(
+            "{} is not allowed on {}; allowed: GET",
+            req.method(),
+            req.path()
+        ));
+        let mut answer = actix_web::ResponseError::error_response(&e);
+        answer
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+        return answer;
+    }
     let e = ApiError::not_found(format!("no endpoint {} {}", req.method(), req.path()));
     actix_web::ResponseError::error_response(&e)
 }

@@ -99,9 +99,9 @@ mod store_down {
     }
 
     #[test]
-    fn reads_answer_503_and_readyz_is_not_ready() {
+    fn reads_and_triggers_answer_503_and_readyz_is_not_ready() {
         run(async {
-            let server = TestServer::start(Arc::new(Down), &["only-job"], false).await;
+            let server = TestServer::start(Arc::new(Down), &["only-job"], true).await;
             for path in [
                 "/api/v1/admin/import-jobs/history",
                 "/api/v1/admin/import-jobs/statistics",
@@ -114,14 +114,18 @@ mod store_down {
                 assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
                 assert_eq!(body["error"]["code"], "UNAVAILABLE");
             }
-            let (status, body) = call(
-                &server,
-                Method::POST,
-                "/api/v1/admin/import-jobs/trigger",
-                None,
-            )
-            .await;
-            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+            // A trigger that could not start takes nothing from the caller's allowance.
+            for _ in 0..2 {
+                let (status, body) = call(
+                    &server,
+                    Method::POST,
+                    "/api/v1/admin/import-jobs/trigger",
+                    None,
+                )
+                .await;
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+                assert_eq!(body["error"]["code"], "UNAVAILABLE");
+            }
             let (status, body) = call(&server, Method::GET, "/readyz", None).await;
             assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
             assert_eq!(body["checks"]["database"]["status"], "failed");

@@ -233,8 +233,10 @@ export function update(status) {
   for (const [id, w] of watching) if (!running.has(id)) settle(id, w);
   render();
   const state = $('#scheduler-state');
-  state.textContent = status.isRunning ? `Scheduler running · alert after ${threshold} failed runs in a row` : '⚠ The scheduler is not running: scheduled imports will not start.';
-  state.classList.toggle('warn-text', !status.isRunning);
+  // schedulerRunning: this instance's scheduler is alive (isRunning says whether a run executes).
+  const alive = status.schedulerRunning;
+  state.textContent = alive ? `Scheduler running · alert after ${threshold} failed runs in a row` : '⚠ The scheduler is not running: scheduled imports will not start.';
+  state.classList.toggle('warn-text', !alive);
 }
 
 /** The configured job names, in the order of /status. */

@@ -1,6 +1,6 @@
 //! `GET /api/v1/admin/audit-log`: the trigger attempts, newest first.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 
 use crate::ApiError;
 use crate::auth::Admin;
@@ -8,12 +8,14 @@ use crate::dto::{AuditLogView, Envelope};
 use crate::params::{self, Params};
 use crate::state::SharedState;
 
-/// Lists audit-log entries (every manual trigger attempt and its outcome).
+/// Lists audit-log entries (every manual trigger attempt and its outcome; attempts refused
+/// before any job was asked to run within a bound per minute, the rest summarised).
 #[utoipa::path(
     get, path = "/api/v1/admin/audit-log", tag = "audit",
     params(
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 50)"),
-        ("offset" = Option<u64>, Query, description = "Rows to skip (default 0)"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 50)",
+            minimum = 1, maximum = 100),
+        ("offset" = Option<u64>, Query, description = "Rows to skip (default 0)", minimum = 0),
     ),
     responses(
         (status = 200, description = "A page of audit entries, newest first", body = Envelope<AuditLogView>),
@@ -24,13 +26,21 @@ use crate::state::SharedState;
     ),
     security(("bearer" = []))
 )]
-#[get("/api/v1/admin/audit-log")]
 pub(crate) async fn audit_log(
     _admin: Admin,
     query: web::Query<Params>,
     state: web::Data<SharedState>,
 ) -> Result<HttpResponse, ApiError> {
     let query = params::audit(&query)?;
+    flush_refusals(&state).await;
     let page = state.store.audit_log(&query).await?;
     Ok(HttpResponse::Ok().json(Envelope::new(AuditLogView::from(&page))))
+}
+
+/// Writes the summary row of the refused attempts of a minute that has ended, if any were
+/// not written one by one.
+pub(crate) async fn flush_refusals(state: &SharedState) {
+    if let Some(summary) = state.refusals.flush(state.clock.now()) {
+        crate::handlers::trigger::write_audit(state, summary.entry()).await;
+    }
 }

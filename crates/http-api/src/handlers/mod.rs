@@ -1,27 +1,30 @@
-//! The request handlers, one module per area.
+//! The request handlers, one module per area, and their routes.
 
 pub(crate) mod audit;
 pub(crate) mod import_jobs;
 pub(crate) mod ops;
+pub(crate) mod status;
 pub(crate) mod trigger;
 
 use actix_web::web;
 
 use crate::IMPORT_JOBS_PATH;
 
-/// Registers every API route; fixed paths before `/{executionId}`.
+/// Registers every API route as a resource, so that another method on an existing path is
+/// answered 405 with `Allow` (made JSON by the error middleware); fixed paths before
+/// `/{executionId}`.
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(IMPORT_JOBS_PATH)
-            .service(import_jobs::history)
-            .service(import_jobs::statistics)
-            .service(import_jobs::last)
-            .service(import_jobs::status)
-            .service(trigger::trigger)
-            .service(import_jobs::execution),
+            .service(web::resource("/history").route(web::get().to(import_jobs::history)))
+            .service(web::resource("/statistics").route(web::get().to(import_jobs::statistics)))
+            .service(web::resource("/last").route(web::get().to(import_jobs::last)))
+            .service(web::resource("/status").route(web::get().to(status::status)))
+            .service(web::resource("/trigger").route(web::post().to(trigger::trigger)))
+            .service(web::resource("/{executionId}").route(web::get().to(import_jobs::execution))),
     )
-    .service(audit::audit_log)
-    .service(ops::healthz)
-    .service(ops::readyz)
-    .service(ops::metrics);
+    .service(web::resource("/api/v1/admin/audit-log").route(web::get().to(audit::audit_log)))
+    .service(web::resource("/healthz").route(web::get().to(ops::healthz)))
+    .service(web::resource("/readyz").route(web::get().to(ops::readyz)))
+    .service(web::resource("/metrics").route(web::get().to(ops::metrics)));
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 
 use crate::ApiError;
 use crate::dto::{CheckView, HealthView};
@@ -14,7 +14,6 @@ use crate::state::SharedState;
     get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "Alive", body = HealthView))
 )]
-#[get("/healthz")]
 pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(HealthView {
         status: "ok".to_owned(),
@@ -43,7 +42,6 @@ fn check(result: Result<(), String>) -> CheckView {
         (status = 503, description = "Not ready; the failed checks say why", body = HealthView),
     )
 )]
-#[get("/readyz")]
 pub(crate) async fn readyz(state: web::Data<SharedState>) -> HttpResponse {
     let mut checks = BTreeMap::new();
     match actix_web::rt::time::timeout(state.readiness_timeout, state.readiness.checks()).await {
@@ -88,7 +86,6 @@ pub(crate) async fn readyz(state: web::Data<SharedState>) -> HttpResponse {
         (status = 404, description = "Metrics are not enabled", body = crate::error::ErrorBody),
     )
 )]
-#[get("/metrics")]
 pub(crate) async fn metrics(state: web::Data<SharedState>) -> Result<HttpResponse, ApiError> {
     let handle = state
         .metrics

@@ -13,8 +13,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use propimport_domain::{
-    ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution, ItemError,
-    JobName, NewExecution, RunCounts, TriggeredBy,
+    Clock, ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution,
+    ItemError, JobName, NewExecution, RunCounts, SystemClock, TriggeredBy,
 };
 
 pub use openapi_check::OpenApiChecker;
@@ -160,6 +160,16 @@ impl TestServer {
     /// Starts a server on a free loopback port over `store` with `jobs`; `rate_limited` keeps
     /// the default trigger limit, else triggers are unlimited.
     pub async fn start(store: Arc<dyn ExecutionStore>, jobs: &[&str], rate_limited: bool) -> Self {
+        Self::start_with_clock(store, jobs, rate_limited, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`TestServer::start`], with the API's clock (audit times, statistics windows).
+    pub async fn start_with_clock(
+        store: Arc<dyn ExecutionStore>,
+        jobs: &[&str],
+        rate_limited: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let jobs: Vec<JobName> = jobs.iter().filter_map(|j| JobName::parse(j).ok()).collect();
         let control = Arc::new(StoreControl::new(store.clone(), jobs));
         let auth = AuthSettings::new(
@@ -177,6 +187,7 @@ impl TestServer {
             state.trigger_rate_limit = None;
         }
         state.metrics = Some(metrics_handle());
+        state.clock = clock;
         let api = AdminApi::new(state);
         let server = HttpServer::new(move || configure(api.clone()))
             .workers(2)
@@ -303,9 +314,12 @@ macro_rules! admin_api_suite {
     (run = $run:path, store = $make:expr) => {
         $crate::admin_api_suite!(@cases $run, $make;
             history_shapes_filters_and_pages, statistics_window, last_and_not_found,
-            execution_detail, authentication, trigger_conflict_and_audit,
-            trigger_rate_limit, concurrent_triggers_one_wins, status_shape,
-            operations_endpoints, openapi_matches_responses, bad_input_is_never_a_500);
+            execution_detail, authentication, jwt_signatures_and_times,
+            refused_attempts_audited_and_bounded, trigger_conflict_and_audit,
+            trigger_every_job, trigger_rate_limit, concurrent_triggers_one_wins, status_shape,
+            operations_endpoints, openapi_matches_responses, openapi_declares_constraints,
+            empty_values_are_refused, bad_input_is_never_a_500, method_not_allowed_with_allow,
+            pages_cannot_be_framed);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

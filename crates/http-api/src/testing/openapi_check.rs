@@ -120,6 +120,19 @@ impl OpenApiChecker {
         }
     }
 
+    /// Asserts that `body` matches the component schema `name` (`ErrorBody`, …).
+    pub fn check_schema(&self, name: &str, body: &Value) {
+        let schema = serde_json::json!({"$ref": format!("#/components/schemas/{name}")});
+        let mut problems = Vec::new();
+        self.validate(&schema, body, "$", false, &mut problems);
+        assert!(problems.is_empty(), "{name}: {problems:#?}\nbody: {body}");
+    }
+
+    /// The document.
+    pub fn document(&self) -> &Value {
+        &self.doc
+    }
+
     fn validate(
         &self,
         schema: &Value,
@@ -165,6 +178,7 @@ impl OpenApiChecker {
             problems.push(format!("{at}: {value} is not {types:?}"));
             return;
         }
+        check_value(schema, value, at, problems);
         if let (Some(props), Some(obj)) = (schema["properties"].as_object(), value.as_object()) {
             for required in schema["required"].as_array().into_iter().flatten() {
                 let name = required.as_str().unwrap_or_default();
@@ -187,6 +201,47 @@ impl OpenApiChecker {
                 self.validate(items, v, &format!("{at}[{i}]"), false, problems);
             }
         }
+    }
+}
+
+/// The constraints on a value beyond its type: `enum`, `minimum`, `maximum`, `minLength`,
+/// `maxLength` and the formats `uuid`, `date-time` and `date`.
+fn check_value(schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+    if let Some(allowed) = schema["enum"].as_array()
+        && !value.is_null()
+        && !allowed.contains(value)
+    {
+        problems.push(format!("{at}: {value} is not one of {allowed:?}"));
+    }
+    if let Some(n) = value.as_f64() {
+        if schema["minimum"].as_f64().is_some_and(|min| n < min) {
+            problems.push(format!(
+                "{at}: {n} is below the minimum {}",
+                schema["minimum"]
+            ));
+        }
+        if schema["maximum"].as_f64().is_some_and(|max| n > max) {
+            problems.push(format!(
+                "{at}: {n} is above the maximum {}",
+                schema["maximum"]
+            ));
+        }
+    }
+    let Some(text) = value.as_str() else { return };
+    let chars = text.chars().count() as u64;
+    if schema["minLength"].as_u64().is_some_and(|min| chars < min)
+        || schema["maxLength"].as_u64().is_some_and(|max| chars > max)
+    {
+        problems.push(format!("{at}: {text:?} has a length out of bounds"));
+    }
+    let fits = match schema["format"].as_str() {
+        Some("uuid") => uuid::Uuid::try_parse(text).is_ok(),
+        Some("date-time") => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+        Some("date") => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
+        _ => true,
+    };
+    if !fits {
+        problems.push(format!("{at}: {text:?} is not a {}", schema["format"]));
     }
 }
 
@@ -243,6 +298,37 @@ mod tests {
     #[test]
     fn accepts_matching_answers() {
         checker().check_response("GET", "/x/1", 200, &json!({"a": 1, "b": null}));
+    }
+
+    #[test]
+    fn checks_enums_bounds_and_formats() {
+        let checker = OpenApiChecker::new(json!({
+            "openapi": "3.1.0",
+            "paths": {},
+            "components": {"schemas": {"T": {"type": "object", "properties": {
+                "s": {"type": "string", "enum": ["A", "B"]},
+                "n": {"type": "integer", "minimum": 1, "maximum": 3},
+                "id": {"type": "string", "format": "uuid"},
+                "at": {"type": ["string", "null"], "format": "date-time"},
+                "day": {"type": "string", "format": "date"}}}}}
+        }));
+        checker.check_schema(
+            "T",
+            &json!({"s": "A", "n": 3, "id": "0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a41",
+                "at": "2025-12-24T00:04:32.123Z", "day": "2025-12-24"}),
+        );
+        checker.check_schema("T", &json!({"at": null}));
+        for bad in [
+            json!({"s": "C"}),
+            json!({"n": 0}),
+            json!({"n": 4}),
+            json!({"id": "x"}),
+            json!({"at": "yesterday"}),
+            json!({"day": "2025-13-01"}),
+        ] {
+            let result = std::panic::catch_unwind(|| checker.check_schema("T", &bad));
+            assert!(result.is_err(), "{bad} should be refused");
+        }
     }
 
     #[test]

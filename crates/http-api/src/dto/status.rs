@@ -1,0 +1,78 @@
+//! The answer of `/status`.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::ExecutionSummary;
+
+/// A fire time in UTC and in the schedule's zone.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FireTime {
+    /// UTC, RFC 3339.
+    #[schema(format = DateTime)]
+    pub utc: String,
+    /// Local time in the schedule's zone, RFC 3339 with its offset.
+    #[schema(format = DateTime)]
+    pub local: String,
+}
+
+/// The state of one job.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    /// The job's name.
+    pub job_name: String,
+    /// Whether the scheduler starts it on its own.
+    pub is_scheduled: bool,
+    /// Its cron expression.
+    pub schedule: Option<String>,
+    /// The IANA zone of its schedule.
+    pub timezone: Option<String>,
+    /// The next fire times.
+    pub next_runs: Vec<FireTime>,
+    /// Its running execution with live counts, if any.
+    pub running_execution: Option<ExecutionSummary>,
+    /// Its most recent execution.
+    pub last_execution: Option<ExecutionSummary>,
+    /// Whether a scheduled tick of the job has produced no run within the lateness grace
+    /// (`IMPORT_LATE_GRACE`).
+    pub late: bool,
+    /// While late: the latest tick that has no run.
+    #[schema(format = DateTime)]
+    pub late_since: Option<String>,
+    /// Ticks this instance could not run at their time because the database was unavailable
+    /// (since it started).
+    pub missed_ticks: u64,
+    /// The latest of them.
+    #[schema(format = DateTime)]
+    pub last_missed_tick: Option<String>,
+    /// A missed tick waiting for the database to answer; the misfire policy decides then.
+    #[schema(format = DateTime)]
+    pub pending_tick: Option<String>,
+}
+
+/// The answer of `/status`; the top-level job fields describe the first job, as the earlier
+/// service (with one job) reported them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusView {
+    /// Whether a run of any job is executing now, on any replica (a RUNNING execution exists),
+    /// as the earlier service reported it.
+    pub is_running: bool,
+    /// Whether this instance's scheduler is alive and ticking.
+    pub scheduler_running: bool,
+    /// Whether the first job is scheduled.
+    pub is_scheduled: bool,
+    /// The first job's cron expression.
+    pub schedule: Option<String>,
+    /// The first job's zone.
+    pub timezone: Option<String>,
+    /// The first job's next fire times.
+    pub next_runs: Vec<FireTime>,
+    /// A running execution (the first found), with live counts; set whenever `isRunning` is.
+    pub running_execution: Option<ExecutionSummary>,
+    /// Consecutive failures at which an alert is raised.
+    pub alert_threshold: u32,
+    /// Every configured job.
+    pub jobs: Vec<JobView>,
+}

@@ -1,0 +1,290 @@
+//! `GET /status`: every job's schedule, next runs, running and last executions, rendered
+//! again only when what it shows may have changed.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use propimport_domain::{Execution, format_utc_millis};
+
+use crate::ApiError;
+use crate::auth::Admin;
+use crate::dto::{Envelope, FireTime, JobView, StatusView};
+use crate::state::SharedState;
+
+fn fire_times(times: &[DateTime<Utc>], zone: Option<&str>) -> Vec<FireTime> {
+    let tz = zone.and_then(|z| z.parse::<chrono_tz::Tz>().ok());
+    times
+        .iter()
+        .map(|t| FireTime {
+            utc: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            local: match tz {
+                Some(tz) => t
+                    .with_timezone(&tz)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                None => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            },
+        })
+        .collect()
+}
+
+/// Scheduler status: every job's schedule, next runs and running execution with live
+/// progress, plus the first job's fields at the top level as the earlier service had them.
+///
+/// The answer is rendered again only when what it shows may have changed: see [`StatusCache`].
+#[utoipa::path(
+    get, path = "/api/v1/admin/import-jobs/status", tag = "import-jobs",
+    responses(
+        (status = 200, description = "Scheduler and job status", body = Envelope<StatusView>),
+        (status = 401, description = "Missing or invalid token", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the admin role", body = crate::error::ErrorBody),
+        (status = 503, description = "The database is unavailable", body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn status(
+    _admin: Admin,
+    state: web::Data<SharedState>,
+) -> Result<HttpResponse, ApiError> {
+    // Read before rendering: a change after these reads makes the next request render again.
+    let running = state.store.running(None).await?;
+    let newest = state.store.last(None).await?;
+    let alive = state.control.is_running();
+    if alive && let Some(body) = state.status_cache.reuse(&running, newest.as_ref()) {
+        return Ok(json(body));
+    }
+    let (view, next_fire) = status_view(&state, &running, alive).await?;
+    let body = web::Bytes::from(serde_json::to_vec(&Envelope::new(view)).map_err(|e| {
+        ApiError::from(propimport_domain::Error::Storage(format!(
+            "cannot write the status: {e}"
+        )))
+    })?);
+    if alive {
+        state
+            .status_cache
+            .keep(running, newest, next_fire, body.clone());
+    }
+    Ok(json(body))
+}
+
+fn json(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
+}
+
+/// The status view, and the earliest next fire time in it (when it stops being current).
+///
+/// `running` are the RUNNING executions of every replica; `isRunning` says whether there is
+/// one, and `runningExecution` names one (a job's of this configuration first).
+async fn status_view(
+    state: &SharedState,
+    running: &[Execution],
+    scheduler_running: bool,
+) -> Result<(StatusView, Option<DateTime<Utc>>), ApiError> {
+    let jobs = state.control.status().await?;
+    let names: Vec<_> = jobs.iter().map(|j| j.job_name.clone()).collect();
+    let latest = state.store.last_of_jobs(&names).await?;
+    let next_fire = jobs
+        .iter()
+        .filter_map(|j| j.next_runs.first())
+        .min()
+        .copied();
+    let mut views = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let newest = latest.iter().find(|e| e.job_name == job.job_name);
+        views.push(JobView {
+            job_name: job.job_name.to_string(),
+            is_scheduled: job.is_scheduled,
+            next_runs: fire_times(&job.next_runs, job.timezone.as_deref()),
+            schedule: job.schedule,
+            timezone: job.timezone,
+            running_execution: job.running.as_ref().map(Into::into),
+            last_execution: newest.map(Into::into),
+            late: job.ticks.late_tick.is_some(),
+            late_since: job.ticks.late_tick.as_ref().map(format_utc_millis),
+            missed_ticks: job.ticks.missed_ticks,
+            last_missed_tick: job.ticks.last_missed_tick.as_ref().map(format_utc_millis),
+            pending_tick: job.ticks.pending_tick.as_ref().map(format_utc_millis),
+        });
+    }
+    let first = views.first();
+    let running_execution = views
+        .iter()
+        .find_map(|j| j.running_execution.clone())
+        .or_else(|| running.first().map(Into::into));
+    let view = StatusView {
+        is_running: running_execution.is_some(),
+        scheduler_running,
+        is_scheduled: first.is_some_and(|j| j.is_scheduled),
+        schedule: first.and_then(|j| j.schedule.clone()),
+        timezone: first.and_then(|j| j.timezone.clone()),
+        next_runs: first.map(|j| j.next_runs.clone()).unwrap_or_default(),
+        running_execution,
+        alert_threshold: state.alert_threshold,
+        jobs: views,
+    };
+    Ok((view, next_fire))
+}
+
+/// The last `/status` answer, reused while nothing it shows can have changed: the scheduler
+/// runs (so every job's `isScheduled` stands), no fire time has passed (so the next runs
+/// stand), the RUNNING executions and the newest execution read now equal those read before it
+/// was rendered (a run started, advanced, finished or recovered in this process changes one of
+/// them at once), and it is younger than [`StatusCache::TTL`], which bounds how long a change
+/// the reads cannot see stays unseen: another process's write (replicas share the database),
+/// or a purge of a job's last run. Rendering twenty jobs' next runs and last executions costs
+/// far more than these reads, and dashboards poll it.
+#[derive(Default)]
+pub(crate) struct StatusCache(std::sync::Mutex<Option<Rendered>>);
+
+/// One rendered `/status` answer and what it was rendered from.
+struct Rendered {
+    running: Vec<Execution>,
+    newest: Option<Execution>,
+    rendered_at: std::time::Instant,
+    next_fire: Option<DateTime<Utc>>,
+    body: web::Bytes,
+}
+
+impl StatusCache {
+    /// How long an answer may be reused at most.
+    const TTL: std::time::Duration = std::time::Duration::from_millis(100);
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Rendered>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The answer rendered from the same reads, if still current.
+    fn reuse(&self, running: &[Execution], newest: Option<&Execution>) -> Option<web::Bytes> {
+        let slot = self.slot();
+        let kept = slot.as_ref()?;
+        (kept.rendered_at.elapsed() < Self::TTL
+            && kept.next_fire.is_none_or(|t| Utc::now() < t)
+            && kept.running == running
+            && kept.newest.as_ref() == newest)
+            .then(|| kept.body.clone())
+    }
+
+    /// Keeps `body`, rendered after reading `running` and `newest`.
+    fn keep(
+        &self,
+        running: Vec<Execution>,
+        newest: Option<Execution>,
+        next_fire: Option<DateTime<Utc>>,
+        body: web::Bytes,
+    ) {
+        *self.slot() = Some(Rendered {
+            running,
+            newest,
+            rendered_at: std::time::Instant::now(),
+            next_fire,
+            body,
+        });
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::Duration;
+    use propimport_domain::testing::InMemoryExecutionStore;
+    use propimport_domain::{
+        ErrorLog, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution, JobName,
+        NewExecution, Progress, RunCounts, TriggeredBy,
+    };
+    use reqwest::Method;
+
+    use super::*;
+    use crate::testing::{TestServer, call};
+
+    const JOBS: &[&str] = &["feed-a", "feed-b"];
+
+    async fn status(server: &TestServer) -> serde_json::Value {
+        call(
+            server,
+            Method::GET,
+            "/api/v1/admin/import-jobs/status",
+            None,
+        )
+        .await
+        .1["data"]
+            .clone()
+    }
+
+    /// A reused `/status` answer never hides this process's runs starting, advancing or
+    /// finishing, nor the scheduler stopping, however soon after it they are asked for.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn status_shows_every_change_at_once() {
+        let store: Arc<dyn ExecutionStore> = Arc::new(InMemoryExecutionStore::new());
+        let server = TestServer::start(store.clone(), JOBS, false).await;
+        let job = JobName::parse("feed-b").unwrap();
+        let first = status(&server).await;
+        assert!(first["jobs"][1]["lastExecution"].is_null());
+        assert_eq!(status(&server).await, first, "nothing changed");
+
+        let started = Utc::now() - Duration::seconds(5);
+        let run = store
+            .create_running(NewExecution {
+                id: ExecutionId::new(),
+                job_name: job.clone(),
+                triggered_by: TriggeredBy::Api,
+                started_at: started,
+                scheduled_for: None,
+                instance_id: None,
+            })
+            .await
+            .unwrap();
+        let s = status(&server).await;
+        assert_eq!(s["runningExecution"]["id"], run.id.to_string());
+        assert_eq!(s["isRunning"], true, "a run executes");
+        assert_eq!(s["schedulerRunning"], true);
+        assert_eq!(s["jobs"][1]["lastExecution"]["status"], "RUNNING");
+
+        let counts = RunCounts {
+            total_properties: 7,
+            success_count: 7,
+            failed_count: 0,
+            skipped_count: 0,
+        };
+        store
+            .heartbeat(
+                &run.id,
+                &Progress {
+                    counts,
+                    expected_total: None,
+                },
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let s = status(&server).await;
+        assert_eq!(s["runningExecution"]["totalProperties"], 7, "{s}");
+
+        store
+            .finish(
+                &run.id,
+                FinishExecution {
+                    status: ExecutionStatus::Success,
+                    completed_at: Utc::now(),
+                    counts,
+                    errors: ErrorLog::default(),
+                    last_error: None,
+                    details: None,
+                },
+            )
+            .await
+            .unwrap();
+        let s = status(&server).await;
+        assert!(s["runningExecution"].is_null());
+        assert_eq!(s["isRunning"], false, "idle");
+        assert_eq!(s["jobs"][1]["lastExecution"]["status"], "SUCCESS");
+
+        server.control.stop();
+        let stopped = status(&server).await;
+        assert_eq!(stopped["schedulerRunning"], false);
+        assert_eq!(stopped["isRunning"], false);
+        server.stop().await;
+    }
+}
