@@ -63,6 +63,19 @@ impl<'a> Attempter<'a> {
         write(self.state, self.entry(job, outcome, execution_id, detail)).await;
     }
 
+    /// Writes the row of an attempt that failed because the database is unavailable, in the
+    /// background: the answer (503) does not wait for a write that would wait for the same
+    /// database, so it comes within `DATABASE_TIMEOUT` of the request.
+    pub(super) fn record_detached(&self, job: Option<JobName>, detail: String) {
+        let entry = self.entry(job, AuditOutcome::Failed, None, detail);
+        let store = self.state.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.record_audit(entry).await {
+                tracing::error!(error = %e, "could not write the audit-log row of a trigger attempt");
+            }
+        });
+    }
+
     /// Writes the row of an attempt refused before any job was asked to run (401, 403, 400,
     /// 413, 429) if the refusal budget allows; else it is counted in the next summary row.
     pub(super) async fn refused_early(

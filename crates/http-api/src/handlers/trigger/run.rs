@@ -41,8 +41,18 @@ pub(super) async fn start(
         "run started"
     };
     let mut started = Vec::new();
-    let mut refused = Vec::new();
+    let mut refused: Vec<Refused> = Vec::new();
     for job in jobs {
+        // With the database unavailable, the other jobs would only wait for it in turn.
+        if let Some(down) = refused
+            .iter()
+            .find(|r| r.error.status() == StatusCode::SERVICE_UNAVAILABLE)
+        {
+            let error = ApiError::unavailable(down.error.message().to_owned());
+            attempter.record_detached(Some(job.clone()), error.to_string());
+            refused.push(Refused { job, error });
+            continue;
+        }
         if let Err(secs) = state.limiter.check(&attempter.actor, job.as_str()) {
             let error = ApiError::rate_limited(secs).with_message(format!(
                 "too many manual triggers of job {job}; retry in {secs} s"
@@ -73,6 +83,8 @@ pub(super) async fn start(
                     attempter
                         .refused_early(Some(job.clone()), outcome, &error)
                         .await;
+                } else if error.status() == StatusCode::SERVICE_UNAVAILABLE {
+                    attempter.record_detached(Some(job.clone()), error.to_string());
                 } else {
                     attempter
                         .record(
