@@ -1,9 +1,10 @@
-//! How long finished executions are kept.
+//! How long finished executions and admin audit entries are kept.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Keep SUCCESS/PARTIAL runs `success_days`, FAILED runs `failed_days`; RUNNING forever.
+/// Keep SUCCESS/PARTIAL runs `success_days`, FAILED runs `failed_days`, RUNNING forever, and
+/// admin audit entries `audit_days`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RetentionPolicy {
@@ -11,6 +12,8 @@ pub struct RetentionPolicy {
     pub success_days: u32,
     /// Days to keep FAILED runs.
     pub failed_days: u32,
+    /// Days to keep admin audit entries.
+    pub audit_days: u32,
     /// Rows deleted per statement, so a purge never holds a long lock.
     pub batch_size: u32,
 }
@@ -20,6 +23,7 @@ impl Default for RetentionPolicy {
         Self {
             success_days: 30,
             failed_days: 90,
+            audit_days: 365,
             batch_size: 1000,
         }
     }
@@ -35,6 +39,11 @@ impl RetentionPolicy {
     pub fn failed_cutoff(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         now - Duration::days(i64::from(self.failed_days))
     }
+
+    /// Audit entries written before this are purged.
+    pub fn audit_cutoff(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now - Duration::days(i64::from(self.audit_days))
+    }
 }
 
 /// What a purge deleted.
@@ -45,10 +54,12 @@ pub struct PurgeReport {
     pub succeeded_deleted: u64,
     /// FAILED rows deleted.
     pub failed_deleted: u64,
+    /// Audit entries deleted.
+    pub audit_deleted: u64,
 }
 
 impl PurgeReport {
-    /// All rows deleted.
+    /// Executions deleted.
     pub fn total(&self) -> u64 {
         self.succeeded_deleted + self.failed_deleted
     }

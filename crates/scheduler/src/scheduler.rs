@@ -478,6 +478,7 @@ impl Shared {
                     deleted = report.total(),
                     succeeded_deleted = report.succeeded_deleted,
                     failed_deleted = report.failed_deleted,
+                    audit_deleted = report.audit_deleted,
                     "retention purge done"
                 ),
                 Err(e) => {

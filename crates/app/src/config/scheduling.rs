@@ -139,6 +139,7 @@ impl Scheduling {
         let retention = RetentionPolicy {
             success_days: vars.number("RETENTION_SUCCESS_DAYS", 30, 1..=3650),
             failed_days: vars.number("RETENTION_FAILED_DAYS", 90, 1..=3650),
+            audit_days: vars.number("RETENTION_AUDIT_DAYS", 365, 1..=36500),
             batch_size: 1000,
         };
         Some(Self {

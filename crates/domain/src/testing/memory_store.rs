@@ -278,16 +278,20 @@ impl ExecutionStore for InMemoryExecutionStore {
         state.executions.retain(|e| {
             e.status != ExecutionStatus::Failed || e.started_at >= policy.failed_cutoff(now)
         });
+        let failed_deleted = (after_success - state.executions.len()) as u64;
+        let audit_before = state.audit.len();
+        state.audit.retain(|a| a.at >= policy.audit_cutoff(now));
         Ok(PurgeReport {
             succeeded_deleted: (before - after_success) as u64,
-            failed_deleted: (after_success - state.executions.len()) as u64,
+            failed_deleted,
+            audit_deleted: (audit_before - state.audit.len()) as u64,
         })
     }
 
     async fn record_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry> {
         let mut state = self.state();
         let recorded = AuditEntry {
-            id: i64::try_from(state.audit.len()).unwrap_or(i64::MAX) + 1,
+            id: state.audit.last().map_or(1, |a| a.id + 1),
             at: entry.at,
             actor: entry.actor,
             remote_addr: entry.remote_addr,

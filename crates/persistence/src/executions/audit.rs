@@ -8,6 +8,7 @@ use super::SqlExecutionStore;
 use super::rows::{AuditRow, NewAuditRow};
 use crate::error::from_diesel;
 use crate::schema::admin_audit_log::dsl as a;
+use crate::sql_types::DbTime;
 
 impl SqlExecutionStore {
     /// Appends an entry.
@@ -22,6 +23,37 @@ impl SqlExecutionStore {
                 .map_err(from_diesel)?
         });
         stored.into_domain()
+    }
+
+    /// Deletes, in batches of `batch`, the entries written before `cutoff`; gives how many.
+    pub(super) async fn purge_audit(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        batch: u32,
+    ) -> Result<u64> {
+        let cutoff = DbTime(cutoff);
+        let batch = i64::from(batch.max(1));
+        let mut deleted = 0u64;
+        loop {
+            let n = with_write_conn!(self.db, |conn, _dialect| {
+                let victims: Vec<i64> = a::admin_audit_log
+                    .filter(a::at.lt(cutoff))
+                    .select(a::id)
+                    .order(a::id.asc())
+                    .limit(batch)
+                    .load(&mut *conn)
+                    .await
+                    .map_err(from_diesel)?;
+                diesel::delete(a::admin_audit_log.filter(a::id.eq_any(&victims)))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(from_diesel)?
+            });
+            deleted += n as u64;
+            if i64::try_from(n).unwrap_or(i64::MAX) < batch {
+                return Ok(deleted);
+            }
+        }
     }
 
     /// A page of entries, newest first.

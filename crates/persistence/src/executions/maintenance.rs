@@ -70,9 +70,13 @@ impl SqlExecutionStore {
                 policy.batch_size,
             )
             .await?;
+        let audit = self
+            .purge_audit(policy.audit_cutoff(now), policy.batch_size)
+            .await?;
         Ok(PurgeReport {
             succeeded_deleted: succeeded,
             failed_deleted: failed,
+            audit_deleted: audit,
         })
     }
 

@@ -125,10 +125,12 @@ pub async fn retention_purges_by_status(store: &dyn ExecutionStore) {
     let policy = RetentionPolicy {
         success_days: 30,
         failed_days: 90,
+        audit_days: 365,
         batch_size: 2,
     };
     let report = store.purge(&policy, now).await.expect("purge");
     assert_eq!((report.succeeded_deleted, report.failed_deleted), (3, 1));
+    assert_eq!(report.audit_deleted, 0);
     let q = HistoryQuery {
         limit: PageLimit::new(100).unwrap_or_default(),
         ..Default::default()
@@ -195,6 +197,32 @@ pub async fn audit_log_pages(store: &dyn ExecutionStore) {
         .expect("rest");
     assert_eq!(rest.entries, vec![recorded[0].clone()]);
     assert!(!rest.pagination.has_more);
+
+    // Retention: entries older than `audit_days` go, in batches; newer ones stay.
+    let policy = RetentionPolicy {
+        audit_days: 10,
+        batch_size: 2,
+        ..RetentionPolicy::default()
+    };
+    let now = t0() + Duration::days(10) + Duration::milliseconds(1500);
+    let report = store.purge(&policy, now).await.expect("purge");
+    assert_eq!(report.audit_deleted, 2, "the entries at t0 and t0 + 1 s");
+    let left = store.audit_log(&AuditQuery::default()).await.expect("left");
+    assert_eq!(left.entries, vec![recorded[2].clone()]);
+    let next = store
+        .record_audit(NewAuditEntry {
+            at: now,
+            actor: "token:admin".into(),
+            remote_addr: None,
+            action: "trigger".into(),
+            job_name: None,
+            outcome: AuditOutcome::Refused,
+            execution_id: None,
+            detail: None,
+        })
+        .await
+        .expect("record after a purge");
+    assert!(next.id > recorded[2].id, "ids keep growing after a purge");
 }
 
 /// History aggregates and statistics stay exact as runs are purged (in batches, by status)
@@ -210,6 +238,7 @@ pub async fn aggregates_follow_purge_and_recovery(store: &dyn ExecutionStore) {
     let policy = RetentionPolicy {
         success_days: 30,
         failed_days: 45,
+        audit_days: 365,
         batch_size: 2,
     };
     let report = store.purge(&policy, now).await.expect("purge");
