@@ -25,6 +25,17 @@ pub enum ImportError {
         /// What is wrong.
         error: FeedError,
     },
+    /// A snapshot feed read to its end held no listing record at all, and the source does not
+    /// allow that (`SourceConfig::allow_empty`). Nothing was withdrawn.
+    #[error(
+        "source {source_name}: the feed holds no listings (read to its end at {location}); an empty export is taken for a broken one, so nothing was withdrawn (a source that may really have none sets allow_empty / IMPORT_SOURCE_ALLOW_EMPTY)"
+    )]
+    EmptyFeed {
+        /// The source.
+        source_name: String,
+        /// Where the feed is, without credentials.
+        location: String,
+    },
     /// The listing store failed (database unavailable).
     #[error("source {source_name}: cannot store listings: {error}")]
     Store {

@@ -1,13 +1,17 @@
-//! Opening a feed as a byte stream: a local file, or an HTTP response fetched with timeouts,
-//! gzip, and retries (exponential backoff with jitter, `Retry-After` honoured) on connection
-//! errors, timeouts, 429 and 5xx.
+//! Opening a feed as a byte stream: a local file, or an HTTP response fetched with timeouts
+//! (see [`HttpSettings`]), gzip, and retries (exponential backoff with jitter, `Retry-After`
+//! honoured) on connection errors, timeouts, 429 and 5xx. A timeout's error says how long was
+//! waited for what and names the setting that ran out; other errors carry the HTTP stack's
+//! whole explanation, not only its outermost words.
 
+use std::error::Error as _;
 use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
 use propimport_domain::CancelToken;
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufRead, BufReader};
+use tokio::time::Instant;
 use tokio_util::io::StreamReader;
 
 use crate::pacing::Pacer;
@@ -17,6 +21,62 @@ use crate::source::{HttpSettings, Location};
 pub type FeedStream = Box<dyn AsyncBufRead + Send + Unpin>;
 
 const BUFFER: usize = 64 * 1024;
+
+/// Which of a source's timeouts ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Timeout {
+    /// `connect_timeout`: one attempt's connection.
+    Connect,
+    /// `read_timeout`: the wait for the response head, or for the next bytes of the body.
+    Read,
+    /// `timeout`: getting a response, all attempts and retry waits together.
+    Total,
+}
+
+impl Timeout {
+    /// The setting's key in a sources file and its variable for the single source, as errors
+    /// name them (`read_timeout / IMPORT_SOURCE_READ_TIMEOUT`).
+    pub fn setting(self) -> &'static str {
+        match self {
+            Self::Connect => "connect_timeout / IMPORT_SOURCE_CONNECT_TIMEOUT",
+            Self::Read => "read_timeout / IMPORT_SOURCE_READ_TIMEOUT",
+            Self::Total => "timeout / IMPORT_SOURCE_TIMEOUT",
+        }
+    }
+
+    /// How long this timeout is in `settings`.
+    pub fn of(self, settings: &HttpSettings) -> Duration {
+        match self {
+            Self::Connect => settings.connect_timeout,
+            Self::Read => settings.read_timeout,
+            Self::Total => settings.timeout,
+        }
+    }
+
+    /// "timed out after 30 s waiting for the server to answer (read_timeout / …)".
+    fn describe(self, after: Duration) -> String {
+        let waiting = match self {
+            Self::Connect => "connecting",
+            Self::Read => "waiting for the server to answer",
+            Self::Total => "trying to get an answer, all attempts together",
+        };
+        format!(
+            "timed out after {} {waiting} ({})",
+            seconds(after),
+            self.setting()
+        )
+    }
+}
+
+/// A duration as "30 s" or "0.25 s".
+pub(crate) fn seconds(duration: Duration) -> String {
+    if duration.subsec_nanos() == 0 {
+        format!("{} s", duration.as_secs())
+    } else {
+        format!("{} s", (duration.as_secs_f64() * 1000.0).round() / 1000.0)
+    }
+}
 
 /// Why a feed could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +109,24 @@ pub enum FetchError {
         reason: String,
         /// Attempts made.
         attempts: usize,
+    },
+    /// One of the source's timeouts ran out (after any retries).
+    #[error(
+        "cannot fetch {url} after {attempts} attempt(s): {}{}",
+        .timeout.describe(*.after),
+        .last.as_deref().map(|l| format!("; the last attempt: {l}")).unwrap_or_default()
+    )]
+    TimedOut {
+        /// The URL, without credentials or query.
+        url: String,
+        /// The timeout that ran out.
+        timeout: Timeout,
+        /// Its length.
+        after: Duration,
+        /// Attempts made (the last one may have been cut short).
+        attempts: usize,
+        /// Why the attempt before failed, when the total timeout ran out during a retry.
+        last: Option<String>,
     },
     /// The run was cancelled while waiting to retry.
     #[error("cancelled while fetching {url}")]
@@ -86,7 +164,10 @@ pub async fn open(
         }
         Location::Url(url) => {
             let response = get_with_retries(url, client, settings, cancel).await?;
-            let body = response.bytes_stream().map_err(std::io::Error::other);
+            let read_timeout = settings.read_timeout;
+            let body = response
+                .bytes_stream()
+                .map_err(move |e| body_error(e, read_timeout));
             Ok(Box::new(BufReader::with_capacity(
                 BUFFER,
                 StreamReader::new(body),
@@ -126,15 +207,30 @@ pub(crate) async fn send_with_retries(
 ) -> Result<reqwest::Response, FetchError> {
     let shown = shown.to_owned();
     let attempts = settings.attempts.max(1);
+    let deadline = Instant::now() + settings.timeout;
+    let total = |attempts: usize, last: Option<String>| FetchError::TimedOut {
+        url: shown.clone(),
+        timeout: Timeout::Total,
+        after: settings.timeout,
+        attempts,
+        last,
+    };
     let mut backoff = Duration::from_millis(500);
+    let mut last = None;
     for attempt in 1..=attempts {
         if let Some(pacer) = pacer {
             tokio::select! {
                 () = cancel.cancelled() => return Err(FetchError::Cancelled { url: shown }),
+                () = tokio::time::sleep_until(deadline) => return Err(total(attempt - 1, last)),
                 () = pacer.ready() => {}
             }
         }
-        let wait = match request().send().await {
+        let sent = tokio::select! {
+            () = cancel.cancelled() => return Err(FetchError::Cancelled { url: shown }),
+            () = tokio::time::sleep_until(deadline) => return Err(total(attempt, last)),
+            sent = request().send() => sent,
+        };
+        let wait = match sent {
             Ok(response) if response.status().is_success() => return Ok(response),
             Ok(response) => {
                 let status = response.status();
@@ -146,24 +242,41 @@ pub(crate) async fn send_with_retries(
                         attempts: attempt,
                     });
                 }
+                last = Some(format!("the server answered {status}"));
                 retry_after(&response)
                     .map_or_else(|| jitter(backoff), |d| d.min(settings.max_retry_after))
             }
             Err(e) => {
                 let transient = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
+                let timeout = timeout_of(&e);
+                let reason = match timeout {
+                    Some(timeout) => timeout.describe(timeout.of(settings)),
+                    None => explain(e),
+                };
                 if !transient || attempt == attempts {
-                    return Err(FetchError::Request {
-                        url: shown,
-                        reason: e.without_url().to_string(),
-                        attempts: attempt,
+                    return Err(match timeout {
+                        Some(timeout) => FetchError::TimedOut {
+                            url: shown,
+                            timeout,
+                            after: timeout.of(settings),
+                            attempts: attempt,
+                            last: None,
+                        },
+                        None => FetchError::Request {
+                            url: shown,
+                            reason,
+                            attempts: attempt,
+                        },
                     });
                 }
+                last = Some(reason);
                 jitter(backoff)
             }
         };
-        tracing::warn!(url = %shown, attempt, retry_in_ms = wait.as_millis() as u64, "feed request failed; retrying");
+        tracing::warn!(url = %shown, attempt, retry_in_ms = wait.as_millis() as u64, reason = last.as_deref().unwrap_or_default(), "feed request failed; retrying");
         tokio::select! {
             () = cancel.cancelled() => return Err(FetchError::Cancelled { url: shown }),
+            () = tokio::time::sleep_until(deadline) => return Err(total(attempt, last)),
             () = tokio::time::sleep(wait) => {}
         }
         backoff = (backoff * 2).min(Duration::from_secs(30));
@@ -173,6 +286,48 @@ pub(crate) async fn send_with_retries(
         reason: "no attempt made".into(),
         attempts,
     })
+}
+
+/// The timeout of the HTTP stack behind `error`, if one ran out (the total one is not the
+/// stack's: it is watched around it).
+fn timeout_of(error: &reqwest::Error) -> Option<Timeout> {
+    match (error.is_timeout(), error.is_connect()) {
+        (false, _) => None,
+        (true, true) => Some(Timeout::Connect),
+        (true, false) => Some(Timeout::Read),
+    }
+}
+
+/// The error with every cause after it ("error sending request: client error (Connect): tcp
+/// connect error: Connection refused"), without the URL (which may carry credentials).
+pub(crate) fn explain(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let words = e.to_string();
+        if !text.contains(&words) {
+            text.push_str(": ");
+            text.push_str(&words);
+        }
+        cause = e.source();
+    }
+    text
+}
+
+/// The I/O error of a body that could not be read to its end.
+pub(crate) fn body_error(error: reqwest::Error, read_timeout: Duration) -> std::io::Error {
+    if timeout_of(&error).is_some() {
+        return std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "the server stopped sending mid-body: timed out after {} waiting for more of it ({})",
+                seconds(read_timeout),
+                Timeout::Read.setting()
+            ),
+        );
+    }
+    std::io::Error::other(format!("the body broke off: {}", explain(error)))
 }
 
 /// The delay a `Retry-After` header asks for (seconds, or an HTTP date).

@@ -13,7 +13,7 @@ mod source;
 mod writes;
 
 pub use error::ImportError;
-pub use fetch::FetchError;
+pub use fetch::{FetchError, Timeout};
 pub use formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
 pub use hash::{MAPPING_VERSION, content_hash, record};
 pub use images::{DEFAULT_IMAGE_STORE_URL, ImageSettings, ImageStorage, ImageStorageError};

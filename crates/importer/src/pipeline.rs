@@ -152,7 +152,7 @@ impl Importer {
         // while the reader allocates from the same allocator arena.
         let (recycle, recycled) = mpsc::unbounded_channel::<Batch>();
         let reader = tokio::spawn(read_batches(
-            self.source.format,
+            (self.source.format, self.source.max_text_bytes),
             stream,
             Hand { tx, recycled },
             cancel.clone(),
@@ -182,6 +182,14 @@ impl Importer {
         report.cancelled = cancel.is_cancelled();
         report.complete = matches!(end, ReadEnd::Complete) && !report.cancelled;
         if report.complete && self.source.format.is_snapshot() {
+            // An empty snapshot is far more often a broken export than a source without
+            // listings: it fails before it can withdraw anything, unless the source allows it.
+            if report.total == 0 && !self.source.allow_empty {
+                return Err(ImportError::EmptyFeed {
+                    source_name: name,
+                    location: self.source.location.redacted(),
+                });
+            }
             self.withdraw_absent(started, &mut report).await?;
         }
         self.download_images(cancel, &mut report).await;
@@ -209,11 +217,14 @@ impl Importer {
             })?;
         report.withdrawn = outcome.withdrawn;
         if outcome.blocked {
+            #[expect(clippy::cast_precision_loss, reason = "listing counts far below 2^52")]
+            let share = outcome.missing as f64 / outcome.active_before.max(1) as f64;
             let why = format!(
-                "{} of {} active listings are missing from the feed, more than the allowed {:.0}%; nothing was withdrawn",
+                "{} of {} active listings ({}) are missing from the feed and would have been withdrawn, more than the allowed {} (max_withdraw_fraction / IMPORT_MAX_WITHDRAW_FRACTION = {fraction}); nothing was withdrawn",
                 outcome.missing,
                 outcome.active_before,
-                fraction * 100.0
+                percent(share),
+                percent(fraction),
             );
             tracing::warn!(source = %name, "{why}");
             report.withdrawal_blocked = Some(why);
@@ -222,7 +233,12 @@ impl Importer {
     }
 }
 
-/// Reads the feed, maps and hashes its records, and sends them on in batches.
+/// A share as "30%" or "28.6%".
+fn percent(share: f64) -> String {
+    let text = format!("{:.1}", share * 100.0);
+    format!("{}%", text.strip_suffix(".0").unwrap_or(&text))
+}
+
 /// The longest a record read from a slow feed waits in a partial batch before it is stored.
 const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -249,15 +265,19 @@ impl Hand {
     }
 }
 
+/// Reads the feed (of a format, with a Kyero text limit), maps and hashes its records, and
+/// sends them on in batches.
 async fn read_batches(
-    format: FeedFormat,
+    (format, max_text_bytes): (FeedFormat, usize),
     stream: FeedStream,
     mut hand: Hand,
     cancel: CancelToken,
     batch_size: usize,
 ) -> Result<ReadEnd, FeedError> {
     let mut reader = match format {
-        FeedFormat::Kyero => AnyReader::Kyero(KyeroReader::new(stream)),
+        FeedFormat::Kyero => {
+            AnyReader::Kyero(KyeroReader::new(stream).max_text_bytes(max_text_bytes))
+        }
         FeedFormat::Json => AnyReader::Json(JsonReader::new(stream)),
         FeedFormat::Reso => {
             return Err(FeedError::WrongFormat {

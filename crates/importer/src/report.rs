@@ -51,6 +51,8 @@ impl ImportReport {
     }
 
     /// The report as the scheduler records it (`details` carries the import's own counters).
+    /// Withdrawals held back by the safety share become its `warning` (the run is PARTIAL and
+    /// says how many listings would have gone, of how many, and the limit).
     pub fn into_job_report(self) -> JobReport {
         let counts = self.counts();
         let details = serde_json::to_value(&self).ok();
@@ -58,6 +60,31 @@ impl ImportReport {
             counts,
             errors: self.errors,
             details,
+            warning: self.withdrawal_blocked,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocked_withdrawal_is_the_warning_of_the_job_report() {
+        let report = ImportReport {
+            total: 2,
+            unchanged: 2,
+            complete: true,
+            withdrawal_blocked: Some("3 of 5 active listings …".into()),
+            ..ImportReport::default()
+        };
+        let job = report.clone().into_job_report();
+        assert_eq!(job.warning.as_deref(), Some("3 of 5 active listings …"));
+        assert_eq!(job.counts.skipped_count, 2);
+        let quiet = ImportReport {
+            withdrawal_blocked: None,
+            ..report
+        };
+        assert_eq!(quiet.into_job_report().warning, None);
     }
 }

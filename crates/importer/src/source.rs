@@ -84,12 +84,25 @@ impl Location {
 }
 
 /// How an HTTP source is fetched.
+///
+/// Three timeouts bound a fetch, and an error names the one that ran out ("timed out after
+/// 30 s … (read_timeout / IMPORT_SOURCE_READ_TIMEOUT)"):
+/// - `connect_timeout`: one attempt's TCP and TLS connection;
+/// - `read_timeout`: one attempt's wait for the response head, then every wait for the next
+///   bytes of the body while the feed streams (a server that stalls mid-feed fails the run
+///   after this long);
+/// - `timeout`: getting a response at all: every attempt and every wait between retries
+///   together, from the first connection to the response head. It does not bound streaming
+///   the body, which takes as long as the feed is large (`read_timeout` catches a stall).
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
-    /// Connect timeout.
+    /// Longest wait for one attempt's connection (default 10 s).
     pub connect_timeout: Duration,
-    /// Longest wait for the next bytes of a response.
+    /// Longest wait for a response's head, and then for each next bytes of its body
+    /// (default 30 s).
     pub read_timeout: Duration,
+    /// Longest wait for a response, all attempts and retry waits together (default 5 min).
+    pub timeout: Duration,
     /// Attempts for the initial request (1 = no retry).
     pub attempts: usize,
     /// Longest `Retry-After` that is honoured.
@@ -98,11 +111,21 @@ pub struct HttpSettings {
     pub bearer_token: Option<String>,
 }
 
+impl HttpSettings {
+    /// The default `connect_timeout`: 10 s.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The default `read_timeout`: 30 s.
+    pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default `timeout`: 5 min.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+}
+
 impl Default for HttpSettings {
     fn default() -> Self {
         Self {
-            connect_timeout: Duration::from_secs(10),
-            read_timeout: Duration::from_secs(60),
+            connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: Self::DEFAULT_READ_TIMEOUT,
+            timeout: Self::DEFAULT_TIMEOUT,
             attempts: 4,
             max_retry_after: Duration::from_secs(120),
             bearer_token: None,
@@ -124,12 +147,20 @@ pub struct SourceConfig {
     /// A complete snapshot withdraws absent listings only if they are at most this share of
     /// the source's active listings (default 0.3).
     pub max_withdraw_fraction: f64,
+    /// Whether a complete snapshot with no listing at all is accepted (default false: such a
+    /// run fails with "the feed holds no listings" and withdraws nothing, since an empty
+    /// export is far more often a broken one than a partner without listings).
+    pub allow_empty: bool,
+    /// The longest text or CDATA node a Kyero feed may have (default 1 MiB); a longer one is
+    /// skipped as it streams, never held in memory, and its property fails alone.
+    pub max_text_bytes: usize,
     /// Paging, authentication and pacing of a RESO Web API source (unused by other formats).
     pub reso: ResoSettings,
 }
 
 impl SourceConfig {
-    /// A source with default HTTP settings, withdrawal limit and RESO settings.
+    /// A source with default HTTP settings, withdrawal limit, text limit and RESO settings,
+    /// which does not accept an empty feed.
     pub fn new(name: SourceName, format: FeedFormat, location: Location) -> Self {
         Self {
             name,
@@ -137,6 +168,8 @@ impl SourceConfig {
             location,
             http: HttpSettings::default(),
             max_withdraw_fraction: 0.3,
+            allow_empty: false,
+            max_text_bytes: crate::formats::DEFAULT_MAX_TEXT_BYTES,
             reso: ResoSettings::default(),
         }
     }

@@ -21,7 +21,8 @@ pub struct Http {
     /// `ADMIN_API_TOKEN`, `ADMIN_JWT_SECRET`, `ADMIN_JWT_ROLE_CLAIM`, `ADMIN_JWT_ADMIN_ROLE`;
     /// `None` when neither a token nor a secret is set (a random token is generated then).
     pub auth: Option<AuthSettings>,
-    /// `ADMIN_TRIGGER_INTERVAL` and `ADMIN_TRIGGER_BURST`; `None` when the interval is 0.
+    /// `ADMIN_TRIGGER_INTERVAL` and `ADMIN_TRIGGER_BURST`, per caller and job (only triggers
+    /// that started a run count); `None` when the interval is 0.
     pub trigger_rate_limit: Option<TriggerRateLimit>,
 }
 

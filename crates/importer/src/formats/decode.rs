@@ -3,7 +3,9 @@
 //! always reads UTF-8 whatever the partner's export sends (ISO-8859-1, windows-1252, UTF-16…).
 //!
 //! Bytes that are not valid in the feed's encoding become U+FFFD (logged once): one stray byte
-//! in a description should not fail a whole snapshot.
+//! in a description should not fail a whole snapshot. A UTF-8 feed (most are) is checked with
+//! the standard library's validator and passed through, invalid bytes replaced the same way
+//! (`String::from_utf8_lossy`'s maximal subparts, as the WHATWG decoder does).
 
 use std::io;
 use std::pin::Pin;
@@ -41,6 +43,7 @@ pub(crate) async fn open<R: AsyncBufRead + Unpin>(mut inner: R) -> Result<Utf8In
     prefix.drain(..bom);
     Ok(Utf8Input {
         inner,
+        carry: (encoding == encoding_rs::UTF_8).then(Vec::new),
         decoder: encoding.new_decoder_without_bom_handling(),
         pending: prefix,
         pending_pos: 0,
@@ -96,6 +99,9 @@ fn declared_encoding(prefix: &[u8]) -> Option<String> {
 /// A UTF-8 view of a stream in another encoding.
 pub(crate) struct Utf8Input<R> {
     inner: R,
+    /// For a UTF-8 feed (passed through, not decoded): the start of a character whose rest
+    /// has not arrived yet.
+    carry: Option<Vec<u8>>,
     decoder: Decoder,
     /// Bytes read ahead while sniffing, decoded before anything else.
     pending: Vec<u8>,
@@ -118,8 +124,13 @@ impl<R: AsyncBufRead + Unpin> Utf8Input<R> {
             self.out_len = 0;
             let (read, written, replaced, last) = if self.pending_pos < self.pending.len() {
                 let src = &self.pending[self.pending_pos..];
-                let (_, read, written, replaced) =
-                    self.decoder.decode_to_utf8(src, &mut self.out, false);
+                let (read, written, replaced) = convert(
+                    &mut self.carry,
+                    &mut self.decoder,
+                    src,
+                    &mut self.out,
+                    false,
+                );
                 self.pending_pos += read;
                 if self.pending_pos == self.pending.len() {
                     self.pending = Vec::new();
@@ -129,8 +140,8 @@ impl<R: AsyncBufRead + Unpin> Utf8Input<R> {
             } else {
                 let src = ready!(Pin::new(&mut self.inner).poll_fill_buf(cx))?;
                 let last = src.is_empty();
-                let (_, read, written, replaced) =
-                    self.decoder.decode_to_utf8(src, &mut self.out, last);
+                let (read, written, replaced) =
+                    convert(&mut self.carry, &mut self.decoder, src, &mut self.out, last);
                 Pin::new(&mut self.inner).consume(read);
                 (read, written, replaced, last)
             };
@@ -149,6 +160,109 @@ impl<R: AsyncBufRead + Unpin> Utf8Input<R> {
         }
         Poll::Ready(Ok(()))
     }
+}
+
+/// Converts `src` into `out`: passed through as UTF-8 when there is a `carry`, else decoded.
+/// Returns (bytes read, bytes written, whether something was replaced).
+fn convert(
+    carry: &mut Option<Vec<u8>>,
+    decoder: &mut Decoder,
+    src: &[u8],
+    out: &mut [u8],
+    last: bool,
+) -> (usize, usize, bool) {
+    match carry {
+        Some(carry) => pass_utf8(carry, src, out, last),
+        None => {
+            let (_, read, written, replaced) = decoder.decode_to_utf8(src, out, last);
+            (read, written, replaced)
+        }
+    }
+}
+
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+/// Passes UTF-8 through from `src` to `out` (at least 4 bytes long): valid text as it is,
+/// each maximal invalid subpart as U+FFFD; an incomplete character at the end of `src` waits
+/// in `carry` for the rest (or becomes U+FFFD at the `last`). Returns (read, written, replaced).
+fn pass_utf8(carry: &mut Vec<u8>, src: &[u8], out: &mut [u8], last: bool) -> (usize, usize, bool) {
+    if !carry.is_empty() {
+        if src.is_empty() {
+            carry.clear();
+            out[..3].copy_from_slice(REPLACEMENT);
+            return (0, 3, true);
+        }
+        // The carried start and enough of `src` to end a character (at most 4 bytes).
+        let take = src.len().min(4 - carry.len());
+        let mut joined = [0u8; 4];
+        joined[..carry.len()].copy_from_slice(carry);
+        joined[carry.len()..carry.len() + take].copy_from_slice(&src[..take]);
+        let joined = &joined[..carry.len() + take];
+        let had = carry.len();
+        let (end, replaced) = match std::str::from_utf8(joined) {
+            Ok(text) => (text.chars().next().map_or(0, char::len_utf8), false),
+            Err(e) if e.valid_up_to() > 0 => {
+                let text = std::str::from_utf8(&joined[..e.valid_up_to()]).unwrap_or_default();
+                (text.chars().next().map_or(0, char::len_utf8), false)
+            }
+            Err(e) => match e.error_len() {
+                Some(bad) => (bad, true),
+                None => {
+                    carry.extend_from_slice(&src[..take]);
+                    return (take, 0, false);
+                }
+            },
+        };
+        carry.clear();
+        let written = if replaced {
+            out[..3].copy_from_slice(REPLACEMENT);
+            3
+        } else {
+            out[..end].copy_from_slice(&joined[..end]);
+            end
+        };
+        return (end.saturating_sub(had), written, replaced);
+    }
+    let (mut read, mut written, mut replaced) = (0, 0, false);
+    while read < src.len() && out.len() - written >= 4 {
+        let rest = &src[read..];
+        let window = &rest[..rest.len().min(out.len() - written)];
+        let valid = match std::str::from_utf8(window) {
+            Ok(_) => window.len(),
+            Err(e) => e.valid_up_to(),
+        };
+        out[written..written + valid].copy_from_slice(&window[..valid]);
+        (read, written) = (read + valid, written + valid);
+        if valid == window.len() {
+            continue;
+        }
+        let error_len = std::str::from_utf8(&window[valid..])
+            .err()
+            .and_then(|e| e.error_len());
+        match error_len {
+            Some(bad) => {
+                if out.len() - written < 3 {
+                    break;
+                }
+                out[written..written + 3].copy_from_slice(REPLACEMENT);
+                (read, written, replaced) = (read + bad, written + 3, true);
+            }
+            // The window ends inside a character because `out` is nearly full.
+            None if window.len() < rest.len() => break,
+            None => {
+                let tail = &window[valid..];
+                read += tail.len();
+                if last {
+                    out[written..written + 3].copy_from_slice(REPLACEMENT);
+                    (written, replaced) = (written + 3, true);
+                } else {
+                    carry.extend_from_slice(tail);
+                }
+                break;
+            }
+        }
+    }
+    (read, written, replaced)
 }
 
 impl<R: AsyncBufRead + Unpin> AsyncRead for Utf8Input<R> {
@@ -216,6 +330,44 @@ mod tests {
             .flat_map(u16::to_le_bytes)
             .collect();
         assert!(decoded(&utf16, 5).await.ends_with("<a>é</a>"));
+    }
+
+    #[tokio::test]
+    async fn utf8_passes_through_as_from_utf8_lossy_reads_it_whatever_the_chunks() {
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let pieces: [&[u8]; 12] = [
+            b"a",
+            "é".as_bytes(),
+            "€".as_bytes(),
+            "𝄞".as_bytes(),
+            b"\xE2\x82",
+            b"\xF0\x9F",
+            b"\xC3",
+            b"\x80",
+            b"\xFF",
+            b"\xED\xA0\x80",
+            b"\xC0\xAF",
+            b"<x>",
+        ];
+        for round in 0..400 {
+            let mut doc = b"<a>".to_vec();
+            for _ in 0..(next() % 40) {
+                doc.extend_from_slice(pieces[(next() % 12) as usize]);
+            }
+            let expected = String::from_utf8_lossy(&doc).into_owned();
+            let capacity = 1 + (next() % 9) as usize;
+            assert_eq!(
+                decoded(&doc, capacity).await,
+                expected,
+                "round {round}: {doc:?}"
+            );
+        }
     }
 
     #[tokio::test]

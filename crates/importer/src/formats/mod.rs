@@ -32,6 +32,21 @@ pub use kyero::KyeroReader;
 /// larger record fails alone.
 pub(crate) const MAX_RECORD_BYTES: usize = 4 << 20;
 
+/// The longest text or CDATA node a Kyero feed may have unless set otherwise
+/// ([`KyeroReader::max_text_bytes`]): 1 MiB. A longer one is skipped as it streams.
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// A byte count as "1 MiB", "64 KiB" or "1000 bytes".
+pub(crate) fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// One record of a feed: a mapped listing, or the reason this record alone failed.
 #[derive(Debug, Clone, PartialEq)]
 #[expect(
@@ -161,15 +176,25 @@ pub enum FeedError {
     /// The document has no content at all.
     #[error("the feed is empty")]
     Empty,
+    /// The document uses something refused for safety: entity declarations in its DOCTYPE,
+    /// markup longer than the limit, elements nested too deep.
+    #[error("the feed is refused at {at}: {message}")]
+    Refused {
+        /// Where.
+        at: Position,
+        /// What is refused, and why.
+        message: String,
+    },
 }
 
 impl FeedError {
     /// Where the error happened, when it is tied to a place in the feed.
     pub fn position(&self) -> Option<Position> {
         match self {
-            Self::Io { at, .. } | Self::Malformed { at, .. } | Self::Truncated { at, .. } => {
-                Some(*at)
-            }
+            Self::Io { at, .. }
+            | Self::Malformed { at, .. }
+            | Self::Truncated { at, .. }
+            | Self::Refused { at, .. } => Some(*at),
             _ => None,
         }
     }

@@ -71,6 +71,19 @@ impl From<FetchError> for ImageError {
             FetchError::Request {
                 reason, attempts, ..
             } => Self::Request { reason, attempts },
+            FetchError::TimedOut {
+                timeout,
+                after,
+                attempts,
+                ..
+            } => Self::Request {
+                reason: format!(
+                    "timed out after {} ({})",
+                    fetch::seconds(after),
+                    timeout.setting()
+                ),
+                attempts,
+            },
             FetchError::Cancelled { .. } => Self::Cancelled,
             FetchError::File { reason, .. } => Self::InvalidUrl(reason),
         }
@@ -96,7 +109,7 @@ pub(crate) async fn download(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| ImageError::Body(e.without_url().to_string()))?
+        .map_err(|e| ImageError::Body(fetch::body_error(e, http.read_timeout).to_string()))?
     {
         if (bytes.len() + chunk.len()) as u64 > max_bytes {
             return Err(ImageError::TooLarge(max_bytes));

@@ -81,7 +81,9 @@ impl ImageStage {
                 .map(|image| self.attempt(image, run, &http))
                 .buffer_unordered(self.settings.concurrency);
             loop {
+                // Cancellation first: a download it cut short comes back as soon as it does.
                 let next = tokio::select! {
+                    biased;
                     () = run.cancel.cancelled() => {
                         report.cancelled = true;
                         return;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::ResoClient;
-use crate::fetch::{FetchError, send_with_retries};
+use crate::fetch::{FetchError, body_error, send_with_retries};
 use crate::formats::{FeedError, Position};
 use crate::source::{HttpSettings, Location};
 
@@ -87,7 +87,7 @@ impl ResoClient {
             }
             break result.map_err(PageError::Fetch)?;
         };
-        let body = read_capped(response, MAX_PAGE_BYTES)
+        let body = read_capped(response, MAX_PAGE_BYTES, settings.read_timeout)
             .await
             .map_err(|reason| {
                 let at = Position {
@@ -101,16 +101,18 @@ impl ResoClient {
     }
 }
 
-/// Reads a response's body, refusing more than `limit` bytes.
+/// Reads a response's body, refusing more than `limit` bytes; `read_timeout` is the source's
+/// (for the error when the server stops sending).
 pub(super) async fn read_capped(
     mut response: reqwest::Response,
     limit: usize,
+    read_timeout: std::time::Duration,
 ) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| format!("cannot read the answer: {}", e.without_url()))?
+        .map_err(|e| format!("cannot read the answer: {}", body_error(e, read_timeout)))?
     {
         if body.len().saturating_add(chunk.len()) > limit {
             return Err(format!("the answer is larger than {} KiB", limit >> 10));

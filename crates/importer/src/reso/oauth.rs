@@ -110,7 +110,7 @@ impl TokenSource {
                 .form(&form)
         };
         let response = send_with_retries(&shown, settings, None, cancel, request).await?;
-        let body = read_capped(response, MAX_TOKEN_BYTES)
+        let body = read_capped(response, MAX_TOKEN_BYTES, settings.read_timeout)
             .await
             .map_err(&failed)?;
         let answer: TokenResponse = serde_json::from_slice(&body)

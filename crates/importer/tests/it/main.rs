@@ -2,12 +2,16 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod empty_feed;
+mod huge;
 mod images;
 mod json;
 mod kyero;
+mod kyero_guard;
 mod pipeline;
 mod reso;
 mod robustness;
+mod timeouts;
 
 use propimport_importer::{FeedError, FeedItem, JsonReader, KyeroReader};
 use tokio::io::BufReader;
@@ -84,6 +88,11 @@ macro_rules! drain {
 /// Reads Kyero XML through a buffer of `capacity` bytes.
 async fn kyero(bytes: &[u8], capacity: usize) -> Read {
     drain!(KyeroReader::new(BufReader::with_capacity(capacity, bytes)))
+}
+
+/// Reads Kyero XML through a buffer of `capacity` bytes, with a text limit.
+async fn kyero_limited(bytes: &[u8], capacity: usize, limit: usize) -> Read {
+    drain!(KyeroReader::new(BufReader::with_capacity(capacity, bytes)).max_text_bytes(limit))
 }
 
 /// Reads propimport JSON through a buffer of `capacity` bytes.

@@ -141,14 +141,20 @@ async fn change_detection_and_withdrawals() {
     feed.write(&ndjson(&[("A", 1), ("B", 2)]));
     let blocked = run(&importer).await.unwrap();
     assert_eq!(blocked.withdrawn, 0);
-    assert!(
-        blocked
-            .withdrawal_blocked
-            .as_deref()
-            .unwrap()
-            .starts_with("3 of 5 active listings are missing")
+    let why = blocked.withdrawal_blocked.clone().unwrap();
+    assert_eq!(
+        why,
+        "3 of 5 active listings (60%) are missing from the feed and would have been withdrawn, \
+         more than the allowed 30% (max_withdraw_fraction / IMPORT_MAX_WITHDRAW_FRACTION = 0.3); \
+         nothing was withdrawn"
     );
     assert_eq!(store.count_active(&name).await.unwrap(), 5);
+    let job = blocked.into_job_report();
+    assert_eq!(
+        job.warning,
+        Some(why),
+        "a blocked withdrawal makes the run PARTIAL"
+    );
 }
 
 #[tokio::test]
@@ -313,7 +319,10 @@ async fn http_times_out_and_reads_gzip() {
         .await;
     let (importer, _) = http_importer(&server).await;
     let err = run(&importer).await.unwrap_err().to_string();
-    assert!(err.contains("3 attempt(s)"), "{err}");
+    assert!(
+        err.contains("after 3 attempt(s): timed out after 2 s waiting for the server to answer (read_timeout / IMPORT_SOURCE_READ_TIMEOUT)"),
+        "{err}"
+    );
 
     let server = MockServer::start().await;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

@@ -5,7 +5,7 @@
 use propimport_importer::{FeedItem, JsonReader, KyeroReader};
 use tokio::io::{AsyncBufRead, AsyncWriteExt, BufReader};
 
-use crate::{Read, fixture, json, kyero};
+use crate::{Read, fixture, json, kyero, kyero_limited};
 
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
@@ -86,7 +86,9 @@ async fn every_truncation_of_a_json_feed_fails_or_ends_at_a_line() {
     let array = fixture("listings.json");
     let whole = json(&array, 4096).await.ok();
     let end = array.iter().rposition(|&b| b == b']').unwrap() + 1;
-    for cut in 0..array.len() {
+    // Cut at 0 the document is empty: NDJSON without lines, which the importer refuses as an
+    // empty feed (see the pipeline tests).
+    for cut in 1..array.len() {
         let read = json(&array[..cut], 5).await;
         assert_prefix(&read, &whole, &format!("array cut at {cut}"));
         assert_eq!(
@@ -134,6 +136,8 @@ async fn mutated_and_random_bytes_never_panic() {
         }
         let capacity = 1 + rng.below(40);
         let _ = kyero(&bytes, capacity).await;
+        // A small text limit cuts nodes anywhere in the mutated document.
+        let _ = kyero_limited(&bytes, capacity, 1 + rng.below(48)).await;
         let _ = json(&bytes, capacity).await;
     }
 }

@@ -8,7 +8,11 @@
 //! `parse` and the reader goes on — but a last line that has no newline and does not parse is
 //! taken as a feed cut short. A record that is valid JSON but not a valid listing fails at
 //! `validate`, with its `externalId` when one can be found. Blank lines are skipped. An input
-//! with no content at all is [`FeedError::Empty`] (a partner with no listings sends `[]`).
+//! with no content at all is NDJSON without lines: no records (which the importer refuses as
+//! an empty feed unless the source allows it, as it refuses `[]`).
+//!
+//! Memory stays bounded by one record whatever its size: a record larger than 4 MiB is
+//! skipped as it streams (never held whole) and fails alone.
 
 mod source;
 
@@ -79,7 +83,7 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
             let next = self.peek(true).await?;
             match (self.mode, next) {
                 (Mode::Finished | Mode::Lines, _) | (Mode::Closed, None) => return Ok(None),
-                (Mode::Start, None) => return Err(FeedError::Empty),
+                (Mode::Start, None) => return Ok(None),
                 (Mode::Start, Some(0xEF)) => self.skip_bom().await?,
                 (Mode::Start, Some(0xFE | 0xFF)) => {
                     let label = "UTF-16".into();

@@ -1,21 +1,39 @@
 //! The few things the Kyero reader takes from each XML event: element names and `id`
-//! attributes, text with entities resolved, ends.
+//! attributes, text with entities resolved, ends, and whether a DOCTYPE declares entities.
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
 /// The part of an XML event the reader acts on, owned so the event buffer can be reused.
 pub(super) enum Token {
-    Open { name: String, id: Option<String> },
-    Empty { name: String, id: Option<String> },
+    Open {
+        name: String,
+        id: Option<String>,
+    },
+    Empty {
+        name: String,
+        id: Option<String>,
+    },
     Close,
     Text(String),
+    /// A reference that stands for nothing known, as written (`&xxe;`, `&#0;`).
+    BadRef(String),
+    /// A DOCTYPE; whether its internal subset declares entities.
+    DocType {
+        declares_entities: bool,
+    },
     Eof,
     Skip,
 }
 
-/// The token of one event. Text is EOL-normalized; comments, declarations, processing
-/// instructions and DTDs (whose entities are never expanded) are skipped.
+/// Whether the event is markup (a tag, CDATA, comment, declaration, processing instruction
+/// or DOCTYPE) rather than character data or a reference.
+pub(super) fn is_markup(event: &Event<'_>) -> bool {
+    !matches!(event, Event::Text(_) | Event::GeneralRef(_) | Event::Eof)
+}
+
+/// The token of one event. Text is EOL-normalized; comments, declarations and processing
+/// instructions are skipped; entities are never declared nor expanded.
 pub(super) fn token(event: Event<'_>) -> Token {
     match event {
         Event::Start(e) => Token::Open {
@@ -29,10 +47,25 @@ pub(super) fn token(event: Event<'_>) -> Token {
         Event::End(_) => Token::Close,
         Event::Text(t) => Token::Text(t.xml10_content().into_owned()),
         Event::CData(c) => Token::Text(c.xml10_content().into_owned()),
-        Event::GeneralRef(r) => Token::Text(resolve(&r)),
+        Event::GeneralRef(r) => match resolve(&r) {
+            Some(text) => Token::Text(text),
+            None => Token::BadRef(format!("&{};", &*r)),
+        },
+        Event::DocType(d) => Token::DocType {
+            declares_entities: declares_entities(d.as_bytes()),
+        },
         Event::Eof => Token::Eof,
-        Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => Token::Skip,
+        Event::Comment(_) | Event::Decl(_) | Event::PI(_) => Token::Skip,
     }
+}
+
+/// Whether a DOCTYPE's content declares an entity (`<!ENTITY`, in any case: general or
+/// parameter, internal or external).
+fn declares_entities(doctype: &[u8]) -> bool {
+    const DECLARATION: &[u8] = b"<!ENTITY";
+    doctype
+        .windows(DECLARATION.len())
+        .any(|w| w.eq_ignore_ascii_case(DECLARATION))
 }
 
 /// The element's local name (no namespace prefix), lower-cased.
@@ -49,21 +82,56 @@ fn id_attribute(e: &BytesStart<'_>) -> Option<String> {
         .map(|v| v.trim().to_owned())
 }
 
-/// The text an entity or character reference stands for; an unknown one is kept as written.
-fn resolve(reference: &BytesRef<'_>) -> String {
+/// The text an entity or character reference stands for: XML's five entities, a character
+/// reference to a character XML allows, or an HTML named entity; `None` for anything else.
+fn resolve(reference: &BytesRef<'_>) -> Option<String> {
     let name: &str = reference;
     if reference.is_char_ref() {
-        if let Ok(Some(c)) = reference.resolve_char_ref() {
-            return c.to_string();
-        }
-        return format!("&{name};");
+        return match reference.resolve_char_ref() {
+            Ok(Some(c)) if is_xml_char(c) => Some(c.to_string()),
+            _ => None,
+        };
     }
-    match name {
-        "lt" => "<".into(),
-        "gt" => ">".into(),
-        "amp" => "&".into(),
-        "apos" => "'".into(),
-        "quot" => "\"".into(),
-        _ => html_escape::decode_html_entities(&format!("&{name};")).into_owned(),
+    let known = match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "apos" => "'",
+        "quot" => "\"",
+        _ => {
+            let written = format!("&{name};");
+            let decoded = html_escape::decode_html_entities(&written);
+            return (decoded != written).then(|| decoded.into_owned());
+        }
+    };
+    Some(known.to_owned())
+}
+
+/// XML 1.0's `Char` production (Rust's `char` already excludes surrogates).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(reference: &str) -> Option<String> {
+        resolve(&BytesRef::new(reference))
+    }
+
+    #[test]
+    fn resolves_known_references_only() {
+        assert_eq!(text_of("amp").as_deref(), Some("&"));
+        assert_eq!(text_of("euro").as_deref(), Some("€"));
+        assert_eq!(text_of("#x41").as_deref(), Some("A"));
+        assert_eq!(text_of("#233").as_deref(), Some("é"));
+        for unknown in [
+            "xxe", "#0", "#1", "#xFFFE", "#x110000", "#", "lol9", "#xD800",
+        ] {
+            assert_eq!(text_of(unknown), None, "{unknown}");
+        }
+        assert!(declares_entities(b"root [ <!entity x 'y'> ]"));
+        assert!(!declares_entities(b"root SYSTEM \"kyero.dtd\""));
     }
 }

@@ -3,10 +3,21 @@
 //!
 //! The document must be well-formed up to its end: a syntax error, an end tag that does not
 //! match, content after `</root>` or a document that stops before `</root>` fails the feed.
-//! Entities are resolved (the XML ones, character references, and — leniently — HTML named
-//! entities such as `&euro;` that exports use without declaring them); a lone `&` is kept as
-//! text. See [`map`] for how a property becomes a listing.
+//!
+//! References are resolved: the XML ones, character references, and — leniently — HTML named
+//! entities such as `&euro;` that exports use without declaring them; a lone `&` is kept as
+//! text. Anything else (`&xxe;`, `&#0;`) fails its property alone, at `parse`: it is never
+//! stored as written. A document whose DOCTYPE declares entities (XML bombs, external
+//! entities) is refused as a whole before anything is read from it; a DOCTYPE without entity
+//! declarations is accepted and ignored.
+//!
+//! Memory stays bounded by one property whatever one node's size ([`bounded`]): a text or CDATA
+//! node longer than [`KyeroReader::max_text_bytes`] is skipped as it streams and its property
+//! fails alone, at `parse`, naming the element and the limit; a tag, comment, processing
+//! instruction or DOCTYPE longer than 1 MiB, or elements nested more than 256 deep, fail the
+//! feed. See [`map`] for how a property becomes a listing.
 
+mod bounded;
 mod events;
 mod map;
 mod tree;
@@ -15,15 +26,20 @@ use quick_xml::Reader;
 use tokio::io::AsyncBufRead;
 
 use super::decode::{self, Utf8Input};
-use super::{FeedError, FeedItem, Position, RecordError, Stage};
-use events::{Token, token};
+use super::{DEFAULT_MAX_TEXT_BYTES, FeedError, FeedItem, Position, RecordError, Stage};
+use bounded::{Bounded, Cut, TooLong};
+use events::{Token, is_markup, token};
 use tree::Builder;
 
 const FORMAT: &str = "Kyero v3";
 
+/// The deepest elements may nest (a Kyero feed needs 5).
+const MAX_DEPTH: usize = 256;
+
 /// Reads a Kyero v3 XML feed one property at a time.
 pub struct KyeroReader<R> {
     state: State<R>,
+    max_text_bytes: usize,
 }
 
 enum State<R> {
@@ -35,11 +51,21 @@ enum State<R> {
 }
 
 impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
-    /// A reader of the feed in `input` (read lazily, from the first call to `next`).
+    /// A reader of the feed in `input` (read lazily, from the first call to `next`), with the
+    /// default text limit ([`DEFAULT_MAX_TEXT_BYTES`]).
     pub fn new(input: R) -> Self {
         Self {
             state: State::New(input),
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
         }
+    }
+
+    /// Sets the longest text or CDATA node kept (at least 1 byte): a longer one is skipped as
+    /// it streams and its property fails alone.
+    #[must_use]
+    pub fn max_text_bytes(mut self, limit: usize) -> Self {
+        self.max_text_bytes = limit.max(1);
+        self
     }
 
     /// The next property, mapped or failed alone; `Ok(None)` once `</root>` has been read.
@@ -48,7 +74,10 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
             && let State::New(input) = std::mem::replace(&mut self.state, State::Finished)
         {
             match decode::open(input).await {
-                Ok(input) => self.state = State::Reading(Box::new(Parser::new(input))),
+                Ok(input) => {
+                    let parser = Parser::new(input, self.max_text_bytes);
+                    self.state = State::Reading(Box::new(parser));
+                }
                 Err(e) => self.state = State::Failed(e),
             }
         }
@@ -68,7 +97,8 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
 
 /// The event loop over the decoded document.
 struct Parser<R> {
-    xml: Reader<Utf8Input<R>>,
+    xml: Reader<Bounded<Utf8Input<R>>>,
+    max_text_bytes: usize,
     buf: Vec<u8>,
     /// Open elements, the root included.
     depth: usize,
@@ -82,11 +112,12 @@ struct Parser<R> {
 }
 
 impl<R: AsyncBufRead + Unpin> Parser<R> {
-    fn new(input: Utf8Input<R>) -> Self {
-        let mut xml = Reader::from_reader(input);
+    fn new(input: Utf8Input<R>, max_text_bytes: usize) -> Self {
+        let mut xml = Reader::from_reader(Bounded::new(input, max_text_bytes));
         xml.config_mut().allow_dangling_amp = true;
         Self {
             xml,
+            max_text_bytes,
             buf: Vec::new(),
             depth: 0,
             root_seen: false,
@@ -100,9 +131,18 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
     async fn next_record(&mut self) -> Result<Option<FeedItem>, FeedError> {
         loop {
             self.buf.clear();
-            let token = match self.xml.read_event_into_async(&mut self.buf).await {
-                Ok(event) => token(event),
+            let started_at = self.at();
+            let (markup, token) = match self.xml.read_event_into_async(&mut self.buf).await {
+                Ok(event) => (is_markup(&event), token(event)),
                 Err(quick_xml::Error::Io(source)) => {
+                    if let Some(too_long) =
+                        source.get_ref().and_then(|e| e.downcast_ref::<TooLong>())
+                    {
+                        return Err(FeedError::Refused {
+                            at: started_at,
+                            message: too_long.to_string(),
+                        });
+                    }
                     return Err(FeedError::Io {
                         at: self.at(),
                         source,
@@ -110,7 +150,7 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                 }
                 Err(e) => {
                     let at = Position {
-                        offset: self.xml.error_position(),
+                        offset: self.feed_offset(self.xml.error_position()),
                         ..self.at()
                     };
                     return Err(FeedError::Malformed {
@@ -119,6 +159,13 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                     });
                 }
             };
+            let guard = self.xml.get_mut();
+            if markup {
+                guard.markup_ended();
+            }
+            if let Some(cut) = guard.take_cut() {
+                self.cut(cut)?;
+            }
             let blank = matches!(&token, Token::Text(t) if t.trim().is_empty());
             if !blank && !matches!(token, Token::Eof) {
                 self.content_seen = true;
@@ -131,8 +178,17 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                 }
                 Token::Close => self.close(),
                 Token::Text(text) => self.text(&text)?,
+                Token::BadRef(written) => self.bad_reference(&written)?,
+                Token::DocType {
+                    declares_entities: true,
+                } => {
+                    return Err(FeedError::Refused {
+                        at: started_at,
+                        message: "the document declares entities in its DOCTYPE, which are not accepted (they can expand to gigabytes or read local files and URLs)".into(),
+                    });
+                }
                 Token::Eof => return self.eof().map(|()| None),
-                Token::Skip => None,
+                Token::DocType { .. } | Token::Skip => None,
             };
             if item.is_some() {
                 return Ok(item);
@@ -153,6 +209,12 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             }
             0 => self.root_seen = true,
             1 if name == "property" => self.property = Some(Builder::new()),
+            MAX_DEPTH.. => {
+                return Err(FeedError::Refused {
+                    at: self.at(),
+                    message: format!("elements are nested more than {MAX_DEPTH} deep"),
+                });
+            }
             _ => {
                 if let Some(property) = &mut self.property {
                     property.open(name, id);
@@ -189,22 +251,51 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
         Ok(None)
     }
 
+    /// A text or CDATA node was cut: its property fails (text outside the root is malformed).
+    fn cut(&mut self, cut: Cut) -> Result<(), FeedError> {
+        if cut.non_blank {
+            self.content_seen = true;
+        }
+        if let Some(property) = &mut self.property {
+            let reason = format!(
+                "{}: a text longer than the limit of {} was skipped",
+                property.path(),
+                super::size(self.max_text_bytes)
+            );
+            property.fail(reason);
+        } else if self.depth == 0 && cut.non_blank {
+            return Err(self.malformed("text outside the root element".into()));
+        }
+        Ok(())
+    }
+
+    /// A reference to nothing known: its property fails (it is never stored as written).
+    fn bad_reference(&mut self, written: &str) -> Result<Option<FeedItem>, FeedError> {
+        if let Some(property) = &mut self.property {
+            let reason = format!(
+                "{}: {written} is not a known entity or a valid character reference (a feed cannot declare entities)",
+                property.path()
+            );
+            property.fail(reason);
+        } else if self.depth == 0 {
+            return Err(self.malformed("text outside the root element".into()));
+        }
+        Ok(None)
+    }
+
     fn finish(&mut self, property: Builder) -> FeedItem {
         self.records += 1;
         let number = self.records;
         let external_id = property.external_id().map(str::to_owned);
         match property.finish() {
-            Some(node) => match map::map(&node, number) {
+            Ok(node) => match map::map(&node, number) {
                 Ok(listing) => FeedItem::Listing(listing),
                 Err(e) => FeedItem::Failed(e),
             },
-            None => FeedItem::Failed(RecordError {
+            Err(reason) => FeedItem::Failed(RecordError {
                 external_id,
                 stage: Stage::Parse,
-                message: format!(
-                    "property {number}: larger than {} MiB",
-                    super::MAX_RECORD_BYTES >> 20
-                ),
+                message: format!("property {number}: {reason}"),
             }),
         }
     }
@@ -235,10 +326,16 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
 
     fn at(&self) -> Position {
         Position {
-            offset: self.xml.buffer_position(),
+            offset: self.feed_offset(self.xml.buffer_position()),
             line: None,
             records: self.records,
         }
+    }
+
+    /// A position of the parser as a byte offset in the decoded feed (counting what the guard
+    /// skipped).
+    fn feed_offset(&self, parser_offset: u64) -> u64 {
+        parser_offset.saturating_add_signed(self.xml.get_ref().skipped())
     }
 
     fn malformed(&self, message: String) -> FeedError {

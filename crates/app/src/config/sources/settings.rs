@@ -1,0 +1,96 @@
+//! The settings every source may have besides its location and format: its HTTP timeouts and,
+//! for a snapshot, whether an empty feed is accepted. A bad value stops start-up naming the
+//! variable or the key.
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use propimport_importer::{FeedFormat, HttpSettings};
+
+use super::{Scalar, SourceEntry};
+
+/// `connect_timeout`: one attempt's connection.
+const CONNECT: RangeInclusive<Duration> = Duration::from_millis(100)..=Duration::from_secs(600);
+/// `read_timeout`: the wait for an answer, then for each next bytes of the feed.
+const READ: RangeInclusive<Duration> = Duration::from_millis(100)..=Duration::from_secs(3600);
+/// `timeout`: getting an answer, all attempts together.
+const TOTAL: RangeInclusive<Duration> = Duration::from_secs(1)..=Duration::from_secs(12 * 3600);
+
+/// The source's HTTP settings: the defaults, with the timeouts it sets (`30s`, `5m`, or a
+/// number of seconds).
+pub(super) fn http(
+    entry: &SourceEntry,
+    field: &impl Fn(&str) -> String,
+) -> Result<HttpSettings, String> {
+    let mut http = HttpSettings::default();
+    http.connect_timeout = duration(
+        entry.connect_timeout.as_ref(),
+        &field("connect_timeout"),
+        CONNECT,
+        http.connect_timeout,
+    )?;
+    http.read_timeout = duration(
+        entry.read_timeout.as_ref(),
+        &field("read_timeout"),
+        READ,
+        http.read_timeout,
+    )?;
+    http.timeout = duration(
+        entry.timeout.as_ref(),
+        &field("timeout"),
+        TOTAL,
+        http.timeout,
+    )?;
+    Ok(http)
+}
+
+/// Whether the source accepts a feed without listings (only snapshots may say so).
+pub(super) fn allow_empty(
+    entry: &SourceEntry,
+    format: FeedFormat,
+    field: &impl Fn(&str) -> String,
+) -> Result<bool, String> {
+    let Some(value) = &entry.allow_empty else {
+        return Ok(false);
+    };
+    if !format.is_snapshot() {
+        return Err(format!(
+            "{}: only snapshot sources (format kyero or json) use it; a RESO Web API run without changes is never an empty feed",
+            field("allow_empty")
+        ));
+    }
+    match value.text().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(format!(
+            "{}={value}: expected true or false",
+            field("allow_empty")
+        )),
+    }
+}
+
+/// A duration within `range`, or `default` when unset.
+fn duration(
+    value: Option<&Scalar>,
+    name: &str,
+    range: RangeInclusive<Duration>,
+    default: Duration,
+) -> Result<Duration, String> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
+    let text = value.text();
+    text.parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+        .or_else(|| humantime::parse_duration(&text).ok())
+        .filter(|d| range.contains(d))
+        .ok_or_else(|| {
+            format!(
+                "{name}={value}: expected a duration from {} to {}, such as {}",
+                humantime::format_duration(*range.start()),
+                humantime::format_duration(*range.end()),
+                humantime::format_duration(default)
+            )
+        })
+}
