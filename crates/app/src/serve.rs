@@ -6,7 +6,7 @@ use std::time::Duration;
 use propimport_domain::{
     Clock, ExecutionStore, Job, ListingImageStore, ListingStore, Notifier, SystemClock,
 };
-use propimport_importer::{ImageStorage, Importer};
+use propimport_importer::{ImageSettings, ImageStorage, Importer};
 use propimport_persistence::{
     Database, PoolOptions, ServerLock, SqlExecutionStore, SqlListingImageStore, SqlListingStore,
 };
@@ -56,6 +56,10 @@ pub fn import_jobs(
         .map(|source| {
             let importer = Importer::builder(source.config.clone(), listings.clone())
                 .images(images.clone(), storage.clone())
+                .image_settings(ImageSettings {
+                    allowed_hosts: config.image_allowed_hosts.clone(),
+                    ..ImageSettings::default()
+                })
                 .skip_images(skip_images || !source.download_images)
                 .build()?;
             Ok(ScheduledJob {

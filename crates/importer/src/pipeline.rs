@@ -75,6 +75,13 @@ impl ImporterBuilder {
             }
             FeedFormat::Kyero | FeedFormat::Json => None,
         };
+        let images = self
+            .images
+            .into_stage(&self.source.http)
+            .map_err(|e| ImportError::Setup {
+                source_name: self.source.name.to_string(),
+                reason: format!("cannot build the image client: {e}"),
+            })?;
         Ok(Importer {
             source: self.source,
             listings: self.listings,
@@ -82,7 +89,7 @@ impl ImporterBuilder {
             client,
             batch_size: self.batch_size,
             reso,
-            images: self.images.into_stage(),
+            images,
         })
     }
 }

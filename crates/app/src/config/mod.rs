@@ -34,6 +34,9 @@ pub struct Config {
     pub image_store_url: String,
     /// `IMPORT_TEST_SKIP_IMAGES`: record image URLs but download none.
     pub skip_images: bool,
+    /// `IMAGE_ALLOWED_HOSTS`: hosts image downloads may reach although they are, or resolve
+    /// to, loopback, private or link-local addresses (comma-separated).
+    pub image_allowed_hosts: Vec<String>,
     /// `text` or `json` log lines (`LOG_FORMAT`).
     pub log_format: LogFormat,
 }
@@ -96,6 +99,21 @@ impl Config {
                 _ => None,
             },
         );
+        let image_allowed_hosts: Vec<String> = vars
+            .raw("IMAGE_ALLOWED_HOSTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for host in &image_allowed_hosts {
+            if host.contains(['/', ' ', '@']) {
+                vars.problem(format!(
+                    "IMAGE_ALLOWED_HOSTS: {host:?} is not a host name or address (list hosts, not URLs, separated by commas)"
+                ));
+            }
+        }
         let timezone = vars
             .raw("TZ")
             .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
@@ -111,6 +129,7 @@ impl Config {
             http,
             image_store_url,
             skip_images,
+            image_allowed_hosts,
             log_format,
         })
     }

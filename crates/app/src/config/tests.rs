@@ -223,3 +223,17 @@ fn reads_lateness_and_the_maximum_run_duration() {
         ]
     );
 }
+
+#[test]
+fn reads_the_hosts_images_may_reach() {
+    assert!(config(&[]).unwrap().image_allowed_hosts.is_empty());
+    let c = config(&[("IMAGE_ALLOWED_HOSTS", " cdn.intranet, 10.0.0.7 ,,[::1]")]).unwrap();
+    assert_eq!(c.image_allowed_hosts, ["cdn.intranet", "10.0.0.7", "[::1]"]);
+    let problems = config(&[("IMAGE_ALLOWED_HOSTS", "http://cdn/x")]).unwrap_err();
+    assert_eq!(
+        problems,
+        [
+            "IMAGE_ALLOWED_HOSTS: \"http://cdn/x\" is not a host name or address (list hosts, not URLs, separated by commas)"
+        ]
+    );
+}

@@ -42,6 +42,10 @@ async fn import(
     let images: Arc<dyn ListingImageStore> = Arc::new(fixture.image_store().clone());
     Importer::builder(config, listings)
         .images(images, storage.clone())
+        .image_settings(propimport_importer::ImageSettings {
+            allowed_hosts: vec!["127.0.0.1".into()],
+            ..Default::default()
+        })
         .build()
         .unwrap()
         .run(&CancelToken::new(), &ProgressHandle::new())

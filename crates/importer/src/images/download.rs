@@ -23,6 +23,9 @@ pub(crate) enum ImageError {
     /// The URL cannot be requested.
     #[error("not a valid URL: {0}")]
     InvalidUrl(String),
+    /// The URL points at an address downloads may not reach.
+    #[error("{0}")]
+    Refused(String),
     /// The server answered with an error status.
     #[error("the server answered {status} after {attempts} attempt(s)")]
     Status {
@@ -94,12 +97,16 @@ impl From<FetchError> for ImageError {
 pub(crate) async fn download(
     url: &ImageUrl,
     client: &reqwest::Client,
+    allowed: &super::guard::AllowedHosts,
     http: &HttpSettings,
     max_bytes: u64,
     cancel: &CancelToken,
 ) -> Result<Downloaded, ImageError> {
     let parsed =
         reqwest::Url::parse(url.as_str()).map_err(|e| ImageError::InvalidUrl(e.to_string()))?;
+    if let Some(why) = allowed.refusal(&parsed) {
+        return Err(ImageError::Refused(why));
+    }
     let mut response = fetch::get_with_retries(&parsed, client, http, cancel).await?;
     let content_type = image_type(response.headers().get(CONTENT_TYPE))?;
     if response.content_length().is_some_and(|n| n > max_bytes) {

@@ -5,6 +5,7 @@
 //! and stored in an object store. A failed image never fails its listing.
 
 mod download;
+mod guard;
 mod stage;
 mod storage;
 
@@ -24,7 +25,7 @@ use crate::pipeline::{Importer, ImporterBuilder};
 use crate::report::ImportReport;
 
 /// How images are downloaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageSettings {
     /// Downloads in flight at once (default 8, at least 1).
     pub concurrency: usize,
@@ -35,6 +36,10 @@ pub struct ImageSettings {
     pub max_attempts: u32,
     /// The longest one download may take, retries included (default 2 minutes).
     pub timeout: Duration,
+    /// Hosts (names or addresses) that image downloads may reach although they are, or
+    /// resolve to, loopback, private or link-local addresses (`IMAGE_ALLOWED_HOSTS`); every
+    /// other such download is refused, after name resolution and on every redirect.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ImageSettings {
@@ -44,6 +49,7 @@ impl Default for ImageSettings {
             max_bytes: 20 * 1024 * 1024,
             max_attempts: 5,
             timeout: Duration::from_secs(120),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -57,18 +63,27 @@ pub(crate) struct ImageOptions {
 }
 
 impl ImageOptions {
-    /// The stage, when image stores were given.
-    pub(crate) fn into_stage(self) -> Option<ImageStage> {
-        let (records, storage) = self.stores?;
-        Some(ImageStage {
+    /// The stage, when image stores were given, with its HTTP client (the source's timeouts,
+    /// guarded against internal addresses).
+    pub(crate) fn into_stage(
+        self,
+        http: &crate::source::HttpSettings,
+    ) -> Result<Option<ImageStage>, reqwest::Error> {
+        let Some((records, storage)) = self.stores else {
+            return Ok(None);
+        };
+        let allowed = guard::AllowedHosts::new(&self.settings.allowed_hosts);
+        Ok(Some(ImageStage {
             records,
             storage,
+            client: guard::client(http, &allowed)?,
+            allowed,
             settings: ImageSettings {
                 concurrency: self.settings.concurrency.max(1),
                 ..self.settings
             },
             skip_downloads: self.skip_downloads,
-        })
+        }))
     }
 }
 
@@ -104,7 +119,7 @@ impl Importer {
         }
         let run = ImageRun {
             source: &self.source,
-            client: &self.client,
+            client: &images.client,
             clock: self.clock.as_ref(),
             cancel,
         };
@@ -116,6 +131,10 @@ impl Importer {
 pub(crate) struct ImageStage {
     records: Arc<dyn ListingImageStore>,
     storage: ImageStorage,
+    /// Downloads' own client: never the feed's, whose requests may go anywhere.
+    client: reqwest::Client,
+    /// Hosts exempt from the address check.
+    allowed: guard::AllowedHosts,
     settings: ImageSettings,
     skip_downloads: bool,
 }

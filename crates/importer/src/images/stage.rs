@@ -21,7 +21,7 @@ const PAGE: usize = 256;
 pub(crate) struct ImageRun<'a> {
     /// The source.
     pub(crate) source: &'a SourceConfig,
-    /// The source's HTTP client (its timeouts).
+    /// The image stage's HTTP client (the source's timeouts, guarded addresses).
     pub(crate) client: &'a reqwest::Client,
     /// The time of results.
     pub(crate) clock: &'a dyn Clock,
@@ -160,6 +160,7 @@ impl ImageStage {
         let downloaded = download::download(
             &image.url,
             run.client,
+            &self.allowed,
             http,
             self.settings.max_bytes,
             run.cancel,

@@ -18,6 +18,15 @@ use propimport_importer::{
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+/// Image settings that let downloads reach the local image server (loopback addresses are
+/// refused by default).
+pub fn local_images() -> ImageSettings {
+    ImageSettings {
+        allowed_hosts: vec!["127.0.0.1".into()],
+        ..ImageSettings::default()
+    }
+}
+
 /// A feed file, a local image server and the stores of one test.
 struct Setup {
     _dir: tempfile::TempDir,
@@ -73,7 +82,8 @@ impl Setup {
         source.http.attempts = 1;
         source.http.bearer_token = Some("feed-secret".into());
         let builder = Importer::builder(source, self.listings.clone())
-            .images(self.records.clone(), self.storage.clone());
+            .images(self.records.clone(), self.storage.clone())
+            .image_settings(local_images());
         configure(builder).build().unwrap()
     }
 
@@ -239,7 +249,7 @@ async fn failing_images_do_not_fail_listings_and_are_retried() {
     s.write_feed(&[("A", &["error.jpg", "slow.jpg", "page.jpg", "good.jpg"])]);
     let settings = ImageSettings {
         timeout: Duration::from_millis(300),
-        ..ImageSettings::default()
+        ..local_images()
     };
     let importer = s.importer(|b| b.image_settings(settings));
 
@@ -327,7 +337,7 @@ async fn oversized_images_and_bad_urls_fail_alone() {
     std::fs::write(&s.feed, serde_json::to_string(&l).unwrap()).unwrap();
     let settings = ImageSettings {
         max_bytes: 500,
-        ..ImageSettings::default()
+        ..local_images()
     };
     let report = run(&s.importer(|b| b.image_settings(settings))).await;
     assert_eq!((report.inserted, report.failed), (1, 0));

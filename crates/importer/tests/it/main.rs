@@ -4,6 +4,7 @@
 
 mod empty_feed;
 mod huge;
+mod image_guard;
 mod images;
 mod json;
 mod kyero;
