@@ -1,6 +1,6 @@
 //! A crash (`kill -9`) and a SIGTERM during a slow import, on SQLite.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use propimport_domain::{ExternalId, ListingStore, SourceName};
 
@@ -23,25 +23,6 @@ fn borrowed<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str
     env.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
-async fn wait_processed(service: &Service, id: &str, at_least: i64) {
-    let started = Instant::now();
-    loop {
-        let (_, body) = service
-            .get(&format!("/api/v1/admin/import-jobs/{id}"))
-            .await;
-        if body["data"]["status"] == "RUNNING"
-            && body["data"]["totalProperties"].as_i64().unwrap_or(0) >= at_least
-        {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no progress: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[test]
 fn kill_9_mid_import_is_recovered_and_nothing_duplicates() {
     let rt = super::super::rt();
@@ -54,7 +35,7 @@ fn kill_9_mid_import_is_recovered_and_nothing_duplicates() {
     let crashed = rt.block_on(async {
         service.wait_ready().await;
         let id = service.trigger(JOB).await;
-        wait_processed(&service, &id, 3).await;
+        service.wait_progress(&id, 3).await;
         id
     });
     service.kill();
@@ -117,7 +98,7 @@ fn sigterm_mid_import_records_the_run_and_exits_0() {
     let id = rt.block_on(async {
         service.wait_ready().await;
         let id = service.trigger(JOB).await;
-        wait_processed(&service, &id, 2).await;
+        service.wait_progress(&id, 2).await;
         id
     });
     let (status, took) = service.terminate(Duration::from_secs(2 + 5 + 5));

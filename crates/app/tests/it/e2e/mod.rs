@@ -1,9 +1,13 @@
 //! End-to-end tests of the real binary: serve, trigger, metrics, replicas, crashes, signals,
-//! bad configuration and a database outage, on SQLite and PostgreSQL.
+//! bad configuration and a database outage, on SQLite and PostgreSQL; `faults` injects
+//! crashes, database outages and freezes, forced shutdowns and concurrent triggers.
 
 mod config;
 mod crash;
 mod dashboard;
+mod faults;
 mod outage;
+pub mod proxy;
+pub mod records;
 mod serve;
 pub mod support;

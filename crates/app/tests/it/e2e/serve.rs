@@ -1,12 +1,12 @@
 //! `serve` on SQLite and PostgreSQL: ready, trigger imports the demo feed, a second trigger
 //! skips everything, `/metrics` counts both; two replicas on one PostgreSQL.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use propimport_domain::{ExecutionStatus, HistoryQuery, PageLimit};
+use propimport_domain::ExecutionStatus;
 use propimport_persistence::testing::TestDatabase;
 
+use super::records::{all_executions, assert_no_overlap, executions_per_tick};
 use super::support::Service;
 
 const JOB: &str = "demo-costa-blanca";
@@ -88,7 +88,8 @@ fn postgres_serve_trigger_and_metrics() {
 }
 
 /// Two `serve` processes on one database, every second, for 16 s: each tick has exactly one
-/// execution, and runs of a job never overlap.
+/// execution, and runs of a job never overlap. (`faults::replicas` kills one of two replicas
+/// mid-way with the same checks.)
 #[test]
 fn postgres_two_replicas_every_second() {
     let rt = super::super::rt();
@@ -115,32 +116,11 @@ fn postgres_two_replicas_every_second() {
         "{}",
         b.stderr()
     );
-    let executions = rt.block_on(async {
-        let query = HistoryQuery {
-            limit: PageLimit::new(100).unwrap(),
-            ..HistoryQuery::default()
-        };
-        let mut all = Vec::new();
-        let mut query = query;
-        loop {
-            let page = propimport_domain::ExecutionStore::history(db.executions(), &query)
-                .await
-                .unwrap();
-            let n = page.executions.len();
-            all.extend(page.executions);
-            if !page.pagination.has_more || n == 0 {
-                break;
-            }
-            query.offset += 100;
-        }
-        all
-    });
-    let mut per_tick: HashMap<(String, String), usize> = HashMap::new();
+    let executions = rt.block_on(all_executions(db.executions()));
     for e in &executions {
-        let tick = e.scheduled_for.map(|t| t.to_rfc3339()).unwrap_or_default();
-        *per_tick.entry((e.job_name.to_string(), tick)).or_default() += 1;
         assert_ne!(e.status, ExecutionStatus::Running, "left RUNNING: {e:?}");
     }
+    let per_tick = executions_per_tick(&executions);
     assert!(
         per_tick.len() >= 2 * 12,
         "too few ticks ran: {}",
@@ -156,17 +136,6 @@ fn postgres_two_replicas_every_second() {
         .collect();
     assert_eq!(instances.len(), 2, "both replicas ran ticks: {instances:?}");
     for job in ["demo-costa-blanca", "demo-north-macedonia"] {
-        let mut runs: Vec<_> = executions
-            .iter()
-            .filter(|e| e.job_name.as_str() == job)
-            .collect();
-        runs.sort_by_key(|e| e.started_at);
-        for pair in runs.windows(2) {
-            let end = pair[0].completed_at.unwrap();
-            assert!(
-                end <= pair[1].started_at,
-                "overlapping runs of {job}: {pair:?}"
-            );
-        }
+        assert_no_overlap(&executions, job);
     }
 }

@@ -159,6 +159,34 @@ impl Service {
         let _ = self.child.wait();
     }
 
+    /// Its process id (the `instance_id` of its runs ends with `:<pid>`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`TERM`, `INT`, …) and returns at once.
+    pub fn signal(&self, signal: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success(), "kill -{signal}");
+    }
+
+    /// Waits up to `within` for the process to exit.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if started.elapsed() >= within {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// `GET path` with the token: status and JSON.
     pub async fn get(&self, path: &str) -> (u16, Value) {
         request(reqwest::Method::GET, &format!("{}{path}", self.base), None).await
@@ -200,6 +228,26 @@ impl Service {
             .await;
         assert_eq!(status, 202, "{body}");
         body["executionId"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until execution `id` is RUNNING with at least `at_least` records counted (live
+    /// counts are written by its heartbeat) and returns it.
+    pub async fn wait_progress(&self, id: &str, at_least: i64) -> Value {
+        let started = Instant::now();
+        loop {
+            let (_, body) = self.get(&format!("/api/v1/admin/import-jobs/{id}")).await;
+            if body["data"]["status"] == "RUNNING"
+                && body["data"]["totalProperties"].as_i64().unwrap_or(0) >= at_least
+            {
+                return body["data"].clone();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no progress: {body}\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until execution `id` is finished and returns it.
