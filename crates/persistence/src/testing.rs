@@ -243,12 +243,21 @@ fn postgres_server_url() -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ if required => panic!("{REQUIRE_POSTGRES}=1 but {TEST_DATABASE_URL} is not set"),
         _ => {
-            eprintln!(
-                "PostgreSQL tests not run: set {TEST_DATABASE_URL}=postgres://user@host:port/postgres"
-            );
+            report_skipped(&format!(
+                "PostgreSQL not configured (set {TEST_DATABASE_URL}=postgres://user@host:port/postgres)"
+            ));
             None
         }
     }
+}
+
+/// Says, where the person running the tests sees it, that the current test did not run and
+/// why. Written straight to the process's stderr: the test harness captures only the print
+/// macros, so this line shows even for a test reported `ok`.
+pub fn report_skipped(reason: &str) {
+    use std::io::Write as _;
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }
 
 async fn connect_admin(server_url: &str) -> AsyncPgConnection {

@@ -34,7 +34,7 @@ fn dashboard_in_headless_chromium() {
             std::env::var("REQUIRE_BROWSER").as_deref() != Ok("1"),
             "REQUIRE_BROWSER=1 but {missing}"
         );
-        eprintln!("dashboard browser test not run: {missing}");
+        propimport_persistence::testing::report_skipped(&format!("no browser ({missing})"));
         return;
     }
     let rt = super::super::rt();
