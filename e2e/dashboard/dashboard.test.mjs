@@ -36,6 +36,7 @@ let browser = null;
 let page = null;
 let currentStep = '';
 let passed = 0;
+let triggeredId = null; // the run the trigger step started
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -322,6 +323,48 @@ async function run() {
     await shot('history', page.locator('section', { has: testid('history-table') }));
   });
 
+  await step('alerts: the alert history as the API has it, filtered by kind and job', async () => {
+    const section = page.locator('section', { has: testid('alerts-table') });
+    const total = async () => testid('alerts-body').getAttribute('data-total');
+    const shows = async (query) => {
+      const data = await api(`alerts?limit=20${query}`);
+      await until(`${data.pagination.total} alerts for "${query || 'no filter'}"`, async () => (await total()) === String(data.pagination.total));
+      const ids = await testid('alert-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))));
+      expect(JSON.stringify(ids) === JSON.stringify(data.events.map((e) => e.id)), `alert rows ${ids} are not the API's ${data.events.map((e) => e.id)}`);
+      if (!data.events.length) {
+        const text = await testid('alerts-body').innerText();
+        expect(/No alerts/.test(text), `an empty alert history shows ${JSON.stringify(text)}`);
+      }
+      return data;
+    };
+    const all = await shows('');
+    if (all.events.length) {
+      const first = all.events[0];
+      const text = await testid('alert-row').first().innerText();
+      expect(text.includes(first.jobName) && (first.channel == null || text.includes(first.channel)), `the newest alert row says ${JSON.stringify(text)}`);
+      const failed = all.events.find((e) => e.event === 'failed');
+      if (failed) {
+        const row = testid('alert-row').and(page.locator(`[data-id="${failed.id}"]`));
+        expect((await row.innerText()).includes(failed.message), 'a failed delivery shows its reason');
+      }
+    }
+    note(`${all.pagination.total} alert events`);
+    for (const kind of ['late', 'failure_threshold']) {
+      await testid('alert-kind').selectOption(kind);
+      const data = await shows(`&kind=${kind}`);
+      const kinds = await testid('alert-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+      expect(kinds.every((k) => k === kind), `rows of other kinds under ${kind}: ${kinds}`);
+      note(`${data.pagination.total} for kind ${kind}`);
+    }
+    await testid('alert-kind').selectOption('');
+    const job = all.events[0]?.jobName || config.jobName;
+    await testid('alert-job').selectOption(job);
+    await shows(`&jobName=${encodeURIComponent(job)}`);
+    await testid('alert-job').selectOption('');
+    await shows('');
+    await shot('alerts', section);
+  });
+
   await step('an execution shows its detail and its errors can be searched', async () => {
     let chosen = null;
     for (const s of ['FAILED', 'PARTIAL']) {
@@ -406,6 +449,7 @@ async function run() {
     const body = await response.json();
     expect(response.status() === 202, `the trigger answered ${response.status()}: ${JSON.stringify(body)}`);
     const id = body.executionId;
+    triggeredId = id;
     note(`started execution ${id}`);
     // A fast run may already be reported as finished.
     await until('the "started" message', async () => {
@@ -458,6 +502,81 @@ async function run() {
     await until('the trigger button to be enabled again', () => button.isEnabled());
     await until('the progress panel to go away', async () => !(await progress.isVisible()));
     await shot('after-run', card);
+  });
+
+  await step(`pausing and resuming ${config.jobName} from its card`, async () => {
+    const card = jobCard();
+    const pause = testid('pause-button', card);
+    const state = testid('job-state', card);
+    const said = async () => (await pause.innerText()).trim();
+    expect(await said() === 'Pause', `the pause button says ${JSON.stringify(await said())}`);
+    const reason = `e2e maintenance ${Date.now()}`;
+    page.once('dialog', (d) => d.accept(reason));
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/jobs/${config.jobName}/pause`) && r.request().method() === 'POST');
+    await pause.click();
+    const response = await answered;
+    expect(response.status() === 200, `the pause answered ${response.status()}: ${await response.text()}`);
+    await until('the "Paused" tag', async () => (await state.getAttribute('data-state')) === 'paused' && (await state.innerText()).trim() === 'Paused');
+    const info = await testid('pause-info', card).innerText();
+    expect(info.includes(reason) && info.includes('token:admin'), `the pause is shown as ${JSON.stringify(info)}`);
+    expect(await said() === 'Resume', `a paused job's button says ${JSON.stringify(await said())}`);
+    const shown = await card.innerText();
+    expect(!/\b(null|undefined)\b/.test(shown), `the paused card shows a missing value: ${JSON.stringify(shown)}`);
+    const job = (await api('import-jobs/status')).jobs.find((j) => j.jobName === config.jobName);
+    expect(job.paused === true && job.pausedBy === 'token:admin' && job.pauseReason === reason, `/status shows ${JSON.stringify(job)}`);
+    expect(await testid('trigger-button', card).isEnabled(), 'Run now should stay enabled on a paused job (it can still run by hand)');
+    await shot('paused', card);
+    await pause.click();
+    await until('the "Scheduled" tag again', async () => (await state.getAttribute('data-state')) !== 'paused' && (await said()) === 'Pause');
+    expect(await testid('pause-info', card).isHidden(), 'the pause is still shown after resuming');
+    const resumed = (await api('import-jobs/status')).jobs.find((j) => j.jobName === config.jobName);
+    expect(resumed.paused === false && resumed.pausedBy === null, `/status after resuming shows ${JSON.stringify(resumed)}`);
+    const log = await fetch(`${config.baseUrl}/api/v1/admin/audit-log?limit=20`, { headers: { Authorization: `Bearer ${config.token}` } });
+    if (log.status === 404) { note('no audit log on this server (the mock)'); return; }
+    const rows = (await log.json()).data.entries.filter((e) => e.jobName === config.jobName && ['pause', 'resume'].includes(e.action));
+    expect(rows.length >= 2 && rows[0].action === 'resume' && rows[1].action === 'pause' && rows.every((e) => e.actor === 'token:admin' && e.outcome === 'accepted'),
+      `the audit log's pause and resume rows are ${JSON.stringify(rows.slice(0, 2))}`);
+  });
+
+  await step('"Run again" on an execution starts and follows a new run, which "Cancel run" stops', async () => {
+    expect(triggeredId, 'the trigger step started no run');
+    await page.evaluate((id) => { location.hash = `#/executions/${id}`; }, triggeredId);
+    const dialog = testid('execution-detail');
+    await dialog.waitFor();
+    await until('the triggered run in the dialog', async () => (await testid('detail-id').innerText()) === triggeredId);
+    const again = testid('run-again', dialog);
+    await until('"Run again" to be enabled', () => again.isEnabled());
+    const accepted = page.waitForResponse((r) => r.url().endsWith('/import-jobs/trigger') && r.request().method() === 'POST');
+    await again.click();
+    const response = await accepted;
+    const body = await response.json();
+    expect(response.status() === 202 && body.jobName === config.jobName, `Run again answered ${response.status()}: ${JSON.stringify(body)}`);
+    const next = body.executionId;
+    await until('the dialog to follow the new run', async () => (await testid('detail-id').innerText()) === next && page.url().includes(`#/executions/${next}`));
+    const status = testid('detail-status', dialog);
+    await until('the new run to show RUNNING', async () => (await status.getAttribute('data-status')) === 'RUNNING');
+    const started = await testid('detail-action-message', dialog).innerText();
+    expect(started.includes(next), `the dialog should say which run started: ${JSON.stringify(started)}`);
+    page.once('dialog', (d) => d.accept());
+    const cancelled = page.waitForResponse((r) => r.url().endsWith(`/import-jobs/${next}/cancel`) && r.request().method() === 'POST');
+    await testid('detail-cancel', dialog).click();
+    const answer = await cancelled;
+    const asked = await answer.json();
+    expect(answer.status() === 202 && asked.cancelRequestedBy === 'token:admin', `the cancel answered ${answer.status()}: ${JSON.stringify(asked)} (did the run end before it was cancelled?)`);
+    await until('the cancelled run to end FAILED', async () => (await status.getAttribute('data-status')) === 'FAILED', config.triggerTimeoutMs, 250);
+    const last = await testid('detail-last-error', dialog).innerText();
+    expect(last.includes('cancelled by token:admin'), `the last error says ${JSON.stringify(last)}`);
+    const requested = await testid('detail-cancel-requested', dialog).innerText();
+    expect(requested.includes('token:admin'), `the cancel request is shown as ${JSON.stringify(requested)}`);
+    const stored = await api(`import-jobs/${next}`);
+    expect(stored.status === 'FAILED' && stored.lastError === 'cancelled by token:admin' && stored.cancelRequestedBy === 'token:admin', `the API has ${JSON.stringify(stored).slice(0, 300)}`);
+    note(`run ${next} started again from ${triggeredId} and cancelled`);
+    await shot('cancelled', dialog);
+    await page.locator('#detail-close').click();
+    await dialog.waitFor({ state: 'hidden' });
+    await until('the route to leave the execution', async () => !page.url().includes('#/executions/'));
+    const cardStatus = jobCard().locator(`[data-testid="run-status"][data-execution-id="${next}"]`);
+    await until('the card to show the cancelled run', async () => (await cardStatus.count()) && (await cardStatus.getAttribute('data-status')) === 'FAILED');
   });
 
   await step('a 375 px wide screen shows the page without sideways scrolling', async () => {

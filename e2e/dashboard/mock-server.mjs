@@ -1,12 +1,13 @@
 // A stand-in for the admin API, for working on the dashboard without the Rust server.
 // It serves the dashboard's files with the server's Content-Security-Policy and answers the
-// /api/v1/admin/import-jobs endpoints from made-up, deterministic executions.
+// /api/v1/admin/import-jobs endpoints and /api/v1/admin/alerts from made-up, deterministic data.
 //
 //   node mock-server.mjs            # http://127.0.0.1:5051/, token "dev-token"
 //   PORT=5052 MOCK_TOKEN=x MOCK_RUN_MS=15000 node mock-server.mjs
 //
-// A triggered run takes MOCK_RUN_MS (default 8000) and ends SUCCESS; more than
-// MOCK_TRIGGER_LIMIT (default 20) triggers a minute answer 429. The token "viewer-token" gets 403.
+// A triggered run takes MOCK_RUN_MS (default 8000) and ends SUCCESS (FAILED "cancelled by
+// token:admin" when cancelled); more than MOCK_TRIGGER_LIMIT (default 20) triggers a minute
+// answer 429. Jobs can be paused and resumed. The token "viewer-token" gets 403.
 
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -56,7 +57,7 @@ function execution(fields) {
     id: fields.id, jobName: fields.jobName, status: 'RUNNING', startedAt: iso(fields.start), completedAt: null, durationMs: null,
     totalProperties: 0, successCount: 0, failedCount: 0, skippedCount: 0, expectedTotal: null, triggeredBy: 'cron',
     consecutiveFailures: 0, lastError: null, scheduledFor: null, heartbeatAt: iso(fields.start), instanceId: 'mock-1',
-    details: null, errors: [], errorsOmitted: 0, ...fields.extra,
+    details: null, errors: [], errorsOmitted: 0, cancelRequestedBy: null, cancelRequestedAt: null, ...fields.extra,
   };
 }
 
@@ -107,6 +108,8 @@ function seed(now) {
 export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000, triggerLimit = 20 } = {}) {
   const executions = seed(Date.now());
   const triggers = [];
+  const pauses = new Map(); // job name → {pausedBy, pausedAt, pauseReason}
+  const ACTOR = 'token:admin';
 
   // Moves triggered runs forward in time; they finish SUCCESS after runMs.
   function advance() {
@@ -120,7 +123,10 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
       e.skippedCount = Math.floor(done * 0.8);
       e.successCount = done - e.skippedCount;
       e.heartbeatAt = iso(now);
-      if (share >= 1) {
+      if (e.cancelRequestedBy) {
+        const message = `cancelled by ${e.cancelRequestedBy}`;
+        Object.assign(e, { status: 'FAILED', completedAt: iso(now), durationMs: now - started, lastError: message, consecutiveFailures: e.consecutiveFailures + 1, errors: [{ externalId: null, stage: 'job', message }] });
+      } else if (share >= 1) {
         Object.assign(e, { status: 'SUCCESS', completedAt: iso(started + runMs), durationMs: runMs, details: { inserted: 0, updated: e.successCount, unchanged: e.skippedCount, withdrawn: 0 } });
       }
     }
@@ -143,6 +149,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     });
     const views = jobs.map(({ jobName }) => ({
       jobName, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
+      paused: pauses.has(jobName), pausedBy: null, pausedAt: null, pauseReason: null, ...pauses.get(jobName),
       runningExecution: executions.find((e) => e.jobName === jobName && e.status === 'RUNNING') || null,
       lastExecution: executions.find((e) => e.jobName === jobName && e.status !== 'RUNNING') || null,
     })).map((j) => ({ ...j, runningExecution: j.runningExecution && summary(j.runningExecution), lastExecution: j.lastExecution && summary(j.lastExecution) }));
@@ -201,6 +208,34 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     });
   }
 
+  // The alert history: a failure alert of the first job delivered by email and failed by
+  // webhook, its recovery, and a late tick of the second job; newest first.
+  const alertEvents = (() => {
+    const now = Date.now();
+    const run = executions.find((e) => e.status === 'FAILED') || executions[0];
+    const [a, b] = JOBS.map((j) => j.jobName);
+    const summary = `propimport: job ${a} has failed 3 times in a row (last error: feed unreachable; execution ${run.id})`;
+    const rows = [
+      { at: now - 3 * DAY, jobName: a, kind: 'failure_threshold', event: 'raised', executionId: run.id, message: summary },
+      { at: now - 3 * DAY + 900, jobName: a, kind: 'failure_threshold', event: 'delivered', alertId: 1, channel: 'email', executionId: run.id },
+      { at: now - 3 * DAY + 31_000, jobName: a, kind: 'failure_threshold', event: 'failed', alertId: 1, channel: 'webhook', executionId: run.id, message: 'after 3 attempts: HTTP status 503 Service Unavailable' },
+      { at: now - 2 * DAY, jobName: b, kind: 'late', event: 'raised', message: `propimport: job ${b} is late: its run due at ${iso(now - 2 * DAY - 600_000)} has not started 300 s later` },
+      { at: now - DAY, jobName: a, kind: 'recovered', event: 'recovered', executionId: run.id, message: `propimport: job ${a} succeeded again after 3 failed runs (execution ${run.id})` },
+    ];
+    return rows.map((r, i) => ({ id: i + 1, alertId: null, channel: null, executionId: null, message: null, ...r, at: iso(r.at) })).reverse();
+  })();
+
+  function alerts(q, res) {
+    const kind = q.get('kind');
+    if (kind != null && !['failure_threshold', 'late', 'overlong', 'recovered'].includes(kind.toLowerCase())) {
+      return fail(res, 400, 'INVALID_PARAMETER', `kind must be failure_threshold, late, overlong or recovered, got "${kind}"`);
+    }
+    const list = alertEvents.filter((e) => (!q.get('jobName') || e.jobName === q.get('jobName')) && (!kind || e.kind === kind.toLowerCase()));
+    const limit = Number(q.get('limit') || 50);
+    const offset = Number(q.get('offset') || 0);
+    ok(res, { events: list.slice(offset, offset + limit), pagination: { total: list.length, limit, offset, hasMore: offset + limit < list.length } });
+  }
+
   async function readBody(req) {
     let text = '';
     for await (const chunk of req) text += chunk;
@@ -214,6 +249,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     advance();
     const route = url.pathname.replace('/api/v1/admin/import-jobs', '');
     const q = url.searchParams;
+    if (req.method === 'GET' && url.pathname === '/api/v1/admin/alerts') return alerts(q, res);
     if (req.method === 'GET' && route === '/status') return ok(res, status(JOBS));
     if (req.method === 'GET' && route === '/history') return history(q, res);
     if (req.method === 'GET' && route === '/statistics') return statistics(q, res);
@@ -250,6 +286,27 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
       if (!started.length) return fail(res, 409, 'ALREADY_RUNNING', refused.map((r) => r.message).join('; '), { executionId: refused[0].executionId });
       return send(res, 202, { success: true, message: 'Property import job started', note: 'Follow it with GET /api/v1/admin/import-jobs/status', executionId: started[0].executionId, jobName: started[0].jobName, executions: started, refused });
     }
+    const control = /^\/jobs\/([^/]+)\/(pause|resume)$/.exec(route);
+    if (req.method === 'POST' && control) {
+      const jobName = decodeURIComponent(control[1]);
+      if (!JOBS.some((j) => j.jobName === jobName)) return fail(res, 404, 'NOT_FOUND', `unknown job "${jobName}"`);
+      let body = {};
+      try { body = JSON.parse((await readBody(req)) || '{}') || {}; } catch { return fail(res, 400, 'INVALID_PARAMETER', 'the request body is not valid JSON'); }
+      if (control[2] === 'resume') pauses.delete(jobName);
+      else if (!pauses.has(jobName)) pauses.set(jobName, { pausedBy: ACTOR, pausedAt: iso(Date.now()), pauseReason: (body.reason || '').trim() || null });
+      return ok(res, { jobName, paused: pauses.has(jobName), pausedBy: null, pausedAt: null, pauseReason: null, ...pauses.get(jobName) });
+    }
+    const cancel = /^\/([^/]+)\/cancel$/.exec(route);
+    if (req.method === 'POST' && cancel) {
+      const e = executions.find((x) => x.id === cancel[1]);
+      if (!e) return fail(res, 404, 'NOT_FOUND', `execution ${cancel[1]} not found`);
+      if (e.status !== 'RUNNING') return fail(res, 409, 'NOT_RUNNING', `execution ${e.id} is not RUNNING (it is ${e.status})`, { executionId: e.id });
+      if (!e.cancelRequestedBy) Object.assign(e, { cancelRequestedBy: ACTOR, cancelRequestedAt: iso(Date.now()) });
+      return send(res, 202, {
+        success: true, message: 'Cancel requested', note: 'The run stops within one heartbeat.', executionId: e.id, jobName: e.jobName,
+        cancelRequestedBy: e.cancelRequestedBy, cancelRequestedAt: e.cancelRequestedAt,
+      });
+    }
     const id = /^\/([^/]+)$/.exec(route);
     if (req.method === 'GET' && id) {
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id[1])) return fail(res, 400, 'INVALID_PARAMETER', `id must be a UUID, got "${id[1]}"`);
@@ -278,7 +335,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     if (url.pathname === '/dashboard') { res.writeHead(308, { Location: '/dashboard/' }); return res.end(); }
     if (url.pathname === '/healthz') return send(res, 200, { status: 'ok' });
     if (url.pathname.startsWith('/dashboard/')) return asset(res, url.pathname.slice('/dashboard/'.length) || 'index.html');
-    if (url.pathname.startsWith('/api/v1/admin/import-jobs')) return api(req, res, url).catch((e) => fail(res, 500, 'INTERNAL', String(e)));
+    if (url.pathname.startsWith('/api/v1/admin/import-jobs') || url.pathname === '/api/v1/admin/alerts') return api(req, res, url).catch((e) => fail(res, 500, 'INTERNAL', String(e)));
     return fail(res, 404, 'NOT_FOUND', `no endpoint ${req.method} ${url.pathname}`);
   });
   return new Promise((resolve, reject) => {

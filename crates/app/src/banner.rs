@@ -1,5 +1,5 @@
-//! The start-up banner: where the service listens, each job's schedule and next run, and the
-//! admin token when one was generated.
+//! The start-up banner: where the service listens, each job's schedule and next run (or its
+//! pause), and the admin token when one was generated.
 
 use std::net::SocketAddr;
 
@@ -44,7 +44,7 @@ pub fn print(
         format!("  database    {}", config.database_url.redacted()),
     ];
     for job in jobs {
-        lines.push(match &job.schedule {
+        let line = match &job.schedule {
             Some(s) => format!(
                 "  job {:<24} {} ({})  {}",
                 job.job_name.to_string(),
@@ -56,7 +56,25 @@ pub fn print(
                 "  job {:<24} runs only when triggered",
                 job.job_name.to_string()
             ),
+        };
+        lines.push(if job.paused.is_some() {
+            format!("{line}  PAUSED")
+        } else {
+            line
         });
+        if let Some(p) = &job.paused {
+            let reason = p
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            lines.push(format!(
+                "      paused by {} since {}{reason}; scheduled runs are skipped until resumed (propimport jobs resume {})",
+                p.paused_by,
+                p.paused_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                job.job_name
+            ));
+        }
     }
     if jobs.is_empty() {
         lines.push(

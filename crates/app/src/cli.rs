@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `import`, `executions` and `schedule next`.
+//! The command line: `serve` (the default), `migrate`, `import`, `executions`, `jobs` and
+//! `schedule next`.
 
 use std::process::ExitCode;
 
@@ -33,9 +34,12 @@ enum Command {
         #[arg(long)]
         skip_images: bool,
     },
-    /// The execution history.
+    /// The execution history, and the cancel of a running execution.
     #[command(subcommand)]
     Executions(ExecutionsCommand),
+    /// The configured jobs: list them, pause or resume their schedules.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Cron schedules.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
@@ -65,6 +69,38 @@ enum ExecutionsCommand {
         /// Print JSON (RFC 3339 times with offsets).
         #[arg(long)]
         json: bool,
+    },
+    /// Ask for a RUNNING execution (on any instance) to be cancelled: the instance running it
+    /// stops it within one heartbeat and records it FAILED "cancelled by cli:<user>". Exit
+    /// code 1 when it is unknown or not running.
+    Cancel {
+        /// The execution's id, or the start of a running execution's id that names one.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JobsCommand {
+    /// List the jobs: schedule, whether paused, next run.
+    List {
+        /// Print JSON (RFC 3339 times with offsets).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause a job: every instance skips its scheduled runs until it is resumed (it can still
+    /// be triggered by hand). Exit code 1 for an unknown job.
+    Pause {
+        /// The job's (source's) name.
+        name: String,
+        /// Why (shown with the job and in the audit log).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Resume a paused job: its next scheduled run starts again. Exit code 1 for an unknown
+    /// job.
+    Resume {
+        /// The job's (source's) name.
+        name: String,
     },
 }
 
@@ -135,6 +171,18 @@ impl Cli {
             }
             (Command::Executions(ExecutionsCommand::Show { id, json }), Some(config)) => {
                 crate::executions_cmd::show(config, &id, json).await
+            }
+            (Command::Executions(ExecutionsCommand::Cancel { id }), Some(config)) => {
+                crate::executions_cmd::cancel(config, &id).await
+            }
+            (Command::Jobs(JobsCommand::List { json }), Some(config)) => {
+                crate::jobs_cmd::list(config, json).await
+            }
+            (Command::Jobs(JobsCommand::Pause { name, reason }), Some(config)) => {
+                crate::jobs_cmd::pause(config, &name, reason.as_deref()).await
+            }
+            (Command::Jobs(JobsCommand::Resume { name }), Some(config)) => {
+                crate::jobs_cmd::resume(config, &name).await
             }
             (_, None) => anyhow::bail!("this command needs the configuration"),
         }

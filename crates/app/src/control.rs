@@ -3,15 +3,37 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use propimport_domain::{Error, Execution, JobName, TriggeredBy};
+use propimport_domain::{Error, Execution, ExecutionId, JobName, JobPause, TriggeredBy};
 use propimport_http_api::{
-    JobControl, JobState, Readiness, ReadinessCheck, TickState, TriggerRefusal,
+    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, TickState, TriggerRefusal,
 };
 use propimport_persistence::Database;
-use propimport_scheduler::{SchedulerHandle, TriggerError};
+use propimport_scheduler::{ControlError, SchedulerHandle, TriggerError};
 
 /// The admin API's [`JobControl`] over the running scheduler.
 pub struct SchedulerControl(pub Arc<SchedulerHandle>);
+
+impl SchedulerControl {
+    fn configured(&self) -> String {
+        self.0
+            .jobs()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn refusal(&self, e: ControlError) -> ControlRefusal {
+        match e {
+            ControlError::UnknownJob(name) => ControlRefusal::UnknownJob {
+                name,
+                configured: self.configured(),
+            },
+            ControlError::Store(e) => ControlRefusal::Store(e),
+            other => ControlRefusal::Store(Error::Storage(other.to_string())),
+        }
+    }
+}
 
 #[async_trait]
 impl JobControl for SchedulerControl {
@@ -30,13 +52,7 @@ impl JobControl for SchedulerControl {
             .map_err(|e| match e {
                 TriggerError::UnknownJob(name) => TriggerRefusal::UnknownJob {
                     name,
-                    configured: self
-                        .0
-                        .jobs()
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    configured: self.configured(),
                 },
                 TriggerError::JobRequired(jobs) => TriggerRefusal::JobRequired(jobs),
                 TriggerError::ShuttingDown => TriggerRefusal::ShuttingDown,
@@ -50,6 +66,26 @@ impl JobControl for SchedulerControl {
                 TriggerError::Store(e) => TriggerRefusal::Store(e),
                 other => TriggerRefusal::Store(Error::Storage(other.to_string())),
             })
+    }
+
+    async fn pause(
+        &self,
+        job: &JobName,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<JobPause, ControlRefusal> {
+        self.0
+            .pause(job, actor, reason)
+            .await
+            .map_err(|e| self.refusal(e))
+    }
+
+    async fn resume(&self, job: &JobName, actor: &str) -> Result<Option<JobPause>, ControlRefusal> {
+        self.0.resume(job, actor).await.map_err(|e| self.refusal(e))
+    }
+
+    async fn cancel(&self, id: &ExecutionId, actor: &str) -> Result<Execution, ControlRefusal> {
+        self.0.cancel(id, actor).await.map_err(|e| self.refusal(e))
     }
 
     async fn status(&self) -> Result<Vec<JobState>, Error> {
@@ -71,6 +107,7 @@ impl JobControl for SchedulerControl {
                     last_missed_tick: s.ticks.last_missed_tick,
                     pending_tick: s.ticks.pending_tick,
                 },
+                pause: s.paused,
             })
             .collect())
     }

@@ -1,10 +1,11 @@
-//! `propimport executions list|show`: the execution history from the command line, as a table
-//! or as JSON (RFC 3339 times with offsets).
+//! `propimport executions list|show|cancel`: the execution history from the command line, as a
+//! table or as JSON (RFC 3339 times with offsets), and the cancel of a running execution.
 
 use std::process::ExitCode;
 
 use propimport_domain::{
-    Execution, ExecutionId, ExecutionStatus, ExecutionStore, HistoryQuery, JobName, PageLimit,
+    AuditOutcome, CancelRequest, Error, Execution, ExecutionId, ExecutionStatus, ExecutionStore,
+    HistoryQuery, JobName, PageLimit,
 };
 use propimport_persistence::SqlExecutionStore;
 use serde_json::{Value, json};
@@ -45,6 +46,8 @@ fn to_json(e: &Execution, with_errors: bool) -> Value {
         "consecutiveFailures": e.consecutive_failures,
         "lastError": e.last_error,
         "details": e.details,
+        "cancelRequestedBy": e.cancel_requested.as_ref().map(|c| c.by.clone()),
+        "cancelRequestedAt": rfc3339(e.cancel_requested.as_ref().map(|c| c.at)),
     });
     if with_errors && let Some(map) = v.as_object_mut() {
         map.insert("errors".into(), json!(e.errors));
@@ -146,6 +149,9 @@ pub async fn show(config: Config, id: &str, as_json: bool) -> anyhow::Result<Exi
     if let Some(details) = &e.details {
         println!("details    {details}");
     }
+    if let Some(c) = &e.cancel_requested {
+        println!("cancel     requested by {} at {}", c.by, c.at.to_rfc3339());
+    }
     if let Some(last) = &e.last_error {
         println!("last error {last}");
     }
@@ -161,4 +167,133 @@ pub async fn show(config: Config, id: &str, as_json: bool) -> anyhow::Result<Exi
         println!("  … and {} more errors not stored", e.errors_omitted);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The execution `id` names: a whole id, or the start of the id of exactly one RUNNING
+/// execution among `running`; else the error to print.
+fn resolve(id: &str, running: &[ExecutionId]) -> Result<ExecutionId, String> {
+    if let Ok(id) = ExecutionId::parse(id) {
+        return Ok(id);
+    }
+    let prefix = id.trim().to_ascii_lowercase();
+    if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(format!(
+            "{id:?} is neither an execution id nor the start of one"
+        ));
+    }
+    let found: Vec<&ExecutionId> = running
+        .iter()
+        .filter(|r| r.to_string().starts_with(&prefix))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(**one),
+        [] => Err(format!(
+            "no RUNNING execution's id starts with {prefix} (see `propimport executions list --status RUNNING`)"
+        )),
+        many => Err(format!(
+            "{prefix} is the start of {} RUNNING executions' ids ({}); give more of it",
+            many.len(),
+            many.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// `executions cancel ID`: asks for the RUNNING execution (a whole id, or the unique start
+/// of a running one's) to be cancelled; the instance running it stops it within one
+/// heartbeat. Exit code 1 when it is unknown or not running. Audited as `cli:<user>`.
+pub async fn cancel(config: Config, id: &str) -> anyhow::Result<ExitCode> {
+    let db = open(&config).await?;
+    let store = SqlExecutionStore::with_read_cache_ttl(db.clone(), std::time::Duration::ZERO);
+    let result = cancel_on(&store, id).await;
+    db.close();
+    result
+}
+
+async fn cancel_on(store: &SqlExecutionStore, id: &str) -> anyhow::Result<ExitCode> {
+    let audit = |job: Option<JobName>,
+                 execution: Option<ExecutionId>,
+                 outcome: AuditOutcome,
+                 detail: String| {
+        crate::jobs_cmd::audit(store, "cancel", job, execution, outcome, detail)
+    };
+    let running: Vec<ExecutionId> = store.running(None).await?.iter().map(|e| e.id).collect();
+    let id = match resolve(id, &running) {
+        Ok(id) => id,
+        Err(why) => {
+            audit(None, None, AuditOutcome::Refused, why.clone()).await;
+            eprintln!("error: {why}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let actor = crate::jobs_cmd::cli_actor();
+    let request = CancelRequest::new(actor.clone(), chrono::Utc::now());
+    match store.request_cancel(&id, &request).await {
+        Ok(e) => {
+            let first = e.cancel_requested.clone().unwrap_or(request);
+            let detail = if first.by == actor {
+                "cancel requested".to_owned()
+            } else {
+                format!("cancel already requested by {}", first.by)
+            };
+            audit(
+                Some(e.job_name.clone()),
+                Some(id),
+                AuditOutcome::Accepted,
+                detail,
+            )
+            .await;
+            println!(
+                "cancel of execution {id} ({}) requested by {} at {}",
+                e.job_name,
+                first.by,
+                first.at.to_rfc3339()
+            );
+            println!(
+                "the instance running it ({}) stops it within one heartbeat (IMPORT_HEARTBEAT_INTERVAL) and records it FAILED \"{}\"",
+                e.instance_id.as_deref().unwrap_or("unknown"),
+                first.last_error()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ (Error::NotFound(_) | Error::NotRunning { .. })) => {
+            let job = store.get(&id).await.ok().flatten().map(|x| x.job_name);
+            audit(job, Some(id), AuditOutcome::Refused, e.to_string()).await;
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => {
+            audit(None, Some(id), AuditOutcome::Failed, e.to_string()).await;
+            Err(e.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_unique_starts_of_running_ones() {
+        let a = ExecutionId::parse("0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a41").unwrap();
+        let b = ExecutionId::parse("0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a42").unwrap();
+        let c = ExecutionId::parse("01a0f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a43").unwrap();
+        let running = [a, b, c];
+        assert_eq!(resolve(&a.to_string(), &[]), Ok(a), "a whole id as it is");
+        assert_eq!(resolve("01A0", &running), Ok(c), "any case");
+        assert_eq!(
+            resolve("0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a42", &running),
+            Ok(b)
+        );
+        assert!(
+            resolve("0190f5c2", &running)
+                .unwrap_err()
+                .contains("2 RUNNING")
+        );
+        assert!(resolve("ff", &running).unwrap_err().contains("no RUNNING"));
+        assert!(resolve("xyz", &running).unwrap_err().contains("neither"));
+        assert!(resolve("", &running).is_err());
+    }
 }

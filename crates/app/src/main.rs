@@ -2,6 +2,7 @@
 //! runs the service until SIGTERM or SIGINT. It composes the library crates and holds no
 //! logic of its own.
 
+mod alerting;
 mod banner;
 mod cli;
 mod config;
@@ -9,6 +10,7 @@ mod control;
 mod executions_cmd;
 mod import_cmd;
 mod import_job;
+mod jobs_cmd;
 mod metrics;
 mod serve;
 

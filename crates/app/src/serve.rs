@@ -4,15 +4,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use propimport_domain::{
-    Clock, ExecutionStore, Job, ListingImageStore, ListingStore, Notifier, SystemClock,
+    AlertStore, Clock, ExecutionStore, Job, ListingImageStore, ListingStore, SystemClock,
 };
 use propimport_importer::{ImageSettings, ImageStorage, Importer};
 use propimport_persistence::{
-    Database, PoolOptions, ServerLock, SqlExecutionStore, SqlListingImageStore, SqlListingStore,
+    Database, PoolOptions, ServerLock, SqlAlertStore, SqlExecutionStore, SqlListingImageStore,
+    SqlListingStore,
 };
 use propimport_scheduler::{
-    Alerts, RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner,
-    WebhookNotifier, default_instance_id,
+    RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner, default_instance_id,
 };
 
 use actix_web::HttpServer;
@@ -91,18 +91,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (db, _server_lock) = open_exclusive(&config).await?;
     let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
     let s = &config.scheduling;
-    let notifier = match &s.alert_webhook {
-        Some(url) => Some(Arc::new(WebhookNotifier::new(
-            url.clone(),
-            Duration::from_secs(10),
-            3,
-        )?) as Arc<dyn Notifier>),
-        None => None,
-    };
+    let alert_store: Arc<dyn AlertStore> = Arc::new(SqlAlertStore::new(db.clone()));
+    let alerts = Arc::new(crate::alerting::build(&config, alert_store.clone())?);
     let runner = Arc::new(TrackedRunner::new(
         store.clone(),
         Arc::new(SystemClock) as Arc<dyn Clock>,
-        Arc::new(Alerts::new(s.alerts, notifier)),
+        alerts.clone(),
         RunSettings {
             instance_id: default_instance_id(),
             heartbeat_interval: s.heartbeat,
@@ -133,6 +127,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     state.trigger_rate_limit = config.http.trigger_rate_limit;
     state.alert_threshold = u32::try_from(s.alerts.threshold).unwrap_or(0);
+    state.alerts = Some(alert_store);
     state.metrics = metrics;
     let api = AdminApi::new(state);
     let server = HttpServer::new(move || configure(api.clone()))
@@ -178,6 +173,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // until the scheduler has recorded every run, then the server stops.
     server_handle.pause().await;
     scheduler.shutdown(s.shutdown_grace).await;
+    if !alerts.shutdown(crate::alerting::DELIVERY_GRACE).await {
+        tracing::warn!("alert deliveries still in flight were abandoned at shutdown");
+    }
     server_handle.stop(true).await;
     match server_task.await {
         Ok(Err(e)) => tracing::warn!(error = %e, "the HTTP server stopped with an error"),

@@ -230,6 +230,9 @@ pub struct Execution {
     pub instance_id: Option<String>,
     /// Counters specific to the job (inserted, updated, withdrawn, images…).
     pub details: Option<serde_json::Value>,
+    /// Who asked for the run to be cancelled, and when (the first request is kept).
+    #[serde(default)]
+    pub cancel_requested: Option<crate::CancelRequest>,
     /// When the record was created.
     #[serde(with = "crate::serde_millis")]
     pub created_at: DateTime<Utc>,
@@ -259,6 +262,7 @@ impl Execution {
             heartbeat_at: Some(new.started_at),
             instance_id: new.instance_id.clone(),
             details: None,
+            cancel_requested: None,
             created_at: new.started_at,
             updated_at: new.started_at,
         }

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+mod alerting;
 mod audit;
 mod cancel;
 mod clock;
+mod control;
 mod error;
 mod execution;
 mod history;
@@ -18,9 +20,14 @@ mod time_format;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use alerting::{
+    AlertClaim, AlertDecision, AlertDelivery, AlertEvent, AlertEventKind, AlertEventPage,
+    AlertEventQuery, AlertKind, AlertState, DeliveryOutcome, Verdict,
+};
 pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery, NewAuditEntry};
 pub use cancel::CancelToken;
 pub use clock::{Clock, SystemClock};
+pub use control::{CancelRequest, JobPause, MAX_PAUSE_REASON_CHARS};
 pub use error::{Error, Result};
 pub use execution::{
     ErrorLog, Execution, ExecutionStatus, FinishExecution, FinishedRun, ItemError, NewExecution,
@@ -34,11 +41,12 @@ pub use listing::{
     ListingStatus, LocalizedText, Money, Price, SourceName, SourceState, StoredListing,
     Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
-pub use notifier::{Alert, Notifier};
+pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
 pub use ports::{
-    ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan, ImageSyncReport,
-    ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore, PendingImagesQuery,
-    RecordedImage, StoredImage, abandoned_finish, abandoned_message, plan_image_sync,
+    AlertStore, ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan,
+    ImageSyncReport, ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore,
+    PendingImagesQuery, RecordedImage, StoredImage, abandoned_finish, abandoned_message,
+    plan_image_sync,
 };
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};

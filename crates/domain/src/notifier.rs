@@ -1,6 +1,7 @@
 //! The notifier port: where failure alerts and recovery notices go.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{ExecutionId, JobName};
@@ -70,7 +71,8 @@ impl Alert {
                 execution_id,
                 ..
             } => format!(
-                "propimport: job {job_name} has failed {consecutive_failures} times in a row (last error: {}; execution {execution_id})",
+                "propimport: job {job_name} has failed {} in a row (last error: {}; execution {execution_id})",
+                times(*consecutive_failures),
                 last_error.as_deref().unwrap_or("unknown")
             ),
             Self::Late {
@@ -107,9 +109,105 @@ impl Alert {
     }
 }
 
-/// Delivers alerts. Delivery problems are the notifier's to log: they never fail a run.
+impl Alert {
+    /// A short title: an email's subject after `[propimport] `.
+    pub fn title(&self) -> String {
+        match self {
+            Self::FailureThreshold {
+                job_name,
+                consecutive_failures,
+                ..
+            } => format!(
+                "job {job_name} failed {} in a row",
+                times(*consecutive_failures)
+            ),
+            Self::Late { job_name, .. } => format!("job {job_name} is late"),
+            Self::Overlong {
+                job_name,
+                max_seconds,
+                ..
+            } => format!("job {job_name} has run longer than {max_seconds} s"),
+            Self::Recovered {
+                job_name,
+                after_failures,
+                ..
+            } => format!("job {job_name} recovered after {after_failures} failed runs"),
+        }
+    }
+}
+
+/// `1 time`, `3 times`.
+fn times(n: i32) -> String {
+    if n == 1 {
+        "1 time".to_owned()
+    } else {
+        format!("{n} times")
+    }
+}
+
+/// An alert as a channel sends it: when it was raised, whether it is a reminder, and where
+/// the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertNotice {
+    /// The alert.
+    pub alert: Alert,
+    /// When it was raised (or repeated).
+    pub at: DateTime<Utc>,
+    /// Whether it was sent before and is sent again after the cooldown.
+    pub repeated: bool,
+    /// The dashboard's page of the alert's execution (or the dashboard), when the service's
+    /// public URL is configured.
+    pub link: Option<String>,
+}
+
+impl AlertNotice {
+    /// A notice of `alert` raised at `at`, without a link.
+    pub fn new(alert: Alert, at: DateTime<Utc>) -> Self {
+        Self {
+            alert,
+            at,
+            repeated: false,
+            link: None,
+        }
+    }
+}
+
+/// Why a channel did not deliver an alert (never holding a secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct DeliveryError {
+    /// What went wrong, in a sentence.
+    pub reason: String,
+    /// Whether trying again cannot help (a refused address, a 4xx answer).
+    pub permanent: bool,
+}
+
+impl DeliveryError {
+    /// A failure that a later attempt may overcome.
+    pub fn transient(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            permanent: false,
+        }
+    }
+
+    /// A failure that a later attempt cannot overcome.
+    pub fn permanent(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            permanent: true,
+        }
+    }
+}
+
+/// A channel that delivers alerts (a webhook, email). It never fails a run: the caller records
+/// and logs what it answers.
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    /// Delivers one alert.
-    async fn notify(&self, alert: &Alert);
+    /// The channel's name in routes and in the alert history (`webhook`, `email`…).
+    fn name(&self) -> &str;
+
+    /// Delivers one alert, with the channel's own bounded retries; the error says why the
+    /// last attempt failed.
+    async fn notify(&self, notice: &AlertNotice) -> Result<(), DeliveryError>;
 }

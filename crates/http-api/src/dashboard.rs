@@ -34,6 +34,7 @@ const ASSETS: &[Asset] = &[
     asset!("jobs.js", "text/javascript; charset=utf-8"),
     asset!("insights.js", "text/javascript; charset=utf-8"),
     asset!("history.js", "text/javascript; charset=utf-8"),
+    asset!("alerts.js", "text/javascript; charset=utf-8"),
     asset!("detail.js", "text/javascript; charset=utf-8"),
     asset!("app.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),

@@ -31,12 +31,14 @@ pub struct ErrorBody {
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail {
     /// A stable code: `INVALID_PARAMETER`, `UNAUTHORIZED`, `FORBIDDEN`, `NOT_FOUND`,
-    /// `METHOD_NOT_ALLOWED`, `ALREADY_RUNNING`, `PAYLOAD_TOO_LARGE`, `RATE_LIMITED`,
-    /// `UNAVAILABLE`, `INTERNAL` (and `INVALID_REQUEST` for another refusal of a request).
+    /// `METHOD_NOT_ALLOWED`, `ALREADY_RUNNING`, `NOT_RUNNING`, `PAYLOAD_TOO_LARGE`,
+    /// `RATE_LIMITED`, `UNAVAILABLE`, `INTERNAL` (and `INVALID_REQUEST` for another refusal of
+    /// a request).
     pub code: String,
     /// A sentence saying what was wrong.
     pub message: String,
-    /// The execution concerned (the running one for `ALREADY_RUNNING`).
+    /// The execution concerned (the running one for `ALREADY_RUNNING`, the one that has ended
+    /// for `NOT_RUNNING`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub execution_id: Option<ExecutionId>,
@@ -87,6 +89,14 @@ impl ApiError {
         Self {
             execution_id: Some(execution_id),
             ..Self::new(StatusCode::CONFLICT, "ALREADY_RUNNING", message)
+        }
+    }
+
+    /// 409 `NOT_RUNNING`: the execution has ended (it cannot be cancelled).
+    pub fn not_running(message: impl Into<String>, execution_id: ExecutionId) -> Self {
+        Self {
+            execution_id: Some(execution_id),
+            ..Self::new(StatusCode::CONFLICT, "NOT_RUNNING", message)
         }
     }
 
@@ -227,6 +237,9 @@ impl From<Error> for ApiError {
             } => {
                 let id = *execution_id;
                 Self::already_running(e.to_string(), id)
+            }
+            Error::NotRunning { execution_id, .. } => {
+                Self::not_running(e.to_string(), execution_id)
             }
             Error::Unavailable(_) => {
                 tracing::warn!(error = %e, "answering 503: the database is unavailable");

@@ -3,14 +3,15 @@
 //! It serves the import-jobs endpoints of the earlier service under
 //! `/api/v1/admin/import-jobs` (same paths, parameters and camelCase JSON shapes), secured by
 //! a bearer token or an HS256 JWT with an admin role, with rate-limited and audited manual
-//! triggers; plus `/healthz`, `/readyz`, Prometheus `/metrics`, the OpenAPI document at
+//! triggers and audited operator control (pause and resume a job, cancel a run); plus
+//! `/healthz`, `/readyz`, Prometheus `/metrics`, the OpenAPI document at
 //! `/api/v1/openapi.json`, an offline docs UI at `/docs/` and the monitoring dashboard at
 //! `/dashboard/`.
 //!
 //! The crate depends on the domain's ports only: an [`ExecutionStore`] for the records, a
-//! [`JobControl`] for triggers and scheduler status, and a [`Readiness`] probe. The app crate
-//! implements them with the scheduler and the SQL stores, builds an [`AdminApi`] once, and
-//! serves [`configure`]'s `App` from each worker of its `HttpServer`:
+//! [`JobControl`] for triggers, pauses, cancels and scheduler status, and a [`Readiness`]
+//! probe. The app crate implements them with the scheduler and the SQL stores, builds an
+//! [`AdminApi`] once, and serves [`configure`]'s `App` from each worker of its `HttpServer`:
 //!
 //! ```no_run
 //! # async fn run(state: propimport_http_api::ApiState) -> std::io::Result<()> {
@@ -53,7 +54,8 @@ pub use error::{ErrorBody, ErrorDetail};
 pub use middleware::DOCS_CONTENT_SECURITY_POLICY;
 pub use openapi::ApiDoc;
 pub use ports::{
-    JobControl, JobState, Readiness, ReadinessCheck, StoreReadiness, TickState, TriggerRefusal,
+    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, StoreReadiness, TickState,
+    TriggerRefusal,
 };
 pub use rate_limit::TriggerRateLimit;
 pub use state::{AdminApi, ApiState, MAX_BODY_BYTES, configure};

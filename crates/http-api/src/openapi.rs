@@ -13,8 +13,9 @@ use crate::handlers;
 #[openapi(
     info(
         title = "propimport admin API",
-        description = "Execution history, statistics, status and manual triggers of the property imports, \
-            plus health, readiness and metrics. Admin endpoints need `Authorization: Bearer <token>` \
+        description = "Execution history, statistics, status, manual triggers and operator control \
+            (pause and resume a job, cancel a run) of the property imports, plus health, readiness \
+            and metrics. Admin endpoints need `Authorization: Bearer <token>` \
             (the ADMIN_API_TOKEN, or an HS256 JWT with the admin role)."
     ),
     paths(
@@ -24,7 +25,11 @@ use crate::handlers;
         handlers::status::status,
         handlers::import_jobs::execution,
         handlers::trigger::trigger,
+        handlers::control::pause,
+        handlers::control::resume,
+        handlers::control::cancel,
         handlers::audit::audit_log,
+        handlers::alerts::alerts,
         handlers::ops::healthz,
         handlers::ops::readyz,
         handlers::ops::metrics,
@@ -33,7 +38,9 @@ use crate::handlers;
     modifiers(&BearerAuth),
     tags(
         (name = "import-jobs", description = "Import executions and triggers"),
-        (name = "audit", description = "Who triggered what"),
+        (name = "control", description = "Pause and resume jobs, cancel runs (audited)"),
+        (name = "audit", description = "Who triggered, paused, resumed or cancelled what"),
+        (name = "alerts", description = "Alerts raised, repeated and recovered, and their deliveries"),
         (name = "operations", description = "Health, readiness and metrics (no auth)"),
     )
 )]

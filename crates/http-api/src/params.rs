@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    AuditQuery, ExecutionStatus, HistoryQuery, JobName, PageLimit, StatisticsQuery, TimeRange,
-    TriggeredBy, WindowDays,
+    AlertEventQuery, AlertKind, AuditQuery, ExecutionStatus, HistoryQuery, JobName, PageLimit,
+    StatisticsQuery, TimeRange, TriggeredBy, WindowDays,
 };
 
 use crate::ApiError;
@@ -113,6 +113,17 @@ pub fn statistics(params: &Params, now: DateTime<Utc>) -> Result<StatisticsQuery
 pub fn audit(params: &Params) -> Result<AuditQuery, ApiError> {
     let (limit, offset) = page(params)?;
     Ok(AuditQuery { limit, offset })
+}
+
+/// `GET /alerts`: limit, offset, jobName and kind.
+pub fn alerts(params: &Params) -> Result<AlertEventQuery, ApiError> {
+    let (limit, offset) = page(params)?;
+    Ok(AlertEventQuery {
+        limit,
+        offset,
+        job_name: job_name(params)?,
+        kind: get(params, "kind")?.map(AlertKind::parse).transpose()?,
+    })
 }
 
 #[cfg(test)]

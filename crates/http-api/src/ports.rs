@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use propimport_domain::{Execution, ExecutionId, ExecutionStore, JobName, TriggeredBy};
+use propimport_domain::{Execution, ExecutionId, ExecutionStore, JobName, JobPause, TriggeredBy};
 
-/// Manual triggers and scheduler status, implemented by the app over the scheduler.
+/// Manual triggers, operator control (pause, resume, cancel) and scheduler status,
+/// implemented by the app over the scheduler.
 #[async_trait]
 pub trait JobControl: Send + Sync {
     /// The configured jobs, in configuration order.
@@ -19,6 +20,25 @@ pub trait JobControl: Send + Sync {
         job: Option<&JobName>,
         triggered_by: TriggeredBy,
     ) -> Result<Execution, TriggerRefusal>;
+
+    /// Pauses a configured job for `actor`: every instance skips its scheduled ticks until it
+    /// is resumed. Idempotent: a paused job keeps (and gives) its first pause.
+    async fn pause(
+        &self,
+        job: &JobName,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<JobPause, ControlRefusal>;
+
+    /// Resumes a configured job for `actor`; gives the pause it lifted (`None` when the job
+    /// was not paused).
+    async fn resume(&self, job: &JobName, actor: &str) -> Result<Option<JobPause>, ControlRefusal>;
+
+    /// Asks for the RUNNING execution `id` to be cancelled by `actor`: the request is recorded
+    /// on it and the instance running it stops it at its next heartbeat. Gives the execution
+    /// with its (first) request; [`propimport_domain::Error::NotFound`] or
+    /// [`propimport_domain::Error::NotRunning`] in [`ControlRefusal::Store`] otherwise.
+    async fn cancel(&self, id: &ExecutionId, actor: &str) -> Result<Execution, ControlRefusal>;
 
     /// The state of every configured job.
     async fn status(&self) -> Result<Vec<JobState>, propimport_domain::Error>;
@@ -58,6 +78,23 @@ pub enum TriggerRefusal {
     Store(#[from] propimport_domain::Error),
 }
 
+/// Why a pause, resume or cancel was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlRefusal {
+    /// No configured job has this name.
+    #[error("unknown job {name:?}; configured jobs: {configured}")]
+    UnknownJob {
+        /// The name asked for.
+        name: String,
+        /// The configured job names, comma-separated.
+        configured: String,
+    },
+    /// The store refused (the execution is unknown or not running) or failed.
+    #[error(transparent)]
+    Store(#[from] propimport_domain::Error),
+}
+
 /// The state of one configured job, as `/status` reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobState {
@@ -75,6 +112,8 @@ pub struct JobState {
     pub running: Option<Execution>,
     /// Its ticks: missed ones and lateness.
     pub ticks: TickState,
+    /// Its pause, while it is paused (its scheduled ticks are skipped).
+    pub pause: Option<JobPause>,
 }
 
 /// What the scheduler knows of a job's ticks beyond its schedule.

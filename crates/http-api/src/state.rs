@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use metrics_exporter_prometheus::PrometheusHandle;
-use propimport_domain::{Clock, ExecutionStore, SystemClock};
+use propimport_domain::{AlertStore, Clock, ExecutionStore, SystemClock};
 
 use crate::rate_limit::TriggerLimiter;
 use crate::{ApiError, AuthSettings, JobControl, Readiness, TriggerRateLimit};
@@ -38,6 +38,8 @@ pub struct ApiState {
     pub clock: Arc<dyn Clock>,
     /// How long `/readyz` waits for each check.
     pub readiness_timeout: Duration,
+    /// The alert history of `/alerts` (`None`: an empty history).
+    pub alerts: Option<Arc<dyn AlertStore>>,
 }
 
 impl ApiState {
@@ -59,6 +61,7 @@ impl ApiState {
             metrics: None,
             clock: Arc::new(SystemClock),
             readiness_timeout: Duration::from_secs(3),
+            alerts: None,
         }
     }
 }
@@ -76,6 +79,7 @@ pub(crate) struct SharedState {
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) readiness_timeout: Duration,
+    pub(crate) alerts: Option<Arc<dyn AlertStore>>,
     /// The last `/status` answer, reused while still current.
     pub(crate) status_cache: crate::handlers::status::StatusCache,
 }
@@ -98,6 +102,7 @@ impl AdminApi {
             metrics: state.metrics,
             clock: state.clock,
             readiness_timeout: state.readiness_timeout,
+            alerts: state.alerts,
             status_cache: crate::handlers::status::StatusCache::default(),
         }))
     }

@@ -27,13 +27,30 @@ mod in_memory {
     propimport_http_api::admin_api_suite!(run = super::run, store = memory());
 }
 
+mod in_memory_alerts {
+    use propimport_domain::AlertStore;
+    use propimport_domain::testing::InMemoryAlertStore;
+
+    use super::*;
+
+    async fn stores() -> Option<(Arc<dyn ExecutionStore>, Arc<dyn AlertStore>, ())> {
+        Some((
+            Arc::new(InMemoryExecutionStore::new()) as Arc<dyn ExecutionStore>,
+            Arc::new(InMemoryAlertStore::new()) as Arc<dyn AlertStore>,
+            (),
+        ))
+    }
+
+    propimport_http_api::admin_api_alerts_suite!(run = super::run, stores = stores());
+}
+
 mod store_down {
     use async_trait::async_trait;
     use chrono::{DateTime, Duration, Utc};
     use propimport_domain::{
-        AuditEntry, AuditPage, AuditQuery, Error, Execution, ExecutionId, FinishExecution,
-        FinishedRun, HistoryPage, HistoryQuery, JobName, NewAuditEntry, NewExecution, Progress,
-        PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
+        AuditEntry, AuditPage, AuditQuery, CancelRequest, Error, Execution, ExecutionId,
+        FinishExecution, FinishedRun, HistoryPage, HistoryQuery, JobName, JobPause, NewAuditEntry,
+        NewExecution, Progress, PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
     };
     use propimport_http_api::testing::{TestServer, call};
     use reqwest::{Method, StatusCode};
@@ -52,7 +69,24 @@ mod store_down {
         async fn create_running(&self, _: NewExecution) -> Result<Execution> {
             down()
         }
-        async fn heartbeat(&self, _: &ExecutionId, _: &Progress, _: DateTime<Utc>) -> Result<()> {
+        async fn heartbeat(
+            &self,
+            _: &ExecutionId,
+            _: &Progress,
+            _: DateTime<Utc>,
+        ) -> Result<Option<CancelRequest>> {
+            down()
+        }
+        async fn request_cancel(&self, _: &ExecutionId, _: &CancelRequest) -> Result<Execution> {
+            down()
+        }
+        async fn pause_job(&self, _: &JobPause) -> Result<JobPause> {
+            down()
+        }
+        async fn resume_job(&self, _: &JobName) -> Result<Option<JobPause>> {
+            down()
+        }
+        async fn paused_jobs(&self) -> Result<Vec<JobPause>> {
             down()
         }
         async fn finish(&self, _: &ExecutionId, _: FinishExecution) -> Result<FinishedRun> {
@@ -96,6 +130,23 @@ mod store_down {
         async fn ping(&self) -> Result<()> {
             down()
         }
+    }
+
+    #[test]
+    fn control_answers_503_and_the_attempt_is_still_answered_at_once() {
+        run(async {
+            let server = TestServer::start(Arc::new(Down), &["only-job"], true).await;
+            for path in [
+                "/api/v1/admin/import-jobs/jobs/only-job/pause",
+                "/api/v1/admin/import-jobs/jobs/only-job/resume",
+                "/api/v1/admin/import-jobs/0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a41/cancel",
+            ] {
+                let (status, body) = call(&server, Method::POST, path, None).await;
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
+                assert_eq!(body["error"]["code"], "UNAVAILABLE");
+            }
+            server.stop().await;
+        });
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 #[macro_use]
 mod macros;
+mod alerts;
 mod bounded;
 mod database;
 mod error;
@@ -18,6 +19,7 @@ mod url;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use alerts::SqlAlertStore;
 pub use database::{Backend, Database, PoolOptions};
 pub use error::PersistenceError;
 pub use executions::SqlExecutionStore;

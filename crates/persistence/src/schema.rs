@@ -28,6 +28,21 @@ diesel::table! {
         details -> Nullable<Text>,
         created_at -> UtcTimestamp,
         updated_at -> UtcTimestamp,
+        cancel_requested_by -> Nullable<Text>,
+        cancel_requested_at -> Nullable<UtcTimestamp>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// The paused jobs: their scheduled ticks are skipped until they are resumed.
+    import_job_pauses (job_name) {
+        job_name -> Text,
+        paused_by -> Text,
+        paused_at -> UtcTimestamp,
+        reason -> Nullable<Text>,
     }
 }
 
@@ -149,6 +164,42 @@ diesel::table! {
         attempts -> Integer,
         created_at -> UtcTimestamp,
         updated_at -> UtcTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// Per job and condition: whether the job is in alert, and when the alert was sent.
+    import_job_alert_state (job_name, kind) {
+        job_name -> Text,
+        kind -> Text,
+        active -> Bool,
+        subject -> Nullable<Text>,
+        raised_at -> Nullable<UtcTimestamp>,
+        last_sent_at -> Nullable<UtcTimestamp>,
+        repeats -> Integer,
+        resolved_at -> Nullable<UtcTimestamp>,
+        updated_at -> UtcTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// The alert history: alerts raised, repeated, recovered, and their deliveries.
+    import_job_alert_events (id) {
+        id -> BigInt,
+        at -> UtcTimestamp,
+        job_name -> Text,
+        kind -> Text,
+        event -> Text,
+        alert_id -> Nullable<BigInt>,
+        channel -> Nullable<Text>,
+        execution_id -> Nullable<Text>,
+        message -> Nullable<Text>,
     }
 }
 

@@ -16,16 +16,17 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use propimport_domain::testing::alert_conformance::AlertFixture;
 use propimport_domain::testing::conformance::StoreFixture;
 use propimport_domain::testing::image_conformance::ImageFixture;
 use propimport_domain::testing::listing_conformance::ListingFixture;
-use propimport_domain::{ExecutionStore, ListingImageStore, ListingStore};
+use propimport_domain::{AlertStore, ExecutionStore, ListingImageStore, ListingStore};
 use tempfile::TempDir;
 use tokio::sync::OnceCell;
 
 use crate::{
-    Database, DatabaseUrl, PoolOptions, SqlExecutionStore, SqlListingImageStore, SqlListingStore,
-    migrate_url,
+    Database, DatabaseUrl, PoolOptions, SqlAlertStore, SqlExecutionStore, SqlListingImageStore,
+    SqlListingStore, migrate_url,
 };
 
 /// The variable naming the PostgreSQL server for tests.
@@ -38,6 +39,7 @@ pub struct TestDatabase {
     store: SqlExecutionStore,
     listings: SqlListingStore,
     images: SqlListingImageStore,
+    alerts: SqlAlertStore,
     _dir: Option<TempDir>,
     postgres: Option<PgCleanup>,
 }
@@ -59,6 +61,7 @@ impl TestDatabase {
         Self {
             listings: SqlListingStore::new(db.clone()),
             images: SqlListingImageStore::new(db.clone()),
+            alerts: SqlAlertStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: Some(dir),
             postgres: None,
@@ -91,6 +94,7 @@ impl TestDatabase {
         Some(Self {
             listings: SqlListingStore::new(db.clone()),
             images: SqlListingImageStore::new(db.clone()),
+            alerts: SqlAlertStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: None,
             postgres: Some(PgCleanup { server_url, name }),
@@ -115,6 +119,11 @@ impl TestDatabase {
     /// The listing image store on it.
     pub fn image_store(&self) -> &SqlListingImageStore {
         &self.images
+    }
+
+    /// The alert store on it.
+    pub fn alert_store(&self) -> &SqlAlertStore {
+        &self.alerts
     }
 
     /// Runs one SQL statement on the database, bypassing the stores (to set up a state the
@@ -197,6 +206,12 @@ impl ImageFixture for TestDatabase {
 impl ListingFixture for TestDatabase {
     fn listings(&self) -> &dyn ListingStore {
         &self.listings
+    }
+}
+
+impl AlertFixture for TestDatabase {
+    fn alerts(&self) -> &dyn AlertStore {
+        &self.alerts
     }
 }
 

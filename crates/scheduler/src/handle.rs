@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, Error, Execution, JobName, TriggeredBy};
+use propimport_domain::{CancelToken, Error, Execution, JobName, JobPause, TriggeredBy};
 use tokio::task::JoinHandle;
 
 use crate::scheduler::Shared;
@@ -25,6 +25,8 @@ pub struct JobStatus {
     pub next_runs: Vec<DateTime<Utc>>,
     /// Missed ticks and lateness, as this instance sees them.
     pub ticks: TickWatch,
+    /// Its pause, while it is paused (its scheduled ticks are skipped).
+    pub paused: Option<JobPause>,
 }
 
 /// Why a manual trigger did not start a run.
@@ -102,6 +104,7 @@ impl SchedulerHandle {
     /// The status of every job.
     pub async fn status(&self) -> Result<Vec<JobStatus>, Error> {
         let running = self.shared.store().running(None).await?;
+        let paused = self.shared.store().paused_jobs().await?;
         let now = self.shared.now();
         let ticking = !self.stop_ticking.is_cancelled();
         Ok(self
@@ -122,6 +125,7 @@ impl SchedulerHandle {
                     .map(|s| s.next_runs(now, 5))
                     .unwrap_or_default(),
                 ticks: self.shared.watch.of(j.job.name()),
+                paused: paused.iter().find(|p| &p.job_name == j.job.name()).cloned(),
             })
             .collect())
     }

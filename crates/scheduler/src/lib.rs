@@ -2,20 +2,29 @@
 
 mod alerts;
 mod clock;
+mod control;
+mod delivery;
+pub mod email;
 mod handle;
 mod outcome;
 mod schedule;
 mod scheduler;
+pub mod signed_webhook;
+mod ticks;
 mod tracked;
 mod watch;
 mod webhook;
 
-pub use alerts::{AlertSettings, Alerts};
+pub use alerts::{AlertSettings, Alerts, AlertsBuilder};
 pub use clock::TokioClock;
+pub use control::ControlError;
+pub use delivery::AlertRoutes;
+pub use email::{EmailConfigError, EmailNotifier, EmailSettings, SmtpServer, SmtpTls};
 pub use handle::{JobStatus, SchedulerHandle, TriggerError};
 pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
 pub use schedule::{CronField, CronSchedule, ScheduleError, ScheduleErrorKind};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
+pub use signed_webhook::SignedWebhookNotifier;
 pub use tracked::{RunSettings, StartedRun, TrackedRunner, default_instance_id};
 pub use watch::TickWatch;
 pub use webhook::WebhookNotifier;

@@ -5,7 +5,8 @@ use std::any::Any;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    ErrorLog, ExecutionStatus, FinishExecution, ItemError, JobError, JobReport, RunCounts,
+    CancelRequest, ErrorLog, ExecutionStatus, FinishExecution, ItemError, JobError, JobReport,
+    RunCounts,
 };
 
 /// The `lastError` of a run cancelled by shutdown.
@@ -25,6 +26,8 @@ pub(crate) enum Stop {
     LeaseLost,
     /// It ran past the maximum duration and was cancelled for it; the text says so.
     Overlong(String),
+    /// An operator asked for it to be cancelled (seen with a heartbeat).
+    Cancelled(CancelRequest),
 }
 
 /// The record of a run that ended with `outcome` at `completed_at`; `so_far` are the live
@@ -41,6 +44,7 @@ pub(crate) fn finish_of(
     let stopped = match stop {
         Stop::Shutdown => Some(INTERRUPTED.to_owned()),
         Stop::Overlong(why) => Some(why.clone()),
+        Stop::Cancelled(request) => Some(request.last_error()),
         Stop::None | Stop::LeaseLost => None,
     };
     match (outcome, stopped) {
@@ -206,5 +210,29 @@ mod tests {
             Some("cancelled: ran longer than 1h")
         );
         assert_eq!(f.counts.total_properties, 5);
+    }
+
+    #[test]
+    fn an_operators_cancel_names_them_and_keeps_the_counts() {
+        let stop = Stop::Cancelled(CancelRequest::new("jwt:ana", Utc::now()));
+        let f = finish_of(
+            Ok(Ok(report(7, 1, None))),
+            RunCounts::default(),
+            &stop,
+            Utc::now(),
+        );
+        assert_eq!(f.status, ExecutionStatus::Failed);
+        assert_eq!(f.last_error.as_deref(), Some("cancelled by jwt:ana"));
+        assert_eq!(f.counts.total_properties, 7);
+        let failed = finish_of(
+            Ok(Err(JobError::new("feed closed"))),
+            RunCounts::default(),
+            &stop,
+            Utc::now(),
+        );
+        assert_eq!(
+            failed.last_error.as_deref(),
+            Some("cancelled by jwt:ana: feed closed")
+        );
     }
 }

@@ -9,6 +9,7 @@ use propimport_domain::{
     CancelToken, Clock, Error, ErrorLog, Execution, ExecutionStatus, ExecutionStore,
     FinishExecution, FinishedRun, Job, JobContext, NewExecution, ProgressHandle, TriggeredBy,
 };
+use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
 use crate::outcome::{FORCED_SHUTDOWN, Stop, failure, finish_of};
@@ -60,6 +61,8 @@ pub struct StartedRun {
     pub execution: Execution,
     /// The run's live counts, written by the job and read by the heartbeat.
     pub progress: ProgressHandle,
+    /// Wakes the run's driver to write its heartbeat now (and so see a cancel request at once).
+    pub(crate) beat_now: Arc<Notify>,
     job: Arc<dyn Job>,
 }
 
@@ -120,6 +123,7 @@ impl TrackedRunner {
         Ok(StartedRun {
             execution,
             progress: ProgressHandle::new(),
+            beat_now: Arc::new(Notify::new()),
             job,
         })
     }
@@ -139,6 +143,8 @@ impl TrackedRunner {
     /// Runs a started job to its end: heartbeats while it runs, catches a panic, watches its
     /// duration, records the outcome, raises alerts. `cancel` is the shutdown signal; a run
     /// cancelled by it is recorded as FAILED "interrupted by shutdown" with its counts so far.
+    /// A cancel request an operator recorded on the execution (from any instance) is seen with
+    /// the next heartbeat: the job is stopped and the run recorded FAILED "cancelled by …".
     pub async fn drive(
         &self,
         started: StartedRun,
@@ -147,9 +153,11 @@ impl TrackedRunner {
         let StartedRun {
             execution,
             progress,
+            beat_now,
             job,
         } = started;
-        // The job gets its own token, so losing the lease can stop it without stopping others.
+        // The job gets its own token, so losing the lease or an operator's cancel can stop it
+        // without stopping others.
         let job_cancel = CancelToken::new();
         let ctx = JobContext {
             cancel: job_cancel.clone(),
@@ -168,16 +176,11 @@ impl TrackedRunner {
                     stop = Stop::Shutdown;
                     job_cancel.cancel();
                 }
+                () = beat_now.notified() => {
+                    self.beat(&execution, &progress, &mut stop, &job_cancel).await;
+                }
                 _ = heartbeat.tick() => {
-                    match self.store.heartbeat(&execution.id, &progress.get(), self.clock.now()).await {
-                        Ok(()) => {}
-                        Err(Error::NotRunning { status, .. }) => {
-                            tracing::error!(execution_id = %execution.id, %status, "run lost its lease (recorded as {status} elsewhere); stopping it");
-                            stop = Stop::LeaseLost;
-                            job_cancel.cancel();
-                        }
-                        Err(e) => tracing::warn!(execution_id = %execution.id, error = %e, "heartbeat not written"),
-                    }
+                    self.beat(&execution, &progress, &mut stop, &job_cancel).await;
                     if !overlong_alerted && let Some(why) = self.overlong(&execution).await {
                         overlong_alerted = true;
                         if self.settings.cancel_overlong && !job_cancel.is_cancelled() {
@@ -209,6 +212,39 @@ impl TrackedRunner {
         record_finished(&finished.execution);
         self.alerts.after_finish(&finished, self.clock.now()).await;
         Ok(finished)
+    }
+
+    /// Writes the run's heartbeat and live counts; stops the job when the run lost its lease
+    /// (another instance recorded it) or an operator asked for it to be cancelled.
+    async fn beat(
+        &self,
+        execution: &Execution,
+        progress: &ProgressHandle,
+        stop: &mut Stop,
+        job_cancel: &CancelToken,
+    ) {
+        match self
+            .store
+            .heartbeat(&execution.id, &progress.get(), self.clock.now())
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(request)) => {
+                if !job_cancel.is_cancelled() {
+                    tracing::info!(execution_id = %execution.id, job_name = %execution.job_name, cancelled_by = %request.by, "an operator asked for the run to be cancelled; stopping it");
+                    *stop = Stop::Cancelled(request);
+                    job_cancel.cancel();
+                }
+            }
+            Err(Error::NotRunning { status, .. }) => {
+                tracing::error!(execution_id = %execution.id, %status, "run lost its lease (recorded as {status} elsewhere); stopping it");
+                *stop = Stop::LeaseLost;
+                job_cancel.cancel();
+            }
+            Err(e) => {
+                tracing::warn!(execution_id = %execution.id, error = %e, "heartbeat not written")
+            }
+        }
     }
 
     /// Whether the run has passed the maximum duration: if so it alerts (once per call site)

@@ -99,7 +99,7 @@ impl Shared {
     }
 
     /// Marks late (and alerts once) each scheduled job whose latest tick due more than the
-    /// grace ago has no run.
+    /// grace ago has no run; a paused job is never late.
     async fn check_late(&self) {
         let Some(grace) = self.settings.late_after else {
             return;
@@ -117,7 +117,10 @@ impl Shared {
                 continue;
             };
             let name = job.job.name();
-            if tick < started || self.watch.of(name).last_run_tick.is_some_and(|t| t >= tick) {
+            if tick < started
+                || self.watch.of(name).last_run_tick.is_some_and(|t| t >= tick)
+                || self.pause_of(name).await.is_some()
+            {
                 continue;
             }
             match self.store().tick_claimed(name, tick).await {

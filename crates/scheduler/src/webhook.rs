@@ -1,13 +1,14 @@
 //! The webhook notifier: posts alerts as JSON that Slack and Discord incoming webhooks both
-//! accept (`text` for Slack, `content` for Discord), with a timeout and retries.
+//! accept (`text` for Slack, `content` for Discord), with a timeout and bounded retries.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use backon::{ExponentialBuilder, Retryable as _};
-use propimport_domain::{Alert, Notifier};
+use propimport_domain::{Alert, AlertNotice, DeliveryError, Notifier};
 
-/// Posts each alert to a URL (`IMPORT_ALERT_WEBHOOK_URL`).
+use crate::delivery::with_retries;
+
+/// Posts each alert to a URL (`IMPORT_ALERT_WEBHOOK_URL`); its channel name is `webhook`.
 #[derive(Debug, Clone)]
 pub struct WebhookNotifier {
     client: reqwest::Client,
@@ -24,6 +25,9 @@ struct Body<'a> {
 }
 
 impl WebhookNotifier {
+    /// The channel's name in routes and in the alert history.
+    pub const CHANNEL: &'static str = "webhook";
+
     /// A notifier posting to `url`, giving up on one attempt after `timeout`, trying
     /// `attempts` times in all with exponential backoff and jitter.
     pub fn new(
@@ -39,38 +43,83 @@ impl WebhookNotifier {
         })
     }
 
-    async fn post(&self, body: &Body<'_>) -> Result<(), reqwest::Error> {
-        self.client
+    async fn post(&self, body: &Body<'_>) -> Result<(), DeliveryError> {
+        let answer = self
+            .client
             .post(self.url.clone())
             .json(body)
             .send()
-            .await?
-            .error_for_status()
-            .map(drop)
+            .await
+            .map_err(|e| http_failure(&self.url, &e))?;
+        status_failure(answer.status()).map_or(Ok(()), Err)
+    }
+}
+
+/// Why an HTTP request failed, naming the host only: a webhook URL's path is its secret.
+pub(crate) fn http_failure(url: &reqwest::Url, e: &reqwest::Error) -> DeliveryError {
+    let host = url.host_str().unwrap_or("?");
+    let what = if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        e.without_url_text()
+    };
+    DeliveryError::transient(format!("{host}: {what}"))
+}
+
+/// The failure an HTTP answer's status means, if any: 5xx, 408 and 429 may pass, other 4xx
+/// answers will not.
+pub(crate) fn status_failure(status: reqwest::StatusCode) -> Option<DeliveryError> {
+    if status.is_success() {
+        return None;
+    }
+    let reason = format!("HTTP status {status}");
+    let transient = status.is_server_error()
+        || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        || status == reqwest::StatusCode::REQUEST_TIMEOUT;
+    Some(if transient {
+        DeliveryError::transient(reason)
+    } else {
+        DeliveryError::permanent(reason)
+    })
+}
+
+/// A `reqwest` error's words without the URL it names.
+trait WithoutUrlText {
+    fn without_url_text(&self) -> String;
+}
+
+impl WithoutUrlText for reqwest::Error {
+    fn without_url_text(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(url) = self.url() {
+            text = text.replace(url.as_str(), "<webhook>");
+        }
+        text
     }
 }
 
 #[async_trait]
 impl Notifier for WebhookNotifier {
-    async fn notify(&self, alert: &Alert) {
-        let summary = alert.summary();
-        let body = Body {
-            text: summary.clone(),
-            content: summary,
-            alert,
-        };
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(200))
-            .with_max_times(self.attempts - 1)
-            .with_jitter();
-        let sent = (|| self.post(&body))
-            .retry(backoff)
-            .notify(|e, after| tracing::warn!(error = %e, retry_in = ?after, "alert webhook failed; retrying"))
-            .await;
-        if let Err(e) = sent {
-            // Host only: the path of a webhook URL is its secret.
-            let host = self.url.host_str().unwrap_or("?");
-            tracing::error!(error = %e.without_url(), host, "alert webhook failed; giving up");
+    fn name(&self) -> &str {
+        Self::CHANNEL
+    }
+
+    async fn notify(&self, notice: &AlertNotice) -> Result<(), DeliveryError> {
+        let mut text = notice.alert.summary();
+        if notice.repeated {
+            text.push_str(" (still on; repeated after the cooldown)");
         }
+        if let Some(link) = &notice.link {
+            text.push('\n');
+            text.push_str(link);
+        }
+        let body = Body {
+            text: text.clone(),
+            content: text,
+            alert: &notice.alert,
+        };
+        with_retries(Self::CHANNEL, self.attempts, || self.post(&body)).await
     }
 }

@@ -1,6 +1,7 @@
 //! The typed configuration, read once from the environment (and `.env`) at start-up and
 //! passed down; never a global.
 
+mod alerting;
 mod http;
 mod scheduling;
 mod sources;
@@ -10,6 +11,7 @@ use std::time::Duration;
 
 use propimport_persistence::{DatabaseUrl, PoolOptions};
 
+pub use alerting::Alerting;
 pub use http::{Http, random_token};
 pub use scheduling::Scheduling;
 pub use sources::Source;
@@ -29,6 +31,8 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// The HTTP server and admin API.
     pub http: Http,
+    /// The alert channels (besides the Slack/Discord webhook), routes and links.
+    pub alerting: Alerting,
     /// Where downloaded images are stored (`IMAGE_STORE_URL`: a folder, `file://…` or
     /// `memory://`).
     pub image_store_url: String,
@@ -118,6 +122,9 @@ impl Config {
             .raw("TZ")
             .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
         let sources = sources::read(&mut vars, &timezone);
+        let jobs: Vec<_> = sources.iter().map(|s| s.config.name.clone()).collect();
+        let slack = vars.raw("IMPORT_ALERT_WEBHOOK_URL").is_some();
+        let alerting = Alerting::read(&mut vars, &jobs, slack);
         vars.finish()?;
         let scheduling =
             scheduling.ok_or_else(|| vec!["invalid scheduling settings".to_owned()])?;
@@ -127,6 +134,7 @@ impl Config {
             scheduling,
             sources,
             http,
+            alerting,
             image_store_url,
             skip_images,
             image_allowed_hosts,

@@ -80,17 +80,26 @@ impl Scheduling {
             )
             .unwrap_or(chrono::Duration::hours(6)),
         };
-        let alert_webhook = vars.parsed(
-            "IMPORT_ALERT_WEBHOOK_URL",
-            None,
-            "an http:// or https:// URL",
-            |t| {
-                reqwest::Url::parse(t)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .map(Some)
+        // A webhook URL's path is its secret: a problem names the variable, never the value.
+        let alert_webhook = match vars.raw("IMPORT_ALERT_WEBHOOK_URL") {
+            None => None,
+            Some(text) => match reqwest::Url::parse(text.trim()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+                Ok(url) => {
+                    vars.problem(format!(
+                        "IMPORT_ALERT_WEBHOOK_URL: expected an http:// or https:// URL, not {}:// (the value is not shown: it holds a secret)",
+                        url.scheme()
+                    ));
+                    None
+                }
+                Err(e) => {
+                    vars.problem(format!(
+                        "IMPORT_ALERT_WEBHOOK_URL: expected an http:// or https:// URL ({e}; the value is not shown: it holds a secret)"
+                    ));
+                    None
+                }
             },
-        );
+        };
         let grace = vars.duration("IMPORT_MISFIRE_GRACE", Duration::from_secs(3600));
         let misfire = vars.parsed(
             "IMPORT_MISFIRE_POLICY",

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use super::*;
 
+mod alerting;
 mod sources;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {
@@ -75,7 +76,7 @@ fn reports_every_bad_variable_at_once_by_name() {
         "LOG_FORMAT=\"xml\": expected text or json",
         "IMPORT_CRON_SCHEDULE=\"0 0 * *\": expected 5 or 6 fields, found 4",
         "IMPORT_ALERT_THRESHOLD=\"zero\": expected a whole number from 1 to 1000",
-        "IMPORT_ALERT_WEBHOOK_URL=\"ftp://hooks\": expected an http:// or https:// URL",
+        "IMPORT_ALERT_WEBHOOK_URL: expected an http:// or https:// URL, not ftp:// (the value is not shown",
         "IMPORT_MISFIRE_POLICY=\"always\": expected run_once or skip",
         "IMPORT_SHUTDOWN_GRACE_SECONDS=\"-1\": expected a whole number from 0 to 3600",
     ];
@@ -86,6 +87,10 @@ fn reports_every_bad_variable_at_once_by_name() {
             "{problem:?} should start with {start:?}"
         );
     }
+    assert!(
+        problems.iter().all(|p| !p.contains("hooks")),
+        "a webhook URL is a secret: {problems:#?}"
+    );
 }
 
 #[test]

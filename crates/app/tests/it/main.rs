@@ -2,7 +2,9 @@
 //! real stores (SQLite, and PostgreSQL when `TEST_DATABASE_URL` is set).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts_on_stores;
 mod api_on_stores;
+mod control_on_stores;
 mod e2e;
 mod images_on_stores;
 mod import_on_stores;

@@ -146,15 +146,18 @@ async fn lifecycle(fixture: TestDatabase) {
     let run = |outcome| {
         let r = r.clone();
         async move {
-            r.run_tracked(
-                job("feed", 10, outcome),
-                TriggeredBy::Cron,
-                None,
-                CancelToken::new(),
-            )
-            .await
-            .unwrap()
-            .execution
+            let done = r
+                .run_tracked(
+                    job("feed", 10, outcome),
+                    TriggeredBy::Cron,
+                    None,
+                    CancelToken::new(),
+                )
+                .await
+                .unwrap()
+                .execution;
+            r.alerts().settled().await;
+            done
         }
     };
     assert_eq!(run(Outcome::Success).await.status, ExecutionStatus::Success);

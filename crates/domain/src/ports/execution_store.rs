@@ -4,9 +4,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{
-    AuditEntry, AuditPage, AuditQuery, Execution, ExecutionId, FinishExecution, FinishedRun,
-    HistoryPage, HistoryQuery, JobName, NewAuditEntry, NewExecution, Progress, PurgeReport, Result,
-    RetentionPolicy, Statistics, StatisticsQuery,
+    AuditEntry, AuditPage, AuditQuery, CancelRequest, Execution, ExecutionId, FinishExecution,
+    FinishedRun, HistoryPage, HistoryQuery, JobName, JobPause, NewAuditEntry, NewExecution,
+    Progress, PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
 };
 
 /// Stores execution records and the admin audit log.
@@ -20,19 +20,40 @@ use crate::{
 ///   which takes precedence over `AlreadyRunning` when both apply.
 /// - Finishing computes `consecutive_failures` from the job's previous finished run.
 /// - Purges never touch RUNNING executions.
+/// - A cancel request is recorded on a RUNNING execution only, and returned by every later
+///   heartbeat of it; the run ends through the ordinary finish.
+/// - A job's pause is kept until it is resumed; pausing a paused job keeps its first pause.
 #[async_trait]
 pub trait ExecutionStore: Send + Sync {
     /// Records a new RUNNING execution.
     async fn create_running(&self, new: NewExecution) -> Result<Execution>;
 
-    /// Writes live progress and a heartbeat; fails with [`crate::Error::NotRunning`] when the
-    /// execution is no longer RUNNING (recovered as abandoned), so the runner can stop.
+    /// Writes live progress and a heartbeat, and gives the cancel request recorded on the
+    /// execution, if any (the runner then stops the job); fails with
+    /// [`crate::Error::NotRunning`] when the execution is no longer RUNNING (recovered as
+    /// abandoned), so the runner can stop.
     async fn heartbeat(
         &self,
         id: &ExecutionId,
         progress: &Progress,
         at: DateTime<Utc>,
-    ) -> Result<()>;
+    ) -> Result<Option<CancelRequest>>;
+
+    /// Records a request to cancel the RUNNING execution `id` (a first request is kept, a
+    /// later one changes nothing) and gives the execution as it is now; the instance running
+    /// it sees the request at its next heartbeat. Fails with [`crate::Error::NotFound`], or
+    /// [`crate::Error::NotRunning`] when the execution has ended.
+    async fn request_cancel(&self, id: &ExecutionId, request: &CancelRequest) -> Result<Execution>;
+
+    /// Pauses a job: every instance skips its scheduled ticks until it is resumed. Gives the
+    /// pause as stored: a job already paused keeps its first pause.
+    async fn pause_job(&self, pause: &JobPause) -> Result<JobPause>;
+
+    /// Resumes a job; gives the pause it lifted (`None` when the job was not paused).
+    async fn resume_job(&self, job_name: &JobName) -> Result<Option<JobPause>>;
+
+    /// Every paused job, by name, in one read.
+    async fn paused_jobs(&self) -> Result<Vec<JobPause>>;
 
     /// Finishes a RUNNING execution.
     async fn finish(&self, id: &ExecutionId, finish: FinishExecution) -> Result<FinishedRun>;

@@ -1,9 +1,11 @@
 //! The ports: traits that the storage crate implements and the scheduler and API call.
 
+mod alert_store;
 mod execution_store;
 mod image_store;
 mod listing_store;
 
+pub use alert_store::AlertStore;
 pub use execution_store::{ExecutionStore, abandoned_finish, abandoned_message};
 pub use image_store::{
     ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan, ImageSyncReport, ImageUrl, ListingImage,

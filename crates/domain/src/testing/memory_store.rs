@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{
-    AuditEntry, AuditPage, AuditQuery, Error, Execution, ExecutionId, ExecutionStatus,
-    ExecutionStore, FinishExecution, FinishedRun, HistoryPage, HistoryQuery, HistoryStatistics,
-    JobName, NewAuditEntry, NewExecution, Pagination, Progress, PurgeReport, Result,
-    RetentionPolicy, Statistics, StatisticsQuery, StatisticsRow, abandoned_finish,
+    AuditEntry, AuditPage, AuditQuery, CancelRequest, Error, Execution, ExecutionId,
+    ExecutionStatus, ExecutionStore, FinishExecution, FinishedRun, HistoryPage, HistoryQuery,
+    HistoryStatistics, JobName, JobPause, NewAuditEntry, NewExecution, Pagination, Progress,
+    PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery, StatisticsRow,
+    abandoned_finish,
 };
 
 /// Executions and audit entries kept in a vector behind a mutex.
@@ -22,6 +23,7 @@ pub struct InMemoryExecutionStore {
 struct State {
     executions: Vec<Execution>,
     audit: Vec<AuditEntry>,
+    pauses: Vec<JobPause>,
 }
 
 impl InMemoryExecutionStore {
@@ -47,6 +49,22 @@ impl State {
             .into_iter()
             .find(|e| &e.job_name == job && &e.id != except && e.status.is_finished())
             .map_or(0, |e| e.consecutive_failures)
+    }
+
+    /// The RUNNING execution `id`, or why it is not there.
+    fn running_mut(&mut self, id: &ExecutionId) -> Result<&mut Execution> {
+        let e = self
+            .executions
+            .iter_mut()
+            .find(|e| &e.id == id)
+            .ok_or(Error::NotFound(*id))?;
+        if e.status != ExecutionStatus::Running {
+            return Err(Error::NotRunning {
+                execution_id: *id,
+                status: e.status,
+            });
+        }
+        Ok(e)
     }
 
     fn finish(&mut self, id: &ExecutionId, finish: &FinishExecution) -> Result<FinishedRun> {
@@ -110,24 +128,48 @@ impl ExecutionStore for InMemoryExecutionStore {
         id: &ExecutionId,
         progress: &Progress,
         at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<Option<CancelRequest>> {
         let mut state = self.state();
-        let e = state
-            .executions
-            .iter_mut()
-            .find(|e| &e.id == id)
-            .ok_or(Error::NotFound(*id))?;
-        if e.status != ExecutionStatus::Running {
-            return Err(Error::NotRunning {
-                execution_id: *id,
-                status: e.status,
-            });
-        }
+        let e = state.running_mut(id)?;
         e.counts = progress.counts;
         e.expected_total = progress.expected_total;
         e.heartbeat_at = Some(at);
         e.updated_at = at;
-        Ok(())
+        Ok(e.cancel_requested.clone())
+    }
+
+    async fn request_cancel(&self, id: &ExecutionId, request: &CancelRequest) -> Result<Execution> {
+        let mut state = self.state();
+        let e = state.running_mut(id)?;
+        if e.cancel_requested.is_none() {
+            e.cancel_requested = Some(request.clone());
+            e.updated_at = request.at;
+        }
+        Ok(Execution {
+            errors: Vec::new(),
+            ..e.clone()
+        })
+    }
+
+    async fn pause_job(&self, pause: &JobPause) -> Result<JobPause> {
+        let mut state = self.state();
+        if let Some(kept) = state.pauses.iter().find(|p| p.job_name == pause.job_name) {
+            return Ok(kept.clone());
+        }
+        state.pauses.push(pause.clone());
+        Ok(pause.clone())
+    }
+
+    async fn resume_job(&self, job_name: &JobName) -> Result<Option<JobPause>> {
+        let mut state = self.state();
+        let found = state.pauses.iter().position(|p| &p.job_name == job_name);
+        Ok(found.map(|i| state.pauses.remove(i)))
+    }
+
+    async fn paused_jobs(&self) -> Result<Vec<JobPause>> {
+        let mut pauses = self.state().pauses.clone();
+        pauses.sort_by(|a, b| a.job_name.cmp(&b.job_name));
+        Ok(pauses)
     }
 
     async fn finish(&self, id: &ExecutionId, finish: FinishExecution) -> Result<FinishedRun> {

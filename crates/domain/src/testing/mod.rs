@@ -8,15 +8,18 @@
     reason = "test support: a failed step fails the test"
 )]
 
+pub mod alert_conformance;
 pub mod conformance;
 pub mod image_conformance;
 pub mod listing_conformance;
 mod manual_clock;
+mod memory_alerts;
 mod memory_images;
 mod memory_listings;
 mod memory_store;
 
 pub use manual_clock::ManualClock;
+pub use memory_alerts::InMemoryAlertStore;
 pub use memory_images::InMemoryListingImageStore;
 pub use memory_listings::InMemoryListingStore;
 pub use memory_store::InMemoryExecutionStore;
@@ -30,4 +33,14 @@ mod tests {
         run = futures::executor::block_on,
         store = async { Some(InMemoryListingImageStore::new()) }
     );
+
+    mod alerts {
+        //! The in-memory alert store passes its conformance suite.
+        use super::super::InMemoryAlertStore;
+
+        crate::alert_store_conformance!(
+            run = futures::executor::block_on,
+            store = async { Some(InMemoryAlertStore::new()) }
+        );
+    }
 }

@@ -72,7 +72,8 @@ export function describe(e) {
     case 0: return 'The server cannot be reached. Retrying…';
     case 401: return 'The admin token was not accepted (401 Unauthorized).';
     case 403: return 'This token is not allowed to use the admin API (403 Forbidden).';
-    case 409: return `A run is already in progress${e.executionId ? ` (id ${e.executionId})` : ''}.`;
+    case 409: return e.code === 'NOT_RUNNING' ? 'The run has already ended.'
+      : `A run is already in progress${e.executionId ? ` (id ${e.executionId})` : ''}.`;
     case 429: return `Too many triggers — try again in ${e.retryAfter ?? 'a few'} s.`;
     case 503: return `The service is unavailable: ${e.message}. Retrying…`;
     default: return `${e.message} (${e.status} ${e.code})`;

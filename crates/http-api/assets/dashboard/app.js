@@ -1,5 +1,6 @@
 // The dashboard's entry point: sign-in, the status poll, the hash route and the sections.
 
+import * as alertsView from './alerts.js';
 import { abortAll, api, describe, isAuthError, token } from './api.js';
 import { setupTooltip } from './charts.js';
 import * as detail from './detail.js';
@@ -44,6 +45,7 @@ function signOut(message) {
   jobs.reset();
   insights.reset();
   historyView.reset();
+  alertsView.reset();
   banner('');
   $('#updated').textContent = '';
   showSignin(message);
@@ -54,7 +56,7 @@ function authFailed(e) {
 }
 
 function fillJobSelects(names) {
-  for (const id of ['#chart-job', '#filter-job']) {
+  for (const id of ['#chart-job', '#filter-job', '#alert-job']) {
     const select = $(id);
     const have = [...select.options].map((o) => o.value).filter(Boolean);
     if (have.join('\n') === names.join('\n')) continue;
@@ -93,7 +95,7 @@ async function poll() {
 /** Reloads the charts and the history soon (a run started or ended). */
 function refreshSoon() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => { if (signedIn) { insights.load(); historyView.load(); } }, 400);
+  refreshTimer = setTimeout(() => { if (signedIn) { insights.load(); historyView.load(); alertsView.load(); } }, 400);
 }
 
 function route(fromHashChange) {
@@ -126,6 +128,7 @@ function enter(status) {
   pollTimer = setTimeout(poll, POLL_MS);
   insights.load();
   historyView.load();
+  alertsView.load();
   route(false);
 }
 
@@ -155,6 +158,7 @@ async function start() {
   jobs.init({ poll, changed: refreshSoon, authFailed });
   insights.init(authFailed);
   historyView.init(authFailed);
+  alertsView.init(authFailed);
   detail.init(authFailed, detailClosed);
   $('#signin-form').addEventListener('submit', signIn);
   $('#signout').addEventListener('click', () => signOut(''));

@@ -1,12 +1,17 @@
-// The execution detail dialog (#/executions/<id>): counts, timings, errors with a search box.
+// The execution detail dialog (#/executions/<id>): counts, timings, errors with a search box;
+// "Cancel run" while it runs, "Run again" (then following the new run) once it has ended.
 
 import { api, describe, isAuthError } from './api.js';
-import { $, h, badge, fmtDuration, fmtNum, fmtRelative, fmtTime } from './util.js';
+import { $, h, badge, executionHref, fmtDuration, fmtNum, fmtRelative, fmtTime } from './util.js';
 
 const dialog = () => $('#detail');
 let current = null; // the id shown
+let shown = null; // the execution last drawn
 let timer = 0;
 let search = '';
+let busy = false; // a cancel or a trigger is in flight
+let note = { text: '', kind: '' }; // the answer to the last action, shown under its button
+let carried = null; // the note to show once the new run opens
 let onAuthFailed = () => {};
 let onClosed = () => {};
 
@@ -57,7 +62,57 @@ function errorsSection(e) {
       rows)));
 }
 
+/** Shows `text` (a string or nodes) under the action button of the execution `e`. */
+function say(e, text, kind) {
+  note = { text, kind };
+  if (current === e.id && shown && shown.id === e.id) render(shown);
+}
+
+async function runAgain(e) {
+  busy = true;
+  say(e, 'Starting a run…', 'info');
+  try {
+    const res = await api('import-jobs/trigger', { method: 'POST', body: { jobName: e.jobName } });
+    busy = false;
+    carried = { text: `Run started (id ${res.executionId}), again from run ${e.id}.`, kind: 'ok' };
+    // In place of this run's route, so closing the dialog goes back to where it was opened.
+    if (current === e.id) location.replace(executionHref(res.executionId));
+  } catch (err) {
+    busy = false;
+    if (isAuthError(err)) { onAuthFailed(err); return; }
+    const follow = err.status === 409 && err.executionId
+      ? [' ', h('a', { href: executionHref(err.executionId), 'data-testid': 'follow-running' }, 'Follow it')] : [];
+    say(e, [describe(err), ...follow], err.status === 409 || err.status === 429 ? 'warn' : 'error');
+  }
+}
+
+async function cancelRun(e) {
+  if (!window.confirm(`Cancel this run of ${e.jobName}? It stops within one heartbeat and is recorded FAILED.`)) return;
+  busy = true;
+  say(e, 'Asking for the run to be cancelled…', 'info');
+  try {
+    const res = await api(`import-jobs/${encodeURIComponent(e.id)}/cancel`, { method: 'POST' });
+    busy = false;
+    say(e, `Cancel requested by ${res.cancelRequestedBy}: the run stops within one heartbeat.`, 'ok');
+  } catch (err) {
+    busy = false;
+    if (isAuthError(err)) { onAuthFailed(err); return; }
+    say(e, describe(err), err.status === 409 ? 'warn' : 'error');
+  }
+  if (current === e.id) load(e.id);
+}
+
+function actions(e) {
+  const button = e.status === 'RUNNING'
+    ? h('button', { type: 'button', class: 'btn', 'data-testid': 'detail-cancel', disabled: busy || Boolean(e.cancelRequestedBy), onclick: () => cancelRun(e) },
+      e.cancelRequestedBy ? 'Cancelling…' : 'Cancel run')
+    : h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'run-again', disabled: busy, title: `Trigger ${e.jobName} now`, onclick: () => runAgain(e) }, 'Run again');
+  return h('div', { class: 'detail-actions' }, button,
+    h('p', { class: `message ${note.kind}`, 'data-testid': 'detail-action-message', role: 'status', 'aria-live': 'polite', hidden: !note.text.length }, note.text));
+}
+
 function render(e) {
+  shown = e;
   const running = e.status === 'RUNNING';
   const tiles = [
     ['Processed', e.totalProperties, ''], ['Success', e.successCount, 'ok-text'],
@@ -68,6 +123,7 @@ function render(e) {
   dialog().dataset.executionId = e.id;
   $('#detail-body').replaceChildren(...[
     h('p', { class: 'muted small' }, 'Execution ', h('code', { 'data-testid': 'detail-id' }, e.id)),
+    actions(e),
     h('div', { class: 'tiles' }, tiles.map(([label, n, cls]) => h('div', { class: 'tile' }, h('span', { class: `tile-n ${cls}` }, fmtNum(n)), h('span', { class: 'muted small' }, label)))),
     running && e.expectedTotal ? h('p', { class: 'muted' }, `${fmtNum(e.totalProperties)} of ${fmtNum(e.expectedTotal)} expected records processed so far.`) : null,
     pairs([
@@ -79,6 +135,7 @@ function render(e) {
       e.expectedTotal != null && ['Expected records', fmtNum(e.expectedTotal)],
       ['Failed runs in a row', fmtNum(e.consecutiveFailures)],
       running && ['Last heartbeat', when(e.heartbeatAt)],
+      e.cancelRequestedBy && ['Cancel requested', h('span', { 'data-testid': 'detail-cancel-requested' }, `by ${e.cancelRequestedBy} · `, when(e.cancelRequestedAt))],
       e.instanceId && ['Instance', h('code', {}, e.instanceId)],
     ]),
     e.lastError ? h('div', { class: 'last-error' }, h('h3', {}, 'Last error'), h('pre', { 'data-testid': 'detail-last-error' }, e.lastError)) : null,
@@ -108,7 +165,13 @@ async function load(id) {
 
 /** Shows one execution (and refreshes it every 2 s while it runs). */
 export function open(id) {
-  if (current !== id) search = '';
+  if (current !== id) {
+    search = '';
+    shown = null;
+    busy = false;
+    note = carried || { text: '', kind: '' };
+    carried = null;
+  }
   current = id;
   const dlg = dialog();
   if (!dlg.open) {

@@ -1,4 +1,5 @@
-// "Now": one card per job with its schedule, next run, latest run, live progress and trigger.
+// "Now": one card per job with its schedule, next run, latest run, live progress, trigger,
+// pause/resume and the cancel of its running run.
 
 import { api, describe, isAuthError } from './api.js';
 import { $, h, badge, executionHref, fmtDuration, fmtNum, fmtRelative, fmtTime, fmtUtc, fmtZoned } from './util.js';
@@ -7,6 +8,7 @@ const cards = new Map(); // jobName → the card's elements
 const watching = new Map(); // execution id → {job, since}: runs seen RUNNING or just triggered
 const finished = new Map(); // job name → the last run seen to end here (fetched by id)
 const pending = new Set(); // job names with a trigger request in flight
+const controlling = new Set(); // job names with a pause, resume or cancel request in flight
 const cooldown = new Map(); // job name → time (ms) before which the server asked us not to trigger
 const fetching = new Set(); // execution ids being fetched
 let hooks = { poll: () => {}, changed: () => {}, authFailed: () => {} };
@@ -18,7 +20,7 @@ export function init(callbacks) { hooks = { ...hooks, ...callbacks }; }
 
 /** Forgets everything (on sign-out). */
 export function reset() {
-  cards.clear(); watching.clear(); finished.clear(); pending.clear(); cooldown.clear();
+  cards.clear(); watching.clear(); finished.clear(); pending.clear(); cooldown.clear(); controlling.clear();
   lastStatus = null;
   $('#jobs').replaceChildren();
 }
@@ -62,6 +64,56 @@ async function trigger(jobName) {
   }
 }
 
+/** Takes a job's new pause state (the answer of pause or resume) into the last /status. */
+function applyPause(view) {
+  const job = lastStatus && (lastStatus.jobs || []).find((j) => j.jobName === view.jobName);
+  if (job) Object.assign(job, { paused: view.paused, pausedBy: view.pausedBy, pausedAt: view.pausedAt, pauseReason: view.pauseReason });
+}
+
+/** Sends a pause, resume or cancel for the job's card and shows how it went. */
+async function control(jobName, path, body, done) {
+  const card = cards.get(jobName);
+  controlling.add(jobName);
+  render();
+  try {
+    const res = await api(path, { method: 'POST', body });
+    setMessage(card, done(res), 'ok');
+  } catch (e) {
+    if (isAuthError(e)) { hooks.authFailed(e); return; }
+    setMessage(card, describe(e), e.status === 409 ? 'warn' : 'error');
+  } finally {
+    controlling.delete(jobName);
+    render();
+    hooks.poll();
+  }
+}
+
+/** Pauses the job (asking for an optional reason) or resumes it. */
+function togglePause(jobName) {
+  const job = lastStatus && (lastStatus.jobs || []).find((j) => j.jobName === jobName);
+  const where = `import-jobs/jobs/${encodeURIComponent(jobName)}`;
+  if (job && job.paused) {
+    control(jobName, `${where}/resume`, undefined, (res) => {
+      applyPause(res.data);
+      return 'Resumed: its scheduled runs start again from the next one.';
+    });
+    return;
+  }
+  const reason = window.prompt(`Pause ${jobName}? Its scheduled runs are skipped on every instance until it is resumed (Run now still works).\n\nReason (optional):`, '');
+  if (reason === null) return;
+  control(jobName, `${where}/pause`, reason.trim() ? { reason: reason.trim() } : undefined, (res) => {
+    applyPause(res.data);
+    return 'Paused: its scheduled runs are skipped until it is resumed.';
+  });
+}
+
+/** Asks for the running run to be cancelled (after a confirmation). */
+function cancelRun(jobName, run) {
+  if (!window.confirm(`Cancel the running import of ${jobName} (execution ${run.id})? It stops within one heartbeat and is recorded FAILED.`)) return;
+  control(jobName, `import-jobs/${encodeURIComponent(run.id)}/cancel`, undefined,
+    (res) => `Cancel requested by ${res.cancelRequestedBy}: the run stops within one heartbeat.`);
+}
+
 /** Counts down the wait the server asked for after a 429, then enables the button again. */
 function countdown(jobName) {
   const card = cards.get(jobName);
@@ -82,10 +134,13 @@ function createCard(jobName) {
   c.meter = h('div', { class: 'meter', role: 'progressbar', 'aria-label': `Progress of ${jobName}`, 'aria-valuemin': 0 }, c.bar);
   c.progressText = h('p', { class: 'progress-text' });
   c.progressCounts = h('p', { class: 'muted small' });
-  c.progress = h('div', { class: 'progress', 'data-testid': 'run-progress', hidden: true }, c.progressText, c.meter, c.progressCounts);
+  c.cancel = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'cancel-button', onclick: () => c.run && cancelRun(jobName, c.run) }, 'Cancel run');
+  c.progress = h('div', { class: 'progress', 'data-testid': 'run-progress', hidden: true }, c.progressText, c.meter, h('div', { class: 'progress-foot' }, c.progressCounts, c.cancel));
   c.button = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'trigger-button', onclick: () => trigger(jobName) }, 'Run now');
+  c.pause = h('button', { type: 'button', class: 'btn', 'data-testid': 'pause-button', onclick: () => togglePause(jobName) }, 'Pause');
+  c.paused = h('p', { class: 'paused-info small', 'data-testid': 'pause-info', hidden: true });
   c.message = h('p', { class: 'message', 'data-testid': 'trigger-message', role: 'status', 'aria-live': 'polite', hidden: true });
-  c.scheduled = h('span', { class: 'tag' });
+  c.scheduled = h('span', { class: 'tag', 'data-testid': 'job-state' });
   c.ticks = h('p', { class: 'ticks small', 'data-testid': 'job-ticks', hidden: true });
   c.el = h('article', { class: 'card job', 'data-testid': 'job-card', 'data-job': jobName, 'aria-label': `Job ${jobName}` },
     h('header', { class: 'job-head' }, h('h3', {}, jobName), c.scheduled),
@@ -93,8 +148,8 @@ function createCard(jobName) {
       h('dt', {}, 'Schedule'), c.schedule,
       h('dt', {}, 'Next run'), c.next,
       h('dt', {}, 'Latest run'), c.latest),
-    c.ticks, c.failures, c.progress,
-    h('div', { class: 'job-actions' }, c.button, c.message));
+    c.paused, c.ticks, c.failures, c.progress,
+    h('div', { class: 'job-actions' }, c.button, c.pause, c.message));
   return c;
 }
 
@@ -136,9 +191,25 @@ function renderTicks(c, job) {
   c.ticks.classList.toggle('alert', Boolean(job.late));
 }
 
+/** Who paused the job, since when and why. */
+function renderPause(c, job) {
+  c.paused.hidden = !job.paused;
+  c.paused.textContent = job.paused
+    ? `Paused by ${job.pausedBy || 'an operator'} since ${fmtTime(job.pausedAt)}${job.pauseReason ? `: ${job.pauseReason}` : ''}. Scheduled runs are skipped until it is resumed.`
+    : '';
+  c.pause.textContent = job.paused ? 'Resume' : 'Pause';
+  c.pause.classList.toggle('btn-primary', Boolean(job.paused));
+  c.pause.disabled = controlling.has(job.jobName);
+  c.el.classList.toggle('paused', Boolean(job.paused));
+}
+
 function renderProgress(c, run) {
   c.progress.hidden = !run;
+  c.run = run || null;
   if (!run) return;
+  c.cancel.disabled = Boolean(run.cancelRequestedBy) || controlling.has(run.jobName);
+  c.cancel.textContent = run.cancelRequestedBy ? 'Cancelling…' : 'Cancel run';
+  c.cancel.title = run.cancelRequestedBy ? `Cancel requested by ${run.cancelRequestedBy}` : '';
   const done = run.totalProperties || 0;
   const expected = run.expectedTotal;
   const elapsed = Math.max(0, Date.now() - new Date(run.startedAt).getTime());
@@ -169,13 +240,17 @@ function render() {
       if (!root.querySelector('[data-testid="job-card"]')) root.replaceChildren();
       root.append(c.el);
     }
-    c.scheduled.textContent = job.late ? 'Late' : job.isScheduled ? 'Scheduled' : 'Not scheduled';
-    c.scheduled.className = `tag ${job.late ? 'tag-late' : job.isScheduled ? 'tag-ok' : 'tag-off'}`;
+    const state = job.paused ? 'paused' : job.late ? 'late' : job.isScheduled ? 'scheduled' : 'off';
+    c.scheduled.textContent = { paused: 'Paused', late: 'Late', scheduled: 'Scheduled', off: 'Not scheduled' }[state];
+    c.scheduled.className = `tag ${{ paused: 'tag-paused', late: 'tag-late', scheduled: 'tag-ok', off: 'tag-off' }[state]}`;
+    c.scheduled.dataset.state = state;
+    renderPause(c, job);
     renderTicks(c, job);
     c.schedule.replaceChildren(job.schedule ? h('code', {}, job.schedule) : 'none', job.timezone ? ` · ${job.timezone}` : '');
     const next = (job.nextRuns || [])[0];
     c.next.replaceChildren(...(next
-      ? [h('span', { class: 'block' }, fmtZoned(next.local)), h('span', { class: 'muted small block', 'data-utc': next.utc }, `${fmtUtc(next.utc)} · ${fmtRelative(next.utc)}`)]
+      ? [h('span', { class: 'block' }, fmtZoned(next.local)), h('span', { class: 'muted small block', 'data-utc': next.utc }, `${fmtUtc(next.utc)} · ${fmtRelative(next.utc)}`),
+        job.paused ? h('span', { class: 'muted small block' }, 'skipped while paused') : null].filter(Boolean)
       : [h('span', { class: 'muted' }, job.isScheduled ? 'Not known' : 'Not scheduled')]));
     const running = job.runningExecution;
     const latest = running || newer(finished.get(job.jobName), job.lastExecution);

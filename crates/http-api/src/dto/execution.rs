@@ -56,6 +56,11 @@ pub struct ExecutionSummary {
     pub details: Option<serde_json::Value>,
     /// Item errors beyond the stored cap.
     pub errors_omitted: i64,
+    /// Who asked for the run to be cancelled (the first request), if anyone did.
+    pub cancel_requested_by: Option<String>,
+    /// When that request was recorded.
+    #[schema(format = DateTime)]
+    pub cancel_requested_at: Option<String>,
 }
 
 impl From<&Execution> for ExecutionSummary {
@@ -80,6 +85,8 @@ impl From<&Execution> for ExecutionSummary {
             instance_id: e.instance_id.clone(),
             details: e.details.clone(),
             errors_omitted: e.errors_omitted,
+            cancel_requested_by: e.cancel_requested.as_ref().map(|c| c.by.clone()),
+            cancel_requested_at: e.cancel_requested.as_ref().map(|c| millis(&c.at)),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! The JSON bodies of the API: camelCase views of the domain's records, documented in the
 //! OpenAPI document by the same types that serialize them.
 
+mod alerts;
+mod control;
 mod execution;
 mod history;
 mod ops;
@@ -11,6 +13,8 @@ use propimport_domain::format_utc_millis;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub use alerts::{AlertEventName, AlertEventView, AlertKindName, AlertLogView};
+pub use control::{CancelAccepted, JobPauseView, PauseRequest};
 pub use execution::{ExecutionDetail, ExecutionSummary, ItemErrorView};
 pub use history::{
     HistoryStatisticsView, HistoryView, PaginationView, StatisticsView, TimelineDayView,

@@ -49,6 +49,16 @@ pub struct JobView {
     /// A missed tick waiting for the database to answer; the misfire policy decides then.
     #[schema(format = DateTime)]
     pub pending_tick: Option<String>,
+    /// Whether the job is paused: its scheduled ticks are skipped on every instance (it can
+    /// still be triggered by hand).
+    pub paused: bool,
+    /// Who paused it, while paused.
+    pub paused_by: Option<String>,
+    /// When it was paused, while paused.
+    #[schema(format = DateTime)]
+    pub paused_at: Option<String>,
+    /// Why it was paused, when the operator said.
+    pub pause_reason: Option<String>,
 }
 
 /// The answer of `/status`; the top-level job fields describe the first job, as the earlier

@@ -1,6 +1,8 @@
 //! The request handlers, one module per area, and their routes.
 
+pub(crate) mod alerts;
 pub(crate) mod audit;
+pub(crate) mod control;
 pub(crate) mod import_jobs;
 pub(crate) mod ops;
 pub(crate) mod status;
@@ -21,9 +23,13 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/last").route(web::get().to(import_jobs::last)))
             .service(web::resource("/status").route(web::get().to(status::status)))
             .service(web::resource("/trigger").route(web::post().to(trigger::trigger)))
+            .service(web::resource("/jobs/{jobName}/pause").route(web::post().to(control::pause)))
+            .service(web::resource("/jobs/{jobName}/resume").route(web::post().to(control::resume)))
+            .service(web::resource("/{executionId}/cancel").route(web::post().to(control::cancel)))
             .service(web::resource("/{executionId}").route(web::get().to(import_jobs::execution))),
     )
     .service(web::resource("/api/v1/admin/audit-log").route(web::get().to(audit::audit_log)))
+    .service(web::resource("/api/v1/admin/alerts").route(web::get().to(alerts::alerts)))
     .service(web::resource("/healthz").route(web::get().to(ops::healthz)))
     .service(web::resource("/readyz").route(web::get().to(ops::readyz)))
     .service(web::resource("/metrics").route(web::get().to(ops::metrics)));

@@ -104,6 +104,10 @@ async fn status_view(
             missed_ticks: job.ticks.missed_ticks,
             last_missed_tick: job.ticks.last_missed_tick.as_ref().map(format_utc_millis),
             pending_tick: job.ticks.pending_tick.as_ref().map(format_utc_millis),
+            paused: job.pause.is_some(),
+            paused_by: job.pause.as_ref().map(|p| p.paused_by.clone()),
+            paused_at: job.pause.as_ref().map(|p| format_utc_millis(&p.paused_at)),
+            pause_reason: job.pause.as_ref().and_then(|p| p.reason.clone()),
         });
     }
     let first = views.first();
@@ -164,6 +168,11 @@ impl StatusCache {
             && kept.running == running
             && kept.newest.as_ref() == newest)
             .then(|| kept.body.clone())
+    }
+
+    /// Forgets the answer kept: what it shows changed here (a job was paused or resumed).
+    pub(crate) fn clear(&self) {
+        *self.slot() = None;
     }
 
     /// Keeps `body`, rendered after reading `running` and `newest`.

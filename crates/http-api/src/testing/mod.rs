@@ -2,6 +2,7 @@
 //! seeded executions, and the endpoint suite run against every store by
 //! [`admin_api_suite!`](crate::admin_api_suite).
 
+mod control;
 mod openapi_check;
 mod suite;
 
@@ -13,16 +14,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use propimport_domain::{
-    Clock, ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution,
-    ItemError, JobName, NewExecution, RunCounts, SystemClock, TriggeredBy,
+    AlertStore, Clock, ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore,
+    FinishExecution, ItemError, JobName, JobPause, NewExecution, RunCounts, SystemClock,
+    TriggeredBy,
 };
 
 pub use openapi_check::OpenApiChecker;
 pub use suite::*;
 
 use crate::{
-    AdminApi, ApiState, AuthSettings, JobControl, JobState, JwtSettings, StoreReadiness,
-    TriggerRefusal, configure,
+    AdminApi, ApiState, AuthSettings, ControlRefusal, JobControl, JobState, JwtSettings,
+    StoreReadiness, TriggerRefusal, configure,
 };
 
 /// The admin token of test servers.
@@ -31,7 +33,8 @@ pub const TOKEN: &str = "test-admin-token-0123456789";
 pub const JWT_SECRET: &[u8] = b"test-jwt-secret-0123456789abcdef0123";
 
 /// A [`JobControl`] whose triggers create RUNNING executions in the store (which decides
-/// who wins a race) and leave them running until the test finishes them.
+/// who wins a race) and leave them running until the test finishes them; pauses and cancel
+/// requests go to the store too.
 pub struct StoreControl {
     store: Arc<dyn ExecutionStore>,
     jobs: Vec<JobName>,
@@ -65,13 +68,7 @@ impl JobControl for StoreControl {
         job: Option<&JobName>,
         triggered_by: TriggeredBy,
     ) -> Result<Execution, TriggerRefusal> {
-        let configured = || {
-            self.jobs
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let configured = || self.configured();
         let job = match job {
             Some(j) if self.jobs.contains(j) => j.clone(),
             Some(j) => {
@@ -107,8 +104,30 @@ impl JobControl for StoreControl {
             })
     }
 
+    async fn pause(
+        &self,
+        job: &JobName,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<JobPause, ControlRefusal> {
+        self.pause_in_store(job, actor, reason).await
+    }
+
+    async fn resume(
+        &self,
+        job: &JobName,
+        _actor: &str,
+    ) -> Result<Option<JobPause>, ControlRefusal> {
+        self.resume_in_store(job).await
+    }
+
+    async fn cancel(&self, id: &ExecutionId, actor: &str) -> Result<Execution, ControlRefusal> {
+        self.cancel_in_store(id, actor).await
+    }
+
     async fn status(&self) -> Result<Vec<JobState>, propimport_domain::Error> {
         let running = self.store.running(None).await?;
+        let paused = self.store.paused_jobs().await?;
         let midnight = Utc::now()
             .duration_trunc(Duration::days(1))
             .unwrap_or_else(|_| Utc::now());
@@ -123,6 +142,7 @@ impl JobControl for StoreControl {
                 next_runs: (1..=3).map(|d| midnight + Duration::days(d)).collect(),
                 running: running.iter().find(|e| &e.job_name == j).cloned(),
                 ticks: crate::TickState::default(),
+                pause: paused.iter().find(|p| &p.job_name == j).cloned(),
             })
             .collect())
     }
@@ -170,6 +190,17 @@ impl TestServer {
         rate_limited: bool,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        Self::start_with_alerts(store, jobs, rate_limited, clock, None).await
+    }
+
+    /// Like [`TestServer::start_with_clock`], serving `/alerts` from `alerts`.
+    pub async fn start_with_alerts(
+        store: Arc<dyn ExecutionStore>,
+        jobs: &[&str],
+        rate_limited: bool,
+        clock: Arc<dyn Clock>,
+        alerts: Option<Arc<dyn AlertStore>>,
+    ) -> Self {
         let jobs: Vec<JobName> = jobs.iter().filter_map(|j| JobName::parse(j).ok()).collect();
         let control = Arc::new(StoreControl::new(store.clone(), jobs));
         let auth = AuthSettings::new(
@@ -188,6 +219,7 @@ impl TestServer {
         }
         state.metrics = Some(metrics_handle());
         state.clock = clock;
+        state.alerts = alerts;
         let api = AdminApi::new(state);
         let server = HttpServer::new(move || configure(api.clone()))
             .workers(2)
@@ -306,6 +338,24 @@ pub async fn seed(store: &dyn ExecutionStore, jobs: &[&str], n: usize) -> Seeded
     Seeded { executions }
 }
 
+/// Expands to the alert-history cases of the API suite. `run` as for
+/// [`admin_api_suite!`](crate::admin_api_suite); `stores` is a future of
+/// `Option<(Arc<dyn ExecutionStore>, Arc<dyn AlertStore>, guard)>`, both stores of one backend.
+#[macro_export]
+macro_rules! admin_api_alerts_suite {
+    (run = $run:path, stores = $make:expr) => {
+        #[test]
+        fn alert_history_pages_and_filters() {
+            $run(async {
+                let Some((store, alerts, _guard)) = $make.await else {
+                    return;
+                };
+                $crate::testing::alert_history_pages_and_filters(store, alerts).await;
+            });
+        }
+    };
+}
+
 /// Expands to one test per API suite case. `run` drives a future on a multi-threaded Tokio
 /// runtime; `store` is a future of `Option<(Arc<dyn ExecutionStore>, guard)>` (the guard, a
 /// temp dir or test database, lives as long as the case; `None` skips the backend).
@@ -319,7 +369,7 @@ macro_rules! admin_api_suite {
             trigger_every_job, trigger_rate_limit, concurrent_triggers_one_wins, status_shape,
             operations_endpoints, openapi_matches_responses, openapi_declares_constraints,
             empty_values_are_refused, bad_input_is_never_a_500, method_not_allowed_with_allow,
-            pages_cannot_be_framed);
+            pages_cannot_be_framed, pause_and_resume_jobs, cancel_running_executions);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -5,12 +5,14 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
-    Error, Execution, ExecutionId, ExecutionStatus, FinishExecution, FinishedRun, JobName,
-    NewExecution, Progress, Result,
+    CancelRequest, Error, Execution, ExecutionId, ExecutionStatus, FinishExecution, FinishedRun,
+    JobName, NewExecution, Progress, Result,
 };
 
 use super::SqlExecutionStore;
-use super::rows::{EXECUTION_COLUMNS, ExecutionRow, FinishRow, NewExecutionRow, parse_errors};
+use super::rows::{
+    EXECUTION_COLUMNS, ExecutionRow, FinishRow, NewExecutionRow, cancel_request, parse_errors,
+};
 use super::totals::{Delta, FinishedRow, apply_totals};
 use crate::database::Dialect;
 use crate::error::{from_diesel, is_unique_violation};
@@ -65,37 +67,39 @@ impl SqlExecutionStore {
         )))
     }
 
-    /// Writes counts and heartbeat of a RUNNING execution.
+    /// Writes counts and heartbeat of a RUNNING execution; gives its cancel request, read
+    /// back by the same statement.
     pub(super) async fn write_heartbeat(
         &self,
         id: &ExecutionId,
         p: &Progress,
         at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<Option<CancelRequest>> {
         let key = id.to_string();
-        let updated = with_write_conn!(self.db, |conn, _dialect| {
-            diesel::update(
-                t::import_job_executions
-                    .filter(t::id.eq(&key))
-                    .filter(t::status.eq(RUNNING)),
-            )
-            .set((
-                t::total_properties.eq(p.counts.total_properties),
-                t::success_count.eq(p.counts.success_count),
-                t::failed_count.eq(p.counts.failed_count),
-                t::skipped_count.eq(p.counts.skipped_count),
-                t::expected_total.eq(p.expected_total),
-                t::heartbeat_at.eq(DbTime(at)),
-                t::updated_at.eq(DbTime(at)),
-            ))
-            .execute(conn)
-            .await
-            .map_err(from_diesel)?
-        });
-        if updated == 1 {
-            Ok(())
-        } else {
-            Err(self.not_running(id).await)
+        let updated: Vec<(Option<String>, Option<DbTime>)> =
+            with_write_conn!(self.db, |conn, _dialect| {
+                diesel::update(
+                    t::import_job_executions
+                        .filter(t::id.eq(&key))
+                        .filter(t::status.eq(RUNNING)),
+                )
+                .set((
+                    t::total_properties.eq(p.counts.total_properties),
+                    t::success_count.eq(p.counts.success_count),
+                    t::failed_count.eq(p.counts.failed_count),
+                    t::skipped_count.eq(p.counts.skipped_count),
+                    t::expected_total.eq(p.expected_total),
+                    t::heartbeat_at.eq(DbTime(at)),
+                    t::updated_at.eq(DbTime(at)),
+                ))
+                .returning((t::cancel_requested_by, t::cancel_requested_at))
+                .get_results(conn)
+                .await
+                .map_err(from_diesel)?
+            });
+        match updated.into_iter().next() {
+            Some((by, at)) => Ok(cancel_request(by, at)),
+            None => Err(self.not_running(id).await),
         }
     }
 
@@ -177,7 +181,7 @@ impl SqlExecutionStore {
     }
 
     /// The error for an execution that was expected to be RUNNING.
-    async fn not_running(&self, id: &ExecutionId) -> Error {
+    pub(super) async fn not_running(&self, id: &ExecutionId) -> Error {
         match self.get_row(id).await {
             Ok(Some(e)) => Error::NotRunning {
                 execution_id: *id,
@@ -188,7 +192,7 @@ impl SqlExecutionStore {
         }
     }
 
-    async fn get_row(&self, id: &ExecutionId) -> Result<Option<Execution>> {
+    pub(super) async fn get_row(&self, id: &ExecutionId) -> Result<Option<Execution>> {
         let key = id.to_string();
         let row: Option<ExecutionRow> = with_conn!(self.db, |conn, _dialect| {
             t::import_job_executions

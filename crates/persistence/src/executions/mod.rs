@@ -2,6 +2,7 @@
 
 mod audit;
 mod cache;
+mod control;
 mod history;
 mod lifecycle;
 mod maintenance;
@@ -15,9 +16,9 @@ use std::time::Instant;
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use propimport_domain::{
-    AuditEntry, AuditPage, AuditQuery, Execution, ExecutionId, ExecutionStore, FinishExecution,
-    FinishedRun, HistoryPage, HistoryQuery, JobName, NewAuditEntry, NewExecution, Progress,
-    PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
+    AuditEntry, AuditPage, AuditQuery, CancelRequest, Execution, ExecutionId, ExecutionStore,
+    FinishExecution, FinishedRun, HistoryPage, HistoryQuery, JobName, JobPause, NewAuditEntry,
+    NewExecution, Progress, PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
 };
 
 use cache::{Key, ReadCache, Value};
@@ -95,8 +96,24 @@ impl ExecutionStore for SqlExecutionStore {
         id: &ExecutionId,
         progress: &Progress,
         at: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<Option<CancelRequest>> {
         self.writing(self.write_heartbeat(id, progress, at)).await
+    }
+
+    async fn request_cancel(&self, id: &ExecutionId, request: &CancelRequest) -> Result<Execution> {
+        self.writing(self.record_cancel(id, request)).await
+    }
+
+    async fn pause_job(&self, pause: &JobPause) -> Result<JobPause> {
+        self.insert_pause(pause).await
+    }
+
+    async fn resume_job(&self, job_name: &JobName) -> Result<Option<JobPause>> {
+        self.delete_pause(job_name).await
+    }
+
+    async fn paused_jobs(&self) -> Result<Vec<JobPause>> {
+        self.list_pauses().await
     }
 
     async fn finish(&self, id: &ExecutionId, finish: FinishExecution) -> Result<FinishedRun> {

@@ -3,12 +3,13 @@
 
 use diesel::prelude::*;
 use propimport_domain::{
-    AuditEntry, AuditOutcome, Execution, ExecutionId, ExecutionStatus, FinishExecution, ItemError,
-    JobName, NewAuditEntry, NewExecution, Result, RunCounts, TriggeredBy,
+    AuditEntry, AuditOutcome, CancelRequest, Execution, ExecutionId, ExecutionStatus,
+    FinishExecution, ItemError, JobName, JobPause, NewAuditEntry, NewExecution, Result, RunCounts,
+    TriggeredBy,
 };
 
 use crate::error::corrupt;
-use crate::schema::{admin_audit_log, import_job_executions};
+use crate::schema::{admin_audit_log, import_job_executions, import_job_pauses};
 use crate::sql_types::DbTime;
 
 /// Every column but `errors`, which only [`crate::SqlExecutionStore`]'s `get` reads; by name
@@ -37,13 +38,20 @@ pub(crate) struct ExecutionRow {
     details: Option<String>,
     created_at: DbTime,
     updated_at: DbTime,
+    cancel_requested_by: Option<String>,
+    cancel_requested_at: Option<DbTime>,
 }
 
 /// The columns of [`ExecutionRow`], for SQL text.
 pub(crate) const EXECUTION_COLUMNS: &str = "id, job_name, status, started_at, completed_at, \
      duration_ms, total_properties, success_count, failed_count, skipped_count, expected_total, \
      errors_omitted, triggered_by, consecutive_failures, last_error, scheduled_for, heartbeat_at, \
-     instance_id, details, created_at, updated_at";
+     instance_id, details, created_at, updated_at, cancel_requested_by, cancel_requested_at";
+
+/// The cancel request stored in the two columns (both set, or none).
+pub(crate) fn cancel_request(by: Option<String>, at: Option<DbTime>) -> Option<CancelRequest> {
+    by.zip(at).map(|(by, at)| CancelRequest::new(by, at.0))
+}
 
 impl ExecutionRow {
     /// The domain execution, with an empty error list.
@@ -76,8 +84,41 @@ impl ExecutionRow {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|e| corrupt("details", e))?,
+            cancel_requested: cancel_request(self.cancel_requested_by, self.cancel_requested_at),
             created_at: self.created_at.0,
             updated_at: self.updated_at.0,
+        })
+    }
+}
+
+/// A row of `import_job_pauses`: a paused job.
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = import_job_pauses)]
+pub(crate) struct PauseRow {
+    job_name: String,
+    paused_by: String,
+    paused_at: DbTime,
+    reason: Option<String>,
+}
+
+impl PauseRow {
+    /// The row of a pause.
+    pub(crate) fn of(p: &JobPause) -> Self {
+        Self {
+            job_name: p.job_name.to_string(),
+            paused_by: p.paused_by.clone(),
+            paused_at: p.paused_at.into(),
+            reason: p.reason.clone(),
+        }
+    }
+
+    /// The domain pause.
+    pub(crate) fn into_domain(self) -> Result<JobPause> {
+        Ok(JobPause {
+            job_name: JobName::parse(&self.job_name).map_err(|e| corrupt("job name", e))?,
+            paused_by: self.paused_by,
+            paused_at: self.paused_at.0,
+            reason: self.reason,
         })
     }
 }

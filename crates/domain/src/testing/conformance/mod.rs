@@ -2,6 +2,7 @@
 //! implementation through [`execution_store_conformance!`](crate::execution_store_conformance)
 //! against a fresh, empty store each.
 
+mod control;
 mod history;
 mod lifecycle;
 mod maintenance;
@@ -15,6 +16,11 @@ use crate::{
     WindowDays,
 };
 
+pub use control::{
+    cancel_refused_unless_running, cancel_request_is_seen_by_heartbeats,
+    cancelled_run_finishes_as_failed, cancelled_stale_run_is_recovered,
+    pause_and_resume_are_idempotent,
+};
 pub use history::{
     aggregates_match_every_window, history_aggregates, history_filters_combine,
     history_omits_error_lists, history_pagination_edges, statistics_by_job,
@@ -58,7 +64,10 @@ macro_rules! execution_store_conformance {
             running_lists_in_progress, history_filters_combine, history_pagination_edges,
             history_aggregates, history_omits_error_lists, aggregates_match_every_window,
             statistics_window_and_timeline, statistics_by_job, stale_runs_are_recovered,
-            retention_purges_by_status, aggregates_follow_purge_and_recovery, audit_log_pages);
+            retention_purges_by_status, aggregates_follow_purge_and_recovery, audit_log_pages,
+            cancel_request_is_seen_by_heartbeats, cancel_refused_unless_running,
+            cancelled_run_finishes_as_failed, cancelled_stale_run_is_recovered,
+            pause_and_resume_are_idempotent);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

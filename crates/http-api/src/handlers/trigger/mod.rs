@@ -15,7 +15,7 @@ use crate::auth::Attempt;
 use crate::params::{self, Params};
 use crate::state::{MAX_BODY_BYTES, SharedState};
 
-use audit::Attempter;
+pub(crate) use audit::Attempter;
 pub(crate) use audit::write as write_audit;
 
 /// The optional body of `POST /trigger`.
@@ -51,7 +51,10 @@ fn too_large() -> ApiError {
 }
 
 /// The body, at most [`MAX_BODY_BYTES`] of it (read only once the caller is authenticated).
-async fn read_body(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, ApiError> {
+pub(crate) async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<web::Bytes, ApiError> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)

@@ -1,8 +1,10 @@
 //! The endpoint suite: each case starts its own server over a fresh store, seeds it, and
 //! checks answers through real HTTP requests.
 
+mod alerts;
 mod auth;
 mod constraints;
+mod control;
 mod http;
 mod reads;
 mod routes;
@@ -12,8 +14,10 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::Value;
 
+pub use alerts::*;
 pub use auth::*;
 pub use constraints::*;
+pub use control::*;
 pub use http::*;
 pub use reads::*;
 pub use routes::*;

@@ -8,9 +8,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use propimport_domain::testing::InMemoryExecutionStore;
 use propimport_domain::{
-    Alert, AuditEntry, AuditPage, AuditQuery, Error, Execution, ExecutionId, ExecutionStore,
-    FinishExecution, FinishedRun, HistoryPage, HistoryQuery, JobName, NewAuditEntry, NewExecution,
-    Notifier, Progress, PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
+    Alert, AlertNotice, AuditEntry, AuditPage, AuditQuery, CancelRequest, DeliveryError, Error,
+    Execution, ExecutionId, ExecutionStore, FinishExecution, FinishedRun, HistoryPage,
+    HistoryQuery, JobName, JobPause, NewAuditEntry, NewExecution, Notifier, Progress, PurgeReport,
+    Result, RetentionPolicy, Statistics, StatisticsQuery,
 };
 
 pub struct FlakyStore {
@@ -44,8 +45,25 @@ impl ExecutionStore for FlakyStore {
     async fn create_running(&self, new: NewExecution) -> Result<Execution> {
         self.up()?.create_running(new).await
     }
-    async fn heartbeat(&self, id: &ExecutionId, p: &Progress, at: DateTime<Utc>) -> Result<()> {
+    async fn heartbeat(
+        &self,
+        id: &ExecutionId,
+        p: &Progress,
+        at: DateTime<Utc>,
+    ) -> Result<Option<CancelRequest>> {
         self.up()?.heartbeat(id, p, at).await
+    }
+    async fn request_cancel(&self, id: &ExecutionId, r: &CancelRequest) -> Result<Execution> {
+        self.up()?.request_cancel(id, r).await
+    }
+    async fn pause_job(&self, pause: &JobPause) -> Result<JobPause> {
+        self.up()?.pause_job(pause).await
+    }
+    async fn resume_job(&self, job: &JobName) -> Result<Option<JobPause>> {
+        self.up()?.resume_job(job).await
+    }
+    async fn paused_jobs(&self) -> Result<Vec<JobPause>> {
+        self.up()?.paused_jobs().await
     }
     async fn finish(&self, id: &ExecutionId, finish: FinishExecution) -> Result<FinishedRun> {
         self.up()?.finish(id, finish).await
@@ -96,7 +114,12 @@ pub struct Recorded(pub Mutex<Vec<Alert>>);
 
 #[async_trait]
 impl Notifier for Recorded {
-    async fn notify(&self, alert: &Alert) {
-        self.0.lock().unwrap().push(alert.clone());
+    fn name(&self) -> &str {
+        "recorded"
+    }
+
+    async fn notify(&self, notice: &AlertNotice) -> Result<(), DeliveryError> {
+        self.0.lock().unwrap().push(notice.alert.clone());
+        Ok(())
     }
 }

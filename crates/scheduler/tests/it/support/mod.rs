@@ -18,6 +18,7 @@ use propimport_scheduler::{
 use tokio::sync::Semaphore;
 
 mod flaky;
+pub mod smtp;
 pub use flaky::{FlakyStore, Recorded};
 
 /// What a [`TestJob`] does when run.
