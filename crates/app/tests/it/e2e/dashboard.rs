@@ -26,6 +26,82 @@ fn missing_tools(script_dir: &Path) -> Option<String> {
     None
 }
 
+/// An alert history to show: a failure alert raised and delivered by one channel and not by
+/// another, a late job, and a recovery.
+async fn seed_alerts(db: &Database) {
+    use propimport_domain::{
+        Alert, AlertClaim, AlertDelivery, AlertKind, AlertStore, DeliveryOutcome, ExecutionId,
+        JobName,
+    };
+    let alerts = propimport_persistence::SqlAlertStore::new(db.clone());
+    let job = JobName::parse("demo-costa-blanca").unwrap();
+    let now = chrono::Utc::now();
+    let run = ExecutionId::new();
+    let raised = alerts
+        .claim(&AlertClaim {
+            alert: Alert::FailureThreshold {
+                job_name: job.clone(),
+                consecutive_failures: 3,
+                threshold: 3,
+                last_error: Some("cannot fetch the feed: timed out after 30 s".into()),
+                execution_id: run,
+            },
+            at: now - chrono::Duration::hours(3),
+            cooldown: chrono::Duration::hours(6),
+            fresh: true,
+        })
+        .await
+        .unwrap()
+        .event_id;
+    for (channel, outcome) in [
+        ("email", DeliveryOutcome::Delivered),
+        (
+            "webhook",
+            DeliveryOutcome::Failed {
+                reason: "after 3 attempts: HTTP status 503 Service Unavailable".into(),
+            },
+        ),
+    ] {
+        alerts
+            .record_delivery(&AlertDelivery {
+                alert_id: raised,
+                job_name: job.clone(),
+                kind: AlertKind::FailureThreshold,
+                execution_id: Some(run),
+                channel: channel.into(),
+                at: now - chrono::Duration::hours(3) + chrono::Duration::seconds(2),
+                outcome,
+            })
+            .await
+            .unwrap();
+    }
+    let other = JobName::parse("demo-north-macedonia").unwrap();
+    alerts
+        .claim(&AlertClaim {
+            alert: Alert::Late {
+                job_name: other,
+                tick: now - chrono::Duration::hours(2),
+                grace_seconds: 300,
+            },
+            at: now - chrono::Duration::hours(2) + chrono::Duration::minutes(5),
+            cooldown: chrono::Duration::hours(6),
+            fresh: false,
+        })
+        .await
+        .unwrap();
+    alerts
+        .recover(
+            &Alert::Recovered {
+                job_name: job,
+                after_failures: 3,
+                execution_id: ExecutionId::new(),
+            },
+            now - chrono::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+}
+
 #[test]
 fn dashboard_in_headless_chromium() {
     let script_dir = workspace_root().join("e2e/dashboard");
@@ -52,6 +128,7 @@ fn dashboard_in_headless_chromium() {
             40,
         )
         .await;
+        seed_alerts(&db).await;
         db.close();
     });
     let feed = rt.block_on(SlowFeed::start(Duration::from_millis(250)));

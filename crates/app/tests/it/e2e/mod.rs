@@ -6,6 +6,7 @@ mod config;
 mod crash;
 mod dashboard;
 mod faults;
+mod operators;
 mod outage;
 pub mod proxy;
 pub mod records;
