@@ -5,7 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use propimport_domain::{Error, Execution, ExecutionId, JobName, JobPause, TriggeredBy};
 use propimport_http_api::{
-    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, TickState, TriggerRefusal,
+    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, RetryState, TickState,
+    TriggerRefusal,
 };
 use propimport_persistence::Database;
 use propimport_scheduler::{ControlError, SchedulerHandle, TriggerError};
@@ -106,6 +107,12 @@ impl JobControl for SchedulerControl {
                     missed_ticks: s.ticks.missed_ticks,
                     last_missed_tick: s.ticks.last_missed_tick,
                     pending_tick: s.ticks.pending_tick,
+                    pending_retry: s.pending_retry.map(|r| RetryState {
+                        tick: r.tick,
+                        attempt: r.attempt,
+                        last_attempt: r.last_attempt,
+                        due_at: r.due_at,
+                    }),
                 },
                 pause: s.paused,
             })

@@ -44,6 +44,7 @@ fn to_json(e: &Execution, with_errors: bool) -> Value {
         "skippedCount": e.counts.skipped_count,
         "triggeredBy": e.triggered_by.as_str(),
         "consecutiveFailures": e.consecutive_failures,
+        "attempt": e.attempt,
         "lastError": e.last_error,
         "details": e.details,
         "cancelRequestedBy": e.cancel_requested.as_ref().map(|c| c.by.clone()),
@@ -131,6 +132,9 @@ pub async fn show(config: Config, id: &str, as_json: bool) -> anyhow::Result<Exi
     println!("job        {}", e.job_name);
     println!("status     {}", e.status);
     println!("by         {}", e.triggered_by);
+    if e.attempt > 1 {
+        println!("attempt    {} (a retry of the failed tick)", e.attempt);
+    }
     println!("started    {}", e.started_at.to_rfc3339());
     if let Some(done) = e.completed_at {
         println!(

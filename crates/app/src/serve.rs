@@ -110,6 +110,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         misfire: s.misfire,
         retention: Some((s.retention, s.retention_schedule.clone())),
         late_after: s.late_grace.map(chrono::Duration::from_std).transpose()?,
+        retry: s.retry.clone(),
+        job_retries: crate::config::job_retries(&config),
     };
     let scheduler = Arc::new(Scheduler::new(runner, jobs, settings).start().await);
     let (auth, generated_token) = match &config.http.auth {

@@ -223,6 +223,9 @@ pub struct Execution {
     /// The cron tick it belongs to, for scheduled runs.
     #[serde(with = "crate::serde_millis_opt")]
     pub scheduled_for: Option<DateTime<Utc>>,
+    /// Which attempt at its tick it is: 1, or more for a retry of a failed scheduled run.
+    #[serde(default = "first_attempt")]
+    pub attempt: i32,
     /// The last sign of life of the process running it.
     #[serde(with = "crate::serde_millis_opt")]
     pub heartbeat_at: Option<DateTime<Utc>>,
@@ -259,6 +262,7 @@ impl Execution {
             consecutive_failures: 0,
             last_error: None,
             scheduled_for: new.scheduled_for,
+            attempt: new.attempt,
             heartbeat_at: Some(new.started_at),
             instance_id: new.instance_id.clone(),
             details: None,
@@ -283,20 +287,28 @@ impl Execution {
         self.errors_omitted = finish.errors.omitted;
         self.last_error = finish.last_error.clone();
         self.details = finish.details.clone();
-        self.consecutive_failures = next_consecutive_failures(finish.status, previous_failures);
+        self.consecutive_failures =
+            next_consecutive_failures(finish.status, previous_failures, self.attempt);
         self.heartbeat_at = Some(finish.completed_at);
         self.updated_at = finish.completed_at;
         self
     }
 }
 
-/// The consecutive-failure count after a run: FAILED adds one to the previous run's count,
-/// SUCCESS and PARTIAL reset it to zero.
-pub fn next_consecutive_failures(status: ExecutionStatus, previous: i32) -> i32 {
+/// The consecutive-failure count after a run, which counts failed ticks rather than attempts:
+/// a FAILED first attempt adds one to the previous run's count, a FAILED retry (`attempt` > 1)
+/// keeps it, SUCCESS and PARTIAL reset it to zero.
+pub fn next_consecutive_failures(status: ExecutionStatus, previous: i32, attempt: i32) -> i32 {
     match status {
+        ExecutionStatus::Failed if attempt > 1 => previous,
         ExecutionStatus::Failed => previous.saturating_add(1),
         _ => 0,
     }
+}
+
+/// The attempt of a record that does not say: the first.
+fn first_attempt() -> i32 {
+    1
 }
 
 /// What is needed to create a RUNNING execution.
@@ -312,6 +324,9 @@ pub struct NewExecution {
     pub started_at: DateTime<Utc>,
     /// The cron tick it belongs to (scheduled runs only): at most one execution per tick.
     pub scheduled_for: Option<DateTime<Utc>>,
+    /// Which attempt at the tick it is (1; more for a retry): at most one execution per tick
+    /// and attempt.
+    pub attempt: i32,
     /// The instance that runs it.
     pub instance_id: Option<String>,
 }
@@ -344,54 +359,4 @@ pub struct FinishedRun {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_parses_case_insensitively_and_serializes_upper() {
-        assert_eq!(
-            "failed".parse::<ExecutionStatus>(),
-            Ok(ExecutionStatus::Failed)
-        );
-        assert_eq!(
-            "PARTIAL".parse::<ExecutionStatus>(),
-            Ok(ExecutionStatus::Partial)
-        );
-        assert!("DONE".parse::<ExecutionStatus>().is_err());
-        let json = serde_json::to_string(&ExecutionStatus::Success).unwrap();
-        assert_eq!(json, "\"SUCCESS\"");
-    }
-
-    #[test]
-    fn triggered_by_keeps_unknown_values() {
-        assert_eq!(TriggeredBy::from_text("api"), TriggeredBy::Api);
-        let other = TriggeredBy::from_text("webhook");
-        assert_eq!(other.as_str(), "webhook");
-        assert_eq!(serde_json::to_string(&other).unwrap(), "\"webhook\"");
-    }
-
-    #[test]
-    fn consecutive_failures_follow_the_rule() {
-        assert_eq!(next_consecutive_failures(ExecutionStatus::Failed, 2), 3);
-        assert_eq!(next_consecutive_failures(ExecutionStatus::Partial, 2), 0);
-        assert_eq!(next_consecutive_failures(ExecutionStatus::Success, 5), 0);
-        assert_eq!(
-            next_consecutive_failures(ExecutionStatus::Failed, i32::MAX),
-            i32::MAX
-        );
-    }
-
-    #[test]
-    fn error_log_caps_and_counts_the_rest() {
-        let mut log = ErrorLog::default();
-        for i in 0..105 {
-            log.push(ItemError {
-                external_id: Some(i.to_string()),
-                stage: "map".into(),
-                message: "bad".into(),
-            });
-        }
-        assert_eq!(log.items.len(), ErrorLog::CAP);
-        assert_eq!(log.omitted, 5);
-    }
-}
+mod tests;

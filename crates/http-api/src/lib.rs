@@ -54,8 +54,8 @@ pub use error::{ErrorBody, ErrorDetail};
 pub use middleware::DOCS_CONTENT_SECURITY_POLICY;
 pub use openapi::ApiDoc;
 pub use ports::{
-    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, StoreReadiness, TickState,
-    TriggerRefusal,
+    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, RetryState, StoreReadiness,
+    TickState, TriggerRefusal,
 };
 pub use rate_limit::TriggerRateLimit;
 pub use state::{AdminApi, ApiState, MAX_BODY_BYTES, configure};

@@ -129,6 +129,21 @@ pub struct TickState {
     pub last_missed_tick: Option<DateTime<Utc>>,
     /// A missed tick waiting for the database, to be run by the misfire policy.
     pub pending_tick: Option<DateTime<Utc>>,
+    /// The retry of a failed tick this instance holds, waiting for its time.
+    pub pending_retry: Option<RetryState>,
+}
+
+/// A retry of a failed scheduled run, waiting for its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryState {
+    /// The tick it retries.
+    pub tick: DateTime<Utc>,
+    /// The attempt it will be (2 for the first retry).
+    pub attempt: i32,
+    /// The last attempt the job's retry policy allows.
+    pub last_attempt: i32,
+    /// When it is due.
+    pub due_at: DateTime<Utc>,
 }
 
 /// One named readiness check and its result.

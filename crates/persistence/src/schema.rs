@@ -30,6 +30,7 @@ diesel::table! {
         updated_at -> UtcTimestamp,
         cancel_requested_by -> Nullable<Text>,
         cancel_requested_at -> Nullable<UtcTimestamp>,
+        attempt -> Integer,
     }
 }
 

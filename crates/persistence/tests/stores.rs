@@ -126,7 +126,7 @@ mod property_seen_migration {
         store.upsert_batch(&source, &[record], first).await.unwrap();
         let db = fixture.database();
         // Back to before property_seen: the migrations after it first, then it.
-        let after_it = 3;
+        let after_it = 4;
         for _ in 0..=after_it {
             assert_eq!(db.revert_last_migration().await.unwrap(), 1);
         }

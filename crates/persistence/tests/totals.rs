@@ -42,6 +42,7 @@ async fn seed(store: &dyn ExecutionStore) {
             },
             started_at: started,
             scheduled_for: None,
+            attempt: 1,
             instance_id: None,
         };
         let created = store.create_running(new).await.unwrap();
@@ -73,6 +74,7 @@ async fn seed(store: &dyn ExecutionStore) {
             triggered_by: TriggeredBy::Cron,
             started_at: started,
             scheduled_for: None,
+            attempt: 1,
             instance_id: None,
         })
         .await

@@ -8,7 +8,7 @@ use propimport_domain::{CancelToken, Error, Execution, JobName, JobPause, Trigge
 use tokio::task::JoinHandle;
 
 use crate::scheduler::Shared;
-use crate::{CronSchedule, TickWatch};
+use crate::{CronSchedule, PendingRetry, TickWatch};
 
 /// The state of one job, for the status endpoint.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct JobStatus {
     pub ticks: TickWatch,
     /// Its pause, while it is paused (its scheduled ticks are skipped).
     pub paused: Option<JobPause>,
+    /// The retry of a failed tick this instance holds for the job, if any.
+    pub pending_retry: Option<PendingRetry>,
 }
 
 /// Why a manual trigger did not start a run.
@@ -78,7 +80,10 @@ impl SchedulerHandle {
                 }
                 .into());
             }
-            Ok(shared.spawn_run(scheduled, triggered_by, None).await?)
+            let name = scheduled.name().clone();
+            let execution = shared.spawn_run(scheduled, triggered_by, None).await?;
+            shared.retries.supersede(&name, None, "a manual run");
+            Ok(execution)
         };
         // On the scheduler's runtime, so that a caller on another runtime (an HTTP worker's)
         // neither owns the run nor the database connections it opens.
@@ -126,6 +131,7 @@ impl SchedulerHandle {
                     .unwrap_or_default(),
                 ticks: self.shared.watch.of(j.job.name()),
                 paused: paused.iter().find(|p| &p.job_name == j.job.name()).cloned(),
+                pending_retry: self.shared.retries.of(j.job.name()),
             })
             .collect())
     }

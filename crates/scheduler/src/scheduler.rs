@@ -13,6 +13,7 @@ use propimport_domain::{
 };
 use tokio_util::task::TaskTracker;
 
+use crate::retry::{PendingRetry, Retries, RetryPolicy};
 use crate::watch::Watch;
 use crate::{CronSchedule, SchedulerHandle, TrackedRunner, TriggerError};
 
@@ -57,6 +58,10 @@ pub struct SchedulerSettings {
     /// A scheduled tick that has no run this long after it makes its job late (shown in the
     /// status, alerted once); `None` disables the check (default 5 min).
     pub late_after: Option<chrono::Duration>,
+    /// How failed scheduled runs are retried (default: twice, after 5 and 30 minutes).
+    pub retry: RetryPolicy,
+    /// Per job, a retry policy of its own instead of `retry`.
+    pub job_retries: HashMap<JobName, RetryPolicy>,
 }
 
 impl SchedulerSettings {
@@ -77,6 +82,8 @@ impl Default for SchedulerSettings {
             misfire: MisfirePolicy::default(),
             retention: None,
             late_after: Some(chrono::Duration::minutes(5)),
+            retry: RetryPolicy::default(),
+            job_retries: HashMap::new(),
         }
     }
 }
@@ -104,6 +111,8 @@ pub(crate) struct Shared {
     pub(crate) watch: Watch,
     /// The paused jobs last read from the store.
     pub(crate) pauses: crate::control::PauseCache,
+    /// The retries of failed scheduled runs this instance holds.
+    pub(crate) retries: Retries,
     /// When this scheduler started: lateness is judged only for ticks after it.
     pub(crate) started_at: std::sync::OnceLock<DateTime<Utc>>,
     /// The runtime the scheduler was started on: runs live there, whatever task (an HTTP
@@ -133,6 +142,7 @@ impl Scheduler {
                 running: Mutex::new(HashMap::new()),
                 watch: Watch::default(),
                 pauses: crate::control::PauseCache::default(),
+                retries: Retries::default(),
                 started_at: std::sync::OnceLock::new(),
                 runtime: std::sync::OnceLock::new(),
             }),
@@ -158,6 +168,10 @@ impl Scheduler {
         {
             let (shared, stop) = (shared.clone(), stop_ticking.clone());
             loops.push(tokio::spawn(async move { shared.watchdog(stop).await }));
+        }
+        {
+            let (shared, stop) = (shared.clone(), stop_ticking.clone());
+            loops.push(tokio::spawn(async move { shared.retry_loop(stop).await }));
         }
         if let Some((policy, schedule)) = shared.settings.retention.clone() {
             let (shared, stop) = (shared.clone(), stop_ticking.clone());
@@ -230,28 +244,45 @@ impl Shared {
             .collect()
     }
 
-    /// Creates the RUNNING record, then drives the run on a tracked task.
+    /// Creates the RUNNING record of a first attempt, then drives the run on a tracked task.
     pub(crate) async fn spawn_run(
         self: &Arc<Self>,
         job: Arc<dyn Job>,
         triggered_by: TriggeredBy,
         tick: Option<DateTime<Utc>>,
     ) -> Result<Execution, Error> {
+        self.spawn_attempt(job, triggered_by, tick, 1).await
+    }
+
+    /// Creates the RUNNING record of `attempt`, then drives the run on a tracked task; a
+    /// scheduled run that fails by itself is held for a retry when its policy allows one.
+    pub(crate) async fn spawn_attempt(
+        self: &Arc<Self>,
+        job: Arc<dyn Job>,
+        triggered_by: TriggeredBy,
+        tick: Option<DateTime<Utc>>,
+        attempt: i32,
+    ) -> Result<Execution, Error> {
         if self.runs.is_closed() {
             return Err(Error::Unavailable("the scheduler is shutting down".into()));
         }
         // A RUNNING row in the way may be a dead instance's: recover abandoned runs and try
         // once more (the watchdog sweeps too; this spares a run the wait for its next sweep).
-        let started = match self
-            .runner
-            .begin(job.clone(), triggered_by.clone(), tick)
+        let runner = &self.runner;
+        let mut started = match runner
+            .begin_attempt(job.clone(), triggered_by.clone(), tick, attempt)
             .await
         {
             Err(Error::AlreadyRunning { .. }) if self.recover_stale().await > 0 => {
-                self.runner.begin(job, triggered_by, tick).await?
+                runner
+                    .begin_attempt(job, triggered_by.clone(), tick, attempt)
+                    .await?
             }
             other => other?,
         };
+        if let (TriggeredBy::Cron, Some(tick)) = (&triggered_by, tick) {
+            started.retry = self.retry_plan(&started.execution.job_name, tick, attempt);
+        }
         let execution = started.execution.clone();
         self.running
             .lock()
@@ -269,11 +300,23 @@ impl Shared {
             let name = started.execution.job_name.clone();
             match shared
                 .runner
-                .drive(started, shared.cancel_runs.clone())
+                .drive_run(started, shared.cancel_runs.clone())
                 .await
             {
+                Ok((finished, Some(due_at))) => {
+                    if let Some(tick) = finished.execution.scheduled_for {
+                        let retry = PendingRetry {
+                            tick,
+                            attempt: finished.execution.attempt.saturating_add(1),
+                            last_attempt: i32::try_from(shared.retry_policy(&name).retries)
+                                .map_or(i32::MAX, |r| r.saturating_add(1)),
+                            due_at,
+                        };
+                        shared.hold_retry(&name, retry);
+                    }
+                }
                 // Logged by the runner with the run's own outcome.
-                Ok(_) | Err(Error::NotRunning { .. }) => {}
+                Ok((_, None)) | Err(Error::NotRunning { .. }) => {}
                 Err(e) => {
                     tracing::error!(job_name = %name, error = %e, "run could not be recorded")
                 }

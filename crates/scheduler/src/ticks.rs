@@ -156,6 +156,7 @@ impl Shared {
     /// is in progress.
     async fn run_tick(self: &Arc<Self>, job: &Arc<dyn Job>, tick: DateTime<Utc>) -> TickOutcome {
         let name = job.name().clone();
+        self.retries.supersede(&name, Some(tick), "the next tick");
         if self.skip_paused(&name, tick).await {
             return TickOutcome::Decided;
         }

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
 use crate::outcome::{FORCED_SHUTDOWN, Stop, failure, finish_of};
+use crate::retry::RetryPlan;
 
 /// How tracked runs behave.
 #[derive(Debug, Clone)]
@@ -63,6 +64,8 @@ pub struct StartedRun {
     pub progress: ProgressHandle,
     /// Wakes the run's driver to write its heartbeat now (and so see a cancel request at once).
     pub(crate) beat_now: Arc<Notify>,
+    /// The retry it gets if it fails by itself (scheduled runs): then it raises no alert.
+    pub retry: Option<RetryPlan>,
     job: Arc<dyn Job>,
 }
 
@@ -105,12 +108,26 @@ impl TrackedRunner {
         triggered_by: TriggeredBy,
         scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<StartedRun, Error> {
+        self.begin_attempt(job, triggered_by, scheduled_for, 1)
+            .await
+    }
+
+    /// Creates the RUNNING execution of one attempt at a tick (1, or more for a retry); the
+    /// store refuses an attempt already made with [`Error::TickAlreadyClaimed`].
+    pub async fn begin_attempt(
+        &self,
+        job: Arc<dyn Job>,
+        triggered_by: TriggeredBy,
+        scheduled_for: Option<DateTime<Utc>>,
+        attempt: i32,
+    ) -> Result<StartedRun, Error> {
         let new = NewExecution {
             id: propimport_domain::ExecutionId::new(),
             job_name: job.name().clone(),
             triggered_by,
             started_at: self.clock.now(),
             scheduled_for,
+            attempt,
             instance_id: Some(self.settings.instance_id.clone()),
         };
         let execution = self.store.create_running(new).await?;
@@ -118,12 +135,14 @@ impl TrackedRunner {
             execution_id = %execution.id,
             job_name = %execution.job_name,
             triggered_by = %execution.triggered_by,
+            attempt,
             "run started"
         );
         Ok(StartedRun {
             execution,
             progress: ProgressHandle::new(),
             beat_now: Arc::new(Notify::new()),
+            retry: None,
             job,
         })
     }
@@ -150,10 +169,21 @@ impl TrackedRunner {
         started: StartedRun,
         cancel: CancelToken,
     ) -> Result<FinishedRun, Error> {
+        self.drive_run(started, cancel).await.map(|(run, _)| run)
+    }
+
+    /// [`Self::drive`], also giving when the retry of a run that failed by itself (not stopped
+    /// from outside) is due, if its [`RetryPlan`] allows one (the failure then alerts nothing).
+    pub(crate) async fn drive_run(
+        &self,
+        started: StartedRun,
+        cancel: CancelToken,
+    ) -> Result<(FinishedRun, Option<DateTime<Utc>>), Error> {
         let StartedRun {
             execution,
             progress,
             beat_now,
+            retry,
             job,
         } = started;
         // The job gets its own token, so losing the lease or an operator's cancel can stop it
@@ -210,8 +240,14 @@ impl TrackedRunner {
             other => other?,
         };
         record_finished(&finished.execution);
-        self.alerts.after_finish(&finished, self.clock.now()).await;
-        Ok(finished)
+        let e = &finished.execution;
+        let retry_at = retry
+            .filter(|_| stop == Stop::None && e.status == ExecutionStatus::Failed)
+            .and_then(|plan| plan.due(e.completed_at.unwrap_or(finish.completed_at)));
+        if retry_at.is_none() {
+            self.alerts.after_finish(&finished, self.clock.now()).await;
+        }
+        Ok((finished, retry_at))
     }
 
     /// Writes the run's heartbeat and live counts; stops the job when the run lost its lease

@@ -143,6 +143,29 @@ impl Config {
     }
 }
 
+/// The retry policy of each source that sets `retries` or `retry_delays` (the other key
+/// from `IMPORT_RETRIES` / `IMPORT_RETRY_DELAYS`).
+pub fn job_retries(
+    config: &Config,
+) -> std::collections::HashMap<propimport_domain::JobName, propimport_scheduler::RetryPolicy> {
+    let global = &config.scheduling.retry;
+    config
+        .sources
+        .iter()
+        .filter(|s| s.retries.is_some() || s.retry_delays.is_some())
+        .map(|s| {
+            let policy = propimport_scheduler::RetryPolicy {
+                retries: s.retries.unwrap_or(global.retries),
+                delays: s
+                    .retry_delays
+                    .clone()
+                    .unwrap_or_else(|| global.delays.clone()),
+            };
+            (s.config.name.clone(), policy)
+        })
+        .collect()
+}
+
 /// Installs the log subscriber: level from `RUST_LOG` (default `info`), format from config.
 pub fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use propimport_domain::RetentionPolicy;
-use propimport_scheduler::{AlertSettings, CronSchedule, MisfirePolicy};
+use propimport_scheduler::{AlertSettings, CronSchedule, MisfirePolicy, RetryPolicy};
 
 use super::vars::Vars;
 
@@ -24,6 +24,8 @@ pub struct Scheduling {
     pub alert_webhook: Option<reqwest::Url>,
     /// `IMPORT_MISFIRE_POLICY`, `IMPORT_MISFIRE_GRACE`.
     pub misfire: MisfirePolicy,
+    /// `IMPORT_RETRIES`, `IMPORT_RETRY_DELAYS`: how failed scheduled runs are retried.
+    pub retry: RetryPolicy,
     /// `IMPORT_HEARTBEAT_INTERVAL`.
     pub heartbeat: Duration,
     /// `IMPORT_LEASE`.
@@ -117,6 +119,11 @@ impl Scheduling {
                 grace: chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::hours(1)),
             },
         };
+        let default_retry = RetryPolicy::default();
+        let retry = RetryPolicy {
+            retries: vars.number("IMPORT_RETRIES", default_retry.retries, 0..=10),
+            delays: vars.duration_list("IMPORT_RETRY_DELAYS", default_retry.delays),
+        };
         let heartbeat = vars.duration("IMPORT_HEARTBEAT_INTERVAL", Duration::from_secs(10));
         let lease = vars.duration("IMPORT_LEASE", Duration::from_secs(120));
         if lease < heartbeat * 3 {
@@ -156,6 +163,7 @@ impl Scheduling {
             alerts,
             alert_webhook,
             misfire,
+            retry,
             heartbeat,
             lease,
             shutdown_grace,

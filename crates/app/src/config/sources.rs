@@ -2,7 +2,9 @@
 //! `IMPORT_SOURCE_*` variables, or else the demo feeds shipped in `examples/feeds/`.
 //!
 //! Every source may set its HTTP timeouts (`connect_timeout`, `read_timeout`, `timeout`:
-//! `30s`, `5m` or a number of seconds); snapshot sources (Kyero, JSON) may set `allow_empty`.
+//! `30s`, `5m` or a number of seconds) and its retries of failed scheduled runs (`retries`,
+//! `retry_delays`: instead of `IMPORT_RETRIES`, `IMPORT_RETRY_DELAYS`); snapshot sources
+//! (Kyero, JSON) may set `allow_empty`.
 //! RESO Web API sources also take `page_size`, `rate_limit` (requests per second),
 //! `currency` and OAuth2 client credentials (`oauth_token_url`, `client_id`,
 //! `client_secret`, optional `oauth_scope`); other formats refuse them.
@@ -45,6 +47,10 @@ pub struct Source {
     /// Whether its images are downloaded (the demo feeds' image URLs are placeholders under
     /// the reserved `.invalid` domain, so theirs are only recorded).
     pub download_images: bool,
+    /// Its own number of retries of a failed scheduled run (`retries`); `None`: `IMPORT_RETRIES`.
+    pub retries: Option<u32>,
+    /// Its own retry delays (`retry_delays`); `None`: `IMPORT_RETRY_DELAYS`.
+    pub retry_delays: Option<Vec<std::time::Duration>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,6 +73,8 @@ struct SourceEntry {
     connect_timeout: Option<Scalar>,
     read_timeout: Option<Scalar>,
     timeout: Option<Scalar>,
+    retries: Option<Scalar>,
+    retry_delays: Option<Scalar>,
     // RESO Web API sources only:
     page_size: Option<Scalar>,
     rate_limit: Option<Scalar>,
@@ -112,6 +120,8 @@ pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) ->
             connect_timeout: vars.raw("IMPORT_SOURCE_CONNECT_TIMEOUT").map(Scalar::Text),
             read_timeout: vars.raw("IMPORT_SOURCE_READ_TIMEOUT").map(Scalar::Text),
             timeout: vars.raw("IMPORT_SOURCE_TIMEOUT").map(Scalar::Text),
+            retries: None,
+            retry_delays: None,
             page_size: vars.raw("IMPORT_SOURCE_PAGE_SIZE").map(Scalar::Text),
             rate_limit: vars.raw("IMPORT_SOURCE_RATE_LIMIT").map(Scalar::Text),
             currency: vars.raw("IMPORT_SOURCE_CURRENCY"),
@@ -142,6 +152,8 @@ pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) ->
                 config,
                 schedule: None,
                 download_images: false,
+                retries: None,
+                retry_delays: None,
             })
         })
         .collect()
@@ -228,6 +240,7 @@ fn build(
     let reso = reso_settings(&entry, format, &location, &field)?;
     let http = settings::http(&entry, &field)?;
     let allow_empty = settings::allow_empty(&entry, format, &field)?;
+    let (retries, retry_delays) = settings::retries(&entry, &field)?;
     if reso.oauth.is_some() && entry.token.is_some() {
         return Err(format!(
             "{}: set a bearer token or OAuth2 client credentials, not both",
@@ -266,6 +279,8 @@ fn build(
         config,
         schedule,
         download_images: true,
+        retries,
+        retry_delays,
     })
 }
 

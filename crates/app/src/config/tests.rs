@@ -242,3 +242,27 @@ fn reads_the_hosts_images_may_reach() {
         ]
     );
 }
+
+#[test]
+fn reads_and_checks_the_retry_settings() {
+    let c = config(&[]).unwrap();
+    assert_eq!(
+        c.scheduling.retry,
+        propimport_scheduler::RetryPolicy::default()
+    );
+    let c = config(&[
+        ("IMPORT_RETRIES", "3"),
+        ("IMPORT_RETRY_DELAYS", "1m, 10m,1h"),
+    ])
+    .unwrap();
+    assert_eq!(c.scheduling.retry.retries, 3);
+    assert_eq!(
+        c.scheduling.retry.delays,
+        [60, 600, 3600].map(std::time::Duration::from_secs)
+    );
+    let problems =
+        config(&[("IMPORT_RETRIES", "11"), ("IMPORT_RETRY_DELAYS", "5m,,30m")]).unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].starts_with("IMPORT_RETRIES=\"11\": expected a whole number from 0 to 10"));
+    assert!(problems[1].starts_with("IMPORT_RETRY_DELAYS=\"5m,,30m\": expected a comma-separated"));
+}

@@ -108,6 +108,16 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
         })
     }
 
+    /// A comma-separated list of durations, each from 1 s to 24 h (see [`parse_delays`]).
+    pub fn duration_list(&mut self, name: &str, default: Vec<Duration>) -> Vec<Duration> {
+        self.parsed(
+            name,
+            default,
+            "a comma-separated list of durations from 1s to 24h, such as 5m,30m",
+            parse_delays,
+        )
+    }
+
     /// Every problem found, or `Ok` when there were none.
     pub fn finish(self) -> Result<(), Vec<String>> {
         if self.problems.is_empty() {
@@ -116,4 +126,22 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             Err(self.problems)
         }
     }
+}
+
+/// Reads a comma-separated list of durations (`5m,30m`; a bare number is seconds), each from
+/// 1 s to 24 h; `None` when empty or when any item is not such a duration.
+pub fn parse_delays(text: &str) -> Option<Vec<Duration>> {
+    let range = Duration::from_secs(1)..=Duration::from_secs(24 * 3600);
+    let delays: Option<Vec<Duration>> = text
+        .split(',')
+        .map(|item| {
+            let item = item.trim();
+            item.parse::<u64>()
+                .ok()
+                .map(Duration::from_secs)
+                .or_else(|| humantime::parse_duration(item).ok())
+                .filter(|d| range.contains(d))
+        })
+        .collect();
+    delays.filter(|d| !d.is_empty())
 }

@@ -328,7 +328,10 @@ pub async fn history_pages_and_filters(store: &dyn AlertStore) {
         .purge_events(t0() + Duration::seconds(2), 1)
         .await
         .expect("purge");
-    assert_eq!(purged, 3, "the alert raised at t0 and its deliveries at t0 + 1 s");
+    assert_eq!(
+        purged, 3,
+        "the alert raised at t0 and its deliveries at t0 + 1 s"
+    );
     let left = store
         .events(&AlertEventQuery::default())
         .await
@@ -338,5 +341,9 @@ pub async fn history_pages_and_filters(store: &dyn AlertStore) {
         .iter()
         .map(|e| (e.event.as_str(), e.job_name.as_str()))
         .collect();
-    assert_eq!(events, [("raised", "other")], "the late alert, raised 5 min after t0");
+    assert_eq!(
+        events,
+        [("raised", "other")],
+        "the late alert, raised 5 min after t0"
+    );
 }

@@ -98,10 +98,11 @@ impl ExecutionStore for InMemoryExecutionStore {
     async fn create_running(&self, new: NewExecution) -> Result<Execution> {
         let mut state = self.state();
         if let Some(tick) = new.scheduled_for
-            && state
-                .executions
-                .iter()
-                .any(|e| e.job_name == new.job_name && e.scheduled_for == Some(tick))
+            && state.executions.iter().any(|e| {
+                e.job_name == new.job_name
+                    && e.scheduled_for == Some(tick)
+                    && e.attempt == new.attempt
+            })
         {
             return Err(Error::TickAlreadyClaimed {
                 job_name: new.job_name,

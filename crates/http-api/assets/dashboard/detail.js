@@ -131,6 +131,7 @@ function render(e) {
       ['Completed', running ? 'still running' : when(e.completedAt)],
       ['Duration', running ? `${fmtDuration(Date.now() - new Date(e.startedAt).getTime())} so far` : fmtDuration(e.durationMs)],
       e.scheduledFor && ['Scheduled for', when(e.scheduledFor)],
+      e.attempt > 1 && ['Attempt', h('span', { 'data-testid': 'detail-attempt' }, `${fmtNum(e.attempt)} (a retry of the failed run)`)],
       ['Triggered by', e.triggeredBy],
       e.expectedTotal != null && ['Expected records', fmtNum(e.expectedTotal)],
       ['Failed runs in a row', fmtNum(e.consecutiveFailures)],

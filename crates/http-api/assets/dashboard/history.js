@@ -36,7 +36,7 @@ function row(e) {
     h('td', { class: 'nowrap col-start' }, h('a', { href: executionHref(e.id), title: `Execution ${e.id}` }, fmtTime(e.startedAt))),
     h('td', { class: 'col-job' }, e.jobName),
     h('td', { class: 'col-status' }, badge(e.status)),
-    h('td', { class: 'opt' }, e.triggeredBy),
+    h('td', { class: 'opt' }, e.attempt > 1 ? `${e.triggeredBy} · retry ${e.attempt - 1}` : e.triggeredBy),
     h('td', { class: 'nowrap col-dur', 'data-label': 'Duration' }, e.status === 'RUNNING' ? 'running' : fmtDuration(e.durationMs)),
     h('td', { class: 'num col-proc', 'data-label': 'Processed' }, fmtNum(e.totalProperties)),
     h('td', { class: 'num opt' }, fmtNum(e.successCount)),

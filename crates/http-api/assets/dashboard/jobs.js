@@ -180,11 +180,16 @@ function renderFailures(c, run) {
   c.el.classList.toggle('alerting', n > 0 && n >= threshold);
 }
 
-/** Lateness and ticks missed while the database was unavailable. */
+/** HH:MM of a time, in the browser's zone. */
+const hhmm = (iso) => fmtTime(iso, false).slice(-5);
+
+/** Lateness, a pending retry of a failed run and ticks missed while the database was unavailable. */
 function renderTicks(c, job) {
   const lines = [];
   if (job.late) lines.push(`⚠ Late: the run due ${fmtTime(job.lateSince)} has not started.`);
   if (job.pendingTick) lines.push(`The run due ${fmtTime(job.pendingTick)} waits for the database; it starts when the database answers, if still within the misfire grace.`);
+  const retry = job.pendingRetry;
+  if (retry) lines.push(`↻ Retry ${retry.attempt} of ${retry.lastAttempt} at ${hhmm(retry.dueAt)} (the run due ${fmtTime(retry.tick)} failed).`);
   if (job.missedTicks > 0) lines.push(`${fmtNum(job.missedTicks)} scheduled run${job.missedTicks === 1 ? '' : 's'} missed while the database was unavailable (last due ${fmtTime(job.lastMissedTick)}).`);
   c.ticks.hidden = !lines.length;
   c.ticks.replaceChildren(...lines.map((l) => h('span', { class: 'block' }, l)));

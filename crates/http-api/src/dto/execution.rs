@@ -46,6 +46,9 @@ pub struct ExecutionSummary {
     /// The cron tick it ran for, for scheduled runs.
     #[schema(format = DateTime)]
     pub scheduled_for: Option<String>,
+    /// Which attempt at its tick it is: 1, or more for a retry of a failed scheduled run.
+    #[schema(minimum = 1)]
+    pub attempt: i32,
     /// The last heartbeat of a running execution.
     #[schema(format = DateTime)]
     pub heartbeat_at: Option<String>,
@@ -81,6 +84,7 @@ impl From<&Execution> for ExecutionSummary {
             consecutive_failures: e.consecutive_failures,
             last_error: e.last_error.clone(),
             scheduled_for: e.scheduled_for.as_ref().map(millis),
+            attempt: e.attempt,
             heartbeat_at: e.heartbeat_at.as_ref().map(millis),
             instance_id: e.instance_id.clone(),
             details: e.details.clone(),

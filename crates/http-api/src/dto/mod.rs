@@ -22,7 +22,7 @@ pub use history::{
 pub use ops::{
     AuditEntryView, AuditLogView, CheckView, HealthView, RefusedRun, StartedRun, TriggerAccepted,
 };
-pub use status::{FireTime, JobView, StatusView};
+pub use status::{FireTime, JobView, PendingRetryView, StatusView};
 
 fn millis(t: &DateTime<Utc>) -> String {
     format_utc_millis(t)

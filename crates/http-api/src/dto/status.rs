@@ -59,6 +59,26 @@ pub struct JobView {
     pub paused_at: Option<String>,
     /// Why it was paused, when the operator said.
     pub pause_reason: Option<String>,
+    /// The retry of a failed scheduled run that this instance holds, waiting for its time.
+    pub pending_retry: Option<PendingRetryView>,
+}
+
+/// A retry of a failed scheduled run, waiting for its time.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRetryView {
+    /// The tick it retries (UTC).
+    #[schema(format = DateTime)]
+    pub tick: String,
+    /// The attempt it will be: 2 for the first retry.
+    #[schema(minimum = 2)]
+    pub attempt: i32,
+    /// The last attempt the job's retry policy allows (1 + `IMPORT_RETRIES`).
+    #[schema(minimum = 2)]
+    pub last_attempt: i32,
+    /// When it is due (UTC).
+    #[schema(format = DateTime)]
+    pub due_at: String,
 }
 
 /// The answer of `/status`; the top-level job fields describe the first job, as the earlier

@@ -7,7 +7,7 @@ use propimport_domain::{Execution, format_utc_millis};
 
 use crate::ApiError;
 use crate::auth::Admin;
-use crate::dto::{Envelope, FireTime, JobView, StatusView};
+use crate::dto::{Envelope, FireTime, JobView, PendingRetryView, StatusView};
 use crate::state::SharedState;
 
 fn fire_times(times: &[DateTime<Utc>], zone: Option<&str>) -> Vec<FireTime> {
@@ -108,6 +108,12 @@ async fn status_view(
             paused_by: job.pause.as_ref().map(|p| p.paused_by.clone()),
             paused_at: job.pause.as_ref().map(|p| format_utc_millis(&p.paused_at)),
             pause_reason: job.pause.as_ref().and_then(|p| p.reason.clone()),
+            pending_retry: job.ticks.pending_retry.map(|r| PendingRetryView {
+                tick: format_utc_millis(&r.tick),
+                attempt: r.attempt,
+                last_attempt: r.last_attempt,
+                due_at: format_utc_millis(&r.due_at),
+            }),
         });
     }
     let first = views.first();
@@ -241,6 +247,7 @@ mod tests {
                 triggered_by: TriggeredBy::Api,
                 started_at: started,
                 scheduled_for: None,
+                attempt: 1,
                 instance_id: None,
             })
             .await

@@ -89,6 +89,7 @@ impl JobControl for StoreControl {
                 triggered_by,
                 started_at: Utc::now(),
                 scheduled_for: None,
+                attempt: 1,
                 instance_id: Some("test".into()),
             })
             .await
@@ -294,6 +295,7 @@ pub async fn seed(store: &dyn ExecutionStore, jobs: &[&str], n: usize) -> Seeded
                 triggered_by: by,
                 started_at: started,
                 scheduled_for: None,
+                attempt: 1,
                 instance_id: Some("seed".into()),
             })
             .await

@@ -38,7 +38,9 @@ impl SqlExecutionStore {
                 Ok(_) => return Ok(Execution::start(new)),
                 Err(e) if is_unique_violation(&e) => {
                     if let Some(tick) = new.scheduled_for
-                        && self.has_tick(&new.job_name, tick).await?
+                        && self
+                            .has_tick(&new.job_name, tick, Some(new.attempt))
+                            .await?
                     {
                         return Err(Error::TickAlreadyClaimed {
                             job_name: new.job_name.clone(),
@@ -307,17 +309,23 @@ impl SqlExecutionStore {
         rows.into_iter().map(ExecutionRow::into_domain).collect()
     }
 
-    /// Whether the tick has an execution.
-    pub(super) async fn has_tick(&self, job: &JobName, tick: DateTime<Utc>) -> Result<bool> {
+    /// Whether the tick has an execution (of the given attempt, or of any).
+    pub(super) async fn has_tick(
+        &self,
+        job: &JobName,
+        tick: DateTime<Utc>,
+        attempt: Option<i32>,
+    ) -> Result<bool> {
         let job = job.to_string();
         let count: i64 = with_conn!(self.db, |conn, _dialect| {
-            t::import_job_executions
+            let mut query = t::import_job_executions
                 .filter(t::job_name.eq(&job))
                 .filter(t::scheduled_for.eq(DbTime(tick)))
-                .count()
-                .get_result(conn)
-                .await
-                .map_err(from_diesel)?
+                .into_boxed();
+            if let Some(attempt) = attempt {
+                query = query.filter(t::attempt.eq(attempt));
+            }
+            query.count().get_result(conn).await.map_err(from_diesel)?
         });
         Ok(count > 0)
     }

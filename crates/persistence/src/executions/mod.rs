@@ -153,7 +153,7 @@ impl ExecutionStore for SqlExecutionStore {
     }
 
     async fn tick_claimed(&self, job_name: &JobName, scheduled_for: DateTime<Utc>) -> Result<bool> {
-        self.has_tick(job_name, scheduled_for).await
+        self.has_tick(job_name, scheduled_for, None).await
     }
 
     async fn recover_stale(

@@ -40,13 +40,14 @@ pub(crate) struct ExecutionRow {
     updated_at: DbTime,
     cancel_requested_by: Option<String>,
     cancel_requested_at: Option<DbTime>,
+    attempt: i32,
 }
 
 /// The columns of [`ExecutionRow`], for SQL text.
 pub(crate) const EXECUTION_COLUMNS: &str = "id, job_name, status, started_at, completed_at, \
      duration_ms, total_properties, success_count, failed_count, skipped_count, expected_total, \
      errors_omitted, triggered_by, consecutive_failures, last_error, scheduled_for, heartbeat_at, \
-     instance_id, details, created_at, updated_at, cancel_requested_by, cancel_requested_at";
+     instance_id, details, created_at, updated_at, cancel_requested_by, cancel_requested_at, attempt";
 
 /// The cancel request stored in the two columns (both set, or none).
 pub(crate) fn cancel_request(by: Option<String>, at: Option<DbTime>) -> Option<CancelRequest> {
@@ -76,6 +77,7 @@ impl ExecutionRow {
             consecutive_failures: self.consecutive_failures,
             last_error: self.last_error,
             scheduled_for: self.scheduled_for.map(|t| t.0),
+            attempt: self.attempt,
             heartbeat_at: self.heartbeat_at.map(|t| t.0),
             instance_id: self.instance_id,
             details: self
@@ -141,6 +143,7 @@ pub(crate) struct NewExecutionRow {
     started_at: DbTime,
     triggered_by: String,
     scheduled_for: Option<DbTime>,
+    attempt: i32,
     heartbeat_at: DbTime,
     instance_id: Option<String>,
     created_at: DbTime,
@@ -156,6 +159,7 @@ impl From<&NewExecution> for NewExecutionRow {
             started_at: new.started_at.into(),
             triggered_by: new.triggered_by.to_string(),
             scheduled_for: new.scheduled_for.map(DbTime),
+            attempt: new.attempt,
             heartbeat_at: new.started_at.into(),
             instance_id: new.instance_id.clone(),
             created_at: new.started_at.into(),

@@ -29,6 +29,7 @@ async fn writer(db: Database, name: String) -> Result<(), String> {
             triggered_by: TriggeredBy::Manual,
             started_at: Utc::now(),
             scheduled_for: None,
+            attempt: 1,
             instance_id: None,
         };
         executions

@@ -73,6 +73,7 @@ fn new_run(job: &str) -> NewExecution {
         triggered_by: TriggeredBy::Manual,
         started_at: Utc::now(),
         scheduled_for: None,
+        attempt: 1,
         instance_id: None,
     }
 }

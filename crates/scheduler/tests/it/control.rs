@@ -232,6 +232,7 @@ async fn a_dead_instances_run_asked_to_cancel_is_swept_as_abandoned() {
             triggered_by: TriggeredBy::Cron,
             started_at: t0,
             scheduled_for: None,
+            attempt: 1,
             instance_id: Some("gone:7".into()),
         })
         .await

@@ -10,6 +10,7 @@ mod alerting;
 mod control;
 mod email;
 mod lifecycle;
+mod retries;
 mod schedule;
 mod scheduling;
 mod watch;

@@ -221,6 +221,7 @@ async fn start_up_recovers_abandoned_runs() {
         triggered_by: TriggeredBy::Cron,
         started_at: at(2025, 6, 1, 11, 0, 0),
         scheduled_for: None,
+        attempt: 1,
         instance_id: Some("crashed:7".into()),
     };
     let stale = h.store.create_running(new).await.unwrap();

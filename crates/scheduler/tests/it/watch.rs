@@ -79,6 +79,7 @@ async fn a_dead_instances_run_is_swept_within_the_lease_and_ends_at_its_last_hea
             triggered_by: TriggeredBy::Manual,
             started_at: t0,
             scheduled_for: None,
+            attempt: 1,
             instance_id: Some("gone:7".into()),
         })
         .await
@@ -370,6 +371,7 @@ async fn a_trigger_blocked_by_a_dead_instances_run_recovers_it_and_starts() {
             triggered_by: TriggeredBy::Cron,
             started_at: t0 - chrono::Duration::minutes(5),
             scheduled_for: None,
+            attempt: 1,
             instance_id: Some("gone:7".into()),
         })
         .await

@@ -1,5 +1,5 @@
-//! The settings every source may have besides its location and format: its HTTP timeouts and,
-//! for a snapshot, whether an empty feed is accepted. A bad value stops start-up naming the
+//! The settings every source may have besides its location and format: its HTTP timeouts, its
+//! retries and, for a snapshot, whether an empty feed is accepted. A bad value stops start-up naming the
 //! variable or the key.
 
 use std::ops::RangeInclusive;
@@ -67,6 +67,44 @@ pub(super) fn allow_empty(
             field("allow_empty")
         )),
     }
+}
+
+/// The source's own retries of a failed scheduled run (0 to 10) and their delays (a list such
+/// as `"5m,30m"`), each `None` when unset.
+pub(super) fn retries(
+    entry: &SourceEntry,
+    field: &impl Fn(&str) -> String,
+) -> Result<(Option<u32>, Option<Vec<Duration>>), String> {
+    let retries = entry
+        .retries
+        .as_ref()
+        .map(|value| {
+            value
+                .text()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 10)
+                .ok_or_else(|| {
+                    format!(
+                        "{}={value}: expected a whole number from 0 to 10",
+                        field("retries")
+                    )
+                })
+        })
+        .transpose()?;
+    let delays = entry
+        .retry_delays
+        .as_ref()
+        .map(|value| {
+            crate::config::vars::parse_delays(&value.text()).ok_or_else(|| {
+                format!(
+                    "{}={value}: expected a comma-separated list of durations from 1s to 24h, such as \"5m,30m\"",
+                    field("retry_delays")
+                )
+            })
+        })
+        .transpose()?;
+    Ok((retries, delays))
 }
 
 /// A duration within `range`, or `default` when unset.

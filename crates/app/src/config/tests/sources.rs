@@ -305,3 +305,42 @@ client_secret = "hush"
         )]
     );
 }
+
+#[test]
+fn a_source_may_set_its_own_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sources.toml");
+    std::fs::write(
+        &file,
+        "[[sources]]\nname = \"a\"\nurl = \"https://feeds.example/a.xml\"\nretries = 4\n\
+         [[sources]]\nname = \"b\"\nurl = \"https://feeds.example/b.xml\"\nretry_delays = \"1m,2m\"\n\
+         [[sources]]\nname = \"c\"\nurl = \"https://feeds.example/c.xml\"\n",
+    )
+    .unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let c = config(&[("IMPORT_SOURCES_FILE", &path), ("IMPORT_RETRIES", "1")]).unwrap();
+    let policies = crate::config::job_retries(&c);
+    assert_eq!(policies.len(), 2, "c follows the variables");
+    let of = |name: &str| {
+        policies
+            .iter()
+            .find(|(job, _)| job.as_str() == name)
+            .map(|(_, p)| (p.retries, p.delays.clone()))
+    };
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    assert_eq!(of("a"), Some((4, vec![minutes(5), minutes(30)])));
+    assert_eq!(of("b"), Some((1, vec![minutes(1), minutes(2)])));
+
+    std::fs::write(
+        &file,
+        "[[sources]]\nname = \"a\"\nurl = \"https://feeds.example/a.xml\"\nretries = 11\nretry_delays = \"soon\"\n",
+    )
+    .unwrap();
+    let problems = config(&[("IMPORT_SOURCES_FILE", &path)]).unwrap_err();
+    assert_eq!(
+        problems,
+        [format!(
+            "IMPORT_SOURCES_FILE={path:?}: source \"a\": retries=11: expected a whole number from 0 to 10"
+        )]
+    );
+}

@@ -2,6 +2,7 @@
 //! implementation through [`execution_store_conformance!`](crate::execution_store_conformance)
 //! against a fresh, empty store each.
 
+mod attempts;
 mod control;
 mod history;
 mod lifecycle;
@@ -16,6 +17,7 @@ use crate::{
     WindowDays,
 };
 
+pub use attempts::{failed_retries_keep_the_failure_count, tick_attempts_are_claimed_once};
 pub use control::{
     cancel_refused_unless_running, cancel_request_is_seen_by_heartbeats,
     cancelled_run_finishes_as_failed, cancelled_stale_run_is_recovered,
@@ -67,7 +69,8 @@ macro_rules! execution_store_conformance {
             retention_purges_by_status, aggregates_follow_purge_and_recovery, audit_log_pages,
             cancel_request_is_seen_by_heartbeats, cancel_refused_unless_running,
             cancelled_run_finishes_as_failed, cancelled_stale_run_is_recovered,
-            pause_and_resume_are_idempotent);
+            pause_and_resume_are_idempotent, tick_attempts_are_claimed_once,
+            failed_retries_keep_the_failure_count);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -105,6 +108,7 @@ pub(super) fn new_run(
         triggered_by: by,
         started_at,
         scheduled_for: None,
+        attempt: 1,
         instance_id: Some("test-instance".into()),
     }
 }

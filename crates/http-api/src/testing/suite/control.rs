@@ -131,6 +131,12 @@ pub async fn pause_and_resume_jobs(store: Arc<dyn ExecutionStore>) {
     assert_eq!(job(a)["pauseReason"], "partner maintenance");
     assert_eq!(job(b)["paused"], false);
     assert!(job(b)["pausedBy"].is_null());
+    assert!(
+        job(b)
+            .get("pendingRetry")
+            .is_some_and(serde_json::Value::is_null),
+        "every job says whether a retry is pending: {status_view}"
+    );
 
     let (status, body) = api.send(Method::POST, &pause, None, Some(&ops_jwt())).await;
     assert_eq!(status, StatusCode::OK, "idempotent: {body}");
@@ -226,6 +232,7 @@ async fn running_elsewhere(store: &dyn ExecutionStore, job: &str) -> Execution {
             triggered_by: TriggeredBy::Cron,
             started_at: chrono::Utc::now(),
             scheduled_for: None,
+            attempt: 1,
             instance_id: Some("another-replica".into()),
         })
         .await

@@ -183,6 +183,7 @@ async fn start_elsewhere(server: &TestServer, job: &str) -> propimport_domain::E
             triggered_by: propimport_domain::TriggeredBy::Cron,
             started_at: chrono::Utc::now(),
             scheduled_for: None,
+            attempt: 1,
             instance_id: Some("another-replica".into()),
         })
         .await

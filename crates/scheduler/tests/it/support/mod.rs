@@ -192,6 +192,7 @@ impl Harness {
             triggered_by: TriggeredBy::Cron,
             started_at: at,
             scheduled_for: tick,
+            attempt: 1,
             instance_id: None,
         };
         let e = self.store.create_running(new).await.unwrap();
