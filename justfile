@@ -29,7 +29,7 @@ ci:
     bash .ci/run
 
 # Benchmarks (each issue that sets a target adds its bench here).
-bench: bench-import bench-api bench-dashboard
+bench: bench-import bench-api bench-dashboard bench-soak
 
 # The import benchmark: first import, re-import, peak RSS and the COPY reference on PostgreSQL
 # and SQLite (`BENCH_QUICK=1` for a smoke run); figures also in target/bench-import.json.
@@ -46,3 +46,9 @@ bench-dashboard:
 bench-api *ARGS:
     command -v wrk >/dev/null || apt-get install -y -qq wrk
     TEST_DATABASE_URL={{pg_url}} cargo bench -p propimport --bench api -- {{ARGS}}
+
+# Repeated bursts: 1,000 sources (3-listing file feeds) on one every-30-seconds schedule against
+# the release binary on PostgreSQL; RSS after each burst and "flat within 10 % once warm"
+# (`--strict` exits non-zero on a miss, `--quick` for a smoke run); also in target/bench-soak.json.
+bench-soak *ARGS:
+    TEST_DATABASE_URL={{pg_url}} cargo bench -p propimport --bench soak -- {{ARGS}}

@@ -256,8 +256,9 @@ struct Hand {
 }
 
 impl Hand {
-    /// An empty batch: a stored one emptied (its records freed here), or a new one.
-    fn empty_batch(&mut self, batch_size: usize) -> Batch {
+    /// An empty batch: a stored one emptied (its records freed here), or a new one with room
+    /// for `capacity` records.
+    fn empty_batch(&mut self, capacity: usize) -> Batch {
         match self.recycled.try_recv() {
             Ok(mut batch) => {
                 batch.records.clear();
@@ -265,7 +266,7 @@ impl Hand {
                 batch
             }
             Err(_) => Batch {
-                records: Vec::with_capacity(batch_size),
+                records: Vec::with_capacity(capacity),
                 failures: Vec::new(),
             },
         }
@@ -293,7 +294,12 @@ async fn read_batches(
             });
         }
     };
-    let mut batch = hand.empty_batch(batch_size);
+    // The first batch grows with what is read, the next ones start with room for as many
+    // records as the batch before them held: a small feed allocates for its records, not for
+    // a whole batch. (Room for 500 records is about 200 KiB; a thousand sources starting at
+    // once held 200 MB of it, which the allocator kept after the burst and which resident
+    // memory crept up into, burst after burst.)
+    let mut batch = hand.empty_batch(0);
     // A slow feed still stores (and reports progress) at least about once per FLUSH_AFTER.
     let mut batch_started = std::time::Instant::now();
     loop {
@@ -319,7 +325,8 @@ async fn read_batches(
             batch_started = std::time::Instant::now();
         }
         if size >= batch_size || batch_started.elapsed() >= FLUSH_AFTER {
-            let full = std::mem::replace(&mut batch, hand.empty_batch(batch_size));
+            let next = hand.empty_batch(batch.records.len().min(batch_size));
+            let full = std::mem::replace(&mut batch, next);
             if hand.tx.send(full).await.is_err() {
                 return Ok(ReadEnd::Stopped);
             }
@@ -339,5 +346,36 @@ impl AnyReader {
             Self::Kyero(r) => r.next().await,
             Self::Json(r) => r.next().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small feed's batch has room for its records, not for a whole batch: a thousand
+    /// sources whose runs start at once must not each hold room for 500 records.
+    #[tokio::test]
+    async fn a_small_feed_allocates_for_its_records_only() {
+        let demo = include_str!("../../../examples/feeds/north-macedonia.ndjson");
+        let feed: String = demo.lines().take(3).map(|l| format!("{l}\n")).collect();
+        let (tx, mut rx) = mpsc::channel::<Batch>(2);
+        let (_recycle, recycled) = mpsc::unbounded_channel::<Batch>();
+        let end = read_batches(
+            (FeedFormat::Json, usize::MAX),
+            Box::new(std::io::Cursor::new(feed.into_bytes())),
+            Hand { tx, recycled },
+            CancelToken::new(),
+            500,
+        )
+        .await;
+        assert!(matches!(end, Ok(ReadEnd::Complete)));
+        let batch = rx.recv().await.expect("the feed's batch");
+        assert_eq!(batch.records.len(), 3);
+        assert!(
+            batch.records.capacity() <= 16,
+            "room for {} records",
+            batch.records.capacity()
+        );
     }
 }

@@ -1,0 +1,534 @@
+//! The soak benchmark (`just bench-soak`, or `cargo bench -p propimport --bench soak`).
+//!
+//! Repeated bursts of runs: N sources (default 1,000), each a 3-listing NDJSON file, all on
+//! one six-field schedule every S seconds (default 30), so that every S seconds N runs start
+//! at once and queue for the database pool. The release `propimport` binary runs `serve` on a
+//! fresh PostgreSQL database; the service's resident memory (`VmRSS`) is sampled through each
+//! burst, and read once more just before the next tick, when the burst's runs are over.
+//!
+//! What a burst leaves behind shows there: memory still held once its runs are over. The
+//! verdict compares the RSS after each later burst with the RSS after the warm-up bursts
+//! (default 3: the pool, the caches and the allocator's arenas filled): "flat within 10 %
+//! once warm" when none is more than 10 % above it. A table per burst goes to stdout and,
+//! as JSON with the settings, to `target/bench-soak.json`; `--strict` exits non-zero on a
+//! miss (or when no run finished at all).
+//!
+//! The service's runtime gets 8 worker threads (`TOKIO_WORKER_THREADS`) by default, as on an
+//! 8-core server whatever this machine has: glibc gives each thread that allocates an arena
+//! of its own (up to 8 per core), and the more arenas a burst's allocations are spread over,
+//! the more of the burst's peak each keeps. `--malloc-arena-max=2` sets `MALLOC_ARENA_MAX`
+//! for the service, to tell allocator fragmentation from live memory.
+//!
+//! Settings (arguments override variables):
+//!
+//! | argument | variable | default |
+//! | --- | --- | --- |
+//! | `--quick` | `BENCH_QUICK=1` | 300 sources, every 15 s, 8 bursts, 3 of warm-up |
+//! | `--sources=N` | `BENCH_SOURCES` | 1,000 |
+//! | `--every=SECONDS` | `BENCH_EVERY` | 30 (a divisor of 60) |
+//! | `--bursts=N` | `BENCH_BURSTS` | 12 |
+//! | `--warmup=N` | `BENCH_WARMUP` | 3 |
+//! | `--workers=N` | `BENCH_WORKERS` | 8 (`0`: the service's own default, one per core) |
+//! | `--malloc-arena-max=N` | `BENCH_MALLOC_ARENA_MAX` | unset |
+//! | `--strict` | `BENCH_STRICT=1` | off |
+//! | `--binary=PATH` | `BENCH_BINARY` | the release binary built with the benchmark (another build, to compare) |
+//! | | `TEST_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` |
+//! | | `BENCH_KEEP=1` | keep the database (`propimport_bench_soak`) and the feeds |
+
+#[path = "soak/service.rs"]
+mod service;
+#[path = "shared/mod.rs"]
+mod shared;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+use tokio_postgres::{Client, NoTls};
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const DATABASE: &str = "propimport_bench_soak";
+/// Listings per feed.
+const LISTINGS_PER_FEED: usize = 3;
+/// How far above the warm RSS a later burst may leave the service and still be "flat".
+const FLAT_WITHIN: f64 = 0.10;
+/// How often the RSS is sampled during a burst.
+const SAMPLE_EVERY: Duration = Duration::from_millis(250);
+/// How long before the next tick the quiet RSS is read.
+const QUIET_BEFORE_TICK: Duration = Duration::from_millis(1500);
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match Config::read(&args).and_then(|config| run(&config)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("soak benchmark failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Config {
+    quick: bool,
+    sources: usize,
+    every_seconds: u64,
+    bursts: usize,
+    warmup: usize,
+    workers: Option<usize>,
+    malloc_arena_max: Option<usize>,
+    strict: bool,
+    keep: bool,
+    binary: Option<std::path::PathBuf>,
+    #[serde(skip)]
+    pg_url: String,
+}
+
+impl Config {
+    fn read(args: &[String]) -> anyhow::Result<Self> {
+        let setting = |flag: &str, var: &str| -> Option<String> {
+            let prefix = format!("--{flag}=");
+            args.iter()
+                .rev()
+                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
+                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        };
+        let count = |flag: &str, var: &str, default: u64| -> anyhow::Result<u64> {
+            match setting(flag, var) {
+                Some(v) => shared::parse_count(&v).with_context(|| format!("--{flag} / {var}")),
+                None => Ok(default),
+            }
+        };
+        let flag = |name: &str, var: &str| {
+            args.iter().any(|a| a == &format!("--{name}"))
+                || std::env::var(var).is_ok_and(|v| v == "1")
+        };
+        let quick = flag("quick", "BENCH_QUICK");
+        let every_seconds = count("every", "BENCH_EVERY", if quick { 15 } else { 30 })?;
+        if every_seconds < 5 || 60 % every_seconds != 0 {
+            bail!("--every / BENCH_EVERY must divide 60 and be at least 5, not {every_seconds}");
+        }
+        let bursts = usize::try_from(count("bursts", "BENCH_BURSTS", if quick { 8 } else { 12 })?)?;
+        let warmup = match setting("warmup", "BENCH_WARMUP") {
+            Some(v) => v.trim().parse().context("--warmup / BENCH_WARMUP")?,
+            None => 3,
+        };
+        if warmup < 1 || warmup >= bursts {
+            bail!(
+                "the warm-up ({warmup} bursts) must be at least one burst and leave some of the {bursts}"
+            );
+        }
+        let workers = match setting("workers", "BENCH_WORKERS") {
+            Some(v) => Some(
+                v.trim()
+                    .parse::<usize>()
+                    .context("--workers / BENCH_WORKERS")?,
+            ),
+            None => Some(8),
+        }
+        .filter(|&n| n > 0);
+        let malloc_arena_max = setting("malloc-arena-max", "BENCH_MALLOC_ARENA_MAX")
+            .map(|v| v.trim().parse::<usize>())
+            .transpose()
+            .context("--malloc-arena-max / BENCH_MALLOC_ARENA_MAX")?;
+        Ok(Self {
+            quick,
+            sources: usize::try_from(count(
+                "sources",
+                "BENCH_SOURCES",
+                if quick { 300 } else { 1_000 },
+            )?)?,
+            every_seconds,
+            bursts,
+            warmup,
+            workers,
+            malloc_arena_max,
+            strict: flag("strict", "BENCH_STRICT"),
+            keep: flag("keep", "BENCH_KEEP"),
+            binary: setting("binary", "BENCH_BINARY").map(std::path::PathBuf::from),
+            pg_url: std::env::var("TEST_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| DEFAULT_PG_URL.to_owned()),
+        })
+    }
+
+    /// The six-field schedule of every source.
+    fn schedule(&self) -> String {
+        format!("*/{} * * * * *", self.every_seconds)
+    }
+}
+
+/// What one burst left.
+#[derive(Debug, Clone, Serialize)]
+struct Burst {
+    /// 1-based.
+    burst: usize,
+    /// The tick, UTC.
+    tick: String,
+    /// Finished runs so far (every burst).
+    runs_finished: i64,
+    /// FAILED runs so far.
+    runs_failed: i64,
+    /// Runs still RUNNING just before the next tick (a burst longer than the interval).
+    running_at_end: i64,
+    /// The highest RSS during the burst, MB.
+    peak_rss_mb: f64,
+    /// The RSS just before the next tick, MB.
+    rss_mb: f64,
+    /// The service's threads just before the next tick.
+    threads: u64,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Serialize)]
+struct Verdict {
+    /// The RSS after the last warm-up burst, MB.
+    warm_rss_mb: f64,
+    /// The highest RSS after a later burst, MB.
+    max_later_rss_mb: f64,
+    /// How far that is above the warm RSS, in percent.
+    growth_percent: f64,
+    /// The RSS after the last burst less the warm RSS, per run finished since, bytes.
+    bytes_per_run_after_warmup: f64,
+    flat: bool,
+}
+
+fn run(config: &Config) -> anyhow::Result<bool> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(soak(config))
+}
+
+async fn soak(config: &Config) -> anyhow::Result<bool> {
+    let dir = tempfile::Builder::new()
+        .prefix("propimport-bench-soak-")
+        .tempdir()
+        .context("temporary directory")?;
+    let sources_file = write_sources(dir.path(), config.sources)?;
+    let admin = connect(&config.pg_url)
+        .await
+        .context("PostgreSQL is required (TEST_DATABASE_URL)")?;
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        .await?;
+    admin
+        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
+        .await
+        .with_context(|| format!("CREATE DATABASE {DATABASE}"))?;
+    let database_url = with_database(&config.pg_url, DATABASE);
+    let schedule = config.schedule();
+    eprintln!(
+        "soak benchmark: {} sources of {LISTINGS_PER_FEED} listings on \"{schedule}\", {} bursts ({} of warm-up), service workers: {}, MALLOC_ARENA_MAX: {}",
+        config.sources,
+        config.bursts,
+        config.warmup,
+        config
+            .workers
+            .map_or_else(|| "one per core".to_owned(), |n| n.to_string()),
+        config
+            .malloc_arena_max
+            .map_or_else(|| "unset".to_owned(), |n| n.to_string()),
+    );
+    let load_before = shared::load_average();
+    let mut service = service::Service::start(&service::Launch {
+        dir: dir.path(),
+        database_url: &database_url,
+        sources_file: &sources_file,
+        schedule: &schedule,
+        workers: config.workers,
+        malloc_arena_max: config.malloc_arena_max,
+        binary: config.binary.as_deref(),
+    })
+    .await?;
+    let started_rss = service.memory().map_or(0.0, |m| mb(m.rss_kib));
+    eprintln!(
+        "service at {} ({started_rss:.1} MB); following the next {} ticks",
+        service.base, config.bursts
+    );
+    let db = connect(&database_url).await?;
+    let bursts = measure(config, &mut service, &db).await;
+    let warnings = service.warnings();
+    let log_tail = service.log_tail();
+    service.stop();
+    drop(db);
+    let load_after = shared::load_average();
+    let bursts = bursts.with_context(|| format!("the service's last lines:\n{log_tail}"))?;
+    let verdict = verdict(config, &bursts);
+    println!("{}", table(config, started_rss, &bursts, &verdict));
+    println!("warnings and errors logged by the service: {warnings}");
+    println!("load average before: {load_before}; after: {load_after}");
+    let expected = i64::try_from(config.sources * config.bursts).unwrap_or(i64::MAX);
+    let finished = bursts.last().map_or(0, |b| b.runs_finished);
+    if finished < expected * 9 / 10 {
+        println!(
+            "note: {finished} runs finished of {expected} ticked: bursts overlapped (runs longer than the interval skip their next tick) or ticks were missed"
+        );
+    }
+    let path = shared::report_path("bench-soak.json");
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let json = serde_json::json!({
+        "config": config,
+        "machine": {
+            "cpus": std::thread::available_parallelism().map(usize::from).unwrap_or(1),
+            "load_average_before": load_before,
+            "load_average_after": load_after,
+        },
+        "started_rss_mb": started_rss,
+        "bursts": bursts,
+        "verdict": verdict,
+        "warnings_logged": warnings,
+    });
+    std::fs::write(&path, serde_json::to_string_pretty(&json)?)
+        .with_context(|| format!("write {}", path.display()))?;
+    println!("written to {}", path.display());
+    if config.keep {
+        println!(
+            "kept: database {database_url}, feeds in {}",
+            dir.keep().display()
+        );
+    } else {
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+            .await?;
+    }
+    if !config.strict {
+        return Ok(true);
+    }
+    if finished == 0 {
+        eprintln!("--strict: no run finished; the soak measured nothing");
+        return Ok(false);
+    }
+    if !verdict.flat {
+        eprintln!(
+            "--strict: RSS grew {:.1} % after the warm-up (more than {:.0} %)",
+            verdict.growth_percent,
+            FLAT_WITHIN * 100.0
+        );
+    }
+    Ok(verdict.flat)
+}
+
+/// Follows `config.bursts` bursts from the next tick on: samples the RSS through each and
+/// reads it, with the runs' counts, just before the next tick.
+async fn measure(
+    config: &Config,
+    service: &mut service::Service,
+    db: &Client,
+) -> anyhow::Result<Vec<Burst>> {
+    let every = Duration::from_secs(config.every_seconds);
+    let now = unix_now();
+    // The first tick at least a second away, so that the whole burst is seen.
+    let first = (now + Duration::from_secs(1))
+        .as_secs()
+        .div_ceil(config.every_seconds)
+        * config.every_seconds;
+    let mut bursts = Vec::with_capacity(config.bursts);
+    for n in 0..config.bursts {
+        let tick = Duration::from_secs(first) + every * u32::try_from(n)?;
+        let quiet_at = tick + every - QUIET_BEFORE_TICK;
+        sleep_until(tick).await;
+        let mut peak_kib = 0;
+        while unix_now() < quiet_at {
+            if !service.is_running() {
+                bail!("the service exited during burst {}", n + 1);
+            }
+            if let Some(m) = service.memory() {
+                peak_kib = peak_kib.max(m.rss_kib);
+            }
+            tokio::time::sleep(SAMPLE_EVERY).await;
+        }
+        let memory = service
+            .memory()
+            .context("cannot read the service's memory")?;
+        let row = db
+            .query_one(
+                "SELECT count(*) FILTER (WHERE status <> 'RUNNING'), \
+                        count(*) FILTER (WHERE status = 'FAILED'), \
+                        count(*) FILTER (WHERE status = 'RUNNING') \
+                 FROM import_job_executions",
+                &[],
+            )
+            .await
+            .context("count the runs")?;
+        let burst = Burst {
+            burst: n + 1,
+            tick: chrono::DateTime::from_timestamp(i64::try_from(tick.as_secs())?, 0)
+                .map(|t| t.format("%H:%M:%S").to_string())
+                .unwrap_or_default(),
+            runs_finished: row.get(0),
+            runs_failed: row.get(1),
+            running_at_end: row.get(2),
+            peak_rss_mb: mb(peak_kib.max(memory.rss_kib)),
+            rss_mb: mb(memory.rss_kib),
+            threads: memory.threads,
+        };
+        eprintln!(
+            "  burst {:>2} at {}: RSS {:>7.1} MB (peak {:>7.1} MB), {:>6} runs finished, {:>5} failed, {:>4} still running",
+            burst.burst,
+            burst.tick,
+            burst.rss_mb,
+            burst.peak_rss_mb,
+            burst.runs_finished,
+            burst.runs_failed,
+            burst.running_at_end
+        );
+        bursts.push(burst);
+    }
+    Ok(bursts)
+}
+
+fn verdict(config: &Config, bursts: &[Burst]) -> Verdict {
+    let warm = &bursts[config.warmup - 1];
+    let later = &bursts[config.warmup..];
+    let max_later = later.iter().map(|b| b.rss_mb).fold(warm.rss_mb, f64::max);
+    let growth = (max_later - warm.rss_mb) / warm.rss_mb.max(f64::MIN_POSITIVE);
+    let last = bursts.last().unwrap_or(warm);
+    let runs = (last.runs_finished - warm.runs_finished).max(1) as f64;
+    Verdict {
+        warm_rss_mb: warm.rss_mb,
+        max_later_rss_mb: max_later,
+        growth_percent: growth * 100.0,
+        bytes_per_run_after_warmup: (last.rss_mb - warm.rss_mb) * 1024.0 * 1024.0 / runs,
+        flat: growth <= FLAT_WITHIN,
+    }
+}
+
+fn table(config: &Config, started_rss: f64, bursts: &[Burst], verdict: &Verdict) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nsoak: {} sources × {LISTINGS_PER_FEED} listings every {} s, RSS at start-up {started_rss:.1} MB\n",
+        config.sources, config.every_seconds
+    );
+    let _ = writeln!(
+        out,
+        "| burst | tick (UTC) | runs finished | failed | running at end | peak RSS MB | RSS after MB | threads |"
+    );
+    let _ = writeln!(
+        out,
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
+    for b in bursts {
+        let warm = if b.burst == config.warmup {
+            " (warm)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "| {}{warm} | {} | {} | {} | {} | {:.1} | {:.1} | {} |",
+            b.burst,
+            b.tick,
+            b.runs_finished,
+            b.runs_failed,
+            b.running_at_end,
+            b.peak_rss_mb,
+            b.rss_mb,
+            b.threads
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nwarm RSS {:.1} MB, highest after {:.1} MB ({:+.1} %), {:+.0} bytes per run after the warm-up",
+        verdict.warm_rss_mb,
+        verdict.max_later_rss_mb,
+        verdict.growth_percent,
+        verdict.bytes_per_run_after_warmup
+    );
+    let _ = write!(
+        out,
+        "flat within {:.0} % once warm: {}",
+        FLAT_WITHIN * 100.0,
+        if verdict.flat { "yes" } else { "no" }
+    );
+    out
+}
+
+/// Writes `count` feeds of the first listings of the demo NDJSON feed and the sources file
+/// naming them; returns the sources file.
+fn write_sources(dir: &Path, count: usize) -> anyhow::Result<std::path::PathBuf> {
+    let demo =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/feeds/north-macedonia.ndjson");
+    let text = std::fs::read_to_string(&demo)
+        .with_context(|| format!("read the demo feed {}", demo.display()))?;
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(LISTINGS_PER_FEED)
+        .collect();
+    if lines.len() < LISTINGS_PER_FEED {
+        bail!("the demo feed has fewer than {LISTINGS_PER_FEED} listings");
+    }
+    let feed = format!("{}\n", lines.join("\n"));
+    let feeds = dir.join("feeds");
+    std::fs::create_dir_all(&feeds)?;
+    let mut sources = String::new();
+    for i in 1..=count {
+        let path = feeds.join(format!("soak-{i:04}.ndjson"));
+        std::fs::write(&path, &feed).with_context(|| format!("write {}", path.display()))?;
+        let _ = write!(
+            sources,
+            "[[sources]]\nname = \"soak-{i:04}\"\nurl = {:?}\nformat = \"json\"\n\n",
+            path.display().to_string()
+        );
+    }
+    let file = dir.join("sources.toml");
+    std::fs::write(&file, sources).context("write sources.toml")?;
+    Ok(file)
+}
+
+/// `server_url` with its database replaced by `name`.
+fn with_database(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (server_url, None),
+    };
+    let authority_end = base
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| base[start..].find('/').map(|j| start + j))
+        .unwrap_or(base.len());
+    let mut url = format!("{}/{name}", &base[..authority_end]);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+async fn connect(url: &str) -> anyhow::Result<Client> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .context("connect to PostgreSQL")?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            eprintln!("PostgreSQL connection: {e}");
+        }
+    });
+    Ok(client)
+}
+
+fn unix_now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+}
+
+async fn sleep_until(at: Duration) {
+    let now = unix_now();
+    if at > now {
+        tokio::time::sleep(at - now).await;
+    }
+}
+
+fn mb(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
