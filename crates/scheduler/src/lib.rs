@@ -24,7 +24,7 @@ pub use email::{EmailConfigError, EmailNotifier, EmailSettings, SmtpServer, Smtp
 pub use handle::{JobStatus, SchedulerHandle, TriggerError};
 pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
 pub use retry::{PendingRetry, RetryPlan, RetryPolicy};
-pub use schedule::{CronField, CronSchedule, ScheduleError, ScheduleErrorKind};
+pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use signed_webhook::SignedWebhookNotifier;
 pub use tracked::{RunSettings, StartedRun, TrackedRunner, default_instance_id};

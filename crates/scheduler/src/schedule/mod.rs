@@ -9,6 +9,8 @@ mod expr;
 mod field;
 mod matcher;
 mod search;
+mod shift;
+mod words;
 
 #[cfg(test)]
 mod dst_tests;
@@ -23,6 +25,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 pub use error::{CronField, ScheduleError, ScheduleErrorKind};
+pub use shift::DstShift;
+pub use words::describe;
 
 use expr::parse_expression;
 use matcher::WallMatcher;
@@ -120,6 +124,12 @@ impl CronSchedule {
     /// The expression exactly as given.
     pub fn expression(&self) -> &str {
         &self.expression
+    }
+
+    /// The schedule in words with its zone, as in "at 00:00 every day, Europe/Skopje" (the
+    /// expression and zone themselves for a shape without a short phrase).
+    pub fn describe(&self) -> String {
+        describe(&self.expression, self.tz)
     }
 
     /// The time zone whose wall clock the expression is matched against.
