@@ -57,7 +57,7 @@ function execution(fields) {
     id: fields.id, jobName: fields.jobName, status: 'RUNNING', startedAt: iso(fields.start), completedAt: null, durationMs: null,
     totalProperties: 0, successCount: 0, failedCount: 0, skippedCount: 0, expectedTotal: null, triggeredBy: 'cron',
     consecutiveFailures: 0, lastError: null, scheduledFor: null, heartbeatAt: iso(fields.start), instanceId: 'mock-1',
-    details: null, errors: [], errorsOmitted: 0, cancelRequestedBy: null, cancelRequestedAt: null, ...fields.extra,
+    details: null, errors: [], errorsOmitted: 0, cancelRequestedBy: null, cancelRequestedAt: null, progress: null, ...fields.extra,
   };
 }
 
@@ -94,7 +94,12 @@ function seed(now) {
             scheduledFor: run.by === 'cron' ? iso(run.start - 1000 - j * 400) : null,
             lastError: status === 'FAILED' && !total ? 'fetching the feed failed: HTTP 503 Service Unavailable after 3 attempts'
               : errors[0] ? `${errors.length} records failed; first: ${errors[0].message}` : null,
-            details: { inserted: Math.floor(success / 3), updated: success - Math.floor(success / 3), unchanged: skipped, withdrawn: status === 'SUCCESS' && rnd() < 0.3 ? 1 : 0 },
+            details: {
+              total, inserted: Math.floor(success / 3), updated: success - Math.floor(success / 3), unchanged: skipped, failed,
+              withdrawn: status === 'SUCCESS' && rnd() < 0.3 ? 1 : 0,
+              withdrawalBlocked: status === 'PARTIAL' && failed === 1 ? `${total - 2} of ${total} active listings are missing from the feed, more than the limit of 20%` : null,
+              complete: total > 0, cancelled: false, imagesStored: success, imagesFailed: failed > 3 ? 1 : 0, imagesSkipped: skipped,
+            },
             errors,
           },
         }));
@@ -123,11 +128,18 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
       e.skippedCount = Math.floor(done * 0.8);
       e.successCount = done - e.skippedCount;
       e.heartbeatAt = iso(now);
+      const seconds = Math.max(0.001, (now - started) / 1000);
+      const rate = done / seconds;
+      e.progress = {
+        processed: done, expectedTotal: e.expectedTotal, bytesRead: Math.round(share * 48_000), bytesTotal: 48_000,
+        percent: Math.round(share * 1000) / 10, ratePerSecond: rate, etaSeconds: rate > 0 ? Math.ceil((e.expectedTotal - done) / rate) : null,
+        live: true, asOf: iso(now),
+      };
       if (e.cancelRequestedBy) {
         const message = `cancelled by ${e.cancelRequestedBy}`;
-        Object.assign(e, { status: 'FAILED', completedAt: iso(now), durationMs: now - started, lastError: message, consecutiveFailures: e.consecutiveFailures + 1, errors: [{ externalId: null, stage: 'job', message }] });
+        Object.assign(e, { status: 'FAILED', progress: null, completedAt: iso(now), durationMs: now - started, lastError: message, consecutiveFailures: e.consecutiveFailures + 1, errors: [{ externalId: null, stage: 'job', message }] });
       } else if (share >= 1) {
-        Object.assign(e, { status: 'SUCCESS', completedAt: iso(started + runMs), durationMs: runMs, details: { inserted: 0, updated: e.successCount, unchanged: e.skippedCount, withdrawn: 0 } });
+        Object.assign(e, { status: 'SUCCESS', progress: null, completedAt: iso(started + runMs), durationMs: runMs, details: { inserted: 0, updated: e.successCount, unchanged: e.skippedCount, withdrawn: 0 } });
       }
     }
   }
@@ -148,7 +160,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
       return { utc: iso(t), local: `${iso(t + 3_600_000).slice(0, 19)}+01:00` };
     });
     const views = jobs.map(({ jobName }) => ({
-      jobName, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
+      jobName, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', scheduleText: 'at 00:00 every day, Europe/Skopje', nextRuns,
       paused: pauses.has(jobName), pausedBy: null, pausedAt: null, pauseReason: null, ...pauses.get(jobName),
       runningExecution: executions.find((e) => e.jobName === jobName && e.status === 'RUNNING') || null,
       lastExecution: executions.find((e) => e.jobName === jobName && e.status !== 'RUNNING') || null,

@@ -36,6 +36,8 @@ const ASSETS: &[Asset] = &[
     asset!("history.js", "text/javascript; charset=utf-8"),
     asset!("alerts.js", "text/javascript; charset=utf-8"),
     asset!("detail.js", "text/javascript; charset=utf-8"),
+    asset!("progress.js", "text/javascript; charset=utf-8"),
+    asset!("words.js", "text/javascript; charset=utf-8"),
     asset!("app.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
 ];

@@ -10,6 +10,7 @@ import * as jobs from './jobs.js';
 import { $, h, fmtTime } from './util.js';
 
 const POLL_MS = 2000;
+const RUNNING_POLL_MS = 1000;
 const HIDDEN_POLL_MS = 10000;
 let signedIn = false;
 let pollTimer = 0;
@@ -68,6 +69,9 @@ function fillJobSelects(names) {
 
 const stamp = () => { $('#updated').textContent = `Updated ${fmtTime(new Date().toISOString()).slice(11)}`; };
 
+/** Every second while a run is in progress (its counts move), else every 2 s; slower when hidden. */
+const nextPollMs = () => (document.hidden ? HIDDEN_POLL_MS : jobs.anyRunning() ? RUNNING_POLL_MS : POLL_MS);
+
 async function poll() {
   if (!signedIn) return;
   if (polling) { pollAgain = true; return; }
@@ -84,10 +88,11 @@ async function poll() {
     if (e.name === 'AbortError') return;
     if (isAuthError(e)) { authFailed(e); return; }
     banner(describe(e));
+    jobs.unknown(e.status !== 0, describe(e));
   } finally {
     polling = false;
     if (signedIn) {
-      if (pollAgain) { pollAgain = false; poll(); } else pollTimer = setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
+      if (pollAgain) { pollAgain = false; poll(); } else pollTimer = setTimeout(poll, nextPollMs());
     }
   }
 }
@@ -125,7 +130,7 @@ function enter(status) {
   jobs.update(status);
   fillJobSelects(jobs.jobNames());
   stamp();
-  pollTimer = setTimeout(poll, POLL_MS);
+  pollTimer = setTimeout(poll, nextPollMs());
   insights.load();
   historyView.load();
   alertsView.load();

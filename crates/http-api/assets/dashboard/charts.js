@@ -31,13 +31,21 @@ function frame(el, count, top, step, yFormat, label) {
   return { svg, pw, ph, band, x: (i) => M.left + i * band, y };
 }
 
+/** Labels under every few bands; a label equal to the one drawn before it is left out. */
 function xLabels(f, items, labelOf) {
   const every = Math.ceil(items.length / Math.max(2, Math.floor(f.pw / 64)));
+  let last = null;
   items.forEach((it, i) => {
     if (i % every) return;
-    f.svg.append(s('text', { class: 'axis', x: f.x(i) + f.band / 2, y: HEIGHT - 8, 'text-anchor': 'middle' }, labelOf(it)));
+    const text = labelOf(it);
+    if (text === last) return;
+    last = text;
+    f.svg.append(s('text', { class: 'axis x-label', 'data-testid': 'x-label', x: f.x(i) + f.band / 2, y: HEIGHT - 8, 'text-anchor': 'middle' }, text));
   });
 }
+
+/** A stacked key's value of an item: `key.value(item)` or `item[key.key]`. */
+const valueOf = (it, k) => Number(k.value ? k.value(it) : it[k.key]) || 0;
 
 /** One band's group: a transparent hit area, the tooltip text, and a click target when asked. */
 function band(f, i, it, o) {
@@ -86,11 +94,11 @@ export function clear(el) {
 
 /**
  * Stacked bars, one band per item.
- * o: {items, keys: [{key, cls}], testid, tip(item), xLabel(item), label, onClick?, attrs?, empty?}
+ * o: {items, keys: [{key or value(item), cls}], testid, tip(item), xLabel(item), label, onClick?, attrs?, empty?}
  */
 export function stackedBars(el, o) {
   mount(el, o, () => {
-    const totals = o.items.map((it) => o.keys.reduce((sum, k) => sum + (Number(it[k.key]) || 0), 0));
+    const totals = o.items.map((it) => o.keys.reduce((sum, k) => sum + valueOf(it, k), 0));
     const { top, step } = nice(Math.max(0, ...totals), true);
     const f = frame(el, o.items.length, top, step, fmtNum, o.label);
     const width = Math.max(1, Math.min(32, f.band * 0.72));
@@ -99,7 +107,7 @@ export function stackedBars(el, o) {
       const x = f.x(i) + (f.band - width) / 2;
       let acc = 0;
       for (const k of o.keys) {
-        const v = Number(it[k.key]) || 0;
+        const v = valueOf(it, k);
         if (v <= 0) continue;
         g.append(s('rect', { class: `bar ${k.cls}`, x, y: f.y(acc + v), width, height: Math.max(0.5, f.y(acc) - f.y(acc + v)) }));
         acc += v;

@@ -2,7 +2,9 @@
 // "Cancel run" while it runs, "Run again" (then following the new run) once it has ended.
 
 import { api, describe, isAuthError } from './api.js';
+import { createProgress } from './progress.js';
 import { $, h, badge, executionHref, fmtDuration, fmtNum, fmtRelative, fmtTime } from './util.js';
+import { counts, detailLabel, reasonOf } from './words.js';
 
 const dialog = () => $('#detail');
 let current = null; // the id shown
@@ -26,8 +28,37 @@ function pairs(list) {
 function detailsValue(v) {
   if (v == null) return '—';
   if (typeof v === 'number') return fmtNum(v);
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'object') return h('code', {}, JSON.stringify(v));
   return String(v);
+}
+
+/** The details' fields under human labels (empty ones left out), in the order the API gives them. */
+function detailsSection(e) {
+  const entries = e.details && typeof e.details === 'object' ? Object.entries(e.details).filter(([, v]) => v != null) : [];
+  if (!entries.length) return null;
+  return h('div', { 'data-testid': 'detail-details' }, h('h3', {}, 'Details'),
+    pairs(entries.map(([k, v]) => [h('span', { title: k, 'data-key': k }, detailLabel(k)), detailsValue(v)])));
+}
+
+/** What a run's lastError is, in words: why it failed, why it is partial, or a note. */
+function reasonSection(e) {
+  if (!e.lastError) return null;
+  const title = reasonOf(e) ? (e.status === 'FAILED' ? 'Why it failed' : 'Why it is partial') : 'Note';
+  return h('div', { class: `last-error ${e.status === 'FAILED' ? '' : 'soft'}` }, h('h3', { 'data-testid': 'detail-reason-label' }, title),
+    h('pre', { 'data-testid': 'detail-last-error' }, e.lastError));
+}
+
+/** The count tiles: new, updated (or both together), unchanged, failed, withdrawn. */
+function tiles(e) {
+  const c = counts(e);
+  const list = [['Processed', e.totalProperties, '']];
+  if (c.new != null) list.push(['New', c.new, 'ok-text'], ['Updated', c.updated, 'ok-text']);
+  else list.push(['New or updated', c.newOrUpdated, 'ok-text']);
+  list.push(['Unchanged', c.unchanged, ''], ['Failed', c.failed, c.failed ? 'bad-text' : '']);
+  if (c.withdrawn != null) list.push(['Withdrawn', c.withdrawn, '']);
+  return h('div', { class: 'tiles', 'data-testid': 'detail-tiles' }, list.map(([label, n, cls]) =>
+    h('div', { class: 'tile', 'data-label': label }, h('span', { class: `tile-n ${cls}` }, fmtNum(n)), h('span', { class: 'muted small' }, label))));
 }
 
 function errorsSection(e) {
@@ -111,21 +142,24 @@ function actions(e) {
     h('p', { class: `message ${note.kind}`, 'data-testid': 'detail-action-message', role: 'status', 'aria-live': 'polite', hidden: !note.text.length }, note.text));
 }
 
+const panel = createProgress('Progress of this run');
+
+/** The progress bar, rate and time left of a running execution. */
+function progressPanel(e) {
+  panel.update(e);
+  return panel.el;
+}
+
 function render(e) {
   shown = e;
   const running = e.status === 'RUNNING';
-  const tiles = [
-    ['Processed', e.totalProperties, ''], ['Success', e.successCount, 'ok-text'],
-    ['Failed', e.failedCount, e.failedCount ? 'bad-text' : ''], ['Skipped', e.skippedCount, ''],
-  ];
-  const details = e.details && typeof e.details === 'object' ? Object.entries(e.details) : [];
   $('#detail-title').replaceChildren(`${e.jobName} `, badge(e.status, { 'data-testid': 'detail-status', 'data-status': e.status }));
   dialog().dataset.executionId = e.id;
   $('#detail-body').replaceChildren(...[
     h('p', { class: 'muted small' }, 'Execution ', h('code', { 'data-testid': 'detail-id' }, e.id)),
     actions(e),
-    h('div', { class: 'tiles' }, tiles.map(([label, n, cls]) => h('div', { class: 'tile' }, h('span', { class: `tile-n ${cls}` }, fmtNum(n)), h('span', { class: 'muted small' }, label)))),
-    running && e.expectedTotal ? h('p', { class: 'muted' }, `${fmtNum(e.totalProperties)} of ${fmtNum(e.expectedTotal)} expected records processed so far.`) : null,
+    running ? progressPanel(e) : null,
+    tiles(e),
     pairs([
       ['Started', when(e.startedAt)],
       ['Completed', running ? 'still running' : when(e.completedAt)],
@@ -139,8 +173,8 @@ function render(e) {
       e.cancelRequestedBy && ['Cancel requested', h('span', { 'data-testid': 'detail-cancel-requested' }, `by ${e.cancelRequestedBy} · `, when(e.cancelRequestedAt))],
       e.instanceId && ['Instance', h('code', {}, e.instanceId)],
     ]),
-    e.lastError ? h('div', { class: 'last-error' }, h('h3', {}, 'Last error'), h('pre', { 'data-testid': 'detail-last-error' }, e.lastError)) : null,
-    details.length ? h('div', {}, h('h3', {}, 'Details'), pairs(details.map(([k, v]) => [k, detailsValue(v)]))) : null,
+    reasonSection(e),
+    detailsSection(e),
     errorsSection(e),
   ].filter(Boolean));
 }
@@ -153,7 +187,7 @@ async function load(id) {
     const focused = document.activeElement && document.activeElement.id === 'error-search';
     render(data);
     if (focused) $('#error-search').focus();
-    if (data.status === 'RUNNING') timer = setTimeout(() => load(id), 2000);
+    if (data.status === 'RUNNING') timer = setTimeout(() => load(id), 1000);
   } catch (e) {
     if (e.name === 'AbortError' || current !== id) return;
     if (isAuthError(e)) { onAuthFailed(e); return; }
@@ -164,7 +198,7 @@ async function load(id) {
   }
 }
 
-/** Shows one execution (and refreshes it every 2 s while it runs). */
+/** Shows one execution (and refreshes it every second while it runs). */
 export function open(id) {
   if (current !== id) {
     search = '';

@@ -3,6 +3,7 @@
 import { api, describe, isAuthError } from './api.js';
 import { clear, lineChart, stackedBars } from './charts.js';
 import { $, h, executionHref, fmtDuration, fmtNum, fmtPct, fmtTime } from './util.js';
+import { counts, countsText, plural } from './words.js';
 
 const CHARTS = ['chart-runs', 'chart-success-rate', 'chart-properties', 'chart-duration'];
 let days = 30;
@@ -24,7 +25,7 @@ function drawDaily(stats) {
     testid: 'chart-runs-day',
     label: `Runs per day over the last ${stats.days} days`,
     attrs: (d) => ({ 'data-date': d.date, 'data-total': d.total }),
-    tip: (d) => `${d.date} (${dayName(d.date)}, UTC)\n${d.total} run${d.total === 1 ? '' : 's'}: ${d.success} success, ${d.partial} partial, ${d.failed} failed${d.running ? `, ${d.running} running` : ''}\n${fmtNum(d.propertiesProcessed)} properties · average ${fmtDuration(d.averageDurationMs)}`,
+    tip: (d) => `${d.date} (${dayName(d.date)}, UTC)\n${plural(d.total, 'run')}: ${d.success} succeeded, ${d.partial} partial, ${d.failed} failed${d.running ? `, ${d.running} running` : ''}\n${fmtNum(d.propertiesProcessed)} properties · average ${fmtDuration(d.averageDurationMs)}`,
     xLabel: (d) => shortDate(d.date),
     empty: 'No days in this period.',
   });
@@ -38,24 +39,39 @@ function drawDaily(stats) {
     label: `Success rate per day over the last ${stats.days} days`,
     attrs: (d) => ({ 'data-date': d.date }),
     tip: (d) => (finishedRuns(d)
-      ? `${d.date} (${dayName(d.date)}, UTC)\n${fmtPct(rateOf(d))} success: ${d.success} of ${finishedRuns(d)} finished runs`
+      ? `${d.date} (${dayName(d.date)}, UTC)\n${fmtPct(rateOf(d))} succeeded: ${d.success} of ${plural(finishedRuns(d), 'finished run')}`
       : `${d.date} (${dayName(d.date)}, UTC)\nNo finished runs`),
     xLabel: (d) => shortDate(d.date),
   });
 }
 
+/**
+ * The x-axis label of a run: its time of day when every run shown started on one (local) day,
+ * else its date; so neighbouring labels never all read the same.
+ */
+function runLabeller(runs) {
+  const days = new Set(runs.map((r) => fmtTime(r.startedAt).slice(0, 10)));
+  return days.size <= 1 ? (r) => fmtTime(r.startedAt, false).slice(11) : (r) => fmtTime(r.startedAt).slice(5, 10);
+}
+
 function drawRuns(executions, total) {
   const runs = [...executions].reverse(); // oldest first, like the daily charts
   const runTitle = (r) => `${fmtTime(r.startedAt)} · ${r.jobName} · ${r.status}`;
-  $('#runs-note').textContent = total > runs.length ? `(latest ${runs.length} of ${fmtNum(total)})` : `(${runs.length} runs)`;
+  const xLabel = runLabeller(runs);
+  $('#runs-note').textContent = total > runs.length ? `(latest ${runs.length} of ${fmtNum(total)})` : `(${plural(runs.length, 'run')})`;
   stackedBars($('#chart-properties'), {
     items: runs,
-    keys: [{ key: 'successCount', cls: 'c-success' }, { key: 'skippedCount', cls: 'c-skipped' }, { key: 'failedCount', cls: 'c-failed' }],
+    keys: [
+      { value: (r) => counts(r).new ?? 0, cls: 'c-new' },
+      { value: (r) => counts(r).updated ?? counts(r).newOrUpdated, cls: 'c-success' },
+      { key: 'skippedCount', cls: 'c-skipped' },
+      { key: 'failedCount', cls: 'c-failed' },
+    ],
     testid: 'chart-properties-run',
     label: 'Properties processed per run',
     attrs: (r) => ({ 'data-id': r.id, 'data-status': r.status }),
-    tip: (r) => `${runTitle(r)}\n${fmtNum(r.totalProperties)} processed: ${fmtNum(r.successCount)} success, ${fmtNum(r.skippedCount)} skipped, ${fmtNum(r.failedCount)} failed\nClick for details`,
-    xLabel: (r) => fmtTime(r.startedAt).slice(5, 10),
+    tip: (r) => `${runTitle(r)}\n${fmtNum(r.totalProperties)} processed: ${countsText(r)}\nClick for details`,
+    xLabel,
     onClick: openRun,
     empty: 'No runs in this period.',
   });
@@ -70,7 +86,7 @@ function drawRuns(executions, total) {
     label: 'Duration per run',
     attrs: (r) => ({ 'data-id': r.id, 'data-status': r.status }),
     tip: (r) => `${runTitle(r)}\nDuration ${fmtDuration(r.durationMs)}\nClick for details`,
-    xLabel: (r) => fmtTime(r.startedAt).slice(5, 10),
+    xLabel,
     onClick: openRun,
     empty: 'No runs in this period.',
   });
@@ -78,8 +94,8 @@ function drawRuns(executions, total) {
 
 function summary(st) {
   const parts = [
-    `${fmtNum(st.totalExecutions)} runs in ${st.days} days`,
-    `${fmtNum(st.successCount)} success`,
+    `${plural(st.totalExecutions, 'run')} in ${plural(st.days, 'day')}`,
+    `${fmtNum(st.successCount)} succeeded`,
     `${fmtNum(st.partialCount)} partial`,
     `${fmtNum(st.failedCount)} failed`,
   ];

@@ -2,7 +2,9 @@
 // pause/resume and the cancel of its running run.
 
 import { api, describe, isAuthError } from './api.js';
+import { createProgress } from './progress.js';
 import { $, h, badge, executionHref, fmtDuration, fmtNum, fmtRelative, fmtTime, fmtUtc, fmtZoned } from './util.js';
+import { countsText, reasonOf, shorten } from './words.js';
 
 const cards = new Map(); // jobName → the card's elements
 const watching = new Map(); // execution id → {job, since}: runs seen RUNNING or just triggered
@@ -130,12 +132,10 @@ function createCard(jobName) {
   c.next = h('dd', { 'data-testid': 'next-run' });
   c.latest = h('dd');
   c.failures = h('p', { class: 'failures', 'data-testid': 'consecutive-failures', hidden: true });
-  c.bar = h('div', { class: 'bar-fill' });
-  c.meter = h('div', { class: 'meter', role: 'progressbar', 'aria-label': `Progress of ${jobName}`, 'aria-valuemin': 0 }, c.bar);
-  c.progressText = h('p', { class: 'progress-text' });
-  c.progressCounts = h('p', { class: 'muted small' });
+  c.panel = createProgress(`Progress of ${jobName}`);
   c.cancel = h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'cancel-button', onclick: () => c.run && cancelRun(jobName, c.run) }, 'Cancel run');
-  c.progress = h('div', { class: 'progress', 'data-testid': 'run-progress', hidden: true }, c.progressText, c.meter, h('div', { class: 'progress-foot' }, c.progressCounts, c.cancel));
+  c.panel.foot.append(c.cancel);
+  c.progress = c.panel.el;
   c.button = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'trigger-button', onclick: () => trigger(jobName) }, 'Run now');
   c.pause = h('button', { type: 'button', class: 'btn', 'data-testid': 'pause-button', onclick: () => togglePause(jobName) }, 'Pause');
   c.paused = h('p', { class: 'paused-info small', 'data-testid': 'pause-info', hidden: true });
@@ -159,13 +159,15 @@ function renderLatest(c, run) {
     return;
   }
   const took = run.status === 'RUNNING' ? 'running' : `took ${fmtDuration(run.durationMs)}`;
-  const counts = `${fmtNum(run.totalProperties)} processed · ${fmtNum(run.successCount)} success · ${fmtNum(run.failedCount)} failed · ${fmtNum(run.skippedCount)} skipped`;
+  const counts = `${fmtNum(run.totalProperties)} processed: ${countsText(run)}`;
+  const reason = reasonOf(run);
   c.latest.replaceChildren(...[
     h('a', { href: executionHref(run.id), class: 'run-link', title: `Execution ${run.id}` },
       badge(run.status, { 'data-testid': 'run-status', 'data-status': run.status, 'data-execution-id': run.id }),
       ' ', fmtTime(run.startedAt, false), h('span', { class: 'muted small' }, ` · ${fmtRelative(run.startedAt)}`)),
     h('span', { class: 'muted small block' }, `${took} · ${run.triggeredBy}`),
-    run.status === 'RUNNING' ? null : h('span', { class: 'muted small block' }, counts),
+    run.status === 'RUNNING' ? null : h('span', { class: 'muted small block', 'data-testid': 'run-counts' }, counts),
+    reason ? h('span', { class: `reason small block ${run.status === 'FAILED' ? 'bad-text' : 'warn-soft'}`, 'data-testid': 'run-reason', title: reason }, shorten(reason)) : null,
   ].filter(Boolean));
 }
 
@@ -209,25 +211,12 @@ function renderPause(c, job) {
 }
 
 function renderProgress(c, run) {
-  c.progress.hidden = !run;
   c.run = run || null;
+  c.panel.update(run);
   if (!run) return;
   c.cancel.disabled = Boolean(run.cancelRequestedBy) || controlling.has(run.jobName);
   c.cancel.textContent = run.cancelRequestedBy ? 'Cancelling…' : 'Cancel run';
   c.cancel.title = run.cancelRequestedBy ? `Cancel requested by ${run.cancelRequestedBy}` : '';
-  const done = run.totalProperties || 0;
-  const expected = run.expectedTotal;
-  const elapsed = Math.max(0, Date.now() - new Date(run.startedAt).getTime());
-  const known = expected != null && expected > 0;
-  const pct = known ? Math.min(100, (done / expected) * 100) : null;
-  c.meter.classList.toggle('indeterminate', !known);
-  c.bar.style.width = known ? `${pct.toFixed(1)}%` : '';
-  const aria = { 'aria-valuemax': known ? expected : null, 'aria-valuenow': known ? Math.min(done, expected) : null, 'aria-valuetext': `${done} processed` };
-  for (const [k, v] of Object.entries(aria)) if (v == null) c.meter.removeAttribute(k); else c.meter.setAttribute(k, v);
-  c.progressText.textContent = `Running: ${fmtNum(done)}${known ? ` / ${fmtNum(expected)} (${Math.floor(pct)}%)` : ' processed'} · elapsed ${fmtDuration(elapsed)}`;
-  const beat = run.heartbeatAt ? Date.now() - new Date(run.heartbeatAt).getTime() : null;
-  c.progressCounts.textContent = `${fmtNum(run.successCount)} success · ${fmtNum(run.failedCount)} failed · ${fmtNum(run.skippedCount)} skipped`
-    + (beat != null && beat > 60_000 ? ` · no heartbeat for ${fmtDuration(beat)}` : '');
 }
 
 /** Draws the cards from the last /status answer. */
@@ -251,7 +240,8 @@ function render() {
     c.scheduled.dataset.state = state;
     renderPause(c, job);
     renderTicks(c, job);
-    c.schedule.replaceChildren(job.schedule ? h('code', {}, job.schedule) : 'none', job.timezone ? ` · ${job.timezone}` : '');
+    c.schedule.replaceChildren(...[job.schedule ? h('code', {}, job.schedule) : 'none', job.timezone ? ` · ${job.timezone}` : '',
+      job.scheduleText ? h('span', { class: 'muted small block', 'data-testid': 'schedule-text' }, job.scheduleText) : null].filter(Boolean));
     const next = (job.nextRuns || [])[0];
     c.next.replaceChildren(...(next
       ? [h('span', { class: 'block' }, fmtZoned(next.local)), h('span', { class: 'muted small block', 'data-utc': next.utc }, `${fmtUtc(next.utc)} · ${fmtRelative(next.utc)}`),
@@ -284,7 +274,8 @@ async function settle(id, { job: jobName, since }) {
     const c = cards.get(jobName);
     if (c) {
       const kind = data.status === 'SUCCESS' ? 'ok' : data.status === 'PARTIAL' ? 'warn' : 'error';
-      setMessage(c, `Run ${id} finished: ${data.status} in ${fmtDuration(data.durationMs)} — ${fmtNum(data.totalProperties)} processed, ${fmtNum(data.failedCount)} failed.`, kind);
+      const reason = reasonOf(data);
+      setMessage(c, `Run ${id} finished: ${data.status} in ${fmtDuration(data.durationMs)} — ${fmtNum(data.totalProperties)} processed: ${countsText(data)}.${reason ? ` ${shorten(reason, 160)}` : ''}`, kind);
     }
     render();
     hooks.changed();
@@ -312,12 +303,30 @@ export function update(status) {
   }
   for (const [id, w] of watching) if (!running.has(id)) settle(id, w);
   render();
-  const state = $('#scheduler-state');
   // schedulerRunning: this instance's scheduler is alive (isRunning says whether a run executes).
   const alive = status.schedulerRunning;
-  state.textContent = alive ? `Scheduler running · alert after ${threshold} failed runs in a row` : '⚠ The scheduler is not running: scheduled imports will not start.';
-  state.classList.toggle('warn-text', !alive);
+  schedulerState(alive ? 'running' : 'stopped', alive ? `Scheduler running · alert after ${threshold} failed runs in a row` : '⚠ The scheduler is not running: scheduled imports will not start.');
 }
+
+function schedulerState(state, text) {
+  const el = $('#scheduler-state');
+  el.textContent = text;
+  el.dataset.state = state;
+  el.classList.toggle('warn-text', state !== 'running');
+}
+
+/**
+ * Says that the scheduler's state is unknown because /status could not be read: `reachable`
+ * false when the server did not answer at all, else `why` names the answer.
+ */
+export function unknown(reachable, why) {
+  schedulerState(reachable ? 'unknown' : 'unreachable', reachable
+    ? `⚠ Scheduler state unknown: ${why}`
+    : '⚠ Server unreachable: the scheduler\'s state is unknown and the cards show the last answer.');
+}
+
+/** Whether the last /status showed a run in progress (then it is asked for every second). */
+export const anyRunning = () => Boolean(lastStatus && (lastStatus.jobs || []).some((j) => j.runningExecution)) || pending.size > 0;
 
 /** The configured job names, in the order of /status. */
 export const jobNames = () => (lastStatus ? (lastStatus.jobs || []).map((j) => j.jobName) : []);

@@ -29,7 +29,8 @@ fn fire_times(times: &[DateTime<Utc>], zone: Option<&str>) -> Vec<FireTime> {
 /// Scheduler status: every job's schedule, next runs and running execution with live
 /// progress, plus the first job's fields at the top level as the earlier service had them.
 ///
-/// The answer is rendered again only when what it shows may have changed: see [`StatusCache`].
+/// An answer is reused for at most 100 ms, and only while nothing it shows can have changed
+/// (no run started, moved or ended, no job was paused or resumed, no fire time passed).
 #[utoipa::path(
     get, path = "/api/v1/admin/import-jobs/status", tag = "import-jobs",
     responses(
@@ -97,6 +98,7 @@ async fn status_view(
             next_runs: fire_times(&job.next_runs, job.timezone.as_deref()),
             schedule: job.schedule,
             timezone: job.timezone,
+            schedule_text: job.schedule_text,
             running_execution: job.running.as_ref().map(Into::into),
             last_execution: newest.map(Into::into),
             late: job.ticks.late_tick.is_some(),
@@ -270,6 +272,7 @@ mod tests {
                 &Progress {
                     counts,
                     expected_total: None,
+                    ..Default::default()
                 },
                 Utc::now(),
             )
