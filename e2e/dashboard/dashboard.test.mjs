@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { fixtureViews, liveProgress, reasonsAndWords } from './operator-views.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -162,9 +163,11 @@ async function run() {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', locale: 'en-GB', timezoneId: 'Europe/Skopje' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light', locale: 'en-GB', timezoneId: 'Europe/Skopje' });
   watch(context);
   page = await newPage(context, 'main');
+  // The toolkit of the steps in operator-views.mjs.
+  const t = { config, browser, page, api, testid, shot, until, expect, note, step, newPage, signIn, jobCard, watch };
 
   await step('/ redirects to the dashboard, served with its security policy', async () => {
     const response = await page.goto(`${config.baseUrl}/`);
@@ -403,6 +406,8 @@ async function run() {
     await testid('filter-status').selectOption('');
   });
 
+  await reasonsAndWords(t);
+
   await step('dark mode renders', async () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await shot('overview-dark', page, { fullPage: true });
@@ -485,6 +490,7 @@ async function run() {
       expect(/Running/.test(text) && /elapsed/.test(text), `the progress panel says ${JSON.stringify(text)}`);
       expect(!(await button.isEnabled()), 'the trigger button is enabled while the run is in progress');
       await shot('progress');
+      await liveProgress(t, card, id);
     } catch (e) {
       if (e instanceof Failure || config.expectConflict) throw e;
       note('the run finished before a status poll saw it running (no progress panel)');
@@ -594,6 +600,8 @@ async function run() {
     await shot('mobile-375-dark', p);
     await phone.close();
   });
+
+  await fixtureViews(t);
 
   await step('signing out forgets the token', async () => {
     await testid('signout-button').click();
