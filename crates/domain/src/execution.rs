@@ -143,6 +143,14 @@ pub struct Progress {
     pub counts: RunCounts,
     /// How many records the run expects in all, when the source says.
     pub expected_total: Option<i64>,
+    /// Bytes of the feed read so far, when the run reads one stream (a file or one HTTP
+    /// response); not written with the heartbeat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_read: Option<u64>,
+    /// The feed's size in bytes, when known before it is read (a file's size, an HTTP
+    /// response's `Content-Length`); not written with the heartbeat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes_total: Option<u64>,
 }
 
 /// One item that failed alone, or the reason a run failed.

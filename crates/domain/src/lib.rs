@@ -13,6 +13,7 @@ mod job;
 mod listing;
 mod notifier;
 mod ports;
+mod progress;
 mod retention;
 mod statistics;
 mod time_format;
@@ -48,6 +49,7 @@ pub use ports::{
     PendingImagesQuery, RecordedImage, StoredImage, abandoned_finish, abandoned_message,
     plan_image_sync,
 };
+pub use progress::Pace;
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};

@@ -8,12 +8,13 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
-use propimport_domain::CancelToken;
+use propimport_domain::{CancelToken, ProgressHandle};
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufRead, BufReader};
 use tokio::time::Instant;
 use tokio_util::io::StreamReader;
 
+use crate::metered::{self, Metered};
 use crate::pacing::Pacer;
 use crate::source::{HttpSettings, Location};
 
@@ -145,12 +146,15 @@ pub fn client(settings: &HttpSettings) -> Result<reqwest::Client, reqwest::Error
         .build()
 }
 
-/// Opens the feed at `location`.
+/// Opens the feed at `location`, counting its bytes into `progress` as they are read, with
+/// its size when known in advance (a file's size; an HTTP response's `Content-Length`, which
+/// a compressed response has not).
 pub async fn open(
     location: &Location,
     client: &reqwest::Client,
     settings: &HttpSettings,
     cancel: &CancelToken,
+    progress: &ProgressHandle,
 ) -> Result<FeedStream, FetchError> {
     match location {
         Location::File(path) => {
@@ -160,13 +164,19 @@ pub async fn open(
                     path: path.display().to_string(),
                     reason: e.to_string(),
                 })?;
+            let size = file.metadata().await.ok().map(|m| m.len());
+            metered::start(progress, size);
+            let file = Metered::new(file, progress.clone());
             Ok(Box::new(BufReader::with_capacity(BUFFER, file)))
         }
         Location::Url(url) => {
             let response = get_with_retries(url, client, settings, cancel).await?;
+            metered::start(progress, response.content_length());
             let read_timeout = settings.read_timeout;
+            let counted = progress.clone();
             let body = response
                 .bytes_stream()
+                .inspect_ok(move |chunk| metered::count_bytes(&counted, chunk.len()))
                 .map_err(move |e| body_error(e, read_timeout));
             Ok(Box::new(BufReader::with_capacity(
                 BUFFER,

@@ -5,6 +5,7 @@ mod fetch;
 pub mod formats;
 mod hash;
 mod images;
+mod metered;
 mod pacing;
 mod pipeline;
 mod report;

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use propimport_domain::{
-    CancelToken, Clock, ListingRecord, ListingStore, Progress, ProgressHandle, SystemClock,
+    CancelToken, Clock, ListingRecord, ListingStore, ProgressHandle, SystemClock,
 };
 use tokio::sync::mpsc;
 
@@ -147,6 +147,7 @@ impl Importer {
             &self.client,
             &self.source.http,
             cancel,
+            progress,
         )
         .await
         .map_err(|error| ImportError::Fetch {
@@ -200,9 +201,9 @@ impl Importer {
             self.withdraw_absent(started, &mut report).await?;
         }
         self.download_images(cancel, &mut report).await;
-        progress.set(Progress {
-            counts: report.counts(),
-            expected_total: Some(report.total),
+        progress.update(|p| {
+            p.counts = report.counts();
+            p.expected_total = Some(report.total);
         });
         Ok(report)
     }

@@ -10,7 +10,7 @@ use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{FuturesOrdered, StreamExt as _};
-use propimport_domain::{ExternalId, ItemError, Progress, ProgressHandle, UpsertOutcome};
+use propimport_domain::{ExternalId, ItemError, ProgressHandle, UpsertOutcome};
 use tokio::sync::mpsc;
 
 use crate::pipeline::{Batch, Importer};
@@ -109,10 +109,7 @@ impl Importer {
             Ok(batch) => {
                 // The reader may have finished; then the batch is freed here.
                 let _ = recycle.send(batch);
-                progress.set(Progress {
-                    counts: report.counts(),
-                    expected_total: None,
-                });
+                progress.update(|p| p.counts = report.counts());
             }
             Err(error) => {
                 first_error.get_or_insert(error);

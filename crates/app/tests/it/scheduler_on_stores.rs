@@ -75,6 +75,7 @@ impl Job for QuickJob {
                 ctx.progress.set(propimport_domain::Progress {
                     counts: counts(0),
                     expected_total: None,
+                    ..Default::default()
                 });
                 ctx.cancel.cancelled().await;
                 Ok(JobReport {

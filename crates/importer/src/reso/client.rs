@@ -18,11 +18,13 @@ const MAX_PAGE_BYTES: usize = 64 << 20;
 
 const FORMAT: &str = "RESO Web API";
 
-/// One page: its records (not yet mapped) and the link to the next page, if any.
+/// One page: its records (not yet mapped), the link to the next page, if any, and how many
+/// records the whole query has, when the server says (`@odata.count`).
 #[derive(Debug)]
 pub(super) struct Page {
     pub records: Vec<Value>,
     pub next_link: Option<String>,
+    pub count: Option<i64>,
 }
 
 /// Why a page could not be had.
@@ -39,6 +41,10 @@ struct RawPage {
     value: Option<Vec<Value>>,
     #[serde(rename = "@odata.nextLink", default)]
     next_link: Option<String>,
+    /// Read leniently: a count the server writes as a string or a float is taken when it is
+    /// a whole number, and anything else ignored.
+    #[serde(rename = "@odata.count", default)]
+    count: Option<Value>,
 }
 
 impl ResoClient {
@@ -149,7 +155,18 @@ fn parse(body: &[u8], records_before: u64) -> Result<Page, FeedError> {
     Ok(Page {
         records,
         next_link: raw.next_link.filter(|link| !link.trim().is_empty()),
+        count: raw.count.as_ref().and_then(whole_count),
     })
+}
+
+/// A non-negative whole `@odata.count`, given as a number or a string.
+fn whole_count(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+    .filter(|n| *n >= 0)
 }
 
 /// The byte offset of a 1-based line and column.
@@ -177,8 +194,17 @@ mod tests {
             (page.records.len(), page.next_link.as_deref()),
             (2, Some("next"))
         );
+        assert_eq!(page.count, None);
         let last = parse(br#"{"value": [], "@odata.nextLink": null}"#, 0).unwrap();
         assert!(last.records.is_empty() && last.next_link.is_none());
+        for (body, count) in [
+            (&br#"{"value": [], "@odata.count": 1200}"#[..], Some(1200)),
+            (br#"{"value": [], "@odata.count": "7"}"#, Some(7)),
+            (br#"{"value": [], "@odata.count": -1}"#, None),
+            (br#"{"value": [], "@odata.count": {"a": 1}}"#, None),
+        ] {
+            assert_eq!(parse(body, 0).unwrap().count, count);
+        }
         assert!(matches!(
             parse(b"{\"value\": [", 5),
             Err(FeedError::Truncated { .. })

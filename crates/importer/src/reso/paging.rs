@@ -15,7 +15,7 @@ use reqwest::Url;
 const WATERMARK_FIELD: &str = "ModificationTimestamp";
 
 /// The first page: `$filter=ModificationTimestamp ge <watermark>` (left out without a
-/// watermark), `$orderby=ModificationTimestamp asc`, `$top=<page size>`.
+/// watermark), `$orderby=ModificationTimestamp asc`, `$top=<page size>`, `$count=true`.
 pub(super) fn first_page(
     resource: &Url,
     watermark: Option<DateTime<Utc>>,
@@ -26,7 +26,7 @@ pub(super) fn first_page(
     for part in resource.query().unwrap_or_default().split('&') {
         let key = part.split('=').next().unwrap_or_default();
         match option_name(key).as_str() {
-            "" | "$orderby" | "$top" => {}
+            "" | "$orderby" | "$top" | "$count" => {}
             "$filter" => vendor_filter = part.split_once('=').map(|(_, value)| value),
             _ => kept.push(part),
         }
@@ -43,6 +43,8 @@ pub(super) fn first_page(
     }
     query.push(format!("$orderby={WATERMARK_FIELD} asc"));
     query.push(format!("$top={page_size}"));
+    // The server's `@odata.count` on the first page is the run's expected total (progress).
+    query.push("$count=true".to_owned());
     let mut url = resource.clone();
     url.set_query(Some(&query.join("&")));
     url
@@ -108,7 +110,7 @@ mod tests {
         let resource = url("https://reso.example/odata/Property");
         assert_eq!(
             first_page(&resource, None, size(50)).as_str(),
-            "https://reso.example/odata/Property?$orderby=ModificationTimestamp%20asc&$top=50"
+            "https://reso.example/odata/Property?$orderby=ModificationTimestamp%20asc&$top=50&$count=true"
         );
         let at = Utc.with_ymd_and_hms(2024, 5, 1, 10, 30, 0).unwrap();
         let page = first_page(&resource, Some(at), size(50));
@@ -127,7 +129,7 @@ mod tests {
     #[test]
     fn vendor_options_are_kept_and_combined() {
         let resource = url(
-            "https://reso.example/odata/Property?%24filter=OriginatingSystemName%20eq%20'MLS'&$expand=Media&$top=9999&$orderby=ListPrice",
+            "https://reso.example/odata/Property?%24filter=OriginatingSystemName%20eq%20'MLS'&$expand=Media&$top=9999&$orderby=ListPrice&$count=false",
         );
         let at = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
         let page = first_page(&resource, Some(at), size(10));
@@ -143,6 +145,7 @@ mod tests {
                 ),
                 pair("$orderby", "ModificationTimestamp asc"),
                 pair("$top", "10"),
+                pair("$count", "true"),
             ]
         );
     }

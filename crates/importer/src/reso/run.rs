@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, ExternalId, Progress, ProgressHandle, SourceState};
+use propimport_domain::{CancelToken, ExternalId, ProgressHandle, SourceState};
 use serde_json::Value;
 
 use super::client::PageError;
@@ -89,9 +89,11 @@ pub(crate) async fn run(
             watermark = Some(latest);
         }
         tracing::debug!(source = %name, page = page_number, watermark = ?watermark, "RESO page stored");
-        progress.set(Progress {
-            counts: report.counts(),
-            expected_total: None,
+        // The first page's `@odata.count` is how many records the run will read.
+        let expected = page.count.filter(|_| page_number == 1);
+        progress.update(|p| {
+            p.counts = report.counts();
+            p.expected_total = expected.or(p.expected_total);
         });
         let Some(link) = page.next_link else {
             report.complete = true;
@@ -106,9 +108,9 @@ pub(crate) async fn run(
     }
     report.cancelled = cancel.is_cancelled();
     report.complete &= !report.cancelled;
-    progress.set(Progress {
-        counts: report.counts(),
-        expected_total: Some(report.total),
+    progress.update(|p| {
+        p.counts = report.counts();
+        p.expected_total = Some(report.total);
     });
     Ok(report)
 }

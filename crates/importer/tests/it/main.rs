@@ -10,6 +10,7 @@ mod json;
 mod kyero;
 mod kyero_guard;
 mod pipeline;
+mod progress;
 mod reso;
 mod robustness;
 mod timeouts;

@@ -6,6 +6,7 @@
 mod http;
 mod mapping;
 mod paging;
+mod progress;
 mod recording;
 
 use std::num::NonZeroU32;

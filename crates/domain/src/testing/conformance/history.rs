@@ -472,6 +472,7 @@ pub(super) async fn seed_periods(store: &dyn ExecutionStore) -> Vec<Execution> {
                 &Progress {
                     counts: counts(5, 3, 1, 1),
                     expected_total: Some(9),
+                    ..Default::default()
                 },
                 at + Duration::seconds(10),
             )

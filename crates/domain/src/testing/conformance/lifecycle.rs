@@ -134,6 +134,7 @@ pub async fn heartbeat_writes_progress(store: &dyn ExecutionStore) {
     let progress = Progress {
         counts: counts(40, 30, 2, 8),
         expected_total: Some(100),
+        ..Default::default()
     };
     let at = t0() + Duration::seconds(10);
     store.heartbeat(&e.id, &progress, at).await.expect("beat");

@@ -24,6 +24,7 @@ pub async fn stale_runs_are_recovered(store: &dyn ExecutionStore) {
             &Progress {
                 counts: counts(7, 5, 1, 1),
                 expected_total: None,
+                ..Default::default()
             },
             t0() + Duration::seconds(10),
         )

@@ -86,6 +86,7 @@ impl Job for TestJob {
                 ctx.progress.set(Progress {
                     counts: progress,
                     expected_total: Some(100),
+                    ..Default::default()
                 });
                 tokio::select! {
                     permit = release.acquire() => drop(permit),
