@@ -75,3 +75,44 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(|file: web::Path<String>| async move { serve(&file) })),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ASSETS;
+
+    /// The files a module imports (`from './x.js'`) or the page loads (`src="x"`, `href="x"`).
+    fn references(text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for marker in ["from './", "src=\"", "href=\""] {
+            for (at, _) in text.match_indices(marker) {
+                let rest = &text[at + marker.len()..];
+                let end = rest.find(['\'', '"']).unwrap_or(rest.len());
+                let name = rest[..end].trim_start_matches("./");
+                if !name.is_empty() && !name.contains(['/', '#', ':']) {
+                    found.push(name.to_owned());
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_file_the_page_loads_is_embedded() {
+        let mut checked = 0;
+        for asset in ASSETS {
+            let text = std::str::from_utf8(asset.bytes).unwrap_or_default();
+            for name in references(text) {
+                assert!(
+                    ASSETS.iter().any(|a| a.name == name),
+                    "{} refers to {name}, which is not embedded in ASSETS",
+                    asset.name
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 10,
+            "only {checked} references found: the scan is broken"
+        );
+    }
+}
