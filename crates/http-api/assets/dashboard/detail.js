@@ -4,7 +4,7 @@
 import { api, describe, isAuthError } from './api.js';
 import { createProgress } from './progress.js';
 import { $, h, badge, executionHref, fmtDuration, fmtNum, fmtRelative, fmtTime } from './util.js';
-import { counts, detailLabel, reasonOf } from './words.js';
+import { counts, detailLabel, plural, reasonOf } from './words.js';
 
 const dialog = () => $('#detail');
 let current = null; // the id shown
@@ -63,7 +63,7 @@ function tiles(e) {
 
 function errorsSection(e) {
   const errors = e.errors || [];
-  const omitted = e.errorsOmitted ? h('p', { class: 'muted small', 'data-testid': 'errors-omitted' }, `${fmtNum(e.errorsOmitted)} more errors were not stored.`) : null;
+  const omitted = e.errorsOmitted ? h('p', { class: 'muted small', 'data-testid': 'errors-omitted' }, `${plural(e.errorsOmitted, 'more error was', 'more errors were')} not stored.`) : null;
   if (!errors.length) return h('section', { class: 'errors' }, h('h3', {}, 'Errors'), h('p', { class: 'muted' }, 'No item errors were recorded.'), omitted);
   const rows = h('tbody');
   const count = h('p', { class: 'muted small', 'aria-live': 'polite', 'data-testid': 'error-count' });
@@ -77,7 +77,7 @@ function errorsSection(e) {
       h('td', {}, h('span', { class: 'tag' }, x.stage)),
       h('td', { class: 'wrap' }, x.message))));
     if (!shown.length) rows.append(h('tr', {}, h('td', { colspan: 3, class: 'empty' }, 'No errors match.')));
-    count.textContent = needle ? `${shown.length} of ${errors.length} errors match` : `${errors.length} error${errors.length === 1 ? '' : 's'}`;
+    count.textContent = needle ? `${shown.length} of ${plural(errors.length, 'error')} match${shown.length === 1 ? 'es' : ''}` : plural(errors.length, 'error');
   };
   input.addEventListener('input', draw);
   draw();
