@@ -1,0 +1,130 @@
+//! The batch upsert: outcomes from the stored hashes (compared while setting the stored
+//! listings' last-seen times), then one write of the new and changed rows with theirs, all in
+//! one transaction per chunk. Each backend writes its own way ([`pg`], [`sqlite`]); what a
+//! chunk is and which of its rows are written is decided here, once.
+
+mod pg;
+mod sqlite;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::QueryResult;
+use propimport_domain::{ListingRecord, Result, SourceName, UpsertOutcome};
+
+use super::rows::PropertyRow;
+use super::{ACTIVE, SqlListingStore};
+use crate::error::TxError;
+use crate::sql_types::DbTime;
+
+/// A record's id and content hash, whose outcome is asked.
+pub(super) type Probe<'a> = (&'a str, &'a str);
+
+/// The outcome of a probe from the stored (hash, status) of its id, if stored.
+fn outcome(hash: &str, stored: Option<&(String, String)>) -> UpsertOutcome {
+    match stored {
+        None => UpsertOutcome::Inserted,
+        Some((stored_hash, status)) if stored_hash == hash && status == ACTIVE => {
+            UpsertOutcome::Unchanged
+        }
+        Some(_) => UpsertOutcome::Updated,
+    }
+}
+
+/// Listing writes of one backend's connection.
+pub(super) trait ListingWrites {
+    /// Probes a chunk of one source's records (setting the last-seen time of the stored
+    /// listings among them to `seen`) and writes its new and changed rows with theirs, in one
+    /// transaction (a savepoint inside the caller's, if any); gives each record's outcome.
+    fn write_chunk(
+        &mut self,
+        src: &str,
+        chunk: &[ListingRecord],
+        seen: DbTime,
+    ) -> impl Future<Output = std::result::Result<Vec<UpsertOutcome>, TxError>> + Send;
+
+    /// Sets the last-seen time of the source's listings with these ids (adding their rows of
+    /// `property_seen` where missing); gives how many were set.
+    fn mark_seen(
+        &mut self,
+        src: &str,
+        keys: &[&str],
+        seen: DbTime,
+    ) -> impl Future<Output = QueryResult<usize>> + Send;
+}
+
+/// One chunk's work: its records, their probes and which copy of each id is written.
+pub(super) struct ChunkJob<'a> {
+    src: &'a str,
+    chunk: &'a [ListingRecord],
+    probes: Vec<Probe<'a>>,
+    /// The position of the last copy of each id (earlier copies are not written).
+    last: HashMap<&'a str, usize>,
+    seen: DbTime,
+}
+
+impl<'a> ChunkJob<'a> {
+    /// The work of writing `chunk` for source `src` at `seen`.
+    pub(super) fn new(src: &'a str, chunk: &'a [ListingRecord], seen: DbTime) -> Self {
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(chunk.len());
+        for (i, r) in chunk.iter().enumerate() {
+            last.insert(r.listing.external_id.as_str(), i);
+        }
+        Self {
+            src,
+            chunk,
+            probes: chunk
+                .iter()
+                .map(|r| (r.listing.external_id.as_str(), r.content_hash.as_str()))
+                .collect(),
+            last,
+            seen,
+        }
+    }
+
+    /// The rows to write once the probes' outcomes are known: the last copy of each id that
+    /// is new or changed.
+    pub(super) fn rows(&self, outcomes: &[UpsertOutcome]) -> Result<Vec<PropertyRow<'a>>> {
+        let mut rows = Vec::new();
+        for (i, (r, outcome)) in self.chunk.iter().zip(outcomes).enumerate() {
+            let written = self.last.get(r.listing.external_id.as_str()) == Some(&i);
+            if written && *outcome != UpsertOutcome::Unchanged {
+                rows.push(PropertyRow::new(self.src, r, self.seen)?);
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The distinct ids of the chunk.
+    pub(super) fn keys(&self) -> Vec<&'a str> {
+        let mut keys: Vec<&str> = self.probes.iter().map(|(id, _)| *id).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+}
+
+impl SqlListingStore {
+    /// One chunk in one transaction: read the stored hashes (setting the stored listings'
+    /// last-seen time), then write new and changed rows with theirs.
+    ///
+    /// On PostgreSQL the transaction commits without waiting for its WAL to reach the disk
+    /// (`synchronous_commit = off`, for this transaction only). WAL is flushed in order, so
+    /// the run's finish, committed synchronously, makes every chunk before it durable; a
+    /// crash mid-run can lose the last few chunks of a run that is then recorded as abandoned,
+    /// and the next run writes them again. Nothing is ever half-written.
+    pub(super) async fn upsert_chunk(
+        &self,
+        source: &SourceName,
+        chunk: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<UpsertOutcome>> {
+        let src = source.to_string();
+        let seen = DbTime(seen_at);
+        with_write_conn!(self.db, |conn, _dialect| {
+            conn.write_chunk(&src, chunk, seen)
+                .await
+                .map_err(TxError::into_domain)
+        })
+    }
+}

@@ -1,0 +1,262 @@
+//! PostgreSQL's chunk writes: two prepared statements per chunk with every row's values bound
+//! as one array per column (`unnest`), whatever the number of rows.
+//!
+//! One statement gives the outcomes and sets the stored rows' seen times ([`PgProbe`]), one
+//! writes the new and changed rows ([`PgUpsert`]). Ids joined as an array are planned as one
+//! unique-index lookup per id whatever the table's statistics (`external_id = ANY($ids)` is
+//! planned from statistics, and on a table not analyzed yet, right after a large first import,
+//! it was estimated to match most of the source, so each chunk scanned all the source's rows).
+
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::query_builder::AstPass;
+use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use propimport_domain::{ListingRecord, UpsertOutcome};
+
+use super::{ChunkJob, ListingWrites};
+use crate::error::TxError;
+use crate::listings::rows::PropertyColumns;
+use crate::prepared::{Prepared, Statement};
+use crate::sql_types::{DbTime, UtcTimestamp};
+
+/// PostgreSQL's upsert of a chunk's rows with their last-seen rows, bound as one array per
+/// column: a fixed text, prepared once per connection (a multi-row VALUES list has a
+/// parameter per cell and a text per row count). `$1` source, `$2` the time for first-seen,
+/// last-seen, creation and update, `$3…$20` the columns of [`PropertyColumns`].
+struct PgUpsert<'a> {
+    src: &'a str,
+    seen: DbTime,
+    c: PropertyColumns<'a>,
+}
+
+impl Statement for PgUpsert<'_> {
+    const SQL: &'static str = "\
+WITH written AS ( \
+INSERT INTO properties (source, external_id, status, content_hash, transaction_type, price_minor, \
+    currency, property_type, bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, \
+    town, postal_code, latitude, longitude, data, source_modified_at, first_seen_at, \
+    withdrawn_at, created_at, updated_at) \
+SELECT $1, r.external_id, 'active', r.content_hash, r.transaction_type, r.price_minor, \
+    r.currency, r.property_type, r.bedrooms, r.bathrooms, r.built_area_m2, r.plot_area_m2, \
+    r.country, r.province, r.town, r.postal_code, r.latitude, r.longitude, r.data, \
+    r.source_modified_at, $2, NULL, $2, $2 \
+FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::text[], \
+    $9::int4[], $10::int4[], $11::int4[], $12::int4[], $13::text[], $14::text[], $15::text[], \
+    $16::text[], $17::float8[], $18::float8[], $19::text[], $20::timestamptz[]) \
+    AS r (external_id, content_hash, transaction_type, price_minor, currency, property_type, \
+    bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, town, postal_code, \
+    latitude, longitude, data, source_modified_at) \
+ON CONFLICT (source, external_id) DO UPDATE SET \
+    status = excluded.status, content_hash = excluded.content_hash, \
+    transaction_type = excluded.transaction_type, price_minor = excluded.price_minor, \
+    currency = excluded.currency, property_type = excluded.property_type, \
+    bedrooms = excluded.bedrooms, bathrooms = excluded.bathrooms, \
+    built_area_m2 = excluded.built_area_m2, plot_area_m2 = excluded.plot_area_m2, \
+    country = excluded.country, province = excluded.province, town = excluded.town, \
+    postal_code = excluded.postal_code, latitude = excluded.latitude, \
+    longitude = excluded.longitude, data = excluded.data, \
+    source_modified_at = excluded.source_modified_at, withdrawn_at = NULL, \
+    updated_at = excluded.updated_at \
+RETURNING id) \
+INSERT INTO property_seen (property_id, last_seen_at) SELECT id, $2 FROM written \
+ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text};
+        let c = &self.c;
+        match n {
+            1 => out.push_bind_param::<Text, _>(self.src),
+            2 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
+            3 => out.push_bind_param::<Array<Text>, _>(&c.external_id),
+            4 => out.push_bind_param::<Array<Text>, _>(&c.content_hash),
+            5 => out.push_bind_param::<Array<Text>, _>(&c.transaction_type),
+            6 => out.push_bind_param::<Array<Nullable<BigInt>>, _>(&c.price_minor),
+            7 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.currency),
+            8 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.property_type),
+            9 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bedrooms),
+            10 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bathrooms),
+            11 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.built_area_m2),
+            12 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.plot_area_m2),
+            13 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.country),
+            14 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.province),
+            15 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.town),
+            16 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.postal_code),
+            17 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.latitude),
+            18 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.longitude),
+            19 => out.push_bind_param::<Array<Text>, _>(&c.data),
+            20 => out.push_bind_param::<Array<Nullable<UtcTimestamp>>, _>(&c.source_modified_at),
+            _ => Err(unknown_parameter(n)),
+        }
+    }
+}
+
+/// PostgreSQL's read of a chunk's outcomes, which also sets the last-seen time of every
+/// stored listing among them: `$1` the records' ids, `$2` their hashes (a listing twice in
+/// the chunk is probed twice, and seen once), `$3` the source, `$4` the time. One row: the
+/// 1-based positions of the unchanged probes and those of the stored but changed (or
+/// withdrawn) ones; the rest are new. The hashes are compared by the server, so nothing but
+/// positions comes back. Sightings are updated in place (a plain `UPDATE` costs less than an
+/// `INSERT … ON CONFLICT` that finds its row) and added for stored listings that have none.
+struct PgProbe<'a> {
+    ids: Vec<&'a str>,
+    hashes: Vec<&'a str>,
+    src: &'a str,
+    seen: DbTime,
+}
+
+impl Statement for PgProbe<'_> {
+    const SQL: &'static str = "\
+WITH found AS ( \
+    SELECT p.id, k.ord, p.content_hash = k.content_hash AND p.status = 'active' AS same \
+    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(external_id, content_hash, ord) \
+    JOIN properties p ON p.source = $3 AND p.external_id = k.external_id), \
+updated AS ( \
+    UPDATE property_seen s SET last_seen_at = $4 FROM found WHERE s.property_id = found.id \
+    RETURNING s.property_id), \
+added AS ( \
+    INSERT INTO property_seen (property_id, last_seen_at) \
+    SELECT DISTINCT f.id, $4::timestamptz FROM found f \
+    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.property_id = f.id) \
+    ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at) \
+SELECT coalesce(array_agg(ord) FILTER (WHERE same), '{}') AS unchanged, \
+    coalesce(array_agg(ord) FILTER (WHERE NOT same), '{}') AS updated \
+FROM found";
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Text};
+        match n {
+            1 => out.push_bind_param::<Array<Text>, _>(&self.ids),
+            2 => out.push_bind_param::<Array<Text>, _>(&self.hashes),
+            3 => out.push_bind_param::<Text, _>(self.src),
+            4 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
+            _ => Err(unknown_parameter(n)),
+        }
+    }
+}
+
+/// The positions [`PgProbe`] answers.
+#[derive(QueryableByName)]
+struct ProbeAnswer {
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+    unchanged: Vec<i64>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::BigInt>)]
+    updated: Vec<i64>,
+}
+
+/// PostgreSQL's last-seen update of a source's listings by id: `$1` the time, `$2` the ids,
+/// `$3` the source.
+struct PgMarkSeen<'a> {
+    keys: &'a [&'a str],
+    src: &'a str,
+    seen: DbTime,
+}
+
+impl Statement for PgMarkSeen<'_> {
+    const SQL: &'static str = "\
+INSERT INTO property_seen (property_id, last_seen_at) \
+SELECT DISTINCT p.id, $1::timestamptz FROM unnest($2::text[]) AS k(external_id) \
+JOIN properties p ON p.source = $3 AND p.external_id = k.external_id \
+ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Text};
+        match n {
+            1 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
+            2 => out.push_bind_param::<Array<Text>, _>(self.keys),
+            3 => out.push_bind_param::<Text, _>(self.src),
+            _ => Err(unknown_parameter(n)),
+        }
+    }
+}
+
+fn unknown_parameter(n: usize) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(format!("no parameter ${n}").into())
+}
+
+/// The outcome of each probe of the chunk, setting the last-seen time of the stored listings
+/// among them.
+async fn probe_seen(
+    conn: &mut AsyncPgConnection,
+    job: &ChunkJob<'_>,
+) -> QueryResult<Vec<UpsertOutcome>> {
+    let (ids, hashes) = job.probes.iter().copied().unzip();
+    let answer: ProbeAnswer = Prepared(PgProbe {
+        ids,
+        hashes,
+        src: job.src,
+        seen: job.seen,
+    })
+    .get_result(conn)
+    .await?;
+    let mut outcomes = vec![UpsertOutcome::Inserted; job.probes.len()];
+    let positions = [
+        (answer.unchanged, UpsertOutcome::Unchanged),
+        (answer.updated, UpsertOutcome::Updated),
+    ];
+    for (ords, outcome) in positions {
+        for ord in ords {
+            let slot = usize::try_from(ord - 1)
+                .ok()
+                .and_then(|i| outcomes.get_mut(i))
+                .ok_or_else(|| {
+                    diesel::result::Error::DeserializationError(
+                        format!("probe position {ord} out of 1..={}", job.probes.len()).into(),
+                    )
+                })?;
+            *slot = outcome;
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Probes the chunk, then writes its new and changed rows with their sightings.
+async fn chunk_writes(
+    conn: &mut AsyncPgConnection,
+    job: &ChunkJob<'_>,
+) -> Result<Vec<UpsertOutcome>, TxError> {
+    let outcomes = probe_seen(conn, job).await?;
+    let rows = job.rows(&outcomes)?;
+    if !rows.is_empty() {
+        let c = PropertyColumns::of(rows);
+        Prepared(PgUpsert {
+            src: job.src,
+            seen: job.seen,
+            c,
+        })
+        .execute(conn)
+        .await?;
+    }
+    Ok(outcomes)
+}
+
+impl ListingWrites for AsyncPgConnection {
+    /// The transaction commits without waiting for its WAL to reach the disk
+    /// (`synchronous_commit = off`, set by the same round trip that begins it).
+    async fn write_chunk(
+        &mut self,
+        src: &str,
+        chunk: &[ListingRecord],
+        seen: DbTime,
+    ) -> Result<Vec<UpsertOutcome>, TxError> {
+        type Manager = AnsiTransactionManager;
+        let job = ChunkJob::new(src, chunk, seen);
+        Manager::begin_transaction_sql(self, "BEGIN; SET LOCAL synchronous_commit = off").await?;
+        match chunk_writes(self, &job).await {
+            Ok(outcomes) => {
+                <Manager as TransactionManager<Self>>::commit_transaction(self).await?;
+                Ok(outcomes)
+            }
+            // As diesel's own transactions do: the first error is the one to report.
+            Err(error) => {
+                match <Manager as TransactionManager<Self>>::rollback_transaction(self).await {
+                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                    Err(rollback) => Err(rollback.into()),
+                }
+            }
+        }
+    }
+
+    async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
+        Prepared(PgMarkSeen { keys, src, seen }).execute(self).await
+    }
+}

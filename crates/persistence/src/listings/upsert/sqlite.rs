@@ -1,0 +1,145 @@
+//! SQLite's chunk writes: the whole chunk runs as one task on the connection's blocking
+//! thread, on diesel's synchronous connection, so a row costs one step of a prepared
+//! statement (diesel caches it per connection) rather than a hand-off between threads per
+//! statement.
+//!
+//! The probe reads the stored hashes of the chunk's ids (`IN (…)` uses the unique index) and
+//! sets the stored listings' last-seen time; each new or changed row is then upserted by the
+//! same cached statement, and their sightings set in one statement.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel::upsert::excluded;
+use propimport_domain::{ListingRecord, UpsertOutcome};
+
+use super::{ChunkJob, ListingWrites, outcome};
+use crate::database::SqliteConn;
+use crate::error::TxError;
+use crate::listings::rows::PropertyRow;
+use crate::schema::properties::dsl as p;
+use crate::schema::property_seen::dsl as ps;
+use crate::sql_types::{DbTime, UtcTimestamp};
+
+/// The outcome of each probe of the chunk, setting the last-seen time of the stored listings
+/// among them.
+fn probe_seen(conn: &mut SqliteConnection, job: &ChunkJob<'_>) -> QueryResult<Vec<UpsertOutcome>> {
+    let keys = job.keys();
+    let stored: HashMap<String, (String, String)> = p::properties
+        .filter(p::source.eq(job.src))
+        .filter(p::external_id.eq_any(&keys))
+        .select((p::external_id, p::content_hash, p::status))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, hash, status)| (id, (hash, status)))
+        .collect();
+    mark_seen(conn, job.src, &keys, job.seen)?;
+    Ok(job
+        .probes
+        .iter()
+        .map(|(id, hash)| outcome(hash, stored.get(*id)))
+        .collect())
+}
+
+/// Inserts new rows and overwrites changed ones (all but first-seen and creation times), and
+/// sets their last-seen time.
+fn write_rows(
+    conn: &mut SqliteConnection,
+    src: &str,
+    seen: DbTime,
+    rows: &[PropertyRow<'_>],
+) -> QueryResult<()> {
+    for row in rows {
+        diesel::insert_into(p::properties)
+            .values(row)
+            .on_conflict((p::source, p::external_id))
+            .do_update()
+            .set((
+                p::status.eq(excluded(p::status)),
+                p::content_hash.eq(excluded(p::content_hash)),
+                p::transaction_type.eq(excluded(p::transaction_type)),
+                p::price_minor.eq(excluded(p::price_minor)),
+                p::currency.eq(excluded(p::currency)),
+                p::property_type.eq(excluded(p::property_type)),
+                p::bedrooms.eq(excluded(p::bedrooms)),
+                p::bathrooms.eq(excluded(p::bathrooms)),
+                p::built_area_m2.eq(excluded(p::built_area_m2)),
+                p::plot_area_m2.eq(excluded(p::plot_area_m2)),
+                p::country.eq(excluded(p::country)),
+                p::province.eq(excluded(p::province)),
+                p::town.eq(excluded(p::town)),
+                p::postal_code.eq(excluded(p::postal_code)),
+                p::latitude.eq(excluded(p::latitude)),
+                p::longitude.eq(excluded(p::longitude)),
+                p::data.eq(excluded(p::data)),
+                p::source_modified_at.eq(excluded(p::source_modified_at)),
+                p::withdrawn_at.eq(excluded(p::withdrawn_at)),
+                p::updated_at.eq(excluded(p::updated_at)),
+            ))
+            .execute(conn)?;
+    }
+    let keys: Vec<&str> = rows.iter().map(PropertyRow::external_id).collect();
+    mark_seen(conn, src, &keys, seen).map(drop)
+}
+
+/// Sets the last-seen time of the source's listings with these ids.
+fn mark_seen(
+    conn: &mut SqliteConnection,
+    src: &str,
+    keys: &[&str],
+    seen: DbTime,
+) -> QueryResult<usize> {
+    let picked = p::properties
+        .filter(p::source.eq(src))
+        .filter(p::external_id.eq_any(keys))
+        .select((p::id, seen.into_sql::<UtcTimestamp>()));
+    diesel::insert_into(ps::property_seen)
+        .values(picked)
+        .into_columns((ps::property_id, ps::last_seen_at))
+        .on_conflict(ps::property_id)
+        .do_update()
+        .set(ps::last_seen_at.eq(excluded(ps::last_seen_at)))
+        .execute(conn)
+}
+
+/// Probes the chunk, then writes its new and changed rows, in a transaction (a savepoint
+/// inside the caller's `BEGIN IMMEDIATE`).
+fn chunk_writes(
+    conn: &mut SqliteConnection,
+    job: &ChunkJob<'_>,
+) -> Result<Vec<UpsertOutcome>, TxError> {
+    conn.transaction::<_, TxError, _>(|conn| {
+        let outcomes = probe_seen(conn, job)?;
+        let rows = job.rows(&outcomes)?;
+        if !rows.is_empty() {
+            write_rows(conn, job.src, job.seen, &rows)?;
+        }
+        Ok(outcomes)
+    })
+}
+
+impl ListingWrites for SqliteConn {
+    /// The chunk is copied once into the task that writes it (the task must own what it
+    /// reads); its rows are serialized there, off the caller's thread.
+    async fn write_chunk(
+        &mut self,
+        src: &str,
+        chunk: &[ListingRecord],
+        seen: DbTime,
+    ) -> Result<Vec<UpsertOutcome>, TxError> {
+        let (src, chunk) = (src.to_owned(), chunk.to_vec());
+        self.spawn_blocking(move |conn| Ok(chunk_writes(conn, &ChunkJob::new(&src, &chunk, seen))))
+            .await?
+    }
+
+    async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
+        let src = src.to_owned();
+        let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+        self.spawn_blocking(move |conn| {
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            mark_seen(conn, &src, &keys, seen)
+        })
+        .await
+    }
+}
