@@ -9,7 +9,7 @@ use propimport_http_api::{
     TriggerRefusal,
 };
 use propimport_persistence::Database;
-use propimport_scheduler::{ControlError, SchedulerHandle, TriggerError};
+use propimport_scheduler::{ControlError, CronSchedule, SchedulerHandle, TriggerError};
 
 /// The admin API's [`JobControl`] over the running scheduler.
 pub struct SchedulerControl(pub Arc<SchedulerHandle>);
@@ -99,9 +99,11 @@ impl JobControl for SchedulerControl {
                 job_name: s.job_name,
                 schedule: s.schedule.as_ref().map(|c| c.expression().to_owned()),
                 timezone: s.schedule.as_ref().map(|c| c.timezone().name().to_owned()),
+                schedule_text: s.schedule.as_ref().map(CronSchedule::describe),
                 is_scheduled: s.is_scheduled,
                 next_runs: s.next_runs,
                 running: s.running,
+                live_progress: s.live_progress,
                 ticks: TickState {
                     late_tick: s.ticks.late_tick,
                     missed_ticks: s.ticks.missed_ticks,

@@ -49,7 +49,7 @@ pub use ports::{
     PendingImagesQuery, RecordedImage, StoredImage, abandoned_finish, abandoned_message,
     plan_image_sync,
 };
-pub use progress::Pace;
+pub use progress::{LiveProgress, Pace};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};

@@ -1,9 +1,19 @@
 //! How far a running import has come and how fast: its rate, the share done and the time
 //! left, computed in this one place for the API (and so the dashboard) and the command line.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::Progress;
+
+/// A run's progress as the instance running it sees it (from memory, not from its last
+/// heartbeat), and when it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveProgress {
+    /// The counts, bytes and expected total so far.
+    pub progress: Progress,
+    /// When they were read.
+    pub as_of: DateTime<Utc>,
+}
 
 /// The pace of a run at one instant: derived from its [`Progress`] and how long it has run.
 #[derive(Debug, Clone, Copy, PartialEq)]

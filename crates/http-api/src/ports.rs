@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use propimport_domain::{Execution, ExecutionId, ExecutionStore, JobName, JobPause, TriggeredBy};
+use propimport_domain::{
+    Execution, ExecutionId, ExecutionStore, JobName, JobPause, LiveProgress, TriggeredBy,
+};
 
 /// Manual triggers, operator control (pause, resume, cancel) and scheduler status,
 /// implemented by the app over the scheduler.
@@ -104,12 +106,17 @@ pub struct JobState {
     pub schedule: Option<String>,
     /// The IANA zone its schedule is evaluated in.
     pub timezone: Option<String>,
+    /// Its schedule in words with the zone ("at 00:00 every day, Europe/Skopje").
+    pub schedule_text: Option<String>,
     /// Whether the scheduler will start it on its own.
     pub is_scheduled: bool,
     /// The next fire times.
     pub next_runs: Vec<DateTime<Utc>>,
-    /// Its RUNNING execution, with live counts, if any.
+    /// Its RUNNING execution, with the counts of its last heartbeat, if any.
     pub running: Option<Execution>,
+    /// That execution's progress read from memory now, when this instance runs it (newer
+    /// than its heartbeat's counts, which it replaces in the answer).
+    pub live_progress: Option<LiveProgress>,
     /// Its ticks: missed ones and lateness.
     pub ticks: TickState,
     /// Its pause, while it is paused (its scheduled ticks are skipped).

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, Error, Execution, JobName, JobPause, TriggeredBy};
+use propimport_domain::{
+    CancelToken, Error, Execution, JobName, JobPause, LiveProgress, TriggeredBy,
+};
 use tokio::task::JoinHandle;
 
 use crate::scheduler::Shared;
@@ -21,6 +23,9 @@ pub struct JobStatus {
     pub is_scheduled: bool,
     /// The RUNNING execution of the job (on any replica), if any.
     pub running: Option<Execution>,
+    /// The live progress of that execution when this instance runs it, read from memory now
+    /// (the execution's own counts are those of its last heartbeat).
+    pub live_progress: Option<LiveProgress>,
     /// The next fire times (UTC), at most five.
     pub next_runs: Vec<DateTime<Utc>>,
     /// Missed ticks and lateness, as this instance sees them.
@@ -112,18 +117,32 @@ impl SchedulerHandle {
         let paused = self.shared.store().paused_jobs().await?;
         let now = self.shared.now();
         let ticking = !self.stop_ticking.is_cancelled();
+        let here = self.shared.runs_here();
         Ok(self
             .shared
             .jobs
             .iter()
-            .map(|j| JobStatus {
+            .map(|j| {
+                let running = running
+                    .iter()
+                    .find(|e| &e.job_name == j.job.name())
+                    .cloned();
+                let live_progress = running.as_ref().and_then(|e| {
+                    here.iter()
+                        .find(|r| r.execution.id == e.id)
+                        .map(|r| LiveProgress {
+                            progress: r.progress.get(),
+                            as_of: now,
+                        })
+                });
+                (j, running, live_progress)
+            })
+            .map(|(j, running, live_progress)| JobStatus {
                 job_name: j.job.name().clone(),
                 schedule: j.schedule.clone(),
                 is_scheduled: ticking && j.schedule.is_some(),
-                running: running
-                    .iter()
-                    .find(|e| &e.job_name == j.job.name())
-                    .cloned(),
+                running,
+                live_progress,
                 next_runs: j
                     .schedule
                     .as_ref()

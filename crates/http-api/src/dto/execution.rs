@@ -1,6 +1,7 @@
 //! Executions as the API shows them: the history's rows and the full record.
 
-use propimport_domain::{Execution, ItemError};
+use chrono::{DateTime, Utc};
+use propimport_domain::{Execution, ExecutionStatus, ItemError, LiveProgress, Pace, Progress};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -64,6 +65,95 @@ pub struct ExecutionSummary {
     /// When that request was recorded.
     #[schema(format = DateTime)]
     pub cancel_requested_at: Option<String>,
+    /// How far a RUNNING execution has come and how fast; `null` once it has ended.
+    pub progress: Option<ProgressView>,
+}
+
+/// A running execution's progress: counts, the source's size when known, and the pace.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgressView {
+    /// Records processed so far (new, updated, unchanged and failed).
+    #[schema(minimum = 0)]
+    pub processed: i64,
+    /// How many records the run expects in all, when the source says (a RESO server's
+    /// `@odata.count`).
+    pub expected_total: Option<i64>,
+    /// Bytes of the feed read so far, when the run reads one stream (known only to the
+    /// instance running it).
+    #[schema(minimum = 0)]
+    pub bytes_read: Option<u64>,
+    /// The feed's size in bytes, when known in advance (a file's size, `Content-Length`).
+    #[schema(minimum = 0)]
+    pub bytes_total: Option<u64>,
+    /// The share done, 0 to 100: records against `expectedTotal`, else `bytesRead` against
+    /// `bytesTotal`; `null` when neither is known.
+    #[schema(minimum = 0, maximum = 100)]
+    pub percent: Option<f64>,
+    /// Records processed per second since the run started.
+    #[schema(minimum = 0)]
+    pub rate_per_second: f64,
+    /// Seconds left at the pace so far, when `percent` is known and above zero.
+    #[schema(minimum = 0)]
+    pub eta_seconds: Option<i64>,
+    /// `true`: read from the instance running the run, at most about a second old; `false`:
+    /// the counts of its last heartbeat in the database (another replica runs it).
+    pub live: bool,
+    /// When these figures were read (UTC): now for live ones, else the last heartbeat.
+    #[schema(format = DateTime)]
+    pub as_of: String,
+}
+
+impl ProgressView {
+    /// The view of `progress`, read at `as_of`, of a run that started at `started_at`.
+    fn of(
+        started_at: DateTime<Utc>,
+        progress: &Progress,
+        as_of: DateTime<Utc>,
+        live: bool,
+    ) -> Self {
+        let pace = Pace::of(progress, as_of - started_at);
+        Self {
+            processed: pace.processed,
+            expected_total: progress.expected_total,
+            bytes_read: progress.bytes_read,
+            bytes_total: progress.bytes_total,
+            percent: pace.percent,
+            rate_per_second: (pace.rate_per_second * 10.0).round() / 10.0,
+            eta_seconds: pace.eta_seconds,
+            live,
+            as_of: millis(&as_of),
+        }
+    }
+
+    /// The progress of a RUNNING execution as its record has it (its last heartbeat).
+    fn of_record(e: &Execution) -> Option<Self> {
+        (e.status == ExecutionStatus::Running).then(|| {
+            let progress = Progress {
+                counts: e.counts,
+                expected_total: e.expected_total,
+                ..Progress::default()
+            };
+            let as_of = e.heartbeat_at.unwrap_or(e.started_at);
+            Self::of(e.started_at, &progress, as_of, false)
+        })
+    }
+}
+
+impl ExecutionSummary {
+    /// A RUNNING execution with the live progress of the instance running it, whose counts
+    /// replace those of its last heartbeat.
+    pub fn live(e: &Execution, live: &LiveProgress) -> Self {
+        let mut summary = Self::from(e);
+        let p = &live.progress;
+        summary.total_properties = p.counts.total_properties;
+        summary.success_count = p.counts.success_count;
+        summary.failed_count = p.counts.failed_count;
+        summary.skipped_count = p.counts.skipped_count;
+        summary.expected_total = p.expected_total.or(e.expected_total);
+        summary.progress = Some(ProgressView::of(e.started_at, p, live.as_of, true));
+        summary
+    }
 }
 
 impl From<&Execution> for ExecutionSummary {
@@ -91,6 +181,7 @@ impl From<&Execution> for ExecutionSummary {
             errors_omitted: e.errors_omitted,
             cancel_requested_by: e.cancel_requested.as_ref().map(|c| c.by.clone()),
             cancel_requested_at: e.cancel_requested.as_ref().map(|c| millis(&c.at)),
+            progress: ProgressView::of_record(e),
         }
     }
 }

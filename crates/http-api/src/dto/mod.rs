@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 pub use alerts::{AlertEventName, AlertEventView, AlertKindName, AlertLogView};
 pub use control::{CancelAccepted, JobPauseView, PauseRequest};
-pub use execution::{ExecutionDetail, ExecutionSummary, ItemErrorView};
+pub use execution::{ExecutionDetail, ExecutionSummary, ItemErrorView, ProgressView};
 pub use history::{
     HistoryStatisticsView, HistoryView, PaginationView, StatisticsView, TimelineDayView,
 };

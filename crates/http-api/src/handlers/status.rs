@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use propimport_domain::{Execution, format_utc_millis};
 
 use crate::ApiError;
+use crate::JobState;
 use crate::auth::Admin;
-use crate::dto::{Envelope, FireTime, JobView, PendingRetryView, StatusView};
+use crate::dto::{Envelope, ExecutionSummary, FireTime, JobView, PendingRetryView, StatusView};
 use crate::state::SharedState;
 
 fn fire_times(times: &[DateTime<Utc>], zone: Option<&str>) -> Vec<FireTime> {
@@ -92,15 +93,17 @@ async fn status_view(
     let mut views = Vec::with_capacity(jobs.len());
     for job in jobs {
         let newest = latest.iter().find(|e| e.job_name == job.job_name);
+        let running_execution = job.running.as_ref().map(|e| summary(e, &job));
+        let last_execution = newest.map(|e| summary(e, &job));
         views.push(JobView {
             job_name: job.job_name.to_string(),
             is_scheduled: job.is_scheduled,
             next_runs: fire_times(&job.next_runs, job.timezone.as_deref()),
             schedule: job.schedule,
             timezone: job.timezone,
-            schedule_text: job.schedule_text,
-            running_execution: job.running.as_ref().map(Into::into),
-            last_execution: newest.map(Into::into),
+            schedule_text: job.schedule_text.clone(),
+            running_execution,
+            last_execution,
             late: job.ticks.late_tick.is_some(),
             late_since: job.ticks.late_tick.as_ref().map(format_utc_millis),
             missed_ticks: job.ticks.missed_ticks,
@@ -135,6 +138,17 @@ async fn status_view(
         jobs: views,
     };
     Ok((view, next_fire))
+}
+
+/// An execution as `/status` shows it: a run this instance drives with its live progress
+/// (counts from memory, not from its last heartbeat), any other as its record has it.
+fn summary(e: &Execution, job: &JobState) -> ExecutionSummary {
+    match &job.live_progress {
+        Some(live) if job.running.as_ref().is_some_and(|r| r.id == e.id) => {
+            ExecutionSummary::live(e, live)
+        }
+        _ => e.into(),
+    }
 }
 
 /// The last `/status` answer, reused while nothing it shows can have changed: the scheduler
@@ -209,7 +223,7 @@ mod tests {
     use propimport_domain::testing::InMemoryExecutionStore;
     use propimport_domain::{
         ErrorLog, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution, JobName,
-        NewExecution, Progress, RunCounts, TriggeredBy,
+        LiveProgress, NewExecution, Progress, RunCounts, TriggeredBy,
     };
     use reqwest::Method;
 
@@ -304,6 +318,123 @@ mod tests {
         let stopped = status(&server).await;
         assert_eq!(stopped["schedulerRunning"], false);
         assert_eq!(stopped["isRunning"], false);
+        server.stop().await;
+    }
+
+    /// A running execution shows its progress: from its last heartbeat (`live: false`) until
+    /// the instance running it reports newer counts from memory, which then replace the
+    /// heartbeat's, with the rate, the share done and the time left.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_running_execution_shows_its_progress() {
+        let store: Arc<dyn ExecutionStore> = Arc::new(InMemoryExecutionStore::new());
+        let server = TestServer::start(store.clone(), JOBS, false).await;
+        let started = Utc::now() - Duration::seconds(10);
+        let run = store
+            .create_running(NewExecution {
+                id: ExecutionId::new(),
+                job_name: JobName::parse("feed-a").unwrap(),
+                triggered_by: TriggeredBy::Api,
+                started_at: started,
+                scheduled_for: None,
+                attempt: 1,
+                instance_id: None,
+            })
+            .await
+            .unwrap();
+        let counts = |total, success, skipped| RunCounts {
+            total_properties: total,
+            success_count: success,
+            failed_count: 0,
+            skipped_count: skipped,
+        };
+        let beat = started + Duration::seconds(5);
+        let stored = Progress {
+            counts: counts(100, 100, 0),
+            ..Progress::default()
+        };
+        store.heartbeat(&run.id, &stored, beat).await.unwrap();
+        let p = status(&server).await["jobs"][0]["runningExecution"]["progress"].clone();
+        assert_eq!(p["live"], false, "{p}");
+        assert_eq!(p["processed"], 100);
+        assert_eq!(
+            p["ratePerSecond"], 20.0,
+            "100 records in the 5 s to the heartbeat"
+        );
+        assert_eq!(p["asOf"], format_utc_millis(&beat));
+        assert!(p["percent"].is_null() && p["etaSeconds"].is_null() && p["bytesRead"].is_null());
+
+        let now = started + Duration::seconds(10);
+        let live = Progress {
+            counts: counts(400, 300, 100),
+            bytes_read: Some(4_000),
+            bytes_total: Some(10_000),
+            ..Progress::default()
+        };
+        server.control.set_live(
+            run.id,
+            LiveProgress {
+                progress: live,
+                as_of: now,
+            },
+        );
+        // A `/status` answer is reused for 100 ms at most while the store is unchanged.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let job = loop {
+            let job = status(&server).await["jobs"][0].clone();
+            if job["runningExecution"]["progress"]["live"] == true {
+                break job;
+            }
+            assert!(std::time::Instant::now() < deadline, "never live: {job}");
+        };
+        let e = &job["runningExecution"];
+        assert_eq!(
+            (
+                &e["totalProperties"],
+                &e["successCount"],
+                &e["skippedCount"]
+            ),
+            (&400.into(), &300.into(), &100.into())
+        );
+        let p = &e["progress"];
+        assert_eq!(
+            (&p["processed"], &p["bytesRead"], &p["bytesTotal"]),
+            (&400.into(), &4000.into(), &10000.into())
+        );
+        assert_eq!(
+            (&p["percent"], &p["ratePerSecond"]),
+            (&40.0.into(), &40.0.into())
+        );
+        assert_eq!(p["etaSeconds"], 15, "40 % in 10 s: 60 % in 15 s more");
+        assert_eq!(p["asOf"], format_utc_millis(&now));
+        assert_eq!(
+            job["lastExecution"]["progress"]["live"], true,
+            "the same run"
+        );
+
+        // Other answers show the record's progress; an ended run has none.
+        let (_, history) = call(
+            &server,
+            Method::GET,
+            "/api/v1/admin/import-jobs/history",
+            None,
+        )
+        .await;
+        assert_eq!(
+            history["data"]["executions"][0]["progress"]["live"], false,
+            "{history}"
+        );
+        let finish = FinishExecution {
+            status: ExecutionStatus::Success,
+            completed_at: Utc::now(),
+            counts: counts(1000, 900, 100),
+            errors: ErrorLog::default(),
+            last_error: None,
+            details: None,
+        };
+        store.finish(&run.id, finish).await.unwrap();
+        let job = status(&server).await["jobs"][0].clone();
+        assert!(job["runningExecution"].is_null());
+        assert!(job["lastExecution"]["progress"].is_null(), "{job}");
         server.stop().await;
     }
 }

@@ -15,8 +15,8 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use propimport_domain::{
     AlertStore, Clock, ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore,
-    FinishExecution, ItemError, JobName, JobPause, NewExecution, RunCounts, SystemClock,
-    TriggeredBy,
+    FinishExecution, ItemError, JobName, JobPause, LiveProgress, NewExecution, RunCounts,
+    SystemClock, TriggeredBy,
 };
 
 pub use openapi_check::OpenApiChecker;
@@ -39,6 +39,8 @@ pub struct StoreControl {
     store: Arc<dyn ExecutionStore>,
     jobs: Vec<JobName>,
     running: AtomicBool,
+    /// The live progress it reports for runs, as if this instance ran them.
+    live: std::sync::Mutex<Vec<(ExecutionId, LiveProgress)>>,
 }
 
 impl StoreControl {
@@ -48,7 +50,29 @@ impl StoreControl {
             store,
             jobs,
             running: AtomicBool::new(true),
+            live: std::sync::Mutex::default(),
         }
+    }
+
+    /// Reports `live` as the progress of the RUNNING execution `id`, as the instance running
+    /// it does (from memory, newer than its heartbeat).
+    pub fn set_live(&self, id: ExecutionId, live: LiveProgress) {
+        let mut runs = self
+            .live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        runs.retain(|(run, _)| *run != id);
+        runs.push((id, live));
+    }
+
+    fn live_of(&self, running: Option<&Execution>) -> Option<LiveProgress> {
+        let id = running?.id;
+        self.live
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(run, _)| *run == id)
+            .map(|(_, live)| *live)
     }
 
     /// Makes `/readyz` see a stopped scheduler.
@@ -135,13 +159,16 @@ impl JobControl for StoreControl {
         Ok(self
             .jobs
             .iter()
-            .map(|j| JobState {
+            .map(|j| (j, running.iter().find(|e| &e.job_name == j).cloned()))
+            .map(|(j, running)| JobState {
                 job_name: j.clone(),
                 schedule: Some("0 0 * * *".into()),
                 timezone: Some("Europe/Skopje".into()),
+                schedule_text: Some("at 00:00 every day, Europe/Skopje".into()),
                 is_scheduled: true,
                 next_runs: (1..=3).map(|d| midnight + Duration::days(d)).collect(),
-                running: running.iter().find(|e| &e.job_name == j).cloned(),
+                live_progress: self.live_of(running.as_ref()),
+                running,
                 ticks: crate::TickState::default(),
                 pause: paused.iter().find(|p| &p.job_name == j).cloned(),
             })

@@ -175,3 +175,41 @@ async fn a_run_that_lost_its_lease_is_stopped() {
     let e = h.store.get(&id).await.unwrap().unwrap();
     assert!(e.last_error.unwrap().starts_with("abandoned"));
 }
+
+/// The status of a job whose run this instance drives carries the run's progress from
+/// memory, ahead of its next heartbeat; once it ends there is none.
+#[tokio::test(start_paused = true)]
+async fn status_shows_the_live_progress_of_runs_driven_here() {
+    let h = Harness::new(at(2025, 6, 1, 0, 0, 0));
+    let release = Arc::new(Semaphore::new(0));
+    let job = TestJob::new(
+        "feed",
+        Behaviour::Block {
+            progress: counts(40, 30, 1, 9),
+            release: release.clone(),
+        },
+    );
+    let settings = propimport_scheduler::SchedulerSettings::default();
+    let handle = h.start(job.clone(), None, settings).await;
+    let run = handle
+        .trigger(Some(&job.name), TriggeredBy::Api)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let status = handle.status().await.unwrap();
+    let stored = status[0].running.as_ref().expect("running");
+    assert_eq!(stored.id, run.id);
+    assert_eq!(
+        stored.counts,
+        counts(0, 0, 0, 0),
+        "no heartbeat within 10 s"
+    );
+    let live = status[0].live_progress.expect("driven here");
+    assert_eq!(live.progress.counts, counts(40, 30, 1, 9));
+    assert_eq!(live.progress.expected_total, Some(100));
+    assert_eq!(live.as_of, at(2025, 6, 1, 0, 0, 2));
+    release.add_permits(1);
+    handle.shutdown(Duration::from_secs(5)).await;
+    let status = handle.status().await.unwrap();
+    assert!(status[0].running.is_none() && status[0].live_progress.is_none());
+}
