@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use chrono::{DateTime, Utc};
 use propimport_scheduler::{CronSchedule, JobStatus};
 
+use crate::admin_token::Shown;
 use crate::config::Config;
 
 fn next_run(schedule: &CronSchedule, next: Option<&DateTime<Utc>>) -> String {
@@ -25,7 +26,7 @@ pub fn print(
     config: &Config,
     address: SocketAddr,
     jobs: &[JobStatus],
-    generated_token: Option<&str>,
+    generated_token: Option<&Shown>,
 ) {
     let host = if address.ip().is_unspecified() {
         format!("localhost:{}", address.port())
@@ -46,10 +47,10 @@ pub fn print(
     for job in jobs {
         let line = match &job.schedule {
             Some(s) => format!(
-                "  job {:<24} {} ({})  {}",
+                "  job {:<24} {}  [{}]  {}",
                 job.job_name.to_string(),
+                s.describe(),
                 s.expression(),
-                s.timezone().name(),
                 next_run(s, job.next_runs.first())
             ),
             None => format!(
@@ -83,14 +84,24 @@ pub fn print(
     }
     let retention = &config.scheduling.retention_schedule;
     lines.push(format!(
-        "  retention purge              {} ({})  {}",
+        "  retention purge              {}  [{}]  {}",
+        retention.describe(),
         retention.expression(),
-        retention.timezone().name(),
         next_run(retention, retention.next_after(Utc::now()).as_ref())
     ));
     match generated_token {
-        Some(token) => {
+        Some(Shown::OnTerminal(token)) => {
             lines.push(format!("  admin token {token}"));
+            lines.push(
+                "    (generated for this run only; set ADMIN_API_TOKEN or ADMIN_JWT_SECRET to keep a fixed one)"
+                    .to_owned(),
+            );
+        }
+        Some(Shown::InFile(path)) => {
+            lines.push(format!(
+                "  admin token written to {} (readable by its owner only)",
+                path.display()
+            ));
             lines.push(
                 "    (generated for this run only; set ADMIN_API_TOKEN or ADMIN_JWT_SECRET to keep a fixed one)"
                     .to_owned(),

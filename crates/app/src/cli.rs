@@ -1,10 +1,9 @@
 //! The command line: `serve` (the default), `migrate`, `import`, `executions`, `jobs` and
-//! `schedule next`.
+//! `schedule next`. Errors are one `error: …` line; usage errors exit 2.
 
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use propimport_scheduler::CronSchedule;
 
 use crate::config::Config;
 
@@ -110,20 +109,47 @@ enum ScheduleCommand {
     Next(NextArgs),
 }
 
+/// What `schedule next` previews.
 #[derive(Debug, Args)]
-struct NextArgs {
+pub struct NextArgs {
     /// The cron expression (5 or 6 fields, or a macro such as @daily).
     #[arg(env = "IMPORT_CRON_SCHEDULE", default_value = "0 0 * * *")]
-    expression: String,
+    pub expression: String,
     /// The IANA time zone.
     #[arg(long, env = "TZ", default_value = "Europe/Skopje")]
-    tz: String,
+    pub tz: String,
     /// How many fire times to print.
     #[arg(short = 'n', long, default_value_t = 10)]
-    count: usize,
+    pub count: usize,
+    /// Preview from this instant instead of now: RFC 3339 (2026-10-24T12:00:00Z) or a local
+    /// time in the zone ("2026-10-24 12:00"). Fire times moved by a DST gap or falling in a
+    /// repeated hour are marked.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
     /// Print JSON (RFC 3339 times with offsets).
     #[arg(long)]
-    json: bool,
+    pub json: bool,
+}
+
+/// The exit code of a usage error: a bad flag or argument (clap's own code for them).
+pub const EXIT_USAGE: u8 = 2;
+
+/// An error in what was asked for (a flag's value, an unknown job or id): printed as one
+/// `error: …` line, exit code [`EXIT_USAGE`].
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A [`UsageError`] as an `anyhow::Error`.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(message.into()))
 }
 
 impl Cli {
@@ -132,10 +158,20 @@ impl Cli {
         !matches!(self.command, Some(Command::Schedule(_)))
     }
 
+    /// How much the command logs: the read-only commands only warnings.
+    pub fn log_level(&self) -> crate::logging::Verbosity {
+        match self.command {
+            Some(Command::Executions(_) | Command::Jobs(_) | Command::Schedule(_)) => {
+                crate::logging::Verbosity::Quiet
+            }
+            _ => crate::logging::Verbosity::Service,
+        }
+    }
+
     /// Runs the chosen command.
     pub async fn run(self, config: Option<Config>) -> anyhow::Result<ExitCode> {
         match (self.command.unwrap_or(Command::Serve), config) {
-            (Command::Schedule(ScheduleCommand::Next(args)), _) => Ok(schedule_next(&args)),
+            (Command::Schedule(ScheduleCommand::Next(args)), _) => crate::schedule_cmd::next(&args),
             (Command::Serve, Some(config)) => crate::serve::serve(config)
                 .await
                 .map(|()| ExitCode::SUCCESS),
@@ -187,34 +223,4 @@ impl Cli {
             (_, None) => anyhow::bail!("this command needs the configuration"),
         }
     }
-}
-
-fn schedule_next(args: &NextArgs) -> ExitCode {
-    let schedule = match CronSchedule::parse(&args.expression, &args.tz) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let times = schedule.next_runs(chrono::Utc::now(), args.count);
-    let zone = schedule.timezone();
-    if args.json {
-        let runs: Vec<_> = times
-            .iter()
-            .map(|t| serde_json::json!({"local": t.with_timezone(&zone).to_rfc3339(), "utc": t.to_rfc3339()}))
-            .collect();
-        let doc = serde_json::json!({"expression": schedule.expression(), "timezone": zone.name(), "nextRuns": runs});
-        println!("{doc}");
-    } else {
-        println!("{schedule}");
-        for t in times {
-            println!(
-                "  {}   {}",
-                t.with_timezone(&zone).format("%a %Y-%m-%d %H:%M:%S %Z"),
-                t.format("%Y-%m-%dT%H:%M:%SZ")
-            );
-        }
-    }
-    ExitCode::SUCCESS
 }

@@ -10,6 +10,7 @@ use propimport_domain::{
 use propimport_persistence::SqlExecutionStore;
 use serde_json::{Value, json};
 
+use crate::cli::usage;
 use crate::config::Config;
 use crate::serve::open;
 
@@ -57,28 +58,46 @@ fn to_json(e: &Execution, with_errors: bool) -> Value {
     v
 }
 
-/// `executions list`.
+/// `executions list`: exit code 2 for a bad filter or an unknown job.
 pub async fn list(config: Config, args: ListArgs) -> anyhow::Result<ExitCode> {
     let query = HistoryQuery {
-        limit: PageLimit::new(args.limit).map_err(|e| anyhow::anyhow!("--limit: {e}"))?,
+        limit: PageLimit::new(args.limit).map_err(|e| usage(format!("--limit: {e}")))?,
         status: args
             .status
             .as_deref()
             .map(str::parse::<ExecutionStatus>)
             .transpose()
-            .map_err(|e| anyhow::anyhow!("--status: {e}"))?,
+            .map_err(|e| usage(format!("--status: {e}")))?,
         job_name: args
             .job
             .as_deref()
             .map(JobName::parse)
             .transpose()
-            .map_err(|e| anyhow::anyhow!("--job: {e}"))?,
+            .map_err(|e| usage(format!("--job: {e}")))?,
         ..HistoryQuery::default()
     };
     let db = open(&config).await?;
-    let page = SqlExecutionStore::new(db.clone()).history(&query).await?;
+    let store = SqlExecutionStore::new(db.clone());
+    let result = list_on(&config, &store, &query, args.json).await;
     db.close();
-    if args.json {
+    result
+}
+
+async fn list_on(
+    config: &Config,
+    store: &SqlExecutionStore,
+    query: &HistoryQuery,
+    as_json: bool,
+) -> anyhow::Result<ExitCode> {
+    let page = store.history(query).await?;
+    if let Some(job) = &query.job_name
+        && page.pagination.total == 0
+        && let Err(unknown) = crate::jobs_cmd::find(config, job.as_str())
+    {
+        // Not configured and never run: most likely a typo.
+        return Err(usage(format!("--job: {unknown}")));
+    }
+    if as_json {
         let rows: Vec<Value> = page.executions.iter().map(|e| to_json(e, false)).collect();
         println!(
             "{}",
@@ -86,40 +105,35 @@ pub async fn list(config: Config, args: ListArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
+    crate::executions_table::print(&page.executions);
+    let total = page.pagination.total;
     println!(
-        "{:<36}  {:<22}  {:<8}  {:<25}  {:>9}  {:>7}  {:>7}  {:>7}  {:<7}",
-        "ID", "JOB", "STATUS", "STARTED", "DURATION", "SUCCESS", "FAILED", "SKIPPED", "BY"
-    );
-    for e in &page.executions {
-        println!(
-            "{:<36}  {:<22}  {:<8}  {:<25}  {:>9}  {:>7}  {:>7}  {:>7}  {:<7}",
-            e.id.to_string(),
-            e.job_name.to_string(),
-            e.status.as_str(),
-            e.started_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            e.duration_ms
-                .map_or_else(|| "-".to_owned(), |d| format!("{d} ms")),
-            e.counts.success_count,
-            e.counts.failed_count,
-            e.counts.skipped_count,
-            e.triggered_by.as_str(),
-        );
-    }
-    println!(
-        "{} of {} executions",
+        "{} of {total} {}",
         page.executions.len(),
-        page.pagination.total
+        if total == 1 {
+            "execution"
+        } else {
+            "executions"
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// `executions show ID`: exit code 1 when there is no such execution.
+/// `executions show ID` (a whole id or a unique start of one): exit code 1 when there is
+/// no such execution, 2 when the start names none or several.
 pub async fn show(config: Config, id: &str, as_json: bool) -> anyhow::Result<ExitCode> {
-    let id = ExecutionId::parse(id).map_err(|e| anyhow::anyhow!("{e}"))?;
     let db = open(&config).await?;
-    let found = SqlExecutionStore::new(db.clone()).get(&id).await?;
+    let store = SqlExecutionStore::new(db.clone());
+    let found = match crate::execution_ids::find(&store, id).await {
+        Ok(id) => store
+            .get(&id)
+            .await
+            .map(|e| (id, e))
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e),
+    };
     db.close();
+    let (id, found) = found?;
     let Some(e) = found else {
         eprintln!("error: no execution {id}");
         return Ok(ExitCode::FAILURE);
@@ -143,12 +157,15 @@ pub async fn show(config: Config, id: &str, as_json: bool) -> anyhow::Result<Exi
             e.duration_ms.unwrap_or(0)
         );
     }
+    let words = crate::executions_table::Outcome::of(&e);
     println!(
-        "records    {} total, {} success, {} failed, {} skipped",
+        "records    {} total: {} new, {} updated, {} unchanged, {} failed, {} withdrawn",
         e.counts.total_properties,
-        e.counts.success_count,
+        words.new,
+        words.updated,
+        e.counts.skipped_count,
         e.counts.failed_count,
-        e.counts.skipped_count
+        words.withdrawn
     );
     if let Some(details) = &e.details {
         println!("details    {details}");
@@ -173,38 +190,6 @@ pub async fn show(config: Config, id: &str, as_json: bool) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// The execution `id` names: a whole id, or the start of the id of exactly one RUNNING
-/// execution among `running`; else the error to print.
-fn resolve(id: &str, running: &[ExecutionId]) -> Result<ExecutionId, String> {
-    if let Ok(id) = ExecutionId::parse(id) {
-        return Ok(id);
-    }
-    let prefix = id.trim().to_ascii_lowercase();
-    if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Err(format!(
-            "{id:?} is neither an execution id nor the start of one"
-        ));
-    }
-    let found: Vec<&ExecutionId> = running
-        .iter()
-        .filter(|r| r.to_string().starts_with(&prefix))
-        .collect();
-    match found.as_slice() {
-        [one] => Ok(**one),
-        [] => Err(format!(
-            "no RUNNING execution's id starts with {prefix} (see `propimport executions list --status RUNNING`)"
-        )),
-        many => Err(format!(
-            "{prefix} is the start of {} RUNNING executions' ids ({}); give more of it",
-            many.len(),
-            many.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
 /// `executions cancel ID`: asks for the RUNNING execution (a whole id, or the unique start
 /// of a running one's) to be cancelled; the instance running it stops it within one
 /// heartbeat. Exit code 1 when it is unknown or not running. Audited as `cli:<user>`.
@@ -224,7 +209,7 @@ async fn cancel_on(store: &SqlExecutionStore, id: &str) -> anyhow::Result<ExitCo
         crate::jobs_cmd::audit(store, "cancel", job, execution, outcome, detail)
     };
     let running: Vec<ExecutionId> = store.running(None).await?.iter().map(|e| e.id).collect();
-    let id = match resolve(id, &running) {
+    let id = match crate::execution_ids::find_running(id, &running) {
         Ok(id) => id,
         Err(why) => {
             audit(None, None, AuditOutcome::Refused, why.clone()).await;
@@ -272,32 +257,5 @@ async fn cancel_on(store: &SqlExecutionStore, id: &str) -> anyhow::Result<ExitCo
             audit(None, Some(id), AuditOutcome::Failed, e.to_string()).await;
             Err(e.into())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_and_unique_starts_of_running_ones() {
-        let a = ExecutionId::parse("0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a41").unwrap();
-        let b = ExecutionId::parse("0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a42").unwrap();
-        let c = ExecutionId::parse("01a0f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a43").unwrap();
-        let running = [a, b, c];
-        assert_eq!(resolve(&a.to_string(), &[]), Ok(a), "a whole id as it is");
-        assert_eq!(resolve("01A0", &running), Ok(c), "any case");
-        assert_eq!(
-            resolve("0190f5c2-7b7e-7cc0-8f3a-2d1c9e0b6a42", &running),
-            Ok(b)
-        );
-        assert!(
-            resolve("0190f5c2", &running)
-                .unwrap_err()
-                .contains("2 RUNNING")
-        );
-        assert!(resolve("ff", &running).unwrap_err().contains("no RUNNING"));
-        assert!(resolve("xyz", &running).unwrap_err().contains("neither"));
-        assert!(resolve("", &running).is_err());
     }
 }

@@ -68,7 +68,7 @@ fn configured(config: &Config) -> Vec<(JobName, CronSchedule)> {
 }
 
 /// The configured job named `name`, or the error to print.
-fn find(config: &Config, name: &str) -> Result<JobName, String> {
+pub fn find(config: &Config, name: &str) -> Result<JobName, String> {
     let jobs = configured(config);
     let names: Vec<String> = jobs.iter().map(|(j, _)| j.to_string()).collect();
     jobs.into_iter()

@@ -2,16 +2,22 @@
 //! runs the service until SIGTERM or SIGINT. It composes the library crates and holds no
 //! logic of its own.
 
+mod admin_token;
 mod alerting;
 mod banner;
 mod cli;
 mod config;
 mod control;
+mod demo_feeds;
+mod execution_ids;
 mod executions_cmd;
+mod executions_table;
 mod import_cmd;
 mod import_job;
 mod jobs_cmd;
+mod logging;
 mod metrics;
+mod schedule_cmd;
 mod serve;
 
 use std::process::ExitCode;
@@ -38,10 +44,11 @@ fn main() -> ExitCode {
     } else {
         None
     };
-    config::init_logging(
+    logging::init(
         config
             .as_ref()
             .map_or(config::LogFormat::Text, |c| c.log_format),
+        cli.log_level(),
     );
     if let Err(e) = dotenv
         && !e.not_found()
@@ -61,8 +68,13 @@ fn main() -> ExitCode {
     match runtime.block_on(cli.run(config)) {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!("{e:#}");
-            ExitCode::FAILURE
+            // One plain line, whatever the log format: the command's answer, not a log event.
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<cli::UsageError>().is_some() {
+                ExitCode::from(cli::EXIT_USAGE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -46,6 +46,7 @@ pub fn import_jobs(
     db: &Database,
     skip_images: bool,
 ) -> anyhow::Result<Vec<ScheduledJob>> {
+    crate::demo_feeds::materialize(&config.sources)?;
     let listings: Arc<dyn ListingStore> = Arc::new(SqlListingStore::new(db.clone()));
     let images: Arc<dyn ListingImageStore> = Arc::new(SqlListingImageStore::new(db.clone()));
     let storage = ImageStorage::from_url(&config.image_store_url)
@@ -152,20 +153,34 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let server = server.run();
     let server_handle = server.handle();
     let server_task = tokio::spawn(server);
+    let token_shown = match generated_token {
+        Some(token) => {
+            use std::io::IsTerminal as _;
+            Some(crate::admin_token::place(
+                &config,
+                &token,
+                std::io::stdout().is_terminal(),
+            )?)
+        }
+        None => None,
+    };
     crate::banner::print(
         &config,
         address,
         &scheduler.status().await.unwrap_or_default(),
-        generated_token.as_deref(),
+        token_shown.as_ref(),
     );
     tracing::info!(%address, "propimport is running; press Ctrl+C to stop");
 
-    shutdown_signal().await;
-    tracing::info!("received, shutting down");
+    let signal = received_signal().await;
+    tracing::info!(signal, "{signal} received, shutting down");
     let forced = scheduler.clone();
     tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::warn!("second signal: recording the running imports and exiting now");
+        let signal = received_signal().await;
+        tracing::warn!(
+            signal,
+            "second signal ({signal}): recording the running imports and exiting now"
+        );
         // Within a second, whatever the database does: a run not recorded by then is
         // recovered as abandoned by the next start or another replica.
         let _ = tokio::time::timeout(FORCED_EXIT_WITHIN, forced.record_forced_exit()).await;
@@ -194,6 +209,11 @@ const FORCED_EXIT_WITHIN: Duration = Duration::from_millis(800);
 
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
+    received_signal().await;
+}
+
+/// Resolves on SIGINT or SIGTERM, giving its name.
+pub async fn received_signal() -> &'static str {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -201,16 +221,20 @@ pub async fn shutdown_signal() {
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
                 tokio::select! {
-                    _ = interrupt => {}
-                    _ = term.recv() => {}
+                    _ = interrupt => "SIGINT",
+                    _ = term.recv() => "SIGTERM",
                 }
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot listen for SIGTERM; only Ctrl+C stops the service");
                 let _ = interrupt.await;
+                "SIGINT"
             }
         }
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    {
+        let _ = interrupt.await;
+        "SIGINT"
+    }
 }

@@ -182,13 +182,17 @@ impl Alerts {
             tracing::debug!(job_name = %e.job_name, error = %err, "late and overlong alerts not cleared");
         }
         if e.status == ExecutionStatus::Failed && e.consecutive_failures >= threshold {
-            tracing::error!(
-                job_name = %e.job_name,
-                execution_id = %e.id,
-                consecutive_failures = e.consecutive_failures,
-                last_error = e.last_error.as_deref().unwrap_or("unknown"),
-                "import job keeps failing: alert threshold reached"
-            );
+            let fresh = e.consecutive_failures == threshold;
+            let last_error = e.last_error.as_deref().unwrap_or("unknown");
+            let failures = e.consecutive_failures;
+            if !self.channels_for(&e.job_name).is_empty() {
+                tracing::error!(job_name = %e.job_name, execution_id = %e.id, consecutive_failures = failures, last_error, "import job keeps failing: alert threshold reached");
+            } else if fresh {
+                // Nobody is paged: one warning at the threshold, not one per failure.
+                tracing::warn!(job_name = %e.job_name, execution_id = %e.id, consecutive_failures = failures, last_error, "import job keeps failing: alert threshold reached (no alert channel; recorded only)");
+            } else {
+                tracing::debug!(job_name = %e.job_name, execution_id = %e.id, consecutive_failures = failures, "import job still failing");
+            }
             let alert = Alert::FailureThreshold {
                 job_name: e.job_name.clone(),
                 consecutive_failures: e.consecutive_failures,
@@ -196,7 +200,6 @@ impl Alerts {
                 last_error: e.last_error.clone(),
                 execution_id: e.id,
             };
-            let fresh = e.consecutive_failures == threshold;
             self.raise(alert.clone(), now, fresh).await;
             return Some(alert);
         }

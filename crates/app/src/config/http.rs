@@ -24,6 +24,9 @@ pub struct Http {
     /// `ADMIN_TRIGGER_INTERVAL` and `ADMIN_TRIGGER_BURST`, per caller and job (only triggers
     /// that started a run count); `None` when the interval is 0.
     pub trigger_rate_limit: Option<TriggerRateLimit>,
+    /// `ADMIN_TOKEN_FILE`: where a generated token is written when it cannot be shown on a
+    /// terminal (default `admin-token` next to the SQLite database, or in `./data`).
+    pub token_file: Option<std::path::PathBuf>,
 }
 
 impl Http {
@@ -70,11 +73,15 @@ impl Http {
             period: interval,
             burst: NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN),
         });
+        let token_file = vars
+            .raw("ADMIN_TOKEN_FILE")
+            .map(|f| std::path::PathBuf::from(f.trim()));
         Self {
             host,
             port,
             auth,
             trigger_rate_limit,
+            token_file,
         }
     }
 }

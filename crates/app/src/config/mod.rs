@@ -121,7 +121,11 @@ impl Config {
         let timezone = vars
             .raw("TZ")
             .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
-        let sources = sources::read(&mut vars, &timezone);
+        let sources = sources::read(
+            &mut vars,
+            &timezone,
+            &crate::demo_feeds::folder(&database_url),
+        );
         let jobs: Vec<_> = sources.iter().map(|s| s.config.name.clone()).collect();
         let slack = vars.raw("IMPORT_ALERT_WEBHOOK_URL").is_some();
         let alerting = Alerting::read(&mut vars, &jobs, slack);
@@ -164,19 +168,6 @@ pub fn job_retries(
             (s.config.name.clone(), policy)
         })
         .collect()
-}
-
-/// Installs the log subscriber: level from `RUST_LOG` (default `info`), format from config.
-pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
 }
 
 #[cfg(test)]

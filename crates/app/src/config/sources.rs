@@ -1,5 +1,6 @@
 //! The import sources: several from a TOML file (`IMPORT_SOURCES_FILE`), one from
-//! `IMPORT_SOURCE_*` variables, or else the demo feeds shipped in `examples/feeds/`.
+//! `IMPORT_SOURCE_*` variables, or else the demo feeds (part of the binary, see
+//! `demo_feeds`). Relative paths in a sources file are relative to the file's folder.
 //!
 //! Every source may set its HTTP timeouts (`connect_timeout`, `read_timeout`, `timeout`:
 //! `30s`, `5m` or a number of seconds) and its retries of failed scheduled runs (`retries`,
@@ -23,20 +24,6 @@ use serde::Deserialize;
 use super::vars::Vars;
 use reso::reso_settings;
 
-/// The demo feeds used when no source is configured.
-pub const DEMO_FEEDS: [(&str, FeedFormat, &str); 2] = [
-    (
-        "demo-costa-blanca",
-        FeedFormat::Kyero,
-        "examples/feeds/costa-blanca.kyero.xml",
-    ),
-    (
-        "demo-north-macedonia",
-        FeedFormat::Json,
-        "examples/feeds/north-macedonia.ndjson",
-    ),
-];
-
 /// A source and, when it has its own, its schedule.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -51,6 +38,9 @@ pub struct Source {
     pub retries: Option<u32>,
     /// Its own retry delays (`retry_delays`); `None`: `IMPORT_RETRY_DELAYS`.
     pub retry_delays: Option<Vec<std::time::Duration>>,
+    /// A demo feed's contents, part of the binary, written to its file before a run
+    /// (`demo_feeds::materialize`); `None` for configured sources.
+    pub embedded: Option<&'static [u8]>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,8 +85,13 @@ enum Scalar {
     Text(String),
 }
 
-/// Reads the sources; problems name the variable (or the file and the source).
-pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) -> Vec<Source> {
+/// Reads the sources; problems name the variable (or the file and the source). Without any,
+/// the demo feeds, read from `demo_folder` (where they are written before a run).
+pub fn read(
+    vars: &mut Vars<impl Fn(&str) -> Option<String>>,
+    timezone: &str,
+    demo_folder: &Path,
+) -> Vec<Source> {
     let default_fraction = vars.parsed(
         "IMPORT_MAX_WITHDRAW_FRACTION",
         0.3,
@@ -138,14 +133,13 @@ pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) ->
             |source| vec![source],
         );
     }
-    DEMO_FEEDS
+    crate::demo_feeds::DEMO_FEEDS
         .iter()
-        .filter(|(_, _, path)| Path::new(path).exists())
-        .filter_map(|(name, format, path)| {
+        .filter_map(|feed| {
             let mut config = SourceConfig::new(
-                JobName::parse(name).ok()?,
-                *format,
-                Location::File(path.into()),
+                JobName::parse(feed.name).ok()?,
+                feed.format,
+                Location::File(demo_folder.join(feed.file_name)),
             );
             config.max_withdraw_fraction = default_fraction;
             Some(Source {
@@ -154,6 +148,7 @@ pub fn read(vars: &mut Vars<impl Fn(&str) -> Option<String>>, timezone: &str) ->
                 download_images: false,
                 retries: None,
                 retry_delays: None,
+                embedded: Some(feed.bytes),
             })
         })
         .collect()
@@ -187,8 +182,12 @@ fn from_file(
             "IMPORT_SOURCES_FILE={file:?}: no [[sources]] entry"
         ));
     }
+    // Relative paths in the file are relative to the file's folder, wherever the service
+    // is started from.
+    let base = Path::new(file).parent().unwrap_or(Path::new(""));
     let mut sources: Vec<Source> = Vec::new();
-    for entry in parsed.sources {
+    for mut entry in parsed.sources {
+        entry.url = relative_to(base, &entry.url);
         let name = entry.name.clone();
         match build(
             entry,
@@ -281,7 +280,23 @@ fn build(
         download_images: true,
         retries,
         retry_delays,
+        embedded: None,
     })
+}
+
+/// `url` with a relative file path (plain or `file://`) resolved against `base`; URLs and
+/// absolute paths as they are.
+fn relative_to(base: &Path, url: &str) -> String {
+    let trimmed = url.trim();
+    let (scheme, path) = match trimmed.strip_prefix("file://") {
+        Some(path) => ("file://", path),
+        None if trimmed.contains("://") => return url.to_owned(),
+        None => ("", trimmed),
+    };
+    if path.is_empty() || Path::new(path).is_absolute() || base.as_os_str().is_empty() {
+        return url.to_owned();
+    }
+    format!("{scheme}{}", base.join(path).display())
 }
 
 impl Scalar {

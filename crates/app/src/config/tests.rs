@@ -266,3 +266,47 @@ fn reads_and_checks_the_retry_settings() {
     assert!(problems[0].starts_with("IMPORT_RETRIES=\"11\": expected a whole number from 0 to 10"));
     assert!(problems[1].starts_with("IMPORT_RETRY_DELAYS=\"5m,,30m\": expected a comma-separated"));
 }
+
+#[test]
+fn relative_paths_in_a_sources_file_are_relative_to_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sources.toml");
+    std::fs::write(
+        &file,
+        "[[sources]]\nname = \"a\"\nurl = \"feeds/a.xml\"\n\n[[sources]]\nname = \"b\"\nurl = \"file://b.ndjson\"\n\n[[sources]]\nname = \"c\"\nurl = \"/srv/c.xml\"\n\n[[sources]]\nname = \"d\"\nurl = \"https://feeds.example/d.xml\"\n",
+    )
+    .unwrap();
+    let c = config(&[("IMPORT_SOURCES_FILE", &file.display().to_string())]).unwrap();
+    let locations: Vec<String> = c
+        .sources
+        .iter()
+        .map(|s| s.config.location.redacted())
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            dir.path().join("feeds/a.xml").display().to_string(),
+            dir.path().join("b.ndjson").display().to_string(),
+            "/srv/c.xml".to_owned(),
+            "https://feeds.example/d.xml".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn the_demo_feeds_are_read_from_the_data_folder() {
+    let c = config(&[("DATABASE_URL", "sqlite:///srv/app/data/p.db")]).unwrap();
+    let locations: Vec<String> = c
+        .sources
+        .iter()
+        .map(|s| s.config.location.redacted())
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            "/srv/app/data/demo-feeds/costa-blanca.kyero.xml",
+            "/srv/app/data/demo-feeds/north-macedonia.ndjson"
+        ]
+    );
+    assert!(c.sources.iter().all(|s| s.embedded.is_some()));
+}

@@ -28,6 +28,9 @@ pub struct JobView {
     pub schedule: Option<String>,
     /// The IANA zone of its schedule.
     pub timezone: Option<String>,
+    /// Its schedule in words with the zone, e.g. "at 00:00 every day, Europe/Skopje" (the
+    /// expression and zone themselves for a shape without a short phrase).
+    pub schedule_text: Option<String>,
     /// The next fire times.
     pub next_runs: Vec<FireTime>,
     /// Its running execution with live counts, if any.

@@ -2,6 +2,8 @@
 //! bad configuration and a database outage, on SQLite and PostgreSQL; `faults` injects
 //! crashes, database outages and freezes, forced shutdowns and concurrent triggers.
 
+mod anywhere;
+mod cli;
 mod config;
 mod crash;
 mod dashboard;

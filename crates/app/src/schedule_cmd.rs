@@ -1,0 +1,130 @@
+//! `propimport schedule next`: validates a cron expression and previews its next fire times
+//! (local and UTC) with the schedule in words, from now or from any instant (`--from`),
+//! marking the fire times a daylight-saving change moved out of a gap or put in a fold.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
+use chrono_tz::Tz;
+use propimport_scheduler::CronSchedule;
+use serde_json::json;
+
+use crate::cli::{NextArgs, usage};
+
+/// The local forms `--from` accepts besides RFC 3339.
+const LOCAL_FORMATS: [&str; 4] = [
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+];
+
+/// `schedule next`: exit code 2 for an invalid expression, zone or `--from`.
+pub fn next(args: &NextArgs) -> anyhow::Result<ExitCode> {
+    let schedule =
+        CronSchedule::parse(&args.expression, &args.tz).map_err(|e| usage(e.to_string()))?;
+    let zone = schedule.timezone();
+    let from = match &args.from {
+        Some(text) => parse_from(text, zone).map_err(|e| usage(format!("--from: {e}")))?,
+        None => Utc::now(),
+    };
+    // A fire time exactly at `--from` is shown too.
+    let after = from
+        .checked_sub_signed(TimeDelta::seconds(1))
+        .unwrap_or(from);
+    let times = schedule.next_runs(after, args.count);
+    if args.json {
+        let runs: Vec<_> = times
+            .iter()
+            .map(|t| {
+                json!({
+                    "local": t.with_timezone(&zone).to_rfc3339(),
+                    "utc": t.to_rfc3339(),
+                    "dst": schedule.dst_shift(*t).map(|s| s.to_string()),
+                })
+            })
+            .collect();
+        let doc = json!({
+            "expression": schedule.expression(),
+            "timezone": zone.name(),
+            "description": schedule.describe(),
+            "from": from.to_rfc3339(),
+            "nextRuns": runs,
+        });
+        println!("{doc}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{schedule}: {}", schedule.describe());
+    if args.from.is_some() {
+        println!(
+            "from {}",
+            from.with_timezone(&zone).format("%a %Y-%m-%d %H:%M:%S %Z")
+        );
+    }
+    for t in times {
+        let mark = schedule
+            .dst_shift(t)
+            .map(|s| format!("   {s}"))
+            .unwrap_or_default();
+        println!(
+            "  {}   {}{mark}",
+            t.with_timezone(&zone).format("%a %Y-%m-%d %H:%M:%S %Z"),
+            t.format("%Y-%m-%dT%H:%M:%SZ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads `--from`: RFC 3339, or a local time in `zone` (the first instant of a repeated
+/// one; a time the clock skips is refused).
+fn parse_from(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let local = LOCAL_FORMATS
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+        .ok_or_else(|| {
+            format!(
+                "{text:?} is not a time: expected RFC 3339 (2026-10-24T12:00:00Z) or \"YYYY-MM-DD HH:MM\" in {}",
+                zone.name()
+            )
+        })?;
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Ok(t.with_timezone(&Utc)),
+        LocalResult::None => Err(format!(
+            "{text:?} does not exist in {} (the clock skips it)",
+            zone.name()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_takes_rfc3339_or_local_time_in_the_zone() {
+        let skopje = chrono_tz::Europe::Skopje;
+        let utc = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            parse_from("2026-10-24T12:00:00Z", skopje),
+            Ok(utc("2026-10-24T12:00:00Z"))
+        );
+        assert_eq!(
+            parse_from("2026-10-24 12:00", skopje),
+            Ok(utc("2026-10-24T10:00:00Z")),
+            "CEST"
+        );
+        assert_eq!(
+            parse_from("2026-10-25 02:30", skopje),
+            Ok(utc("2026-10-25T00:30:00Z")),
+            "the first of a repeated time"
+        );
+        let gap = parse_from("2026-03-29 02:30", skopje).unwrap_err();
+        assert!(gap.contains("does not exist"), "{gap}");
+        let bad = parse_from("tomorrow", skopje).unwrap_err();
+        assert!(bad.contains("\"tomorrow\" is not a time"), "{bad}");
+    }
+}
