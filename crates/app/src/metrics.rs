@@ -1,9 +1,20 @@
 //! The process's Prometheus recorder: every `metrics` counter, gauge and histogram recorded by
-//! the crates ends up in `/metrics`.
+//! the crates ends up in `/metrics`, each with its `# HELP` line (the catalogue below), and
+//! every configured job's series are there from the start.
+//!
+//! The per-job gauges that come from the database (running, last success, consecutive
+//! failures, late, paused, next run) are set by the API each time `/metrics` is scraped; the
+//! counters start at 0 here, and `propimport_job_period_seconds` is worked out once from each
+//! job's schedule.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use metrics::Unit;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use propimport_http_api::metric_names as api;
+use propimport_scheduler::{CronSchedule, ScheduledJob};
 
 /// Latency buckets of HTTP requests, in seconds.
 const HTTP_BUCKETS: &[f64] = &[
@@ -14,20 +25,174 @@ const RUN_BUCKETS: &[f64] = &[
     1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
 ];
 
-/// Installs the recorder (once per process) and a task that keeps its histograms compact;
-/// `None` when another recorder is installed already.
+/// Finished runs by job and status.
+pub const RUNS: &str = "propimport_runs_total";
+/// Listings processed by finished runs, by job and outcome.
+pub const PROPERTIES: &str = "propimport_properties_total";
+/// Run durations.
+pub const RUN_DURATION: &str = "propimport_run_duration_seconds";
+/// The longest time between two of a job's scheduled runs.
+pub const PERIOD: &str = "propimport_job_period_seconds";
+/// The build's version, as a label of a constant 1.
+pub const BUILD_INFO: &str = "propimport_build_info";
+
+/// A label beside `job_name` and the values it is recorded with.
+type Label = (&'static str, &'static [&'static str]);
+
+/// The per-job counters of the scheduler, each with the label values it is recorded with.
+const JOB_COUNTERS: &[(&str, Option<Label>)] = &[
+    (RUNS, Some(("status", &["success", "failed", "partial"]))),
+    (
+        PROPERTIES,
+        Some(("outcome", &["success", "skipped", "failed"])),
+    ),
+    ("propimport_skipped_ticks_total", None),
+    ("propimport_paused_ticks_total", None),
+    ("propimport_missed_ticks_total", None),
+    ("propimport_late_ticks_total", None),
+    ("propimport_abandoned_runs_total", None),
+];
+
+/// Every metric of the service: name, kind, unit and its `# HELP` text.
+const CATALOGUE: &[(&str, Kind, Option<Unit>, &str)] = &[
+    (
+        RUNS,
+        Kind::Counter,
+        None,
+        "Finished runs by job and status (success, partial, failed).",
+    ),
+    (
+        PROPERTIES,
+        Kind::Counter,
+        None,
+        "Listings processed by finished runs, by job and outcome: success (new or updated), skipped (unchanged), failed.",
+    ),
+    (
+        RUN_DURATION,
+        Kind::Histogram,
+        Some(Unit::Seconds),
+        "How long finished runs took, by job.",
+    ),
+    (
+        "propimport_skipped_ticks_total",
+        Kind::Counter,
+        None,
+        "Scheduled ticks skipped because a run of the job was still in progress.",
+    ),
+    (
+        "propimport_paused_ticks_total",
+        Kind::Counter,
+        None,
+        "Scheduled ticks skipped because the job was paused.",
+    ),
+    (
+        "propimport_missed_ticks_total",
+        Kind::Counter,
+        None,
+        "Scheduled ticks that could not run at their time because the database was unavailable.",
+    ),
+    (
+        "propimport_late_ticks_total",
+        Kind::Counter,
+        None,
+        "Ticks found late: no run although the lateness grace had passed.",
+    ),
+    (
+        "propimport_abandoned_runs_total",
+        Kind::Counter,
+        None,
+        "Runs recovered as abandoned (their instance stopped heartbeating).",
+    ),
+    (
+        "propimport_alert_deliveries_total",
+        Kind::Counter,
+        None,
+        "Alert deliveries by channel and outcome (delivered, failed).",
+    ),
+    (
+        api::AUDIT_ROWS_SUPPRESSED,
+        Kind::Counter,
+        None,
+        "Audit rows of refused requests not written because of the per-minute bound.",
+    ),
+    (
+        api::HTTP_REQUESTS,
+        Kind::Counter,
+        None,
+        "Answered HTTP requests by method, route pattern and status code.",
+    ),
+    (
+        api::HTTP_REQUEST_DURATION,
+        Kind::Histogram,
+        Some(Unit::Seconds),
+        "HTTP request latencies by method and route pattern.",
+    ),
+    (
+        api::RUNNING,
+        Kind::Gauge,
+        None,
+        "1 while a run of the job is in progress on any instance, else 0.",
+    ),
+    (
+        api::LAST_SUCCESS,
+        Kind::Gauge,
+        Some(Unit::Seconds),
+        "When the job's last SUCCESS or PARTIAL run ended, in Unix seconds; 0 if it never had one.",
+    ),
+    (
+        api::CONSECUTIVE_FAILURES,
+        Kind::Gauge,
+        None,
+        "Failed runs (ticks) of the job since its last SUCCESS or PARTIAL run.",
+    ),
+    (
+        api::LATE,
+        Kind::Gauge,
+        None,
+        "1 while the job is late (a tick older than the lateness grace has no run), else 0.",
+    ),
+    (
+        api::PAUSED,
+        Kind::Gauge,
+        None,
+        "1 while the job is paused, else 0.",
+    ),
+    (
+        api::NEXT_RUN,
+        Kind::Gauge,
+        Some(Unit::Seconds),
+        "The job's next scheduled run, in Unix seconds.",
+    ),
+    (
+        PERIOD,
+        Kind::Gauge,
+        Some(Unit::Seconds),
+        "The longest time between two scheduled runs of the job over the coming week (at least two gaps).",
+    ),
+    (
+        BUILD_INFO,
+        Kind::Gauge,
+        None,
+        "A constant 1 labelled with the running version.",
+    ),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// Installs the recorder (once per process) with the catalogue's descriptions, and a task
+/// that keeps its histograms compact; `None` when another recorder is installed already.
 pub fn install() -> Option<PrometheusHandle> {
     let recorder = PrometheusBuilder::new()
         .set_buckets_for_metric(
-            Matcher::Full("propimport_http_request_duration_seconds".into()),
+            Matcher::Full(api::HTTP_REQUEST_DURATION.into()),
             HTTP_BUCKETS,
         )
-        .and_then(|b| {
-            b.set_buckets_for_metric(
-                Matcher::Full("propimport_run_duration_seconds".into()),
-                RUN_BUCKETS,
-            )
-        })
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full(RUN_DURATION.into()), RUN_BUCKETS))
         .map_err(|e| tracing::warn!(error = %e, "metrics buckets not set"))
         .ok()?
         .build_recorder();
@@ -35,6 +200,8 @@ pub fn install() -> Option<PrometheusHandle> {
     metrics::set_global_recorder(recorder)
         .map_err(|e| tracing::warn!(error = %e, "a metrics recorder is installed already"))
         .ok()?;
+    describe();
+    metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
     let upkeep = handle.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(5));
@@ -44,4 +211,108 @@ pub fn install() -> Option<PrometheusHandle> {
         }
     });
     Some(handle)
+}
+
+/// Gives every metric of the catalogue its `# HELP` text.
+fn describe() {
+    for &(name, kind, unit, help) in CATALOGUE {
+        match (kind, unit) {
+            (Kind::Counter, Some(u)) => metrics::describe_counter!(name, u, help),
+            (Kind::Counter, None) => metrics::describe_counter!(name, help),
+            (Kind::Gauge, Some(u)) => metrics::describe_gauge!(name, u, help),
+            (Kind::Gauge, None) => metrics::describe_gauge!(name, help),
+            (Kind::Histogram, Some(u)) => metrics::describe_histogram!(name, u, help),
+            (Kind::Histogram, None) => metrics::describe_histogram!(name, help),
+        }
+    }
+}
+
+/// Starts every configured job's counters at 0 (so a rate or an increase works from the first
+/// run) and sets its period from its schedule.
+pub fn register_jobs(jobs: &[ScheduledJob]) {
+    let now = Utc::now();
+    let mut periods: HashMap<(String, String), Option<f64>> = HashMap::new();
+    for scheduled in jobs {
+        let job = scheduled.job.name().to_string();
+        for &(name, labels) in JOB_COUNTERS {
+            match labels {
+                Some((key, values)) => {
+                    for &value in values {
+                        metrics::counter!(name, "job_name" => job.clone(), key => value)
+                            .increment(0);
+                    }
+                }
+                None => metrics::counter!(name, "job_name" => job.clone()).increment(0),
+            }
+        }
+        let Some(schedule) = &scheduled.schedule else {
+            continue;
+        };
+        let key = (
+            schedule.expression().to_owned(),
+            schedule.timezone().name().to_owned(),
+        );
+        let period = *periods
+            .entry(key)
+            .or_insert_with(|| longest_gap(schedule, now).map(|d| d.as_secs_f64()));
+        if let Some(seconds) = period {
+            metrics::gauge!(PERIOD, "job_name" => job).set(seconds);
+        }
+    }
+}
+
+/// The longest time between two consecutive fire times of `schedule` after `now`: over the
+/// coming 8 days and at least three fire times (so a weekday schedule sees its weekend and a
+/// monthly one two months), looking at 2,048 fire times at most. `None` when it fires fewer
+/// than twice more.
+fn longest_gap(schedule: &CronSchedule, now: DateTime<Utc>) -> Option<Duration> {
+    const MAX_FIRES: usize = 2048;
+    let horizon = now + chrono::Duration::days(8);
+    let first = schedule.next_after(now)?;
+    let (mut previous, mut longest, mut fires) = (first, None::<chrono::Duration>, 1usize);
+    while fires < MAX_FIRES && (previous < horizon || fires < 3) {
+        let Some(next) = schedule.next_after(previous) else {
+            break;
+        };
+        let gap = next - previous;
+        longest = Some(longest.map_or(gap, |l| l.max(gap)));
+        previous = next;
+        fires += 1;
+    }
+    longest.and_then(|l| l.to_std().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap(expr: &str, tz: &str) -> Option<u64> {
+        gap_from(expr, tz, "2026-03-02T10:00:00Z")
+    }
+
+    fn gap_from(expr: &str, tz: &str, now: &str) -> Option<u64> {
+        let schedule = CronSchedule::parse(expr, tz).ok()?;
+        let now = DateTime::parse_from_rfc3339(now).ok()?.with_timezone(&Utc);
+        longest_gap(&schedule, now).map(|d| d.as_secs())
+    }
+
+    #[test]
+    fn the_period_is_the_longest_gap_between_fire_times() {
+        assert_eq!(gap("0 0 * * *", "UTC"), Some(86_400));
+        assert_eq!(gap("*/15 * * * *", "UTC"), Some(900));
+        assert_eq!(gap("* * * * * *", "UTC"), Some(1));
+        // Weekdays at 09:00: Friday to Monday.
+        assert_eq!(gap("0 9 * * 1-5", "UTC"), Some(3 * 86_400));
+        // Every minute of office hours: the night is the longest gap within 2,048 fires.
+        assert_eq!(gap("* 9-16 * * 1-5", "UTC"), Some(16 * 3_600 + 60));
+        // Monthly: the longest of the next months (March 2026 has 31 days).
+        assert_eq!(gap("0 0 1 * *", "UTC"), Some(31 * 86_400));
+        // A daily job over the autumn's fall-back night is 25 hours apart once.
+        assert_eq!(
+            gap_from("0 3 * * *", "Europe/Skopje", "2026-10-22T12:00:00Z"),
+            Some(25 * 3_600)
+        );
+        // Yearly: 2028 is a leap year.
+        assert_eq!(gap("0 0 1 1 *", "UTC"), Some(366 * 86_400));
+    }
 }

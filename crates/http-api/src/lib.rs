@@ -34,6 +34,7 @@ pub mod dto;
 mod error;
 mod handlers;
 mod http_metrics;
+mod job_metrics;
 mod middleware;
 mod openapi;
 mod params;
@@ -59,6 +60,16 @@ pub use ports::{
 };
 pub use rate_limit::TriggerRateLimit;
 pub use state::{AdminApi, ApiState, MAX_BODY_BYTES, configure};
+
+/// The names of the metrics this crate records: HTTP requests, the per-job gauges of
+/// `/metrics` and the audit rows not written.
+pub mod metric_names {
+    pub use crate::audit_budget::SUPPRESSED_METRIC as AUDIT_ROWS_SUPPRESSED;
+    pub use crate::http_metrics::{DURATION as HTTP_REQUEST_DURATION, REQUESTS as HTTP_REQUESTS};
+    pub use crate::job_metrics::{
+        CONSECUTIVE_FAILURES, LAST_SUCCESS, LATE, NEXT_RUN, PAUSED, RUNNING,
+    };
+}
 
 /// The base path of the import-jobs endpoints.
 pub const IMPORT_JOBS_PATH: &str = "/api/v1/admin/import-jobs";

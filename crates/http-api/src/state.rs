@@ -82,6 +82,8 @@ pub(crate) struct SharedState {
     pub(crate) alerts: Option<Arc<dyn AlertStore>>,
     /// The last `/status` answer, reused while still current.
     pub(crate) status_cache: crate::handlers::status::StatusCache,
+    /// What `/metrics` remembers of each job between scrapes.
+    pub(crate) job_metrics: crate::job_metrics::JobMetrics,
 }
 
 /// The built API, cheap to clone into each actix worker; its rate limiter is shared.
@@ -104,6 +106,7 @@ impl AdminApi {
             readiness_timeout: state.readiness_timeout,
             alerts: state.alerts,
             status_cache: crate::handlers::status::StatusCache::default(),
+            job_metrics: crate::job_metrics::JobMetrics::default(),
         }))
     }
 }

@@ -96,7 +96,8 @@ impl Shared {
             reason = pause.reason.as_deref().unwrap_or(""),
             "tick skipped: the job is paused"
         );
-        metrics::counter!("propimport_paused_ticks_total", "job" => job.to_string()).increment(1);
+        metrics::counter!("propimport_paused_ticks_total", "job_name" => job.to_string())
+            .increment(1);
         self.watch.ran(job, tick);
         true
     }

@@ -214,7 +214,7 @@ impl Shared {
             Ok(recovered) => {
                 for e in &recovered {
                     tracing::warn!(execution_id = %e.id, job_name = %e.job_name, last_error = e.last_error.as_deref().unwrap_or(""), "abandoned run marked FAILED");
-                    metrics::counter!("propimport_abandoned_runs_total", "job" => e.job_name.to_string())
+                    metrics::counter!("propimport_abandoned_runs_total", "job_name" => e.job_name.to_string())
                         .increment(1);
                 }
                 recovered.len()

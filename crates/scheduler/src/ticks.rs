@@ -162,7 +162,7 @@ impl Shared {
         }
         if let Some(running) = self.running_here(&name) {
             tracing::warn!(job_name = %name, tick = %tick, running_execution_id = %running.id, "tick skipped: the previous run is still in progress");
-            metrics::counter!("propimport_skipped_ticks_total", "job" => name.to_string())
+            metrics::counter!("propimport_skipped_ticks_total", "job_name" => name.to_string())
                 .increment(1);
             return TickOutcome::Decided;
         }
@@ -176,7 +176,7 @@ impl Shared {
             }
             Err(Error::AlreadyRunning { execution_id, .. }) => {
                 tracing::warn!(job_name = %name, tick = %tick, running_execution_id = %execution_id, "tick skipped: a run is in progress on another instance");
-                metrics::counter!("propimport_skipped_ticks_total", "job" => name.to_string())
+                metrics::counter!("propimport_skipped_ticks_total", "job_name" => name.to_string())
                     .increment(1);
                 TickOutcome::Decided
             }

@@ -377,21 +377,22 @@ fn record_finished(e: &Execution) {
         );
     }
     let job = e.job_name.to_string();
-    metrics::counter!("propimport_runs_total", "job" => job.clone(), "status" => e.status.as_str())
+    // Label values are lower-case, as Prometheus conventions have them.
+    metrics::counter!("propimport_runs_total", "job_name" => job.clone(), "status" => e.status.as_str().to_ascii_lowercase())
         .increment(1);
     if let Some(ms) = e.duration_ms {
         #[expect(clippy::cast_precision_loss, reason = "durations far below 2^52 ms")]
-        metrics::histogram!("propimport_run_duration_seconds", "job" => job.clone())
+        metrics::histogram!("propimport_run_duration_seconds", "job_name" => job.clone())
             .record(ms as f64 / 1000.0);
     }
-    metrics::gauge!("propimport_consecutive_failures", "job" => job.clone())
+    metrics::gauge!("propimport_consecutive_failures", "job_name" => job.clone())
         .set(f64::from(e.consecutive_failures));
     for (outcome, n) in [
         ("success", e.counts.success_count),
         ("failed", e.counts.failed_count),
         ("skipped", e.counts.skipped_count),
     ] {
-        metrics::counter!("propimport_properties_total", "job" => job.clone(), "outcome" => outcome)
+        metrics::counter!("propimport_properties_total", "job_name" => job.clone(), "outcome" => outcome)
             .increment(u64::try_from(n).unwrap_or(0));
     }
 }

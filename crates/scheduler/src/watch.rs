@@ -48,7 +48,8 @@ impl Watch {
         w.missed_ticks += 1;
         w.last_missed_tick = Some(tick);
         w.pending_tick = Some(tick);
-        metrics::counter!("propimport_missed_ticks_total", "job" => job.to_string()).increment(1);
+        metrics::counter!("propimport_missed_ticks_total", "job_name" => job.to_string())
+            .increment(1);
     }
 
     /// The pending missed tick was run, superseded or skipped by the misfire policy.
@@ -127,7 +128,7 @@ impl Shared {
                 Ok(true) => self.watch.ran(name, tick),
                 Ok(false) => {
                     if self.watch.late(name, tick) {
-                        metrics::counter!("propimport_late_ticks_total", "job" => name.to_string())
+                        metrics::counter!("propimport_late_ticks_total", "job_name" => name.to_string())
                             .increment(1);
                         self.runner.alerts().late(name, tick, grace).await;
                     }

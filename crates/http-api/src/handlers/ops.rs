@@ -78,7 +78,8 @@ pub(crate) async fn readyz(state: web::Data<SharedState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Prometheus metrics in the text exposition format; every configured job's gauges are read
+/// afresh for each scrape.
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
     responses(
@@ -91,6 +92,7 @@ pub(crate) async fn metrics(state: web::Data<SharedState>) -> Result<HttpRespons
         .metrics
         .as_ref()
         .ok_or_else(|| ApiError::not_found("metrics are not enabled in this service"))?;
+    state.job_metrics.refresh_from(&state).await;
     Ok(HttpResponse::Ok()
         .content_type(ContentType(
             "text/plain; version=0.0.4; charset=utf-8"

@@ -45,14 +45,14 @@ async fn import_twice(service: &Service) {
     let text = metrics.as_str().unwrap_or_default();
     assert!(
         text.contains(&format!(
-            "propimport_runs_total{{job=\"{JOB}\",status=\"SUCCESS\"}} 2"
+            "propimport_runs_total{{job_name=\"{JOB}\",status=\"success\"}} 2"
         )),
         "{text}"
     );
     assert!(text.contains("propimport_http_requests_total"), "{text}");
     assert!(
         text.contains(&format!(
-            "propimport_properties_total{{job=\"{JOB}\",outcome=\"skipped\"}} 30"
+            "propimport_properties_total{{job_name=\"{JOB}\",outcome=\"skipped\"}} 30"
         )),
         "{text}"
     );

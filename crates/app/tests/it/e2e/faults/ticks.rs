@@ -60,7 +60,7 @@ fn postgres_outage_ticks_are_missed_then_not_run_in_a_burst() {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         };
-        let sample = format!("propimport_missed_ticks_total{{job=\"{JOB}\"}}");
+        let sample = format!("propimport_missed_ticks_total{{job_name=\"{JOB}\"}}");
         let counted = metric(&service.base, &sample).await;
         (cut_at, restored_at, (status, counted))
     });
