@@ -42,6 +42,9 @@ enum Command {
     /// Cron schedules.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Ask the service running on this machine whether it is ready (GET /readyz; /healthz with
+    /// --live) and print one line. Exit code 0: healthy, 1: not (for container health checks).
+    Health(crate::health_cmd::HealthArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,7 +158,10 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 impl Cli {
     /// Whether the command needs the service configuration (the others take their own flags).
     pub fn needs_config(&self) -> bool {
-        !matches!(self.command, Some(Command::Schedule(_)))
+        !matches!(
+            self.command,
+            Some(Command::Schedule(_) | Command::Health(_))
+        )
     }
 
     /// How much the command logs: the read-only commands only warnings.
@@ -171,6 +177,7 @@ impl Cli {
     /// Runs the chosen command.
     pub async fn run(self, config: Option<Config>) -> anyhow::Result<ExitCode> {
         match (self.command.unwrap_or(Command::Serve), config) {
+            (Command::Health(args), _) => Ok(crate::health_cmd::health(&args).await),
             (Command::Schedule(ScheduleCommand::Next(args)), _) => crate::schedule_cmd::next(&args),
             (Command::Serve, Some(config)) => crate::serve::serve(config)
                 .await

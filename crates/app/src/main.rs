@@ -12,6 +12,7 @@ mod demo_feeds;
 mod execution_ids;
 mod executions_cmd;
 mod executions_table;
+mod health_cmd;
 mod import_cmd;
 mod import_job;
 mod jobs_cmd;

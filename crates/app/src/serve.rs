@@ -106,6 +106,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         },
     ));
     let jobs = import_jobs(&config, &db, config.skip_images)?;
+    crate::metrics::register_jobs(&jobs);
     let settings = SchedulerSettings {
         lease: chrono::Duration::from_std(s.lease)?,
         misfire: s.misfire,

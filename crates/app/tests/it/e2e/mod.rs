@@ -8,6 +8,7 @@ mod config;
 mod crash;
 mod dashboard;
 mod faults;
+mod metrics;
 mod operators;
 mod outage;
 pub mod proxy;
