@@ -24,6 +24,16 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     scripts/check-layering.sh
 
+# Check the Prometheus alert rules (syntax and unit tests) and the Grafana dashboard's queries
+# with promtool (installed from Debian's prometheus package when missing).
+check-alerts:
+    bash .ci/alerts.sh
+
+# Build the image, run it as a user would (health, readiness, logs, stop, data volume) and
+# remove it; pulls missing base images (`.ci/run` skips this unless they are there already).
+container-test:
+    CONTAINER_TEST_PULL=1 REQUIRE_CONTAINER=1 bash .ci/container.sh
+
 # The whole CI run.
 ci:
     bash .ci/run
