@@ -14,7 +14,8 @@ run *ARGS:
 test:
     cargo test --workspace
 
-# Run every test, requiring PostgreSQL (`docker compose up -d db` gives one).
+# Run every test, requiring PostgreSQL (`docker compose up -d db` gives one on a free port:
+# TEST_DATABASE_URL=postgres://postgres:postgres@$(docker compose port db 5432)/postgres).
 test-pg:
     TEST_DATABASE_URL={{pg_url}} REQUIRE_POSTGRES=1 cargo test --workspace
 
