@@ -110,6 +110,7 @@ pub async fn list(config: Config, as_json: bool) -> anyhow::Result<ExitCode> {
                     "jobName": job.to_string(),
                     "schedule": schedule.expression(),
                     "timezone": schedule.timezone().name(),
+                    "scheduleText": schedule.describe(),
                     "paused": pause.is_some(),
                     "pausedBy": pause.as_ref().map(|p| p.paused_by.clone()),
                     "pausedAt": pause.as_ref().map(|p| p.paused_at.to_rfc3339()),
@@ -149,6 +150,7 @@ pub async fn list(config: Config, as_json: bool) -> anyhow::Result<ExitCode> {
             format!("{} ({})", schedule.expression(), schedule.timezone().name()),
             if pause.is_some() { "yes" } else { "no" },
         );
+        println!("{:<24}  {}", "", schedule.describe());
         if let Some(p) = pause {
             println!("{:<24}  {}", "", pause_text(p));
         }

@@ -98,6 +98,11 @@ fn read_only_commands_answer_without_log_lines() {
     }
     let listed = text(&cli.run(&[], &["executions", "list"]).stdout);
     assert!(listed.contains("0 of 0 executions"), "{listed}");
+    let jobs = text(&cli.run(&[], &["jobs", "list"]).stdout);
+    assert!(
+        jobs.contains("at 00:00 every day, Europe/Skopje"),
+        "each job's schedule in words: {jobs}"
+    );
 }
 
 #[test]
