@@ -100,6 +100,38 @@ mod tests {
         );
     }
 
+    #[test]
+    fn json_logs_keep_the_token_off_a_terminal_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("token").display().to_string();
+        let config = |format: &'static str| {
+            let file = file.clone();
+            Config::from_lookup(move |name| match name {
+                "LOG_FORMAT" => Some(format.to_owned()),
+                "ADMIN_TOKEN_FILE" => Some(file.clone()),
+                _ => None,
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            place(&config("text"), "t0k3n", true).unwrap(),
+            Shown::OnTerminal("t0k3n".to_owned())
+        );
+        assert!(!dir.path().join("token").exists());
+        assert_eq!(
+            place(&config("json"), "t0k3n", true).unwrap(),
+            Shown::InFile(dir.path().join("token"))
+        );
+        assert_eq!(
+            place(&config("text"), "s3cond", false).unwrap(),
+            Shown::InFile(dir.path().join("token"))
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("token")).unwrap(),
+            "s3cond\n"
+        );
+    }
+
     #[cfg(unix)]
     #[test]
     fn the_file_is_the_owners_alone_even_when_it_existed() {
