@@ -32,6 +32,10 @@ enum Command {
         /// Record image URLs but download no images (as IMPORT_TEST_SKIP_IMAGES=true).
         #[arg(long)]
         skip_images: bool,
+        /// When stderr is not a terminal, how often a progress line is printed (on a
+        /// terminal a bar is redrawn in place instead).
+        #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
+        progress_every: std::time::Duration,
     },
     /// The execution history, and the cancel of a running execution.
     #[command(subcommand)]
@@ -189,9 +193,10 @@ impl Cli {
                 Command::Import {
                     source,
                     skip_images,
+                    progress_every,
                 },
                 Some(config),
-            ) => crate::import_cmd::import(config, source, skip_images).await,
+            ) => crate::import_cmd::import(config, source, skip_images, progress_every).await,
             (
                 Command::Executions(ExecutionsCommand::List {
                     status,

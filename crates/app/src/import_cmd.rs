@@ -6,12 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use propimport_domain::{
-    CancelToken, Clock, Error, Execution, ExecutionStatus, ExecutionStore, SystemClock, TriggeredBy,
+    CancelToken, Clock, Error, Execution, ExecutionStatus, ExecutionStore, ProgressHandle,
+    SystemClock, TriggeredBy,
 };
 use propimport_persistence::SqlExecutionStore;
 use propimport_scheduler::{Alerts, RunSettings, TrackedRunner, default_instance_id};
 
 use crate::config::Config;
+use crate::import_progress::{Shown, Style};
 use crate::serve::{import_jobs, open, shutdown_signal};
 
 /// Exit code when a run of the job is already in progress.
@@ -22,6 +24,7 @@ pub async fn import(
     config: Config,
     source: Option<String>,
     skip_images: bool,
+    progress_every: Duration,
 ) -> anyhow::Result<ExitCode> {
     let db = open(&config).await?;
     let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
@@ -59,13 +62,27 @@ pub async fn import(
     );
     let lease = chrono::Duration::from_std(s.lease)?;
     let cancel = CancelToken::new();
+    let style = if std::io::stderr().is_terminal() {
+        Style::Bar
+    } else {
+        Style::Lines {
+            every: progress_every,
+        }
+    };
     let mut worst = ExitCode::SUCCESS;
     let mut worst_rank = 0;
     for scheduled in jobs {
         store.recover_stale(chrono::Utc::now(), lease, &[]).await?;
         let name = scheduled.job.name().clone();
-        let run = runner.run_tracked(scheduled.job, TriggeredBy::Manual, None, cancel.clone());
-        let outcome = with_progress(run, store.as_ref(), &name, &cancel).await;
+        let outcome = match runner.begin(scheduled.job, TriggeredBy::Manual, None).await {
+            Ok(started) => {
+                let shown = Shown::start(name.clone(), started.execution.started_at, style);
+                let progress = started.progress.clone();
+                let run = runner.drive(started, cancel.clone());
+                with_progress(run, shown, &progress, &cancel).await
+            }
+            Err(e) => Err(e),
+        };
         let (rank, code) = match outcome {
             Ok(finished) => {
                 print_summary(&finished.execution);
@@ -89,46 +106,40 @@ pub async fn import(
     Ok(worst)
 }
 
-/// Awaits the run, printing progress each second and cancelling it on Ctrl+C or SIGTERM.
+/// Awaits the run, showing its progress from memory (every 200 ms on a terminal, a line
+/// every so often otherwise) and cancelling it on Ctrl+C or SIGTERM. Log lines written
+/// meanwhile (the run's end among them) go above the bar, which is cleared before the
+/// summary.
 async fn with_progress<F>(
     run: F,
-    store: &dyn ExecutionStore,
-    name: &propimport_domain::JobName,
+    mut shown: Shown,
+    progress: &ProgressHandle,
     cancel: &CancelToken,
 ) -> F::Output
 where
     F: Future,
 {
-    let terminal = std::io::stderr().is_terminal();
     let mut run = std::pin::pin!(run);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
     let mut signal = std::pin::pin!(shutdown_signal());
     loop {
         tokio::select! {
             out = &mut run => {
-                if terminal {
-                    eprint!("\r\x1b[2K");
-                }
+                shown.finish();
                 return out;
             }
             () = &mut signal, if !cancel.is_cancelled() => {
-                eprintln!("\ninterrupted: stopping the import (what was stored stays stored)");
+                shown.say("interrupted: stopping the import (what was stored stays stored)");
                 cancel.cancel();
             }
-            _ = tick.tick() => {
-                if let Ok(running) = store.running(Some(name)).await
-                    && let Some(e) = running.first()
-                    && e.counts.total_properties > 0
-                {
-                    let c = e.counts;
-                    let line = format!("{name}: {} records, {} stored, {} unchanged, {} failed", c.total_properties, c.success_count, c.skipped_count, c.failed_count);
-                    if terminal { eprint!("\r\x1b[2K{line}") } else { eprintln!("{line}") }
-                }
-            }
+            _ = tick.tick() => shown.show(&progress.get(), chrono::Utc::now()),
         }
     }
 }
 
+/// The run's summary on stdout, in words: new, updated, unchanged, failed and withdrawn
+/// listings, how long it took and how fast; a FAILED run's reason once, and the first item
+/// errors.
 fn print_summary(e: &Execution) {
     let detail = |key: &str| {
         e.details
@@ -137,15 +148,28 @@ fn print_summary(e: &Execution) {
             .and_then(serde_json::Value::as_i64)
             .unwrap_or(0)
     };
+    let ms = e.duration_ms.unwrap_or(0).max(0);
+    let elapsed = Duration::from_millis(u64::try_from(ms).unwrap_or(0));
+    let took = if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        crate::import_progress::duration(elapsed)
+    };
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "counts and milliseconds far below 2^52"
+    )]
+    let rate = if ms > 0 {
+        e.counts.total_properties as f64 * 1000.0 / ms as f64
+    } else {
+        0.0
+    };
     println!(
-        "{}  {}  ({} ms, execution {})",
-        e.job_name,
-        e.status,
-        e.duration_ms.unwrap_or(0),
-        e.id
+        "{}  {}  (in {took}, {rate:.0} records/s, execution {})",
+        e.job_name, e.status, e.id
     );
     println!("  records    {:>8}", e.counts.total_properties);
-    println!("  inserted   {:>8}", detail("inserted"));
+    println!("  new        {:>8}", detail("inserted"));
     println!("  updated    {:>8}", detail("updated"));
     println!("  unchanged  {:>8}", e.counts.skipped_count);
     println!("  failed     {:>8}", e.counts.failed_count);
@@ -164,17 +188,24 @@ fn print_summary(e: &Execution) {
     {
         println!("  note: {blocked}");
     }
-    for item in e.errors.iter().take(5) {
+    let reason = e
+        .last_error
+        .as_deref()
+        .filter(|_| e.status == ExecutionStatus::Failed);
+    if let Some(reason) = reason {
+        println!("  error: {reason}");
+    }
+    // The reason of a FAILED run is also its last item error (stage "job"): shown once.
+    let items = e
+        .errors
+        .iter()
+        .filter(|item| reason != Some(item.message.as_str()));
+    for item in items.take(5) {
         println!(
             "  error: {} [{}] {}",
             item.external_id.as_deref().unwrap_or("-"),
             item.stage,
             item.message
         );
-    }
-    if let Some(last) = &e.last_error
-        && e.status == ExecutionStatus::Failed
-    {
-        println!("  error: {last}");
     }
 }

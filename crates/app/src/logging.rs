@@ -1,5 +1,6 @@
-//! The log subscriber: lines on stderr, text or JSON (`LOG_FORMAT`), coloured only on a
-//! terminal and never with `NO_COLOR` set; by default this project's crates log at INFO and
+//! The log subscriber: lines on stderr (above the progress bar of `propimport import` while
+//! one is drawn), text or JSON (`LOG_FORMAT`), coloured only on a terminal and never with
+//! `NO_COLOR` set; by default this project's crates log at INFO and
 //! libraries (actix, hyper, reqwest, rustls, diesel, …) at WARN, and the read-only commands
 //! only warnings. `RUST_LOG` overrides the levels.
 
@@ -41,7 +42,7 @@ pub fn init(format: LogFormat, verbosity: Verbosity) {
     );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(crate::import_progress::LogWriter);
     match format {
         LogFormat::Text => builder.with_ansi(colour).init(),
         LogFormat::Json => builder.with_ansi(false).json().init(),

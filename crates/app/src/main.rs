@@ -15,6 +15,7 @@ mod executions_table;
 mod health_cmd;
 mod import_cmd;
 mod import_job;
+mod import_progress;
 mod jobs_cmd;
 mod logging;
 mod metrics;
