@@ -106,7 +106,7 @@ export async function liveProgress(t, card, executionId) {
   const { api, testid, until, note, expect } = t;
   const panel = testid('run-progress', card);
   const rate = await testid('progress-rate', panel).innerText().catch(() => '');
-  expect(/listings\/s|rate not known/.test(rate), `the progress panel's rate line says ${JSON.stringify(rate)}`);
+  expect(/listings\/s|rate not known|starting…/.test(rate), `the progress panel's rate line says ${JSON.stringify(rate)}`);
   const job = (await api('import-jobs/status')).jobs.find((j) => j.runningExecution && j.runningExecution.id === executionId);
   const progress = job && job.runningExecution.progress;
   if (!progress) { note('the API sends no progress object: the panel drew its figures from the counts'); return; }
@@ -116,7 +116,12 @@ export async function liveProgress(t, card, executionId) {
     const text = await testid('progress-text', panel).innerText();
     return /Running: [1-9][\d,]* /.test(text) && text;
   }, 8000, 100);
-  note(`live progress: ${await testid('progress-rate', panel).innerText().catch(() => 'the run ended')}`);
+  if (await panel.isVisible()) {
+    const line = await testid('progress-rate', panel).innerText();
+    expect(/listings\/s/.test(line), `a run with records processed shows no rate: ${JSON.stringify(line)}`);
+    note(`live progress: ${line}`);
+    await t.shot('progress-live', card);
+  }
 }
 
 // Made-up answers for the views the seeded server cannot show on demand.

@@ -52,10 +52,12 @@ export function figures(run, now = Date.now()) {
 
 /** "1,234 listings/s · about 2 min 40 s left · 12 MB of 40 MB read". */
 function rateLine(f) {
-  const parts = [f.rate == null ? 'rate not known yet' : `${fmtRate(f.rate)} listings/s`];
+  // No rate for a run that has read nothing in its first seconds: "0.0 listings/s" misleads.
+  const starting = f.processed === 0 && f.elapsed < 3;
+  const parts = [starting ? 'starting…' : f.rate == null ? 'rate not known yet' : `${fmtRate(f.rate)} listings/s`];
   if (f.eta != null) parts.push(`about ${fmtDuration(f.eta * 1000)} left`);
-  else if (f.percent == null) parts.push('time left unknown (the source does not say its size)');
-  if (f.bytesRead != null) parts.push(`${fmtBytes(f.bytesRead)}${f.bytesTotal != null ? ` of ${fmtBytes(f.bytesTotal)}` : ''} read`);
+  else if (f.percent == null && !starting) parts.push('time left unknown (the source does not say its size)');
+  if (f.bytesRead || f.bytesTotal != null) parts.push(`${fmtBytes(f.bytesRead)}${f.bytesTotal != null ? ` of ${fmtBytes(f.bytesTotal)}` : ''} read`);
   return parts.join(' · ');
 }
 
