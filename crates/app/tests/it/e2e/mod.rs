@@ -11,6 +11,7 @@ mod faults;
 mod metrics;
 mod operators;
 mod outage;
+mod progress;
 pub mod proxy;
 pub mod records;
 mod serve;
