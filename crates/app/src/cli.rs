@@ -171,9 +171,12 @@ impl Cli {
     /// How much the command logs: the read-only commands only warnings.
     pub fn log_level(&self) -> crate::logging::Verbosity {
         match self.command {
-            Some(Command::Executions(_) | Command::Jobs(_) | Command::Schedule(_)) => {
-                crate::logging::Verbosity::Quiet
-            }
+            Some(
+                Command::Executions(_)
+                | Command::Jobs(_)
+                | Command::Schedule(_)
+                | Command::Health(_),
+            ) => crate::logging::Verbosity::Quiet,
             _ => crate::logging::Verbosity::Service,
         }
     }
