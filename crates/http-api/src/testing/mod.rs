@@ -3,6 +3,7 @@
 //! [`admin_api_suite!`](crate::admin_api_suite).
 
 mod control;
+mod live;
 mod openapi_check;
 mod suite;
 
@@ -40,7 +41,7 @@ pub struct StoreControl {
     jobs: Vec<JobName>,
     running: AtomicBool,
     /// The live progress it reports for runs, as if this instance ran them.
-    live: std::sync::Mutex<Vec<(ExecutionId, LiveProgress)>>,
+    live: live::LiveRuns,
 }
 
 impl StoreControl {
@@ -50,29 +51,14 @@ impl StoreControl {
             store,
             jobs,
             running: AtomicBool::new(true),
-            live: std::sync::Mutex::default(),
+            live: live::LiveRuns::default(),
         }
     }
 
     /// Reports `live` as the progress of the RUNNING execution `id`, as the instance running
     /// it does (from memory, newer than its heartbeat).
     pub fn set_live(&self, id: ExecutionId, live: LiveProgress) {
-        let mut runs = self
-            .live
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        runs.retain(|(run, _)| *run != id);
-        runs.push((id, live));
-    }
-
-    fn live_of(&self, running: Option<&Execution>) -> Option<LiveProgress> {
-        let id = running?.id;
-        self.live
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-            .find(|(run, _)| *run == id)
-            .map(|(_, live)| *live)
+        self.live.set(id, live);
     }
 
     /// Makes `/readyz` see a stopped scheduler.
@@ -159,16 +145,15 @@ impl JobControl for StoreControl {
         Ok(self
             .jobs
             .iter()
-            .map(|j| (j, running.iter().find(|e| &e.job_name == j).cloned()))
-            .map(|(j, running)| JobState {
+            .map(|j| JobState {
                 job_name: j.clone(),
                 schedule: Some("0 0 * * *".into()),
                 timezone: Some("Europe/Skopje".into()),
                 schedule_text: Some("at 00:00 every day, Europe/Skopje".into()),
                 is_scheduled: true,
                 next_runs: (1..=3).map(|d| midnight + Duration::days(d)).collect(),
-                live_progress: self.live_of(running.as_ref()),
-                running,
+                running: running.iter().find(|e| &e.job_name == j).cloned(),
+                live_progress: self.live.of(running.iter().find(|e| &e.job_name == j)),
                 ticks: crate::TickState::default(),
                 pause: paused.iter().find(|p| &p.job_name == j).cloned(),
             })
