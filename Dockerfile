@@ -10,6 +10,14 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${RUST_IMAGE} AS build
 WORKDIR /src
+# Behind a TLS-inspecting proxy, cargo must trust the proxy's CA to download the crates: pass
+# its certificates (PEM) with --build-arg EXTRA_CA_CERTS="$(cat proxy-ca.crt)". They are
+# trusted by this build stage only, never by the image that runs.
+ARG EXTRA_CA_CERTS=""
+RUN if [ -n "$EXTRA_CA_CERTS" ]; then \
+      printf '%s\n' "$EXTRA_CA_CERTS" >/usr/local/share/ca-certificates/build-extra.crt \
+      && update-ca-certificates >/dev/null; \
+    fi
 # The dependencies first, in a layer of their own that a change of the sources does not
 # invalidate: the manifests, the lock file and placeholder sources (deploy/docker/stub-sources.sh).
 # rust-toolchain.toml is left out of the build context (.dockerignore): the image's own

@@ -48,7 +48,12 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== docker build"
-docker build -q -t "$tag" . >/dev/null
+# The CAs this machine adds to its trust store (a TLS-inspecting proxy's) are the build's too.
+extra_cas=""
+for crt in /usr/local/share/ca-certificates/*.crt; do
+  [ -f "$crt" ] && extra_cas+="$(cat "$crt")"$'\n'
+done
+docker build -q --build-arg EXTRA_CA_CERTS="$extra_cas" -t "$tag" . >/dev/null
 
 echo "== docker run"
 docker run -d --name "$name" -p 127.0.0.1::5050 -v "$volume:/app/data" "$tag" >/dev/null
@@ -74,7 +79,7 @@ ready=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:
 [ "$ready" = 200 ] || fail "/readyz through the published port answered $ready"
 echo "/readyz on 127.0.0.1:$port: 200"
 
-docker exec "$name" propimport import >/dev/null || fail "propimport import in the container failed"
+imported=$(docker exec "$name" propimport import 2>&1) || fail "propimport import in the container failed: $imported"
 logs=$(docker logs "$name" 2>&1)
 if printf '%s' "$logs" | grep -q $'\e\['; then
   fail "docker logs contains colour codes"
