@@ -360,4 +360,35 @@ pub async fn large_batches(store: &dyn ListingStore) {
     assert_eq!(store.count_active(&s).await.expect("count"), 2500);
     let again = store.upsert_batch(&s, &all, at(1)).await.expect("again");
     assert!(again.iter().all(|o| *o == UpsertOutcome::Unchanged));
+
+    // Every third listing changed, and new ones after them: each outcome at its position,
+    // each row as last written (rows are written in groups, the rest one at a time).
+    let mixed: Vec<ListingRecord> = (0..2600)
+        .map(|i| record(&format!("L{i}"), if i % 3 == 0 { i + 7 } else { i }))
+        .collect();
+    let outcomes = store.upsert_batch(&s, &mixed, at(2)).await.expect("mixed");
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let expected = match i {
+            2500.. => UpsertOutcome::Inserted,
+            _ if i % 3 == 0 => UpsertOutcome::Updated,
+            _ => UpsertOutcome::Unchanged,
+        };
+        assert_eq!(*outcome, expected, "outcome of L{i}");
+    }
+    for i in [0_i64, 1, 33, 999, 2499, 2500, 2599] {
+        let stored = store
+            .get_listing(&s, &id(&format!("L{i}")))
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("L{i} stored"));
+        let price = if i % 3 == 0 { i + 7 } else { i };
+        assert_eq!(stored.listing, listing(&format!("L{i}"), price), "L{i}");
+        let first_seen = if i < 2500 { at(0) } else { at(2) };
+        assert_eq!(
+            (stored.first_seen_at, stored.last_seen_at),
+            (first_seen, at(2)),
+            "L{i}"
+        );
+    }
+    assert_eq!(store.count_active(&s).await.expect("count"), 2600);
 }

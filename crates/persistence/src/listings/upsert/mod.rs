@@ -5,6 +5,7 @@
 
 mod pg;
 mod sqlite;
+mod sqlite_upsert;
 
 use std::collections::HashMap;
 

@@ -14,6 +14,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::upsert::excluded;
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
+use super::sqlite_upsert::{GROUP, UpsertRows};
 use super::{ChunkJob, ListingWrites, outcome};
 use crate::database::SqliteConn;
 use crate::error::TxError;
@@ -42,42 +43,23 @@ fn probe_seen(conn: &mut SqliteConnection, job: &ChunkJob<'_>) -> QueryResult<Ve
         .collect())
 }
 
-/// Inserts new rows and overwrites changed ones (all but first-seen and creation times), and
-/// sets their last-seen time.
+/// Inserts new rows and overwrites changed ones (all but first-seen and creation times), a
+/// group of rows per statement, and sets their last-seen time.
 fn write_rows(
     conn: &mut SqliteConnection,
     src: &str,
     seen: DbTime,
     rows: &[PropertyRow<'_>],
 ) -> QueryResult<()> {
-    for row in rows {
-        diesel::insert_into(p::properties)
-            .values(row)
-            .on_conflict((p::source, p::external_id))
-            .do_update()
-            .set((
-                p::status.eq(excluded(p::status)),
-                p::content_hash.eq(excluded(p::content_hash)),
-                p::transaction_type.eq(excluded(p::transaction_type)),
-                p::price_minor.eq(excluded(p::price_minor)),
-                p::currency.eq(excluded(p::currency)),
-                p::property_type.eq(excluded(p::property_type)),
-                p::bedrooms.eq(excluded(p::bedrooms)),
-                p::bathrooms.eq(excluded(p::bathrooms)),
-                p::built_area_m2.eq(excluded(p::built_area_m2)),
-                p::plot_area_m2.eq(excluded(p::plot_area_m2)),
-                p::country.eq(excluded(p::country)),
-                p::province.eq(excluded(p::province)),
-                p::town.eq(excluded(p::town)),
-                p::postal_code.eq(excluded(p::postal_code)),
-                p::latitude.eq(excluded(p::latitude)),
-                p::longitude.eq(excluded(p::longitude)),
-                p::data.eq(excluded(p::data)),
-                p::source_modified_at.eq(excluded(p::source_modified_at)),
-                p::withdrawn_at.eq(excluded(p::withdrawn_at)),
-                p::updated_at.eq(excluded(p::updated_at)),
-            ))
-            .execute(conn)?;
+    let mut groups = rows.chunks_exact(GROUP);
+    for group in &mut groups {
+        let group: &[PropertyRow<'_>; GROUP] = group.try_into().map_err(|_| {
+            diesel::result::Error::QueryBuilderError("a group of the wrong size".into())
+        })?;
+        UpsertRows(group).execute(conn)?;
+    }
+    for row in groups.remainder() {
+        UpsertRows(std::array::from_ref(row)).execute(conn)?;
     }
     let keys: Vec<&str> = rows.iter().map(PropertyRow::external_id).collect();
     mark_seen(conn, src, &keys, seen).map(drop)
