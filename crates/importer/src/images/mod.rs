@@ -1,11 +1,13 @@
 //! The image stage. While listings are stored, the image URLs of the new and changed ones are
 //! synced into a [`ListingImageStore`] (new URLs pending, kept URLs keep their download, gone
 //! URLs dropped and their bytes deleted); after the listings, the pending images (and those
-//! whose download failed, up to a number of attempts) are downloaded with bounded concurrency
-//! and stored in an object store. A failed image never fails its listing.
+//! whose download failed, up to a number of attempts) are downloaded as one stream bounded
+//! overall and per image host, and stored in an object store. A failed image never fails its
+//! listing.
 
 mod download;
 mod guard;
+mod lanes;
 mod stage;
 mod storage;
 
@@ -27,8 +29,13 @@ use crate::report::ImportReport;
 /// How images are downloaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageSettings {
-    /// Downloads in flight at once (default 8, at least 1).
+    /// Downloads in flight at once, over all hosts (default 16, at least 1;
+    /// `IMAGE_CONCURRENCY`).
     pub concurrency: usize,
+    /// Downloads in flight at once to one image host: scheme, name and port (default 8, at
+    /// least 1, at most `concurrency`; `IMAGE_CONCURRENCY_PER_HOST`). Below `concurrency`, a
+    /// slow host cannot take every slot from the others.
+    pub concurrency_per_host: usize,
     /// The largest image accepted, in bytes (default 20 MiB).
     pub max_bytes: u64,
     /// Downloads tried per image before it is left failed (default 5); each run tries a
@@ -45,7 +52,8 @@ pub struct ImageSettings {
 impl Default for ImageSettings {
     fn default() -> Self {
         Self {
-            concurrency: 8,
+            concurrency: 16,
+            concurrency_per_host: 8,
             max_bytes: 20 * 1024 * 1024,
             max_attempts: 5,
             timeout: Duration::from_secs(120),
@@ -80,6 +88,10 @@ impl ImageOptions {
             allowed,
             settings: ImageSettings {
                 concurrency: self.settings.concurrency.max(1),
+                concurrency_per_host: self
+                    .settings
+                    .concurrency_per_host
+                    .clamp(1, self.settings.concurrency.max(1)),
                 ..self.settings
             },
             skip_downloads: self.skip_downloads,

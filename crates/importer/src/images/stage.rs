@@ -1,21 +1,37 @@
-//! Downloading the pending images of a source: page by page in key order, a bounded number of
-//! downloads in flight, each result recorded as it comes; stops early, leaving the rest
-//! pending, when the run is cancelled or the image records cannot be read or written.
+//! Downloading the pending images of a source as one continuous stream: pages of pending
+//! images are read ahead in key order into per-host lanes ([`Lanes`]); a download starts
+//! whenever the overall and its host's limits allow, and its bytes are stored and its result
+//! recorded after its slot is freed, so a slow store write or a slow host never holds a slot
+//! of another download. At most [`LOOKAHEAD`] images wait (up to [`MAX_QUEUED`] when every
+//! waiting host is at its limit) and at most twice the overall limit of images' bytes are held
+//! at once. Stops early, leaving the rest pending, when the run is cancelled or the image
+//! records cannot be read or written.
 
 use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use propimport_domain::{
-    CancelToken, Clock, ImageOutcome, ItemError, ListingImage, PendingImagesQuery, StoredImage,
+    CancelToken, Clock, ImageCursor, ImageOutcome, ItemError, ListingImage, PendingImagesQuery,
+    StoredImage,
 };
 use xxhash_rust::xxh3::xxh3_128;
 
 use super::ImageStage;
-use super::download::{self, ImageError};
+use super::download::{self, Downloaded, ImageError};
+use super::lanes::{HostKey, Lanes, host_key};
 use super::storage::image_key;
 use crate::report::ImportReport;
 use crate::source::{HttpSettings, SourceConfig};
 
 /// Pending images read per page.
 const PAGE: usize = 256;
+
+/// Images kept waiting for a slot: the next page is read while fewer wait.
+const LOOKAHEAD: usize = 2 * PAGE;
+
+/// The most images kept waiting: pages are read up to this while every waiting image's host is
+/// at its limit, so a slow host's images first in key order do not starve the hosts after them.
+const MAX_QUEUED: usize = 64 * PAGE;
 
 /// What a run gives the image stage.
 pub(crate) struct ImageRun<'a> {
@@ -37,6 +53,9 @@ enum Attempt {
     Dropped,
 }
 
+/// A finished download: its host, its image and the bytes or why there are none.
+type Fetched = (HostKey, ListingImage, Result<Downloaded, ImageError>);
+
 impl ImageStage {
     /// Downloads the source's pending images (unless downloads are skipped), counting the
     /// results in `report`.
@@ -45,7 +64,7 @@ impl ImageStage {
             return;
         }
         let before = (report.images_stored, report.images_failed);
-        self.walk_pending(run, report).await;
+        self.stream_pending(run, report).await;
         let (stored, failed) = (
             report.images_stored - before.0,
             report.images_failed - before.1,
@@ -55,72 +74,127 @@ impl ImageStage {
         }
     }
 
-    /// Walks the pending images page by page, downloading each page's with bounded
-    /// concurrency.
-    async fn walk_pending(&self, run: &ImageRun<'_>, report: &mut ImportReport) {
+    /// Streams the pending images through the lanes: reads pages ahead, starts downloads as
+    /// slots free up, stores and records each finished one.
+    async fn stream_pending(&self, run: &ImageRun<'_>, report: &mut ImportReport) {
         // Image hosts are not the feed: the feed's credentials are never sent to them.
         let http = HttpSettings {
             bearer_token: None,
             ..run.source.http.clone()
         };
-        let mut after = None;
+        let concurrency = self.settings.concurrency.max(1);
+        let mut lanes = Lanes::new(concurrency, self.settings.concurrency_per_host);
+        let mut after: Option<ImageCursor> = None;
+        let mut read_all = false;
+        let mut pages: FuturesUnordered<BoxFuture<'_, _>> = FuturesUnordered::new();
+        let mut downloads: FuturesUnordered<BoxFuture<'_, Fetched>> = FuturesUnordered::new();
+        let mut writes: FuturesUnordered<BoxFuture<'_, _>> = FuturesUnordered::new();
         loop {
-            let query = PendingImagesQuery {
-                source: run.source.name.clone(),
-                max_attempts: self.settings.max_attempts,
-                after: after.take(),
-                limit: PAGE,
-            };
-            let page = match self.records.pending_images(&query).await {
-                Ok(page) => page,
-                Err(e) => return stopped(report, &e),
-            };
-            let last_page = page.len() < PAGE;
-            after = page.last().map(ListingImage::cursor);
-            let mut attempts = futures_util::stream::iter(page)
-                .map(|image| self.attempt(image, run, &http))
-                .buffer_unordered(self.settings.concurrency);
-            loop {
-                // Cancellation first: a download it cut short comes back as soon as it does.
-                let next = tokio::select! {
-                    biased;
-                    () = run.cancel.cancelled() => {
-                        report.cancelled = true;
-                        return;
-                    }
-                    next = attempts.next() => next,
+            let starved = !lanes.can_start() && lanes.in_flight() < concurrency;
+            let wanted = lanes.queued() < LOOKAHEAD || (starved && lanes.queued() < MAX_QUEUED);
+            if pages.is_empty() && !read_all && wanted {
+                let query = PendingImagesQuery {
+                    source: run.source.name.clone(),
+                    max_attempts: self.settings.max_attempts,
+                    after: after.clone(),
+                    limit: PAGE,
                 };
-                match next {
-                    None => break,
-                    Some(Ok(Attempt::Stored)) => report.images_stored += 1,
-                    Some(Ok(Attempt::Failed(error))) => {
+                let records = self.records.clone();
+                pages.push(Box::pin(
+                    async move { records.pending_images(&query).await },
+                ));
+            }
+            // Downloaded bytes wait for their write: no new download while as many wait.
+            while writes.len() < concurrency {
+                let Some((host, image)) = lanes.start() else {
+                    break;
+                };
+                downloads.push(Box::pin(self.download(host, image, run, &http)));
+            }
+            if pages.is_empty() && downloads.is_empty() && writes.is_empty() {
+                return;
+            }
+            // Cancellation first: a download it cut short comes back as soon as it does.
+            tokio::select! {
+                biased;
+                () = run.cancel.cancelled() => {
+                    report.cancelled = true;
+                    return;
+                }
+                Some(page) = pages.next(), if !pages.is_empty() => {
+                    let page: Vec<ListingImage> = match page {
+                        Ok(page) => page,
+                        Err(e) => return stopped(report, &e),
+                    };
+                    read_all = page.len() < PAGE;
+                    if let Some(last) = page.last() {
+                        after = Some(last.cursor());
+                    }
+                    for image in page {
+                        lanes.push(host_key(image.url.as_str()), image);
+                    }
+                }
+                Some((host, image, fetched)) = downloads.next(), if !downloads.is_empty() => {
+                    lanes.done(&host);
+                    writes.push(Box::pin(self.store_and_record(image, fetched, run)));
+                }
+                Some(written) = writes.next(), if !writes.is_empty() => match written {
+                    Ok(Attempt::Stored) => report.images_stored += 1,
+                    Ok(Attempt::Failed(error)) => {
                         report.images_failed += 1;
                         report.errors.push(error);
                     }
-                    Some(Ok(Attempt::Dropped)) => {}
-                    Some(Err(e)) => return stopped(report, &e),
-                }
-            }
-            if last_page {
-                return;
+                    Ok(Attempt::Dropped) => {}
+                    Err(e) => return stopped(report, &e),
+                },
             }
         }
     }
 
-    /// Downloads, stores and records one image; fails only when the result cannot be
-    /// recorded.
-    async fn attempt(
+    /// Downloads one image within the image timeout.
+    async fn download(
         &self,
+        host: HostKey,
         image: ListingImage,
         run: &ImageRun<'_>,
         http: &HttpSettings,
-    ) -> Result<Attempt, propimport_domain::Error> {
+    ) -> Fetched {
         let limit = self.settings.timeout;
-        let result =
-            match tokio::time::timeout(limit, self.fetch_and_store(&image, run, http)).await {
-                Ok(result) => result,
-                Err(_) => Err(ImageError::TimedOut(limit)),
-            };
+        let fetched = download::download(
+            &image.url,
+            run.client,
+            &self.allowed,
+            http,
+            self.settings.max_bytes,
+            run.cancel,
+        );
+        let result = match tokio::time::timeout(limit, fetched).await {
+            Ok(result) => result,
+            Err(_) => Err(ImageError::TimedOut(limit)),
+        };
+        (host, image, result)
+    }
+
+    /// Stores a downloaded image's bytes and records the result of its download; fails only
+    /// when the result cannot be recorded.
+    async fn store_and_record(
+        &self,
+        image: ListingImage,
+        fetched: Result<Downloaded, ImageError>,
+        run: &ImageRun<'_>,
+    ) -> Result<Attempt, propimport_domain::Error> {
+        let result = match fetched {
+            Ok(downloaded) => {
+                let limit = self.settings.timeout;
+                match tokio::time::timeout(limit, self.store(&image, downloaded)).await {
+                    Ok(result) => result,
+                    Err(_) => Err(ImageError::Store(format!(
+                        "the image store did not answer within {limit:?}"
+                    ))),
+                }
+            }
+            Err(e) => Err(e),
+        };
         let outcome = match result {
             Ok(stored) => ImageOutcome::Stored(stored),
             Err(ImageError::Cancelled) => return Ok(Attempt::Dropped),
@@ -150,22 +224,12 @@ impl ImageStage {
         })
     }
 
-    /// Downloads one image and stores its bytes under their content hash.
-    async fn fetch_and_store(
+    /// Stores an image's bytes under their content hash.
+    async fn store(
         &self,
         image: &ListingImage,
-        run: &ImageRun<'_>,
-        http: &HttpSettings,
+        downloaded: Downloaded,
     ) -> Result<StoredImage, ImageError> {
-        let downloaded = download::download(
-            &image.url,
-            run.client,
-            &self.allowed,
-            http,
-            self.settings.max_bytes,
-            run.cancel,
-        )
-        .await?;
         let content_hash = format!("{:032x}", xxh3_128(&downloaded.bytes));
         let extension = download::extension(&downloaded.content_type);
         let key = image_key(&image.source, &image.external_id, &content_hash, &extension);

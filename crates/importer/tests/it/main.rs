@@ -5,6 +5,7 @@
 mod empty_feed;
 mod huge;
 mod image_guard;
+mod image_limits;
 mod images;
 mod json;
 mod kyero;
