@@ -55,10 +55,13 @@ pub fn import_jobs(
         .sources
         .iter()
         .map(|source| {
+            let limits = config.image_concurrency.of(source);
             let importer = Importer::builder(source.config.clone(), listings.clone())
                 .images(images.clone(), storage.clone())
                 .image_settings(ImageSettings {
                     allowed_hosts: config.image_allowed_hosts.clone(),
+                    concurrency: limits.overall,
+                    concurrency_per_host: limits.per_host,
                     ..ImageSettings::default()
                 })
                 .skip_images(skip_images || !source.download_images)

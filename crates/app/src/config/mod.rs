@@ -3,6 +3,7 @@
 
 mod alerting;
 mod http;
+mod images;
 mod scheduling;
 mod sources;
 mod vars;
@@ -13,6 +14,7 @@ use propimport_persistence::{DatabaseUrl, PoolOptions};
 
 pub use alerting::Alerting;
 pub use http::{Http, random_token};
+pub use images::ImageConcurrency;
 pub use scheduling::Scheduling;
 pub use sources::Source;
 use vars::Vars;
@@ -41,6 +43,10 @@ pub struct Config {
     /// `IMAGE_ALLOWED_HOSTS`: hosts image downloads may reach although they are, or resolve
     /// to, loopback, private or link-local addresses (comma-separated).
     pub image_allowed_hosts: Vec<String>,
+    /// How many image downloads run at once, overall (`IMAGE_CONCURRENCY`) and to one host
+    /// (`IMAGE_CONCURRENCY_PER_HOST`), unless a source sets its own
+    /// ([`ImageConcurrency::of`]).
+    pub image_concurrency: ImageConcurrency,
     /// `text` or `json` log lines (`LOG_FORMAT`).
     pub log_format: LogFormat,
 }
@@ -118,6 +124,7 @@ impl Config {
                 ));
             }
         }
+        let image_concurrency = ImageConcurrency::read(&mut vars);
         let timezone = vars
             .raw("TZ")
             .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
@@ -126,6 +133,7 @@ impl Config {
             &timezone,
             &crate::demo_feeds::folder(&database_url),
         );
+        image_concurrency.check(&mut vars, &sources);
         let jobs: Vec<_> = sources.iter().map(|s| s.config.name.clone()).collect();
         let slack = vars.raw("IMPORT_ALERT_WEBHOOK_URL").is_some();
         let alerting = Alerting::read(&mut vars, &jobs, slack);
@@ -142,6 +150,7 @@ impl Config {
             image_store_url,
             skip_images,
             image_allowed_hosts,
+            image_concurrency,
             log_format,
         })
     }

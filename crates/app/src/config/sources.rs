@@ -4,7 +4,9 @@
 //!
 //! Every source may set its HTTP timeouts (`connect_timeout`, `read_timeout`, `timeout`:
 //! `30s`, `5m` or a number of seconds) and its retries of failed scheduled runs (`retries`,
-//! `retry_delays`: instead of `IMPORT_RETRIES`, `IMPORT_RETRY_DELAYS`); snapshot sources
+//! `retry_delays`: instead of `IMPORT_RETRIES`, `IMPORT_RETRY_DELAYS`) and its image download
+//! limits (`image_concurrency`, `image_concurrency_per_host`: instead of `IMAGE_CONCURRENCY`,
+//! `IMAGE_CONCURRENCY_PER_HOST`); snapshot sources
 //! (Kyero, JSON) may set `allow_empty`.
 //! RESO Web API sources also take `page_size`, `rate_limit` (requests per second),
 //! `currency` and OAuth2 client credentials (`oauth_token_url`, `client_id`,
@@ -38,6 +40,12 @@ pub struct Source {
     pub retries: Option<u32>,
     /// Its own retry delays (`retry_delays`); `None`: `IMPORT_RETRY_DELAYS`.
     pub retry_delays: Option<Vec<std::time::Duration>>,
+    /// Its own limit of image downloads at once (`image_concurrency`); `None`:
+    /// `IMAGE_CONCURRENCY`.
+    pub image_concurrency: Option<usize>,
+    /// Its own limit of image downloads at once to one host (`image_concurrency_per_host`);
+    /// `None`: `IMAGE_CONCURRENCY_PER_HOST`.
+    pub image_concurrency_per_host: Option<usize>,
     /// A demo feed's contents, part of the binary, written to its file before a run
     /// (`demo_feeds::materialize`); `None` for configured sources.
     pub embedded: Option<&'static [u8]>,
@@ -65,6 +73,8 @@ struct SourceEntry {
     timeout: Option<Scalar>,
     retries: Option<Scalar>,
     retry_delays: Option<Scalar>,
+    image_concurrency: Option<Scalar>,
+    image_concurrency_per_host: Option<Scalar>,
     // RESO Web API sources only:
     page_size: Option<Scalar>,
     rate_limit: Option<Scalar>,
@@ -117,6 +127,8 @@ pub fn read(
             timeout: vars.raw("IMPORT_SOURCE_TIMEOUT").map(Scalar::Text),
             retries: None,
             retry_delays: None,
+            image_concurrency: None,
+            image_concurrency_per_host: None,
             page_size: vars.raw("IMPORT_SOURCE_PAGE_SIZE").map(Scalar::Text),
             rate_limit: vars.raw("IMPORT_SOURCE_RATE_LIMIT").map(Scalar::Text),
             currency: vars.raw("IMPORT_SOURCE_CURRENCY"),
@@ -148,6 +160,8 @@ pub fn read(
                 download_images: false,
                 retries: None,
                 retry_delays: None,
+                image_concurrency: None,
+                image_concurrency_per_host: None,
                 embedded: Some(feed.bytes),
             })
         })
@@ -240,6 +254,8 @@ fn build(
     let http = settings::http(&entry, &field)?;
     let allow_empty = settings::allow_empty(&entry, format, &field)?;
     let (retries, retry_delays) = settings::retries(&entry, &field)?;
+    let (image_concurrency, image_concurrency_per_host) =
+        settings::image_concurrency(&entry, &field)?;
     if reso.oauth.is_some() && entry.token.is_some() {
         return Err(format!(
             "{}: set a bearer token or OAuth2 client credentials, not both",
@@ -280,6 +296,8 @@ fn build(
         download_images: true,
         retries,
         retry_delays,
+        image_concurrency,
+        image_concurrency_per_host,
         embedded: None,
     })
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use super::*;
 
 mod alerting;
+mod images;
 mod sources;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {

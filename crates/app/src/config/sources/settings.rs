@@ -1,5 +1,5 @@
 //! The settings every source may have besides its location and format: its HTTP timeouts, its
-//! retries and, for a snapshot, whether an empty feed is accepted. A bad value stops start-up naming the
+//! retries, its image download limits and, for a snapshot, whether an empty feed is accepted. A bad value stops start-up naming the
 //! variable or the key.
 
 use std::ops::RangeInclusive;
@@ -105,6 +105,37 @@ pub(super) fn retries(
         })
         .transpose()?;
     Ok((retries, delays))
+}
+
+/// The source's own image download limits, overall and per host (each from 1 to 256, the
+/// per-host one not above the overall one), each `None` when unset.
+pub(super) fn image_concurrency(
+    entry: &SourceEntry,
+    field: &impl Fn(&str) -> String,
+) -> Result<(Option<usize>, Option<usize>), String> {
+    let limit = |value: Option<&Scalar>, key: &str| {
+        value
+            .map(|value| {
+                value
+                    .text()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| crate::config::images::LIMITS.contains(n))
+                    .ok_or_else(|| {
+                        format!(
+                            "{}={value}: expected a whole number from 1 to 256",
+                            field(key)
+                        )
+                    })
+            })
+            .transpose()
+    };
+    let overall = limit(entry.image_concurrency.as_ref(), "image_concurrency")?;
+    let per_host = limit(
+        entry.image_concurrency_per_host.as_ref(),
+        "image_concurrency_per_host",
+    )?;
+    Ok((overall, per_host))
 }
 
 /// A duration within `range`, or `default` when unset.
