@@ -11,7 +11,9 @@
 //! - the peak RSS of the first import at each size of `--rss-sizes` (default 100,000 and
 //!   1,000,000), to check that memory stays flat whatever the feed's size;
 //! - the physical reference: the same N rows `COPY`'d into the same `properties` table of a
-//!   fresh PostgreSQL database, with their last-seen rows (`INSERT … SELECT`).
+//!   fresh PostgreSQL database, with their last-seen rows (`INSERT … SELECT`), at N and at the
+//!   largest RSS size;
+//! - a verdict for every target (see `import/verdicts.rs`), a miss when a case could not run.
 //!
 //! The table goes to stdout and, as JSON, to `target/bench-import.json`.
 //!
@@ -20,6 +22,7 @@
 //! | argument | variable | default |
 //! | --- | --- | --- |
 //! | `--quick` | `BENCH_QUICK=1` | N = 10,000, RSS sizes 10,000 and 50,000 |
+//! | `--strict` | `BENCH_STRICT=1` | exit non-zero when a target is missed |
 //! | `--listings=N` | `BENCH_LISTINGS` | 100,000 |
 //! | `--rss-sizes=A,B` | `BENCH_RSS_SIZES` | 100000,1000000 |
 //! | `--backends=postgres,sqlite` | `BENCH_BACKENDS` | both |
@@ -42,9 +45,10 @@ mod postgres;
 mod server;
 #[path = "shared/mod.rs"]
 mod shared;
+#[path = "import/verdicts.rs"]
+mod verdicts;
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -53,14 +57,9 @@ use child::{ChildMode, ChildResult, ChildSpec};
 use generate::JsonForm;
 use propimport_persistence::{DatabaseUrl, migrate_url};
 use serde::Serialize;
+use verdicts::{table, verdicts};
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// Targets of the issue.
-const FIRST_IMPORT_TARGET: f64 = 20_000.0;
-const REIMPORT_TARGET: f64 = 50_000.0;
-const RSS_TARGET_MB: f64 = 150.0;
-const RSS_FLAT_RATIO: f64 = 1.2;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -114,6 +113,8 @@ impl Format {
 #[derive(Debug, Clone, Serialize)]
 struct Config {
     quick: bool,
+    /// Exit non-zero when a target is missed (`--strict`, `BENCH_STRICT=1`).
+    strict: bool,
     listings: u64,
     rss_sizes: Vec<u64>,
     backends: Vec<Backend>,
@@ -135,6 +136,8 @@ impl Config {
                 .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
                 .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
         };
+        let strict = args.iter().any(|a| a == "--strict")
+            || std::env::var("BENCH_STRICT").is_ok_and(|v| v == "1");
         let quick = args.iter().any(|a| a == "--quick")
             || std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
         let (listings, rss_sizes) = if quick {
@@ -191,6 +194,7 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_PG_URL.to_owned());
         Ok(Self {
             quick,
+            strict,
             listings,
             rss_sizes,
             backends,
@@ -272,14 +276,6 @@ impl Row {
             counts: None,
         }
     }
-}
-
-/// A target of the issue and whether this run met it.
-#[derive(Debug, Clone, Serialize)]
-struct Verdict {
-    target: String,
-    measured: String,
-    met: bool,
 }
 
 /// Where a database of one case lives.
@@ -407,6 +403,10 @@ fn run(config: &Config) -> anyhow::Result<()> {
     if keep {
         eprintln!("kept {}", dir.keep().display());
     }
+    let missed = verdicts.iter().filter(|v| !v.met).count();
+    if config.strict && missed > 0 {
+        bail!("{missed} target(s) missed (--strict)");
+    }
     Ok(())
 }
 
@@ -454,7 +454,10 @@ impl Bench<'_> {
                 let _ = std::fs::remove_file(path);
             }
         }
-        if throughput && self.pg.is_some() {
+        // The physical reference at the throughput size and at the largest size (where the
+        // first import of a million listings is compared with a COPY of as many rows).
+        let largest = self.config.rss_sizes.iter().max() == Some(&size);
+        if (throughput || largest) && self.pg.is_some() {
             self.copy_reference(size)?;
         }
         Ok(())
@@ -628,111 +631,4 @@ impl Bench<'_> {
         self.rows.push(row);
         Ok(())
     }
-}
-
-fn find<'a>(rows: &'a [Row], case: &str, backend: &str, format: &str, n: u64) -> Option<&'a Row> {
-    rows.iter()
-        .find(|r| r.case == case && r.backend == backend && r.format == format && r.listings == n)
-}
-
-fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
-    let mut out = Vec::new();
-    let n = config.listings;
-    let copy = find(rows, "COPY reference", "postgres", "rows", n).and_then(|r| r.listings_per_s);
-    for format in &config.formats {
-        let f = format.name();
-        for (case, target) in [
-            ("first import", FIRST_IMPORT_TARGET),
-            ("re-import", REIMPORT_TARGET),
-        ] {
-            if let Some(rate) = find(rows, case, "postgres", f, n).and_then(|r| r.listings_per_s) {
-                let vs_copy = copy.map_or(String::new(), |c| {
-                    format!(" ({:.0}% of COPY)", rate / c * 100.0)
-                });
-                out.push(Verdict {
-                    target: format!("{case} on postgres ({f}) >= {target:.0} listings/s"),
-                    measured: format!("{rate:.0} listings/s{vs_copy}"),
-                    met: rate >= target,
-                });
-            }
-        }
-    }
-    let worst = rows
-        .iter()
-        .filter_map(|r| r.peak_rss_mb.map(|m| (m, r)))
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    if let Some((mb, r)) = worst {
-        out.push(Verdict {
-            target: format!("peak RSS <= {RSS_TARGET_MB:.0} MB (every import)"),
-            measured: format!(
-                "max {mb:.1} MB ({} {} {} {})",
-                r.case, r.backend, r.format, r.listings
-            ),
-            met: mb <= RSS_TARGET_MB,
-        });
-    }
-    let (Some(&small), Some(&large)) =
-        (config.rss_sizes.iter().min(), config.rss_sizes.iter().max())
-    else {
-        return out;
-    };
-    if small == large {
-        return out;
-    }
-    for backend in &config.backends {
-        for format in &config.formats {
-            let (b, f) = (backend.name(), format.name());
-            let rss = |n| find(rows, "first import", b, f, n).and_then(|r| r.peak_rss_mb);
-            if let (Some(a), Some(z)) = (rss(small), rss(large)) {
-                out.push(Verdict {
-                    target: format!(
-                        "peak RSS flat {small} -> {large} on {b} ({f}): within {:.0}%",
-                        (RSS_FLAT_RATIO - 1.0) * 100.0
-                    ),
-                    measured: format!("{a:.1} MB -> {z:.1} MB ({:+.1}%)", (z / a - 1.0) * 100.0),
-                    met: z <= a * RSS_FLAT_RATIO,
-                });
-            }
-        }
-    }
-    out
-}
-
-fn table(rows: &[Row], verdicts: &[Verdict]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\n{:<15} {:<9} {:<6} {:>9} {:>9} {:>12} {:>13} {:>8}  note",
-        "case", "backend", "format", "listings", "seconds", "listings/s", "peak RSS MB", "CPU s"
-    );
-    let _ = writeln!(out, "{}", "-".repeat(95));
-    let opt = |v: Option<f64>, digits: usize| {
-        v.map_or_else(|| "-".to_owned(), |v| format!("{v:.digits$}"))
-    };
-    for r in rows {
-        let _ = writeln!(
-            out,
-            "{:<15} {:<9} {:<6} {:>9} {:>9} {:>12} {:>13} {:>8}  {}",
-            r.case,
-            r.backend,
-            r.format,
-            r.listings,
-            opt(r.seconds, 2),
-            opt(r.listings_per_s, 0),
-            opt(r.peak_rss_mb, 1),
-            opt(r.cpu_seconds, 1),
-            r.note.as_deref().unwrap_or("")
-        );
-    }
-    let _ = writeln!(out, "\ntargets:");
-    for v in verdicts {
-        let _ = writeln!(
-            out,
-            "  [{}] {}: {}",
-            if v.met { "met " } else { "MISS" },
-            v.target,
-            v.measured
-        );
-    }
-    out
 }
