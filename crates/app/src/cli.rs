@@ -177,6 +177,7 @@ impl Cli {
                 | Command::Schedule(_)
                 | Command::Health(_),
             ) => crate::logging::Verbosity::Quiet,
+            Some(Command::Import { .. }) => crate::logging::Verbosity::Import,
             _ => crate::logging::Verbosity::Service,
         }
     }

@@ -16,6 +16,9 @@ pub enum Verbosity {
     /// Commands that answer a question (`executions`, `jobs`, `schedule next`): warnings
     /// only, so their output is their answer.
     Quiet,
+    /// `propimport import`: as the service, without the "run finished" lines (the command
+    /// prints its own summary of the run, reason included, once).
+    Import,
 }
 
 /// This project's crates, which log at INFO by default.
@@ -34,6 +37,7 @@ pub fn init(format: LogFormat, verbosity: Verbosity) {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .filter(|v| !v.trim().is_empty())
+        .map(|v| with_command_directives(v, verbosity))
         .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default_filter(verbosity)));
     let colour = use_colour(
@@ -50,7 +54,8 @@ pub fn init(format: LogFormat, verbosity: Verbosity) {
 }
 
 /// The filter without `RUST_LOG`: this project's crates at INFO and the rest at WARN for the
-/// service, WARN throughout for the quiet commands.
+/// service (and `import`, less its "run finished" lines), WARN throughout for the quiet
+/// commands.
 pub fn default_filter(verbosity: Verbosity) -> String {
     match verbosity {
         Verbosity::Quiet => "warn".to_owned(),
@@ -58,6 +63,23 @@ pub fn default_filter(verbosity: Verbosity) -> String {
             .chain(OWN_CRATES.iter().map(|c| format!("{c}=info")))
             .collect::<Vec<_>>()
             .join(","),
+        Verbosity::Import => format!(
+            "{},{}=off",
+            default_filter(Verbosity::Service),
+            propimport_scheduler::RUN_LOG_TARGET
+        ),
+    }
+}
+
+/// `RUST_LOG` as given, plus what the command leaves out whatever the levels: `import` never
+/// logs its "run finished" lines (its summary says the same) unless `RUST_LOG` names their
+/// target.
+pub fn with_command_directives(rust_log: String, verbosity: Verbosity) -> String {
+    let target = propimport_scheduler::RUN_LOG_TARGET;
+    if verbosity == Verbosity::Import && !rust_log.contains(target) {
+        format!("{rust_log},{target}=off")
+    } else {
+        rust_log
     }
 }
 
@@ -79,6 +101,32 @@ mod tests {
         assert!(use_colour(true, Some(OsStr::new(""))));
         assert!(!use_colour(true, Some(OsStr::new("1"))));
         assert!(!use_colour(false, None));
+    }
+
+    #[test]
+    fn import_leaves_out_its_run_finished_lines() {
+        let target = propimport_scheduler::RUN_LOG_TARGET;
+        let import = default_filter(Verbosity::Import);
+        assert!(import.ends_with(&format!(",{target}=off")), "{import}");
+        assert_eq!(
+            with_command_directives("info".into(), Verbosity::Import),
+            format!("info,{target}=off")
+        );
+        let asked = format!("info,{target}=info");
+        assert_eq!(
+            with_command_directives(asked.clone(), Verbosity::Import),
+            asked
+        );
+        assert_eq!(
+            with_command_directives("debug".into(), Verbosity::Service),
+            "debug"
+        );
+        for filter in [import, asked] {
+            assert!(
+                tracing_subscriber::EnvFilter::try_new(&filter).is_ok(),
+                "{filter}"
+            );
+        }
     }
 
     #[test]

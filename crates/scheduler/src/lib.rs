@@ -27,6 +27,6 @@ pub use retry::{PendingRetry, RetryPlan, RetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use signed_webhook::SignedWebhookNotifier;
-pub use tracked::{RunSettings, StartedRun, TrackedRunner, default_instance_id};
+pub use tracked::{RUN_LOG_TARGET, RunSettings, StartedRun, TrackedRunner, default_instance_id};
 pub use watch::TickWatch;
 pub use webhook::WebhookNotifier;

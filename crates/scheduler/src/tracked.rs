@@ -348,11 +348,17 @@ impl TrackedRunner {
     }
 }
 
-/// Logs a finished run (WARN with its reason when FAILED) and counts it in the metrics.
+/// The log target of the "run finished" lines, so that a command printing its own summary of
+/// the run (`propimport import`) can leave them out.
+pub const RUN_LOG_TARGET: &str = "propimport::run";
+
+/// Logs a finished run (WARN with its reason when FAILED, on [`RUN_LOG_TARGET`]) and counts it
+/// in the metrics.
 fn record_finished(e: &Execution) {
     let duration_ms = e.duration_ms.unwrap_or(0);
     if e.status == ExecutionStatus::Failed {
         tracing::warn!(
+            target: RUN_LOG_TARGET,
             execution_id = %e.id,
             job_name = %e.job_name,
             status = %e.status,
@@ -364,6 +370,7 @@ fn record_finished(e: &Execution) {
         );
     } else {
         tracing::info!(
+            target: RUN_LOG_TARGET,
             execution_id = %e.id,
             job_name = %e.job_name,
             status = %e.status,
