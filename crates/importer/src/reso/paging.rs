@@ -50,6 +50,23 @@ pub(super) fn first_page(
     url
 }
 
+/// The first page's URL without its `$count=true`, or `None` when it has none.
+pub(super) fn without_count(first: &Url) -> Option<Url> {
+    let query = first.query()?;
+    let parts: Vec<&str> = query.split('&').collect();
+    let kept: Vec<&str> = parts
+        .iter()
+        .copied()
+        .filter(|part| *part != "$count=true")
+        .collect();
+    if kept.len() == parts.len() {
+        return None;
+    }
+    let mut url = first.clone();
+    url.set_query(Some(&kept.join("&")));
+    Some(url)
+}
+
 /// The page after `current`, from its `@odata.nextLink` (absolute, or relative to `current`).
 /// While credentials are sent, the link must stay on the resource's server; a link back to
 /// the same page is refused (it would never end).
@@ -124,6 +141,18 @@ mod tests {
         );
         let precise = at + chrono::Duration::microseconds(123_456);
         assert_eq!(literal(precise), "2024-05-01T10:30:00.123456Z");
+    }
+
+    #[test]
+    fn the_count_can_be_left_out() {
+        let resource = url("https://reso.example/odata/Property?$expand=Media");
+        let first = first_page(&resource, None, size(50));
+        let plain = without_count(&first).unwrap();
+        assert_eq!(
+            plain.as_str(),
+            "https://reso.example/odata/Property?$expand=Media&$orderby=ModificationTimestamp%20asc&$top=50"
+        );
+        assert_eq!(without_count(&plain), None);
     }
 
     #[test]

@@ -62,6 +62,20 @@ pub(crate) async fn run(
         {
             Ok(page) => page,
             Err(PageError::Fetch(FetchError::Cancelled { .. })) => break,
+            // A server that does not support `$count` (it only feeds the progress) is asked
+            // again without it.
+            Err(PageError::Fetch(FetchError::Status { status, .. }))
+                if page_number == 1
+                    && matches!(status.as_u16(), 400 | 501)
+                    && paging::without_count(&url).is_some() =>
+            {
+                tracing::warn!(source = %name, %status, "the RESO server refused $count=true; reading without the expected total");
+                if let Some(plain) = paging::without_count(&url) {
+                    url = plain;
+                }
+                page_number = 0;
+                continue;
+            }
             Err(PageError::Fetch(error)) => {
                 return Err(ImportError::Fetch {
                     source_name: name,

@@ -52,3 +52,40 @@ async fn the_first_pages_count_is_the_expected_total() {
     let report = run.await.unwrap().unwrap();
     assert_eq!(report.total, 6);
 }
+
+#[tokio::test]
+async fn a_server_without_count_is_read_without_it() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(RESOURCE))
+        .and(query_param("$count", "true"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(400).set_body_string("$count is not supported"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(RESOURCE))
+        .and(query_param_is_missing("$count"))
+        .and(query_param_is_missing("$skiptoken"))
+        .respond_with(ok(page(&server, "page-1.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    for (token, file) in [("p2", "page-2.json"), ("p3", "page-3.json")] {
+        Mock::given(method("GET"))
+            .and(path(RESOURCE))
+            .and(query_param("$skiptoken", token))
+            .respond_with(ok(page(&server, file)))
+            .mount(&server)
+            .await;
+    }
+    let importer = importer(source(&server), Arc::new(InMemoryListingStore::new()));
+    let progress = ProgressHandle::new();
+    let report = importer.run(&CancelToken::new(), &progress).await.unwrap();
+    assert_eq!(report.total, 6);
+    assert!(report.complete);
+    // Asked once with `$count`, refused, then once without it.
+    server.verify().await;
+}
