@@ -1,13 +1,16 @@
 //! Change detection: a hash of the normalized listing and the mapping version.
 //!
 //! The listing is hashed in postcard's binary form (the serde form's fields in declaration
-//! order, maps ordered, strings as length and bytes), streamed straight into the hasher: no
-//! text is escaped and nothing is allocated, so an unchanged listing costs its parse and this
-//! pass only. Its JSON document is made only when it is written.
+//! order, maps ordered, strings as length and bytes), written into a buffer the thread reuses
+//! and hashed in one call: no text is escaped and nothing is allocated, so an unchanged
+//! listing costs its parse and this pass only. Its JSON document is made only when it is
+//! written.
+
+use std::cell::RefCell;
 
 use postcard::ser_flavors::Flavor;
 use propimport_domain::{Listing, ListingRecord};
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_128;
 
 /// Bumped whenever mapping changes what a feed record becomes, or the hash changes, so
 /// every listing is rewritten once with the new mapping.
@@ -16,21 +19,42 @@ pub const MAPPING_VERSION: u32 = 2;
 /// The content hash of a listing: xxh3-128 of [`MAPPING_VERSION`] and the listing's postcard
 /// encoding, as 32 hex digits.
 pub fn content_hash(listing: &Listing) -> String {
-    let mut hasher = Xxh3::new();
-    hasher.update(&MAPPING_VERSION.to_le_bytes());
-    let hasher = match postcard::serialize_with_flavor(listing, Hashing(hasher)) {
-        Ok(hasher) => hasher,
+    // The encoding is written into a buffer kept by the thread and hashed in one call: a
+    // streaming hasher fed field by field costs more than the copy.
+    let digest = ENCODED.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buffer) => digest(listing, &mut buffer),
+        Err(_) => digest(listing, &mut Vec::new()),
+    });
+    format!("{digest:032x}")
+}
+
+/// The largest encoding buffer kept for the next listing.
+const MAX_KEPT_BUFFER: usize = 256 * 1024;
+
+thread_local! {
+    static ENCODED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The 128-bit hash of the listing, encoded in `buffer` (left empty).
+fn digest(listing: &Listing, buffer: &mut Vec<u8>) -> u128 {
+    buffer.clear();
+    buffer.extend_from_slice(&MAPPING_VERSION.to_le_bytes());
+    let digest = match postcard::serialize_with_flavor(listing, Buffer(buffer)) {
+        Ok(()) => xxh3_128(buffer),
         // The encoding has no size limit and every field of a listing encodes; should that
         // ever change, its JSON is hashed instead, marked apart.
         Err(_) => {
-            let mut hasher = Xxh3::new();
-            hasher.update(&MAPPING_VERSION.to_le_bytes());
-            hasher.update(b"json");
-            hasher.update(listing.to_document().as_bytes());
-            hasher
+            buffer.truncate(4);
+            buffer.extend_from_slice(b"json");
+            buffer.extend_from_slice(listing.to_document().as_bytes());
+            xxh3_128(buffer)
         }
     };
-    format!("{:032x}", hasher.digest128())
+    buffer.clear();
+    if buffer.capacity() > MAX_KEPT_BUFFER {
+        *buffer = Vec::new();
+    }
+    digest
 }
 
 /// The record of a listing to store, with its hash.
@@ -38,24 +62,24 @@ pub fn record(listing: Listing) -> ListingRecord {
     ListingRecord::new(listing, content_hash)
 }
 
-/// A postcard output that feeds the hasher instead of a buffer.
-struct Hashing(Xxh3);
+/// A postcard output that appends to a buffer it borrows.
+struct Buffer<'a>(&'a mut Vec<u8>);
 
-impl Flavor for Hashing {
-    type Output = Xxh3;
+impl Flavor for Buffer<'_> {
+    type Output = ();
 
     fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.0.update(&[byte]);
+        self.0.push(byte);
         Ok(())
     }
 
     fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        self.0.update(bytes);
+        self.0.extend_from_slice(bytes);
         Ok(())
     }
 
-    fn finalize(self) -> postcard::Result<Xxh3> {
-        Ok(self.0)
+    fn finalize(self) -> postcard::Result<()> {
+        Ok(())
     }
 }
 

@@ -216,9 +216,15 @@ impl<R: AsyncBufRead + Unpin> Bounded<R> {
                 self.drop_bytes(stop, non_blank);
                 Ok(Step::Again)
             }
+            State::Markup(Kind::Lt) if avail[0] != b'!' => {
+                // A tag or processing instruction: the markup limit, whichever it is.
+                let room = self.markup_limit().saturating_sub(self.len);
+                Ok(Step::Give(room.clamp(1, avail.len())))
+            }
             State::Markup(Kind::Lt | Kind::Bang) => {
-                // One byte at a time until the kind is known, so that no exposure reaches
-                // past the point where it is decided (a CDATA section's limit is lower).
+                // One byte at a time until a declaration's kind is known, so that no exposure
+                // reaches past the point where it is decided (a CDATA section's limit is
+                // lower).
                 Ok(Step::Give(1))
             }
             State::Markup(kind) => {

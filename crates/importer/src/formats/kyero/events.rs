@@ -1,21 +1,23 @@
 //! The few things the Kyero reader takes from each XML event: element names and `id`
 //! attributes, text with entities resolved, ends, and whether a DOCTYPE declares entities.
 
+use std::borrow::Cow;
+
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
-/// The part of an XML event the reader acts on, owned so the event buffer can be reused.
-pub(super) enum Token {
+/// The part of an XML event the reader acts on, borrowed from the event where it can be.
+pub(super) enum Token<'a> {
     Open {
-        name: String,
-        id: Option<String>,
+        name: &'a str,
+        id: Option<Cow<'a, str>>,
     },
     Empty {
-        name: String,
-        id: Option<String>,
+        name: &'a str,
+        id: Option<Cow<'a, str>>,
     },
     Close,
-    Text(String),
+    Text(Cow<'a, str>),
     /// A reference that stands for nothing known, as written (`&xxe;`, `&#0;`).
     BadRef(String),
     /// A DOCTYPE; whether its internal subset declares entities.
@@ -34,22 +36,22 @@ pub(super) fn is_markup(event: &Event<'_>) -> bool {
 
 /// The token of one event. Text is EOL-normalized; comments, declarations and processing
 /// instructions are skipped; entities are never declared nor expanded.
-pub(super) fn token(event: Event<'_>) -> Token {
+pub(super) fn token<'a>(event: &'a Event<'_>) -> Token<'a> {
     match event {
         Event::Start(e) => Token::Open {
-            name: name(&e),
-            id: id_attribute(&e),
+            name: e.local_name().into_inner(),
+            id: id_attribute(e),
         },
         Event::Empty(e) => Token::Empty {
-            name: name(&e),
-            id: id_attribute(&e),
+            name: e.local_name().into_inner(),
+            id: id_attribute(e),
         },
         Event::End(_) => Token::Close,
-        Event::Text(t) => Token::Text(t.xml10_content().into_owned()),
-        Event::CData(c) => Token::Text(c.xml10_content().into_owned()),
-        Event::GeneralRef(r) => match resolve(&r) {
+        Event::Text(t) => Token::Text(t.xml10_content()),
+        Event::CData(c) => Token::Text(c.xml10_content()),
+        Event::GeneralRef(r) => match resolve(r) {
             Some(text) => Token::Text(text),
-            None => Token::BadRef(format!("&{};", &*r)),
+            None => Token::BadRef(format!("&{};", &**r)),
         },
         Event::DocType(d) => Token::DocType {
             declares_entities: declares_entities(d.as_bytes()),
@@ -68,27 +70,29 @@ fn declares_entities(doctype: &[u8]) -> bool {
         .any(|w| w.eq_ignore_ascii_case(DECLARATION))
 }
 
-/// The element's local name (no namespace prefix), lower-cased.
-fn name(e: &BytesStart<'_>) -> String {
-    e.local_name().as_ref().to_ascii_lowercase()
-}
-
 /// The element's `id` attribute, trimmed (attributes after a malformed one are not read).
-fn id_attribute(e: &BytesStart<'_>) -> Option<String> {
-    e.attributes()
+fn id_attribute<'a>(e: &'a BytesStart<'_>) -> Option<Cow<'a, str>> {
+    if e.attributes_raw().trim_ascii().is_empty() {
+        return None;
+    }
+    let value = e
+        .attributes()
         .map_while(Result::ok)
         .find(|a| a.key.local_name().as_ref().eq_ignore_ascii_case("id"))
-        .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok())
-        .map(|v| v.trim().to_owned())
+        .and_then(|a| a.normalized_value(XmlVersion::Implicit1_0).ok())?;
+    Some(match value {
+        Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
+        Cow::Owned(v) => Cow::Owned(v.trim().to_owned()),
+    })
 }
 
 /// The text an entity or character reference stands for: XML's five entities, a character
 /// reference to a character XML allows, or an HTML named entity; `None` for anything else.
-fn resolve(reference: &BytesRef<'_>) -> Option<String> {
+fn resolve(reference: &BytesRef<'_>) -> Option<Cow<'static, str>> {
     let name: &str = reference;
     if reference.is_char_ref() {
         return match reference.resolve_char_ref() {
-            Ok(Some(c)) if is_xml_char(c) => Some(c.to_string()),
+            Ok(Some(c)) if is_xml_char(c) => Some(Cow::Owned(c.to_string())),
             _ => None,
         };
     }
@@ -101,10 +105,10 @@ fn resolve(reference: &BytesRef<'_>) -> Option<String> {
         _ => {
             let written = format!("&{name};");
             let decoded = html_escape::decode_html_entities(&written);
-            return (decoded != written).then(|| decoded.into_owned());
+            return (decoded != written).then(|| Cow::Owned(decoded.into_owned()));
         }
     };
-    Some(known.to_owned())
+    Some(Cow::Borrowed(known))
 }
 
 /// XML 1.0's `Char` production (Rust's `char` already excludes surrogates).
@@ -117,7 +121,7 @@ mod tests {
     use super::*;
 
     fn text_of(reference: &str) -> Option<String> {
-        resolve(&BytesRef::new(reference))
+        resolve(&BytesRef::new(reference)).map(Cow::into_owned)
     }
 
     #[test]

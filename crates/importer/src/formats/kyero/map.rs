@@ -57,7 +57,7 @@ fn rejected(error: &propimport_domain::Error) -> Failure {
 }
 
 /// Maps the `number`th property (1-based).
-pub(super) fn map(property: &Node, number: u64) -> Result<Listing, RecordError> {
+pub(super) fn map(property: Node<'_>, number: u64) -> Result<Listing, RecordError> {
     listing(property).map_err(|f| RecordError {
         external_id: property.value_of("id").map(str::to_owned),
         stage: f.stage,
@@ -65,7 +65,7 @@ pub(super) fn map(property: &Node, number: u64) -> Result<Listing, RecordError> 
     })
 }
 
-fn listing(p: &Node) -> Mapped<Listing> {
+fn listing(p: Node<'_>) -> Mapped<Listing> {
     let texts = texts(p)?;
     let images = images(p);
     let missing: Vec<&str> = REQUIRED
@@ -127,8 +127,11 @@ fn listing(p: &Node) -> Mapped<Listing> {
     })
 }
 
+/// The text with each run of whitespace made one space.
 fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(text.len());
+    html::collapse_into(&mut out, text, html::Lines::Joined);
+    out
 }
 
 fn transaction(freq: &str) -> Mapped<Transaction> {
@@ -153,6 +156,9 @@ fn price(text: &str, currency: Currency) -> Mapped<Price> {
 /// Accepts `2024-05-01 12:30:00`, the same with `T`, RFC 3339, or a bare date; a time without
 /// a zone is taken as UTC (Kyero does not say).
 fn date(text: &str) -> Mapped<DateTime<Utc>> {
+    if let Some(at) = plain_date_time(text) {
+        return Ok(at);
+    }
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.with_timezone(&Utc));
     }
@@ -172,8 +178,29 @@ fn date(text: &str) -> Mapped<DateTime<Utc>> {
         })
 }
 
+/// `YYYY-MM-DD HH:MM:SS` exactly, as most exports write it, read without a format string;
+/// `None` for anything else (which [`date`] then reads the slow way).
+fn plain_date_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' {
+        return None;
+    }
+    let digits = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(digits(0, 4)?).ok()?;
+    let day = NaiveDate::from_ymd_opt(year, digits(5, 7)?, digits(8, 10)?)?;
+    let at = day.and_hms_opt(digits(11, 13)?, digits(14, 16)?, digits(17, 19)?)?;
+    Some(at.and_utc())
+}
+
 /// The number at `path` (e.g. `surface_area/built`), absent when missing or empty.
-fn number<T: std::str::FromStr>(p: &Node, path: &[&str]) -> Mapped<Option<T>> {
+fn number<T: std::str::FromStr>(p: Node<'_>, path: &[&str]) -> Mapped<Option<T>> {
     let mut node = Some(p);
     for name in path {
         node = node.and_then(|n| n.child(name));
@@ -189,7 +216,7 @@ fn number<T: std::str::FromStr>(p: &Node, path: &[&str]) -> Mapped<Option<T>> {
     })
 }
 
-fn flag(p: &Node, name: &str) -> Mapped<Option<bool>> {
+fn flag(p: Node<'_>, name: &str) -> Mapped<Option<bool>> {
     let Some(text) = p.value_of(name) else {
         return Ok(None);
     };
@@ -200,7 +227,7 @@ fn flag(p: &Node, name: &str) -> Mapped<Option<bool>> {
     }
 }
 
-fn location(p: &Node) -> Mapped<Option<GeoPoint>> {
+fn location(p: Node<'_>) -> Mapped<Option<GeoPoint>> {
     let Some(loc) = p.child("location") else {
         return Ok(None);
     };
@@ -222,21 +249,23 @@ fn location(p: &Node) -> Mapped<Option<GeoPoint>> {
 }
 
 /// The children of `container` as (language, trimmed text) pairs, the first of each language.
-fn by_language(container: Option<&Node>) -> Mapped<BTreeMap<LanguageCode, &str>> {
+fn by_language(container: Option<Node<'_>>) -> Mapped<BTreeMap<LanguageCode, &str>> {
     let mut out = BTreeMap::new();
-    for child in container.map(|c| c.children.as_slice()).unwrap_or_default() {
+    let Some(container) = container else {
+        return Ok(out);
+    };
+    for child in container.children() {
         let Some(text) = child.value() else { continue };
-        let container_name = container.map_or("", |c| c.name.as_str());
-        let lang = LanguageCode::parse(&child.name).map_err(|_| Failure {
+        let lang = LanguageCode::parse(child.name()).map_err(|_| Failure {
             stage: Stage::Validate,
-            message: format!("{container_name}/{}: not a language code", child.name),
+            message: format!("{}/{}: not a language code", container.name(), child.name()),
         })?;
         out.entry(lang).or_insert(text);
     }
     Ok(out)
 }
 
-fn texts(p: &Node) -> Mapped<BTreeMap<LanguageCode, LocalizedText>> {
+fn texts(p: Node<'_>) -> Mapped<BTreeMap<LanguageCode, LocalizedText>> {
     let mut texts = BTreeMap::new();
     for (lang, html) in by_language(p.child("desc"))? {
         let description = html::plain_text(html);
@@ -251,7 +280,7 @@ fn texts(p: &Node) -> Mapped<BTreeMap<LanguageCode, LocalizedText>> {
     Ok(texts)
 }
 
-fn urls(p: &Node) -> Mapped<BTreeMap<LanguageCode, String>> {
+fn urls(p: Node<'_>) -> Mapped<BTreeMap<LanguageCode, String>> {
     Ok(by_language(p.child("url"))?
         .into_iter()
         .map(|(lang, url)| (lang, url.to_owned()))
@@ -260,7 +289,7 @@ fn urls(p: &Node) -> Mapped<BTreeMap<LanguageCode, String>> {
 
 /// Image URLs ordered by their numeric `id` attribute (images without one last), then by
 /// document order; at most [`MAX_IMAGES`].
-fn images(p: &Node) -> Vec<String> {
+fn images(p: Node<'_>) -> Vec<String> {
     let mut found: Vec<(Option<u64>, String)> = p
         .child("images")
         .map(|images| {
@@ -268,7 +297,7 @@ fn images(p: &Node) -> Vec<String> {
                 .all("image")
                 .filter_map(|image| {
                     let url = image.value_of("url").or_else(|| image.value())?;
-                    let order = image.id.as_deref().and_then(|id| id.trim().parse().ok());
+                    let order = image.id().and_then(|id| id.trim().parse().ok());
                     Some((order, url.to_owned()))
                 })
                 .collect()
@@ -279,7 +308,7 @@ fn images(p: &Node) -> Vec<String> {
     found.into_iter().map(|(_, url)| url).collect()
 }
 
-fn energy_rating(p: &Node) -> Option<EnergyRating> {
+fn energy_rating(p: Node<'_>) -> Option<EnergyRating> {
     let rating = p.child("energy_rating")?;
     let consumption = rating.value_of("consumption").map(collapse);
     let emissions = rating.value_of("emissions").map(collapse);

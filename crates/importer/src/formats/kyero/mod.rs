@@ -106,8 +106,9 @@ struct Parser<R> {
     root_closed: bool,
     /// Something other than whitespace was read.
     content_seen: bool,
-    /// The property being read, if any.
-    property: Option<Builder>,
+    /// The property being read, if `in_property` (its arena is reused by the next one).
+    property: Builder,
+    in_property: bool,
     records: u64,
 }
 
@@ -123,17 +124,26 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             root_seen: false,
             root_closed: false,
             content_seen: false,
-            property: None,
+            property: Builder::default(),
+            in_property: false,
             records: 0,
         }
     }
 
     async fn next_record(&mut self) -> Result<Option<FeedItem>, FeedError> {
+        // The event borrows the buffer while the parser's state changes.
+        let mut buf = std::mem::take(&mut self.buf);
+        let result = self.next_record_into(&mut buf).await;
+        self.buf = buf;
+        result
+    }
+
+    async fn next_record_into(&mut self, buf: &mut Vec<u8>) -> Result<Option<FeedItem>, FeedError> {
         loop {
-            self.buf.clear();
+            buf.clear();
             let started_at = self.at();
-            let (markup, token) = match self.xml.read_event_into_async(&mut self.buf).await {
-                Ok(event) => (is_markup(&event), token(event)),
+            let event = match self.xml.read_event_into_async(buf).await {
+                Ok(event) => event,
                 Err(quick_xml::Error::Io(source)) => {
                     if let Some(too_long) =
                         source.get_ref().and_then(|e| e.downcast_ref::<TooLong>())
@@ -159,6 +169,8 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                     });
                 }
             };
+            let markup = is_markup(&event);
+            let token = token(&event);
             let guard = self.xml.get_mut();
             if markup {
                 guard.markup_ended();
@@ -171,9 +183,9 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                 self.content_seen = true;
             }
             let item = match token {
-                Token::Open { name, id } => self.open(name, id)?,
+                Token::Open { name, id } => self.open(name, id.as_deref())?,
                 Token::Empty { name, id } => {
-                    self.open(name, id)?;
+                    self.open(name, id.as_deref())?;
                     self.close()
                 }
                 Token::Close => self.close(),
@@ -196,19 +208,24 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
         }
     }
 
-    fn open(&mut self, name: String, id: Option<String>) -> Result<Option<FeedItem>, FeedError> {
+    fn open(&mut self, name: &str, id: Option<&str>) -> Result<Option<FeedItem>, FeedError> {
         match self.depth {
             0 if self.root_closed => {
+                let name = name.to_ascii_lowercase();
                 return Err(self.malformed(format!("element <{name}> after </root>")));
             }
-            0 if name != "root" => {
+            0 if !name.eq_ignore_ascii_case("root") => {
+                let name = name.to_ascii_lowercase();
                 return Err(FeedError::WrongFormat {
                     format: FORMAT,
                     message: format!("the root element is <{name}>, not <root>"),
                 });
             }
             0 => self.root_seen = true,
-            1 if name == "property" => self.property = Some(Builder::new()),
+            1 if name.eq_ignore_ascii_case("property") => {
+                self.property.start();
+                self.in_property = true;
+            }
             MAX_DEPTH.. => {
                 return Err(FeedError::Refused {
                     at: self.at(),
@@ -216,8 +233,8 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                 });
             }
             _ => {
-                if let Some(property) = &mut self.property {
-                    property.open(name, id);
+                if self.in_property {
+                    self.property.open(name, id);
                 }
             }
         }
@@ -232,10 +249,14 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                 self.root_closed = true;
                 None
             }
-            1 => self.property.take().map(|p| self.finish(p)),
+            1 if self.in_property => {
+                self.in_property = false;
+                Some(self.finish())
+            }
+            1 => None,
             _ => {
-                if let Some(property) = &mut self.property {
-                    property.close();
+                if self.in_property {
+                    self.property.close();
                 }
                 None
             }
@@ -243,8 +264,8 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
     }
 
     fn text(&mut self, text: &str) -> Result<Option<FeedItem>, FeedError> {
-        if let Some(property) = &mut self.property {
-            property.text(text);
+        if self.in_property {
+            self.property.text(text);
         } else if self.depth == 0 && !text.trim().is_empty() {
             return Err(self.malformed("text outside the root element".into()));
         }
@@ -256,13 +277,13 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
         if cut.non_blank {
             self.content_seen = true;
         }
-        if let Some(property) = &mut self.property {
+        if self.in_property {
             let reason = format!(
                 "{}: a text longer than the limit of {} was skipped",
-                property.path(),
+                self.property.path(),
                 super::size(self.max_text_bytes)
             );
-            property.fail(reason);
+            self.property.fail(reason);
         } else if self.depth == 0 && cut.non_blank {
             return Err(self.malformed("text outside the root element".into()));
         }
@@ -271,24 +292,24 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
 
     /// A reference to nothing known: its property fails (it is never stored as written).
     fn bad_reference(&mut self, written: &str) -> Result<Option<FeedItem>, FeedError> {
-        if let Some(property) = &mut self.property {
+        if self.in_property {
             let reason = format!(
                 "{}: {written} is not a known entity or a valid character reference (a feed cannot declare entities)",
-                property.path()
+                self.property.path()
             );
-            property.fail(reason);
+            self.property.fail(reason);
         } else if self.depth == 0 {
             return Err(self.malformed("text outside the root element".into()));
         }
         Ok(None)
     }
 
-    fn finish(&mut self, property: Builder) -> FeedItem {
+    fn finish(&mut self) -> FeedItem {
         self.records += 1;
         let number = self.records;
-        let external_id = property.external_id().map(str::to_owned);
-        match property.finish() {
-            Ok(node) => match map::map(&node, number) {
+        let external_id = self.property.external_id().map(str::to_owned);
+        match self.property.finish() {
+            Ok(node) => match map::map(node, number) {
                 Ok(listing) => FeedItem::Listing(listing),
                 Err(e) => FeedItem::Failed(e),
             },
@@ -302,7 +323,7 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
 
     fn eof(&self) -> Result<(), FeedError> {
         if self.depth > 0 {
-            let inside = if self.property.is_some() {
+            let inside = if self.in_property {
                 " inside a <property>"
             } else {
                 ""
