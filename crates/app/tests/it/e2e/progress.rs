@@ -133,6 +133,8 @@ fn a_failed_import_says_why_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(stdout.contains("FAILED"), "{stdout}");
-    let said = format!("{stdout}{stderr}").matches("no-such-feed.json").count();
+    let said = format!("{stdout}{stderr}")
+        .matches("no-such-feed.json")
+        .count();
     assert_eq!(said, 1, "the reason once:\n{stdout}\n{stderr}");
 }
