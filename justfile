@@ -40,7 +40,7 @@ ci:
     bash .ci/run
 
 # Benchmarks (each issue that sets a target adds its bench here).
-bench: bench-import bench-api bench-dashboard bench-soak
+bench: bench-import bench-api bench-dashboard bench-soak bench-images
 
 # The import benchmark: first import, re-import, peak RSS and the COPY reference on PostgreSQL
 # and SQLite (`BENCH_QUICK=1` for a smoke run); figures also in target/bench-import.json.
@@ -63,3 +63,10 @@ bench-api *ARGS:
 # (`--strict` exits non-zero on a miss, `--quick` for a smoke run); also in target/bench-soak.json.
 bench-soak *ARGS:
     TEST_DATABASE_URL={{pg_url}} cargo bench -p propimport --bench soak -- {{ARGS}}
+
+# Image downloads from local hosts answering each image after 100 ms (200 listings × 10 images;
+# one host, then two with one slow): seconds against the bound IMAGE_CONCURRENCY and
+# IMAGE_CONCURRENCY_PER_HOST allow, ≥ 90 % (`--strict` exits non-zero on a miss, `--quick` for
+# a smoke run); also in target/bench-images.json.
+bench-images *ARGS:
+    cargo bench -p propimport --bench images -- {{ARGS}}

@@ -3,8 +3,9 @@
 //! whenever the overall and its host's limits allow, and its bytes are stored and its result
 //! recorded after its slot is freed, so a slow store write or a slow host never holds a slot
 //! of another download. At most [`LOOKAHEAD`] images wait (up to [`MAX_QUEUED`] when every
-//! waiting host is at its limit) and at most twice the overall limit of images' bytes are held
-//! at once. Stops early, leaving the rest pending, when the run is cancelled or the image
+//! waiting host is at its limit); downloaded bytes waiting for their write are bounded by
+//! [`WRITE_BACKLOG_BYTES`] and [`WRITE_BACKLOG`] (no download starts beyond them), so at most
+//! those and the downloads in flight are held at once. Stops early, leaving the rest pending, when the run is cancelled or the image
 //! records cannot be read or written.
 
 use futures_util::StreamExt as _;
@@ -32,6 +33,14 @@ const LOOKAHEAD: usize = 2 * PAGE;
 /// The most images kept waiting: pages are read up to this while every waiting image's host is
 /// at its limit, so a slow host's images first in key order do not starve the hosts after them.
 const MAX_QUEUED: usize = 64 * PAGE;
+
+/// Downloaded images waiting for their write, at most, in downloads allowed at once: writes
+/// come in bursts (downloads started together end together), so a few rounds may wait while
+/// downloads go on.
+const WRITE_BACKLOG: usize = 4;
+
+/// Downloaded bytes waiting for their write beyond which no download starts.
+const WRITE_BACKLOG_BYTES: usize = 64 * 1024 * 1024;
 
 /// What a run gives the image stage.
 pub(crate) struct ImageRun<'a> {
@@ -89,6 +98,7 @@ impl ImageStage {
         let mut pages: FuturesUnordered<BoxFuture<'_, _>> = FuturesUnordered::new();
         let mut downloads: FuturesUnordered<BoxFuture<'_, Fetched>> = FuturesUnordered::new();
         let mut writes: FuturesUnordered<BoxFuture<'_, _>> = FuturesUnordered::new();
+        let mut waiting_bytes = 0;
         loop {
             let starved = !lanes.can_start() && lanes.in_flight() < concurrency;
             let wanted = lanes.queued() < LOOKAHEAD || (starved && lanes.queued() < MAX_QUEUED);
@@ -104,8 +114,9 @@ impl ImageStage {
                     async move { records.pending_images(&query).await },
                 ));
             }
-            // Downloaded bytes wait for their write: no new download while as many wait.
-            while writes.len() < concurrency {
+            // Downloaded bytes wait for their write: no new download while too many wait.
+            while writes.len() < WRITE_BACKLOG * concurrency && waiting_bytes < WRITE_BACKLOG_BYTES
+            {
                 let Some((host, image)) = lanes.start() else {
                     break;
                 };
@@ -136,9 +147,14 @@ impl ImageStage {
                 }
                 Some((host, image, fetched)) = downloads.next(), if !downloads.is_empty() => {
                     lanes.done(&host);
-                    writes.push(Box::pin(self.store_and_record(image, fetched, run)));
+                    let bytes = fetched.as_ref().map_or(0, |d| d.bytes.len());
+                    waiting_bytes += bytes;
+                    let write = self.store_and_record(image, fetched, run);
+                    writes.push(Box::pin(async move { (bytes, write.await) }));
                 }
-                Some(written) = writes.next(), if !writes.is_empty() => match written {
+                Some((bytes, written)) = writes.next(), if !writes.is_empty() => {
+                    waiting_bytes -= bytes;
+                    match written {
                     Ok(Attempt::Stored) => report.images_stored += 1,
                     Ok(Attempt::Failed(error)) => {
                         report.images_failed += 1;
@@ -146,7 +162,8 @@ impl ImageStage {
                     }
                     Ok(Attempt::Dropped) => {}
                     Err(e) => return stopped(report, &e),
-                },
+                    }
+                }
             }
         }
     }
