@@ -1,6 +1,7 @@
 //! The image download limits against local image hosts (servers on ports of 127.0.0.1 that
 //! count the requests they are answering): the overall and per-host limits are never exceeded
-//! and are reached, and a slow host does not starve another.
+//! and are reached, a slow host does not starve another, and a slow image does not hold back
+//! the pages after it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,17 +39,30 @@ impl Gauge {
     }
 }
 
-/// A local image host answering every image after `delay`.
+/// A local image host answering every image after `delay` (images under `/slow/` after
+/// `slow`).
 struct Host {
     base: String,
     gauge: Arc<Gauge>,
-    /// When each answer was sent, since the host started.
-    answered: Arc<Mutex<Vec<Duration>>>,
+    /// Each answer's request line and when it was sent, since the host started.
+    answered: Arc<Mutex<Vec<(String, Duration)>>>,
+}
+
+/// How long a host waits before answering.
+#[derive(Clone, Copy)]
+struct Delays {
+    delay: Duration,
+    slow: Duration,
 }
 
 impl Host {
     /// Starts a host on its own port; `all` counts the requests of every host together.
     async fn start(delay: Duration, all: Arc<Gauge>) -> Self {
+        Self::with_delays(Delays { delay, slow: delay }, all).await
+    }
+
+    /// Starts a host with a longer delay for the images under `/slow/`.
+    async fn with_delays(delays: Delays, all: Arc<Gauge>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let gauge = Arc::new(Gauge::default());
@@ -60,17 +74,24 @@ impl Host {
                 tokio::spawn(async move {
                     let (read, mut write) = stream.into_split();
                     let mut lines = BufReader::new(read).lines();
+                    let mut request = String::new();
                     // One request per loop: its head ends with an empty line.
                     while let Ok(Some(line)) = lines.next_line().await {
+                        if request.is_empty() {
+                            request = line;
+                            continue;
+                        }
                         if !line.is_empty() {
                             continue;
                         }
                         own.enter();
                         all.enter();
-                        tokio::time::sleep(delay).await;
+                        let slow = request.contains(" /slow/");
+                        tokio::time::sleep(if slow { delays.slow } else { delays.delay }).await;
                         own.leave();
                         all.leave();
-                        times.lock().await.push(started.elapsed());
+                        let request = std::mem::take(&mut request);
+                        times.lock().await.push((request, started.elapsed()));
                         let answer = "HTTP/1.1 200 OK\r\ncontent-type: image/jpeg\r\ncontent-length: 4\r\n\r\njpeg";
                         if write.write_all(answer.as_bytes()).await.is_err() {
                             return;
@@ -94,12 +115,18 @@ impl Host {
     }
 
     async fn last_answer(&self) -> Duration {
+        self.last_answer_where(|_| true).await
+    }
+
+    /// When the last answer to a request whose line satisfies `which` was sent.
+    async fn last_answer_where(&self, which: impl Fn(&str) -> bool) -> Duration {
         self.answered
             .lock()
             .await
             .iter()
+            .filter(|(request, _)| which(request))
+            .map(|(_, at)| *at)
             .max()
-            .copied()
             .unwrap_or_default()
     }
 }
@@ -225,4 +252,33 @@ async fn a_slow_host_does_not_starve_a_fast_one() {
         "the fast host finished at {fast_done:?}, the slow one at {slow_done:?}"
     );
     assert_eq!(slow.gauge.max(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_image_does_not_hold_back_the_next_pages() {
+    let delays = Delays {
+        delay: Duration::from_millis(5),
+        slow: Duration::from_secs(3),
+    };
+    let host = Host::with_delays(delays, Arc::new(Gauge::default())).await;
+    // The slow image comes first in key order; 600 images span three pages of pending images.
+    let mut listings = vec![("A".to_owned(), vec![format!("{}/slow/1.jpg", host.base)])];
+    listings.extend((0..60).map(|i| {
+        let id = format!("B{i:02}");
+        let images = host.images(&id, 10);
+        (id, images)
+    }));
+    let settings = ImageSettings {
+        concurrency: 4,
+        concurrency_per_host: 4,
+        ..ImageSettings::default()
+    };
+    let report = import(listings, settings).await;
+    assert_eq!((report.images_stored, report.images_failed), (601, 0));
+    let others = host.last_answer_where(|r| !r.contains("/slow/")).await;
+    let slow = host.last_answer_where(|r| r.contains("/slow/")).await;
+    assert!(
+        others < slow,
+        "the other 600 images were answered by {others:?}, the slow one at {slow:?}"
+    );
 }
