@@ -25,6 +25,8 @@
 //! | `--per-host=N` | | 8 (`IMAGE_CONCURRENCY_PER_HOST`'s default) |
 //! | `--strict` | `BENCH_STRICT=1` | off |
 
+#[path = "shared/cpu.rs"]
+mod cpu;
 #[path = "images/server.rs"]
 mod server;
 #[path = "shared/mod.rs"]
@@ -267,13 +269,13 @@ async fn measure(settings: &Settings, name: &str, plans: &[HostPlan]) -> anyhow:
         );
     }
     let downloading = importer(false)?;
-    let cpu_before = cpu_seconds()?;
+    let cpu_before = cpu::cpu_seconds()?;
     let started = Instant::now();
     let report = downloading
         .run(&CancelToken::new(), &ProgressHandle::new())
         .await?;
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = cpu_seconds()? - cpu_before;
+    let cpu_seconds = cpu::cpu_seconds()? - cpu_before;
     db.close();
     if let Some(error) = report.errors.items.first() {
         eprintln!(
@@ -353,22 +355,4 @@ fn table(settings: &Settings, outcomes: &[Outcome]) -> String {
         );
     }
     out
-}
-
-/// The process's user and system CPU time so far, in seconds (Linux).
-fn cpu_seconds() -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").context("read /proc/self/stat")?;
-    let after = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .context("unexpected /proc/self/stat")?;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the name.
-    let ticks = |i: usize| -> anyhow::Result<f64> {
-        Ok(fields
-            .get(i)
-            .context("short /proc/self/stat")?
-            .parse::<f64>()?)
-    };
-    Ok((ticks(11)? + ticks(12)?) / 100.0)
 }

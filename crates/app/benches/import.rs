@@ -37,6 +37,8 @@
 
 #[path = "import/child.rs"]
 mod child;
+#[path = "shared/cpu.rs"]
+mod cpu;
 #[path = "import/generate.rs"]
 mod generate;
 #[path = "import/postgres.rs"]

@@ -141,13 +141,13 @@ async fn import(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     // Images are not downloaded: the importer stores their URLs only.
     let importer = Importer::builder(source, store).build()?;
     let rss_before_kib = proc_status_kib("VmRSS:")?;
-    let cpu_before = cpu_seconds()?;
+    let cpu_before = super::cpu::cpu_seconds()?;
     let started = Instant::now();
     let report = importer
         .run(&CancelToken::new(), &ProgressHandle::new())
         .await?;
     let seconds = started.elapsed().as_secs_f64();
-    let cpu_seconds = cpu_seconds()? - cpu_before;
+    let cpu_seconds = super::cpu::cpu_seconds()? - cpu_before;
     let peak_rss_kib = proc_status_kib("VmHWM:")?;
     db.close();
     if let Some(error) = report.errors.items.first() {
@@ -178,7 +178,7 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
         .with_context(|| format!("open {}", spec.feed_path.display()))?;
     let input = tokio::io::BufReader::with_capacity(64 * 1024, file);
     let rss_before_kib = proc_status_kib("VmRSS:")?;
-    let cpu_before = cpu_seconds()?;
+    let cpu_before = super::cpu::cpu_seconds()?;
     let started = Instant::now();
     let (mut total, mut listings, mut failed) = (0i64, 0i64, 0i64);
     let mut count = |item: Option<FeedItem>| -> bool {
@@ -207,7 +207,7 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     let seconds = started.elapsed().as_secs_f64();
     Ok(ChildResult {
         seconds,
-        cpu_seconds: cpu_seconds()? - cpu_before,
+        cpu_seconds: super::cpu::cpu_seconds()? - cpu_before,
         peak_rss_kib: proc_status_kib("VmHWM:")?,
         rss_before_kib,
         total,
@@ -228,24 +228,4 @@ fn proc_status_kib(field: &str) -> anyhow::Result<u64> {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .with_context(|| format!("no {field} in /proc/self/status"))
-}
-
-/// User + system CPU time of this process so far (`/proc/self/stat`, in clock ticks of
-/// 1/100 s, the value on every Linux platform that Rust targets).
-fn cpu_seconds() -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").context("read /proc/self/stat")?;
-    // Fields after the command name (which is in parentheses and may contain spaces).
-    let after = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .context("unexpected /proc/self/stat")?;
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, i.e. 11 and 12 after the name.
-    let ticks = |i: usize| -> anyhow::Result<f64> {
-        Ok(fields
-            .get(i)
-            .context("short /proc/self/stat")?
-            .parse::<f64>()?)
-    };
-    Ok((ticks(11)? + ticks(12)?) / 100.0)
 }

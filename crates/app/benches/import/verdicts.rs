@@ -73,6 +73,20 @@ fn rate(rows: &[Row], case: &str, backend: &str, format: &str, n: u64) -> Option
     find(rows, case, backend, format, n).and_then(|r| r.listings_per_s)
 }
 
+/// An import's rate against the `COPY` reference's, met at `target` (a share).
+fn share_of_copy(import: Option<f64>, copy: Option<f64>, target: f64) -> Option<(String, bool)> {
+    import.zip(copy).map(|(f, c)| {
+        let share = f / c;
+        (
+            format!(
+                "{f:.0} listings/s, {:.0}% of COPY ({c:.0} rows/s)",
+                share * 100.0
+            ),
+            share >= target,
+        )
+    })
+}
+
 /// The verdicts of every target the configuration covers.
 pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
     let mut out = Vec::new();
@@ -112,16 +126,7 @@ pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
     }
     if pg && kyero {
         let first = rate(rows, "first import", "postgres", "kyero", n);
-        let measured = first.zip(copy).map(|(f, c)| {
-            let share = f / c;
-            (
-                format!(
-                    "{f:.0} listings/s, {:.0}% of COPY ({c:.0} rows/s)",
-                    share * 100.0
-                ),
-                share >= KYERO_PG_VS_COPY,
-            )
-        });
+        let measured = share_of_copy(first, copy, KYERO_PG_VS_COPY);
         let missing = if first.is_none() {
             why_missing(rows, "first import", "postgres", "kyero", n)
         } else {
@@ -152,16 +157,7 @@ pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
     if pg && json && largest > n {
         let first = rate(rows, "first import", "postgres", "json", largest);
         let copy = rate(rows, "COPY reference", "postgres", "rows", largest);
-        let measured = first.zip(copy).map(|(f, c)| {
-            let share = f / c;
-            (
-                format!(
-                    "{f:.0} listings/s, {:.0}% of COPY ({c:.0} rows/s)",
-                    share * 100.0
-                ),
-                share >= PG_LARGE_VS_COPY,
-            )
-        });
+        let measured = share_of_copy(first, copy, PG_LARGE_VS_COPY);
         let missing = if first.is_none() {
             why_missing(rows, "first import", "postgres", "json", largest)
         } else {
