@@ -326,6 +326,9 @@ pub async fn seed(store: &dyn ExecutionStore, jobs: &[&str], n: usize) -> Seeded
             });
         }
         let success = 50 - failed;
+        // Two of the records that did not fail are unchanged; the rest are new.
+        let unchanged = 2 * i64::from(success > 0);
+        let inserted = success.max(0) - unchanged;
         let finished = store
             .finish(
                 &created.id,
@@ -335,14 +338,14 @@ pub async fn seed(store: &dyn ExecutionStore, jobs: &[&str], n: usize) -> Seeded
                         + Duration::milliseconds(1_000 + 100 * i64::try_from(i).unwrap_or(0)),
                     counts: RunCounts {
                         total_properties: 50,
-                        success_count: success.max(0) - 2 * i64::from(success > 0),
+                        success_count: inserted,
                         failed_count: failed,
-                        skipped_count: 2 * i64::from(success > 0),
+                        skipped_count: unchanged,
                     },
                     errors,
                     last_error: (status != ExecutionStatus::Success)
                         .then(|| format!("{failed} records failed")),
-                    details: Some(serde_json::json!({"inserted": success, "updated": 0})),
+                    details: Some(serde_json::json!({"inserted": inserted, "updated": 0})),
                 },
             )
             .await
