@@ -41,6 +41,7 @@ mod params;
 mod ports;
 mod rate_limit;
 mod state;
+mod status_cache;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -81,7 +81,7 @@ pub(crate) struct SharedState {
     pub(crate) readiness_timeout: Duration,
     pub(crate) alerts: Option<Arc<dyn AlertStore>>,
     /// The last `/status` answer, reused while still current.
-    pub(crate) status_cache: crate::handlers::status::StatusCache,
+    pub(crate) status_cache: crate::status_cache::StatusCache,
     /// What `/metrics` remembers of each job between scrapes.
     pub(crate) job_metrics: crate::job_metrics::JobMetrics,
 }
@@ -105,7 +105,7 @@ impl AdminApi {
             clock: state.clock,
             readiness_timeout: state.readiness_timeout,
             alerts: state.alerts,
-            status_cache: crate::handlers::status::StatusCache::default(),
+            status_cache: crate::status_cache::StatusCache::default(),
             job_metrics: crate::job_metrics::JobMetrics::default(),
         }))
     }
