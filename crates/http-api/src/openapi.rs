@@ -19,11 +19,11 @@ use crate::handlers;
             (the ADMIN_API_TOKEN, or an HS256 JWT with the admin role)."
     ),
     paths(
-        handlers::import_jobs::history,
-        handlers::import_jobs::statistics,
-        handlers::import_jobs::last,
+        handlers::import_jobs::history::history,
+        handlers::import_jobs::statistics::statistics,
+        handlers::import_jobs::last::last,
         handlers::status::status,
-        handlers::import_jobs::execution,
+        handlers::import_jobs::execution::execution,
         handlers::trigger::trigger,
         handlers::control::pause,
         handlers::control::resume,

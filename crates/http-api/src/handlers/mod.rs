@@ -18,15 +18,21 @@ use crate::IMPORT_JOBS_PATH;
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope(IMPORT_JOBS_PATH)
-            .service(web::resource("/history").route(web::get().to(import_jobs::history)))
-            .service(web::resource("/statistics").route(web::get().to(import_jobs::statistics)))
-            .service(web::resource("/last").route(web::get().to(import_jobs::last)))
+            .service(web::resource("/history").route(web::get().to(import_jobs::history::history)))
+            .service(
+                web::resource("/statistics")
+                    .route(web::get().to(import_jobs::statistics::statistics)),
+            )
+            .service(web::resource("/last").route(web::get().to(import_jobs::last::last)))
             .service(web::resource("/status").route(web::get().to(status::status)))
             .service(web::resource("/trigger").route(web::post().to(trigger::trigger)))
             .service(web::resource("/jobs/{jobName}/pause").route(web::post().to(control::pause)))
             .service(web::resource("/jobs/{jobName}/resume").route(web::post().to(control::resume)))
             .service(web::resource("/{executionId}/cancel").route(web::post().to(control::cancel)))
-            .service(web::resource("/{executionId}").route(web::get().to(import_jobs::execution))),
+            .service(
+                web::resource("/{executionId}")
+                    .route(web::get().to(import_jobs::execution::execution)),
+            ),
     )
     .service(web::resource("/api/v1/admin/audit-log").route(web::get().to(audit::audit_log)))
     .service(web::resource("/api/v1/admin/alerts").route(web::get().to(alerts::alerts)))
