@@ -27,6 +27,7 @@
 //!
 //! [`ExecutionStore`]: propimport_domain::ExecutionStore
 
+mod app;
 mod audit_budget;
 mod auth;
 mod dashboard;
@@ -46,6 +47,7 @@ mod status_cache;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use app::configure;
 pub use audit_budget::{
     OVERALL as AUDIT_REFUSALS_PER_MINUTE, PER_ADDRESS as AUDIT_REFUSALS_PER_ADDRESS,
 };
@@ -60,7 +62,7 @@ pub use ports::{
     TickState, TriggerRefusal,
 };
 pub use rate_limit::TriggerRateLimit;
-pub use state::{AdminApi, ApiState, MAX_BODY_BYTES, configure};
+pub use state::{AdminApi, ApiState, MAX_BODY_BYTES};
 
 /// The names of the metrics this crate records: HTTP requests, the per-job gauges of
 /// `/metrics` and the audit rows not written.

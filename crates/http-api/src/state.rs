@@ -1,18 +1,15 @@
-//! What the handlers share, and the actix `App` that serves everything.
+//! What the handlers share: the state the app builds the API from, and the shared state
+//! every worker serves it with.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
-use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, web};
+use actix_web::web;
 use metrics_exporter_prometheus::PrometheusHandle;
 use propimport_domain::{AlertStore, Clock, ExecutionStore, SystemClock};
 
 use crate::rate_limit::TriggerLimiter;
-use crate::{ApiError, AuthSettings, JobControl, Readiness, TriggerRateLimit};
+use crate::{AuthSettings, JobControl, Readiness, TriggerRateLimit};
 
 /// Largest request body accepted (the trigger body is a tiny JSON object); a larger one is
 /// answered 413 `PAYLOAD_TOO_LARGE`.
@@ -88,7 +85,7 @@ pub(crate) struct SharedState {
 
 /// The built API, cheap to clone into each actix worker; its rate limiter is shared.
 #[derive(Clone)]
-pub struct AdminApi(web::Data<SharedState>);
+pub struct AdminApi(pub(crate) web::Data<SharedState>);
 
 impl AdminApi {
     /// Builds the API from its state.
@@ -109,72 +106,4 @@ impl AdminApi {
             job_metrics: crate::job_metrics::JobMetrics::default(),
         }))
     }
-}
-
-/// The actix application serving the admin API, the operations endpoints, the docs and the
-/// dashboard, with request metrics, compression, size limits, JSON errors for bad input and for
-/// the framework's own refusals (405 with `Allow`, 413), and framing protection on every page.
-pub fn configure(
-    api: AdminApi,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-        InitError = (),
-    >,
-> {
-    App::new()
-        .app_data(api.0)
-        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .app_data(
-            web::JsonConfig::default()
-                .limit(MAX_BODY_BYTES)
-                .error_handler(|e, _| {
-                    ApiError::invalid(format!("the request body is not valid JSON: {e}")).into()
-                }),
-        )
-        .app_data(web::QueryConfig::default().error_handler(|e, _| {
-            ApiError::invalid(format!("the query string cannot be read: {e}")).into()
-        }))
-        .app_data(web::PathConfig::default().error_handler(|e, _| {
-            ApiError::invalid(format!("the path cannot be read: {e}")).into()
-        }))
-        .configure(crate::handlers::routes)
-        .configure(crate::openapi::routes)
-        .configure(crate::dashboard::routes)
-        .default_service(web::to(not_found))
-        .wrap(from_fn(crate::middleware::json_errors))
-        .wrap(from_fn(crate::middleware::page_security))
-        .wrap(Compress::default())
-        .wrap(
-            DefaultHeaders::new()
-                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .add((header::REFERRER_POLICY, "no-referrer")),
-        )
-        .wrap(from_fn(crate::http_metrics::track))
-}
-
-/// Paths served by GET only through services that do not answer other methods themselves
-/// (the docs UI and the OpenAPI document).
-fn get_only(path: &str) -> bool {
-    path == "/api/v1/openapi.json" || path.starts_with("/docs/")
-}
-
-async fn not_found(req: HttpRequest) -> HttpResponse {
-    if req.method() != actix_web::http::Method::GET && get_only(req.path()) {
-        let e = ApiError::method_not_allowed(format!(
-            "{} is not allowed on {}; allowed: GET",
-            req.method(),
-            req.path()
-        ));
-        let mut answer = actix_web::ResponseError::error_response(&e);
-        answer
-            .headers_mut()
-            .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
-        return answer;
-    }
-    let e = ApiError::not_found(format!("no endpoint {} {}", req.method(), req.path()));
-    actix_web::ResponseError::error_response(&e)
 }
