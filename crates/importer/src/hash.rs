@@ -95,7 +95,11 @@ mod tests {
         let r = record(l.clone());
         assert_eq!(r.content_hash, content_hash(&l));
         assert_eq!(r.content_hash.len(), 32);
-        assert_eq!(content_hash(&l.clone()), r.content_hash, "deterministic");
+        assert_eq!(
+            r.content_hash,
+            independently(&l),
+            "the documented encoding and hash"
+        );
         assert_ne!(record(listing("A1", 250_001)).content_hash, r.content_hash);
         let mut featured = l.clone();
         featured.features.push("pool".into());
@@ -106,6 +110,28 @@ mod tests {
         let mut joined = featured.clone();
         joined.features = vec!["p".into(), "ool".into()];
         assert_ne!(content_hash(&split), content_hash(&joined));
+    }
+
+    /// The hash as the module's documentation defines it, computed without the reused buffer:
+    /// xxh3-128 of the mapping version (little-endian) followed by the postcard encoding.
+    fn independently(listing: &Listing) -> String {
+        let mut bytes = MAPPING_VERSION.to_le_bytes().to_vec();
+        let mut space = vec![0_u8; 1 << 20];
+        let encoded = postcard::to_slice(listing, &mut space).expect("a listing encodes");
+        bytes.extend_from_slice(encoded);
+        format!("{:032x}", xxh3_128(&bytes))
+    }
+
+    #[test]
+    fn a_reused_buffer_leaves_nothing_behind() {
+        // A large listing hashed first leaves the thread's buffer long: the next hash must
+        // cover only the next listing's encoding.
+        let mut large = listing("A1", 250_000);
+        large.features = vec!["x".repeat(10_000); 40];
+        let small = listing("B2", 100_000);
+        assert_eq!(content_hash(&large), independently(&large));
+        assert_eq!(content_hash(&small), independently(&small));
+        assert_ne!(content_hash(&small), content_hash(&large));
     }
 
     #[test]
