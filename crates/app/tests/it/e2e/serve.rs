@@ -87,8 +87,8 @@ fn postgres_serve_trigger_and_metrics() {
     assert!(status.success(), "{}", service.stderr());
 }
 
-/// Two `serve` processes on one database, every second, for 16 s: each tick has exactly one
-/// execution, and runs of a job never overlap. (`faults::replicas` kills one of two replicas
+/// Two `serve` processes on one database, every second, until each has run a tick and twelve
+/// ticks of each job finished: each tick has exactly one execution, and runs of a job never overlap. (`faults::replicas` kills one of two replicas
 /// mid-way with the same checks.)
 #[test]
 fn postgres_two_replicas_every_second() {
@@ -105,7 +105,31 @@ fn postgres_two_replicas_every_second() {
     ];
     let mut a = Service::start(dir.path(), &url, &env);
     let mut b = Service::start(dir.path(), &url, &env);
-    std::thread::sleep(Duration::from_secs(16));
+    // Wait for the runs rather than for a time: twelve finished ticks of each job, and a tick
+    // run by each replica, within a deadline generous for a loaded machine.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let executions = rt.block_on(all_executions(db.executions()));
+        let finished: Vec<_> = executions
+            .into_iter()
+            .filter(|e| e.status != ExecutionStatus::Running)
+            .collect();
+        let ticks = executions_per_tick(&finished).len();
+        let instances: std::collections::HashSet<_> = finished
+            .iter()
+            .filter_map(|e| e.instance_id.clone())
+            .collect();
+        if ticks >= 2 * 12 && instances.len() == 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "within 120 s: {ticks} ticks finished, by {instances:?}\n{}\n{}",
+            a.stderr(),
+            b.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
     assert!(
         a.terminate(Duration::from_secs(30)).0.success(),
         "{}",
