@@ -39,15 +39,26 @@ fn kill_9_mid_import_is_recovered_and_nothing_duplicates() {
         id
     });
     service.kill();
-    // Let the lease (3 s) of the dead run's heartbeat lapse.
-    std::thread::sleep(Duration::from_secs(4));
     feed.set_delay(Duration::ZERO);
     let service = Service::start(dir.path(), &url, &borrowed(&env));
     rt.block_on(async {
         service.wait_ready().await;
-        let (_, old) = service
-            .get(&format!("/api/v1/admin/import-jobs/{crashed}"))
-            .await;
+        // The dead run is recovered once its lease (3 s) lapses: wait for it, generously.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let old = loop {
+            let (_, old) = service
+                .get(&format!("/api/v1/admin/import-jobs/{crashed}"))
+                .await;
+            if old["data"]["status"] != "RUNNING" {
+                break old;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the dead run is still RUNNING after 60 s: {old}\n{}",
+                service.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
         assert_eq!(old["data"]["status"], "FAILED", "{old}");
         assert!(
             old["data"]["lastError"]
@@ -85,6 +96,7 @@ fn kill_9_mid_import_is_recovered_and_nothing_duplicates() {
         i64::try_from(SlowFeed::records()).unwrap(),
         "no listing duplicated or lost"
     );
+    assert!(counted.1, "the feed's first listing, MK-501, is stored");
 }
 
 #[test]
