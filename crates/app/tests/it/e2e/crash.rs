@@ -113,9 +113,11 @@ fn sigterm_mid_import_records_the_run_and_exits_0() {
         service.wait_progress(&id, 2).await;
         id
     });
-    let (status, took) = service.terminate(Duration::from_secs(2 + 5 + 5));
+    // The feed alone would take 10 s more; the exit comes after the grace (2 s), and a
+    // generous deadline, not a tight time, bounds the wait. That the run was cut short, not
+    // waited for, is read from its record below.
+    let (status, _) = service.terminate(Duration::from_secs(60));
     assert!(status.success(), "exit {status:?}: {}", service.stderr());
-    assert!(took <= Duration::from_secs(2 + 5), "took {took:?}");
     let log = service.stderr();
     let service = Service::start(dir.path(), &url, &borrowed(&env));
     rt.block_on(async {
@@ -129,9 +131,11 @@ fn sigterm_mid_import_records_the_run_and_exits_0() {
                 .is_some_and(|e| e.contains("interrupted by shutdown")),
             "{run}"
         );
+        let counted = run["data"]["totalProperties"].as_i64().unwrap_or(0);
+        assert!(counted >= 2, "counts so far: {run}");
         assert!(
-            run["data"]["totalProperties"].as_i64().unwrap_or(0) >= 2,
-            "counts so far: {run}"
+            counted < i64::try_from(SlowFeed::records()).unwrap(),
+            "the run was interrupted before the feed ended: {run}"
         );
     });
 }
