@@ -34,13 +34,18 @@ fn postgres_outage_mid_run() {
     rt.block_on(async {
         service.wait_ready().await;
         let id = service.trigger("slow-feed").await;
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        service.wait_progress(&id, 1).await;
         proxy.cut();
 
+        // The outage lasts 9 s at least (past the feed's end, so the run meets it), and until
+        // both signs of it were seen, within a generous deadline.
         let started = Instant::now();
         let mut saw_not_ready = false;
         let mut saw_503 = false;
-        while started.elapsed() < Duration::from_secs(9) {
+        while started.elapsed() < Duration::from_secs(9) || !(saw_not_ready && saw_503) {
+            if started.elapsed() > Duration::from_secs(90) {
+                break;
+            }
             let (ready, body) = service.get("/readyz").await;
             saw_not_ready |= ready == 503 && body["checks"]["database"]["status"] == "failed";
             let (status, body) = service.get("/api/v1/admin/import-jobs/history").await;
@@ -68,7 +73,7 @@ fn postgres_outage_mid_run() {
         let recovered = Instant::now();
         while service.get("/readyz").await.0 != 200 {
             assert!(
-                recovered.elapsed() < Duration::from_secs(20),
+                recovered.elapsed() < Duration::from_secs(60),
                 "{}",
                 service.stderr()
             );
