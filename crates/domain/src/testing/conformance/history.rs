@@ -640,5 +640,6 @@ pub(super) async fn check_every_window(store: &dyn ExecutionStore, all: &[Execut
 /// the sums over every matching execution (RUNNING ones with their progress included).
 pub async fn aggregates_match_every_window(store: &dyn ExecutionStore) {
     let all = seed_periods(store).await;
+    super::pinned::history_figures(store).await;
     check_every_window(store, &all).await;
 }

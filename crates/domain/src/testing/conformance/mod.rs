@@ -7,6 +7,7 @@ mod control;
 mod history;
 mod lifecycle;
 mod maintenance;
+mod pinned;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
