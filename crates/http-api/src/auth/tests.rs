@@ -54,7 +54,7 @@ fn jwt_roles() {
     assert_eq!(s.authenticate(&admin).unwrap().0, "jwt:u1");
     let listed =
         jwt(json!({"sub": "u2", "exp": exp(60), "app_metadata": {"role": ["x", "admin"]}}));
-    assert!(s.authenticate(&listed).is_ok());
+    assert_eq!(s.authenticate(&listed).unwrap().0, "jwt:u2");
     let user = jwt(json!({"sub": "u3", "exp": exp(60), "app_metadata": {"role": "user"}}));
     assert_eq!(
         s.authenticate(&user).unwrap_err().status(),
@@ -129,7 +129,7 @@ fn plain_role_claim_and_settings_checks() {
     )
     .unwrap();
     let admin = jwt(json!({"sub": "u1", "exp": exp(60), "role": "admin"}));
-    assert!(s.authenticate(&admin).is_ok());
+    assert_eq!(s.authenticate(&admin).unwrap().0, "jwt:u1");
     assert_eq!(
         AuthSettings::new(None, None).unwrap_err(),
         AuthError::NothingConfigured
