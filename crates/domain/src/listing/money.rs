@@ -151,7 +151,11 @@ mod tests {
 
     #[test]
     fn deserializing_checks_the_amount() {
-        assert!(serde_json::from_str::<Money>(r#"{"minor": 100, "currency": "EUR"}"#).is_ok());
+        let money = serde_json::from_str::<Money>(r#"{"minor": 100, "currency": "EUR"}"#).unwrap();
+        assert_eq!(
+            (money.minor(), money.currency()),
+            (100, Currency::parse("EUR").unwrap())
+        );
         let err = serde_json::from_str::<Money>(r#"{"minor": -1, "currency": "EUR"}"#).unwrap_err();
         assert!(err.to_string().contains("negative"), "{err}");
     }

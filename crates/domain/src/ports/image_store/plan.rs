@@ -136,8 +136,17 @@ mod tests {
 
     #[test]
     fn urls_are_checked() {
-        assert!(ImageUrl::parse(" https://a.example/x.jpg ").is_ok());
-        assert!(ImageUrl::parse("HTTP://a.example/x.jpg").is_ok());
+        assert_eq!(
+            ImageUrl::parse(" https://a.example/x.jpg ")
+                .unwrap()
+                .as_str(),
+            "https://a.example/x.jpg",
+            "trimmed"
+        );
+        assert_eq!(
+            ImageUrl::parse("HTTP://a.example/x.jpg").unwrap().as_str(),
+            "HTTP://a.example/x.jpg"
+        );
         assert!(ImageUrl::parse("file:///etc/passwd").is_err());
         assert!(ImageUrl::parse("https://a.example/x y.jpg").is_err());
         assert!(ImageUrl::parse("").is_err());
