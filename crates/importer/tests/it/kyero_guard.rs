@@ -150,6 +150,7 @@ async fn long_texts_are_cut_without_breaking_the_document() {
             }
         }
     }
+    texts.sort();
     texts.dedup();
     let mut properties = Vec::new();
     let mut expected = Vec::new();
