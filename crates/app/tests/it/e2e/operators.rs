@@ -21,6 +21,24 @@ async fn status(service: &Service) -> Value {
     body["data"].clone()
 }
 
+/// The `propimport_paused_ticks_total` of the job `every-second` (0 before the first).
+async fn paused_ticks(service: &Service) -> f64 {
+    let (code, metrics) = super::support::request(
+        reqwest::Method::GET,
+        &format!("{}/metrics", service.base),
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{metrics}");
+    metrics
+        .as_str()
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("propimport_paused_ticks_total{job_name=\"every-second\"} "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
 /// Polls `check` every 50 ms until it holds, for at most `within`.
 async fn until<F, Fut>(what: &str, within: Duration, mut check: F)
 where
@@ -187,8 +205,14 @@ fn a_paused_job_does_not_fire_on_an_every_second_schedule() {
         let paused_at =
             chrono::DateTime::parse_from_rfc3339(paused["data"]["pausedAt"].as_str().unwrap())
                 .unwrap();
-        // Every replica obeys within a second (the pause is read through a 1 s cache).
-        tokio::time::sleep(Duration::from_secs(4)).await;
+        // Every replica obeys within a second (the pause is read through a 1 s cache): wait
+        // until three ticks were skipped as paused, then no run may have started after it.
+        until(
+            "three ticks skipped while paused",
+            Duration::from_secs(60),
+            || async { paused_ticks(&service).await >= 3.0 },
+        )
+        .await;
         let (_, history) = service
             .get("/api/v1/admin/import-jobs/history?limit=100")
             .await;
