@@ -1,4 +1,4 @@
-//! A second SIGTERM half a second after the first, while an import runs (SQLite) and the
+//! A second SIGTERM once the first was received, while an import runs (SQLite) and the
 //! shutdown grace would let it go on: the process exits 130 within about a second, and the
 //! run is recorded FAILED "interrupted: forced shutdown" with its counts so far.
 
@@ -31,7 +31,16 @@ fn sqlite_second_sigterm_records_the_run_and_exits_130() {
         id
     });
     service.signal("TERM");
-    std::thread::sleep(Duration::from_millis(500));
+    // The second signal comes once the first was received (its log line), whatever the load.
+    let first = Instant::now();
+    while !service.stderr().contains("received, shutting down") {
+        assert!(
+            first.elapsed() < Duration::from_secs(30),
+            "the first SIGTERM was not received within 30 s\n{}",
+            service.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let second = Instant::now();
     service.signal("TERM");
     let exit = service.wait_exit(Duration::from_secs(15));
