@@ -68,7 +68,19 @@ async fn cancel_and_pause_from_elsewhere(fixture: TestDatabase) {
     );
 
     let run = handle.trigger(Some(&name), TriggeredBy::Api).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Ask once the run is beating (its first heartbeat recorded), within a generous deadline.
+    let beating = Instant::now();
+    loop {
+        let e = elsewhere.get(&run.id).await.unwrap().unwrap();
+        if e.heartbeat_at.is_some_and(|at| at > e.started_at) {
+            break;
+        }
+        assert!(
+            beating.elapsed() < Duration::from_secs(30),
+            "no heartbeat within 30 s: {e:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let asked = Instant::now();
     elsewhere
         .request_cancel(&run.id, &CancelRequest::new("cli:ana", Utc::now()))
