@@ -3,6 +3,24 @@
 //! one transaction per chunk. Each backend writes its own way ([`pg`], [`sqlite`]); what a
 //! chunk is and which of its rows are written is decided here, once.
 
+/// The conflict clause of both backends' upserts: everything but the first-seen and creation
+/// times is overwritten, and a withdrawn listing that reappears is active again.
+macro_rules! on_conflict_update {
+    () => {
+        "ON CONFLICT (source, external_id) DO UPDATE SET \
+status = excluded.status, content_hash = excluded.content_hash, \
+transaction_type = excluded.transaction_type, price_minor = excluded.price_minor, \
+currency = excluded.currency, property_type = excluded.property_type, \
+bedrooms = excluded.bedrooms, bathrooms = excluded.bathrooms, \
+built_area_m2 = excluded.built_area_m2, plot_area_m2 = excluded.plot_area_m2, \
+country = excluded.country, province = excluded.province, town = excluded.town, \
+postal_code = excluded.postal_code, latitude = excluded.latitude, \
+longitude = excluded.longitude, data = excluded.data, \
+source_modified_at = excluded.source_modified_at, withdrawn_at = NULL, \
+updated_at = excluded.updated_at"
+    };
+}
+
 mod pg;
 mod sqlite;
 mod sqlite_upsert;

@@ -30,7 +30,8 @@ struct PgUpsert<'a> {
 }
 
 impl Statement for PgUpsert<'_> {
-    const SQL: &'static str = "\
+    const SQL: &'static str = concat!(
+        "\
 WITH written AS ( \
 INSERT INTO properties (source, external_id, status, content_hash, transaction_type, price_minor, \
     currency, property_type, bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, \
@@ -46,20 +47,13 @@ FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::text
     AS r (external_id, content_hash, transaction_type, price_minor, currency, property_type, \
     bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, town, postal_code, \
     latitude, longitude, data, source_modified_at) \
-ON CONFLICT (source, external_id) DO UPDATE SET \
-    status = excluded.status, content_hash = excluded.content_hash, \
-    transaction_type = excluded.transaction_type, price_minor = excluded.price_minor, \
-    currency = excluded.currency, property_type = excluded.property_type, \
-    bedrooms = excluded.bedrooms, bathrooms = excluded.bathrooms, \
-    built_area_m2 = excluded.built_area_m2, plot_area_m2 = excluded.plot_area_m2, \
-    country = excluded.country, province = excluded.province, town = excluded.town, \
-    postal_code = excluded.postal_code, latitude = excluded.latitude, \
-    longitude = excluded.longitude, data = excluded.data, \
-    source_modified_at = excluded.source_modified_at, withdrawn_at = NULL, \
-    updated_at = excluded.updated_at \
+",
+        on_conflict_update!(),
+        " \
 RETURNING id) \
 INSERT INTO property_seen (property_id, last_seen_at) SELECT id, $2 FROM written \
-ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
+ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at"
+    );
 
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text};

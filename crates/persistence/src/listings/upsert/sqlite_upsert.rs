@@ -19,18 +19,7 @@ transaction_type, price_minor, currency, property_type, bedrooms, bathrooms, bui
 plot_area_m2, country, province, town, postal_code, latitude, longitude, data, \
 source_modified_at, first_seen_at, withdrawn_at, created_at, updated_at) VALUES ";
 
-/// Everything but the first-seen and creation times is overwritten on conflict.
-const ON_CONFLICT: &str = " ON CONFLICT (source, external_id) DO UPDATE SET \
-status = excluded.status, content_hash = excluded.content_hash, \
-transaction_type = excluded.transaction_type, price_minor = excluded.price_minor, \
-currency = excluded.currency, property_type = excluded.property_type, \
-bedrooms = excluded.bedrooms, bathrooms = excluded.bathrooms, \
-built_area_m2 = excluded.built_area_m2, plot_area_m2 = excluded.plot_area_m2, \
-country = excluded.country, province = excluded.province, town = excluded.town, \
-postal_code = excluded.postal_code, latitude = excluded.latitude, \
-longitude = excluded.longitude, data = excluded.data, \
-source_modified_at = excluded.source_modified_at, withdrawn_at = excluded.withdrawn_at, \
-updated_at = excluded.updated_at";
+const ON_CONFLICT: &str = concat!(" ", on_conflict_update!());
 
 /// The upsert of exactly `N` rows (the statement's text depends on `N` alone).
 pub(super) struct UpsertRows<'a, const N: usize>(pub(super) &'a [PropertyRow<'a>; N]);
