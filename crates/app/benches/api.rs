@@ -32,6 +32,8 @@
 
 #[path = "api/load.rs"]
 mod load;
+#[path = "shared/process.rs"]
+mod process;
 #[path = "api/seed.rs"]
 mod seed;
 #[path = "api/service.rs"]

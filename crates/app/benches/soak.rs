@@ -35,6 +35,8 @@
 //! | | `TEST_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` |
 //! | | `BENCH_KEEP=1` | keep the database (`propimport_bench_soak`) and the feeds |
 
+#[path = "shared/process.rs"]
+mod process;
 #[path = "soak/service.rs"]
 mod service;
 #[path = "shared/mod.rs"]

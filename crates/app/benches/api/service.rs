@@ -5,7 +5,6 @@
 //! with SIGTERM (SIGKILL if it lingers) when dropped.
 
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,7 +49,7 @@ impl Service {
         }
         let sources_file = dir.join("sources.toml");
         std::fs::write(&sources_file, sources).context("write sources.toml")?;
-        let port = free_port()?;
+        let port = crate::process::free_port()?;
         let log = dir.join("service.log");
         let out = File::create(&log).context("create service.log")?;
         let child = Command::new(env!("CARGO_BIN_EXE_propimport"))
@@ -128,22 +127,7 @@ impl Service {
 
     /// Stops the service: SIGTERM, then SIGKILL after ten seconds.
     pub fn stop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::process::stop(&mut self.child, Duration::from_secs(10));
     }
 }
 
@@ -151,10 +135,4 @@ impl Drop for Service {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// A port of 127.0.0.1 that was free a moment ago.
-fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).context("find a free port")?;
-    Ok(listener.local_addr()?.port())
 }

@@ -4,7 +4,6 @@
 //! lingers) when dropped.
 
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,7 +45,7 @@ fn quiet_hour() -> u32 {
 impl Service {
     /// Starts the service and waits until `/healthz` answers.
     pub async fn start(launch: &Launch<'_>) -> anyhow::Result<Self> {
-        let port = free_port()?;
+        let port = crate::process::free_port()?;
         let log = launch.dir.join("service.log");
         let out = File::create(&log).context("create service.log")?;
         let mut command = Command::new(
@@ -159,22 +158,7 @@ impl Service {
 
     /// Stops the service: SIGTERM, then SIGKILL after fifteen seconds.
     pub fn stop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::process::stop(&mut self.child, Duration::from_secs(15));
     }
 }
 
@@ -191,10 +175,4 @@ pub struct Memory {
     pub rss_kib: u64,
     /// `Threads`.
     pub threads: u64,
-}
-
-/// A port of 127.0.0.1 that was free a moment ago.
-fn free_port() -> anyhow::Result<u16> {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).context("find a free port")?;
-    Ok(listener.local_addr()?.port())
 }
