@@ -293,3 +293,60 @@ fn property_doc(id: &str, extra: &str) -> String {
          </property></root>"
     )
 }
+
+/// A long feed (its properties are mapped on a thread of their own after the first ones) gives
+/// every item in feed order, failures included, and only then the error that ended it.
+#[tokio::test]
+async fn a_long_feed_keeps_its_order_and_ends_with_its_error() {
+    let property = |n: usize| {
+        let price = if n.is_multiple_of(7) {
+            String::new()
+        } else {
+            format!("<price>{n}000</price>")
+        };
+        let town = if n.is_multiple_of(11) {
+            "&bogus;"
+        } else {
+            "Nerja"
+        };
+        format!(
+            "<property><id>P{n}</id><date>2024-05-01 12:30:00</date><ref>R{n}</ref>{price}\
+             <price_freq>sale</price_freq><type>villa</type><town>{town}</town>\
+             <province>Málaga</province><desc><en>House {n} &amp; garden</en></desc>\
+             <images><image id=\"1\"><url>https://img.example/{n}.jpg</url></image></images>\
+             </property>\n"
+        )
+    };
+    let count = 1_000;
+    let mut doc = String::from("<?xml version=\"1.0\"?>\n<root>\n");
+    for n in 1..=count {
+        doc.push_str(&property(n));
+    }
+    doc.push_str("<property><id>LAST</id><desc>");
+    for capacity in [64, 64 * 1024] {
+        let read = kyero(doc.as_bytes(), capacity).await;
+        assert_eq!(read.items.len(), count, "capacity {capacity}");
+        for (i, item) in read.items.iter().enumerate() {
+            let n = i + 1;
+            let outcome = match item {
+                FeedItem::Listing(l) => format!("ok {}", l.external_id.as_str()),
+                FeedItem::Failed(f) => format!("{:?} {:?}", f.stage, f.external_id),
+            };
+            let expected = if n.is_multiple_of(11) {
+                format!("Parse Some(\"P{n}\")")
+            } else if n.is_multiple_of(7) {
+                format!("Map Some(\"P{n}\")")
+            } else {
+                format!("ok P{n}")
+            };
+            assert_eq!(outcome, expected, "item {n}, capacity {capacity}");
+        }
+        match read.error {
+            Some(FeedError::Truncated { at, message }) => {
+                assert_eq!(at.records, count as u64);
+                assert!(message.contains("inside a <property>"), "{message}");
+            }
+            other => panic!("expected a truncated feed, got {other:?}"),
+        }
+    }
+}

@@ -8,15 +8,22 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 
 /// The part of an XML event the reader acts on, borrowed from the event where it can be.
 pub(super) enum Token<'a> {
+    /// A start tag: its name as written (to match its end tag), its local name and `id`.
     Open {
+        raw: &'a str,
         name: &'a str,
         id: Option<Cow<'a, str>>,
     },
+    /// An empty-element tag.
     Empty {
+        raw: &'a str,
         name: &'a str,
         id: Option<Cow<'a, str>>,
     },
-    Close,
+    /// An end tag, its name as written.
+    Close {
+        raw: &'a str,
+    },
     Text(Cow<'a, str>),
     /// A reference that stands for nothing known, as written (`&xxe;`, `&#0;`).
     BadRef(String),
@@ -39,14 +46,18 @@ pub(super) fn is_markup(event: &Event<'_>) -> bool {
 pub(super) fn token<'a>(event: &'a Event<'_>) -> Token<'a> {
     match event {
         Event::Start(e) => Token::Open {
+            raw: e.name().into_inner(),
             name: e.local_name().into_inner(),
             id: id_attribute(e),
         },
         Event::Empty(e) => Token::Empty {
+            raw: e.name().into_inner(),
             name: e.local_name().into_inner(),
             id: id_attribute(e),
         },
-        Event::End(_) => Token::Close,
+        Event::End(e) => Token::Close {
+            raw: e.name().into_inner(),
+        },
         Event::Text(t) => Token::Text(t.xml10_content()),
         Event::CData(c) => Token::Text(c.xml10_content()),
         Event::GeneralRef(r) => match resolve(r) {

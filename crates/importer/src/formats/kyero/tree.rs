@@ -243,6 +243,11 @@ impl Builder {
         }
     }
 
+    /// The bytes the property counts for its size limit so far.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     /// The property's id, when read.
     pub fn external_id(&self) -> Option<&str> {
         self.external_id.as_deref()

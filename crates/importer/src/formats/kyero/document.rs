@@ -1,0 +1,274 @@
+//! What the reader knows of the document as it goes: the open elements (their names, to check
+//! each end tag against its start), whether the root was seen and closed, and the property
+//! being built. It turns the XML tokens into properties and decides which mistakes fail the
+//! feed and which fail one property.
+
+use super::events::Token;
+use super::map;
+use super::tree::Builder;
+use super::{FORMAT, MAX_DEPTH};
+use crate::formats::{FeedError, FeedItem, RecordError, Stage};
+
+/// A property read to its end, still to be mapped (possibly on another thread).
+pub(super) struct Finished {
+    /// Its place in the feed, from 1.
+    number: u64,
+    builder: Builder,
+}
+
+impl Finished {
+    /// What the property holds, in bytes (about).
+    pub fn size(&self) -> usize {
+        self.builder.size()
+    }
+
+    /// Maps the property; gives its builder back to be reused.
+    pub fn map(mut self) -> (FeedItem, Builder) {
+        let number = self.number;
+        let external_id = self.builder.external_id().map(str::to_owned);
+        let item = match self.builder.finish() {
+            Ok(node) => match map::map(node, number) {
+                Ok(listing) => FeedItem::Listing(listing),
+                Err(e) => FeedItem::Failed(e),
+            },
+            Err(reason) => FeedItem::Failed(RecordError {
+                external_id,
+                stage: Stage::Parse,
+                message: format!("property {number}: {reason}"),
+            }),
+        };
+        (item, self.builder)
+    }
+}
+
+/// Why a token fails the whole feed; the reader adds the position.
+pub(super) enum Fault {
+    /// Not well-formed, or content where none may be.
+    Malformed(String),
+    /// Something the reader refuses to read (nesting too deep, declared entities).
+    Refused(String),
+    /// Not a Kyero document.
+    WrongFormat(String),
+}
+
+/// The document read so far.
+#[derive(Default)]
+pub(super) struct Document {
+    /// The raw names of the open elements, the root first, one after another.
+    names: Vec<u8>,
+    /// Where each open element's name starts in `names`.
+    starts: Vec<usize>,
+    root_seen: bool,
+    root_closed: bool,
+    /// Something other than whitespace was read.
+    pub content_seen: bool,
+    /// The property being read, if `in_property` (its arena is reused by the next one).
+    property: Builder,
+    /// `property` is a new, empty builder: the last one went with its property.
+    builder_taken: bool,
+    in_property: bool,
+    /// Properties read so far.
+    pub records: u64,
+}
+
+impl Document {
+    /// Open elements, the root included.
+    pub fn depth(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether the last property's builder went with it (a used one may be given back).
+    pub fn wants_builder(&self) -> bool {
+        self.builder_taken && !self.in_property
+    }
+
+    /// Gives a builder to read the next properties into (one that a finished property used).
+    pub fn reuse(&mut self, builder: Builder) {
+        if self.wants_builder() {
+            self.property = builder;
+            self.builder_taken = false;
+        }
+    }
+
+    /// Acts on one token; a property comes back once it has ended.
+    pub fn token(&mut self, token: Token<'_>) -> Result<Option<Finished>, Fault> {
+        let blank = matches!(&token, Token::Text(t) if t.trim().is_empty());
+        if !blank && !matches!(token, Token::Eof) {
+            self.content_seen = true;
+        }
+        match token {
+            Token::Open { raw, name, id } => self.open(raw, name, id.as_deref()).map(|()| None),
+            Token::Empty { raw, name, id } => {
+                self.open(raw, name, id.as_deref())?;
+                Ok(self.pop())
+            }
+            Token::Close { raw } => self.close(raw),
+            Token::Text(text) => self.text(&text).map(|()| None),
+            Token::BadRef(written) => self.bad_reference(&written).map(|()| None),
+            Token::DocType {
+                declares_entities: true,
+            } => Err(Fault::Refused(
+                "the document declares entities in its DOCTYPE, which are not accepted (they can expand to gigabytes or read local files and URLs)".into(),
+            )),
+            Token::DocType { .. } | Token::Skip | Token::Eof => Ok(None),
+        }
+    }
+
+    fn open(&mut self, raw: &str, name: &str, id: Option<&str>) -> Result<(), Fault> {
+        match self.depth() {
+            0 if self.root_closed => {
+                let name = name.to_ascii_lowercase();
+                return Err(Fault::Malformed(format!("element <{name}> after </root>")));
+            }
+            0 if !name.eq_ignore_ascii_case("root") => {
+                let name = name.to_ascii_lowercase();
+                return Err(Fault::WrongFormat(format!(
+                    "the root element is <{name}>, not <root>"
+                )));
+            }
+            0 => self.root_seen = true,
+            1 if name.eq_ignore_ascii_case("property") => {
+                self.property.start();
+                self.in_property = true;
+            }
+            MAX_DEPTH.. => {
+                return Err(Fault::Refused(format!(
+                    "elements are nested more than {MAX_DEPTH} deep"
+                )));
+            }
+            _ => {
+                if self.in_property {
+                    self.property.open(name, id);
+                }
+            }
+        }
+        self.starts.push(self.names.len());
+        self.names.extend_from_slice(raw.as_bytes());
+        Ok(())
+    }
+
+    /// An end tag: it must close the innermost open element.
+    fn close(&mut self, raw: &str) -> Result<Option<Finished>, Fault> {
+        let Some(&start) = self.starts.last() else {
+            return Err(Fault::Malformed(format!(
+                "ill-formed document: close tag `</{raw}>` does not match any open tag"
+            )));
+        };
+        let expected = &self.names[start..];
+        if expected != raw.as_bytes() {
+            let expected = String::from_utf8_lossy(expected);
+            return Err(Fault::Malformed(format!(
+                "ill-formed document: expected `</{expected}>`, but `</{raw}>` was found"
+            )));
+        }
+        Ok(self.pop())
+    }
+
+    /// The innermost element ends.
+    fn pop(&mut self) -> Option<Finished> {
+        if let Some(start) = self.starts.pop() {
+            self.names.truncate(start);
+        }
+        match self.depth() {
+            0 => {
+                self.root_closed = true;
+                None
+            }
+            1 if self.in_property => {
+                self.in_property = false;
+                Some(self.finish())
+            }
+            1 => None,
+            _ => {
+                if self.in_property {
+                    self.property.close();
+                }
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, text: &str) -> Result<(), Fault> {
+        if self.in_property {
+            self.property.text(text);
+        } else if self.depth() == 0 && !text.trim().is_empty() {
+            return Err(Fault::Malformed("text outside the root element".into()));
+        }
+        Ok(())
+    }
+
+    /// A text or CDATA node longer than `limit` was skipped: its property fails (text outside
+    /// the root is malformed).
+    pub fn cut(&mut self, non_blank: bool, limit: usize) -> Result<(), Fault> {
+        if non_blank {
+            self.content_seen = true;
+        }
+        if self.in_property {
+            let reason = format!(
+                "{}: a text longer than the limit of {} was skipped",
+                self.property.path(),
+                crate::formats::size(limit)
+            );
+            self.property.fail(reason);
+        } else if self.depth() == 0 && non_blank {
+            return Err(Fault::Malformed("text outside the root element".into()));
+        }
+        Ok(())
+    }
+
+    /// A reference to nothing known: its property fails (it is never stored as written).
+    fn bad_reference(&mut self, written: &str) -> Result<(), Fault> {
+        if self.in_property {
+            let reason = format!(
+                "{}: {written} is not a known entity or a valid character reference (a feed cannot declare entities)",
+                self.property.path()
+            );
+            self.property.fail(reason);
+        } else if self.depth() == 0 {
+            return Err(Fault::Malformed("text outside the root element".into()));
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Finished {
+        self.records += 1;
+        self.builder_taken = true;
+        Finished {
+            number: self.records,
+            builder: std::mem::take(&mut self.property),
+        }
+    }
+
+    /// The input has ended: the document must be complete. `truncated` makes the error.
+    pub fn end(&self, truncated: impl Fn(String) -> FeedError) -> Result<(), FeedError> {
+        if self.depth() > 0 {
+            let inside = if self.in_property {
+                " inside a <property>"
+            } else {
+                ""
+            };
+            return Err(truncated(format!(
+                "the document ends before </root>{inside}"
+            )));
+        }
+        if !self.root_seen {
+            if !self.content_seen {
+                return Err(FeedError::Empty);
+            }
+            return Err(truncated("the document has no root element".into()));
+        }
+        Ok(())
+    }
+
+    /// The feed error for a fault found at `at`.
+    pub fn error(fault: Fault, at: crate::formats::Position) -> FeedError {
+        match fault {
+            Fault::Malformed(message) => FeedError::Malformed { at, message },
+            Fault::Refused(message) => FeedError::Refused { at, message },
+            Fault::WrongFormat(message) => FeedError::WrongFormat {
+                format: FORMAT,
+                message,
+            },
+        }
+    }
+}

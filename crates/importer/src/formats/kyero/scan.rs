@@ -1,0 +1,181 @@
+//! One pass of the XML pull parser over the window: every complete node is handed to the
+//! document; the pass stops at a finished property, at the end of the document, or at a node
+//! the window holds only part of (which is read again, whole, once the window has more).
+//!
+//! The window's end is only known to end a node when the input has ended, so a node that
+//! reaches it is taken as cut: the parser's slice reader reports a cut text as a shorter
+//! text, and cut markup as a syntax error ("not closed before the end of input"), which are
+//! both read again after the window grows.
+
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use super::document::{Document, Fault, Finished};
+use super::events::{is_markup, token};
+use crate::formats::{FeedError, Position};
+
+/// `<![CDATA[` and `]]>`: a CDATA section may be this much longer than the text limit.
+const CDATA_MARKS: usize = 12;
+
+/// The longest nodes kept.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Limits {
+    /// A text run (text and references between two pieces of markup) or CDATA content.
+    pub text: usize,
+    /// Any other markup node.
+    pub markup: usize,
+}
+
+/// How a pass ended.
+pub(super) enum Progress {
+    /// A property ended.
+    Item(Finished),
+    /// The input ended after the last node.
+    End,
+    /// The window ends inside a node: read more, at least this many bytes in all.
+    More(usize),
+    /// A text run is over the limit: skip the rest of it (`non_blank`: what was seen of it
+    /// held more than whitespace).
+    DropText { non_blank: bool },
+    /// A CDATA section is over the limit: skip the rest of it.
+    DropCData,
+}
+
+/// Parses the window's complete nodes; returns how many of its bytes were read, and how the
+/// pass ended. `run` carries the length of the current text run from pass to pass.
+pub(super) fn scan(
+    window: &super::window::Window,
+    doc: &mut Document,
+    run: &mut usize,
+    limits: Limits,
+) -> (usize, Result<Progress, FeedError>) {
+    let rest = window.rest();
+    let eof = window.at_eof();
+    let at = |doc: &Document, offset: usize| Position {
+        offset: window.offset_of(offset),
+        line: None,
+        records: doc.records,
+    };
+    let mut xml = Reader::from_reader(rest);
+    let config = xml.config_mut();
+    config.allow_dangling_amp = true;
+    // End tags are matched by the document, which sees every pass.
+    config.check_end_names = false;
+    config.allow_unmatched_ends = true;
+    let mut used = 0;
+    loop {
+        let event = xml.read_event();
+        let after = position(xml.buffer_position());
+        let event = match event {
+            Ok(Event::Eof) if eof => return (used, Ok(Progress::End)),
+            Ok(Event::Eof) => return (used, Ok(Progress::More(0))),
+            Ok(event) if after < rest.len() || eof => event,
+            Ok(event) => {
+                let text = !is_markup(&event);
+                return (
+                    used,
+                    cut_short(&rest[used..], text, *run, limits, |o| at(doc, used + o)),
+                );
+            }
+            Err(quick_xml::Error::Syntax(_)) if !eof => {
+                return (
+                    used,
+                    cut_short(&rest[used..], false, *run, limits, |o| at(doc, used + o)),
+                );
+            }
+            Err(e) => {
+                let offset = position(xml.error_position());
+                let malformed = FeedError::Malformed {
+                    at: at(doc, offset),
+                    message: e.to_string(),
+                };
+                return (used, Err(malformed));
+            }
+        };
+        let len = after - used;
+        if is_markup(&event) {
+            *run = 0;
+            if let Event::CData(_) = event {
+                if len - CDATA_MARKS.min(len) > limits.text {
+                    let cut = doc.cut(true, limits.text);
+                    if let Err(fault) = cut {
+                        return (after, Err(Document::error(fault, at(doc, after))));
+                    }
+                    used = after;
+                    continue;
+                }
+            } else if len > limits.markup {
+                return (used, Err(too_long(&rest[used..], limits, at(doc, used))));
+            }
+        } else {
+            *run = run.saturating_add(len);
+            if *run > limits.text {
+                let non_blank = !rest[used..after].iter().all(u8::is_ascii_whitespace);
+                return (after, Ok(Progress::DropText { non_blank }));
+            }
+        }
+        let refused_at = at(doc, used);
+        used = after;
+        match doc.token(token(&event)) {
+            Ok(Some(item)) => return (used, Ok(Progress::Item(item))),
+            Ok(None) => {}
+            Err(fault @ Fault::Refused(_)) => {
+                return (used, Err(Document::error(fault, refused_at)));
+            }
+            Err(fault) => return (used, Err(Document::error(fault, at(doc, used)))),
+        }
+    }
+}
+
+/// What to do about a node the window holds only the start of (`node`): read more, or skip
+/// it when it is already over its limit.
+fn cut_short(
+    node: &[u8],
+    text: bool,
+    run: usize,
+    limits: Limits,
+    at: impl Fn(usize) -> Position,
+) -> Result<Progress, FeedError> {
+    let wanted = node.len().saturating_mul(2);
+    if text {
+        if run.saturating_add(node.len()) > limits.text {
+            return Ok(Progress::DropText { non_blank: false });
+        }
+        return Ok(Progress::More(wanted));
+    }
+    if node.starts_with(b"<![CDATA[") {
+        if node.len() - 9 > limits.text {
+            return Ok(Progress::DropCData);
+        }
+        return Ok(Progress::More(wanted));
+    }
+    if node.len() > limits.markup {
+        return Err(too_long(node, limits, at(0)));
+    }
+    Ok(Progress::More(wanted))
+}
+
+/// A markup node (starting at `node`) went past the markup limit: the feed fails where it
+/// starts.
+fn too_long(node: &[u8], limits: Limits, at: Position) -> FeedError {
+    let what = match node.get(1..).unwrap_or_default() {
+        [b'!', b'-', ..] => "comment",
+        [b'!', b'[', ..] => "CDATA section",
+        [b'!', b'D' | b'd', ..] => "DOCTYPE",
+        [b'!', ..] => "declaration",
+        [b'?', ..] => "processing instruction",
+        _ => "tag",
+    };
+    FeedError::Refused {
+        at,
+        message: format!(
+            "a {what} longer than {} was found, which is not accepted",
+            crate::formats::size(limits.markup)
+        ),
+    }
+}
+
+/// A position of the slice reader as an index into its slice.
+fn position(at: u64) -> usize {
+    usize::try_from(at).unwrap_or(usize::MAX)
+}
