@@ -19,11 +19,20 @@ test:
 test-pg:
     TEST_DATABASE_URL={{pg_url}} REQUIRE_POSTGRES=1 cargo test --workspace
 
-# Formatting, clippy and the layering check, as CI runs them.
-lint:
+# Formatting, clippy and the architecture checks, as CI runs them.
+lint: check-architecture
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+
+# The architecture invariants a script can check: crate layering and no SQL outside
+# persistence, no module cycles in any crate, no test that sleeps to wait (each checker's own
+# self-test first, so a checker that cannot fail fails).
+check-architecture:
     scripts/check-layering.sh
+    python3 scripts/check-module-cycles.py --self-test
+    python3 scripts/check-module-cycles.py
+    python3 scripts/check-test-sleeps.py --self-test
+    python3 scripts/check-test-sleeps.py
 
 # Check the Prometheus alert rules (syntax and unit tests) and the Grafana dashboard's queries
 # with promtool (installed from Debian's prometheus package when missing).

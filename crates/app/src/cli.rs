@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::config::Config;
 
@@ -113,50 +113,7 @@ enum JobsCommand {
 #[derive(Debug, Subcommand)]
 enum ScheduleCommand {
     /// Validate a cron expression and print its next fire times (local and UTC).
-    Next(NextArgs),
-}
-
-/// What `schedule next` previews.
-#[derive(Debug, Args)]
-pub struct NextArgs {
-    /// The cron expression (5 or 6 fields, or a macro such as @daily).
-    #[arg(env = "IMPORT_CRON_SCHEDULE", default_value = "0 0 * * *")]
-    pub expression: String,
-    /// The IANA time zone.
-    #[arg(long, env = "TZ", default_value = "Europe/Skopje")]
-    pub tz: String,
-    /// How many fire times to print.
-    #[arg(short = 'n', long, default_value_t = 10)]
-    pub count: usize,
-    /// Preview from this instant instead of now: RFC 3339 (2026-10-24T12:00:00Z) or a local
-    /// time in the zone ("2026-10-24 12:00"). Fire times moved by a DST gap or falling in a
-    /// repeated hour are marked.
-    #[arg(long, value_name = "TIME")]
-    pub from: Option<String>,
-    /// Print JSON (RFC 3339 times with offsets).
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// The exit code of a usage error: a bad flag or argument (clap's own code for them).
-pub const EXIT_USAGE: u8 = 2;
-
-/// An error in what was asked for (a flag's value, an unknown job or id): printed as one
-/// `error: …` line, exit code [`EXIT_USAGE`].
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl std::fmt::Display for UsageError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-/// A [`UsageError`] as an `anyhow::Error`.
-pub fn usage(message: impl Into<String>) -> anyhow::Error {
-    anyhow::Error::new(UsageError(message.into()))
+    Next(crate::schedule_cmd::NextArgs),
 }
 
 impl Cli {

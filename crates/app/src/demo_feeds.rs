@@ -5,10 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use propimport_importer::{FeedFormat, Location};
+use propimport_importer::FeedFormat;
 use propimport_persistence::DatabaseUrl;
-
-use crate::config::Source;
 
 /// One demo feed: its job name, format, file name and contents.
 #[derive(Debug, Clone, Copy)]
@@ -52,15 +50,15 @@ pub fn folder(database: &DatabaseUrl) -> PathBuf {
     data.join("demo-feeds")
 }
 
-/// Writes the embedded feed of every demo source that is missing or differs on disk.
+/// Writes each embedded feed (its file and contents, `Source::embedded_feed`) that is missing
+/// or differs on disk.
 ///
 /// # Errors
 /// When a feed cannot be written; the message names the file.
-pub fn materialize(sources: &[Source]) -> anyhow::Result<()> {
-    for source in sources {
-        let (Some(bytes), Location::File(path)) = (source.embedded, &source.config.location) else {
-            continue;
-        };
+pub fn materialize<'a>(
+    feeds: impl IntoIterator<Item = (&'a Path, &'static [u8])>,
+) -> anyhow::Result<()> {
+    for (path, bytes) in feeds {
         if std::fs::read(path).is_ok_and(|on_disk| on_disk == bytes) {
             continue;
         }

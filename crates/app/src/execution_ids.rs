@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
 use propimport_domain::{ExecutionId, ExecutionStore, HistoryQuery, PageLimit, TimeRange};
 
-use crate::cli::usage;
+use crate::usage::usage;
 
 /// Hex digits of a version-7 id that hold its creation time (milliseconds since 1970).
 const TIME_DIGITS: usize = 12;

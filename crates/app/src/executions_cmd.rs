@@ -10,9 +10,9 @@ use propimport_domain::{
 use propimport_persistence::SqlExecutionStore;
 use serde_json::{Value, json};
 
-use crate::cli::usage;
 use crate::config::Config;
 use crate::serve::open;
+use crate::usage::usage;
 
 /// What `executions list` asks for.
 #[derive(Debug, Clone)]

@@ -21,6 +21,7 @@ mod logging;
 mod metrics;
 mod schedule_cmd;
 mod serve;
+mod usage;
 
 use std::process::ExitCode;
 
@@ -72,8 +73,8 @@ fn main() -> ExitCode {
         Err(e) => {
             // One plain line, whatever the log format: the command's answer, not a log event.
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<cli::UsageError>().is_some() {
-                ExitCode::from(cli::EXIT_USAGE)
+            if e.downcast_ref::<usage::UsageError>().is_some() {
+                ExitCode::from(usage::EXIT_USAGE)
             } else {
                 ExitCode::FAILURE
             }

@@ -6,10 +6,33 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
 use chrono_tz::Tz;
+use clap::Args;
 use propimport_scheduler::CronSchedule;
 use serde_json::json;
 
-use crate::cli::{NextArgs, usage};
+use crate::usage::usage;
+
+/// What `schedule next` previews.
+#[derive(Debug, Args)]
+pub struct NextArgs {
+    /// The cron expression (5 or 6 fields, or a macro such as @daily).
+    #[arg(env = "IMPORT_CRON_SCHEDULE", default_value = "0 0 * * *")]
+    pub expression: String,
+    /// The IANA time zone.
+    #[arg(long, env = "TZ", default_value = "Europe/Skopje")]
+    pub tz: String,
+    /// How many fire times to print.
+    #[arg(short = 'n', long, default_value_t = 10)]
+    pub count: usize,
+    /// Preview from this instant instead of now: RFC 3339 (2026-10-24T12:00:00Z) or a local
+    /// time in the zone ("2026-10-24 12:00"). Fire times moved by a DST gap or falling in a
+    /// repeated hour are marked.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Print JSON (RFC 3339 times with offsets).
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// The local forms `--from` accepts besides RFC 3339.
 const LOCAL_FORMATS: [&str; 4] = [

@@ -46,7 +46,7 @@ pub fn import_jobs(
     db: &Database,
     skip_images: bool,
 ) -> anyhow::Result<Vec<ScheduledJob>> {
-    crate::demo_feeds::materialize(&config.sources)?;
+    crate::demo_feeds::materialize(config.sources.iter().filter_map(|s| s.embedded_feed()))?;
     let listings: Arc<dyn ListingStore> = Arc::new(SqlListingStore::new(db.clone()));
     let images: Arc<dyn ListingImageStore> = Arc::new(SqlListingImageStore::new(db.clone()));
     let storage = ImageStorage::from_url(&config.image_store_url)

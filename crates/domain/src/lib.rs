@@ -5,7 +5,6 @@ mod audit;
 mod cancel;
 mod clock;
 mod control;
-mod error;
 mod execution;
 mod history;
 mod ids;
@@ -29,7 +28,6 @@ pub use audit::{AuditEntry, AuditOutcome, AuditPage, AuditQuery, NewAuditEntry};
 pub use cancel::CancelToken;
 pub use clock::{Clock, SystemClock};
 pub use control::{CancelRequest, JobPause, MAX_PAUSE_REASON_CHARS};
-pub use error::{Error, Result};
 pub use execution::{
     ErrorLog, Execution, ExecutionStatus, FinishExecution, FinishedRun, ItemError, NewExecution,
     Progress, RunCounts, TriggeredBy, next_consecutive_failures,
@@ -53,3 +51,69 @@ pub use progress::{LiveProgress, Pace};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};
+
+// The one error type of the domain and of every port. It lives at the crate root because it
+// names the identifiers (`ids`) and statuses (`execution`) whose constructors return it; as
+// the modules' common parent, it keeps them free of cycles.
+
+use chrono::{DateTime, Utc};
+
+/// A result whose error is the domain's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a port or a domain constructor can fail with.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A run of this job is already in progress (here or on another replica).
+    #[error("a run of job {job_name} is already RUNNING (id {execution_id})")]
+    AlreadyRunning {
+        /// The job that was asked to run.
+        job_name: JobName,
+        /// The execution that is running now.
+        execution_id: ExecutionId,
+    },
+    /// The scheduled tick already has an execution (another replica claimed it).
+    #[error("the tick {scheduled_for} of job {job_name} already has an execution")]
+    TickAlreadyClaimed {
+        /// The job of the tick.
+        job_name: JobName,
+        /// The tick's scheduled time.
+        scheduled_for: DateTime<Utc>,
+    },
+    /// The execution was expected to be RUNNING but is not (finished or recovered as abandoned).
+    #[error("execution {execution_id} is not RUNNING (it is {status})")]
+    NotRunning {
+        /// The execution.
+        execution_id: ExecutionId,
+        /// Its current status.
+        status: ExecutionStatus,
+    },
+    /// No execution has this id.
+    #[error("execution {0} not found")]
+    NotFound(ExecutionId),
+    /// A value given by a caller is invalid; `parameter` names it.
+    #[error("{parameter}: {message}")]
+    InvalidParameter {
+        /// The parameter's name, as the caller spelled it.
+        parameter: String,
+        /// What is wrong, in a sentence.
+        message: String,
+    },
+    /// The storage cannot be reached right now (connection refused, pool timeout).
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The storage failed in an unexpected way, or holds data that cannot be read.
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+impl Error {
+    /// Builds an [`Error::InvalidParameter`].
+    pub fn invalid(parameter: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::InvalidParameter {
+            parameter: parameter.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -9,14 +9,14 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
     Execution, ExecutionId, ExecutionStatus, ExecutionStore, HistoryQuery, JobName, PageLimit,
 };
 
-use crate::JobState;
-use crate::state::SharedState;
+use crate::{JobControl, JobState};
 
 /// 1 while a run of the job is in progress on any instance, else 0.
 pub const RUNNING: &str = "propimport_job_running";
@@ -58,14 +58,19 @@ struct Memo {
 
 impl JobMetrics {
     /// Sets every job's gauges from the scheduler's status and the store, within the
-    /// readiness timeout; when that fails the gauges keep their last values (logged at DEBUG:
+    /// readiness timeout (`within`); when that fails the gauges keep their last values (logged at DEBUG:
     /// `/readyz` is where an unreachable database shows).
-    pub(crate) async fn refresh_from(&self, state: &SharedState) {
+    pub(crate) async fn refresh_from(
+        &self,
+        control: &dyn JobControl,
+        store: &dyn ExecutionStore,
+        within: Duration,
+    ) {
         let work = async {
-            let jobs = state.control.status().await?;
-            self.refresh(&jobs, state.store.as_ref()).await
+            let jobs = control.status().await?;
+            self.refresh(&jobs, store).await
         };
-        match actix_web::rt::time::timeout(state.readiness_timeout, work).await {
+        match actix_web::rt::time::timeout(within, work).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "job gauges not refreshed; /metrics shows their last values")

@@ -1,15 +1,19 @@
-//! What the handlers share: the state the app builds the API from, and the shared state
-//! every worker serves it with.
+//! What the handlers share: the state the app builds the API from, the shared state every
+//! worker serves it with, and the admin extractors (`auth::Admin`, `auth::Attempt`), which
+//! check a request's credentials against that state's `AuthSettings`.
 
+use std::future::{Ready, ready};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
 use metrics_exporter_prometheus::PrometheusHandle;
 use propimport_domain::{AlertStore, Clock, ExecutionStore, SystemClock};
 
+use crate::auth::{self, Actor, Admin, Attempt, Refusal};
 use crate::rate_limit::TriggerLimiter;
-use crate::{AuthSettings, JobControl, Readiness, TriggerRateLimit};
+use crate::{ApiError, AuthSettings, JobControl, Readiness, TriggerRateLimit};
 
 /// Largest request body accepted (the trigger body is a tiny JSON object); a larger one is
 /// answered 413 `PAYLOAD_TOO_LARGE`.
@@ -106,4 +110,30 @@ impl AdminApi {
             job_metrics: crate::job_metrics::JobMetrics::default(),
         }))
     }
+}
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(|_| Admin).map_err(|r| r.error))
+    }
+}
+
+impl FromRequest for Attempt {
+    type Error = std::convert::Infallible;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Attempt(authenticate(req))))
+    }
+}
+
+/// Checks an admin request's credentials against the shared state's [`AuthSettings`].
+fn authenticate(req: &HttpRequest) -> Result<Actor, Refusal> {
+    let settings = req
+        .app_data::<web::Data<SharedState>>()
+        .map(|state| &state.auth);
+    auth::attempt(settings, req)
 }

@@ -20,8 +20,10 @@ pub use hash::{MAPPING_VERSION, content_hash, record};
 pub use images::{DEFAULT_IMAGE_STORE_URL, ImageSettings, ImageStorage, ImageStorageError};
 pub use pipeline::{Importer, ImporterBuilder};
 pub use report::ImportReport;
-pub use reso::{OAuthClientCredentials, RateLimit, ResoSettings};
-pub use source::{FeedFormat, HttpSettings, Location, SourceConfig};
+pub use source::{
+    FeedFormat, HttpSettings, Location, OAuthClientCredentials, RateLimit, ResoSettings,
+    SourceConfig,
+};
 
 /// The object store crate of [`ImageStorage::new`], re-exported so embedders use the same version.
 pub use object_store;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::reso::RateLimit;
+use crate::source::RateLimit;
 
 /// Spaces the starts of requests at least `interval` apart.
 #[derive(Debug)]

@@ -12,10 +12,15 @@ use diesel_async::sync_connection_wrapper::SyncTransactionManagerWrapper;
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection as _, TransactionManager};
 use propimport_domain::Error as DomainError;
 
-use crate::database::SqliteConn;
+use crate::connection::SqliteConn;
 
 /// The variable that sets [`crate::PoolOptions::timeout`], named in every timeout error.
 pub(crate) const VARIABLE: &str = "DATABASE_TIMEOUT";
+
+/// How many times [`crate::PoolOptions::timeout`] a bulk statement may take.
+pub(crate) const BULK_FACTOR: u32 = 12;
+/// How many times [`crate::PoolOptions::timeout`] applying the migrations may take.
+pub(crate) const MIGRATION_FACTOR: u32 = 60;
 
 /// Which bound a call runs under; it names the bound in the error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,11 +59,11 @@ impl Bound {
             BoundKind::Bulk => format!(
                 "the database did not answer within {within} (the bound of a bulk statement, {} \
                  times {VARIABLE})",
-                crate::database::BULK_FACTOR
+                BULK_FACTOR
             ),
             BoundKind::Migration => format!(
                 "the migrations did not finish within {within} ({} times {VARIABLE})",
-                crate::database::MIGRATION_FACTOR
+                MIGRATION_FACTOR
             ),
         }
     }

@@ -12,11 +12,9 @@ use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfi
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection};
 
-use crate::bounded::{Bound, BoundKind};
+use crate::bounded::{BULK_FACTOR, Bound, BoundKind, MIGRATION_FACTOR};
+use crate::connection::SqliteConn;
 use crate::{DatabaseUrl, PersistenceError};
-
-/// An async SQLite connection: diesel's synchronous connection run on Tokio's blocking pool.
-pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// Which database engine a [`Database`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,11 +38,6 @@ pub struct PoolOptions {
     /// [`PoolOptions::migration_timeout`]). Zero is taken as one millisecond.
     pub timeout: Duration,
 }
-
-/// How many times [`PoolOptions::timeout`] a bulk statement may take.
-pub(crate) const BULK_FACTOR: u32 = 12;
-/// How many times [`PoolOptions::timeout`] applying the migrations may take.
-pub(crate) const MIGRATION_FACTOR: u32 = 60;
 
 impl PoolOptions {
     /// The default of [`PoolOptions::timeout`] (`DATABASE_TIMEOUT`): 5 s.

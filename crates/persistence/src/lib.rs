@@ -4,6 +4,7 @@
 mod macros;
 mod alerts;
 mod bounded;
+mod connection;
 mod database;
 mod error;
 mod executions;

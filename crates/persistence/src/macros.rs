@@ -53,7 +53,7 @@ macro_rules! bounded_call {
                         return Err($crate::error::from_diesel(e));
                     }
                     let result = async {
-                        let $sq: &mut $crate::database::SqliteConn = checkout.conn()?;
+                        let $sq: &mut $crate::connection::SqliteConn = checkout.conn()?;
                         Ok::<_, propimport_domain::Error>($sq_body)
                     }
                     .await;

@@ -2,29 +2,26 @@
 
 mod alerts;
 mod clock;
-mod control;
 mod delivery;
 pub mod email;
-mod handle;
 mod outcome;
 mod retry;
 mod schedule;
 mod scheduler;
 pub mod signed_webhook;
-mod ticks;
 mod tracked;
 mod watch;
 mod webhook;
 
 pub use alerts::{AlertSettings, Alerts, AlertsBuilder};
 pub use clock::TokioClock;
-pub use control::ControlError;
 pub use delivery::AlertRoutes;
 pub use email::{EmailConfigError, EmailNotifier, EmailSettings, SmtpServer, SmtpTls};
-pub use handle::{JobStatus, SchedulerHandle, TriggerError};
 pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
 pub use retry::{PendingRetry, RetryPlan, RetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
+pub use scheduler::control::ControlError;
+pub use scheduler::handle::{JobStatus, SchedulerHandle, TriggerError};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use signed_webhook::SignedWebhookNotifier;
 pub use tracked::{RUN_LOG_TARGET, RunSettings, StartedRun, TrackedRunner, default_instance_id};

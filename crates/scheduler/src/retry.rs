@@ -5,15 +5,12 @@
 //! pause skips it and shutdown drops it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, Error, JobName, TriggeredBy};
+use propimport_domain::JobName;
 use tokio::sync::Notify;
-
-use crate::clock::sleep_until;
-use crate::scheduler::Shared;
 
 /// How a job's failed scheduled runs are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +91,7 @@ pub struct PendingRetry {
 #[derive(Debug, Default)]
 pub(crate) struct Retries {
     pending: Mutex<HashMap<JobName, PendingRetry>>,
-    wake: Notify,
+    pub(crate) wake: Notify,
 }
 
 impl Retries {
@@ -107,7 +104,7 @@ impl Retries {
         self.jobs().get(job).copied()
     }
 
-    fn hold(&self, job: &JobName, retry: PendingRetry) {
+    pub(crate) fn hold(&self, job: &JobName, retry: PendingRetry) {
         self.jobs().insert(job.clone(), retry);
         self.wake.notify_one();
     }
@@ -126,7 +123,7 @@ impl Retries {
         tracing::info!(job_name = %job, tick = %retry.tick, attempt = retry.attempt, superseded_by = by, "pending retry dropped: superseded");
     }
 
-    fn take_due(&self, now: DateTime<Utc>) -> Vec<(JobName, PendingRetry)> {
+    pub(crate) fn take_due(&self, now: DateTime<Utc>) -> Vec<(JobName, PendingRetry)> {
         let mut jobs = self.jobs();
         let due: Vec<JobName> = jobs
             .iter()
@@ -138,111 +135,13 @@ impl Retries {
             .collect()
     }
 
-    fn earliest(&self) -> Option<DateTime<Utc>> {
+    pub(crate) fn earliest(&self) -> Option<DateTime<Utc>> {
         self.jobs().values().map(|r| r.due_at).min()
     }
 
-    fn drop_all(&self) {
+    pub(crate) fn drop_all(&self) {
         for (job, retry) in self.jobs().drain() {
             tracing::info!(job_name = %job, tick = %retry.tick, attempt = retry.attempt, "pending retry dropped: the scheduler is shutting down");
-        }
-    }
-}
-
-impl Shared {
-    /// The retry policy of a job: its own, else the scheduler's.
-    pub(crate) fn retry_policy(&self, job: &JobName) -> &RetryPolicy {
-        self.settings
-            .job_retries
-            .get(job)
-            .unwrap_or(&self.settings.retry)
-    }
-
-    /// The retry a run of `tick` (attempt `attempt`) gets if it fails, if any.
-    pub(crate) fn retry_plan(
-        &self,
-        job: &JobName,
-        tick: DateTime<Utc>,
-        attempt: i32,
-    ) -> Option<RetryPlan> {
-        let delay = self
-            .retry_policy(job)
-            .delay_before(attempt.checked_add(1)?)?;
-        let schedule = self
-            .jobs
-            .iter()
-            .find(|j| j.job.name() == job)?
-            .schedule
-            .as_ref()?;
-        Some(RetryPlan {
-            delay: chrono::Duration::from_std(delay).ok()?,
-            next_tick: schedule.next_after(self.now().max(tick)),
-        })
-    }
-
-    /// Holds the retry of a failed run until `due_at` (unless the scheduler is stopping).
-    pub(crate) fn hold_retry(&self, job: &JobName, retry: PendingRetry) {
-        if self.runs.is_closed() {
-            tracing::info!(job_name = %job, tick = %retry.tick, attempt = retry.attempt, "failed run not retried: the scheduler is shutting down");
-            return;
-        }
-        tracing::info!(job_name = %job, tick = %retry.tick, attempt = retry.attempt, due_at = %retry.due_at, "the failed run will be retried");
-        self.retries.hold(job, retry);
-    }
-
-    /// Begins each pending retry when it is due; drops them all when stopped.
-    pub(crate) async fn retry_loop(self: Arc<Self>, stop: CancelToken) {
-        loop {
-            let woken = self.retries.wake.notified();
-            let due = self.retries.earliest();
-            let clock = self.runner.clock().clone();
-            let sleep = async move {
-                match due {
-                    Some(at) => sleep_until(clock.as_ref(), at).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                () = stop.cancelled() => {
-                    self.retries.drop_all();
-                    return;
-                }
-                () = woken => continue,
-                () = sleep => {}
-            }
-            for (job, retry) in self.retries.take_due(self.now()) {
-                self.run_retry(&job, retry).await;
-            }
-        }
-    }
-
-    /// Begins a due retry through the normal path (the database decides between replicas).
-    async fn run_retry(self: &Arc<Self>, name: &JobName, retry: PendingRetry) {
-        let Some(job) = self.jobs.iter().find(|j| j.job.name() == name) else {
-            return;
-        };
-        if let Some(pause) = self.pause_of(name).await {
-            tracing::info!(job_name = %name, tick = %retry.tick, attempt = retry.attempt, paused_by = %pause.paused_by, "retry skipped: the job is paused");
-            return;
-        }
-        if let Some(running) = self.running_here(name) {
-            tracing::info!(job_name = %name, tick = %retry.tick, attempt = retry.attempt, running_execution_id = %running.id, "retry dropped: a run is in progress");
-            return;
-        }
-        let (tick, attempt) = (Some(retry.tick), retry.attempt);
-        match self
-            .spawn_attempt(job.job.clone(), TriggeredBy::Cron, tick, attempt)
-            .await
-        {
-            Ok(e) => {
-                tracing::info!(job_name = %name, tick = %retry.tick, attempt, execution_id = %e.id, "retrying the failed tick")
-            }
-            Err(Error::TickAlreadyClaimed { .. }) => {
-                tracing::debug!(job_name = %name, tick = %retry.tick, attempt, "retry already run by another instance")
-            }
-            Err(e) => {
-                tracing::warn!(job_name = %name, tick = %retry.tick, attempt, error = %e, "retry dropped: it could not begin")
-            }
         }
     }
 }

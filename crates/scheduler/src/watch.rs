@@ -3,12 +3,10 @@
 //! by a watchdog that also sweeps abandoned runs.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, JobName};
-
-use crate::scheduler::Shared;
+use propimport_domain::JobName;
 
 /// What is known of one job's ticks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,7 +22,7 @@ pub struct TickWatch {
     /// has passed.
     pub late_tick: Option<DateTime<Utc>>,
     /// The latest tick known to have a run (here or elsewhere).
-    last_run_tick: Option<DateTime<Utc>>,
+    pub(crate) last_run_tick: Option<DateTime<Utc>>,
 }
 
 /// Every job's [`TickWatch`].
@@ -76,67 +74,11 @@ impl Watch {
 
     /// Marks the job late at `tick`; true when it was not late before (a late job is alerted
     /// once, until a run clears it).
-    fn late(&self, job: &JobName, tick: DateTime<Utc>) -> bool {
+    pub(crate) fn late(&self, job: &JobName, tick: DateTime<Utc>) -> bool {
         let mut jobs = self.jobs();
         let w = jobs.entry(job.clone()).or_default();
         let first = w.late_tick.is_none();
         w.late_tick = Some(tick);
         first
-    }
-}
-
-impl Shared {
-    /// Every sweep interval: recovers abandoned runs of dead instances and checks lateness.
-    pub(crate) async fn watchdog(self: Arc<Self>, stop: CancelToken) {
-        let every = self.settings.sweep_interval();
-        loop {
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(every) => {}
-            }
-            self.recover_stale().await;
-            self.check_late().await;
-        }
-    }
-
-    /// Marks late (and alerts once) each scheduled job whose latest tick due more than the
-    /// grace ago has no run; a paused job is never late.
-    async fn check_late(&self) {
-        let Some(grace) = self.settings.late_after else {
-            return;
-        };
-        let Some(&started) = self.started_at.get() else {
-            return;
-        };
-        let now = self.now();
-        for job in &self.jobs {
-            let Some(tick) = job
-                .schedule
-                .as_ref()
-                .and_then(|s| s.prev_at_or_before(now - grace))
-            else {
-                continue;
-            };
-            let name = job.job.name();
-            if tick < started
-                || self.watch.of(name).last_run_tick.is_some_and(|t| t >= tick)
-                || self.pause_of(name).await.is_some()
-            {
-                continue;
-            }
-            match self.store().tick_claimed(name, tick).await {
-                Ok(true) => self.watch.ran(name, tick),
-                Ok(false) => {
-                    if self.watch.late(name, tick) {
-                        metrics::counter!("propimport_late_ticks_total", "job_name" => name.to_string())
-                            .increment(1);
-                        self.runner.alerts().late(name, tick, grace).await;
-                    }
-                }
-                Err(e) => {
-                    tracing::debug!(job_name = %name, error = %e, "cannot check whether the job is late");
-                }
-            }
-        }
     }
 }

@@ -2,13 +2,9 @@
 //! image host (`IMAGE_CONCURRENCY_PER_HOST`), for every source unless a source in the sources
 //! file sets its own (`image_concurrency`, `image_concurrency_per_host`).
 
-use std::ops::RangeInclusive;
-
+use super::IMAGE_CONCURRENCY_LIMITS as LIMITS;
 use super::Source;
 use super::vars::Vars;
-
-/// The accepted limits, overall and per host.
-pub const LIMITS: RangeInclusive<usize> = 1..=256;
 
 /// The image download limits of a source or of all sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod scheduling;
 mod sources;
 mod vars;
 
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use propimport_persistence::{DatabaseUrl, PoolOptions};
@@ -18,6 +19,10 @@ pub use images::ImageConcurrency;
 pub use scheduling::Scheduling;
 pub use sources::Source;
 use vars::Vars;
+
+/// The accepted image download limits (`IMAGE_CONCURRENCY`, `IMAGE_CONCURRENCY_PER_HOST` and a
+/// source's own), overall and per host.
+pub const IMAGE_CONCURRENCY_LIMITS: RangeInclusive<usize> = 1..=256;
 
 /// Everything the service is configured with.
 #[derive(Debug, Clone)]

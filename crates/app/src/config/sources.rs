@@ -51,6 +51,16 @@ pub struct Source {
     pub embedded: Option<&'static [u8]>,
 }
 
+impl Source {
+    /// The file and contents of a demo source's embedded feed; `None` for configured sources.
+    pub fn embedded_feed(&self) -> Option<(&Path, &'static [u8])> {
+        match (self.embedded, &self.config.location) {
+            (Some(bytes), Location::File(path)) => Some((path.as_path(), bytes)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SourcesFile {

@@ -1,16 +1,12 @@
 //! Authentication of the admin endpoints: a static bearer token compared in constant time,
 //! or an HS256 JWT whose role claim must name the admin role. Tokens are never logged.
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
+use actix_web::HttpRequest;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
 use jsonwebtoken::DecodingKey;
 use subtle::ConstantTimeEq;
 
 use crate::ApiError;
-use crate::state::SharedState;
 
 /// How an admin request proves who it is. At least one of the two must be set.
 #[derive(Clone)]
@@ -141,31 +137,17 @@ pub struct Actor(pub String);
 /// Extracts and checks the `Authorization: Bearer …` header of an admin request.
 pub(crate) struct Admin;
 
-impl FromRequest for Admin {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(attempt(req).map(|_| Admin).map_err(|r| r.error))
-    }
-}
-
 /// The outcome of checking an admin request's credentials, for a handler that records
 /// refusals itself (`POST /trigger`); extracting it never fails.
 pub(crate) struct Attempt(pub(crate) Result<Actor, Refusal>);
 
-impl FromRequest for Attempt {
-    type Error = std::convert::Infallible;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Attempt(attempt(req))))
-    }
-}
-
-fn attempt(req: &HttpRequest) -> Result<Actor, Refusal> {
-    let state = req
-        .app_data::<web::Data<SharedState>>()
+/// Checks the `Authorization: Bearer …` header of `req` against `settings` (`None`: the API
+/// state is not configured). The extractors in `state.rs` call it with the shared state's.
+pub(crate) fn attempt(
+    settings: Option<&AuthSettings>,
+    req: &HttpRequest,
+) -> Result<Actor, Refusal> {
+    let settings = settings
         .ok_or_else(|| Refusal::anonymous(ApiError::internal("the API state is not configured")))?;
     let unauthorized = |m: &str| Refusal::anonymous(ApiError::unauthorized(m));
     let value = req
@@ -181,7 +163,7 @@ fn attempt(req: &HttpRequest) -> Result<Actor, Refusal> {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unauthorized("the Authorization header must be Bearer <token>"))?;
-    state.auth.check(bearer, chrono::Utc::now().timestamp())
+    settings.check(bearer, chrono::Utc::now().timestamp())
 }
 
 mod jwt;

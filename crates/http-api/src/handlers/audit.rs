@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use crate::ApiError;
 use crate::auth::Admin;
 use crate::dto::{AuditLogView, Envelope};
+use crate::handlers::trigger::flush_refusals;
 use crate::params::{self, Params};
 use crate::state::SharedState;
 
@@ -35,12 +36,4 @@ pub(crate) async fn audit_log(
     flush_refusals(&state).await;
     let page = state.store.audit_log(&query).await?;
     Ok(HttpResponse::Ok().json(Envelope::new(AuditLogView::from(&page))))
-}
-
-/// Writes the summary row of the refused attempts of a minute that has ended, if any were
-/// not written one by one.
-pub(crate) async fn flush_refusals(state: &SharedState) {
-    if let Some(summary) = state.refusals.flush(state.clock.now()) {
-        crate::handlers::trigger::write_audit(state, summary.entry()).await;
-    }
 }

@@ -11,7 +11,7 @@ use propimport_domain::{
 
 use crate::auth::Attempt;
 use crate::dto::{CancelAccepted, Envelope, JobPauseView, PauseRequest};
-use crate::handlers::trigger::{Attempter, read_body};
+use crate::handlers::trigger::{Attempter, flush_refusals, read_body};
 use crate::state::SharedState;
 use crate::{ApiError, ControlRefusal};
 
@@ -22,7 +22,7 @@ async fn attempter<'a>(
     attempt: Attempt,
     action: &'static str,
 ) -> Result<Attempter<'a>, ApiError> {
-    crate::handlers::audit::flush_refusals(state).await;
+    flush_refusals(state).await;
     match attempt.0 {
         Ok(actor) => Ok(Attempter::of_action(state, req, Some(&actor.0), action)),
         Err(refusal) => {

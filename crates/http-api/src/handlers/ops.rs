@@ -92,7 +92,14 @@ pub(crate) async fn metrics(state: web::Data<SharedState>) -> Result<HttpRespons
         .metrics
         .as_ref()
         .ok_or_else(|| ApiError::not_found("metrics are not enabled in this service"))?;
-    state.job_metrics.refresh_from(&state).await;
+    state
+        .job_metrics
+        .refresh_from(
+            state.control.as_ref(),
+            state.store.as_ref(),
+            state.readiness_timeout,
+        )
+        .await;
     Ok(HttpResponse::Ok()
         .content_type(ContentType(
             "text/plain; version=0.0.4; charset=utf-8"

@@ -150,6 +150,3 @@ fn summary(e: &Execution, job: &JobState) -> ExecutionSummary {
         _ => e.into(),
     }
 }
-
-#[cfg(all(test, feature = "testing"))]
-mod tests;

@@ -16,15 +16,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    CancelToken, ImageUrl, ItemError, ListingImageStore, ListingImageUrls, ListingRecord,
+    CancelToken, Clock, ImageUrl, ItemError, ListingImageStore, ListingImageUrls, ListingRecord,
     SourceName, UpsertOutcome,
 };
 
 pub use storage::{DEFAULT_IMAGE_STORE_URL, ImageStorage, ImageStorageError};
 
 use self::stage::ImageRun;
-use crate::pipeline::{Importer, ImporterBuilder};
 use crate::report::ImportReport;
+use crate::source::{HttpSettings, SourceConfig};
 
 /// How images are downloaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,9 +65,9 @@ impl Default for ImageSettings {
 /// The image settings of an [`ImporterBuilder`].
 #[derive(Default)]
 pub(crate) struct ImageOptions {
-    stores: Option<(Arc<dyn ListingImageStore>, ImageStorage)>,
-    settings: ImageSettings,
-    skip_downloads: bool,
+    pub(crate) stores: Option<(Arc<dyn ListingImageStore>, ImageStorage)>,
+    pub(crate) settings: ImageSettings,
+    pub(crate) skip_downloads: bool,
 }
 
 impl ImageOptions {
@@ -75,7 +75,7 @@ impl ImageOptions {
     /// guarded against internal addresses).
     pub(crate) fn into_stage(
         self,
-        http: &crate::source::HttpSettings,
+        http: &HttpSettings,
     ) -> Result<Option<ImageStage>, reqwest::Error> {
         let Some((records, storage)) = self.stores else {
             return Ok(None);
@@ -99,46 +99,6 @@ impl ImageOptions {
     }
 }
 
-impl ImporterBuilder {
-    /// Enables the image stage: image records go to `records`, image bytes to `storage`.
-    /// Without it, images are neither recorded nor downloaded.
-    pub fn images(mut self, records: Arc<dyn ListingImageStore>, storage: ImageStorage) -> Self {
-        self.images.stores = Some((records, storage));
-        self
-    }
-
-    /// How images are downloaded (default [`ImageSettings::default`]).
-    pub fn image_settings(mut self, settings: ImageSettings) -> Self {
-        self.images.settings = settings;
-        self
-    }
-
-    /// With `true`, no image is downloaded (`IMPORT_TEST_SKIP_IMAGES`). The listings' image
-    /// URLs are still recorded as pending, so a later run without the flag downloads them.
-    pub fn skip_images(mut self, skip: bool) -> Self {
-        self.images.skip_downloads = skip;
-        self
-    }
-}
-
-impl Importer {
-    /// Downloads the source's pending images after a run stored its listings, unless the run
-    /// was cancelled or has no image stage.
-    pub(crate) async fn download_images(&self, cancel: &CancelToken, report: &mut ImportReport) {
-        let Some(images) = &self.images else { return };
-        if report.cancelled || cancel.is_cancelled() {
-            return;
-        }
-        let run = ImageRun {
-            source: &self.source,
-            client: &images.client,
-            clock: self.clock.as_ref(),
-            cancel,
-        };
-        images.download_pending(&run, report).await;
-    }
-}
-
 /// The image stage of an importer.
 pub(crate) struct ImageStage {
     records: Arc<dyn ListingImageStore>,
@@ -152,6 +112,27 @@ pub(crate) struct ImageStage {
 }
 
 impl ImageStage {
+    /// Downloads the source's pending images after a run stored its listings, unless the run
+    /// was cancelled.
+    pub(crate) async fn download_after(
+        &self,
+        source: &SourceConfig,
+        clock: &dyn Clock,
+        cancel: &CancelToken,
+        report: &mut ImportReport,
+    ) {
+        if report.cancelled || cancel.is_cancelled() {
+            return;
+        }
+        let run = ImageRun {
+            source,
+            client: &self.client,
+            clock,
+            cancel,
+        };
+        self.download_pending(&run, report).await;
+    }
+
     /// Syncs the image URLs of a stored batch's new and changed listings (unchanged ones have
     /// the same URLs as before) and deletes the bytes of images they dropped. URLs that cannot
     /// be downloaded (not http or https) are counted as failed images.

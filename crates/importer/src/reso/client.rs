@@ -21,7 +21,7 @@ const FORMAT: &str = "RESO Web API";
 /// One page: its records (not yet mapped), the link to the next page, if any, and how many
 /// records the whole query has, when the server says (`@odata.count`).
 #[derive(Debug)]
-pub(super) struct Page {
+pub(crate) struct Page {
     pub records: Vec<Value>,
     pub next_link: Option<String>,
     pub count: Option<i64>,
@@ -29,7 +29,7 @@ pub(super) struct Page {
 
 /// Why a page could not be had.
 #[derive(Debug)]
-pub(super) enum PageError {
+pub(crate) enum PageError {
     /// The request failed (after retries) or was cancelled.
     Fetch(FetchError),
     /// The answer is not a readable page.
@@ -50,7 +50,7 @@ struct RawPage {
 impl ResoClient {
     /// GETs and parses the page at `url`; `records_before` is how many records the run read
     /// before it (for error positions).
-    pub(super) async fn page(
+    pub(crate) async fn page(
         &self,
         http: &reqwest::Client,
         settings: &HttpSettings,

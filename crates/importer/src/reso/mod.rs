@@ -5,32 +5,29 @@
 //! (`paging.rs`), fetches each page with the source's authentication, pacing and the shared
 //! retries (`client.rs`, `oauth.rs`), maps its records (`mapping.rs`), stores them, withdraws
 //! the ones the source says are gone, and only then moves the watermark to the page's latest
-//! `ModificationTimestamp` (`run.rs`). A run is never a snapshot: nothing is withdrawn for
-//! being absent. The field mapping is documented in `RESO.md`.
+//! `ModificationTimestamp` (the run itself is the pipeline's: `pipeline/reso.rs`). A run is
+//! never a snapshot: nothing is withdrawn for being absent. The settings are the source's
+//! (`source/reso.rs`). The field mapping is documented in `RESO.md`.
 
 mod client;
-mod mapping;
+pub(crate) mod mapping;
 mod oauth;
-mod paging;
-mod run;
-mod settings;
+pub(crate) mod paging;
 mod values;
 
 use propimport_domain::Currency;
 
-pub use settings::{OAuthClientCredentials, RateLimit, ResoSettings};
-
-pub(crate) use run::run;
+pub(crate) use client::PageError;
 
 use crate::pacing::Pacer;
-use crate::source::{Location, SourceConfig};
+use crate::source::{Location, ResoSettings, SourceConfig};
 
 /// What a RESO source keeps between runs: its pacer and its cached OAuth2 token.
 #[derive(Debug)]
 pub(crate) struct ResoClient {
-    resource: reqwest::Url,
-    settings: ResoSettings,
-    currency: Currency,
+    pub(crate) resource: reqwest::Url,
+    pub(crate) settings: ResoSettings,
+    pub(crate) currency: Currency,
     pacer: Option<Pacer>,
     tokens: Option<oauth::TokenSource>,
 }
@@ -59,7 +56,7 @@ impl ResoClient {
     }
 
     /// Whether requests carry credentials (so links must not lead them elsewhere).
-    fn sends_credentials(&self, source: &SourceConfig) -> bool {
+    pub(crate) fn sends_credentials(&self, source: &SourceConfig) -> bool {
         self.tokens.is_some() || source.http.bearer_token.is_some()
     }
 }

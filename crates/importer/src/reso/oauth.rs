@@ -12,9 +12,8 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::client::read_capped;
-use super::settings::OAuthClientCredentials;
 use crate::fetch::{FetchError, send_with_retries};
-use crate::source::{HttpSettings, Location};
+use crate::source::{HttpSettings, Location, OAuthClientCredentials};
 
 /// The largest token response read.
 const MAX_TOKEN_BYTES: usize = 64 << 10;

@@ -16,7 +16,7 @@ const WATERMARK_FIELD: &str = "ModificationTimestamp";
 
 /// The first page: `$filter=ModificationTimestamp ge <watermark>` (left out without a
 /// watermark), `$orderby=ModificationTimestamp asc`, `$top=<page size>`, `$count=true`.
-pub(super) fn first_page(
+pub(crate) fn first_page(
     resource: &Url,
     watermark: Option<DateTime<Utc>>,
     page_size: NonZeroU32,
@@ -51,7 +51,7 @@ pub(super) fn first_page(
 }
 
 /// The first page's URL without its `$count=true`, or `None` when it has none.
-pub(super) fn without_count(first: &Url) -> Option<Url> {
+pub(crate) fn without_count(first: &Url) -> Option<Url> {
     let query = first.query()?;
     let parts: Vec<&str> = query.split('&').collect();
     let kept: Vec<&str> = parts
@@ -70,7 +70,7 @@ pub(super) fn without_count(first: &Url) -> Option<Url> {
 /// The page after `current`, from its `@odata.nextLink` (absolute, or relative to `current`).
 /// While credentials are sent, the link must stay on the resource's server; a link back to
 /// the same page is refused (it would never end).
-pub(super) fn next_page(
+pub(crate) fn next_page(
     current: &Url,
     resource: &Url,
     link: &str,

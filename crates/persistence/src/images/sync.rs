@@ -42,7 +42,7 @@ impl InsertImages for diesel_async::AsyncPgConnection {
     }
 }
 
-impl InsertImages for crate::database::SqliteConn {
+impl InsertImages for crate::connection::SqliteConn {
     async fn insert_images(&mut self, rows: &[NewImageRow<'_>]) -> QueryResult<()> {
         for row in rows {
             diesel::insert_into(li::listing_images)

@@ -120,7 +120,7 @@ pub(super) fn image_concurrency(
                     .text()
                     .parse::<usize>()
                     .ok()
-                    .filter(|n| crate::config::images::LIMITS.contains(n))
+                    .filter(|n| crate::config::IMAGE_CONCURRENCY_LIMITS.contains(n))
                     .ok_or_else(|| {
                         format!(
                             "{}={value}: expected a whole number from 1 to 256",

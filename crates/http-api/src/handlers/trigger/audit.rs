@@ -130,3 +130,11 @@ pub(crate) async fn write(state: &SharedState, entry: NewAuditEntry) {
         tracing::error!(error = %e, "could not write the audit-log row of a trigger attempt");
     }
 }
+
+/// Writes the summary row of the refused attempts of a minute that has ended, if any were
+/// not written one by one.
+pub(crate) async fn flush_refusals(state: &SharedState) {
+    if let Some(summary) = state.refusals.flush(state.clock.now()) {
+        write(state, summary.entry()).await;
+    }
+}

@@ -16,7 +16,7 @@ use crate::params::{self, Params};
 use crate::state::{MAX_BODY_BYTES, SharedState};
 
 pub(crate) use audit::Attempter;
-pub(crate) use audit::write as write_audit;
+pub(crate) use audit::flush_refusals;
 
 /// The optional body of `POST /trigger`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -98,7 +98,7 @@ pub(crate) async fn trigger(
     payload: web::Payload,
     state: web::Data<SharedState>,
 ) -> Result<HttpResponse, ApiError> {
-    crate::handlers::audit::flush_refusals(&state).await;
+    flush_refusals(&state).await;
     let actor = match attempt.0 {
         Ok(actor) => actor,
         Err(refusal) => {

@@ -28,7 +28,7 @@ use crate::formats::{RecordError, Stage, html};
 
 /// What one record became.
 #[derive(Debug)]
-pub(super) enum Outcome {
+pub(crate) enum Outcome {
     /// A listing to store.
     Listing(Box<Listing>),
     /// A listing the source says is gone: withdraw it.
@@ -39,7 +39,7 @@ pub(super) enum Outcome {
 
 /// A mapped record and its `ModificationTimestamp` (for the watermark), when readable.
 #[derive(Debug)]
-pub(super) struct Mapped {
+pub(crate) struct Mapped {
     pub outcome: Outcome,
     pub modified: Option<DateTime<Utc>>,
 }
@@ -79,7 +79,7 @@ fn rejected(field: &str, error: &propimport_domain::Error) -> Failure {
 
 /// Maps one record; `label` says where it is (`page 2, record 3`) and prefixes messages;
 /// `currency` is used when the record has no `CurrencyCode`.
-pub(super) fn map(value: Value, currency: Currency, label: &str) -> Mapped {
+pub(crate) fn map(value: Value, currency: Currency, label: &str) -> Mapped {
     let Value::Object(record) = value else {
         let failure = RecordError {
             external_id: None,

@@ -16,7 +16,7 @@ use propimport_domain::{ListingRecord, UpsertOutcome};
 
 use super::sqlite_upsert::{GROUP, UpsertRows};
 use super::{ChunkJob, ListingWrites, outcome};
-use crate::database::SqliteConn;
+use crate::connection::SqliteConn;
 use crate::error::TxError;
 use crate::listings::rows::PropertyRow;
 use crate::schema::properties::dsl as p;

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use propimport_domain::SourceName;
 
-use crate::reso::ResoSettings;
+mod reso;
+
+pub use reso::{OAuthClientCredentials, RateLimit, ResoSettings};
 
 /// A feed format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

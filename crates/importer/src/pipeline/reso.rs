@@ -9,15 +9,14 @@ use chrono::{DateTime, Utc};
 use propimport_domain::{CancelToken, ExternalId, ProgressHandle, SourceState};
 use serde_json::Value;
 
-use super::client::PageError;
-use super::mapping::{self, Outcome};
-use super::{ResoClient, paging};
+use super::{Batch, Importer};
 use crate::ImportError;
 use crate::fetch::FetchError;
 use crate::formats::FeedError;
 use crate::hash::record;
-use crate::pipeline::{Batch, Importer};
 use crate::report::ImportReport;
+use crate::reso::mapping::{self, Outcome};
+use crate::reso::{PageError, ResoClient, paging};
 use crate::source::Location;
 
 /// Runs one import of a RESO source (see the module documentation).

@@ -3,16 +3,15 @@
 
 use std::sync::Arc;
 
-use chrono::Duration;
+use chrono::{Duration, Utc};
 use propimport_domain::testing::InMemoryExecutionStore;
 use propimport_domain::{
     ErrorLog, ExecutionId, ExecutionStatus, ExecutionStore, FinishExecution, JobName, LiveProgress,
-    NewExecution, Progress, RunCounts, TriggeredBy,
+    NewExecution, Progress, RunCounts, TriggeredBy, format_utc_millis,
 };
 use reqwest::Method;
 
-use super::*;
-use crate::testing::{TestServer, call};
+use propimport_http_api::testing::{TestServer, call};
 
 const JOBS: &[&str] = &["feed-a", "feed-b"];
 

@@ -4,13 +4,15 @@
 //!
 //! Reading, mapping and hashing run on their own task and hand over batches through a
 //! channel of two, so parsing overlaps with the database writes and memory stays bounded by
-//! a few batches whatever the feed's size.
+//! a few batches whatever the feed's size. A RESO source is read page by page instead
+//! (`reso.rs`); the importer is built in `builder.rs`.
+
+mod builder;
+mod reso;
 
 use std::sync::Arc;
 
-use propimport_domain::{
-    CancelToken, Clock, ListingRecord, ListingStore, ProgressHandle, SystemClock,
-};
+use propimport_domain::{CancelToken, Clock, ListingRecord, ListingStore, ProgressHandle};
 use tokio::sync::mpsc;
 
 use crate::ImportError;
@@ -20,6 +22,8 @@ use crate::hash::record;
 use crate::report::ImportReport;
 use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
+
+pub use builder::ImporterBuilder;
 
 /// Imports one source into a listing store. Cheap to keep; [`Importer::run`] may be called
 /// again for each run.
@@ -33,65 +37,6 @@ pub struct Importer {
     reso: Option<ResoClient>,
     /// The image stage, when enabled.
     pub(crate) images: Option<crate::images::ImageStage>,
-}
-
-/// Builds an [`Importer`].
-pub struct ImporterBuilder {
-    source: SourceConfig,
-    listings: Arc<dyn ListingStore>,
-    clock: Arc<dyn Clock>,
-    batch_size: usize,
-    /// The image stage's stores and settings.
-    pub(crate) images: crate::images::ImageOptions,
-}
-
-impl ImporterBuilder {
-    /// Uses `clock` for seen and withdrawn times (default: the system clock).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// Listings per database batch (default 500, at least 1).
-    pub fn batch_size(mut self, size: usize) -> Self {
-        self.batch_size = size.max(1);
-        self
-    }
-
-    /// Builds the importer (and the source's HTTP client).
-    pub fn build(self) -> Result<Importer, ImportError> {
-        let client = fetch::client(&self.source.http).map_err(|e| ImportError::Setup {
-            source_name: self.source.name.to_string(),
-            reason: e.to_string(),
-        })?;
-        let reso = match self.source.format {
-            FeedFormat::Reso => {
-                Some(
-                    ResoClient::new(&self.source).map_err(|reason| ImportError::Setup {
-                        source_name: self.source.name.to_string(),
-                        reason,
-                    })?,
-                )
-            }
-            FeedFormat::Kyero | FeedFormat::Json => None,
-        };
-        let images = self
-            .images
-            .into_stage(&self.source.http)
-            .map_err(|e| ImportError::Setup {
-                source_name: self.source.name.to_string(),
-                reason: format!("cannot build the image client: {e}"),
-            })?;
-        Ok(Importer {
-            source: self.source,
-            listings: self.listings,
-            clock: self.clock,
-            client,
-            batch_size: self.batch_size,
-            reso,
-            images,
-        })
-    }
 }
 
 /// One hand-over from the reading task: mapped records and the records that failed.
@@ -109,20 +54,19 @@ enum ReadEnd {
 }
 
 impl Importer {
-    /// Starts building an importer of `source` into `listings`.
-    pub fn builder(source: SourceConfig, listings: Arc<dyn ListingStore>) -> ImporterBuilder {
-        ImporterBuilder {
-            source,
-            listings,
-            clock: Arc::new(SystemClock),
-            batch_size: 500,
-            images: crate::images::ImageOptions::default(),
-        }
-    }
-
     /// The source.
     pub fn source(&self) -> &SourceConfig {
         &self.source
+    }
+
+    /// Downloads the source's pending images after a run stored its listings, unless the run
+    /// was cancelled or has no image stage.
+    async fn download_images(&self, cancel: &CancelToken, report: &mut ImportReport) {
+        if let Some(images) = &self.images {
+            images
+                .download_after(&self.source, self.clock.as_ref(), cancel, report)
+                .await;
+        }
     }
 
     /// Runs one import. Records that fail alone are counted and kept in the report; the run
@@ -136,7 +80,7 @@ impl Importer {
         progress: &ProgressHandle,
     ) -> Result<ImportReport, ImportError> {
         if let Some(reso) = &self.reso {
-            let mut report = crate::reso::run(self, reso, cancel, progress).await?;
+            let mut report = reso::run(self, reso, cancel, progress).await?;
             self.download_images(cancel, &mut report).await;
             return Ok(report);
         }
@@ -358,7 +302,7 @@ mod tests {
     /// sources whose runs start at once must not each hold room for 500 records.
     #[tokio::test]
     async fn a_small_feed_allocates_for_its_records_only() {
-        let demo = include_str!("../../../examples/feeds/north-macedonia.ndjson");
+        let demo = include_str!("../../../../examples/feeds/north-macedonia.ndjson");
         let feed: String = demo.lines().take(3).map(|l| format!("{l}\n")).collect();
         let (tx, mut rx) = mpsc::channel::<Batch>(2);
         let (_recycle, recycled) = mpsc::unbounded_channel::<Batch>();

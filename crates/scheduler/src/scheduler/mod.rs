@@ -1,6 +1,16 @@
 //! The scheduler: a tick loop per scheduled job, manual triggers, the overlap guard, missed
 //! ticks (at start-up and during a database outage), the retention task, status, and a
 //! bounded graceful shutdown.
+//!
+//! Every task of the scheduler shares one `Shared`; its behaviour lives in this module and
+//! its children (`ticks.rs`, `retries.rs`, `watchdog.rs`, `control.rs`, `handle.rs`), so the
+//! modules it is built from (`crate::tracked`, `crate::retry`, `crate::watch`) never name it.
+
+pub(crate) mod control;
+pub(crate) mod handle;
+mod retries;
+mod ticks;
+mod watchdog;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -110,7 +120,7 @@ pub(crate) struct Shared {
     /// Per job: missed ticks and lateness.
     pub(crate) watch: Watch,
     /// The paused jobs last read from the store.
-    pub(crate) pauses: crate::control::PauseCache,
+    pub(crate) pauses: control::PauseCache,
     /// The retries of failed scheduled runs this instance holds.
     pub(crate) retries: Retries,
     /// When this scheduler started: lateness is judged only for ticks after it.
@@ -141,7 +151,7 @@ impl Scheduler {
                 cancel_runs: CancelToken::new(),
                 running: Mutex::new(HashMap::new()),
                 watch: Watch::default(),
-                pauses: crate::control::PauseCache::default(),
+                pauses: control::PauseCache::default(),
                 retries: Retries::default(),
                 started_at: std::sync::OnceLock::new(),
                 runtime: std::sync::OnceLock::new(),

@@ -1,6 +1,8 @@
 //! The endpoint suite over the in-memory store, and the answers when the store is down.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod status;
+
 use std::sync::Arc;
 
 use propimport_domain::ExecutionStore;
