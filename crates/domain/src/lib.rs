@@ -52,4 +52,4 @@ pub use ports::{
 pub use progress::{LiveProgress, Pace};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
-pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};
+pub use time_format::format_utc_millis;
