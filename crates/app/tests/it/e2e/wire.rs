@@ -1,5 +1,6 @@
 //! One wire format: `executions show --json` and `executions list --json` print exactly the
-//! documents the API answers for the same records (its `data`), times in UTC as `…Z`.
+//! documents the API answers for the same records (its `data`), times in UTC as `…Z`; `jobs
+//! list --json` writes each job's fields as `/status` does.
 
 use std::time::Duration;
 
@@ -69,4 +70,29 @@ async fn the_cli_prints_the_apis_documents() {
         "executions list --json is the API's history"
     );
     assert_eq!(cli["executions"][0]["id"], id.as_str());
+
+    // `jobs list --json` has the fields `/status` gives each job, written the same way.
+    let (status, api) = service.get("/api/v1/admin/import-jobs/status").await;
+    assert_eq!(status, 200, "{api}");
+    let cli = cli_json(dir.path(), &url, &["jobs", "list", "--json"]);
+    let (cli_jobs, api_jobs) = (cli["jobs"].as_array().unwrap(), &api["data"]["jobs"]);
+    assert!(!cli_jobs.is_empty(), "{cli}");
+    for (i, job) in cli_jobs.iter().enumerate() {
+        let fields = [
+            "jobName",
+            "schedule",
+            "timezone",
+            "scheduleText",
+            "paused",
+            "pausedBy",
+            "pausedAt",
+            "pauseReason",
+        ];
+        for field in fields {
+            assert_eq!(job[field], api_jobs[i][field], "{field} of job {i}");
+        }
+        assert_eq!(job["nextRun"], api_jobs[i]["nextRuns"][0], "job {i}");
+        let utc = job["nextRun"]["utc"].as_str().unwrap_or_default();
+        assert!(utc.ends_with('Z'), "{utc:?}");
+    }
 }
