@@ -64,7 +64,7 @@ enum ExecutionsCommand {
         /// How many (1 to 100).
         #[arg(long, default_value_t = 20)]
         limit: i64,
-        /// Print JSON (RFC 3339 times with offsets).
+        /// Print JSON: the API's history document (`data` of `GET …/history`; times in UTC, `…Z`).
         #[arg(long)]
         json: bool,
     },
@@ -72,7 +72,8 @@ enum ExecutionsCommand {
     Show {
         /// The execution's id.
         id: String,
-        /// Print JSON (RFC 3339 times with offsets).
+        /// Print JSON: the API's execution document (`data` of `GET …/{executionId}`; times
+        /// in UTC, `…Z`).
         #[arg(long)]
         json: bool,
     },
@@ -89,7 +90,8 @@ enum ExecutionsCommand {
 enum JobsCommand {
     /// List the jobs: schedule, whether paused, next run.
     List {
-        /// Print JSON (RFC 3339 times with offsets).
+        /// Print JSON: each job's pause state as the API writes it, its schedule and next fire
+        /// time (`…Z` and local).
         #[arg(long)]
         json: bool,
     },

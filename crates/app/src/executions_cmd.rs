@@ -1,14 +1,15 @@
 //! `propimport executions list|show|cancel`: the execution history from the command line, as a
-//! table or as JSON (RFC 3339 times with offsets), and the cancel of a running execution.
+//! table or as the API's JSON documents (its `dto` views, times in UTC as `…Z`), and the cancel
+//! of a running execution.
 
 use std::process::ExitCode;
 
 use propimport_domain::{
     AuditOutcome, CancelRequest, Error, Execution, ExecutionId, ExecutionStatus, ExecutionStore,
-    HistoryQuery, JobName, PageLimit,
+    HistoryPage, HistoryQuery, JobName, PageLimit,
 };
+use propimport_http_api::dto::{ExecutionDetail, HistoryView};
 use propimport_persistence::SqlExecutionStore;
-use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::serve::open;
@@ -27,35 +28,16 @@ pub struct ListArgs {
     pub json: bool,
 }
 
-fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
-    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+/// The JSON of `executions show`: the API's document of the execution (the `data` of
+/// `GET /api/v1/admin/import-jobs/{executionId}`).
+pub fn execution_json(e: &Execution) -> serde_json::Result<String> {
+    serde_json::to_string(&ExecutionDetail::from(e))
 }
 
-fn to_json(e: &Execution, with_errors: bool) -> Value {
-    let mut v = json!({
-        "id": e.id.to_string(),
-        "jobName": e.job_name.to_string(),
-        "status": e.status.as_str(),
-        "startedAt": rfc3339(Some(e.started_at)),
-        "completedAt": rfc3339(e.completed_at),
-        "durationMs": e.duration_ms,
-        "totalProperties": e.counts.total_properties,
-        "successCount": e.counts.success_count,
-        "failedCount": e.counts.failed_count,
-        "skippedCount": e.counts.skipped_count,
-        "triggeredBy": e.triggered_by.as_str(),
-        "consecutiveFailures": e.consecutive_failures,
-        "attempt": e.attempt,
-        "lastError": e.last_error,
-        "details": e.details,
-        "cancelRequestedBy": e.cancel_requested.as_ref().map(|c| c.by.clone()),
-        "cancelRequestedAt": rfc3339(e.cancel_requested.as_ref().map(|c| c.at)),
-    });
-    if with_errors && let Some(map) = v.as_object_mut() {
-        map.insert("errors".into(), json!(e.errors));
-        map.insert("errorsOmitted".into(), json!(e.errors_omitted));
-    }
-    v
+/// The JSON of `executions list`: the API's document of a history page (the `data` of
+/// `GET /api/v1/admin/import-jobs/history`).
+fn history_json(page: &HistoryPage) -> serde_json::Result<String> {
+    serde_json::to_string(&HistoryView::from(page))
 }
 
 /// `executions list`: exit code 2 for a bad filter or an unknown job.
@@ -98,11 +80,7 @@ async fn list_on(
         return Err(usage(format!("--job: {unknown}")));
     }
     if as_json {
-        let rows: Vec<Value> = page.executions.iter().map(|e| to_json(e, false)).collect();
-        println!(
-            "{}",
-            json!({"executions": rows, "total": page.pagination.total})
-        );
+        println!("{}", history_json(&page)?);
         return Ok(ExitCode::SUCCESS);
     }
     crate::executions_table::print(&page.executions);
@@ -139,7 +117,7 @@ pub async fn show(config: Config, id: &str, as_json: bool) -> anyhow::Result<Exi
         return Ok(ExitCode::FAILURE);
     };
     if as_json {
-        println!("{}", to_json(&e, true));
+        println!("{}", execution_json(&e)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("execution  {}", e.id);

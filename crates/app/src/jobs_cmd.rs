@@ -9,9 +9,10 @@ use chrono::{SubsecRound as _, Utc};
 use propimport_domain::{
     AuditOutcome, ExecutionId, ExecutionStore, JobName, JobPause, NewAuditEntry, format_utc_millis,
 };
+use propimport_http_api::dto::{FireTime, JobPauseView};
 use propimport_persistence::SqlExecutionStore;
 use propimport_scheduler::CronSchedule;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::config::Config;
 use crate::serve::open;
@@ -89,6 +90,26 @@ fn pause_text(p: &JobPause) -> String {
     text
 }
 
+/// The JSON of `jobs list`.
+#[derive(Debug, Serialize)]
+struct JobList {
+    jobs: Vec<JobListEntry>,
+}
+
+/// One job in `jobs list --json`: the API's pause state of the job (`JobPauseView`, as pause
+/// and resume answer) with its schedule and next fire time (a `FireTime`, as `/status` has
+/// them). The API has no job list of its own; this document is made of its views only.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobListEntry {
+    #[serde(flatten)]
+    pause: JobPauseView,
+    schedule: String,
+    timezone: String,
+    schedule_text: String,
+    next_run: Option<FireTime>,
+}
+
 /// `jobs list`: each job's schedule, pause and next run.
 pub async fn list(config: Config, as_json: bool) -> anyhow::Result<ExitCode> {
     let db = open(&config).await?;
@@ -103,26 +124,17 @@ pub async fn list(config: Config, as_json: bool) -> anyhow::Result<ExitCode> {
         rows.push((job, schedule, pause.cloned(), next));
     }
     if as_json {
-        let jobs: Vec<Value> = rows
+        let jobs: Vec<JobListEntry> = rows
             .iter()
-            .map(|(job, schedule, pause, next)| {
-                json!({
-                    "jobName": job.to_string(),
-                    "schedule": schedule.expression(),
-                    "timezone": schedule.timezone().name(),
-                    "scheduleText": schedule.describe(),
-                    "paused": pause.is_some(),
-                    "pausedBy": pause.as_ref().map(|p| p.paused_by.clone()),
-                    "pausedAt": pause.as_ref().map(|p| p.paused_at.to_rfc3339()),
-                    "pauseReason": pause.as_ref().and_then(|p| p.reason.clone()),
-                    "nextRun": next.map(|t| json!({
-                        "local": t.with_timezone(&schedule.timezone()).to_rfc3339(),
-                        "utc": t.to_rfc3339(),
-                    })),
-                })
+            .map(|(job, schedule, pause, next)| JobListEntry {
+                pause: JobPauseView::of(job, pause.as_ref()),
+                schedule: schedule.expression().to_owned(),
+                timezone: schedule.timezone().name().to_owned(),
+                schedule_text: schedule.describe(),
+                next_run: next.map(|t| FireTime::of(t, Some(schedule.timezone()))),
             })
             .collect();
-        println!("{}", json!({ "jobs": jobs }));
+        println!("{}", serde_json::to_string(&JobList { jobs })?);
         return Ok(ExitCode::SUCCESS);
     }
     println!(

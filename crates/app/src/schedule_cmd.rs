@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeDelta, TimeZone as _, Utc};
 use chrono_tz::Tz;
 use clap::Args;
+use propimport_domain::format_utc_millis;
+use propimport_http_api::dto::FireTime;
 use propimport_scheduler::CronSchedule;
-use serde_json::json;
+use serde::Serialize;
 
 use crate::usage::usage;
 
@@ -29,7 +31,7 @@ pub struct NextArgs {
     /// repeated hour are marked.
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
-    /// Print JSON (RFC 3339 times with offsets).
+    /// Print JSON (times as the API writes them: fire times in UTC `…Z` and local).
     #[arg(long)]
     pub json: bool,
 }
@@ -41,6 +43,26 @@ const LOCAL_FORMATS: [&str; 4] = [
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%dT%H:%M:%S",
 ];
+
+/// The JSON of `schedule next`: times as the API writes them (fire times as `/status`'s
+/// `FireTime`, `from` in UTC with milliseconds).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Preview<'a> {
+    expression: &'a str,
+    timezone: &'a str,
+    description: String,
+    from: String,
+    next_runs: Vec<PreviewRun>,
+}
+
+/// One fire time of the preview, with the mark of a daylight-saving change.
+#[derive(Debug, Serialize)]
+struct PreviewRun {
+    #[serde(flatten)]
+    time: FireTime,
+    dst: Option<String>,
+}
 
 /// `schedule next`: exit code 2 for an invalid expression, zone or `--from`.
 pub fn next(args: &NextArgs) -> anyhow::Result<ExitCode> {
@@ -57,24 +79,20 @@ pub fn next(args: &NextArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or(from);
     let times = schedule.next_runs(after, args.count);
     if args.json {
-        let runs: Vec<_> = times
-            .iter()
-            .map(|t| {
-                json!({
-                    "local": t.with_timezone(&zone).to_rfc3339(),
-                    "utc": t.to_rfc3339(),
-                    "dst": schedule.dst_shift(*t).map(|s| s.to_string()),
+        let preview = Preview {
+            expression: schedule.expression(),
+            timezone: zone.name(),
+            description: schedule.describe(),
+            from: format_utc_millis(&from),
+            next_runs: times
+                .iter()
+                .map(|t| PreviewRun {
+                    time: FireTime::of(*t, Some(zone)),
+                    dst: schedule.dst_shift(*t).map(|s| s.to_string()),
                 })
-            })
-            .collect();
-        let doc = json!({
-            "expression": schedule.expression(),
-            "timezone": zone.name(),
-            "description": schedule.describe(),
-            "from": from.to_rfc3339(),
-            "nextRuns": runs,
-        });
-        println!("{doc}");
+                .collect(),
+        };
+        println!("{}", serde_json::to_string(&preview)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("{schedule}: {}", schedule.describe());

@@ -10,7 +10,6 @@
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::{Alert, Error, ExecutionId, JobName};
 
@@ -20,10 +19,9 @@ pub use history::{
     AlertDelivery, AlertEvent, AlertEventKind, AlertEventPage, AlertEventQuery, DeliveryOutcome,
 };
 
-/// What an alert is about, as stored, filtered and serialized (`failure_threshold`, `late`,
+/// What an alert is about, as stored and filtered (`failure_threshold`, `late`,
 /// `overlong`, `recovered`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AlertKind {
     /// A job's consecutive failures reached the threshold.
     FailureThreshold,
@@ -44,7 +42,7 @@ impl AlertKind {
         Self::Recovered,
     ];
 
-    /// The stored and serialized spelling.
+    /// The stored spelling (also the API's).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::FailureThreshold => "failure_threshold",

@@ -3,13 +3,11 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::{ExecutionId, JobName, PageLimit, Pagination};
 
 /// How an audited request ended.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AuditOutcome {
     /// The action was carried out.
     Accepted,
@@ -20,12 +18,11 @@ pub enum AuditOutcome {
     /// Failed for another reason (storage unavailable, bad parameter).
     Failed,
     /// Any other value found in storage.
-    #[serde(untagged)]
     Other(String),
 }
 
 impl AuditOutcome {
-    /// The stored and serialized spelling.
+    /// The stored spelling (also the API's).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Accepted => "accepted",
@@ -76,13 +73,11 @@ pub struct NewAuditEntry {
 }
 
 /// A recorded audit entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// Its id, increasing with time.
     pub id: i64,
     /// When it happened.
-    #[serde(with = "crate::serde_millis")]
     pub at: DateTime<Utc>,
     /// Who.
     pub actor: String,
@@ -110,8 +105,7 @@ pub struct AuditQuery {
 }
 
 /// A page of the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditPage {
     /// The entries, newest first.
     pub entries: Vec<AuditEntry>,

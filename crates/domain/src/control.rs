@@ -3,7 +3,6 @@
 //! instance running it at its next heartbeat).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::JobName;
 
@@ -11,15 +10,13 @@ use crate::JobName;
 pub const MAX_PAUSE_REASON_CHARS: usize = 500;
 
 /// A paused job: who paused it, when, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobPause {
     /// The job.
     pub job_name: JobName,
     /// Who paused it (`token:admin`, `jwt:<subject>`, `cli:<user>`).
     pub paused_by: String,
     /// When.
-    #[serde(with = "crate::serde_millis")]
     pub paused_at: DateTime<Utc>,
     /// Why, when the operator said.
     pub reason: Option<String>,
@@ -48,13 +45,11 @@ impl JobPause {
 }
 
 /// A request to cancel a running execution: who asked, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelRequest {
     /// Who asked (`token:admin`, `jwt:<subject>`, `cli:<user>`).
     pub by: String,
     /// When.
-    #[serde(with = "crate::serde_millis")]
     pub at: DateTime<Utc>,
 }
 

@@ -4,14 +4,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
 use crate::{Error, ExecutionId, JobName};
+use chrono::{DateTime, Utc};
 
 /// The state of an execution, written exactly as `RUNNING`, `SUCCESS`, `FAILED`, `PARTIAL`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ExecutionStatus {
     /// In progress.
     Running,
@@ -27,7 +24,7 @@ impl ExecutionStatus {
     /// Every status, in the order the API lists them.
     pub const ALL: [Self; 4] = [Self::Running, Self::Success, Self::Failed, Self::Partial];
 
-    /// The stored and serialized spelling.
+    /// The stored spelling (also the API's).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "RUNNING",
@@ -81,7 +78,7 @@ pub enum TriggeredBy {
 }
 
 impl TriggeredBy {
-    /// The stored and serialized spelling.
+    /// The stored spelling (also the API's).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cron => "cron",
@@ -108,21 +105,8 @@ impl fmt::Display for TriggeredBy {
     }
 }
 
-impl Serialize for TriggeredBy {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for TriggeredBy {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(Self::from_text(&String::deserialize(d)?))
-    }
-}
-
 /// The four counters of a run, as the earlier service reported them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunCounts {
     /// Records seen (fetched and attempted).
     pub total_properties: i64,
@@ -135,27 +119,22 @@ pub struct RunCounts {
 }
 
 /// Live progress of a running execution, written with each heartbeat.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
     /// The counters so far.
-    #[serde(flatten)]
     pub counts: RunCounts,
     /// How many records the run expects in all, when the source says.
     pub expected_total: Option<i64>,
     /// Bytes of the feed read so far, when the run reads one stream (a file or one HTTP
     /// response); not written with the heartbeat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_read: Option<u64>,
     /// The feed's size in bytes, when known before it is read (a file's size, an HTTP
     /// response's `Content-Length`); not written with the heartbeat.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bytes_total: Option<u64>,
 }
 
 /// One item that failed alone, or the reason a run failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemError {
     /// The item's external id, when known.
     pub external_id: Option<String>,
@@ -166,8 +145,7 @@ pub struct ItemError {
 }
 
 /// A capped list of item errors: the first [`ErrorLog::CAP`] and a count of the rest.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ErrorLog {
     /// The errors kept, in the order they happened.
     pub items: Vec<ItemError>,
@@ -196,8 +174,7 @@ impl ErrorLog {
 
 /// One execution record: every field of the earlier service's `ImportJobExecution`, plus the
 /// tick it belongs to, its heartbeat, the instance running it and live progress.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Execution {
     /// Its id.
     pub id: ExecutionId,
@@ -206,15 +183,12 @@ pub struct Execution {
     /// Its state.
     pub status: ExecutionStatus,
     /// When it started.
-    #[serde(with = "crate::serde_millis")]
     pub started_at: DateTime<Utc>,
     /// When it finished.
-    #[serde(with = "crate::serde_millis_opt")]
     pub completed_at: Option<DateTime<Utc>>,
     /// How long it took, in milliseconds.
     pub duration_ms: Option<i64>,
     /// The counters (live while running).
-    #[serde(flatten)]
     pub counts: RunCounts,
     /// How many records the run expects in all, when known.
     pub expected_total: Option<i64>,
@@ -229,26 +203,20 @@ pub struct Execution {
     /// Why the run failed, or the last item error.
     pub last_error: Option<String>,
     /// The cron tick it belongs to, for scheduled runs.
-    #[serde(with = "crate::serde_millis_opt")]
     pub scheduled_for: Option<DateTime<Utc>>,
     /// Which attempt at its tick it is: 1, or more for a retry of a failed scheduled run.
-    #[serde(default = "first_attempt")]
     pub attempt: i32,
     /// The last sign of life of the process running it.
-    #[serde(with = "crate::serde_millis_opt")]
     pub heartbeat_at: Option<DateTime<Utc>>,
     /// The instance (replica) that runs or ran it.
     pub instance_id: Option<String>,
     /// Counters specific to the job (inserted, updated, withdrawn, images…).
     pub details: Option<serde_json::Value>,
     /// Who asked for the run to be cancelled, and when (the first request is kept).
-    #[serde(default)]
     pub cancel_requested: Option<crate::CancelRequest>,
     /// When the record was created.
-    #[serde(with = "crate::serde_millis")]
     pub created_at: DateTime<Utc>,
     /// When the record last changed.
-    #[serde(with = "crate::serde_millis")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -312,11 +280,6 @@ pub fn next_consecutive_failures(status: ExecutionStatus, previous: i32, attempt
         ExecutionStatus::Failed => previous.saturating_add(1),
         _ => 0,
     }
-}
-
-/// The attempt of a record that does not say: the first.
-fn first_attempt() -> i32 {
-    1
 }
 
 /// What is needed to create a RUNNING execution.

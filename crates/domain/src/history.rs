@@ -1,13 +1,11 @@
 //! The execution history: a filtered, paginated list with aggregates over the filtered set.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::{Error, Execution, ExecutionStatus, JobName, TriggeredBy};
 
 /// A page size between 1 and [`PageLimit::MAX`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageLimit(u32);
 
 impl PageLimit {
@@ -106,8 +104,7 @@ impl HistoryQuery {
 }
 
 /// Where a page stands in the whole filtered set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pagination {
     /// How many executions match the filters.
     pub total: i64,
@@ -133,8 +130,7 @@ impl Pagination {
 }
 
 /// Sums over every execution that matches the filters (not just the page).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct HistoryStatistics {
     /// Sum of `totalProperties`.
     pub total_properties_processed: i64,
@@ -149,8 +145,7 @@ pub struct HistoryStatistics {
 }
 
 /// One page of history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HistoryPage {
     /// The executions of the page, newest first.
     pub executions: Vec<Execution>,

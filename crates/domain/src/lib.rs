@@ -50,7 +50,7 @@ pub use ports::{
 pub use progress::{LiveProgress, Pace};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
-pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};
+pub use time_format::format_utc_millis;
 
 // The one error type of the domain and of every port. It lives at the crate root because it
 // names the identifiers (`ids`) and statuses (`execution`) whose constructors return it; as

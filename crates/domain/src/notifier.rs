@@ -2,17 +2,11 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use crate::{ExecutionId, JobName};
 
 /// Something operators should hear about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(
-    tag = "kind",
-    rename_all = "snake_case",
-    rename_all_fields = "camelCase"
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Alert {
     /// A job's consecutive failures reached the alert threshold.
     FailureThreshold {

@@ -1,12 +1,9 @@
 //! How long finished executions and admin audit entries are kept.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
-
 /// Keep SUCCESS/PARTIAL runs `success_days`, FAILED runs `failed_days`, RUNNING forever, and
 /// admin audit entries `audit_days`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionPolicy {
     /// Days to keep SUCCESS and PARTIAL runs.
     pub success_days: u32,
@@ -47,8 +44,7 @@ impl RetentionPolicy {
 }
 
 /// What a purge deleted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PurgeReport {
     /// SUCCESS and PARTIAL rows deleted.
     pub succeeded_deleted: u64,

@@ -4,14 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::history::rounded_mean;
 use crate::{Error, ExecutionStatus, JobName};
 
 /// A window length between 1 and [`WindowDays::MAX`] days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WindowDays(u32);
 
 impl WindowDays {
@@ -79,8 +77,7 @@ pub struct StatisticsRow {
 }
 
 /// The executions of one UTC day.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimelineDay {
     /// The day, `YYYY-MM-DD`.
     pub date: NaiveDate,
@@ -101,16 +98,13 @@ pub struct TimelineDay {
 }
 
 /// Statistics for a window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Statistics {
     /// The window length in days.
     pub days: u32,
     /// The window's start.
-    #[serde(with = "crate::serde_millis")]
     pub from: DateTime<Utc>,
     /// The window's end.
-    #[serde(with = "crate::serde_millis")]
     pub to: DateTime<Utc>,
     /// Executions started in the window.
     pub total_executions: i64,

@@ -41,7 +41,7 @@ pub struct ErrorDetail {
     /// for `NOT_RUNNING`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Uuid)]
-    pub execution_id: Option<ExecutionId>,
+    pub execution_id: Option<String>,
 }
 
 impl ApiError {
@@ -183,7 +183,7 @@ impl ApiError {
             error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message.clone(),
-                execution_id: self.execution_id,
+                execution_id: self.execution_id.as_ref().map(ToString::to_string),
             },
         }
     }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod alert_json;
 mod alerts;
 mod clock;
 mod delivery;

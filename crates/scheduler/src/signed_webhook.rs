@@ -17,9 +17,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use propimport_domain::{Alert, AlertNotice, DeliveryError, Notifier};
+use propimport_domain::{Alert, AlertNotice, DeliveryError, Notifier, format_utc_millis};
 use sha2::Sha256;
 
+use crate::alert_json::AlertJson;
 use crate::delivery::with_retries;
 use crate::webhook::{http_failure, status_failure};
 
@@ -57,12 +58,12 @@ impl std::fmt::Debug for SignedWebhookNotifier {
 struct Body<'a> {
     /// `raised`, `repeated` or `recovered`.
     event: &'static str,
-    #[serde(with = "propimport_domain::serde_millis")]
-    at: DateTime<Utc>,
+    /// When (UTC with milliseconds, as the API writes times).
+    at: String,
     title: String,
     summary: String,
     link: Option<&'a str>,
-    alert: &'a Alert,
+    alert: AlertJson<'a>,
 }
 
 impl SignedWebhookNotifier {
@@ -117,11 +118,11 @@ impl Notifier for SignedWebhookNotifier {
         };
         let body = Body {
             event,
-            at: notice.at,
+            at: format_utc_millis(&notice.at),
             title: notice.alert.title(),
             summary: notice.alert.summary(),
             link: notice.link.as_deref(),
-            alert: &notice.alert,
+            alert: AlertJson::from(&notice.alert),
         };
         let body = serde_json::to_vec(&body)
             .map_err(|e| DeliveryError::permanent(format!("cannot encode the alert: {e}")))?;

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use propimport_domain::{Alert, AlertNotice, DeliveryError, Notifier};
+use propimport_domain::{AlertNotice, DeliveryError, Notifier};
 
+use crate::alert_json::AlertJson;
 use crate::delivery::with_retries;
 
 /// Posts each alert to a URL (`IMPORT_ALERT_WEBHOOK_URL`); its channel name is `webhook`.
@@ -21,7 +22,7 @@ pub struct WebhookNotifier {
 struct Body<'a> {
     text: String,
     content: String,
-    alert: &'a Alert,
+    alert: AlertJson<'a>,
 }
 
 impl WebhookNotifier {
@@ -118,7 +119,7 @@ impl Notifier for WebhookNotifier {
         let body = Body {
             text: text.clone(),
             content: text,
-            alert: &notice.alert,
+            alert: AlertJson::from(&notice.alert),
         };
         with_retries(Self::CHANNEL, self.attempts, || self.post(&body)).await
     }

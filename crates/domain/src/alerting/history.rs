@@ -1,13 +1,11 @@
 //! The alert history: every alert raised, repeated or recovered, and every delivery of one.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::{Alert, AlertKind, ExecutionId, JobName, PageLimit, Pagination};
 
 /// What happened to an alert, as the history records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertEventKind {
     /// The condition began (or began again after it ended): the alert was sent.
     Raised,
@@ -20,12 +18,11 @@ pub enum AlertEventKind {
     /// A channel gave up on the alert; the event's message says why.
     Failed,
     /// Any other value found in storage.
-    #[serde(untagged)]
     Other(String),
 }
 
 impl AlertEventKind {
-    /// The stored and serialized spelling.
+    /// The stored spelling (also the API's).
     pub fn as_str(&self) -> &str {
         match self {
             Self::Raised => "raised",
@@ -82,13 +79,11 @@ pub struct AlertDelivery {
 }
 
 /// One entry of the alert history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AlertEvent {
     /// Its id, increasing with time.
     pub id: i64,
     /// When it happened.
-    #[serde(with = "crate::serde_millis")]
     pub at: DateTime<Utc>,
     /// The job.
     pub job_name: JobName,
@@ -157,8 +152,7 @@ pub struct AlertEventQuery {
 }
 
 /// A page of the alert history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AlertEventPage {
     /// The events, newest first.
     pub events: Vec<AlertEvent>,

@@ -192,8 +192,7 @@ impl Listing {
 }
 
 /// What an upsert did with one listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UpsertOutcome {
     /// It was new.
     Inserted,
@@ -204,8 +203,7 @@ pub enum UpsertOutcome {
 }
 
 /// Whether a stored listing is on the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ListingStatus {
     /// Published.
     Active,
@@ -233,8 +231,7 @@ pub struct StoredListing {
 }
 
 /// The result of withdrawing the listings a complete snapshot did not contain.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WithdrawReport {
     /// Active listings of the source before.
     pub active_before: i64,
@@ -247,8 +244,7 @@ pub struct WithdrawReport {
 }
 
 /// Per-source state kept between runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceState {
     /// The source.
     pub source: SourceName,

@@ -1,5 +1,7 @@
 //! The JSON bodies of the API: camelCase views of the domain's records, documented in the
-//! OpenAPI document by the same types that serialize them.
+//! OpenAPI document by the same types that serialize them. They are the only JSON rendering
+//! of these records (the domain's types have no serde attributes): the command line's
+//! `--json` prints these views too, times in UTC with milliseconds (`…Z`).
 
 mod alerts;
 mod control;

@@ -1,5 +1,7 @@
 //! The answer of `/status`.
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -14,6 +16,23 @@ pub struct FireTime {
     /// Local time in the schedule's zone, RFC 3339 with its offset.
     #[schema(format = DateTime)]
     pub local: String,
+}
+
+impl FireTime {
+    /// `t` to the second, in UTC (`…Z`) and in `zone` (UTC again without one).
+    pub fn of(t: DateTime<Utc>, zone: Option<Tz>) -> Self {
+        let utc = t.to_rfc3339_opts(SecondsFormat::Secs, true);
+        Self {
+            local: zone.map_or_else(
+                || utc.clone(),
+                |z| {
+                    t.with_timezone(&z)
+                        .to_rfc3339_opts(SecondsFormat::Secs, true)
+                },
+            ),
+            utc,
+        }
+    }
 }
 
 /// The state of one job.

@@ -13,18 +13,7 @@ use crate::state::SharedState;
 
 fn fire_times(times: &[DateTime<Utc>], zone: Option<&str>) -> Vec<FireTime> {
     let tz = zone.and_then(|z| z.parse::<chrono_tz::Tz>().ok());
-    times
-        .iter()
-        .map(|t| FireTime {
-            utc: t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            local: match tz {
-                Some(tz) => t
-                    .with_timezone(&tz)
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                None => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            },
-        })
-        .collect()
+    times.iter().map(|t| FireTime::of(*t, tz)).collect()
 }
 
 /// Scheduler status: every job's schedule, next runs and running execution with live

@@ -7,6 +7,7 @@ use propimport_domain::{
     FinishExecution, ItemError, JobName, JobPause, NewAuditEntry, NewExecution, Result, RunCounts,
     TriggeredBy,
 };
+use serde::{Deserialize, Serialize};
 
 use crate::error::corrupt;
 use crate::schema::{admin_audit_log, import_job_executions, import_job_pauses};
@@ -125,12 +126,45 @@ impl PauseRow {
     }
 }
 
+/// One item error as the `errors` column stores it, in a JSON array:
+/// `{"externalId": "…", "stage": "…", "message": "…"}`. The stored shape is this crate's; the
+/// API's is `http-api`'s view.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredItemError {
+    external_id: Option<String>,
+    stage: String,
+    message: String,
+}
+
 /// Reads the stored `errors` JSON.
 pub(crate) fn parse_errors(json: Option<&str>) -> Result<Vec<ItemError>> {
-    json.map(serde_json::from_str)
+    let stored: Vec<StoredItemError> = json
+        .map(serde_json::from_str)
         .transpose()
         .map(Option::unwrap_or_default)
-        .map_err(|e| corrupt("errors", e))
+        .map_err(|e| corrupt("errors", e))?;
+    Ok(stored
+        .into_iter()
+        .map(|e| ItemError {
+            external_id: e.external_id,
+            stage: e.stage,
+            message: e.message,
+        })
+        .collect())
+}
+
+/// The `errors` JSON of `errors`.
+fn stored_errors(errors: &[ItemError]) -> serde_json::Result<String> {
+    let stored: Vec<StoredItemError> = errors
+        .iter()
+        .map(|e| StoredItemError {
+            external_id: e.external_id.clone(),
+            stage: e.stage.clone(),
+            message: e.message.clone(),
+        })
+        .collect();
+    serde_json::to_string(&stored)
 }
 
 /// A new RUNNING row.
@@ -192,7 +226,7 @@ impl FinishRow {
     /// The row of a finished execution (as computed by `Execution::finished`).
     pub(crate) fn of(e: &Execution, finish: &FinishExecution) -> Result<Self> {
         let errors = (!finish.errors.items.is_empty())
-            .then(|| serde_json::to_string(&finish.errors.items))
+            .then(|| stored_errors(&finish.errors.items))
             .transpose()
             .map_err(|e| corrupt("errors", e))?;
         Ok(Self {
@@ -281,5 +315,38 @@ impl From<NewAuditEntry> for NewAuditRow {
             execution_id: e.execution_id.map(|id| id.to_string()),
             detail: e.detail,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_errors_are_stored_as_camel_case_json_and_read_back() {
+        let errors = vec![
+            ItemError {
+                external_id: Some("P-1".into()),
+                stage: "map".into(),
+                message: "no price".into(),
+            },
+            ItemError {
+                external_id: None,
+                stage: "job".into(),
+                message: "feed unreachable".into(),
+            },
+        ];
+        let json = stored_errors(&errors).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"externalId":"P-1","stage":"map","message":"no price"},{"externalId":null,"stage":"job","message":"feed unreachable"}]"#
+        );
+        assert_eq!(parse_errors(Some(&json)).unwrap(), errors);
+        assert_eq!(
+            parse_errors(Some(r#"[{"stage":"job","message":"m"}]"#)).unwrap()[0].external_id,
+            None,
+            "rows written without the key read as none"
+        );
+        assert_eq!(parse_errors(None).unwrap(), Vec::new());
     }
 }

@@ -177,7 +177,7 @@ fn the_history_says_new_updated_unchanged_and_why_a_run_failed() {
     );
     let json = cli.run(&[], &["executions", "list", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    assert_eq!(doc["total"], 2);
+    assert_eq!(doc["pagination"]["total"], 2, "the API's history document");
     assert_eq!(doc["executions"][1]["successCount"], 30, "the API's fields");
 }
 

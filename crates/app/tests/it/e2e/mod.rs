@@ -16,3 +16,4 @@ pub mod proxy;
 pub mod records;
 mod serve;
 pub mod support;
+mod wire;

@@ -5,14 +5,12 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::{Error, ExternalId, SourceName};
 
 /// An image's source URL: `http://` or `https://`, at most [`ImageUrl::MAX_LEN`] bytes,
 /// trimmed, without whitespace or control characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ImageUrl(String);
 
 impl ImageUrl {
@@ -60,15 +58,8 @@ impl fmt::Display for ImageUrl {
     }
 }
 
-impl<'de> Deserialize<'de> for ImageUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Self::parse(&String::deserialize(d)?).map_err(serde::de::Error::custom)
-    }
-}
-
 /// Where an image is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ImageStatus {
     /// Not downloaded yet.
     Pending,
@@ -109,8 +100,7 @@ impl fmt::Display for ImageStatus {
 }
 
 /// One image of a listing, as recorded. Identity is (source, external id, URL).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingImage {
     /// The listing's source.
     pub source: SourceName,
@@ -135,7 +125,6 @@ pub struct ListingImage {
     /// Downloads attempted so far.
     pub attempts: u32,
     /// When the record last changed.
-    #[serde(with = "crate::serde_millis")]
     pub updated_at: DateTime<Utc>,
 }
 
