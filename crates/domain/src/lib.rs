@@ -15,6 +15,7 @@ mod notifier;
 mod ports;
 mod progress;
 mod retention;
+mod retry;
 mod statistics;
 mod time_format;
 
@@ -51,5 +52,6 @@ pub use ports::{
 };
 pub use progress::{LiveProgress, Pace};
 pub use retention::{PurgeReport, RetentionPolicy};
+pub use retry::{GiveUp, Jitter, Random, Retries, RetryDecision, RetryPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};
