@@ -52,6 +52,6 @@ pub use ports::{
 };
 pub use progress::{LiveProgress, Pace};
 pub use retention::{PurgeReport, RetentionPolicy};
-pub use retry::{GiveUp, Jitter, Random, Retries, RetryDecision, RetryPolicy};
+pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};

@@ -8,6 +8,8 @@
 //! configuration (`crates/app/src/config/retry.rs`) is where they are set.
 
 use std::hash::{BuildHasher as _, Hasher as _};
+
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// How an operation that failed for a passing reason is tried again.
@@ -52,7 +54,7 @@ impl RetryPolicy {
     }
 
     /// Delivering an alert to one channel: 3 attempts, waits from 0.2 s doubling to at most
-    /// 5 s, each up to twice as long by jitter.
+    /// 5 s, each up to twice as long by jitter; a receiver's `Retry-After` honoured up to 30 s.
     pub fn delivery() -> Self {
         Self {
             first_delay: Duration::from_millis(200),
@@ -61,7 +63,7 @@ impl RetryPolicy {
             jitter: Jitter::up_to(100),
             max_attempts: Some(3),
             max_elapsed: None,
-            max_retry_after: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(30),
         }
     }
 
@@ -109,14 +111,14 @@ impl RetryPolicy {
     }
 
     /// Starts counting the attempts of one operation, with jitter from a random seed.
-    pub fn start(&self) -> Retries {
+    pub fn start(&self) -> Attempts {
         self.start_with(Random::from_entropy())
     }
 
     /// Starts counting the attempts of one operation, with jitter from `random` (a
     /// [`Random::seeded`] one makes the waits repeatable).
-    pub fn start_with(&self, random: Random) -> Retries {
-        Retries {
+    pub fn start_with(&self, random: Random) -> Attempts {
+        Attempts {
             policy: self.clone(),
             failed: 0,
             random,
@@ -186,13 +188,13 @@ pub enum GiveUp {
 /// The attempts at one operation under a [`RetryPolicy`]: told of each failure, it says how
 /// long to wait or to stop.
 #[derive(Debug, Clone)]
-pub struct Retries {
+pub struct Attempts {
     policy: RetryPolicy,
     failed: u32,
     random: Random,
 }
 
-impl Retries {
+impl Attempts {
     /// Records a failed attempt, `elapsed` after the first began (read from the caller's
     /// clock), and decides: the wait before the next (`retry_after` when the server asked for
     /// one, at most the policy's `max_retry_after`), or to stop.
@@ -236,6 +238,18 @@ impl Retries {
     }
 }
 
+/// The wait an HTTP `Retry-After` value asks for: a number of seconds, or an HTTP date
+/// (compared with `now`). `None` when it is neither, or a date already past (the backoff then
+/// decides).
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value).ok()?;
+    (at.with_timezone(&Utc) - now).to_std().ok()
+}
+
 /// The random source of the jitter: a small generator (SplitMix64), seeded from the process's
 /// hash keys, or from a given seed so a test's waits are repeatable.
 #[derive(Debug, Clone)]
@@ -276,7 +290,7 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn exact(policy: RetryPolicy) -> Retries {
+    fn exact(policy: RetryPolicy) -> Attempts {
         RetryPolicy {
             jitter: Jitter::NONE,
             ..policy
@@ -393,6 +407,27 @@ mod tests {
             };
             assert!(d >= ms(200) && d <= ms(10_000), "{d:?}");
         }
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_a_date() {
+        let now = DateTime::parse_from_rfc3339("2025-06-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after(" 120 ", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 01 Jun 2025 12:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 01 Jun 2025 11:00:00 GMT", now),
+            None,
+            "a date past leaves the wait to the backoff"
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use delivery::AlertRoutes;
 pub use email::{EmailConfigError, EmailNotifier, EmailSettings, SmtpServer, SmtpTls};
 pub use handle::{JobStatus, SchedulerHandle, TriggerError};
 pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
-pub use retry::{PendingRetry, RetryPlan, RetryPolicy};
+pub use retry::{PendingRetry, RetryPlan, RunRetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use signed_webhook::SignedWebhookNotifier;

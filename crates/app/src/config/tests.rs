@@ -249,7 +249,7 @@ fn reads_and_checks_the_retry_settings() {
     let c = config(&[]).unwrap();
     assert_eq!(
         c.scheduling.retry,
-        propimport_scheduler::RetryPolicy::default()
+        propimport_scheduler::RunRetryPolicy::default()
     );
     let c = config(&[
         ("IMPORT_RETRIES", "3"),

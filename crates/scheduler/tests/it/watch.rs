@@ -302,6 +302,7 @@ async fn an_overlong_run_alerts_and_is_cancelled_when_so_configured() {
             heartbeat_interval: Duration::from_secs(10),
             max_duration: Some(Duration::from_secs(60)),
             cancel_overlong: true,
+            ..RunSettings::default()
         },
     );
     let (job, _release) = blocking("feed");
