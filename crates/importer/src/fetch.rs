@@ -1,8 +1,8 @@
 //! Opening a feed as a byte stream: a local file, or an HTTP response fetched with timeouts
 //! (see [`HttpSettings`]), gzip, and retries (the source's retry policy: exponential backoff
-//! with jitter, `Retry-After` honoured) on connection errors, timeouts, 429 and 5xx. A timeout's error says how long was
-//! waited for what and names the setting that ran out; other errors carry the HTTP stack's
-//! whole explanation, not only its outermost words.
+//! with jitter, `Retry-After` honoured) on connection errors, timeouts, 429 and 5xx. A
+//! timeout's error says how long was waited for what and names the setting that ran out;
+//! other errors carry the HTTP stack's whole explanation, not only its outermost words.
 
 use std::error::Error as _;
 use std::time::Duration;

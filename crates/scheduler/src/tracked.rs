@@ -13,7 +13,7 @@ use propimport_domain::{
 use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
-use crate::clock::sleep_until;
+use crate::clock::sleep_for;
 use crate::outcome::{FORCED_SHUTDOWN, Stop, failure, finish_of};
 use crate::retry::RetryPlan;
 
@@ -353,14 +353,11 @@ impl TrackedRunner {
                 Err(Error::Unavailable(reason)) => reason,
                 result => return result,
             };
-            let now = self.clock.now();
-            let elapsed = (now - started).to_std().unwrap_or_default();
+            let elapsed = (self.clock.now() - started).to_std().unwrap_or_default();
             match attempts.failed(elapsed, None) {
                 RetryDecision::RetryAfter(wait) => {
                     tracing::warn!(execution_id = %execution.id, %reason, retry_in_ms = wait.as_millis() as u64, "cannot record the run's end yet; retrying");
-                    let at =
-                        now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
-                    sleep_until(self.clock.as_ref(), at).await;
+                    sleep_for(self.clock.as_ref(), wait).await;
                 }
                 RetryDecision::GiveUp(_) => {
                     tracing::error!(execution_id = %execution.id, %reason, attempts = attempts.failures(), "cannot record the run's end: giving up (the store retry policy's limit)");
