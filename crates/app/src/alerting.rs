@@ -10,9 +10,8 @@ use propimport_scheduler::{Alerts, EmailNotifier, SignedWebhookNotifier, Webhook
 
 use crate::config::Config;
 
-/// How long one delivery attempt may take, and how many attempts a delivery gets.
+/// How long one delivery attempt may take (how often it is tried: `config.retrying.delivery`).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-const ATTEMPTS: usize = 3;
 
 /// How long a shutdown waits for the deliveries in flight.
 pub const DELIVERY_GRACE: Duration = Duration::from_secs(10);
@@ -25,7 +24,11 @@ pub fn build(config: &Config, store: Arc<dyn AlertStore>) -> anyhow::Result<Aler
         .routes(a.routes.clone())
         .public_url(a.public_url.clone());
     if let Some(url) = &config.scheduling.alert_webhook {
-        let hook = WebhookNotifier::new(url.clone(), ATTEMPT_TIMEOUT, ATTEMPTS)?;
+        let hook = WebhookNotifier::new(
+            url.clone(),
+            ATTEMPT_TIMEOUT,
+            config.retrying.delivery.clone(),
+        )?;
         alerts = alerts.channel(Arc::new(hook));
     }
     if let Some(json) = &a.json_webhook {
@@ -33,7 +36,7 @@ pub fn build(config: &Config, store: Arc<dyn AlertStore>) -> anyhow::Result<Aler
             json.url.clone(),
             json.secret.as_bytes(),
             ATTEMPT_TIMEOUT,
-            ATTEMPTS,
+            config.retrying.delivery.clone(),
         )?;
         alerts = alerts.channel(Arc::new(hook));
     }

@@ -58,6 +58,7 @@ pub async fn import(
             heartbeat_interval: Duration::from_secs(1),
             max_duration: s.max_run_duration,
             cancel_overlong: s.cancel_overlong,
+            store_retry: config.retrying.store.clone(),
         },
     );
     let lease = chrono::Duration::from_std(s.lease)?;

@@ -106,6 +106,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             heartbeat_interval: s.heartbeat,
             max_duration: s.max_run_duration,
             cancel_overlong: s.cancel_overlong,
+            store_retry: config.retrying.store.clone(),
         },
     ));
     let jobs = import_jobs(&config, &db, config.skip_images)?;

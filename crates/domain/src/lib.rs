@@ -14,6 +14,7 @@ mod notifier;
 mod ports;
 mod progress;
 mod retention;
+mod retry;
 mod statistics;
 mod time_format;
 
@@ -49,6 +50,7 @@ pub use ports::{
 };
 pub use progress::{LiveProgress, Pace};
 pub use retention::{PurgeReport, RetentionPolicy};
+pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::format_utc_millis;
 

@@ -174,6 +174,8 @@ pub struct DeliveryError {
     pub reason: String,
     /// Whether trying again cannot help (a refused address, a 4xx answer).
     pub permanent: bool,
+    /// How long the receiver asked to wait before trying again (`Retry-After`), if it did.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl DeliveryError {
@@ -182,6 +184,7 @@ impl DeliveryError {
         Self {
             reason: reason.into(),
             permanent: false,
+            retry_after: None,
         }
     }
 
@@ -190,7 +193,15 @@ impl DeliveryError {
         Self {
             reason: reason.into(),
             permanent: true,
+            retry_after: None,
         }
+    }
+
+    /// The same failure, with the wait the receiver asked for (`Retry-After`).
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Option<std::time::Duration>) -> Self {
+        self.retry_after = wait;
+        self
     }
 }
 

@@ -1,14 +1,14 @@
 //! Opening a feed as a byte stream: a local file, or an HTTP response fetched with timeouts
-//! (see [`HttpSettings`]), gzip, and retries (exponential backoff with jitter, `Retry-After`
-//! honoured) on connection errors, timeouts, 429 and 5xx. A timeout's error says how long was
-//! waited for what and names the setting that ran out; other errors carry the HTTP stack's
-//! whole explanation, not only its outermost words.
+//! (see [`HttpSettings`]), gzip, and retries (the source's retry policy: exponential backoff
+//! with jitter, `Retry-After` honoured) on connection errors, timeouts, 429 and 5xx. A
+//! timeout's error says how long was waited for what and names the setting that ran out;
+//! other errors carry the HTTP stack's whole explanation, not only its outermost words.
 
 use std::error::Error as _;
 use std::time::Duration;
 
 use futures_util::TryStreamExt as _;
-use propimport_domain::{CancelToken, ProgressHandle};
+use propimport_domain::{CancelToken, GiveUp, ProgressHandle, RetryDecision};
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufRead, BufReader};
 use tokio::time::Instant;
@@ -205,9 +205,11 @@ pub async fn get_with_retries(
 }
 
 /// Sends the request that `request` builds (once per attempt), retrying connection errors,
-/// timeouts, 429 and 5xx with exponential backoff and jitter, or as `Retry-After` asks. With
-/// a `pacer`, every attempt waits for its turn first. `shown` names the URL in errors and logs
-/// (without credentials or query).
+/// timeouts, 429 and 5xx as the source's [`RetryPolicy`](propimport_domain::RetryPolicy) says
+/// (exponential backoff with jitter, or as `Retry-After` asks), within the source's `timeout`
+/// for all attempts and waits together. With a `pacer`, every attempt waits for its turn
+/// first. `shown` names the URL in errors and logs (without credentials or query). Times are
+/// Tokio's, so a paused test does not wait.
 pub(crate) async fn send_with_retries(
     shown: &str,
     settings: &HttpSettings,
@@ -216,8 +218,13 @@ pub(crate) async fn send_with_retries(
     mut request: impl FnMut() -> reqwest::RequestBuilder,
 ) -> Result<reqwest::Response, FetchError> {
     let shown = shown.to_owned();
-    let attempts = settings.attempts.max(1);
-    let deadline = Instant::now() + settings.timeout;
+    let started = Instant::now();
+    let deadline = started + settings.timeout;
+    let mut retries = settings
+        .retry
+        .clone()
+        .with_max_elapsed(settings.timeout)
+        .start();
     let total = |attempts: usize, last: Option<String>| FetchError::TimedOut {
         url: shown.clone(),
         timeout: Timeout::Total,
@@ -225,9 +232,10 @@ pub(crate) async fn send_with_retries(
         attempts,
         last,
     };
-    let mut backoff = Duration::from_millis(500);
     let mut last = None;
-    for attempt in 1..=attempts {
+    let mut attempt: usize = 0;
+    loop {
+        attempt += 1;
         if let Some(pacer) = pacer {
             tokio::select! {
                 () = cancel.cancelled() => return Err(FetchError::Cancelled { url: shown }),
@@ -240,21 +248,25 @@ pub(crate) async fn send_with_retries(
             () = tokio::time::sleep_until(deadline) => return Err(total(attempt, last)),
             sent = request().send() => sent,
         };
-        let wait = match sent {
+        // What failed, whether another attempt may help, the wait the server asked for, and
+        // the error to give if none follows.
+        let (reason, transient, retry_after, error) = match sent {
             Ok(response) if response.status().is_success() => return Ok(response),
             Ok(response) => {
                 let status = response.status();
                 let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-                if !transient || attempt == attempts {
-                    return Err(FetchError::Status {
-                        url: shown,
-                        status,
-                        attempts: attempt,
-                    });
-                }
-                last = Some(format!("the server answered {status}"));
-                retry_after(&response)
-                    .map_or_else(|| jitter(backoff), |d| d.min(settings.max_retry_after))
+                let error = FetchError::Status {
+                    url: shown.clone(),
+                    status,
+                    attempts: attempt,
+                };
+                let retry_after = retry_after(&response);
+                (
+                    format!("the server answered {status}"),
+                    transient,
+                    retry_after,
+                    error,
+                )
             }
             Err(e) => {
                 let transient = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
@@ -263,39 +275,41 @@ pub(crate) async fn send_with_retries(
                     Some(timeout) => timeout.describe(timeout.of(settings)),
                     None => explain(e),
                 };
-                if !transient || attempt == attempts {
-                    return Err(match timeout {
-                        Some(timeout) => FetchError::TimedOut {
-                            url: shown,
-                            timeout,
-                            after: timeout.of(settings),
-                            attempts: attempt,
-                            last: None,
-                        },
-                        None => FetchError::Request {
-                            url: shown,
-                            reason,
-                            attempts: attempt,
-                        },
-                    });
-                }
-                last = Some(reason);
-                jitter(backoff)
+                let error = match timeout {
+                    Some(timeout) => FetchError::TimedOut {
+                        url: shown.clone(),
+                        timeout,
+                        after: timeout.of(settings),
+                        attempts: attempt,
+                        last: None,
+                    },
+                    None => FetchError::Request {
+                        url: shown.clone(),
+                        reason: reason.clone(),
+                        attempts: attempt,
+                    },
+                };
+                (reason, transient, None, error)
             }
         };
-        tracing::warn!(url = %shown, attempt, retry_in_ms = wait.as_millis() as u64, reason = last.as_deref().unwrap_or_default(), "feed request failed; retrying");
+        if !transient {
+            return Err(error);
+        }
+        let wait = match retries.failed(started.elapsed(), retry_after) {
+            RetryDecision::RetryAfter(wait) => wait,
+            RetryDecision::GiveUp(GiveUp::Attempts) => return Err(error),
+            // The next wait would end past the total timeout: out of time now rather than
+            // after waiting for nothing.
+            RetryDecision::GiveUp(GiveUp::Elapsed) => return Err(total(attempt, Some(reason))),
+        };
+        tracing::warn!(url = %shown, attempt, retry_in_ms = wait.as_millis() as u64, reason = %reason, "feed request failed; retrying");
+        last = Some(reason);
         tokio::select! {
             () = cancel.cancelled() => return Err(FetchError::Cancelled { url: shown }),
             () = tokio::time::sleep_until(deadline) => return Err(total(attempt, last)),
             () = tokio::time::sleep(wait) => {}
         }
-        backoff = (backoff * 2).min(Duration::from_secs(30));
     }
-    Err(FetchError::Request {
-        url: shown,
-        reason: "no attempt made".into(),
-        attempts,
-    })
 }
 
 /// The timeout of the HTTP stack behind `error`, if one ran out (the total one is not the
@@ -346,18 +360,6 @@ fn retry_after(response: &reqwest::Response) -> Option<Duration> {
         .headers()
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
-        .ok()?
-        .trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-        .to_std()
-        .ok()
-}
-
-/// `base` ± 25 %, so that clients do not retry in lockstep.
-fn jitter(base: Duration) -> Duration {
-    base.mul_f64(0.75 + fastrand::f64() * 0.5)
+        .ok()?;
+    propimport_domain::parse_retry_after(value, chrono::Utc::now())
 }

@@ -32,6 +32,16 @@ impl Clock for TokioClock {
     }
 }
 
+/// Sleeps until the clock shows `wait` later than now (a wait past the calendar's end: until
+/// then), through [`sleep_until`].
+pub(crate) async fn sleep_for(clock: &dyn Clock, wait: Duration) {
+    let at = chrono::Duration::from_std(wait)
+        .ok()
+        .and_then(|w| clock.now().checked_add_signed(w))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    sleep_until(clock, at).await;
+}
+
 /// Sleeps until the clock shows `at` (or returns at once if it already does). Long waits are
 /// cut into pieces of at most a minute and re-checked against the clock, so a wall-clock jump
 /// or a suspended host does not leave the scheduler asleep past a tick.

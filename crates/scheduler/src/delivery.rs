@@ -3,55 +3,57 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
 
 use async_trait::async_trait;
-use backon::{ExponentialBuilder, Retryable as _};
 use chrono::{DateTime, Utc};
 use propimport_domain::{
     Alert, AlertClaim, AlertDecision, AlertDelivery, AlertEventPage, AlertEventQuery, AlertKind,
-    AlertState, AlertStore, DeliveryError, JobName, Result,
+    AlertState, AlertStore, DeliveryError, JobName, Result, RetryDecision, RetryPolicy,
 };
+use tokio::time::Instant;
 
-/// Runs `attempt` up to `attempts` times with exponential backoff and jitter (200 ms, then
-/// doubling, at most 5 s), stopping at a permanent error. Retries are logged at debug level
-/// only: the caller logs the outcome once. A failure after several attempts says how many.
+/// Runs `attempt` as the [`RetryPolicy`] allows (by default 3 times, waiting 0.2 s then 0.4 s,
+/// each up to twice as long by jitter, or as the receiver's `Retry-After` asks), stopping at a
+/// permanent error. The waits are on Tokio's clock, so a paused test does not wait. Retries
+/// are logged at debug level only: the caller logs the outcome once. A failure after several
+/// attempts says how many.
 pub(crate) async fn with_retries<F, Fut>(
     channel: &str,
-    attempts: usize,
-    attempt: F,
+    policy: &RetryPolicy,
+    mut attempt: F,
 ) -> std::result::Result<(), DeliveryError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = std::result::Result<(), DeliveryError>>,
 {
-    let tries = AtomicUsize::new(0);
-    let mut attempt = attempt;
-    let backoff = ExponentialBuilder::default()
-        .with_min_delay(Duration::from_millis(200))
-        .with_max_delay(Duration::from_secs(5))
-        .with_max_times(attempts.max(1) - 1)
-        .with_jitter();
-    let result = (|| {
-        tries.fetch_add(1, Ordering::Relaxed);
-        attempt()
-    })
-    .retry(backoff)
-    .when(|e: &DeliveryError| !e.permanent)
-    .notify(|e, after| {
-        tracing::debug!(channel, error = %e, retry_in = ?after, "alert delivery failed; retrying");
-    })
-    .await;
-    let tries = tries.load(Ordering::Relaxed);
-    result.map_err(|e| match tries {
+    let started = Instant::now();
+    let mut attempts = policy.start();
+    loop {
+        let e = match attempt().await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.permanent => return Err(after(attempts.failures() + 1, e)),
+            Err(e) => e,
+        };
+        match attempts.failed(started.elapsed(), e.retry_after) {
+            RetryDecision::RetryAfter(wait) => {
+                tracing::debug!(channel, error = %e, retry_in = ?wait, "alert delivery failed; retrying");
+                tokio::time::sleep(wait).await;
+            }
+            RetryDecision::GiveUp(_) => return Err(after(attempts.failures(), e)),
+        }
+    }
+}
+
+/// The error of the last of `tries` attempts, saying how many there were when more than one.
+fn after(tries: u32, e: DeliveryError) -> DeliveryError {
+    match tries {
         0 | 1 => e,
         n => DeliveryError {
             reason: format!("after {n} attempts: {}", e.reason),
-            permanent: e.permanent,
+            ..e
         },
-    })
+    }
 }
 
 /// Which channels each job's alerts go to (`IMPORT_ALERT_ROUTES`); a job without a route goes
@@ -158,12 +160,16 @@ impl AlertStore for LocalAlertState {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
     use super::*;
 
     #[tokio::test(start_paused = true)]
     async fn retries_transient_failures_and_stops_at_a_permanent_one() {
         let calls = AtomicUsize::new(0);
-        let failed = with_retries("test", 3, || {
+        let started = Instant::now();
+        let failed = with_retries("test", &RetryPolicy::delivery(), || {
             calls.fetch_add(1, Ordering::Relaxed);
             async { Err(DeliveryError::transient("HTTP status 503")) }
         })
@@ -173,8 +179,13 @@ mod tests {
             failed.map_err(|e| e.reason),
             Err("after 3 attempts: HTTP status 503".to_owned())
         );
+        let waited = started.elapsed();
+        assert!(
+            (Duration::from_millis(600)..Duration::from_millis(1200)).contains(&waited),
+            "0.2 s then 0.4 s, each up to twice as long: {waited:?}"
+        );
         let calls = AtomicUsize::new(0);
-        let refused = with_retries("test", 3, || {
+        let refused = with_retries("test", &RetryPolicy::delivery(), || {
             calls.fetch_add(1, Ordering::Relaxed);
             async { Err(DeliveryError::permanent("HTTP status 404")) }
         })
@@ -184,6 +195,26 @@ mod tests {
             refused.map_err(|e| e.reason),
             Err("HTTP status 404".to_owned())
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_receivers_retry_after_is_honoured() {
+        let calls = AtomicUsize::new(0);
+        let started = Instant::now();
+        let delivered = with_retries("test", &RetryPolicy::delivery(), || {
+            let n = calls.fetch_add(1, Ordering::Relaxed);
+            async move {
+                if n == 0 {
+                    Err(DeliveryError::transient("HTTP status 429")
+                        .with_retry_after(Some(Duration::from_secs(3))))
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .await;
+        assert_eq!(delivered, Ok(()));
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
     }
 
     #[test]

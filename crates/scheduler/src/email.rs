@@ -11,7 +11,7 @@ use lettre::message::header::ContentType;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use propimport_domain::{AlertNotice, DeliveryError, Notifier};
+use propimport_domain::{AlertNotice, DeliveryError, Notifier, RetryPolicy};
 
 use crate::delivery::with_retries;
 
@@ -160,8 +160,8 @@ pub struct EmailSettings {
     pub extra_roots_pem: Option<Vec<u8>>,
     /// How long one attempt may take (connecting, TLS, every SMTP reply).
     pub timeout: Duration,
-    /// How many attempts a delivery gets in all.
-    pub attempts: usize,
+    /// How a failed delivery is tried again (by default [`RetryPolicy::delivery`]).
+    pub retry: RetryPolicy,
 }
 
 /// Which part of [`EmailSettings`] cannot be used, and why.
@@ -184,7 +184,7 @@ pub struct EmailNotifier {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
     to: Vec<Mailbox>,
-    attempts: usize,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for EmailNotifier {
@@ -246,7 +246,7 @@ impl EmailNotifier {
             transport: builder.build(),
             from,
             to,
-            attempts: settings.attempts.max(1),
+            retry: settings.retry.clone(),
         })
     }
 
@@ -322,7 +322,7 @@ impl Notifier for EmailNotifier {
         let message = builder
             .body(body)
             .map_err(|e| DeliveryError::permanent(format!("cannot build the email: {e}")))?;
-        with_retries(Self::CHANNEL, self.attempts, || self.send(&message)).await
+        with_retries(Self::CHANNEL, &self.retry, || self.send(&message)).await
     }
 }
 

@@ -19,7 +19,7 @@ pub use clock::TokioClock;
 pub use delivery::AlertRoutes;
 pub use email::{EmailConfigError, EmailNotifier, EmailSettings, SmtpServer, SmtpTls};
 pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
-pub use retry::{PendingRetry, RetryPlan, RetryPolicy};
+pub use retry::{PendingRetry, RetryPlan, RunRetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
 pub use scheduler::control::ControlError;
 pub use scheduler::handle::{JobStatus, SchedulerHandle, TriggerError};

@@ -14,14 +14,14 @@ use tokio::sync::Notify;
 
 /// How a job's failed scheduled runs are retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
+pub struct RunRetryPolicy {
     /// How many times a failed tick is tried again (0: never).
     pub retries: u32,
     /// The wait before each retry; when fewer delays than retries, the last repeats.
     pub delays: Vec<Duration>,
 }
 
-impl RetryPolicy {
+impl RunRetryPolicy {
     /// A policy that never retries.
     pub fn none() -> Self {
         Self {
@@ -42,7 +42,7 @@ impl RetryPolicy {
     }
 }
 
-impl Default for RetryPolicy {
+impl Default for RunRetryPolicy {
     /// Two retries, after 5 and 30 minutes.
     fn default() -> Self {
         Self {
@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn the_last_delay_repeats_and_the_retries_are_counted() {
         let minutes = |m: u64| Duration::from_secs(m * 60);
-        let policy = RetryPolicy {
+        let policy = RunRetryPolicy {
             retries: 3,
             delays: vec![minutes(5), minutes(30)],
         };
@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(policy.delay_before(3), Some(minutes(30)));
         assert_eq!(policy.delay_before(4), Some(minutes(30)));
         assert_eq!(policy.delay_before(5), None);
-        assert_eq!(RetryPolicy::none().delay_before(2), None);
+        assert_eq!(RunRetryPolicy::none().delay_before(2), None);
     }
 
     #[test]

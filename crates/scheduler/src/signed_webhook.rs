@@ -17,12 +17,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use propimport_domain::{Alert, AlertNotice, DeliveryError, Notifier, format_utc_millis};
+use propimport_domain::{Alert, AlertNotice, DeliveryError, Notifier, RetryPolicy, format_utc_millis};
 use sha2::Sha256;
 
 use crate::alert_json::AlertJson;
 use crate::delivery::with_retries;
-use crate::webhook::{http_failure, status_failure};
+use crate::webhook::{answer_failure, http_failure};
 
 /// The header holding the signature, `sha256=<hex>`.
 pub const SIGNATURE_HEADER: &str = "X-Propimport-Signature";
@@ -40,14 +40,14 @@ pub struct SignedWebhookNotifier {
     client: reqwest::Client,
     url: reqwest::Url,
     secret: Vec<u8>,
-    attempts: usize,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for SignedWebhookNotifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignedWebhookNotifier")
             .field("host", &self.url.host_str())
-            .field("attempts", &self.attempts)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -71,19 +71,19 @@ impl SignedWebhookNotifier {
     pub const CHANNEL: &'static str = "json-webhook";
 
     /// A notifier posting to `url`, signing with `secret`, giving up on one attempt after
-    /// `timeout`, trying `attempts` times in all with exponential backoff and jitter.
+    /// `timeout`, trying again as `retry` says (by default [`RetryPolicy::delivery`]).
     pub fn new(
         url: reqwest::Url,
         secret: &[u8],
         timeout: Duration,
-        attempts: usize,
+        retry: RetryPolicy,
     ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder().timeout(timeout).build()?;
         Ok(Self {
             client,
             url,
             secret: secret.to_vec(),
-            attempts: attempts.max(1),
+            retry,
         })
     }
 
@@ -100,7 +100,7 @@ impl SignedWebhookNotifier {
             .send()
             .await
             .map_err(|e| http_failure(&self.url, &e))?;
-        status_failure(answer.status()).map_or(Ok(()), Err)
+        answer_failure(&answer).map_or(Ok(()), Err)
     }
 }
 
@@ -127,7 +127,7 @@ impl Notifier for SignedWebhookNotifier {
         let body = serde_json::to_vec(&body)
             .map_err(|e| DeliveryError::permanent(format!("cannot encode the alert: {e}")))?;
         let delivery = uuid::Uuid::now_v7().to_string();
-        with_retries(Self::CHANNEL, self.attempts, || self.post(&body, &delivery)).await
+        with_retries(Self::CHANNEL, &self.retry, || self.post(&body, &delivery)).await
     }
 }
 

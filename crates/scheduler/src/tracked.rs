@@ -7,11 +7,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use propimport_domain::{
     CancelToken, Clock, Error, ErrorLog, Execution, ExecutionStatus, ExecutionStore,
-    FinishExecution, FinishedRun, Job, JobContext, NewExecution, ProgressHandle, TriggeredBy,
+    FinishExecution, FinishedRun, Job, JobContext, NewExecution, ProgressHandle, RetryDecision,
+    RetryPolicy, TriggeredBy,
 };
 use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
+use crate::clock::sleep_for;
 use crate::outcome::{FORCED_SHUTDOWN, Stop, failure, finish_of};
 use crate::retry::RetryPlan;
 
@@ -26,6 +28,9 @@ pub struct RunSettings {
     pub max_duration: Option<Duration>,
     /// Whether a run longer than `max_duration` is also cancelled (recorded FAILED, saying so).
     pub cancel_overlong: bool,
+    /// How a write that finds the store unavailable is tried again: a run's end here, a tick's
+    /// record in the scheduler (default [`RetryPolicy::store`]: until it answers).
+    pub store_retry: RetryPolicy,
 }
 
 impl Default for RunSettings {
@@ -35,6 +40,7 @@ impl Default for RunSettings {
             heartbeat_interval: Duration::from_secs(10),
             max_duration: None,
             cancel_overlong: false,
+            store_retry: RetryPolicy::store(),
         }
     }
 }
@@ -98,6 +104,11 @@ impl TrackedRunner {
     /// The alerts it raises.
     pub fn alerts(&self) -> &Arc<Alerts> {
         &self.alerts
+    }
+
+    /// How writes that find the store unavailable are tried again.
+    pub fn store_retry(&self) -> &RetryPolicy {
+        &self.settings.store_retry
     }
 
     /// Creates the RUNNING execution. Fails with [`Error::AlreadyRunning`] when a run of the
@@ -326,23 +337,32 @@ impl TrackedRunner {
         Ok(finished)
     }
 
-    /// Finishes the record, retrying while the store is unavailable, with growing delays of at
-    /// most 10 s, until it answers: a database outage during the run does not lose its
-    /// outcome, and the run stays this instance's (never "abandoned" by itself) meanwhile.
+    /// Finishes the record, retrying while the store is unavailable as the store retry policy
+    /// says (by default with growing delays of at most 15 s, until it answers), waiting on the
+    /// runner's clock: a database outage during the run does not lose its outcome, and the
+    /// run stays this instance's (never "abandoned" by itself) meanwhile.
     async fn finish_with_retry(
         &self,
         execution: &Execution,
         finish: &FinishExecution,
     ) -> Result<FinishedRun, Error> {
-        let mut delay = Duration::from_millis(200);
+        let started = self.clock.now();
+        let mut attempts = self.settings.store_retry.start();
         loop {
-            match self.store.finish(&execution.id, finish.clone()).await {
-                Err(Error::Unavailable(reason)) => {
-                    tracing::warn!(execution_id = %execution.id, %reason, retry_in_ms = delay.as_millis() as u64, "cannot record the run's end yet; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(10));
-                }
+            let reason = match self.store.finish(&execution.id, finish.clone()).await {
+                Err(Error::Unavailable(reason)) => reason,
                 result => return result,
+            };
+            let elapsed = (self.clock.now() - started).to_std().unwrap_or_default();
+            match attempts.failed(elapsed, None) {
+                RetryDecision::RetryAfter(wait) => {
+                    tracing::warn!(execution_id = %execution.id, %reason, retry_in_ms = wait.as_millis() as u64, "cannot record the run's end yet; retrying");
+                    sleep_for(self.clock.as_ref(), wait).await;
+                }
+                RetryDecision::GiveUp(_) => {
+                    tracing::error!(execution_id = %execution.id, %reason, attempts = attempts.failures(), "cannot record the run's end: giving up (the store retry policy's limit)");
+                    return Err(Error::Unavailable(reason));
+                }
             }
         }
     }

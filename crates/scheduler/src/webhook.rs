@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use propimport_domain::{AlertNotice, DeliveryError, Notifier};
+use propimport_domain::{AlertNotice, DeliveryError, Notifier, RetryPolicy};
 
 use crate::alert_json::AlertJson;
 use crate::delivery::with_retries;
@@ -14,7 +14,7 @@ use crate::delivery::with_retries;
 pub struct WebhookNotifier {
     client: reqwest::Client,
     url: reqwest::Url,
-    attempts: usize,
+    retry: RetryPolicy,
 }
 
 /// The JSON body sent.
@@ -29,19 +29,15 @@ impl WebhookNotifier {
     /// The channel's name in routes and in the alert history.
     pub const CHANNEL: &'static str = "webhook";
 
-    /// A notifier posting to `url`, giving up on one attempt after `timeout`, trying
-    /// `attempts` times in all with exponential backoff and jitter.
+    /// A notifier posting to `url`, giving up on one attempt after `timeout`, trying again
+    /// as `retry` says (by default [`RetryPolicy::delivery`]).
     pub fn new(
         url: reqwest::Url,
         timeout: Duration,
-        attempts: usize,
+        retry: RetryPolicy,
     ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder().timeout(timeout).build()?;
-        Ok(Self {
-            client,
-            url,
-            attempts: attempts.max(1),
-        })
+        Ok(Self { client, url, retry })
     }
 
     async fn post(&self, body: &Body<'_>) -> Result<(), DeliveryError> {
@@ -52,7 +48,7 @@ impl WebhookNotifier {
             .send()
             .await
             .map_err(|e| http_failure(&self.url, &e))?;
-        status_failure(answer.status()).map_or(Ok(()), Err)
+        answer_failure(&answer).map_or(Ok(()), Err)
     }
 }
 
@@ -67,6 +63,18 @@ pub(crate) fn http_failure(url: &reqwest::Url, e: &reqwest::Error) -> DeliveryEr
         e.without_url_text()
     };
     DeliveryError::transient(format!("{host}: {what}"))
+}
+
+/// The failure an HTTP answer means, if any ([`status_failure`]), with the wait its
+/// `Retry-After` asks for.
+pub(crate) fn answer_failure(answer: &reqwest::Response) -> Option<DeliveryError> {
+    let failure = status_failure(answer.status())?;
+    let retry_after = answer
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| propimport_domain::parse_retry_after(v, chrono::Utc::now()));
+    Some(failure.with_retry_after(retry_after))
 }
 
 /// The failure an HTTP answer's status means, if any: 5xx, 408 and 429 may pass, other 4xx
@@ -121,6 +129,6 @@ impl Notifier for WebhookNotifier {
             content: text,
             alert: AlertJson::from(&notice.alert),
         };
-        with_retries(Self::CHANNEL, self.attempts, || self.post(&body)).await
+        with_retries(Self::CHANNEL, &self.retry, || self.post(&body)).await
     }
 }

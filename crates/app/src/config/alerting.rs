@@ -235,7 +235,8 @@ fn email(vars: &mut Vars<impl Fn(&str) -> Option<String>>) -> Option<EmailSettin
         to,
         extra_roots_pem,
         timeout: Duration::from_secs(10),
-        attempts: 3,
+        // The configured delivery policy replaces it (`Config::from_lookup`).
+        retry: propimport_domain::RetryPolicy::delivery(),
     };
     match EmailNotifier::new(&settings) {
         Ok(_) => Some(settings),

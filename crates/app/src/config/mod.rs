@@ -4,6 +4,7 @@
 mod alerting;
 mod http;
 mod images;
+mod retry;
 mod scheduling;
 mod sources;
 mod vars;
@@ -16,6 +17,7 @@ use propimport_persistence::{DatabaseUrl, PoolOptions};
 pub use alerting::Alerting;
 pub use http::{Http, random_token};
 pub use images::ImageConcurrency;
+pub use retry::Retrying;
 pub use scheduling::Scheduling;
 pub use sources::Source;
 use vars::Vars;
@@ -34,6 +36,9 @@ pub struct Config {
     pub database_timeout: Duration,
     /// How and when jobs run.
     pub scheduling: Scheduling,
+    /// How failed fetches, alert deliveries and writes to an unavailable database are tried
+    /// again (also set on each source's `http.retry` and the email channel's `retry`).
+    pub retrying: Retrying,
     /// The import sources (one job each).
     pub sources: Vec<Source>,
     /// The HTTP server and admin API.
@@ -92,6 +97,7 @@ impl Config {
             _ => None,
         });
         let scheduling = Scheduling::read(&mut vars);
+        let retrying = Retrying::read(&mut vars);
         let http = Http::read(&mut vars);
         let image_store_url = vars
             .raw("IMAGE_STORE_URL")
@@ -133,15 +139,21 @@ impl Config {
         let timezone = vars
             .raw("TZ")
             .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
-        let sources = sources::read(
+        let mut sources = sources::read(
             &mut vars,
             &timezone,
             &crate::demo_feeds::folder(&database_url),
         );
+        for source in &mut sources {
+            source.config.http.retry = retrying.feed.clone();
+        }
         image_concurrency.check(&mut vars, &sources);
         let jobs: Vec<_> = sources.iter().map(|s| s.config.name.clone()).collect();
         let slack = vars.raw("IMPORT_ALERT_WEBHOOK_URL").is_some();
-        let alerting = Alerting::read(&mut vars, &jobs, slack);
+        let mut alerting = Alerting::read(&mut vars, &jobs, slack);
+        if let Some(email) = &mut alerting.email {
+            email.retry = retrying.delivery.clone();
+        }
         vars.finish()?;
         let scheduling =
             scheduling.ok_or_else(|| vec!["invalid scheduling settings".to_owned()])?;
@@ -149,6 +161,7 @@ impl Config {
             database_url,
             database_timeout,
             scheduling,
+            retrying,
             sources,
             http,
             alerting,
@@ -165,14 +178,14 @@ impl Config {
 /// from `IMPORT_RETRIES` / `IMPORT_RETRY_DELAYS`).
 pub fn job_retries(
     config: &Config,
-) -> std::collections::HashMap<propimport_domain::JobName, propimport_scheduler::RetryPolicy> {
+) -> std::collections::HashMap<propimport_domain::JobName, propimport_scheduler::RunRetryPolicy> {
     let global = &config.scheduling.retry;
     config
         .sources
         .iter()
         .filter(|s| s.retries.is_some() || s.retry_delays.is_some())
         .map(|s| {
-            let policy = propimport_scheduler::RetryPolicy {
+            let policy = propimport_scheduler::RunRetryPolicy {
                 retries: s.retries.unwrap_or(global.retries),
                 delays: s
                     .retry_delays

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use propimport_domain::RetentionPolicy;
-use propimport_scheduler::{AlertSettings, CronSchedule, MisfirePolicy, RetryPolicy};
+use propimport_scheduler::{AlertSettings, CronSchedule, MisfirePolicy, RunRetryPolicy};
 
 use super::vars::Vars;
 
@@ -25,7 +25,7 @@ pub struct Scheduling {
     /// `IMPORT_MISFIRE_POLICY`, `IMPORT_MISFIRE_GRACE`.
     pub misfire: MisfirePolicy,
     /// `IMPORT_RETRIES`, `IMPORT_RETRY_DELAYS`: how failed scheduled runs are retried.
-    pub retry: RetryPolicy,
+    pub retry: RunRetryPolicy,
     /// `IMPORT_HEARTBEAT_INTERVAL`.
     pub heartbeat: Duration,
     /// `IMPORT_LEASE`.
@@ -119,8 +119,8 @@ impl Scheduling {
                 grace: chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::hours(1)),
             },
         };
-        let default_retry = RetryPolicy::default();
-        let retry = RetryPolicy {
+        let default_retry = RunRetryPolicy::default();
+        let retry = RunRetryPolicy {
             retries: vars.number("IMPORT_RETRIES", default_retry.retries, 0..=10),
             delays: vars.duration_list("IMPORT_RETRY_DELAYS", default_retry.delays),
         };

@@ -249,7 +249,7 @@ fn reads_and_checks_the_retry_settings() {
     let c = config(&[]).unwrap();
     assert_eq!(
         c.scheduling.retry,
-        propimport_scheduler::RetryPolicy::default()
+        propimport_scheduler::RunRetryPolicy::default()
     );
     let c = config(&[
         ("IMPORT_RETRIES", "3"),
@@ -266,6 +266,57 @@ fn reads_and_checks_the_retry_settings() {
     assert_eq!(problems.len(), 2, "{problems:#?}");
     assert!(problems[0].starts_with("IMPORT_RETRIES=\"11\": expected a whole number from 0 to 10"));
     assert!(problems[1].starts_with("IMPORT_RETRY_DELAYS=\"5m,,30m\": expected a comma-separated"));
+}
+
+#[test]
+fn the_retry_policies_are_read_in_one_place_and_reach_the_sources_and_channels() {
+    use propimport_domain::RetryPolicy;
+    let c = config(&[]).unwrap();
+    assert_eq!(c.retrying, Retrying::default());
+    assert_eq!(c.retrying.feed, RetryPolicy::feed());
+    assert_eq!(c.retrying.feed.max_attempts, Some(4));
+    assert_eq!(c.retrying.delivery.max_attempts, Some(3));
+    assert_eq!(
+        c.retrying.store.max_attempts, None,
+        "until the database answers"
+    );
+    let email = [
+        ("IMPORT_ALERT_SMTP_URL", "smtp://relay:25?tls=none"),
+        ("IMPORT_ALERT_EMAIL_FROM", "alerts@example.com"),
+        ("IMPORT_ALERT_EMAIL_TO", "ops@example.com"),
+    ];
+    let mut vars = vec![
+        ("IMPORT_FETCH_ATTEMPTS", "1"),
+        ("IMPORT_ALERT_ATTEMPTS", "5"),
+    ];
+    vars.extend(email);
+    let c = config(&vars).unwrap();
+    assert_eq!(c.retrying.feed, RetryPolicy::feed().with_max_attempts(1));
+    assert_eq!(c.retrying.delivery.max_attempts, Some(5));
+    assert!(!c.sources.is_empty());
+    assert!(
+        c.sources
+            .iter()
+            .all(|s| s.config.http.retry == c.retrying.feed),
+        "every source fetches with the configured policy"
+    );
+    assert_eq!(c.alerting.email.unwrap().retry, c.retrying.delivery);
+    let problems = config(&[
+        ("IMPORT_FETCH_ATTEMPTS", "0"),
+        ("IMPORT_ALERT_ATTEMPTS", "x"),
+    ])
+    .unwrap_err();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0]
+            .starts_with("IMPORT_FETCH_ATTEMPTS=\"0\": expected a whole number from 1 to 10"),
+        "{problems:#?}"
+    );
+    assert!(
+        problems[1]
+            .starts_with("IMPORT_ALERT_ATTEMPTS=\"x\": expected a whole number from 1 to 10"),
+        "{problems:#?}"
+    );
 }
 
 #[test]

@@ -61,7 +61,7 @@ impl Replica {
             receiver.uri().parse().unwrap(),
             SECRET,
             Duration::from_secs(5),
-            3,
+            propimport_domain::RetryPolicy::delivery(),
         )
         .unwrap();
         let alerts = Alerts::builder(AlertSettings {

@@ -37,7 +37,7 @@ async fn import(
         FeedFormat::Json,
         Location::File(feed.to_owned()),
     );
-    config.http.attempts = 1;
+    config.http.retry.max_attempts = Some(1);
     let listings: Arc<dyn ListingStore> = Arc::new(fixture.listing_store().clone());
     let images: Arc<dyn ListingImageStore> = Arc::new(fixture.image_store().clone());
     Importer::builder(config, listings)

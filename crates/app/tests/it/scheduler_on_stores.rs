@@ -133,8 +133,12 @@ async fn lifecycle(fixture: TestDatabase) {
         .respond_with(ResponseTemplate::new(204))
         .mount(&hook)
         .await;
-    let notifier =
-        WebhookNotifier::new(hook.uri().parse().unwrap(), Duration::from_secs(5), 2).unwrap();
+    let notifier = WebhookNotifier::new(
+        hook.uri().parse().unwrap(),
+        Duration::from_secs(5),
+        propimport_domain::RetryPolicy::delivery().with_max_attempts(2),
+    )
+    .unwrap();
     let settings = AlertSettings {
         threshold: 2,
         cooldown: chrono::Duration::hours(1),

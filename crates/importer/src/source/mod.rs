@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use propimport_domain::SourceName;
+use propimport_domain::{RetryPolicy, SourceName};
 
 mod reso;
 
@@ -103,12 +103,12 @@ pub struct HttpSettings {
     /// Longest wait for a response's head, and then for each next bytes of its body
     /// (default 30 s).
     pub read_timeout: Duration,
-    /// Longest wait for a response, all attempts and retry waits together (default 5 min).
+    /// Longest wait for a response, all attempts and retry waits together (default 5 min):
+    /// the retry policy's elapsed bound.
     pub timeout: Duration,
-    /// Attempts for the initial request (1 = no retry).
-    pub attempts: usize,
-    /// Longest `Retry-After` that is honoured.
-    pub max_retry_after: Duration,
+    /// How a failed request is tried again: attempts, backoff, the longest `Retry-After`
+    /// honoured (default [`RetryPolicy::feed`]: 4 attempts).
+    pub retry: RetryPolicy,
     /// Bearer token sent as `Authorization: Bearer …`.
     pub bearer_token: Option<String>,
 }
@@ -128,8 +128,7 @@ impl Default for HttpSettings {
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             read_timeout: Self::DEFAULT_READ_TIMEOUT,
             timeout: Self::DEFAULT_TIMEOUT,
-            attempts: 4,
-            max_retry_after: Duration::from_secs(120),
+            retry: RetryPolicy::feed(),
             bearer_token: None,
         }
     }

@@ -62,7 +62,7 @@ impl Setup {
             FeedFormat::Json,
             Location::File(self.feed.clone()),
         );
-        source.http.attempts = 1;
+        source.http.retry.max_attempts = Some(1);
         Importer::builder(source, Arc::new(InMemoryListingStore::new()))
             .images(
                 self.records.clone(),

@@ -149,7 +149,7 @@ async fn import(listings: Vec<(String, Vec<String>)>, settings: ImageSettings) -
         FeedFormat::Json,
         Location::File(feed),
     );
-    source.http.attempts = 1;
+    source.http.retry.max_attempts = Some(1);
     let importer = Importer::builder(source, Arc::new(InMemoryListingStore::new()))
         .images(
             Arc::new(InMemoryListingImageStore::new()),

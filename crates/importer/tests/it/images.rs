@@ -79,7 +79,7 @@ impl Setup {
             FeedFormat::Json,
             Location::File(self.feed.clone()),
         );
-        source.http.attempts = 1;
+        source.http.retry.max_attempts = Some(1);
         source.http.bearer_token = Some("feed-secret".into());
         let builder = Importer::builder(source, self.listings.clone())
             .images(self.records.clone(), self.storage.clone())

@@ -29,7 +29,9 @@ fn source(location: Location) -> SourceConfig {
         FeedFormat::Json,
         location,
     );
-    config.http.attempts = 3;
+    config.http.retry.max_attempts = Some(3);
+    // Backoff waits of 10 ms: the local server answers at once (a `Retry-After` still waits).
+    config.http.retry.first_delay = Duration::from_millis(10);
     config.http.read_timeout = Duration::from_secs(2);
     config
 }

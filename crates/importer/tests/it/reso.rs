@@ -39,7 +39,9 @@ fn id(text: &str) -> ExternalId {
 fn source(server: &MockServer) -> SourceConfig {
     let url = format!("{}{RESOURCE}", server.uri());
     let mut config = SourceConfig::new(name(), FeedFormat::Reso, Location::parse(&url).unwrap());
-    config.http.attempts = 2;
+    config.http.retry.max_attempts = Some(2);
+    // Backoff waits of 10 ms: the local server answers at once (a `Retry-After` still waits).
+    config.http.retry.first_delay = Duration::from_millis(10);
     config.http.read_timeout = Duration::from_secs(5);
     config.reso.page_size = NonZeroU32::new(3).unwrap();
     config

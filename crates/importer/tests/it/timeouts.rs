@@ -71,7 +71,7 @@ fn source(url: &str, format: FeedFormat) -> SourceConfig {
     config.http.connect_timeout = Duration::from_secs(1);
     config.http.read_timeout = Duration::from_secs(1);
     config.http.timeout = Duration::from_secs(60);
-    config.http.attempts = 2;
+    config.http.retry.max_attempts = Some(2);
     config
 }
 
@@ -123,7 +123,7 @@ async fn the_total_timeout_bounds_every_attempt_together() {
     let mut config = source(&format!("{base}/feed.ndjson"), FeedFormat::Json);
     config.http.read_timeout = Duration::from_secs(30);
     config.http.timeout = Duration::from_millis(1500);
-    config.http.attempts = 4;
+    config.http.retry.max_attempts = Some(4);
     let started = Instant::now();
     let text = run(config).await.unwrap_err().to_string();
     assert!(
@@ -196,7 +196,7 @@ async fn a_connection_that_cannot_be_made_runs_out_of_connect_timeout() {
     }
     let mut config = source(&format!("http://{address}/feed.xml"), FeedFormat::Kyero);
     config.http.read_timeout = Duration::from_secs(30);
-    config.http.attempts = 1;
+    config.http.retry.max_attempts = Some(1);
     let text = run(config).await.unwrap_err().to_string();
     assert!(
         text.ends_with("after 1 attempt(s): timed out after 1 s connecting (connect_timeout / IMPORT_SOURCE_CONNECT_TIMEOUT)"),

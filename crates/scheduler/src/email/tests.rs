@@ -15,7 +15,7 @@ fn settings(server: SmtpServer) -> EmailSettings {
         ],
         extra_roots_pem: None,
         timeout: Duration::from_secs(10),
-        attempts: 3,
+        retry: propimport_domain::RetryPolicy::delivery(),
     }
 }
 

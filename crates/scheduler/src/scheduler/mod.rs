@@ -23,7 +23,7 @@ use propimport_domain::{
 };
 use tokio_util::task::TaskTracker;
 
-use crate::retry::{PendingRetry, Retries, RetryPolicy};
+use crate::retry::{PendingRetry, Retries, RunRetryPolicy};
 use crate::watch::Watch;
 use crate::{CronSchedule, SchedulerHandle, TrackedRunner, TriggerError};
 
@@ -69,9 +69,9 @@ pub struct SchedulerSettings {
     /// status, alerted once); `None` disables the check (default 5 min).
     pub late_after: Option<chrono::Duration>,
     /// How failed scheduled runs are retried (default: twice, after 5 and 30 minutes).
-    pub retry: RetryPolicy,
+    pub retry: RunRetryPolicy,
     /// Per job, a retry policy of its own instead of `retry`.
-    pub job_retries: HashMap<JobName, RetryPolicy>,
+    pub job_retries: HashMap<JobName, RunRetryPolicy>,
 }
 
 impl SchedulerSettings {
@@ -92,7 +92,7 @@ impl Default for SchedulerSettings {
             misfire: MisfirePolicy::default(),
             retention: None,
             late_after: Some(chrono::Duration::minutes(5)),
-            retry: RetryPolicy::default(),
+            retry: RunRetryPolicy::default(),
             job_retries: HashMap::new(),
         }
     }

@@ -8,11 +8,11 @@ use propimport_domain::{CancelToken, Error, JobName, TriggeredBy};
 
 use super::Shared;
 use crate::clock::sleep_until;
-use crate::retry::{PendingRetry, RetryPlan, RetryPolicy};
+use crate::retry::{PendingRetry, RetryPlan, RunRetryPolicy};
 
 impl Shared {
     /// The retry policy of a job: its own, else the scheduler's.
-    pub(crate) fn retry_policy(&self, job: &JobName) -> &RetryPolicy {
+    pub(crate) fn retry_policy(&self, job: &JobName) -> &RunRetryPolicy {
         self.settings
             .job_retries
             .get(job)

@@ -6,16 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, Error, Job, JobName, RetentionPolicy, TriggeredBy};
+use propimport_domain::{
+    CancelToken, Error, Job, JobName, RetentionPolicy, RetryDecision, TriggeredBy,
+};
 
 use crate::CronSchedule;
 use crate::clock::sleep_until;
 use crate::scheduler::{MisfirePolicy, ScheduledJob, Shared};
 
-/// The first wait before a tick that could not be recorded is tried again.
-const RETRY_FIRST: Duration = Duration::from_secs(1);
-/// The longest wait between tries of a tick that could not be recorded.
-const RETRY_MAX: Duration = Duration::from_secs(15);
 /// What became of a tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TickOutcome {
@@ -53,9 +51,10 @@ impl Shared {
     }
 
     /// Runs a job's ticks. A tick that cannot be recorded (database unavailable) is missed:
-    /// it is retried with growing delays until the database answers, and then handled by the
-    /// misfire policy as at start-up (run once if within the grace, else skipped); a newer
-    /// tick supersedes it, so an outage never ends in a burst of runs.
+    /// it is retried as the store retry policy says (by default with growing delays until the
+    /// database answers), and then handled by the misfire policy as at start-up (run once if
+    /// within the grace, else skipped); a newer tick supersedes it, so an outage never ends in
+    /// a burst of runs.
     pub(crate) async fn tick_loop(self: Arc<Self>, job: ScheduledJob, stop: CancelToken) {
         let Some(schedule) = job.schedule.clone() else {
             return;
@@ -63,7 +62,9 @@ impl Shared {
         let name = job.job.name().clone();
         let mut after = self.now();
         let mut missed: Option<DateTime<Utc>> = None;
-        let mut retry = RETRY_FIRST;
+        let mut retries = self.runner.store_retry().start();
+        let mut retry = Duration::ZERO;
+        let mut first_failure = after;
         loop {
             let Some(next) = schedule.next_after(after) else {
                 return;
@@ -99,18 +100,25 @@ impl Shared {
                     if missed.take().is_some() {
                         self.watch.caught_up(&name);
                     }
-                    retry = RETRY_FIRST;
                 }
                 TickOutcome::Unrecorded => {
                     if !is_retry {
                         self.watch.missed(&name, tick);
+                        retries.reset();
+                        first_failure = self.now();
                     }
-                    missed = Some(tick);
-                    retry = if is_retry {
-                        (retry * 2).min(RETRY_MAX)
-                    } else {
-                        RETRY_FIRST
-                    };
+                    let elapsed = (self.now() - first_failure).to_std().unwrap_or_default();
+                    match retries.failed(elapsed, None) {
+                        RetryDecision::RetryAfter(wait) => {
+                            missed = Some(tick);
+                            retry = wait;
+                        }
+                        RetryDecision::GiveUp(_) => {
+                            tracing::warn!(job_name = %name, tick = %tick, attempts = retries.failures(), "tick missed in a database outage given up: the store retry policy's limit");
+                            self.watch.caught_up(&name);
+                            missed = None;
+                        }
+                    }
                 }
             }
         }

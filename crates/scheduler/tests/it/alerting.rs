@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use propimport_domain::{CancelToken, Notifier, TriggeredBy};
+use propimport_domain::{CancelToken, Notifier, RetryPolicy, TriggeredBy};
 use propimport_scheduler::{AlertSettings, WebhookNotifier};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{Behaviour, Harness, TestJob, at, counts};
+use crate::support::{Behaviour, Harness, TestJob, at, counts, quick_retries};
 
 async fn bodies(server: &MockServer) -> Vec<serde_json::Value> {
     server
@@ -31,8 +31,9 @@ async fn alerts_at_threshold_respects_cooldown_and_announces_recovery() {
         .mount(&server)
         .await;
     let url = format!("{}/hook", server.uri()).parse().unwrap();
-    let notifier: Arc<dyn Notifier> =
-        Arc::new(WebhookNotifier::new(url, Duration::from_secs(5), 3).unwrap());
+    let notifier: Arc<dyn Notifier> = Arc::new(
+        WebhookNotifier::new(url, Duration::from_secs(5), RetryPolicy::delivery()).unwrap(),
+    );
     let settings = AlertSettings {
         threshold: 2,
         cooldown: chrono::Duration::hours(6),
@@ -99,7 +100,12 @@ async fn a_failing_webhook_never_fails_the_run() {
         .mount(&server)
         .await;
     let notifier: Arc<dyn Notifier> = Arc::new(
-        WebhookNotifier::new(server.uri().parse().unwrap(), Duration::from_secs(2), 3).unwrap(),
+        WebhookNotifier::new(
+            server.uri().parse().unwrap(),
+            Duration::from_secs(2),
+            quick_retries(),
+        )
+        .unwrap(),
     );
     let settings = AlertSettings {
         threshold: 1,
@@ -154,7 +160,7 @@ mod signed {
             server.uri().parse().unwrap(),
             SECRET,
             Duration::from_secs(5),
-            3,
+            propimport_domain::RetryPolicy::delivery(),
         )
         .unwrap();
         Alerts::builder(AlertSettings::default())

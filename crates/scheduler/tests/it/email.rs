@@ -32,7 +32,7 @@ fn settings(server: &smtp::SmtpServer, tls: SmtpTls, trust: bool) -> EmailSettin
         to: vec!["ops@example.com".into(), "Dev <dev@example.com>".into()],
         extra_roots_pem: trust.then(|| server.ca_pem.clone().into_bytes()),
         timeout: Duration::from_secs(10),
-        attempts: 3,
+        retry: crate::support::quick_retries(),
     }
 }
 

@@ -145,6 +145,54 @@ async fn an_outage_longer_than_the_lease_never_abandons_the_live_run_and_its_out
     handle.shutdown(Duration::from_secs(1)).await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_bounded_store_retry_policy_gives_up_recording_the_end_on_the_clock() {
+    let h = Harness::with_settings(
+        at(2025, 6, 1, 0, 0, 0),
+        AlertSettings::default(),
+        None,
+        RunSettings {
+            instance_id: "test:1".into(),
+            store_retry: propimport_domain::RetryPolicy::store().with_max_attempts(3),
+            ..RunSettings::default()
+        },
+    );
+    let (job, release) = blocking("feed");
+    let started = h
+        .runner
+        .begin(job, TriggeredBy::Manual, None)
+        .await
+        .unwrap();
+    let id = started.execution.id;
+    let runner = h.runner.clone();
+    let run = tokio::spawn(async move {
+        runner
+            .drive(started, propimport_domain::CancelToken::new())
+            .await
+    });
+    h.flaky.set_down(true);
+    release.add_permits(1);
+    let ended = tokio::time::Instant::now();
+    let result = run.await.unwrap();
+    assert!(
+        matches!(result, Err(propimport_domain::Error::Unavailable(_))),
+        "{result:?}"
+    );
+    // Three attempts, 1 s and 2 s apart, on the paused clock: no real second passes.
+    let waited = ended.elapsed();
+    assert!(
+        (Duration::from_secs(3)..Duration::from_secs(4)).contains(&waited),
+        "{waited:?}"
+    );
+    h.flaky.set_down(false);
+    let e = h.store.get(&id).await.unwrap().unwrap();
+    assert_eq!(
+        e.status,
+        ExecutionStatus::Running,
+        "its end was not recorded"
+    );
+}
+
 /// A database outage from `down` to `up` around the every-minute ticks of a scheduler started
 /// at 00:00:30; returns the runs after the start-up catch-up of the 00:00 tick, and the watch.
 async fn outage(
@@ -302,6 +350,7 @@ async fn an_overlong_run_alerts_and_is_cancelled_when_so_configured() {
             heartbeat_interval: Duration::from_secs(10),
             max_duration: Some(Duration::from_secs(60)),
             cancel_overlong: true,
+            ..RunSettings::default()
         },
     );
     let (job, _release) = blocking("feed");

@@ -103,6 +103,17 @@ impl Job for TestJob {
     }
 }
 
+/// The delivery policy's 3 attempts with waits of 1 ms, for tests against a real local
+/// receiver (whose sockets a paused clock cannot wait on).
+pub fn quick_retries() -> propimport_domain::RetryPolicy {
+    propimport_domain::RetryPolicy {
+        first_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(1),
+        jitter: propimport_domain::Jitter::NONE,
+        ..propimport_domain::RetryPolicy::delivery()
+    }
+}
+
 pub fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap()
 }
