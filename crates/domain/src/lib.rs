@@ -14,6 +14,7 @@ mod listing;
 mod notifier;
 mod ports;
 mod progress;
+mod refusal;
 mod retention;
 mod statistics;
 mod time_format;
@@ -50,6 +51,7 @@ pub use ports::{
     plan_image_sync,
 };
 pub use progress::{LiveProgress, Pace};
+pub use refusal::TriggerRefusal;
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::{format_utc_millis, serde_millis, serde_millis_opt};

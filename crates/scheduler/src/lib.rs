@@ -21,7 +21,7 @@ pub use clock::TokioClock;
 pub use control::ControlError;
 pub use delivery::AlertRoutes;
 pub use email::{EmailConfigError, EmailNotifier, EmailSettings, SmtpServer, SmtpTls};
-pub use handle::{JobStatus, SchedulerHandle, TriggerError};
+pub use handle::{JobStatus, SchedulerHandle};
 pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
 pub use retry::{PendingRetry, RetryPlan, RetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, Error, JobName, TriggeredBy};
+use propimport_domain::{CancelToken, Error, JobName, TriggerRefusal, TriggeredBy};
 use tokio::sync::Notify;
 
 use crate::clock::sleep_until;
@@ -237,7 +237,7 @@ impl Shared {
             Ok(e) => {
                 tracing::info!(job_name = %name, tick = %retry.tick, attempt, execution_id = %e.id, "retrying the failed tick")
             }
-            Err(Error::TickAlreadyClaimed { .. }) => {
+            Err(TriggerRefusal::Store(Error::TickAlreadyClaimed { .. })) => {
                 tracing::debug!(job_name = %name, tick = %retry.tick, attempt, "retry already run by another instance")
             }
             Err(e) => {
