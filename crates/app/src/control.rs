@@ -3,13 +3,14 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use propimport_domain::{Error, Execution, ExecutionId, JobName, JobPause, TriggeredBy};
+use propimport_domain::{
+    Error, Execution, ExecutionId, JobName, JobPause, TriggerRefusal, TriggeredBy,
+};
 use propimport_http_api::{
     ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, RetryState, TickState,
-    TriggerRefusal,
 };
 use propimport_persistence::Database;
-use propimport_scheduler::{ControlError, CronSchedule, SchedulerHandle, TriggerError};
+use propimport_scheduler::{ControlError, CronSchedule, SchedulerHandle};
 
 /// The admin API's [`JobControl`] over the running scheduler.
 pub struct SchedulerControl(pub Arc<SchedulerHandle>);
@@ -31,7 +32,7 @@ impl SchedulerControl {
                 configured: self.configured(),
             },
             ControlError::Store(e) => ControlRefusal::Store(e),
-            other => ControlRefusal::Store(Error::Storage(other.to_string())),
+            other => ControlRefusal::Store(Error::storage(other.to_string())),
         }
     }
 }
@@ -47,26 +48,7 @@ impl JobControl for SchedulerControl {
         job: Option<&JobName>,
         triggered_by: TriggeredBy,
     ) -> Result<Execution, TriggerRefusal> {
-        self.0
-            .trigger(job, triggered_by)
-            .await
-            .map_err(|e| match e {
-                TriggerError::UnknownJob(name) => TriggerRefusal::UnknownJob {
-                    name,
-                    configured: self.configured(),
-                },
-                TriggerError::JobRequired(jobs) => TriggerRefusal::JobRequired(jobs),
-                TriggerError::ShuttingDown => TriggerRefusal::ShuttingDown,
-                TriggerError::Store(Error::AlreadyRunning {
-                    job_name,
-                    execution_id,
-                }) => TriggerRefusal::AlreadyRunning {
-                    job_name,
-                    execution_id,
-                },
-                TriggerError::Store(e) => TriggerRefusal::Store(e),
-                other => TriggerRefusal::Store(Error::Storage(other.to_string())),
-            })
+        self.0.trigger(job, triggered_by).await
     }
 
     async fn pause(

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use propimport_domain::{
-    CancelToken, Clock, Error, Execution, ExecutionStatus, ExecutionStore, ProgressHandle,
-    SystemClock, TriggeredBy,
+    CancelToken, Clock, Execution, ExecutionStatus, ExecutionStore, ProgressHandle, SystemClock,
+    TriggerRefusal, TriggeredBy,
 };
 use propimport_persistence::SqlExecutionStore;
 use propimport_scheduler::{Alerts, RunSettings, TrackedRunner, default_instance_id};
@@ -75,17 +75,13 @@ pub async fn import(
     for scheduled in jobs {
         store.recover_stale(chrono::Utc::now(), lease, &[]).await?;
         let name = scheduled.job.name().clone();
-        let outcome = match runner.begin(scheduled.job, TriggeredBy::Manual, None).await {
+        let begun = runner.begin(scheduled.job, TriggeredBy::Manual, None).await;
+        let (rank, code) = match begun.map_err(TriggerRefusal::from) {
             Ok(started) => {
                 let shown = Shown::start(name.clone(), started.execution.started_at, style);
                 let progress = started.progress.clone();
                 let run = runner.drive(started, cancel.clone());
-                with_progress(run, shown, &progress, &cancel).await
-            }
-            Err(e) => Err(e),
-        };
-        let (rank, code) = match outcome {
-            Ok(finished) => {
+                let finished = with_progress(run, shown, &progress, &cancel).await?;
                 print_summary(&finished.execution);
                 match finished.execution.status {
                     ExecutionStatus::Success => (0, ExitCode::SUCCESS),
@@ -93,11 +89,11 @@ pub async fn import(
                     _ => (2, ExitCode::FAILURE),
                 }
             }
-            Err(Error::AlreadyRunning { execution_id, .. }) => {
+            Err(TriggerRefusal::AlreadyRunning { execution_id, .. }) => {
                 eprintln!("{name}: a run is already in progress (execution {execution_id})");
                 (3, ExitCode::from(EXIT_ALREADY_RUNNING))
             }
-            Err(e) => return Err(e.into()),
+            Err(refusal) => return Err(refusal.into()),
         };
         if rank > worst_rank {
             (worst_rank, worst) = (rank, code);

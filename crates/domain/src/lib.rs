@@ -13,9 +13,11 @@ mod listing;
 mod notifier;
 mod ports;
 mod progress;
+mod refusal;
 mod retention;
 mod retry;
 mod statistics;
+mod storage_error;
 mod time_format;
 
 #[cfg(feature = "testing")]
@@ -49,6 +51,7 @@ pub use ports::{
     plan_image_sync,
 };
 pub use progress::{LiveProgress, Pace};
+pub use refusal::TriggerRefusal;
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
@@ -64,7 +67,7 @@ use chrono::{DateTime, Utc};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything a port or a domain constructor can fail with.
-#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A run of this job is already in progress (here or on another replica).
@@ -106,8 +109,18 @@ pub enum Error {
     #[error("storage unavailable: {0}")]
     Unavailable(String),
     /// The storage failed in an unexpected way, or holds data that cannot be read.
-    #[error("storage error: {0}")]
-    Storage(String),
+    ///
+    /// `message` says what failed with the words of the error beneath, so that a log line of
+    /// this error alone says everything; that error itself, when there is one, is its
+    /// [`source`](std::error::Error::source), down to the driver's.
+    #[error("storage error: {message}")]
+    Storage {
+        /// What failed, in a sentence.
+        message: String,
+        /// The error that caused it, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl Error {

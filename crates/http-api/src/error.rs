@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use propimport_domain::{Error, ExecutionId};
+use propimport_domain::{Error, ExecutionId, TriggerRefusal};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -253,9 +253,82 @@ impl From<Error> for ApiError {
     }
 }
 
+/// The one answer to a refused trigger: 409 `ALREADY_RUNNING` naming the running execution,
+/// 400 `INVALID_PARAMETER` for the job's name, 503 `UNAVAILABLE` while shutting down, else the
+/// store's error's answer.
+impl From<TriggerRefusal> for ApiError {
+    fn from(refusal: TriggerRefusal) -> Self {
+        match refusal {
+            TriggerRefusal::AlreadyRunning { execution_id, .. } => {
+                Self::already_running(refusal.to_string(), execution_id)
+            }
+            TriggerRefusal::UnknownJob { .. } | TriggerRefusal::JobRequired(_) => {
+                Self::invalid(format!("jobName: {refusal}"))
+            }
+            TriggerRefusal::ShuttingDown => Self::unavailable(refusal.to_string()),
+            TriggerRefusal::Store(e) => Self::from(e),
+            // A refusal this version does not know: a fault of the service.
+            other => {
+                tracing::error!(error = %other, "answering 500");
+                Self::internal("the service failed to answer; see its log")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trigger_refusals_map_to_statuses_and_codes() {
+        let job_name = propimport_domain::JobName::parse("feed").expect("a job name");
+        let execution_id = ExecutionId::new();
+        let running = ApiError::from(TriggerRefusal::AlreadyRunning {
+            job_name,
+            execution_id,
+        });
+        assert_eq!(
+            (running.status(), running.code(), running.execution_id()),
+            (StatusCode::CONFLICT, "ALREADY_RUNNING", Some(execution_id))
+        );
+        assert_eq!(
+            running.message(),
+            "a run of job feed is already in progress"
+        );
+        let unknown = ApiError::from(TriggerRefusal::UnknownJob {
+            name: "nope".into(),
+            configured: "feed".into(),
+        });
+        assert_eq!(
+            (unknown.status(), unknown.code(), unknown.message()),
+            (
+                StatusCode::BAD_REQUEST,
+                "INVALID_PARAMETER",
+                "jobName: unknown job \"nope\"; configured jobs: feed"
+            )
+        );
+        let stopping = ApiError::from(TriggerRefusal::ShuttingDown);
+        assert_eq!(
+            (stopping.status(), stopping.code(), stopping.message()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the service is shutting down; no new runs start"
+            )
+        );
+        let down = ApiError::from(TriggerRefusal::Store(Error::Unavailable("refused".into())));
+        assert_eq!(
+            (down.status(), down.code(), down.message()),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the database is unavailable; retry shortly"
+            )
+        );
+        let failed = ApiError::from(TriggerRefusal::Store(Error::storage("bad row")));
+        assert_eq!(failed.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 
     #[test]
     fn domain_errors_map_to_statuses() {
@@ -272,7 +345,7 @@ mod tests {
             StatusCode::SERVICE_UNAVAILABLE
         );
         assert_eq!(
-            ApiError::from(Error::Storage("bad row".into())).status(),
+            ApiError::from(Error::storage("bad row")).status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
         assert_eq!(ApiError::rate_limited(7).retry_after_secs, Some(7));

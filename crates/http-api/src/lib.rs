@@ -59,7 +59,7 @@ pub use middleware::DOCS_CONTENT_SECURITY_POLICY;
 pub use openapi::ApiDoc;
 pub use ports::{
     ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, RetryState, StoreReadiness,
-    TickState, TriggerRefusal,
+    TickState,
 };
 pub use rate_limit::TriggerRateLimit;
 pub use state::{AdminApi, ApiState, MAX_BODY_BYTES};

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    Execution, ExecutionId, ExecutionStore, JobName, JobPause, LiveProgress, TriggeredBy,
+    Execution, ExecutionId, ExecutionStore, JobName, JobPause, LiveProgress, TriggerRefusal,
+    TriggeredBy,
 };
 
 /// Manual triggers, operator control (pause, resume, cancel) and scheduler status,
@@ -47,37 +48,6 @@ pub trait JobControl: Send + Sync {
 
     /// Whether the scheduler's loops are alive and ticking.
     fn is_running(&self) -> bool;
-}
-
-/// Why a manual trigger did not start a run.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TriggerRefusal {
-    /// A run of the job is already in progress.
-    #[error("a run of job {job_name} is already in progress")]
-    AlreadyRunning {
-        /// The job.
-        job_name: JobName,
-        /// The running execution.
-        execution_id: ExecutionId,
-    },
-    /// No job has this name.
-    #[error("unknown job {name:?}; configured jobs: {configured}")]
-    UnknownJob {
-        /// The name asked for.
-        name: String,
-        /// The configured job names, comma-separated.
-        configured: String,
-    },
-    /// Several jobs are configured and none was named.
-    #[error("several jobs are configured ({0}); name one with jobName")]
-    JobRequired(String),
-    /// The service is shutting down and starts no new runs.
-    #[error("the service is shutting down")]
-    ShuttingDown,
-    /// The execution store failed.
-    #[error(transparent)]
-    Store(#[from] propimport_domain::Error),
 }
 
 /// Why a pause, resume or cancel was refused.

@@ -1,4 +1,5 @@
-//! The importer's error: why a run failed as a whole.
+//! The importer's error: why a run failed as a whole. Its message says the cause in words; the
+//! cause itself (the fetch's, the feed's or the store's error) is its `source()`.
 
 use crate::fetch::FetchError;
 use crate::formats::FeedError;
@@ -13,6 +14,7 @@ pub enum ImportError {
         /// The source.
         source_name: String,
         /// What failed.
+        #[source]
         error: FetchError,
     },
     /// The feed could not be read as a whole (malformed, truncated).
@@ -23,6 +25,7 @@ pub enum ImportError {
         /// Where the feed is, without credentials.
         location: String,
         /// What is wrong.
+        #[source]
         error: FeedError,
     },
     /// A snapshot feed read to its end held no listing record at all, and the source does not
@@ -42,6 +45,7 @@ pub enum ImportError {
         /// The source.
         source_name: String,
         /// The store's error.
+        #[source]
         error: propimport_domain::Error,
     },
     /// The source's HTTP client could not be built.
@@ -52,4 +56,50 @@ pub enum ImportError {
         /// Why.
         reason: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_store_failure_is_the_source_down_to_the_stores_own() {
+        let driver = std::io::Error::other("connection reset");
+        let e = ImportError::Store {
+            source_name: "feed".into(),
+            error: propimport_domain::Error::storage_source(driver),
+        };
+        assert_eq!(
+            e.to_string(),
+            "source feed: cannot store listings: storage error: connection reset"
+        );
+        let store = e.source().expect("the store's error");
+        assert!(
+            matches!(
+                store.downcast_ref::<propimport_domain::Error>(),
+                Some(propimport_domain::Error::Storage { .. })
+            ),
+            "{store:?}"
+        );
+        let driver = store.source().expect("the driver's error");
+        assert!(
+            driver.downcast_ref::<std::io::Error>().is_some(),
+            "{driver:?}"
+        );
+    }
+
+    #[test]
+    fn a_fetch_failure_is_the_source() {
+        let e = ImportError::Fetch {
+            source_name: "feed".into(),
+            error: FetchError::File {
+                path: "/nowhere.xml".into(),
+                reason: "not found".into(),
+            },
+        };
+        let fetch = e.source().expect("the fetch's error");
+        assert!(fetch.downcast_ref::<FetchError>().is_some(), "{fetch:?}");
+    }
 }

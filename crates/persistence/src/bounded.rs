@@ -136,7 +136,7 @@ impl<M: Manager> Checkout<M> {
     pub(crate) fn conn(&mut self) -> Result<&mut M::Type, DomainError> {
         self.object
             .as_deref_mut()
-            .ok_or_else(|| DomainError::Storage("connection already released".to_owned()))
+            .ok_or_else(|| DomainError::storage("connection already released"))
     }
 
     /// Hands the connection back to the pool (which checks it before reuse).

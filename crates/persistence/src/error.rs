@@ -25,8 +25,14 @@ pub enum PersistenceError {
         reason: String,
     },
     /// A migration failed.
-    #[error("migration failed: {0}")]
-    Migration(String),
+    #[error("migration failed: {message}")]
+    Migration {
+        /// What failed, with the words of the error beneath.
+        message: String,
+        /// The error beneath (the driver's, the migration harness's, the timeout), if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// Another process serves this SQLite database already (see
     /// [`crate::Database::lock_exclusive_server`]).
     #[error(
@@ -49,6 +55,25 @@ pub enum PersistenceError {
     },
 }
 
+impl PersistenceError {
+    /// A failed migration caused by `source`; `context` (may be empty) is said before the
+    /// source's own words.
+    pub(crate) fn migration(
+        context: &str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        let source = source.into();
+        Self::Migration {
+            message: if context.is_empty() {
+                source.to_string()
+            } else {
+                format!("{context}: {source}")
+            },
+            source: Some(source),
+        }
+    }
+}
+
 /// Maps a diesel error onto the domain's error.
 pub(crate) fn from_diesel(e: DieselError) -> DomainError {
     match &e {
@@ -67,7 +92,7 @@ pub(crate) fn from_diesel(e: DieselError) -> DomainError {
                 crate::bounded::VARIABLE
             ))
         }
-        _ => DomainError::Storage(e.to_string()),
+        _ => DomainError::storage_source(e),
     }
 }
 
@@ -118,7 +143,72 @@ pub(crate) fn is_unique_violation(e: &DieselError) -> bool {
     )
 }
 
-/// Maps a stored value that cannot be read back.
-pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> DomainError {
-    DomainError::Storage(format!("cannot read {what}: {e}"))
+/// Maps a stored value that cannot be read back; the parser's error `e` is kept as the
+/// error's source.
+pub(crate) fn corrupt(
+    what: &str,
+    e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+) -> DomainError {
+    DomainError::storage_caused_by(&format!("cannot read {what}"), e)
+}
+
+/// Maps a stored value that is none of those known (no parser failed: there is no source).
+pub(crate) fn corrupt_value(what: &str, value: &str) -> DomainError {
+    DomainError::storage(format!("cannot read {what}: {value}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use diesel::{Connection as _, RunQueryDsl as _};
+
+    use super::*;
+
+    /// A real driver error: SQLite's, for a table that does not exist.
+    fn driver_error() -> DieselError {
+        let mut conn = diesel::SqliteConnection::establish(":memory:").expect("in memory");
+        diesel::sql_query("SELECT * FROM nowhere")
+            .execute(&mut conn)
+            .expect_err("no such table")
+    }
+
+    #[test]
+    fn a_storage_error_reaches_the_driver_error_through_its_source() {
+        let e = from_diesel(driver_error());
+        assert!(matches!(e, DomainError::Storage { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "storage error: no such table: nowhere");
+        let chain: Vec<&(dyn std::error::Error + 'static)> =
+            std::iter::successors(e.source(), |e| (*e).source()).collect();
+        assert!(
+            chain.iter().any(|e| matches!(
+                e.downcast_ref::<DieselError>(),
+                Some(DieselError::DatabaseError(..))
+            )),
+            "{chain:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_migration_reaches_the_driver_error_through_its_source() {
+        let e = PersistenceError::migration("pg_advisory_lock", driver_error());
+        assert_eq!(
+            e.to_string(),
+            "migration failed: pg_advisory_lock: no such table: nowhere"
+        );
+        let source = e.source().expect("the driver's error");
+        assert!(source.downcast_ref::<DieselError>().is_some(), "{source:?}");
+    }
+
+    #[test]
+    fn an_unreadable_value_keeps_the_parsers_error() {
+        let parse = "x".parse::<i32>().expect_err("not a number");
+        let e = corrupt("position", parse);
+        assert_eq!(
+            e.to_string(),
+            "storage error: cannot read position: invalid digit found in string"
+        );
+        let source = e.source().expect("the parser's error");
+        assert!(source.downcast_ref::<std::num::ParseIntError>().is_some());
+    }
 }

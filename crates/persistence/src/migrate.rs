@@ -99,8 +99,11 @@ async fn run(url: DatabaseUrl, op: Op, options: PoolOptions) -> Result<usize, Pe
     // Past the bound the blocking thread is left to fail on its own; start-up stops.
     tokio::time::timeout(bound.limit, work)
         .await
-        .map_err(|_| PersistenceError::Migration(bound.message()))?
-        .map_err(|e| PersistenceError::Migration(e.to_string()))?
+        .map_err(|elapsed| PersistenceError::Migration {
+            message: bound.message(),
+            source: Some(Box::new(elapsed)),
+        })?
+        .map_err(|e| PersistenceError::migration("", e))?
 }
 
 fn lock(
@@ -111,7 +114,7 @@ fn lock(
     diesel::sql_query(format!("SELECT {function}({MIGRATION_LOCK})"))
         .execute(conn)
         .map(drop)
-        .map_err(|e| PersistenceError::Migration(format!("{function}: {e}")))
+        .map_err(|e| PersistenceError::migration(function, e))
 }
 
 fn apply<DB, H>(
@@ -124,8 +127,7 @@ where
     H: MigrationHarness<DB>,
     EmbeddedMigrations: MigrationSource<DB>,
 {
-    let err =
-        |e: Box<dyn std::error::Error + Send + Sync>| PersistenceError::Migration(e.to_string());
+    let err = |e: Box<dyn std::error::Error + Send + Sync>| PersistenceError::migration("", e);
     match op {
         Op::Up => harness
             .run_pending_migrations(migrations)

@@ -187,7 +187,7 @@ struct Setting {
 /// A PostgreSQL setting (`SHOW name`) as a pooled connection of `db` has it.
 pub async fn pg_setting(db: &Database, name: &str) -> propimport_domain::Result<String> {
     let crate::database::Pools::Postgres(pool) = db.pools() else {
-        return Err(propimport_domain::Error::Storage("not PostgreSQL".into()));
+        return Err(propimport_domain::Error::storage("not PostgreSQL"));
     };
     let mut conn = pool.get().await.expect("connection");
     diesel::sql_query(format!("SELECT current_setting('{name}') AS value"))

@@ -22,7 +22,7 @@ pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
 pub use retry::{PendingRetry, RetryPlan, RunRetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
 pub use scheduler::control::ControlError;
-pub use scheduler::handle::{JobStatus, SchedulerHandle, TriggerError};
+pub use scheduler::handle::{JobStatus, SchedulerHandle};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use signed_webhook::SignedWebhookNotifier;
 pub use tracked::{RUN_LOG_TARGET, RunSettings, StartedRun, TrackedRunner, default_instance_id};

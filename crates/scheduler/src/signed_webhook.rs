@@ -17,7 +17,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
-use propimport_domain::{Alert, AlertNotice, DeliveryError, Notifier, RetryPolicy, format_utc_millis};
+use propimport_domain::{
+    Alert, AlertNotice, DeliveryError, Notifier, RetryPolicy, format_utc_millis,
+};
 use sha2::Sha256;
 
 use crate::alert_json::AlertJson;

@@ -44,9 +44,10 @@ pub(crate) async fn status(
     }
     let (view, next_fire) = status_view(&state, &running, alive).await?;
     let body = web::Bytes::from(serde_json::to_vec(&Envelope::new(view)).map_err(|e| {
-        ApiError::from(propimport_domain::Error::Storage(format!(
-            "cannot write the status: {e}"
-        )))
+        ApiError::from(propimport_domain::Error::storage_caused_by(
+            "cannot write the status",
+            e,
+        ))
     })?);
     if alive {
         state

@@ -17,7 +17,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use propimport_domain::{
     AlertStore, Clock, ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore,
     FinishExecution, ItemError, JobName, JobPause, LiveProgress, NewExecution, RunCounts,
-    SystemClock, TriggeredBy,
+    SystemClock, TriggerRefusal, TriggeredBy,
 };
 
 pub use openapi_check::OpenApiChecker;
@@ -25,7 +25,7 @@ pub use suite::*;
 
 use crate::{
     AdminApi, ApiState, AuthSettings, ControlRefusal, JobControl, JobState, JwtSettings,
-    StoreReadiness, TriggerRefusal, configure,
+    StoreReadiness, configure,
 };
 
 /// The admin token of test servers.
@@ -61,7 +61,8 @@ impl StoreControl {
         self.live.set(id, live);
     }
 
-    /// Makes `/readyz` see a stopped scheduler.
+    /// Makes `/readyz` see a stopped scheduler, and triggers be refused as shutting down (as
+    /// the scheduler refuses them once its shutdown has begun).
     pub fn stop(&self) {
         self.running.store(false, Ordering::SeqCst);
     }
@@ -79,6 +80,9 @@ impl JobControl for StoreControl {
         triggered_by: TriggeredBy,
     ) -> Result<Execution, TriggerRefusal> {
         let configured = || self.configured();
+        if !self.running.load(Ordering::SeqCst) {
+            return Err(TriggerRefusal::ShuttingDown);
+        }
         let job = match job {
             Some(j) if self.jobs.contains(j) => j.clone(),
             Some(j) => {
@@ -103,16 +107,7 @@ impl JobControl for StoreControl {
                 instance_id: Some("test".into()),
             })
             .await
-            .map_err(|e| match e {
-                propimport_domain::Error::AlreadyRunning {
-                    job_name,
-                    execution_id,
-                } => TriggerRefusal::AlreadyRunning {
-                    job_name,
-                    execution_id,
-                },
-                other => TriggerRefusal::Store(other),
-            })
+            .map_err(TriggerRefusal::from)
     }
 
     async fn pause(

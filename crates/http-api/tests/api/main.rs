@@ -186,3 +186,33 @@ mod store_down {
         });
     }
 }
+
+mod shutting_down {
+    use propimport_http_api::testing::{TestServer, call};
+    use reqwest::{Method, StatusCode};
+
+    use super::*;
+
+    /// A trigger once the scheduler's shutdown has begun: 503 `UNAVAILABLE` saying the service
+    /// is shutting down (not that the database is unavailable), for one job and for all.
+    #[test]
+    fn a_trigger_during_shutdown_is_answered_503_shutting_down() {
+        run(async {
+            let store = Arc::new(InMemoryExecutionStore::new());
+            let server = TestServer::start(store, &["job-a", "job-b"], true).await;
+            server.control.stop();
+            for query in ["?jobName=job-a", ""] {
+                let path = format!("/api/v1/admin/import-jobs/trigger{query}");
+                let (status, body) = call(&server, Method::POST, &path, None).await;
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
+                assert_eq!(body["success"], false, "{body}");
+                assert_eq!(body["error"]["code"], "UNAVAILABLE", "{body}");
+                assert_eq!(
+                    body["error"]["message"], "the service is shutting down; no new runs start",
+                    "{body}"
+                );
+            }
+            server.stop().await;
+        });
+    }
+}

@@ -6,7 +6,7 @@ use propimport_domain::{
     AlertEvent, AlertEventKind, AlertKind, AlertState, ExecutionId, JobName, Result,
 };
 
-use crate::error::corrupt;
+use crate::error::{corrupt, corrupt_value};
 use crate::schema::{import_job_alert_events, import_job_alert_state};
 use crate::sql_types::DbTime;
 
@@ -46,7 +46,7 @@ impl StateRow {
         Ok(AlertState {
             job_name: JobName::parse(&self.job_name).map_err(|e| corrupt("job name", e))?,
             kind: AlertKind::from_text(&self.kind)
-                .ok_or_else(|| corrupt("alert kind", &self.kind))?,
+                .ok_or_else(|| corrupt_value("alert kind", &self.kind))?,
             active: self.active,
             subject: self.subject,
             raised_at: self.raised_at.map(|t| t.0),
@@ -80,7 +80,7 @@ impl EventRow {
             at: self.at.0,
             job_name: JobName::parse(&self.job_name).map_err(|e| corrupt("job name", e))?,
             kind: AlertKind::from_text(&self.kind)
-                .ok_or_else(|| corrupt("alert kind", &self.kind))?,
+                .ok_or_else(|| corrupt_value("alert kind", &self.kind))?,
             event: AlertEventKind::from_text(&self.event),
             alert_id: self.alert_id,
             channel: self.channel,

@@ -63,7 +63,7 @@ impl SqlExecutionStore {
                 Err(e) => return Err(from_diesel(e)),
             }
         }
-        Err(Error::Storage(format!(
+        Err(Error::storage(format!(
             "cannot insert execution {}: it keeps conflicting",
             new.id
         )))

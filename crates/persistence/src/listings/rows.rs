@@ -5,7 +5,7 @@ use propimport_domain::{
     JobName, ListingRecord, ListingStatus, Price, Result, SourceState, StoredListing, Transaction,
 };
 
-use crate::error::corrupt;
+use crate::error::{corrupt, corrupt_value};
 use crate::schema::{properties, source_state};
 use crate::sql_types::DbTime;
 
@@ -172,7 +172,7 @@ impl StoredRow {
             status: match self.status.as_str() {
                 "active" => ListingStatus::Active,
                 "withdrawn" => ListingStatus::Withdrawn,
-                other => return Err(corrupt("listing status", other)),
+                other => return Err(corrupt_value("listing status", other)),
             },
             content_hash: self.content_hash,
             first_seen_at: self.first_seen_at.0,

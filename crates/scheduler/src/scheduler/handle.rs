@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    CancelToken, Error, Execution, JobName, JobPause, LiveProgress, TriggeredBy,
+    CancelToken, Error, Execution, JobName, JobPause, LiveProgress, TriggerRefusal, TriggeredBy,
 };
 use tokio::task::JoinHandle;
 
@@ -36,24 +36,6 @@ pub struct JobStatus {
     pub pending_retry: Option<PendingRetry>,
 }
 
-/// Why a manual trigger did not start a run.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TriggerError {
-    /// No job has this name.
-    #[error("unknown job {0:?}")]
-    UnknownJob(String),
-    /// Several jobs exist and none was named.
-    #[error("several jobs are configured ({0}); name one")]
-    JobRequired(String),
-    /// The scheduler is shutting down.
-    #[error("the scheduler is shutting down")]
-    ShuttingDown,
-    /// The store refused (already running) or failed.
-    #[error(transparent)]
-    Store(#[from] Error),
-}
-
 /// A started scheduler: trigger runs, read status, shut down.
 pub struct SchedulerHandle {
     pub(crate) shared: Arc<Shared>,
@@ -64,26 +46,26 @@ pub struct SchedulerHandle {
 impl SchedulerHandle {
     /// Starts a run now in the background and returns its RUNNING execution. With one job the
     /// name may be omitted. A run in progress (here or on another replica) gives
-    /// [`Error::AlreadyRunning`] naming it.
+    /// [`TriggerRefusal::AlreadyRunning`] naming it; once shutdown has begun,
+    /// [`TriggerRefusal::ShuttingDown`].
     pub async fn trigger(
         &self,
         job: Option<&JobName>,
         triggered_by: TriggeredBy,
-    ) -> Result<Execution, TriggerError> {
+    ) -> Result<Execution, TriggerRefusal> {
         let shared = self.shared.clone();
         let stopping = self.stop_ticking.is_cancelled();
         let job = job.cloned();
         let work = async move {
             let scheduled = shared.find_job(job.as_ref())?.job.clone();
             if stopping {
-                return Err(TriggerError::ShuttingDown);
+                return Err(TriggerRefusal::ShuttingDown);
             }
             if let Some(running) = shared.running_here(scheduled.name()) {
-                return Err(Error::AlreadyRunning {
+                return Err(TriggerRefusal::AlreadyRunning {
                     job_name: running.job_name,
                     execution_id: running.id,
-                }
-                .into());
+                });
             }
             let name = scheduled.name().clone();
             let execution = shared.spawn_run(scheduled, triggered_by, None).await?;
@@ -94,9 +76,10 @@ impl SchedulerHandle {
         // neither owns the run nor the database connections it opens.
         match self.shared.runtime.get() {
             Some(runtime) => runtime.spawn(work).await.unwrap_or_else(|e| {
-                Err(TriggerError::Store(Error::Storage(format!(
-                    "the trigger task failed: {e}"
-                ))))
+                Err(TriggerRefusal::Store(Error::storage_caused_by(
+                    "the trigger task failed",
+                    e,
+                )))
             }),
             None => work.await,
         }
@@ -220,5 +203,57 @@ impl SchedulerHandle {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+    use propimport_domain::testing::InMemoryExecutionStore;
+    use propimport_domain::{
+        Clock, ExecutionStore, Job, JobContext, JobError, JobReport, SystemClock,
+    };
+
+    use super::*;
+    use crate::{AlertSettings, Alerts, RunSettings, ScheduledJob, Scheduler, TrackedRunner};
+
+    struct Idle(JobName);
+
+    #[async_trait]
+    impl Job for Idle {
+        fn name(&self) -> &JobName {
+            &self.0
+        }
+
+        async fn run(&self, _ctx: JobContext) -> Result<JobReport, JobError> {
+            Ok(JobReport::default())
+        }
+    }
+
+    /// The shutdown has stopped taking runs (it waits for those in flight) while a trigger
+    /// that began before it goes on: the trigger is refused as shutting down, never as a
+    /// store that is unavailable.
+    #[tokio::test]
+    async fn a_trigger_that_meets_the_closed_runs_is_refused_as_shutting_down() {
+        let runner = Arc::new(TrackedRunner::new(
+            Arc::new(InMemoryExecutionStore::new()) as Arc<dyn ExecutionStore>,
+            Arc::new(SystemClock) as Arc<dyn Clock>,
+            Arc::new(Alerts::new(AlertSettings::default(), None)),
+            RunSettings::default(),
+        ));
+        let job = ScheduledJob {
+            job: Arc::new(Idle(JobName::parse("feed").expect("a job name"))),
+            schedule: None,
+        };
+        let handle = Scheduler::new(runner, vec![job], Default::default())
+            .start()
+            .await;
+        handle.shared.runs.close();
+        let refused = handle.trigger(None, TriggeredBy::Api).await;
+        assert!(
+            matches!(refused, Err(TriggerRefusal::ShuttingDown)),
+            "{refused:?}"
+        );
+        handle.shutdown(Duration::from_secs(1)).await;
     }
 }

@@ -19,13 +19,13 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use propimport_domain::{
     CancelToken, Error, Execution, ExecutionId, ExecutionStore, Job, JobName, ProgressHandle,
-    RetentionPolicy, TriggeredBy,
+    RetentionPolicy, TriggerRefusal, TriggeredBy,
 };
 use tokio_util::task::TaskTracker;
 
 use crate::retry::{PendingRetry, Retries, RunRetryPolicy};
 use crate::watch::Watch;
-use crate::{CronSchedule, SchedulerHandle, TrackedRunner, TriggerError};
+use crate::{CronSchedule, SchedulerHandle, TrackedRunner};
 
 /// A job and, when it runs on a schedule, its schedule.
 #[derive(Clone)]
@@ -260,21 +260,22 @@ impl Shared {
         job: Arc<dyn Job>,
         triggered_by: TriggeredBy,
         tick: Option<DateTime<Utc>>,
-    ) -> Result<Execution, Error> {
+    ) -> Result<Execution, TriggerRefusal> {
         self.spawn_attempt(job, triggered_by, tick, 1).await
     }
 
     /// Creates the RUNNING record of `attempt`, then drives the run on a tracked task; a
     /// scheduled run that fails by itself is held for a retry when its policy allows one.
+    /// Once the shutdown waits for the runs, no run starts: [`TriggerRefusal::ShuttingDown`].
     pub(crate) async fn spawn_attempt(
         self: &Arc<Self>,
         job: Arc<dyn Job>,
         triggered_by: TriggeredBy,
         tick: Option<DateTime<Utc>>,
         attempt: i32,
-    ) -> Result<Execution, Error> {
+    ) -> Result<Execution, TriggerRefusal> {
         if self.runs.is_closed() {
-            return Err(Error::Unavailable("the scheduler is shutting down".into()));
+            return Err(TriggerRefusal::ShuttingDown);
         }
         // A RUNNING row in the way may be a dead instance's: recover abandoned runs and try
         // once more (the watchdog sweeps too; this spares a run the wait for its next sweep).
@@ -344,22 +345,29 @@ impl Shared {
         Ok(execution)
     }
 
-    pub(crate) fn find_job(&self, name: Option<&JobName>) -> Result<&ScheduledJob, TriggerError> {
+    pub(crate) fn find_job(&self, name: Option<&JobName>) -> Result<&ScheduledJob, TriggerRefusal> {
         match name {
             Some(name) => self
                 .jobs
                 .iter()
                 .find(|j| j.job.name() == name)
-                .ok_or_else(|| TriggerError::UnknownJob(name.to_string())),
+                .ok_or_else(|| TriggerRefusal::UnknownJob {
+                    name: name.to_string(),
+                    configured: self.configured(),
+                }),
             None => match self.jobs.as_slice() {
                 [only] => Ok(only),
-                jobs => Err(TriggerError::JobRequired(
-                    jobs.iter()
-                        .map(|j| j.job.name().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )),
+                _ => Err(TriggerRefusal::JobRequired(self.configured())),
             },
         }
+    }
+
+    /// The configured job names, comma-separated.
+    fn configured(&self) -> String {
+        self.jobs
+            .iter()
+            .map(|j| j.job.name().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, Error, JobName, TriggeredBy};
+use propimport_domain::{CancelToken, Error, JobName, TriggerRefusal, TriggeredBy};
 
 use super::Shared;
 use crate::clock::sleep_until;
@@ -98,7 +98,7 @@ impl Shared {
             Ok(e) => {
                 tracing::info!(job_name = %name, tick = %retry.tick, attempt, execution_id = %e.id, "retrying the failed tick")
             }
-            Err(Error::TickAlreadyClaimed { .. }) => {
+            Err(TriggerRefusal::Store(Error::TickAlreadyClaimed { .. })) => {
                 tracing::debug!(job_name = %name, tick = %retry.tick, attempt, "retry already run by another instance")
             }
             Err(e) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    CancelToken, Error, Job, JobName, RetentionPolicy, RetryDecision, TriggeredBy,
+    CancelToken, Error, Job, JobName, RetentionPolicy, RetryDecision, TriggerRefusal, TriggeredBy,
 };
 
 use crate::CronSchedule;
@@ -182,13 +182,13 @@ impl Shared {
                 self.watch.ran(&name, tick);
                 TickOutcome::Decided
             }
-            Err(Error::AlreadyRunning { execution_id, .. }) => {
+            Err(TriggerRefusal::AlreadyRunning { execution_id, .. }) => {
                 tracing::warn!(job_name = %name, tick = %tick, running_execution_id = %execution_id, "tick skipped: a run is in progress on another instance");
                 metrics::counter!("propimport_skipped_ticks_total", "job_name" => name.to_string())
                     .increment(1);
                 TickOutcome::Decided
             }
-            Err(Error::TickAlreadyClaimed { .. }) => {
+            Err(TriggerRefusal::Store(Error::TickAlreadyClaimed { .. })) => {
                 tracing::debug!(job_name = %name, tick = %tick, "tick already run by another instance");
                 self.watch.ran(&name, tick);
                 TickOutcome::Decided

@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use propimport_domain::{
-    Error, ExecutionId, ExecutionStatus, ExecutionStore, HistoryQuery, NewExecution, PageLimit,
-    RetentionPolicy, TriggeredBy,
+    ExecutionId, ExecutionStatus, ExecutionStore, HistoryQuery, NewExecution, PageLimit,
+    RetentionPolicy, TriggerRefusal, TriggeredBy,
 };
 use propimport_scheduler::{
-    CronSchedule, MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings, TriggerError,
+    CronSchedule, MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings,
 };
 use tokio::sync::Semaphore;
 
@@ -82,7 +82,7 @@ async fn ticks_during_a_run_are_skipped_and_manual_triggers_refused() {
     let running = h.store.running(None).await.unwrap();
     assert_eq!(running.len(), 1);
     match handle.trigger(None, TriggeredBy::Api).await {
-        Err(TriggerError::Store(Error::AlreadyRunning { execution_id, .. })) => {
+        Err(TriggerRefusal::AlreadyRunning { execution_id, .. }) => {
             assert_eq!(execution_id, running[0].id)
         }
         other => panic!("expected AlreadyRunning, got {other:?}"),
@@ -114,7 +114,7 @@ async fn manual_trigger_runs_in_the_background() {
         handle
             .trigger(Some(&"other".parse_job()), TriggeredBy::Api)
             .await,
-        Err(TriggerError::UnknownJob(_))
+        Err(TriggerRefusal::UnknownJob { .. })
     ));
     handle.shutdown(Duration::from_secs(5)).await;
     let done = h.store.get(&started.id).await.unwrap().unwrap();
@@ -122,6 +122,40 @@ async fn manual_trigger_runs_in_the_background() {
         (done.status, done.triggered_by),
         (ExecutionStatus::Success, TriggeredBy::Api)
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trigger_during_shutdown_is_refused_as_shutting_down() {
+    let h = Harness::new(at(2025, 6, 1, 0, 0, 0));
+    let release = Arc::new(Semaphore::new(0));
+    let job = TestJob::new(
+        "feed",
+        Behaviour::Block {
+            progress: counts(1, 1, 0, 0),
+            release: release.clone(),
+        },
+    );
+    let handle = Arc::new(h.start(job, None, SchedulerSettings::default()).await);
+    handle.trigger(None, TriggeredBy::Api).await.unwrap();
+    let stopping = tokio::spawn({
+        let handle = handle.clone();
+        async move { handle.shutdown(Duration::from_secs(60)).await }
+    });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(!stopping.is_finished(), "the shutdown waits for the run");
+    match handle.trigger(None, TriggeredBy::Api).await {
+        Err(TriggerRefusal::ShuttingDown) => {}
+        other => panic!("expected ShuttingDown while the run is awaited, got {other:?}"),
+    }
+    release.add_permits(1);
+    stopping.await.unwrap();
+    match handle.trigger(None, TriggeredBy::Api).await {
+        Err(e @ TriggerRefusal::ShuttingDown) => assert_eq!(
+            e.to_string(),
+            "the service is shutting down; no new runs start"
+        ),
+        other => panic!("expected ShuttingDown after the shutdown, got {other:?}"),
+    }
 }
 
 trait ParseJob {

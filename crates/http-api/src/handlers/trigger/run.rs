@@ -3,12 +3,12 @@
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use propimport_domain::{AuditOutcome, Execution, JobName, TriggeredBy};
+use propimport_domain::{AuditOutcome, Execution, JobName, TriggerRefusal, TriggeredBy};
 
 use super::audit::Attempter;
+use crate::ApiError;
 use crate::dto::{RefusedRun, StartedRun, TriggerAccepted};
 use crate::state::SharedState;
-use crate::{ApiError, TriggerRefusal};
 
 /// A job that did not start, and why.
 struct Refused {
@@ -102,29 +102,14 @@ pub(super) async fn start(
     answer(&started, refused)
 }
 
-/// The answer and audit outcome of a job that did not start.
+/// The answer and audit outcome of a job that did not start: refused, or failed when the store
+/// failed.
 fn refusal_error(refusal: TriggerRefusal) -> (AuditOutcome, ApiError) {
-    match refusal {
-        TriggerRefusal::AlreadyRunning {
-            job_name,
-            execution_id,
-        } => (
-            AuditOutcome::Refused,
-            ApiError::already_running(
-                format!("a run of job {job_name} is already in progress"),
-                execution_id,
-            ),
-        ),
-        r @ (TriggerRefusal::UnknownJob { .. } | TriggerRefusal::JobRequired(_)) => (
-            AuditOutcome::Refused,
-            ApiError::invalid(format!("jobName: {r}")),
-        ),
-        TriggerRefusal::ShuttingDown => (
-            AuditOutcome::Refused,
-            ApiError::unavailable("the service is shutting down; no new runs start"),
-        ),
-        TriggerRefusal::Store(e) => (AuditOutcome::Failed, ApiError::from(e)),
-    }
+    let outcome = match refusal {
+        TriggerRefusal::Store(_) => AuditOutcome::Failed,
+        _ => AuditOutcome::Refused,
+    };
+    (outcome, ApiError::from(refusal))
 }
 
 fn answer(started: &[Execution], refused: Vec<Refused>) -> Result<HttpResponse, ApiError> {
