@@ -61,6 +61,10 @@ use propimport_persistence::{DatabaseUrl, migrate_url};
 use serde::Serialize;
 use verdicts::{table, verdicts};
 
+/// The service's allocator (`src/main.rs`), so the importer is measured as it runs there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 fn main() -> anyhow::Result<()> {

@@ -22,6 +22,8 @@ use crate::source::{HttpSettings, Location};
 pub type FeedStream = Box<dyn AsyncBufRead + Send + Unpin>;
 
 const BUFFER: usize = 64 * 1024;
+/// A file is read in larger pieces: each read is a round trip to Tokio's blocking threads.
+const FILE_BUFFER: usize = 1024 * 1024;
 
 /// Which of a source's timeouts ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +169,7 @@ pub async fn open(
             let size = file.metadata().await.ok().map(|m| m.len());
             metered::start(progress, size);
             let file = Metered::new(file, progress.clone());
-            Ok(Box::new(BufReader::with_capacity(BUFFER, file)))
+            Ok(Box::new(BufReader::with_capacity(FILE_BUFFER, file)))
         }
         Location::Url(url) => {
             let response = get_with_retries(url, client, settings, cancel).await?;

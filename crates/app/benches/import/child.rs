@@ -176,7 +176,8 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     let file = tokio::fs::File::open(&spec.feed_path)
         .await
         .with_context(|| format!("open {}", spec.feed_path.display()))?;
-    let input = tokio::io::BufReader::with_capacity(64 * 1024, file);
+    // As the importer reads a file source (`fetch.rs`).
+    let input = tokio::io::BufReader::with_capacity(1024 * 1024, file);
     let rss_before_kib = proc_status_kib("VmRSS:")?;
     let cpu_before = super::cpu::cpu_seconds()?;
     let started = Instant::now();

@@ -19,7 +19,7 @@ use super::{FeedError, Position};
 /// How many bytes are read ahead to find the XML declaration.
 const SNIFF_MAX: usize = 1024;
 /// Size of the decoded-output buffer.
-const OUT_CAP: usize = 16 * 1024;
+const OUT_CAP: usize = 64 * 1024;
 
 /// Reads the start of `inner`, decides its encoding and returns a UTF-8 view of the stream.
 pub(crate) async fn open<R: AsyncBufRead + Unpin>(mut inner: R) -> Result<Utf8Input<R>, FeedError> {

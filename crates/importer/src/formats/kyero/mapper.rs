@@ -21,9 +21,9 @@ use crate::formats::FeedItem;
 /// Properties mapped inline before the thread starts.
 const INLINE: usize = 64;
 /// Properties in one batch, at most.
-const BATCH: usize = 32;
+const BATCH: usize = 128;
 /// A batch closes once its properties hold this much.
-const BATCH_BYTES: usize = 512 * 1024;
+const BATCH_BYTES: usize = 1024 * 1024;
 /// Batches handed over and not yet taken back.
 const IN_FLIGHT: usize = 2;
 
