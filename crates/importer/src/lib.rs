@@ -17,9 +17,11 @@ pub use error::ImportError;
 pub use fetch::{FetchError, Timeout};
 pub use formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
 pub use hash::{MAPPING_VERSION, content_hash, record};
-pub use images::{DEFAULT_IMAGE_STORE_URL, ImageSettings, ImageStorage, ImageStorageError};
+pub use images::{
+    DEFAULT_IMAGE_STORE_URL, ImageDownloads, ImageSettings, ImageStorage, ImageStorageError,
+};
 pub use pipeline::{Importer, ImporterBuilder};
-pub use report::ImportReport;
+pub use report::{ImportOutcome, ImportReport};
 pub use source::{
     FeedFormat, HttpSettings, Location, OAuthClientCredentials, RateLimit, ResoSettings,
     SourceConfig,
