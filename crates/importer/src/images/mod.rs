@@ -20,7 +20,7 @@ use propimport_domain::{
     SourceName, UpsertOutcome,
 };
 
-pub use storage::{DEFAULT_IMAGE_STORE_URL, ImageStorage, ImageStorageError};
+pub use storage::{ImageStorage, ImageStorageError};
 
 use self::stage::ImageRun;
 use crate::report::{ImportOutcome, ImportReport};
