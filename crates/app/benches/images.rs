@@ -41,7 +41,7 @@ use anyhow::{Context as _, bail};
 use propimport_domain::testing::listing_conformance::listing;
 use propimport_domain::{CancelToken, JobName, ListingImageStore, ListingStore, ProgressHandle};
 use propimport_importer::{
-    FeedFormat, ImageSettings, ImageStorage, Importer, Location, SourceConfig,
+    FeedFormat, ImageDownloads, ImageSettings, ImageStorage, Importer, Location, SourceConfig,
 };
 use propimport_persistence::{
     Database, DatabaseUrl, PoolOptions, SqlListingImageStore, SqlListingStore, migrate_url,
@@ -250,14 +250,14 @@ async fn measure(settings: &Settings, name: &str, plans: &[HostPlan]) -> anyhow:
         allowed_hosts: vec!["127.0.0.1".into()],
         ..ImageSettings::default()
     };
-    let importer = |skip: bool| {
+    let importer = |downloads: ImageDownloads| {
         Importer::builder(source.clone(), listings.clone())
             .images(records.clone(), storage.clone())
             .image_settings(image_settings.clone())
-            .skip_images(skip)
+            .image_downloads(downloads)
             .build()
     };
-    let recorded = importer(true)?
+    let recorded = importer(ImageDownloads::Skip)?
         .run(&CancelToken::new(), &ProgressHandle::new())
         .await?;
     let images = settings.listings * settings.images_per_listing;
@@ -268,7 +268,7 @@ async fn measure(settings: &Settings, name: &str, plans: &[HostPlan]) -> anyhow:
             settings.listings
         );
     }
-    let downloading = importer(false)?;
+    let downloading = importer(ImageDownloads::Download)?;
     let cpu_before = cpu::cpu_seconds()?;
     let started = Instant::now();
     let report = downloading

@@ -6,7 +6,7 @@ use std::time::Duration;
 use propimport_domain::{
     AlertStore, Clock, ExecutionStore, Job, ListingImageStore, ListingStore, SystemClock,
 };
-use propimport_importer::{ImageSettings, ImageStorage, Importer};
+use propimport_importer::{ImageDownloads, ImageSettings, ImageStorage, Importer};
 use propimport_persistence::{
     Database, PoolOptions, ServerLock, SqlAlertStore, SqlExecutionStore, SqlListingImageStore,
     SqlListingStore,
@@ -64,7 +64,11 @@ pub fn import_jobs(
                     concurrency_per_host: limits.per_host,
                     ..ImageSettings::default()
                 })
-                .skip_images(skip_images || !source.download_images)
+                .image_downloads(if skip_images || !source.download_images {
+                    ImageDownloads::Skip
+                } else {
+                    ImageDownloads::Download
+                })
                 .build()?;
             Ok(ScheduledJob {
                 job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,

@@ -1,7 +1,13 @@
-//! The importer's error: why a run failed as a whole. Its message says the cause in words; the
-//! cause itself (the fetch's, the feed's or the store's error) is its `source()`.
+//! The importer's errors. [`ImportError`] (also at the crate's top) says why a run failed as
+//! a whole: its message says the cause in words, and the cause itself (the fetch's, the
+//! feed's or the store's error) is its `source()`. The causes a caller may match on are here
+//! too: [`FetchError`] and the [`Timeout`] that ran out, and [`ImageStorageError`] (why an
+//! image store cannot be opened); a feed's [`FeedError`] is at the crate's top with the
+//! readers that return it.
 
-use crate::fetch::FetchError;
+pub use crate::fetch::{FetchError, Timeout};
+pub use crate::images::ImageStorageError;
+
 use crate::formats::FeedError;
 
 /// A run that failed as a whole (records that fail alone are counted, not errors).

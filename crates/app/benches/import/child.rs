@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use propimport_domain::{CancelToken, JobName, ListingStore, ProgressHandle};
+use propimport_importer::hash::record;
 use propimport_importer::{
-    FeedFormat, FeedItem, Importer, JsonReader, KyeroReader, Location, SourceConfig, record,
+    FeedFormat, FeedItem, Importer, JsonReader, KyeroReader, Location, SourceConfig,
 };
 use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlListingStore};
 use serde::{Deserialize, Serialize};

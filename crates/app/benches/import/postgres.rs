@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::SinkExt as _;
 use propimport_domain::{Listing, Price, Transaction};
-use propimport_importer::content_hash;
+use propimport_importer::hash::content_hash;
 use propimport_persistence::testing::with_database;
 use propimport_persistence::{DatabaseUrl, migrate_url};
 use tokio_postgres::{Client, NoTls};

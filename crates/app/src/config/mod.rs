@@ -101,7 +101,7 @@ impl Config {
         let http = Http::read(&mut vars);
         let image_store_url = vars
             .raw("IMAGE_STORE_URL")
-            .unwrap_or_else(|| propimport_importer::DEFAULT_IMAGE_STORE_URL.to_owned());
+            .unwrap_or_else(|| propimport_importer::ImageStorage::DEFAULT_URL.to_owned());
         if let Some((scheme, _)) = image_store_url.split_once("://")
             && scheme != "file"
             && scheme != "memory"

@@ -20,10 +20,10 @@ use propimport_domain::{
     SourceName, UpsertOutcome,
 };
 
-pub use storage::{DEFAULT_IMAGE_STORE_URL, ImageStorage, ImageStorageError};
+pub use storage::{ImageStorage, ImageStorageError};
 
 use self::stage::ImageRun;
-use crate::report::ImportReport;
+use crate::report::{ImportOutcome, ImportReport};
 use crate::source::{HttpSettings, SourceConfig};
 
 /// How images are downloaded.
@@ -62,12 +62,25 @@ impl Default for ImageSettings {
     }
 }
 
-/// The image settings of an [`ImporterBuilder`].
+/// Whether runs download their source's pending images
+/// ([`ImporterBuilder::image_downloads`](crate::ImporterBuilder::image_downloads)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ImageDownloads {
+    /// Pending images are downloaded after the listings are stored (the default).
+    #[default]
+    Download,
+    /// No image is downloaded (`IMPORT_TEST_SKIP_IMAGES`, a source's `download_images =
+    /// false`). The listings' image URLs are still recorded as pending, so a later run that
+    /// downloads them catches up.
+    Skip,
+}
+
+/// The image settings of an [`ImporterBuilder`](crate::ImporterBuilder).
 #[derive(Default)]
 pub(crate) struct ImageOptions {
     pub(crate) stores: Option<(Arc<dyn ListingImageStore>, ImageStorage)>,
     pub(crate) settings: ImageSettings,
-    pub(crate) skip_downloads: bool,
+    pub(crate) downloads: ImageDownloads,
 }
 
 impl ImageOptions {
@@ -94,7 +107,7 @@ impl ImageOptions {
                     .clamp(1, self.settings.concurrency.max(1)),
                 ..self.settings
             },
-            skip_downloads: self.skip_downloads,
+            downloads: self.downloads,
         }))
     }
 }
@@ -108,12 +121,12 @@ pub(crate) struct ImageStage {
     /// Hosts exempt from the address check.
     allowed: guard::AllowedHosts,
     settings: ImageSettings,
-    skip_downloads: bool,
+    downloads: ImageDownloads,
 }
 
 impl ImageStage {
-    /// Downloads the source's pending images after a run stored its listings, unless the run
-    /// was cancelled.
+    /// Downloads the source's pending images after a run read its feed to the end and stored
+    /// its listings, unless the run was cancelled.
     pub(crate) async fn download_after(
         &self,
         source: &SourceConfig,
@@ -121,7 +134,7 @@ impl ImageStage {
         cancel: &CancelToken,
         report: &mut ImportReport,
     ) {
-        if report.cancelled || cancel.is_cancelled() {
+        if report.outcome != ImportOutcome::Complete || cancel.is_cancelled() {
             return;
         }
         let run = ImageRun {

@@ -17,11 +17,11 @@ use propimport_domain::{
 };
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::ImageStage;
 use super::download::{self, Downloaded, ImageError};
 use super::lanes::{HostKey, Lanes, host_key};
 use super::storage::image_key;
-use crate::report::ImportReport;
+use super::{ImageDownloads, ImageStage};
+use crate::report::{ImportOutcome, ImportReport};
 use crate::source::{HttpSettings, SourceConfig};
 
 /// Pending images read per page.
@@ -69,7 +69,7 @@ impl ImageStage {
     /// Downloads the source's pending images (unless downloads are skipped), counting the
     /// results in `report`.
     pub(crate) async fn download_pending(&self, run: &ImageRun<'_>, report: &mut ImportReport) {
-        if self.skip_downloads {
+        if self.downloads == ImageDownloads::Skip {
             return;
         }
         let before = (report.images_stored, report.images_failed);
@@ -129,7 +129,7 @@ impl ImageStage {
             tokio::select! {
                 biased;
                 () = run.cancel.cancelled() => {
-                    report.cancelled = true;
+                    report.outcome = ImportOutcome::CancelledDuringImages;
                     return;
                 }
                 Some(page) = pages.next(), if !pages.is_empty() => {

@@ -10,9 +10,6 @@ use object_store::path::{Path, PathPart};
 use object_store::{ObjectStore, ObjectStoreExt as _, PutOptions, PutPayload};
 use propimport_domain::{ExternalId, SourceName};
 
-/// The image store used when none is configured: a folder under the working directory.
-pub const DEFAULT_IMAGE_STORE_URL: &str = "./data/images";
-
 /// Where downloaded image bytes are stored; cheap to clone (clones share the store).
 #[derive(Debug, Clone)]
 pub struct ImageStorage {
@@ -34,6 +31,9 @@ pub enum ImageStorageError {
 }
 
 impl ImageStorage {
+    /// The store used when none is configured: a folder under the working directory.
+    pub const DEFAULT_URL: &str = "./data/images";
+
     /// Opens the store named by `url`: a folder path (`./data/images`, created if missing), the
     /// same as `file://path`, or `memory://` (kept in this process only, for tests).
     pub fn from_url(url: &str) -> Result<Self, ImageStorageError> {
@@ -87,14 +87,13 @@ impl ImageStorage {
         Self::new(Arc::new(InMemory::new()))
     }
 
-    /// Any object store (a cloud store built by the embedding service, for example).
+    /// Any object store (a cloud store built by the embedding service, for example). The
+    /// store is an [`object_store`] 0.14 one: a service that builds its own depends on the
+    /// same `object_store` version with the features of its cloud, and Cargo builds one copy
+    /// of it. (This crate does not re-export `object_store`: a re-export would not carry those
+    /// features, and would make that whole crate part of this one's interface.)
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
         Self { store }
-    }
-
-    /// The object store underneath.
-    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
-        &self.store
     }
 
     /// The bytes stored under `key` (a stored key of a listing image), if any.

@@ -8,7 +8,7 @@ use propimport_domain::{Clock, ListingImageStore, ListingStore, SystemClock};
 use super::Importer;
 use crate::ImportError;
 use crate::fetch;
-use crate::images::{ImageOptions, ImageSettings, ImageStorage};
+use crate::images::{ImageDownloads, ImageOptions, ImageSettings, ImageStorage};
 use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
 
@@ -96,10 +96,11 @@ impl ImporterBuilder {
         self
     }
 
-    /// With `true`, no image is downloaded (`IMPORT_TEST_SKIP_IMAGES`). The listings' image
-    /// URLs are still recorded as pending, so a later run without the flag downloads them.
-    pub fn skip_images(mut self, skip: bool) -> Self {
-        self.images.skip_downloads = skip;
+    /// Whether runs download the pending images (default [`ImageDownloads::Download`]).
+    /// With [`ImageDownloads::Skip`] the listings' image URLs are still recorded as pending,
+    /// so a later run that downloads them catches up.
+    pub fn image_downloads(mut self, downloads: ImageDownloads) -> Self {
+        self.images.downloads = downloads;
         self
     }
 }

@@ -19,7 +19,7 @@ use crate::ImportError;
 use crate::fetch::{self, FeedStream};
 use crate::formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
 use crate::hash::record;
-use crate::report::ImportReport;
+use crate::report::{ImportOutcome, ImportReport};
 use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
 
@@ -110,7 +110,8 @@ impl Importer {
             cancel.clone(),
             self.batch_size,
         ));
-        let mut report = ImportReport::default();
+        // Cancelled until the feed is read to its end.
+        let mut report = ImportReport::new(ImportOutcome::Cancelled);
         let store_error = self
             .store_batches(&mut rx, &recycle, progress, &mut report)
             .await
@@ -131,9 +132,12 @@ impl Importer {
             location: self.source.location.redacted(),
             error,
         })?;
-        report.cancelled = cancel.is_cancelled();
-        report.complete = matches!(end, ReadEnd::Complete) && !report.cancelled;
-        if report.complete && self.source.format.is_snapshot() {
+        // The reader stops before the end without a cancellation only when the writer gave
+        // up, on a store error returned above.
+        if matches!(end, ReadEnd::Complete) && !cancel.is_cancelled() {
+            report.outcome = ImportOutcome::Complete;
+        }
+        if report.outcome == ImportOutcome::Complete && self.source.format.is_snapshot() {
             // An empty snapshot is far more often a broken export than a source without
             // listings: it fails before it can withdraw anything, unless the source allows it.
             if report.total == 0 && !self.source.allow_empty {

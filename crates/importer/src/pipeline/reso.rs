@@ -14,7 +14,7 @@ use crate::ImportError;
 use crate::fetch::FetchError;
 use crate::formats::FeedError;
 use crate::hash::record;
-use crate::report::ImportReport;
+use crate::report::{ImportOutcome, ImportReport};
 use crate::reso::mapping::{self, Outcome};
 use crate::reso::{PageError, ResoClient, paging};
 use crate::source::Location;
@@ -41,7 +41,9 @@ pub(crate) async fn run(
     let mut watermark = state.and_then(|s| s.watermark);
     let credentials = reso.sends_credentials(source);
     let mut url = paging::first_page(&reso.resource, watermark, reso.settings.page_size);
-    let mut report = ImportReport::default();
+    // Cancelled until the last page is stored.
+    let mut report = ImportReport::new(ImportOutcome::Cancelled);
+    let mut read_to_end = false;
     let mut page_number: u64 = 0;
     while !cancel.is_cancelled() {
         page_number += 1;
@@ -109,7 +111,7 @@ pub(crate) async fn run(
             p.expected_total = expected.or(p.expected_total);
         });
         let Some(link) = page.next_link else {
-            report.complete = true;
+            read_to_end = true;
             break;
         };
         url = paging::next_page(&url, &reso.resource, &link, credentials).map_err(|message| {
@@ -119,8 +121,10 @@ pub(crate) async fn run(
             })
         })?;
     }
-    report.cancelled = cancel.is_cancelled();
-    report.complete &= !report.cancelled;
+    // The loop stops before the last page only when the run is cancelled.
+    if read_to_end && !cancel.is_cancelled() {
+        report.outcome = ImportOutcome::Complete;
+    }
     progress.update(|p| {
         p.counts = report.counts();
         p.expected_total = Some(report.total);

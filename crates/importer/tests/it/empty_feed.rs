@@ -7,7 +7,7 @@ use propimport_domain::testing::InMemoryListingStore;
 use propimport_domain::testing::listing_conformance::listing;
 use propimport_domain::{CancelToken, JobName, ListingStore, ProgressHandle};
 use propimport_importer::{
-    FeedFormat, ImportError, ImportReport, Importer, Location, SourceConfig,
+    FeedFormat, ImportError, ImportOutcome, ImportReport, Importer, Location, SourceConfig,
 };
 
 fn name() -> JobName {
@@ -110,7 +110,7 @@ async fn a_source_that_allows_it_may_be_empty() {
         })
         .await
         .unwrap();
-    assert!(report.complete);
+    assert_eq!(report.outcome, ImportOutcome::Complete);
     assert_eq!((report.total, report.withdrawn), (0, 0));
     assert!(
         report
@@ -166,6 +166,6 @@ async fn a_cancelled_run_is_not_an_empty_feed() {
         .run(&cancel, &ProgressHandle::new())
         .await
         .unwrap();
-    assert!(report.cancelled && !report.complete);
+    assert_eq!(report.outcome, ImportOutcome::Cancelled);
     assert_eq!(setup.active().await, 3);
 }

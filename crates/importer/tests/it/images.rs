@@ -12,8 +12,8 @@ use propimport_domain::{
     CancelToken, ExternalId, ImageStatus, JobName, ListingImage, ListingImageStore, ProgressHandle,
 };
 use propimport_importer::{
-    FeedFormat, ImageSettings, ImageStorage, ImportReport, Importer, ImporterBuilder, Location,
-    SourceConfig,
+    FeedFormat, ImageDownloads, ImageSettings, ImageStorage, ImportOutcome, ImportReport, Importer,
+    ImporterBuilder, Location, SourceConfig,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -366,14 +366,14 @@ async fn skip_images_downloads_nothing() {
     let s = Setup::new().await;
     s.serve("1.jpg", "image/jpeg", b"one", 1).await;
     s.write_feed(&[("A", &["1.jpg"])]);
-    let skipping = s.importer(|b| b.skip_images(true));
+    let skipping = s.importer(|b| b.image_downloads(ImageDownloads::Skip));
     let report = run(&skipping).await;
     assert_eq!(report.inserted, 1);
     assert_eq!(image_counts(&report), (0, 0, 0));
     assert_eq!(s.requests().await, 0);
     assert_eq!(s.images_of("A").await[0].status, ImageStatus::Pending);
 
-    let later = run(&s.importer(|b| b.skip_images(false))).await;
+    let later = run(&s.importer(|b| b.image_downloads(ImageDownloads::Download))).await;
     assert_eq!(later.unchanged, 1);
     assert_eq!(
         image_counts(&later),
@@ -413,7 +413,7 @@ async fn cancellation_stops_the_downloads() {
     .expect("a cancelled run stops without waiting for the image")
     .unwrap();
     assert_eq!(report.inserted, 1);
-    assert!(report.cancelled);
+    assert_eq!(report.outcome, ImportOutcome::CancelledDuringImages);
     assert_eq!(image_counts(&report), (0, 0, 0));
     let image = &s.images_of("A").await[0];
     assert_eq!(

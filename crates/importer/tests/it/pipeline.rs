@@ -12,7 +12,7 @@ use propimport_domain::{
     CancelToken, ExternalId, JobName, ListingStatus, ListingStore, ProgressHandle,
 };
 use propimport_importer::{
-    FeedFormat, ImportError, ImportReport, Importer, Location, SourceConfig,
+    FeedFormat, ImportError, ImportOutcome, ImportReport, Importer, Location, SourceConfig,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -112,7 +112,7 @@ async fn change_detection_and_withdrawals() {
     feed.write(&ndjson(&five));
     let first = run(&importer).await.unwrap();
     assert_eq!(counts(&first), (5, 5, 0, 0, 0, 0));
-    assert!(first.complete);
+    assert_eq!(first.outcome, ImportOutcome::Complete);
 
     let second = run(&importer).await.unwrap();
     assert_eq!(
@@ -231,7 +231,7 @@ async fn a_cancelled_run_keeps_what_it_stored_and_withdraws_nothing() {
     let cancel = CancelToken::new();
     cancel.cancel();
     let report = importer.run(&cancel, &ProgressHandle::new()).await.unwrap();
-    assert!(report.cancelled && !report.complete);
+    assert_eq!(report.outcome, ImportOutcome::Cancelled);
     assert_eq!(report.withdrawn, 0);
     assert_eq!(
         store

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use propimport_domain::testing::InMemoryListingStore;
 use propimport_domain::{CancelToken, JobName, ProgressHandle};
+use propimport_importer::error::{FetchError, Timeout};
 use propimport_importer::{
-    FeedFormat, FetchError, ImportError, ImportReport, Importer, Location, SourceConfig, Timeout,
+    FeedFormat, ImportError, ImportReport, Importer, Location, SourceConfig,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

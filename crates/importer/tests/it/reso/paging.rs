@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use propimport_domain::testing::InMemoryListingStore;
 use propimport_domain::{ListingStatus, ListingStore};
-use propimport_importer::ImportError;
 use propimport_importer::formats::Stage;
+use propimport_importer::{ImportError, ImportOutcome};
 use serde_json::json;
 use wiremock::matchers::{bearer_token, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -33,7 +33,7 @@ async fn pages_follow_next_links_and_the_watermark_feeds_the_next_run() {
         ),
         (6, 5, 1, 0)
     );
-    assert!(report.complete && !report.cancelled);
+    assert_eq!(report.outcome, ImportOutcome::Complete);
     let failure = &report.errors.items[0];
     assert_eq!(
         (failure.external_id.as_deref(), failure.stage.as_str()),
@@ -73,7 +73,7 @@ async fn pages_follow_next_links_and_the_watermark_feeds_the_next_run() {
     // feed (which only fails snapshots).
     let again = run(&importer).await.unwrap();
     assert_eq!((again.total, again.withdrawn), (0, 0));
-    assert!(again.complete);
+    assert_eq!(again.outcome, ImportOutcome::Complete);
     assert_eq!(
         store.events().len(),
         6,

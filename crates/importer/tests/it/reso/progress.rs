@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use propimport_domain::testing::InMemoryListingStore;
 use propimport_domain::{CancelToken, ProgressHandle};
+use propimport_importer::ImportOutcome;
 use serde_json::json;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer};
@@ -85,7 +86,7 @@ async fn a_server_without_count_is_read_without_it() {
     let progress = ProgressHandle::new();
     let report = importer.run(&CancelToken::new(), &progress).await.unwrap();
     assert_eq!(report.total, 6);
-    assert!(report.complete);
+    assert_eq!(report.outcome, ImportOutcome::Complete);
     // Asked once with `$count`, refused, then once without it.
     server.verify().await;
 }
