@@ -63,6 +63,19 @@ async function until(description, probe, timeoutMs = 10_000, intervalMs = 150) {
   }
 }
 
+/** Waits for `promise`, failing after `timeoutMs` with what it was waiting for. */
+async function within(timeoutMs, promise, description) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Failure(`timed out after ${timeoutMs} ms waiting for ${description}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function step(name, body) {
   currentStep = name;
   const started = Date.now();
@@ -84,6 +97,7 @@ async function api(pathAndQuery, init = {}) {
   return json.data;
 }
 
+const STATUS_URL = '**/api/v1/admin/import-jobs/status';
 const testid = (id, root = page) => root.locator(`[data-testid="${id}"]`);
 const jobCard = (p = page) => p.locator(`[data-testid="job-card"][data-job="${config.jobName}"]`);
 
@@ -438,14 +452,26 @@ async function run() {
     await until('the trigger button to be enabled', () => button.isEnabled());
 
     let second = null;
+    let releaseSecond = () => {};
     if (config.expectConflict) {
       // A second operator with the page open: their button is still enabled when the first
-      // run starts, so their trigger meets the running import.
+      // run starts, so their trigger meets the running import. The page would disable it at
+      // its next status poll, so that poll is held unanswered from before the first trigger
+      // until the second trigger has been answered: the page polls one request at a time, so
+      // once a poll is held no newer status can reach it, whatever the timing.
       second = await newPage(page.context(), 'second');
       await signIn(second);
       await jobCard(second).waitFor();
       await until('the second page\'s trigger button to be enabled', () => testid('trigger-button', jobCard(second)).isEnabled());
-      await second.waitForResponse((r) => r.url().includes('/import-jobs/status'));
+      const released = new Promise((resolve) => { releaseSecond = resolve; });
+      let heldOne;
+      const held = new Promise((resolve) => { heldOne = resolve; });
+      await second.route(STATUS_URL, async (route) => {
+        heldOne();
+        await released;
+        await route.continue().catch(() => {}); // the page may be closed by now
+      });
+      await within(15_000, held, 'the second page\'s next status poll (to hold it)');
     }
 
     const accepted = page.waitForResponse((r) => r.url().endsWith('/import-jobs/trigger') && r.request().method() === 'POST');
@@ -465,10 +491,10 @@ async function run() {
     if (second) {
       const secondCard = jobCard(second);
       const refused = second.waitForResponse((r) => r.url().endsWith('/import-jobs/trigger'));
-      await testid('trigger-button', secondCard).click({ timeout: 3000 }).catch(() => {
-        throw new Failure('the second page could not trigger: its button was disabled (it polled /status between the two triggers; try again)');
-      });
+      await testid('trigger-button', secondCard).click();
       const answer = await refused;
+      releaseSecond();
+      await second.unroute(STATUS_URL);
       expect(answer.status() === 409, `the second trigger answered ${answer.status()}, expected 409 (is the feed slow enough?)`);
       const message = testid('trigger-message', secondCard);
       await until('the already-running message', async () => /already in progress/i.test(await message.innerText()));
