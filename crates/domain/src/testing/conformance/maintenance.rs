@@ -229,8 +229,8 @@ pub async fn audit_log_pages(store: &dyn ExecutionStore) {
 /// History aggregates and statistics stay exact as runs are purged (in batches, by status)
 /// and as RUNNING runs are recovered as abandoned, down to an empty history.
 pub async fn aggregates_follow_purge_and_recovery(store: &dyn ExecutionStore) {
-    let mut all = super::history::seed_periods(store).await;
-    super::history::check_every_window(store, &all).await;
+    let mut all = super::windows::seed_periods(store).await;
+    super::windows::check_every_window(store, &all).await;
 
     let now = Utc
         .with_ymd_and_hms(2025, 3, 20, 0, 0, 0)
@@ -255,7 +255,7 @@ pub async fn aggregates_follow_purge_and_recovery(store: &dyn ExecutionStore) {
         before - all.len()
     );
     assert!(report.succeeded_deleted > 2 && report.failed_deleted > 0);
-    super::history::check_every_window(store, &all).await;
+    super::windows::check_every_window(store, &all).await;
 
     let recovered = store
         .recover_stale(now, Duration::minutes(2), &[])
@@ -268,11 +268,11 @@ pub async fn aggregates_follow_purge_and_recovery(store: &dyn ExecutionStore) {
             *slot = e;
         }
     }
-    super::history::check_every_window(store, &all).await;
+    super::windows::check_every_window(store, &all).await;
 
     let later = now + Duration::days(3650);
     store.purge(&policy, later).await.expect("purge all");
-    super::history::check_every_window(store, &[]).await;
+    super::windows::check_every_window(store, &[]).await;
     let empty = store
         .history(&HistoryQuery::default())
         .await

@@ -8,6 +8,9 @@ mod history;
 mod lifecycle;
 mod maintenance;
 mod pinned;
+mod reads;
+mod statistics;
+mod windows;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -25,20 +28,21 @@ pub use control::{
     pause_and_resume_are_idempotent,
 };
 pub use history::{
-    aggregates_match_every_window, history_aggregates, history_filters_combine,
-    history_omits_error_lists, history_pagination_edges, statistics_by_job,
-    statistics_window_and_timeline,
+    history_aggregates, history_filters_combine, history_omits_error_lists,
+    history_pagination_edges,
 };
 pub use lifecycle::{
     concurrent_creators_one_wins, consecutive_failures_per_job, create_and_get,
-    finish_records_the_outcome, heartbeat_writes_progress, last_is_newest,
-    last_of_jobs_is_last_per_job, one_running_per_job, running_lists_in_progress,
+    finish_records_the_outcome, heartbeat_writes_progress, one_running_per_job,
     tick_is_claimed_once,
 };
 pub use maintenance::{
     aggregates_follow_purge_and_recovery, audit_log_pages, retention_purges_by_status,
     stale_runs_are_recovered,
 };
+pub use reads::{last_is_newest, last_of_jobs_is_last_per_job, running_lists_in_progress};
+pub use statistics::{statistics_by_job, statistics_window_and_timeline};
+pub use windows::aggregates_match_every_window;
 
 /// Gives a test its store; implemented by each backend's fixture (which may own a temp dir or a
 /// database that it drops afterwards).

@@ -1,5 +1,5 @@
 //! Figures of the seeded periods worked out by hand, so the reference that
-//! [`check_every_window`](super::history::check_every_window) computes (the same sums the
+//! [`check_every_window`](super::windows::check_every_window) computes (the same sums the
 //! in-memory store makes) is itself held to numbers no code produced.
 
 use super::{ExecutionStatus, ExecutionStore, HistoryQuery, PageLimit, TimeRange, job};

@@ -17,42 +17,12 @@ use crate::clock::sleep_for;
 use crate::outcome::{FORCED_SHUTDOWN, Stop, failure, finish_of};
 use crate::retry::RetryPlan;
 
-/// How tracked runs behave.
-#[derive(Debug, Clone)]
-pub struct RunSettings {
-    /// Written into every execution this instance runs.
-    pub instance_id: String,
-    /// How often a running job's heartbeat and counts are written (default 10 s).
-    pub heartbeat_interval: Duration,
-    /// A run longer than this raises an alert (`None`: no limit).
-    pub max_duration: Option<Duration>,
-    /// Whether a run longer than `max_duration` is also cancelled (recorded FAILED, saying so).
-    pub cancel_overlong: bool,
-    /// How a write that finds the store unavailable is tried again: a run's end here, a tick's
-    /// record in the scheduler (default [`RetryPolicy::store`]: until it answers).
-    pub store_retry: RetryPolicy,
-}
+mod record;
+mod settings;
 
-impl Default for RunSettings {
-    fn default() -> Self {
-        Self {
-            instance_id: default_instance_id(),
-            heartbeat_interval: Duration::from_secs(10),
-            max_duration: None,
-            cancel_overlong: false,
-            store_retry: RetryPolicy::store(),
-        }
-    }
-}
-
-/// `hostname:pid`, which tells replicas apart in the execution history.
-pub fn default_instance_id() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into());
-    format!("{host}:{}", std::process::id())
-}
+pub use record::RUN_LOG_TARGET;
+use record::record_finished;
+pub use settings::{RunSettings, default_instance_id};
 
 /// Runs jobs as tracked executions.
 pub struct TrackedRunner {
@@ -365,61 +335,5 @@ impl TrackedRunner {
                 }
             }
         }
-    }
-}
-
-/// The log target of the "run finished" lines, so that a command printing its own summary of
-/// the run (`propimport import`) can leave them out.
-pub const RUN_LOG_TARGET: &str = "propimport::run";
-
-/// Logs a finished run (WARN with its reason when FAILED, on [`RUN_LOG_TARGET`]) and counts it
-/// in the metrics.
-fn record_finished(e: &Execution) {
-    let duration_ms = e.duration_ms.unwrap_or(0);
-    if e.status == ExecutionStatus::Failed {
-        tracing::warn!(
-            target: RUN_LOG_TARGET,
-            execution_id = %e.id,
-            job_name = %e.job_name,
-            status = %e.status,
-            duration_ms,
-            total = e.counts.total_properties,
-            failed = e.counts.failed_count,
-            reason = e.last_error.as_deref().unwrap_or("unknown"),
-            "run finished"
-        );
-    } else {
-        tracing::info!(
-            target: RUN_LOG_TARGET,
-            execution_id = %e.id,
-            job_name = %e.job_name,
-            status = %e.status,
-            duration_ms,
-            total = e.counts.total_properties,
-            success = e.counts.success_count,
-            failed = e.counts.failed_count,
-            skipped = e.counts.skipped_count,
-            last_error = e.last_error.as_deref(),
-            "run finished"
-        );
-    }
-    let job = e.job_name.to_string();
-    // Label values are lower-case, as Prometheus conventions have them.
-    metrics::counter!("propimport_runs_total", "job_name" => job.clone(), "status" => e.status.as_str().to_ascii_lowercase())
-        .increment(1);
-    if let Some(ms) = e.duration_ms {
-        #[expect(clippy::cast_precision_loss, reason = "durations far below 2^52 ms")]
-        metrics::histogram!("propimport_run_duration_seconds", "job_name" => job.clone())
-            .record(ms as f64 / 1000.0);
-    }
-    metrics::gauge!("propimport_consecutive_failures", "job_name" => job.clone())
-        .set(f64::from(e.consecutive_failures));
-    for (outcome, n) in [
-        ("success", e.counts.success_count),
-        ("failed", e.counts.failed_count),
-        ("skipped", e.counts.skipped_count),
-    ] {
-        metrics::counter!("propimport_properties_total", "job_name" => job.clone(), "outcome" => outcome)
-            .increment(u64::try_from(n).unwrap_or(0));
     }
 }
