@@ -12,6 +12,7 @@ use crate::child::{self, ChildMode, ChildResult, ChildSpec};
 use crate::config::{Backend, Config, Format};
 use crate::{generate, postgres};
 
+/// One line of the results.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     pub case: &'static str,
