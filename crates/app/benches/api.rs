@@ -30,10 +30,14 @@
 //! | | `BENCH_KEEP=1` | keep the database (`propimport_bench_api`) afterwards |
 //! | | `BENCH_REUSE=1` | reuse a kept database of the same size instead of seeding |
 
+#[path = "api/config.rs"]
+mod config;
 #[path = "api/load.rs"]
 mod load;
 #[path = "shared/process.rs"]
 mod process;
+#[path = "api/report.rs"]
+mod report;
 #[path = "api/seed.rs"]
 mod seed;
 #[path = "api/service.rs"]
@@ -41,14 +45,12 @@ mod service;
 #[path = "shared/mod.rs"]
 mod shared;
 
-use std::fmt::Write as _;
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
-use load::{Load, Measured};
-use serde::Serialize;
+use config::Config;
+use report::{Row, table, verdicts};
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const DATABASE: &str = "propimport_bench_api";
 const TOKEN: &str = "bench-api-token-0123456789abcdef";
 const ADMIN: &str = "/api/v1/admin/import-jobs";
@@ -91,82 +93,6 @@ fn main() -> anyhow::Result<()> {
     run(&config)
 }
 
-#[derive(Debug, Clone, Serialize)]
-struct Config {
-    quick: bool,
-    executions: u64,
-    days: u32,
-    jobs: usize,
-    load: Load,
-    #[serde(skip)]
-    pg_url: String,
-    keep: bool,
-    reuse: bool,
-}
-
-impl Config {
-    fn read(args: &[String]) -> anyhow::Result<Self> {
-        let setting = |flag: &str, var: &str| -> Option<String> {
-            let prefix = format!("--{flag}=");
-            args.iter()
-                .rev()
-                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
-                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
-        };
-        let number = |flag: &str, var: &str, default: u64| -> anyhow::Result<u64> {
-            match setting(flag, var) {
-                Some(v) => shared::parse_count(&v).with_context(|| format!("--{flag} / {var}")),
-                None => Ok(default),
-            }
-        };
-        let quick = args.iter().any(|a| a == "--quick")
-            || std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let executions = number(
-            "executions",
-            "BENCH_EXECUTIONS",
-            if quick { 100_000 } else { 1_000_000 },
-        )?;
-        let days = 730;
-        // Two runs of one job must not share a minute tick.
-        let spacing_s = f64::from(days) * 86_400.0 / (executions as f64 / JOBS.len() as f64);
-        if spacing_s < 120.0 {
-            bail!(
-                "{executions} executions over {days} days is more than one run per job every two minutes"
-            );
-        }
-        let flag = |name: &str, var: &str| {
-            args.iter().any(|a| a == &format!("--{name}"))
-                || std::env::var(var).is_ok_and(|v| v == "1")
-        };
-        Ok(Self {
-            quick,
-            executions,
-            days,
-            jobs: JOBS.len(),
-            load: Load {
-                threads: usize::try_from(number("threads", "BENCH_THREADS", cores as u64)?)?,
-                connections: usize::try_from(number(
-                    "connections",
-                    "BENCH_CONNECTIONS",
-                    2 * cores as u64,
-                )?)?,
-                seconds: number("duration", "BENCH_DURATION", if quick { 3 } else { 10 })?,
-                warmup_seconds: match setting("warmup", "BENCH_WARMUP") {
-                    Some(v) => v.trim().parse().context("--warmup / BENCH_WARMUP")?,
-                    None => 2,
-                },
-            },
-            pg_url: std::env::var("TEST_DATABASE_URL")
-                .ok()
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| DEFAULT_PG_URL.to_owned()),
-            keep: flag("keep", "BENCH_KEEP"),
-            reuse: flag("reuse", "BENCH_REUSE"),
-        })
-    }
-}
-
 /// One loaded URL.
 #[derive(Debug, Clone)]
 struct Case {
@@ -199,25 +125,6 @@ fn cases() -> Vec<Case> {
         admin("/last", "last"),
         admin("/status", "status"),
     ]
-}
-
-/// One line of the results.
-#[derive(Debug, Clone, Serialize)]
-struct Row {
-    endpoint: &'static str,
-    url: String,
-    #[serde(flatten)]
-    measured: Measured,
-    /// The size of one response body, bytes.
-    body_bytes: usize,
-}
-
-/// A target of the issue and whether this run met it.
-#[derive(Debug, Clone, Serialize)]
-struct Verdict {
-    target: String,
-    measured: String,
-    met: bool,
 }
 
 fn run(config: &Config) -> anyhow::Result<()> {
@@ -437,93 +344,4 @@ async fn probe(url: &str) -> anyhow::Result<usize> {
     serde_json::from_slice::<serde_json::Value>(&body)
         .with_context(|| format!("GET {url}: the body is not JSON"))?;
     Ok(body.len())
-}
-
-fn verdicts(rows: &[(Case, Row)]) -> Vec<Verdict> {
-    let mut out = Vec::new();
-    for (case, row) in rows.iter().filter(|(c, _)| c.admin) {
-        out.push(Verdict {
-            target: format!("{}: p99 ≤ {P99_TARGET_MS} ms", case.name),
-            measured: format!("{:.2} ms", row.measured.p99_ms),
-            met: row.measured.p99_ms <= P99_TARGET_MS && clean(&row.measured),
-        });
-    }
-    let reference = rows
-        .iter()
-        .find(|(c, _)| !c.admin)
-        .map(|(_, r)| r.measured.requests_per_s);
-    for name in ["/last", "/status"] {
-        if let (Some(reference), Some((_, row))) =
-            (reference, rows.iter().find(|(c, _)| c.name == name))
-        {
-            let share = row.measured.requests_per_s / reference;
-            out.push(Verdict {
-                target: format!(
-                    "{name}: ≥ {:.0}% of /healthz's requests/s",
-                    THROUGHPUT_TARGET * 100.0
-                ),
-                measured: format!(
-                    "{:.0} of {:.0} req/s = {:.0}%",
-                    row.measured.requests_per_s,
-                    reference,
-                    share * 100.0
-                ),
-                met: share >= THROUGHPUT_TARGET && clean(&row.measured),
-            });
-        }
-    }
-    out
-}
-
-/// Every response was a success.
-fn clean(m: &Measured) -> bool {
-    m.non_2xx == 0 && m.socket_errors == 0
-}
-
-fn table(
-    config: &Config,
-    seeded: &seed::Seeded,
-    rows: &[(Case, Row)],
-    verdicts: &[Verdict],
-) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\nadmin API on PostgreSQL, {} executions of {} jobs; wrk -t{} -c{} -d{}s, {} cores\n",
-        seeded.executions,
-        seeded.jobs,
-        config.load.threads,
-        config.load.connections,
-        config.load.seconds,
-        std::thread::available_parallelism().map_or(1, usize::from)
-    );
-    let _ = writeln!(
-        out,
-        "| endpoint | p50 ms | p99 ms | requests/s | body bytes | failed responses |"
-    );
-    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: |");
-    for (_, r) in rows {
-        let _ = writeln!(
-            out,
-            "| `{}` | {:.2} | {:.2} | {:.0} | {} | {} |",
-            r.endpoint,
-            r.measured.p50_ms,
-            r.measured.p99_ms,
-            r.measured.requests_per_s,
-            r.body_bytes,
-            r.measured.non_2xx + r.measured.socket_errors
-        );
-    }
-    let _ = writeln!(out, "\n| target | measured | met |");
-    let _ = writeln!(out, "| --- | --- | --- |");
-    for v in verdicts {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            v.target,
-            v.measured,
-            if v.met { "yes" } else { "**no**" }
-        );
-    }
-    out
 }

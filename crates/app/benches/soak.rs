@@ -35,8 +35,12 @@
 //! | | `TEST_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` |
 //! | | `BENCH_KEEP=1` | keep the database (`propimport_bench_soak`) and the feeds |
 
+#[path = "soak/config.rs"]
+mod config;
 #[path = "shared/process.rs"]
 mod process;
+#[path = "soak/report.rs"]
+mod report;
 #[path = "soak/service.rs"]
 mod service;
 #[path = "shared/mod.rs"]
@@ -48,10 +52,10 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
-use serde::Serialize;
+use config::Config;
+use report::{Burst, table, verdict};
 use tokio_postgres::{Client, NoTls};
 
-const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 const DATABASE: &str = "propimport_bench_soak";
 /// Listings per feed.
 const LISTINGS_PER_FEED: usize = 3;
@@ -72,132 +76,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-#[derive(Debug, Clone, Serialize)]
-struct Config {
-    quick: bool,
-    sources: usize,
-    every_seconds: u64,
-    bursts: usize,
-    warmup: usize,
-    workers: Option<usize>,
-    malloc_arena_max: Option<usize>,
-    strict: bool,
-    keep: bool,
-    binary: Option<std::path::PathBuf>,
-    #[serde(skip)]
-    pg_url: String,
-}
-
-impl Config {
-    fn read(args: &[String]) -> anyhow::Result<Self> {
-        let setting = |flag: &str, var: &str| -> Option<String> {
-            let prefix = format!("--{flag}=");
-            args.iter()
-                .rev()
-                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
-                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
-        };
-        let count = |flag: &str, var: &str, default: u64| -> anyhow::Result<u64> {
-            match setting(flag, var) {
-                Some(v) => shared::parse_count(&v).with_context(|| format!("--{flag} / {var}")),
-                None => Ok(default),
-            }
-        };
-        let flag = |name: &str, var: &str| {
-            args.iter().any(|a| a == &format!("--{name}"))
-                || std::env::var(var).is_ok_and(|v| v == "1")
-        };
-        let quick = flag("quick", "BENCH_QUICK");
-        let every_seconds = count("every", "BENCH_EVERY", if quick { 15 } else { 30 })?;
-        if every_seconds < 5 || 60 % every_seconds != 0 {
-            bail!("--every / BENCH_EVERY must divide 60 and be at least 5, not {every_seconds}");
-        }
-        let bursts = usize::try_from(count("bursts", "BENCH_BURSTS", if quick { 8 } else { 12 })?)?;
-        let warmup = match setting("warmup", "BENCH_WARMUP") {
-            Some(v) => v.trim().parse().context("--warmup / BENCH_WARMUP")?,
-            None => 3,
-        };
-        if warmup < 1 || warmup >= bursts {
-            bail!(
-                "the warm-up ({warmup} bursts) must be at least one burst and leave some of the {bursts}"
-            );
-        }
-        let workers = match setting("workers", "BENCH_WORKERS") {
-            Some(v) => Some(
-                v.trim()
-                    .parse::<usize>()
-                    .context("--workers / BENCH_WORKERS")?,
-            ),
-            None => Some(8),
-        }
-        .filter(|&n| n > 0);
-        let malloc_arena_max = setting("malloc-arena-max", "BENCH_MALLOC_ARENA_MAX")
-            .map(|v| v.trim().parse::<usize>())
-            .transpose()
-            .context("--malloc-arena-max / BENCH_MALLOC_ARENA_MAX")?;
-        Ok(Self {
-            quick,
-            sources: usize::try_from(count(
-                "sources",
-                "BENCH_SOURCES",
-                if quick { 300 } else { 1_000 },
-            )?)?,
-            every_seconds,
-            bursts,
-            warmup,
-            workers,
-            malloc_arena_max,
-            strict: flag("strict", "BENCH_STRICT"),
-            keep: flag("keep", "BENCH_KEEP"),
-            binary: setting("binary", "BENCH_BINARY").map(std::path::PathBuf::from),
-            pg_url: std::env::var("TEST_DATABASE_URL")
-                .ok()
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| DEFAULT_PG_URL.to_owned()),
-        })
-    }
-
-    /// The six-field schedule of every source.
-    fn schedule(&self) -> String {
-        format!("*/{} * * * * *", self.every_seconds)
-    }
-}
-
-/// What one burst left.
-#[derive(Debug, Clone, Serialize)]
-struct Burst {
-    /// 1-based.
-    burst: usize,
-    /// The tick, UTC.
-    tick: String,
-    /// Finished runs so far (every burst).
-    runs_finished: i64,
-    /// FAILED runs so far.
-    runs_failed: i64,
-    /// Runs still RUNNING just before the next tick (a burst longer than the interval).
-    running_at_end: i64,
-    /// The highest RSS during the burst, MB.
-    peak_rss_mb: f64,
-    /// The RSS just before the next tick, MB.
-    rss_mb: f64,
-    /// The service's threads just before the next tick.
-    threads: u64,
-}
-
-/// The verdict.
-#[derive(Debug, Clone, Serialize)]
-struct Verdict {
-    /// The RSS after the last warm-up burst, MB.
-    warm_rss_mb: f64,
-    /// The highest RSS after a later burst, MB.
-    max_later_rss_mb: f64,
-    /// How far that is above the warm RSS, in percent.
-    growth_percent: f64,
-    /// The RSS after the last burst less the warm RSS, per run finished since, bytes.
-    bytes_per_run_after_warmup: f64,
-    flat: bool,
 }
 
 fn run(config: &Config) -> anyhow::Result<bool> {
@@ -385,73 +263,6 @@ async fn measure(
         bursts.push(burst);
     }
     Ok(bursts)
-}
-
-fn verdict(config: &Config, bursts: &[Burst]) -> Verdict {
-    let warm = &bursts[config.warmup - 1];
-    let later = &bursts[config.warmup..];
-    let max_later = later.iter().map(|b| b.rss_mb).fold(warm.rss_mb, f64::max);
-    let growth = (max_later - warm.rss_mb) / warm.rss_mb.max(f64::MIN_POSITIVE);
-    let last = bursts.last().unwrap_or(warm);
-    let runs = (last.runs_finished - warm.runs_finished).max(1) as f64;
-    Verdict {
-        warm_rss_mb: warm.rss_mb,
-        max_later_rss_mb: max_later,
-        growth_percent: growth * 100.0,
-        bytes_per_run_after_warmup: (last.rss_mb - warm.rss_mb) * 1024.0 * 1024.0 / runs,
-        flat: growth <= FLAT_WITHIN,
-    }
-}
-
-fn table(config: &Config, started_rss: f64, bursts: &[Burst], verdict: &Verdict) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "\nsoak: {} sources × {LISTINGS_PER_FEED} listings every {} s, RSS at start-up {started_rss:.1} MB\n",
-        config.sources, config.every_seconds
-    );
-    let _ = writeln!(
-        out,
-        "| burst | tick (UTC) | runs finished | failed | running at end | peak RSS MB | RSS after MB | threads |"
-    );
-    let _ = writeln!(
-        out,
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-    );
-    for b in bursts {
-        let warm = if b.burst == config.warmup {
-            " (warm)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "| {}{warm} | {} | {} | {} | {} | {:.1} | {:.1} | {} |",
-            b.burst,
-            b.tick,
-            b.runs_finished,
-            b.runs_failed,
-            b.running_at_end,
-            b.peak_rss_mb,
-            b.rss_mb,
-            b.threads
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nwarm RSS {:.1} MB, highest after {:.1} MB ({:+.1} %), {:+.0} bytes per run after the warm-up",
-        verdict.warm_rss_mb,
-        verdict.max_later_rss_mb,
-        verdict.growth_percent,
-        verdict.bytes_per_run_after_warmup
-    );
-    let _ = write!(
-        out,
-        "flat within {:.0} % once warm: {}",
-        FLAT_WITHIN * 100.0,
-        if verdict.flat { "yes" } else { "no" }
-    );
-    out
 }
 
 /// Writes `count` feeds of the first listings of the demo NDJSON feed and the sources file

@@ -1,0 +1,145 @@
+//! The benchmark's settings: arguments and `BENCH_*` variables, the backends and the feed formats.
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use crate::generate::JsonForm;
+use crate::shared;
+
+const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Sqlite => "sqlite",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Kyero,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Kyero => "kyero",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Kyero => "xml",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub quick: bool,
+    /// Exit non-zero when a target is missed (`--strict`, `BENCH_STRICT=1`).
+    pub strict: bool,
+    pub listings: u64,
+    pub rss_sizes: Vec<u64>,
+    pub backends: Vec<Backend>,
+    pub formats: Vec<Format>,
+    #[serde(skip)]
+    pub json_form: JsonForm,
+    pub json_form_name: String,
+    #[serde(skip)]
+    pub pg_url: String,
+    pub child_timeout_s: u64,
+}
+
+impl Config {
+    pub fn read(args: &[String]) -> anyhow::Result<Self> {
+        let setting = |flag: &str, var: &str| -> Option<String> {
+            let prefix = format!("--{flag}=");
+            args.iter()
+                .rev()
+                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
+                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        };
+        let strict = args.iter().any(|a| a == "--strict")
+            || std::env::var("BENCH_STRICT").is_ok_and(|v| v == "1");
+        let quick = args.iter().any(|a| a == "--quick")
+            || std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+        let (listings, rss_sizes) = if quick {
+            (10_000, vec![10_000, 50_000])
+        } else {
+            (100_000, vec![100_000, 1_000_000])
+        };
+        let listings = match setting("listings", "BENCH_LISTINGS") {
+            Some(v) => shared::parse_count(&v)?,
+            None => listings,
+        };
+        let rss_sizes = match setting("rss-sizes", "BENCH_RSS_SIZES") {
+            Some(v) => v
+                .split(',')
+                .map(shared::parse_count)
+                .collect::<anyhow::Result<_>>()?,
+            None => rss_sizes,
+        };
+        let backends = match setting("backends", "BENCH_BACKENDS") {
+            Some(v) => v
+                .split(',')
+                .map(|b| match b.trim() {
+                    "postgres" | "pg" => Ok(Backend::Postgres),
+                    "sqlite" => Ok(Backend::Sqlite),
+                    other => bail!("unknown backend {other:?} (postgres, sqlite)"),
+                })
+                .collect::<anyhow::Result<_>>()?,
+            None => vec![Backend::Postgres, Backend::Sqlite],
+        };
+        let formats = match setting("formats", "BENCH_FORMATS") {
+            Some(v) => v
+                .split(',')
+                .map(|f| match f.trim() {
+                    "json" => Ok(Format::Json),
+                    "kyero" | "xml" => Ok(Format::Kyero),
+                    other => bail!("unknown format {other:?} (json, kyero)"),
+                })
+                .collect::<anyhow::Result<_>>()?,
+            None => vec![Format::Json, Format::Kyero],
+        };
+        let json_form_name = setting("json-form", "BENCH_JSON_FORM").unwrap_or("array".into());
+        let json_form = match json_form_name.as_str() {
+            "array" => JsonForm::Array,
+            "ndjson" => JsonForm::Ndjson,
+            other => bail!("unknown JSON form {other:?} (array, ndjson)"),
+        };
+        let child_timeout_s = match setting("timeout", "BENCH_CHILD_TIMEOUT") {
+            Some(v) => v.trim().parse().context("timeout in seconds")?,
+            None => 900,
+        };
+        let pg_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| DEFAULT_PG_URL.to_owned());
+        Ok(Self {
+            quick,
+            strict,
+            listings,
+            rss_sizes,
+            backends,
+            formats,
+            json_form,
+            json_form_name,
+            pg_url,
+            child_timeout_s,
+        })
+    }
+}
