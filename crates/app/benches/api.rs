@@ -42,6 +42,8 @@ mod report;
 mod seed;
 #[path = "api/service.rs"]
 mod service;
+#[path = "shared/settings.rs"]
+mod settings;
 #[path = "shared/mod.rs"]
 mod shared;
 

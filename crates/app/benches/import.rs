@@ -49,6 +49,8 @@ mod generate;
 mod postgres;
 #[path = "import/server.rs"]
 mod server;
+#[path = "shared/settings.rs"]
+mod settings;
 #[path = "shared/mod.rs"]
 mod shared;
 #[path = "import/verdicts.rs"]

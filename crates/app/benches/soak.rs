@@ -43,6 +43,8 @@ mod process;
 mod report;
 #[path = "soak/service.rs"]
 mod service;
+#[path = "shared/settings.rs"]
+mod settings;
 #[path = "shared/mod.rs"]
 mod shared;
 

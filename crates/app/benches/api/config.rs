@@ -1,10 +1,11 @@
 //! The API benchmark's settings: arguments and `BENCH_*` variables.
 
+use super::settings::Settings;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
+use crate::JOBS;
 use crate::load::Load;
-use crate::{JOBS, shared};
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -23,23 +24,10 @@ pub struct Config {
 
 impl Config {
     pub fn read(args: &[String]) -> anyhow::Result<Self> {
-        let setting = |flag: &str, var: &str| -> Option<String> {
-            let prefix = format!("--{flag}=");
-            args.iter()
-                .rev()
-                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
-                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
-        };
-        let number = |flag: &str, var: &str, default: u64| -> anyhow::Result<u64> {
-            match setting(flag, var) {
-                Some(v) => shared::parse_count(&v).with_context(|| format!("--{flag} / {var}")),
-                None => Ok(default),
-            }
-        };
-        let quick = args.iter().any(|a| a == "--quick")
-            || std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+        let settings = Settings::new(args);
+        let quick = settings.flag("quick", "BENCH_QUICK");
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        let executions = number(
+        let executions = settings.count(
             "executions",
             "BENCH_EXECUTIONS",
             if quick { 100_000 } else { 1_000_000 },
@@ -52,24 +40,28 @@ impl Config {
                 "{executions} executions over {days} days is more than one run per job every two minutes"
             );
         }
-        let flag = |name: &str, var: &str| {
-            args.iter().any(|a| a == &format!("--{name}"))
-                || std::env::var(var).is_ok_and(|v| v == "1")
-        };
         Ok(Self {
             quick,
             executions,
             days,
             jobs: JOBS.len(),
             load: Load {
-                threads: usize::try_from(number("threads", "BENCH_THREADS", cores as u64)?)?,
-                connections: usize::try_from(number(
+                threads: usize::try_from(settings.count(
+                    "threads",
+                    "BENCH_THREADS",
+                    cores as u64,
+                )?)?,
+                connections: usize::try_from(settings.count(
                     "connections",
                     "BENCH_CONNECTIONS",
                     2 * cores as u64,
                 )?)?,
-                seconds: number("duration", "BENCH_DURATION", if quick { 3 } else { 10 })?,
-                warmup_seconds: match setting("warmup", "BENCH_WARMUP") {
+                seconds: settings.count(
+                    "duration",
+                    "BENCH_DURATION",
+                    if quick { 3 } else { 10 },
+                )?,
+                warmup_seconds: match settings.value("warmup", "BENCH_WARMUP") {
                     Some(v) => v.trim().parse().context("--warmup / BENCH_WARMUP")?,
                     None => 2,
                 },
@@ -78,8 +70,8 @@ impl Config {
                 .ok()
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| DEFAULT_PG_URL.to_owned()),
-            keep: flag("keep", "BENCH_KEEP"),
-            reuse: flag("reuse", "BENCH_REUSE"),
+            keep: settings.flag("keep", "BENCH_KEEP"),
+            reuse: settings.flag("reuse", "BENCH_REUSE"),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The benchmark's settings: arguments and `BENCH_*` variables, the backends and the feed formats.
 
+use super::settings::Settings;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
@@ -66,34 +67,23 @@ pub struct Config {
 
 impl Config {
     pub fn read(args: &[String]) -> anyhow::Result<Self> {
-        let setting = |flag: &str, var: &str| -> Option<String> {
-            let prefix = format!("--{flag}=");
-            args.iter()
-                .rev()
-                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
-                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
-        };
-        let strict = args.iter().any(|a| a == "--strict")
-            || std::env::var("BENCH_STRICT").is_ok_and(|v| v == "1");
-        let quick = args.iter().any(|a| a == "--quick")
-            || std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+        let settings = Settings::new(args);
+        let strict = settings.flag("strict", "BENCH_STRICT");
+        let quick = settings.flag("quick", "BENCH_QUICK");
         let (listings, rss_sizes) = if quick {
             (10_000, vec![10_000, 50_000])
         } else {
             (100_000, vec![100_000, 1_000_000])
         };
-        let listings = match setting("listings", "BENCH_LISTINGS") {
-            Some(v) => shared::parse_count(&v)?,
-            None => listings,
-        };
-        let rss_sizes = match setting("rss-sizes", "BENCH_RSS_SIZES") {
+        let listings = settings.count("listings", "BENCH_LISTINGS", listings)?;
+        let rss_sizes = match settings.value("rss-sizes", "BENCH_RSS_SIZES") {
             Some(v) => v
                 .split(',')
                 .map(shared::parse_count)
                 .collect::<anyhow::Result<_>>()?,
             None => rss_sizes,
         };
-        let backends = match setting("backends", "BENCH_BACKENDS") {
+        let backends = match settings.value("backends", "BENCH_BACKENDS") {
             Some(v) => v
                 .split(',')
                 .map(|b| match b.trim() {
@@ -104,7 +94,7 @@ impl Config {
                 .collect::<anyhow::Result<_>>()?,
             None => vec![Backend::Postgres, Backend::Sqlite],
         };
-        let formats = match setting("formats", "BENCH_FORMATS") {
+        let formats = match settings.value("formats", "BENCH_FORMATS") {
             Some(v) => v
                 .split(',')
                 .map(|f| match f.trim() {
@@ -115,13 +105,15 @@ impl Config {
                 .collect::<anyhow::Result<_>>()?,
             None => vec![Format::Json, Format::Kyero],
         };
-        let json_form_name = setting("json-form", "BENCH_JSON_FORM").unwrap_or("array".into());
+        let json_form_name = settings
+            .value("json-form", "BENCH_JSON_FORM")
+            .unwrap_or("array".into());
         let json_form = match json_form_name.as_str() {
             "array" => JsonForm::Array,
             "ndjson" => JsonForm::Ndjson,
             other => bail!("unknown JSON form {other:?} (array, ndjson)"),
         };
-        let child_timeout_s = match setting("timeout", "BENCH_CHILD_TIMEOUT") {
+        let child_timeout_s = match settings.value("timeout", "BENCH_CHILD_TIMEOUT") {
             Some(v) => v.trim().parse().context("timeout in seconds")?,
             None => 900,
         };

@@ -1,9 +1,8 @@
 //! The soak benchmark's settings: arguments and `BENCH_*` variables.
 
+use super::settings::Settings;
 use anyhow::{Context as _, bail};
 use serde::Serialize;
-
-use crate::shared;
 
 const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -25,30 +24,18 @@ pub struct Config {
 
 impl Config {
     pub fn read(args: &[String]) -> anyhow::Result<Self> {
-        let setting = |flag: &str, var: &str| -> Option<String> {
-            let prefix = format!("--{flag}=");
-            args.iter()
-                .rev()
-                .find_map(|a| a.strip_prefix(&prefix).map(str::to_owned))
-                .or_else(|| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
-        };
-        let count = |flag: &str, var: &str, default: u64| -> anyhow::Result<u64> {
-            match setting(flag, var) {
-                Some(v) => shared::parse_count(&v).with_context(|| format!("--{flag} / {var}")),
-                None => Ok(default),
-            }
-        };
-        let flag = |name: &str, var: &str| {
-            args.iter().any(|a| a == &format!("--{name}"))
-                || std::env::var(var).is_ok_and(|v| v == "1")
-        };
-        let quick = flag("quick", "BENCH_QUICK");
-        let every_seconds = count("every", "BENCH_EVERY", if quick { 15 } else { 30 })?;
+        let settings = Settings::new(args);
+        let quick = settings.flag("quick", "BENCH_QUICK");
+        let every_seconds = settings.count("every", "BENCH_EVERY", if quick { 15 } else { 30 })?;
         if every_seconds < 5 || 60 % every_seconds != 0 {
             bail!("--every / BENCH_EVERY must divide 60 and be at least 5, not {every_seconds}");
         }
-        let bursts = usize::try_from(count("bursts", "BENCH_BURSTS", if quick { 8 } else { 12 })?)?;
-        let warmup = match setting("warmup", "BENCH_WARMUP") {
+        let bursts = usize::try_from(settings.count(
+            "bursts",
+            "BENCH_BURSTS",
+            if quick { 8 } else { 12 },
+        )?)?;
+        let warmup = match settings.value("warmup", "BENCH_WARMUP") {
             Some(v) => v.trim().parse().context("--warmup / BENCH_WARMUP")?,
             None => 3,
         };
@@ -57,7 +44,7 @@ impl Config {
                 "the warm-up ({warmup} bursts) must be at least one burst and leave some of the {bursts}"
             );
         }
-        let workers = match setting("workers", "BENCH_WORKERS") {
+        let workers = match settings.value("workers", "BENCH_WORKERS") {
             Some(v) => Some(
                 v.trim()
                     .parse::<usize>()
@@ -66,13 +53,14 @@ impl Config {
             None => Some(8),
         }
         .filter(|&n| n > 0);
-        let malloc_arena_max = setting("malloc-arena-max", "BENCH_MALLOC_ARENA_MAX")
+        let malloc_arena_max = settings
+            .value("malloc-arena-max", "BENCH_MALLOC_ARENA_MAX")
             .map(|v| v.trim().parse::<usize>())
             .transpose()
             .context("--malloc-arena-max / BENCH_MALLOC_ARENA_MAX")?;
         Ok(Self {
             quick,
-            sources: usize::try_from(count(
+            sources: usize::try_from(settings.count(
                 "sources",
                 "BENCH_SOURCES",
                 if quick { 300 } else { 1_000 },
@@ -82,9 +70,11 @@ impl Config {
             warmup,
             workers,
             malloc_arena_max,
-            strict: flag("strict", "BENCH_STRICT"),
-            keep: flag("keep", "BENCH_KEEP"),
-            binary: setting("binary", "BENCH_BINARY").map(std::path::PathBuf::from),
+            strict: settings.flag("strict", "BENCH_STRICT"),
+            keep: settings.flag("keep", "BENCH_KEEP"),
+            binary: settings
+                .value("binary", "BENCH_BINARY")
+                .map(std::path::PathBuf::from),
             pg_url: std::env::var("TEST_DATABASE_URL")
                 .ok()
                 .filter(|v| !v.is_empty())
