@@ -226,7 +226,7 @@ async fn measure(settings: &Settings, name: &str, plans: &[HostPlan]) -> anyhow:
             index += 1;
             let mut l = listing(&id, 100_000);
             l.images = (0..settings.images_per_listing)
-                .map(|i| format!("http://{}/{id}/{i}.jpg", host.addr))
+                .map(|i| propimport_domain::Image::new(format!("http://{}/{id}/{i}.jpg", host.addr)))
                 .collect();
             body.push_str(&serde_json::to_string(&l)?);
             body.push('\n');
@@ -241,7 +241,7 @@ async fn measure(settings: &Settings, name: &str, plans: &[HostPlan]) -> anyhow:
     let storage = ImageStorage::from_url("memory://")?;
     let source = SourceConfig::new(
         JobName::parse("image-bench")?,
-        FeedFormat::Json,
+        FeedFormat::JSON,
         Location::File(feed),
     );
     let image_settings = ImageSettings {

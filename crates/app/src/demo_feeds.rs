@@ -25,13 +25,13 @@ pub struct DemoFeed {
 pub const DEMO_FEEDS: [DemoFeed; 2] = [
     DemoFeed {
         name: "demo-costa-blanca",
-        format: FeedFormat::Kyero,
+        format: FeedFormat::KYERO,
         file_name: "costa-blanca.kyero.xml",
         bytes: include_bytes!("../../../examples/feeds/costa-blanca.kyero.xml"),
     },
     DemoFeed {
         name: "demo-north-macedonia",
-        format: FeedFormat::Json,
+        format: FeedFormat::JSON,
         file_name: "north-macedonia.ndjson",
         bytes: include_bytes!("../../../examples/feeds/north-macedonia.ndjson"),
     },

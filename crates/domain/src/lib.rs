@@ -39,9 +39,10 @@ pub use history::{HistoryPage, HistoryQuery, HistoryStatistics, PageLimit, Pagin
 pub use ids::{ExecutionId, JobName};
 pub use job::{Job, JobContext, JobError, JobReport, ProgressHandle};
 pub use listing::{
-    Address, Currency, EnergyRating, ExternalId, GeoPoint, LanguageCode, Listing, ListingRecord,
-    ListingStatus, LocalizedText, Money, Price, SourceName, SourceState, StoredListing,
-    Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
+    Address, Area, AreaUnit, Charge, ChargeKind, Contact, Currency, EnergyRating, ExternalId,
+    GeoPoint, Image, LanguageCode, Listing, ListingRecord, ListingStatus, LocalizedText,
+    MarketStatus, Money, Period, Price, SourceName, SourceRecord, SourceState, StoredListing,
+    Tenure, Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
 pub use ports::{

@@ -25,9 +25,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let database = args.next().unwrap_or_else(|| "data/example.db".into());
     let format = if feed.ends_with(".xml") {
-        FeedFormat::Kyero
+        FeedFormat::KYERO
     } else {
-        FeedFormat::Json
+        FeedFormat::JSON
     };
 
     let db = Database::connect(

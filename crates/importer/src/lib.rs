@@ -5,6 +5,7 @@ mod fetch;
 pub mod formats;
 pub mod hash;
 mod images;
+pub mod kept;
 mod metered;
 mod pacing;
 mod pipeline;
@@ -14,7 +15,10 @@ mod source;
 mod writes;
 
 pub use error::ImportError;
-pub use formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
+pub use formats::{
+    Attachments, Delivery, FeedError, FeedItem, FeedReader, Format, JsonReader, KyeroReader,
+    ReadOptions, RecordError,
+};
 pub use images::{ImageDownloads, ImageSettings, ImageStorage};
 pub use pipeline::{Importer, ImporterBuilder};
 pub use report::{ImportOutcome, ImportReport};

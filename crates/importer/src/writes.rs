@@ -25,7 +25,8 @@ const WRITERS: usize = 2;
 pub(crate) struct Written {
     batch: Batch,
     seen_at: DateTime<Utc>,
-    outcomes: StoreResult<Vec<UpsertOutcome>>,
+    /// The records' outcomes, and how many listings the batch's gone ids withdrew.
+    outcomes: StoreResult<(Vec<UpsertOutcome>, u64)>,
 }
 
 /// A write in progress.
@@ -134,7 +135,7 @@ impl Importer {
         &self,
         batch: &Batch,
         seen_at: DateTime<Utc>,
-    ) -> StoreResult<Vec<UpsertOutcome>> {
+    ) -> StoreResult<(Vec<UpsertOutcome>, u64)> {
         let failed_ids: Vec<ExternalId> = batch
             .failures
             .iter()
@@ -149,12 +150,21 @@ impl Importer {
                 .touch(&self.source.name, &failed_ids, seen_at)
                 .await?;
         }
-        if batch.records.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.listings
-            .upsert_batch(&self.source.name, &batch.records, seen_at)
-            .await
+        let outcomes = if batch.records.is_empty() {
+            Vec::new()
+        } else {
+            self.listings
+                .upsert_batch(&self.source.name, &batch.records, seen_at)
+                .await?
+        };
+        let withdrawn = if batch.gone.is_empty() {
+            0
+        } else {
+            self.listings
+                .withdraw_ids(&self.source.name, &batch.gone, seen_at)
+                .await?
+        };
+        Ok((outcomes, withdrawn))
     }
 
     /// Counts a written batch into `report` and runs the image stage on it; gives the batch
@@ -166,12 +176,15 @@ impl Importer {
             outcomes,
         } = written;
         report.total +=
-            i64::try_from(batch.records.len() + batch.failures.len()).unwrap_or(i64::MAX);
+            i64::try_from(batch.records.len() + batch.failures.len() + batch.gone.len())
+                .unwrap_or(i64::MAX);
         for failure in batch.failures.drain(..) {
             report.failed += 1;
             report.errors.push(ItemError::from(failure));
         }
-        let outcomes = outcomes?;
+        let (outcomes, withdrawn) = outcomes?;
+        report.withdrawn += i64::try_from(withdrawn).unwrap_or(i64::MAX);
+        batch.gone.clear();
         for outcome in &outcomes {
             match outcome {
                 UpsertOutcome::Inserted => report.inserted += 1,
@@ -202,6 +215,7 @@ fn listing_keys(batch: &Batch) -> HashSet<u64> {
         .records
         .iter()
         .map(|r| key(r.listing.external_id.as_str()))
+        .chain(batch.gone.iter().map(|id| key(id.as_str())))
         .chain(
             batch
                 .failures

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use propimport_domain::{CancelToken, JobName, ListingStore, ProgressHandle};
 use propimport_importer::hash::record;
+use propimport_importer::kept;
 use propimport_importer::{
-    FeedFormat, FeedItem, Importer, JsonReader, KyeroReader, Location, SourceConfig,
+    FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig,
 };
 use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlListingStore};
 use serde::{Deserialize, Serialize};
@@ -185,27 +186,22 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     let (mut total, mut listings, mut failed) = (0i64, 0i64, 0i64);
     let mut count = |item: Option<FeedItem>| -> bool {
         match item {
-            Some(FeedItem::Listing(listing)) => {
-                std::hint::black_box(record(listing));
+            Some(FeedItem::Listing(listing, raw)) => {
+                let mut record = record(listing);
+                record.source = raw.map(|raw| kept::keep(format.name(), &raw));
+                std::hint::black_box(record);
                 listings += 1;
             }
             Some(FeedItem::Failed(_)) => failed += 1,
+            Some(FeedItem::Gone(_)) => {}
             None => return false,
         }
         total += 1;
         true
     };
-    match format {
-        FeedFormat::Kyero => {
-            let mut reader = KyeroReader::new(input);
-            while count(reader.next().await?) {}
-        }
-        // The benchmark generates Kyero and propimport JSON feeds only.
-        _ => {
-            let mut reader = JsonReader::new(input);
-            while count(reader.next().await?) {}
-        }
-    }
+    // As the importer's reading task does (`pipeline/mod.rs`).
+    let mut reader = format.open(Box::new(input), &ReadOptions::default());
+    while count(reader.next().await?) {}
     let seconds = started.elapsed().as_secs_f64();
     Ok(ChildResult {
         seconds,

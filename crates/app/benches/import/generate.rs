@@ -21,7 +21,7 @@ use std::io::{self, BufWriter, Write as _};
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use propimport_domain::{
-    Address, Currency, EnergyRating, ExternalId, GeoPoint, LanguageCode, Listing, LocalizedText,
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing, LocalizedText,
     Money, Price, Transaction,
 };
 
@@ -105,15 +105,12 @@ pub fn listing(i: u64) -> anyhow::Result<Listing> {
         }
     }
     let images = (1..=rng.usize(3..=10))
-        .map(|k| format!("https://images.propimport.invalid/{external_id}/{k:02}.jpg"))
+        .map(|k| Image::new(format!("https://images.propimport.invalid/{external_id}/{k:02}.jpg")))
         .collect();
     let built: u32 = rng.u32(35..=450);
     let modified = base_time() + Duration::minutes(rng.i64(0..300 * 24 * 60));
     Ok(Listing {
-        external_id: ExternalId::parse(&external_id)?,
         reference: Some(format!("REF{:06}", rng.u32(..1_000_000))),
-        transaction,
-        price,
         property_type: Some(kind_name_en.to_owned()),
         bedrooms: Some(bedrooms),
         bathrooms: Some(bathrooms),
@@ -125,6 +122,7 @@ pub fn listing(i: u64) -> anyhow::Result<Listing> {
             town: Some(region.town.to_owned()),
             postal_code: Some(format!("{:05}", rng.u32(1_000..99_999))),
             location: Some(location),
+            ..Address::default()
         },
         texts,
         features,
@@ -137,6 +135,7 @@ pub fn listing(i: u64) -> anyhow::Result<Listing> {
             emissions: Some(RATINGS[rng.usize(..RATINGS.len())].to_owned()),
         }),
         source_modified_at: Some(modified),
+        ..Listing::new(ExternalId::parse(&external_id)?, transaction, price)
     })
 }
 

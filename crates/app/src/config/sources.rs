@@ -354,14 +354,14 @@ fn guess_format(url: &str) -> Option<FeedFormat> {
         .unwrap_or(url)
         .to_ascii_lowercase();
     if path.contains("/odata/") {
-        Some(FeedFormat::Reso)
+        Some(FeedFormat::RESO)
     } else if path.ends_with(".xml") {
-        Some(FeedFormat::Kyero)
+        Some(FeedFormat::KYERO)
     } else if [".json", ".ndjson", ".jsonl"]
         .iter()
         .any(|e| path.ends_with(e))
     {
-        Some(FeedFormat::Json)
+        Some(FeedFormat::JSON)
     } else {
         None
     }

@@ -137,7 +137,7 @@ fn one_source_from_variables() {
     assert_eq!(c.sources.len(), 1);
     let s = &c.sources[0].config;
     assert_eq!(s.name.as_str(), "kyero-partner");
-    assert_eq!(s.format, propimport_importer::FeedFormat::Kyero);
+    assert_eq!(s.format, propimport_importer::FeedFormat::KYERO);
     assert_eq!(s.http.bearer_token.as_deref(), Some("s3cret"));
     let problems = config(&[
         ("IMPORT_SOURCE_URL", "https://feeds.example/export"),

@@ -34,7 +34,7 @@ async fn import(
 ) -> ImportReport {
     let mut config = SourceConfig::new(
         JobName::parse("images-e2e").unwrap(),
-        FeedFormat::Json,
+        FeedFormat::JSON,
         Location::File(feed.to_owned()),
     );
     config.http.retry.max_attempts = Some(1);

@@ -47,7 +47,7 @@ async fn demo_feeds(fixture: TestDatabase) {
     let first = import(
         store.clone(),
         "demo-costa-blanca",
-        FeedFormat::Kyero,
+        FeedFormat::KYERO,
         &kyero,
     )
     .await;
@@ -59,7 +59,7 @@ async fn demo_feeds(fixture: TestDatabase) {
     let again = import(
         store.clone(),
         "demo-costa-blanca",
-        FeedFormat::Kyero,
+        FeedFormat::KYERO,
         &kyero,
     )
     .await;
@@ -87,7 +87,7 @@ async fn demo_feeds(fixture: TestDatabase) {
     let mk = import(
         store.clone(),
         "demo-north-macedonia",
-        FeedFormat::Json,
+        FeedFormat::JSON,
         &json,
     )
     .await;
@@ -120,14 +120,14 @@ async fn demo_feeds(fixture: TestDatabase) {
     };
     let path = dir.path().join("shrunk.xml");
     std::fs::write(&path, shrunk(25)).unwrap();
-    let report = import(store.clone(), "demo-costa-blanca", FeedFormat::Kyero, &path).await;
+    let report = import(store.clone(), "demo-costa-blanca", FeedFormat::KYERO, &path).await;
     assert_eq!(
         (report.total, report.unchanged, report.withdrawn),
         (25, 25, 5),
         "{report:?}"
     );
     std::fs::write(&path, shrunk(10)).unwrap();
-    let report = import(store.clone(), "demo-costa-blanca", FeedFormat::Kyero, &path).await;
+    let report = import(store.clone(), "demo-costa-blanca", FeedFormat::KYERO, &path).await;
     assert_eq!(report.withdrawn, 0);
     assert!(report.withdrawal_blocked.is_some());
     assert_eq!(store.count_active(&name).await.unwrap(), 25);

@@ -1,6 +1,7 @@
 //! The canonical listing every feed format is mapped to, with the parse-don't-validate types
 //! its fields are made of.
 
+mod details;
 mod fields;
 mod money;
 
@@ -9,6 +10,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use details::{
+    Area, AreaUnit, Charge, ChargeKind, Contact, Image, MarketStatus, Period, Tenure,
+};
 pub use fields::{ExternalId, GeoPoint, LanguageCode};
 pub use money::{Currency, Money, Price};
 
@@ -55,6 +59,26 @@ pub struct LocalizedText {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Address {
+    /// The address as the source wants it shown (RESO `UnparsedAddress`, Rightmove
+    /// `DISPLAY_ADDRESS`), or made from the parts when it gives none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+    /// House number (RESO `StreetNumber`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_number: Option<String>,
+    /// Street, with its direction and suffix (RESO `StreetDirPrefix StreetName
+    /// StreetSuffix StreetDirSuffix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street: Option<String>,
+    /// Flat, unit or floor (RESO `UnitNumber`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Neighbourhood, district or suburb (Kyero `location_detail`, REAXML `suburb`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    /// County or parish (RESO `CountyOrParish`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub county: Option<String>,
     /// Country (name or ISO code, as the source gives it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -72,7 +96,8 @@ pub struct Address {
     pub location: Option<GeoPoint>,
 }
 
-/// One listing as propimport stores it, whatever feed it came from.
+/// One listing as propimport stores it, whatever feed it came from. `FORMAT.md` documents
+/// every field and how each format fills it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Listing {
@@ -83,23 +108,62 @@ pub struct Listing {
     pub reference: Option<String>,
     /// Sale or rent.
     pub transaction: Transaction,
+    /// Where it is on the market (active when not given).
+    #[serde(default, skip_serializing_if = "MarketStatus::is_active")]
+    pub status: MarketStatus,
+    /// The source's own status, as given (RESO `MlsStatus`, Rightmove `STATUS_ID`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_status: Option<String>,
     /// The asking price, or "on request".
     pub price: Price,
+    /// The first asking price, when it has changed since (RESO `OriginalListPrice`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_price: Option<Money>,
+    /// Taxes and fees besides the price, each with its period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charges: Vec<Charge>,
     /// The kind of property, lower-case (`villa`, `apartment`…).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub property_type: Option<String>,
+    /// How it is held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenure: Option<Tenure>,
+    /// Sold or let as a share (shared ownership, part ownership).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_ownership: Option<bool>,
     /// Bedrooms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bedrooms: Option<u16>,
-    /// Bathrooms.
+    /// Bathrooms in all, full and partial (RESO `BathroomsTotalInteger`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bathrooms: Option<u16>,
-    /// Built area in m².
+    /// Full bathrooms (RESO `BathroomsFull`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bathrooms_full: Option<u16>,
+    /// Half bathrooms: a toilet and a basin (RESO `BathroomsHalf`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bathrooms_half: Option<u16>,
+    /// Rooms in all (RESO `RoomsTotal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rooms: Option<u16>,
+    /// Built or living area in m².
     #[serde(skip_serializing_if = "Option::is_none")]
     pub built_area_m2: Option<u32>,
     /// Plot area in m².
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plot_area_m2: Option<u32>,
+    /// The plot as the source states it, in its unit (RESO `LotSizeArea`, `LotSizeUnits`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot_size: Option<Area>,
+    /// The year it was built (RESO `YearBuilt`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year_built: Option<u16>,
+    /// Parking spaces in all, garage spaces included (RESO `ParkingTotal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parking_spaces: Option<u16>,
+    /// Garage spaces (RESO `GarageSpaces`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub garage_spaces: Option<u16>,
     /// Where it is.
     #[serde(default)]
     pub address: Address,
@@ -109,9 +173,19 @@ pub struct Listing {
     /// Features (`pool`, `sea views`…), as given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<String>,
-    /// Image URLs in display order.
+    /// Features by group, named after the RESO field that lists them (`heating`,
+    /// `cooling`, `sewer`, `waterSource`, `basement`, `lotFeatures`, `architecturalStyle`…).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub amenities: BTreeMap<String, Vec<String>>,
+    /// Photos in display order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub images: Vec<String>,
+    pub images: Vec<Image>,
+    /// Floor plans.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub floor_plans: Vec<Image>,
+    /// Virtual tour and video links.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_tours: Vec<String>,
     /// The listing's pages at the source, by language.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub urls: BTreeMap<LanguageCode, String>,
@@ -124,32 +198,99 @@ pub struct Listing {
     /// Energy rating, as given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub energy_rating: Option<EnergyRating>,
+    /// The listing agent (RESO `ListAgentFullName`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<Contact>,
+    /// The listing office (RESO `ListOfficeName`…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<Contact>,
+    /// When it was put on the market (RESO `ListingContractDate`, `OnMarketDate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed_at: Option<DateTime<Utc>>,
     /// When the source last changed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_modified_at: Option<DateTime<Utc>>,
 }
 
+impl Listing {
+    /// A listing with only its identity, transaction and price; every other field empty.
+    pub fn new(external_id: ExternalId, transaction: Transaction, price: Price) -> Self {
+        Self {
+            external_id,
+            reference: None,
+            transaction,
+            status: MarketStatus::Active,
+            source_status: None,
+            price,
+            original_price: None,
+            charges: Vec::new(),
+            property_type: None,
+            tenure: None,
+            shared_ownership: None,
+            bedrooms: None,
+            bathrooms: None,
+            bathrooms_full: None,
+            bathrooms_half: None,
+            rooms: None,
+            built_area_m2: None,
+            plot_area_m2: None,
+            lot_size: None,
+            year_built: None,
+            parking_spaces: None,
+            garage_spaces: None,
+            address: Address::default(),
+            texts: BTreeMap::new(),
+            features: Vec::new(),
+            amenities: BTreeMap::new(),
+            images: Vec::new(),
+            floor_plans: Vec::new(),
+            virtual_tours: Vec::new(),
+            urls: BTreeMap::new(),
+            pool: None,
+            new_build: None,
+            energy_rating: None,
+            agent: None,
+            office: None,
+            listed_at: None,
+            source_modified_at: None,
+        }
+    }
+}
+
 /// A listing ready to store, with the hash that decides whether a stored copy is unchanged
-/// (the importer's hash of the normalized listing and its mapping version). The stored
-/// document, the listing's canonical JSON ([`Listing::to_document`]), is made only for the
-/// listings that are written.
+/// (the importer's hash of the normalized listing and its mapping version) and the record
+/// the feed sent for it. The stored document, the listing's canonical JSON
+/// ([`Listing::to_document`]), is made only for the listings that are written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListingRecord {
     /// The listing.
     pub listing: Listing,
     /// Hex hash of the normalized listing and the mapping version.
     pub content_hash: String,
+    /// The feed's record the listing was mapped from, when the format keeps it.
+    pub source: Option<SourceRecord>,
 }
 
 impl ListingRecord {
-    /// The record of `listing`, with the hash `hash` gives of it.
+    /// The record of `listing`, with the hash `hash` gives of it and no source record.
     pub fn new(listing: Listing, hash: impl FnOnce(&Listing) -> String) -> Self {
         let content_hash = hash(&listing);
         Self {
             listing,
             content_hash,
+            source: None,
         }
     }
+}
+
+/// A feed's record as it was read, kept compressed with the listing so that a later mapping
+/// can be applied without fetching the feed again, and a field no mapping uses is not lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    /// The format that reads it (`kyero`, `reso`…).
+    pub format: std::borrow::Cow<'static, str>,
+    /// The record's bytes, compressed by the importer (LZ4 block with its length).
+    pub compressed: Vec<u8>,
 }
 
 impl Listing {
@@ -175,19 +316,52 @@ impl Listing {
             .values()
             .map(|t| opt(&t.title) + opt(&t.description) + 48)
             .sum();
+        let images: usize = self
+            .images
+            .iter()
+            .chain(&self.floor_plans)
+            .map(|i| i.url.len() + 16 + i.captions.values().map(|c| c.len() + 16).sum::<usize>())
+            .sum();
         let lists: usize = self
             .features
             .iter()
-            .chain(&self.images)
+            .chain(self.amenities.values().flatten())
+            .chain(&self.virtual_tours)
             .chain(self.urls.values())
             .map(|s| s.len() + 8)
+            .sum::<usize>()
+            + images;
+        let people: usize = [&self.agent, &self.office]
+            .into_iter()
+            .flatten()
+            .map(|c| opt(&c.id) + opt(&c.name) + opt(&c.email) + opt(&c.phone) + 48)
             .sum();
-        let address = opt(&self.address.country)
-            + opt(&self.address.province)
-            + opt(&self.address.town)
-            + opt(&self.address.postal_code);
-        let free = texts + lists + address + opt(&self.reference) + opt(&self.property_type);
-        free + free / 8 + 512
+        let charges = self.charges.len() * 96 + self.charges.iter().map(|c| opt(&c.label)).sum::<usize>();
+        let a = &self.address;
+        let address = [
+            &a.display,
+            &a.street_number,
+            &a.street,
+            &a.unit,
+            &a.locality,
+            &a.county,
+            &a.country,
+            &a.province,
+            &a.town,
+            &a.postal_code,
+        ]
+        .into_iter()
+        .map(|part| opt(part) + 16)
+        .sum::<usize>();
+        let free = texts
+            + lists
+            + people
+            + charges
+            + address
+            + opt(&self.reference)
+            + opt(&self.property_type)
+            + opt(&self.source_status);
+        free + free / 8 + 1024
     }
 }
 

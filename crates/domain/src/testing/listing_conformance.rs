@@ -51,32 +51,25 @@ fn source(name: &str) -> SourceName {
 
 /// A sale listing with id `id` at `price` euros.
 pub fn listing(id: &str, price: i64) -> Listing {
+    let price = Price::Amount {
+        amount: Money::from_minor(price * 100, Currency::EUR).unwrap_or_else(|_| panic!("price")),
+    };
+    let id = ExternalId::parse(id).unwrap_or_else(|_| panic!("valid id {id}"));
     Listing {
-        external_id: ExternalId::parse(id).unwrap_or_else(|_| panic!("valid id {id}")),
         reference: Some(format!("REF-{id}")),
-        transaction: Transaction::Sale,
-        price: Price::Amount {
-            amount: Money::from_minor(price * 100, Currency::EUR)
-                .unwrap_or_else(|_| panic!("price")),
-        },
         property_type: Some("villa".into()),
         bedrooms: Some(3),
         bathrooms: Some(2),
         built_area_m2: Some(120),
-        plot_area_m2: None,
         address: crate::Address {
             town: Some("Jávea".into()),
             province: Some("Alicante".into()),
             ..Default::default()
         },
-        texts: Default::default(),
         features: vec!["pool".into()],
-        images: vec![format!("https://img.example/{id}/1.jpg")],
-        urls: Default::default(),
+        images: vec![crate::Image::new(format!("https://img.example/{id}/1.jpg"))],
         pool: Some(true),
-        new_build: None,
-        energy_rating: None,
-        source_modified_at: None,
+        ..Listing::new(id, Transaction::Sale, price)
     }
 }
 

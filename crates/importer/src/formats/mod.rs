@@ -15,16 +15,20 @@
 //!
 //! The readers are not cancel-safe: drop a reader whose `next()` future was dropped midway.
 
+mod auto;
 mod decode;
+mod format;
 pub(crate) mod html;
 mod json;
 mod kyero;
+pub(crate) mod reso;
 
 use std::fmt;
 use std::sync::Arc;
 
-use propimport_domain::{ItemError, Listing};
+use propimport_domain::{ExternalId, ItemError, Listing};
 
+pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;
 
@@ -47,17 +51,31 @@ pub(crate) fn size(bytes: usize) -> String {
     }
 }
 
-/// One record of a feed: a mapped listing, or the reason this record alone failed.
+/// One record of a feed: a mapped listing, a listing the feed says is gone, or the reason
+/// this record alone failed.
 #[derive(Debug, Clone, PartialEq)]
 #[expect(
     clippy::large_enum_variant,
     reason = "items are handed over one at a time and the consumer keeps the listing unboxed"
 )]
 pub enum FeedItem {
-    /// A record mapped to the canonical listing.
-    Listing(Listing),
+    /// A record mapped to the canonical listing, with the record's bytes as the format keeps
+    /// them (see [`Format::single_record_document`]) when it keeps them.
+    Listing(Listing, Option<Vec<u8>>),
+    /// The feed says this listing is gone (a delete flag, a withdrawn status): withdraw it.
+    Gone(ExternalId),
     /// A record that failed alone; the feed goes on.
     Failed(RecordError),
+}
+
+impl FeedItem {
+    /// The listing, when the record mapped to one.
+    pub fn listing(&self) -> Option<&Listing> {
+        match self {
+            Self::Listing(listing, _) => Some(listing),
+            _ => None,
+        }
+    }
 }
 
 /// The step at which a record failed.

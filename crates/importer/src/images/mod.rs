@@ -164,8 +164,8 @@ impl ImageStage {
             }
             let external_id = &record.listing.external_id;
             let mut urls = Vec::with_capacity(record.listing.images.len());
-            for text in &record.listing.images {
-                match ImageUrl::parse(text) {
+            for image in &record.listing.images {
+                match ImageUrl::parse(&image.url) {
                     Ok(url) => urls.push(url),
                     Err(e) => {
                         report.images_failed += 1;

@@ -10,7 +10,8 @@ use crate::ImportError;
 use crate::fetch;
 use crate::images::{ImageDownloads, ImageOptions, ImageSettings, ImageStorage};
 use crate::reso::ResoClient;
-use crate::source::{FeedFormat, SourceConfig};
+use crate::formats::Delivery;
+use crate::source::SourceConfig;
 
 impl Importer {
     /// Starts building an importer of `source` into `listings`.
@@ -54,16 +55,15 @@ impl ImporterBuilder {
             source_name: self.source.name.to_string(),
             reason: e.to_string(),
         })?;
-        let reso = match self.source.format {
-            FeedFormat::Reso => {
-                Some(
-                    ResoClient::new(&self.source).map_err(|reason| ImportError::Setup {
-                        source_name: self.source.name.to_string(),
-                        reason,
-                    })?,
-                )
-            }
-            FeedFormat::Kyero | FeedFormat::Json => None,
+        let reso = if self.source.format.delivery() == Delivery::Incremental {
+            Some(
+                ResoClient::new(&self.source).map_err(|reason| ImportError::Setup {
+                    source_name: self.source.name.to_string(),
+                    reason,
+                })?,
+            )
+        } else {
+            None
         };
         let images = self
             .images

@@ -17,11 +17,13 @@ use tokio::sync::mpsc;
 
 use crate::ImportError;
 use crate::fetch::{self, FeedStream};
-use crate::formats::{FeedError, FeedItem, JsonReader, KyeroReader, RecordError};
+use crate::formats::{Delivery, FeedError, FeedItem, ReadOptions, RecordError};
 use crate::hash::record;
+use crate::kept;
 use crate::report::{ImportOutcome, ImportReport};
 use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
+use propimport_domain::ExternalId;
 
 pub use builder::ImporterBuilder;
 
@@ -39,16 +41,42 @@ pub struct Importer {
     pub(crate) images: Option<crate::images::ImageStage>,
 }
 
-/// One hand-over from the reading task: mapped records and the records that failed.
+/// One hand-over from the reading task: mapped records, the listings the feed says are
+/// gone, and the records that failed.
 pub(crate) struct Batch {
     pub(crate) records: Vec<ListingRecord>,
+    pub(crate) gone: Vec<ExternalId>,
     pub(crate) failures: Vec<RecordError>,
+}
+
+impl Batch {
+    /// Adds a mapped record; it replaces an earlier "gone" of the same listing in the batch.
+    fn push_record(&mut self, record: ListingRecord) {
+        if !self.gone.is_empty() {
+            self.gone.retain(|id| *id != record.listing.external_id);
+        }
+        self.records.push(record);
+    }
+
+    /// Adds a listing the feed says is gone; it replaces an earlier record of it in the batch.
+    fn push_gone(&mut self, id: ExternalId) {
+        self.records.retain(|r| r.listing.external_id != id);
+        self.gone.push(id);
+    }
+
+    fn len(&self) -> usize {
+        self.records.len() + self.gone.len() + self.failures.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// How reading ended.
 enum ReadEnd {
-    /// The feed was read to its end.
-    Complete,
+    /// The feed was read to its end; whether it was the source's complete list.
+    Complete { complete_list: bool },
     /// Cancelled, or the consumer stopped listening.
     Stopped,
 }
@@ -104,7 +132,7 @@ impl Importer {
         // while the reader allocates from the same allocator arena.
         let (recycle, recycled) = mpsc::unbounded_channel::<Batch>();
         let reader = tokio::spawn(read_batches(
-            (self.source.format, self.source.max_text_bytes),
+            (self.source.format, self.read_options()),
             stream,
             Hand { tx, recycled },
             cancel.clone(),
@@ -134,10 +162,14 @@ impl Importer {
         })?;
         // The reader stops before the end without a cancellation only when the writer gave
         // up, on a store error returned above.
-        if matches!(end, ReadEnd::Complete) && !cancel.is_cancelled() {
+        let mut complete_list = false;
+        if let ReadEnd::Complete { complete_list: all } = end
+            && !cancel.is_cancelled()
+        {
             report.outcome = ImportOutcome::Complete;
+            complete_list = all;
         }
-        if report.outcome == ImportOutcome::Complete && self.source.format.is_snapshot() {
+        if report.outcome == ImportOutcome::Complete && complete_list {
             // An empty snapshot is far more often a broken export than a source without
             // listings: it fails before it can withdraw anything, unless the source allows it.
             if report.total == 0 && !self.source.allow_empty {
@@ -154,6 +186,19 @@ impl Importer {
             p.expected_total = Some(report.total);
         });
         Ok(report)
+    }
+
+    /// What the source's reader needs besides the bytes.
+    pub(crate) fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            max_text_bytes: self.source.max_text_bytes,
+            currency: self
+                .source
+                .reso
+                .currency
+                .unwrap_or(propimport_domain::Currency::EUR),
+            attachments: None,
+        }
     }
 
     async fn withdraw_absent(
@@ -211,38 +256,35 @@ impl Hand {
         match self.recycled.try_recv() {
             Ok(mut batch) => {
                 batch.records.clear();
+                batch.gone.clear();
                 batch.failures.clear();
                 batch
             }
             Err(_) => Batch {
                 records: Vec::with_capacity(capacity),
+                gone: Vec::new(),
                 failures: Vec::new(),
             },
         }
     }
 }
 
-/// Reads the feed (of a format, with a Kyero text limit), maps and hashes its records, and
-/// sends them on in batches.
+/// Reads the feed (of a format, with its read options), maps and hashes its records, keeps
+/// their source records, and sends them on in batches.
 async fn read_batches(
-    (format, max_text_bytes): (FeedFormat, usize),
+    (format, options): (FeedFormat, ReadOptions),
     stream: FeedStream,
     mut hand: Hand,
     cancel: CancelToken,
     batch_size: usize,
 ) -> Result<ReadEnd, FeedError> {
-    let mut reader = match format {
-        FeedFormat::Kyero => {
-            AnyReader::Kyero(KyeroReader::new(stream).max_text_bytes(max_text_bytes))
-        }
-        FeedFormat::Json => AnyReader::Json(JsonReader::new(stream)),
-        FeedFormat::Reso => {
-            return Err(FeedError::WrongFormat {
-                format: "RESO Web API",
-                message: "RESO sources are read page by page, not as one stream".into(),
-            });
-        }
-    };
+    if format.delivery() == Delivery::Incremental {
+        return Err(FeedError::WrongFormat {
+            format: format.title(),
+            message: "its sources are read page by page, not as one stream".into(),
+        });
+    }
+    let mut reader = format.open(stream, &options);
     // The first batch grows with what is read, the next ones start with room for as many
     // records as the batch before them held: a small feed allocates for its records, not for
     // a whole batch. (Room for 500 records is about 200 KiB; a thousand sources starting at
@@ -257,19 +299,26 @@ async fn read_batches(
             return Ok(ReadEnd::Stopped);
         }
         match reader.next().await? {
-            Some(FeedItem::Listing(listing)) => {
-                batch.records.push(record(listing));
+            Some(FeedItem::Listing(listing, raw)) => {
+                let mut record = record(listing);
+                if let Some(raw) = raw {
+                    let read_by = reader.detected().unwrap_or(format).name();
+                    record.source = Some(kept::keep(read_by, &raw));
+                }
+                batch.push_record(record);
             }
+            Some(FeedItem::Gone(id)) => batch.push_gone(id),
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),
             None => {
+                let complete_list = format.is_snapshot() || reader.is_complete_list();
                 return Ok(if hand.tx.send(batch).await.is_ok() {
-                    ReadEnd::Complete
+                    ReadEnd::Complete { complete_list }
                 } else {
                     ReadEnd::Stopped
                 });
             }
         }
-        let size = batch.records.len() + batch.failures.len();
+        let size = batch.len();
         if size == 1 {
             batch_started = std::time::Instant::now();
         }
@@ -279,21 +328,6 @@ async fn read_batches(
             if hand.tx.send(full).await.is_err() {
                 return Ok(ReadEnd::Stopped);
             }
-        }
-    }
-}
-
-/// The reader of the source's format.
-enum AnyReader {
-    Kyero(KyeroReader<FeedStream>),
-    Json(JsonReader<FeedStream>),
-}
-
-impl AnyReader {
-    async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
-        match self {
-            Self::Kyero(r) => r.next().await,
-            Self::Json(r) => r.next().await,
         }
     }
 }
@@ -311,14 +345,19 @@ mod tests {
         let (tx, mut rx) = mpsc::channel::<Batch>(2);
         let (_recycle, recycled) = mpsc::unbounded_channel::<Batch>();
         let end = read_batches(
-            (FeedFormat::Json, usize::MAX),
+            (FeedFormat::JSON, ReadOptions::default()),
             Box::new(std::io::Cursor::new(feed.into_bytes())),
             Hand { tx, recycled },
             CancelToken::new(),
             500,
         )
         .await;
-        assert!(matches!(end, Ok(ReadEnd::Complete)));
+        assert!(matches!(
+            end,
+            Ok(ReadEnd::Complete {
+                complete_list: true
+            })
+        ));
         let batch = rx.recv().await.expect("the feed's batch");
         assert_eq!(batch.records.len(), 3);
         assert!(

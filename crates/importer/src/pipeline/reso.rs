@@ -3,19 +3,17 @@
 //! the page's latest `ModificationTimestamp`, so a run that fails or is cancelled midway
 //! resumes after the last page it stored. Memory holds one page at a time.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, ExternalId, ProgressHandle, SourceState};
+use propimport_domain::{CancelToken, ProgressHandle, SourceState};
 use serde_json::Value;
 
 use super::{Batch, Importer};
 use crate::ImportError;
 use crate::fetch::FetchError;
-use crate::formats::FeedError;
+use crate::formats::{FeedError, FeedItem};
 use crate::hash::record;
+use crate::kept;
 use crate::report::{ImportOutcome, ImportReport};
-use crate::reso::mapping::{self, Outcome};
 use crate::reso::{PageError, ResoClient, paging};
 use crate::source::Location;
 
@@ -132,9 +130,10 @@ pub(crate) async fn run(
     Ok(report)
 }
 
-/// Maps a page's records, stores its listings (in batches), records its failures, withdraws
-/// its gone listings, and returns its latest `ModificationTimestamp`. When a page has the
-/// same id more than once, its last record decides between storing and withdrawing.
+/// Maps a page's records, stores its listings (in batches, each with its source record),
+/// records its failures, withdraws its gone listings, and returns its latest
+/// `ModificationTimestamp`. When a page has the same id more than once, its last record
+/// decides between storing and withdrawing.
 async fn store_page(
     importer: &Importer,
     reso: &ResoClient,
@@ -142,48 +141,36 @@ async fn store_page(
     page_number: u64,
     report: &mut ImportReport,
 ) -> Result<Option<DateTime<Utc>>, propimport_domain::Error> {
-    let read = records.len();
     let mut latest = None;
-    let mut listings = Vec::new();
-    let mut gone = Vec::new();
-    let mut failures = Vec::new();
-    let mut last_says_gone: HashMap<ExternalId, bool> = HashMap::new();
+    let mut page = Batch {
+        records: Vec::new(),
+        gone: Vec::new(),
+        failures: Vec::new(),
+    };
+    let format = importer.source.format.name();
     for (index, value) in records.into_iter().enumerate() {
         let label = format!("page {page_number}, record {}", index + 1);
-        let mapped = mapping::map(value, reso.currency, &label);
-        latest = latest.max(mapped.modified);
-        match mapped.outcome {
-            Outcome::Listing(listing) => {
-                last_says_gone.insert(listing.external_id.clone(), false);
-                listings.push(record(*listing));
+        let (item, modified) = crate::formats::reso::map_record(value, reso.currency, &label);
+        latest = latest.max(modified);
+        match item {
+            FeedItem::Listing(listing, raw) => {
+                let mut record = record(listing);
+                record.source = raw.map(|raw| kept::keep(format, &raw));
+                page.push_record(record);
             }
-            Outcome::Gone(id) => {
-                last_says_gone.insert(id.clone(), true);
-                gone.push(id);
-            }
-            Outcome::Failed(failure) => failures.push(failure),
+            FeedItem::Gone(id) => page.push_gone(id),
+            FeedItem::Failed(failure) => page.failures.push(failure),
         }
     }
-    listings.retain(|r| last_says_gone.get(&r.listing.external_id) == Some(&false));
-    gone.retain(|id| last_says_gone.remove(id) == Some(true));
-    let stored = listings.len() + failures.len();
     let batch_size = importer.batch_size.max(1);
-    let mut failures = Some(failures);
-    while !listings.is_empty() || failures.as_ref().is_some_and(|f| !f.is_empty()) {
-        let rest = listings.split_off(batch_size.min(listings.len()));
+    while !page.is_empty() {
+        let rest = page.records.split_off(batch_size.min(page.records.len()));
         let batch = Batch {
-            records: std::mem::replace(&mut listings, rest),
-            failures: failures.take().unwrap_or_default(),
+            records: std::mem::replace(&mut page.records, rest),
+            gone: std::mem::take(&mut page.gone),
+            failures: std::mem::take(&mut page.failures),
         };
         importer.store_batch(batch, report).await?;
-    }
-    report.total += i64::try_from(read.saturating_sub(stored)).unwrap_or_default();
-    if !gone.is_empty() {
-        let withdrawn = importer
-            .listings
-            .withdraw_ids(&importer.source.name, &gone, importer.clock.now())
-            .await?;
-        report.withdrawn += i64::try_from(withdrawn).unwrap_or(i64::MAX);
     }
     Ok(latest)
 }

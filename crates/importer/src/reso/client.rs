@@ -129,7 +129,7 @@ pub(super) async fn read_capped(
 }
 
 /// Parses a page's JSON: an object with a `value` array and an optional `@odata.nextLink`.
-fn parse(body: &[u8], records_before: u64) -> Result<Page, FeedError> {
+pub(crate) fn parse(body: &[u8], records_before: u64) -> Result<Page, FeedError> {
     let raw: RawPage = serde_json::from_slice(body).map_err(|e| {
         let at = Position {
             offset: offset_of(body, e.line(), e.column()),

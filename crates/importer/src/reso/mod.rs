@@ -17,7 +17,7 @@ mod values;
 
 use propimport_domain::Currency;
 
-pub(crate) use client::PageError;
+pub(crate) use client::{PageError, parse as parse_page};
 
 use crate::pacing::Pacer;
 use crate::source::{Location, ResoSettings, SourceConfig};

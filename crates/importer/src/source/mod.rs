@@ -7,36 +7,9 @@ use propimport_domain::{RetryPolicy, SourceName};
 
 mod reso;
 
+pub use crate::formats::FeedFormat;
+
 pub use reso::{OAuthClientCredentials, RateLimit, ResoSettings};
-
-/// A feed format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FeedFormat {
-    /// Kyero v3 XML: a complete snapshot.
-    Kyero,
-    /// propimport JSON (an array or NDJSON of canonical listings): a complete snapshot.
-    Json,
-    /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
-    Reso,
-}
-
-impl FeedFormat {
-    /// Parses `kyero`, `json` or `reso` (case-insensitive).
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "kyero" | "kyero-xml" | "kyero_v3" => Some(Self::Kyero),
-            "json" | "propimport-json" | "ndjson" => Some(Self::Json),
-            "reso" | "reso-web-api" | "reso_web_api" => Some(Self::Reso),
-            _ => None,
-        }
-    }
-
-    /// Whether a fully read feed is the source's complete list (so absent listings are
-    /// withdrawn).
-    pub fn is_snapshot(self) -> bool {
-        matches!(self, Self::Kyero | Self::Json)
-    }
-}
 
 /// Where a feed is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,10 +177,10 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(FeedFormat::parse("Kyero"), Some(FeedFormat::Kyero));
-        assert_eq!(FeedFormat::parse("json"), Some(FeedFormat::Json));
-        assert_eq!(FeedFormat::parse("RESO-Web-API"), Some(FeedFormat::Reso));
-        assert!(!FeedFormat::Reso.is_snapshot());
+        assert_eq!(FeedFormat::parse("Kyero"), Some(FeedFormat::KYERO));
+        assert_eq!(FeedFormat::parse("json"), Some(FeedFormat::JSON));
+        assert_eq!(FeedFormat::parse("RESO-Web-API"), Some(FeedFormat::RESO));
+        assert!(!FeedFormat::RESO.is_snapshot());
         assert_eq!(FeedFormat::parse("csv"), None);
     }
 }

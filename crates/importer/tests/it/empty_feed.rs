@@ -31,7 +31,7 @@ impl Setup {
             .map(|id| serde_json::to_string(&listing(id, 1)).unwrap() + "\n")
             .collect();
         let first = setup
-            .run("seed.ndjson", FeedFormat::Json, &ndjson, |_| {})
+            .run("seed.ndjson", FeedFormat::JSON, &ndjson, |_| {})
             .await
             .unwrap();
         assert_eq!(first.inserted, 3);
@@ -67,17 +67,17 @@ async fn an_empty_snapshot_fails_the_run_and_withdraws_nothing() {
     let cases = [
         (
             "root.xml",
-            FeedFormat::Kyero,
+            FeedFormat::KYERO,
             "<?xml version=\"1.0\"?>\n<root/>\n",
         ),
         (
             "header.xml",
-            FeedFormat::Kyero,
+            FeedFormat::KYERO,
             "<root><kyero><feed_version>3</feed_version></kyero></root>",
         ),
-        ("array.json", FeedFormat::Json, " [ ] "),
-        ("lines.ndjson", FeedFormat::Json, ""),
-        ("blank.ndjson", FeedFormat::Json, "\n \r\n"),
+        ("array.json", FeedFormat::JSON, " [ ] "),
+        ("lines.ndjson", FeedFormat::JSON, ""),
+        ("blank.ndjson", FeedFormat::JSON, "\n \r\n"),
     ];
     for (file, format, body) in cases {
         // Even with every listing allowed to go, an empty feed withdraws nothing.
@@ -105,7 +105,7 @@ async fn an_empty_snapshot_fails_the_run_and_withdraws_nothing() {
 async fn a_source_that_allows_it_may_be_empty() {
     let setup = Setup::new().await;
     let report = setup
-        .run("none.json", FeedFormat::Json, "[]", |c| {
+        .run("none.json", FeedFormat::JSON, "[]", |c| {
             c.allow_empty = true
         })
         .await
@@ -122,7 +122,7 @@ async fn a_source_that_allows_it_may_be_empty() {
     assert_eq!(setup.active().await, 3);
 
     let report = setup
-        .run("none.xml", FeedFormat::Kyero, "<root/>", |c| {
+        .run("none.xml", FeedFormat::KYERO, "<root/>", |c| {
             c.allow_empty = true;
             c.max_withdraw_fraction = 1.0;
         })
@@ -138,7 +138,7 @@ async fn a_feed_whose_every_record_fails_is_not_empty() {
     let report = setup
         .run(
             "broken.ndjson",
-            FeedFormat::Json,
+            FeedFormat::JSON,
             "{\"externalId\": \"A\"}\nnot json\n",
             |_| {},
         )
@@ -157,7 +157,7 @@ async fn a_cancelled_run_is_not_an_empty_feed() {
     let setup = Setup::new().await;
     let path = setup.dir.path().join("some.ndjson");
     std::fs::write(&path, serde_json::to_string(&listing("A", 1)).unwrap()).unwrap();
-    let config = SourceConfig::new(name(), FeedFormat::Json, Location::File(path));
+    let config = SourceConfig::new(name(), FeedFormat::JSON, Location::File(path));
     let cancel = CancelToken::new();
     cancel.cancel();
     let report = Importer::builder(config, setup.store.clone())

@@ -93,8 +93,9 @@ fn outcomes(read: &Read) -> Vec<String> {
     read.items
         .iter()
         .map(|item| match item {
-            FeedItem::Listing(l) => format!("ok {}", l.external_id),
+            FeedItem::Listing(l, _) => format!("ok {}", l.external_id),
             FeedItem::Failed(f) => format!("failed {:?}: {}", f.external_id, f.message),
+            FeedItem::Gone(id) => format!("gone {id}"),
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 use std::io::Write as _;
 use std::sync::Arc;
 
+use propimport_domain::Image;
 use propimport_domain::testing::listing_conformance::listing;
 use propimport_domain::testing::{InMemoryListingImageStore, InMemoryListingStore};
 use propimport_domain::{
@@ -51,7 +52,7 @@ impl Setup {
     /// One listing `A` with these image URLs.
     fn write_feed(&self, urls: &[String]) {
         let mut l = listing("A", 100);
-        l.images = urls.to_vec();
+        l.images = urls.iter().map(Image::new).collect();
         let mut file = std::fs::File::create(&self.feed).unwrap();
         writeln!(file, "{}", serde_json::to_string(&l).unwrap()).unwrap();
     }
@@ -59,7 +60,7 @@ impl Setup {
     async fn run(&self, settings: ImageSettings) -> ImportReport {
         let mut source = SourceConfig::new(
             JobName::parse("test-feed").unwrap(),
-            FeedFormat::Json,
+            FeedFormat::JSON,
             Location::File(self.feed.clone()),
         );
         source.http.retry.max_attempts = Some(1);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use propimport_domain::Image;
 use propimport_domain::testing::listing_conformance::listing;
 use propimport_domain::testing::{InMemoryListingImageStore, InMemoryListingStore};
 use propimport_domain::{CancelToken, JobName, ProgressHandle};
@@ -139,14 +140,14 @@ async fn import(listings: Vec<(String, Vec<String>)>, settings: ImageSettings) -
         .into_iter()
         .map(|(id, images)| {
             let mut l = listing(&id, 100);
-            l.images = images;
+            l.images = images.into_iter().map(Image::new).collect();
             serde_json::to_string(&l).unwrap() + "\n"
         })
         .collect();
     std::fs::write(&feed, body).unwrap();
     let mut source = SourceConfig::new(
         JobName::parse("limits-feed").unwrap(),
-        FeedFormat::Json,
+        FeedFormat::JSON,
         Location::File(feed),
     );
     source.http.retry.max_attempts = Some(1);

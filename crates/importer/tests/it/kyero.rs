@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
 use propimport_domain::{
-    Address, Currency, EnergyRating, ExternalId, GeoPoint, ItemError, LanguageCode, Listing,
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, ItemError, LanguageCode, Listing,
     LocalizedText, Money, Price, Transaction,
 };
 use propimport_importer::formats::Stage;
@@ -35,10 +35,7 @@ fn feed_date() -> chrono::DateTime<Utc> {
 
 fn full_listing() -> Listing {
     Listing {
-        external_id: ExternalId::parse("V-1001").unwrap(),
         reference: Some("REF-A".into()),
-        transaction: Transaction::Sale,
-        price: euros(25_000_000),
         property_type: Some("villa".into()),
         bedrooms: Some(4),
         bathrooms: Some(3),
@@ -48,8 +45,8 @@ fn full_listing() -> Listing {
             country: Some("Spain".into()),
             province: Some("Málaga".into()),
             town: Some("Málaga".into()),
-            postal_code: None,
             location: Some(GeoPoint::new(36.7213, -4.4214).unwrap()),
+            ..Address::default()
         },
         texts: BTreeMap::from([
             (
@@ -62,7 +59,7 @@ fn full_listing() -> Listing {
         ]),
         features: vec!["Sea views".into(), "Air conditioning".into()],
         images: ["1", "2", "3", "no-id"]
-            .map(|n| format!("https://img.example/v1/{n}.jpg"))
+            .map(|n| Image::new(format!("https://img.example/v1/{n}.jpg")))
             .to_vec(),
         urls: BTreeMap::from([
             (lang("en"), "https://agent.example/en/v-1001".into()),
@@ -75,6 +72,11 @@ fn full_listing() -> Listing {
             emissions: Some("D".into()),
         }),
         source_modified_at: Some(feed_date()),
+        ..Listing::new(
+            ExternalId::parse("V-1001").unwrap(),
+            Transaction::Sale,
+            euros(25_000_000),
+        )
     }
 }
 
@@ -138,7 +140,7 @@ async fn bad_records_fail_alone_with_their_id_and_the_field() {
     let read = kyero(&fixture("kyero.xml"), 8192).await;
     assert_eq!(read.items.len(), 9);
     assert!(
-        matches!(read.items[8], FeedItem::Listing(_)),
+        matches!(read.items[8], FeedItem::Listing(..)),
         "reading goes on after failures"
     );
     let failures: Vec<(Option<&str>, Stage, &str)> = read
@@ -262,8 +264,8 @@ async fn keeps_fifty_images_ordered_by_id() {
         .collect();
     let doc = property_doc("I-1", &format!("<images>{images}</images>"));
     let read = kyero(doc.as_bytes(), 4096).await;
-    let expected: Vec<String> = (1..=50)
-        .map(|i| format!("https://img.example/{i}.jpg"))
+    let expected: Vec<Image> = (1..=50)
+        .map(|i| Image::new(format!("https://img.example/{i}.jpg")))
         .collect();
     assert_eq!(read.listings()[0].images, expected);
 }
@@ -329,8 +331,9 @@ async fn a_long_feed_keeps_its_order_and_ends_with_its_error() {
         for (i, item) in read.items.iter().enumerate() {
             let n = i + 1;
             let outcome = match item {
-                FeedItem::Listing(l) => format!("ok {}", l.external_id.as_str()),
+                FeedItem::Listing(l, _) => format!("ok {}", l.external_id.as_str()),
                 FeedItem::Failed(f) => format!("{:?} {:?}", f.stage, f.external_id),
+                FeedItem::Gone(id) => format!("gone {id}"),
             };
             let expected = if n.is_multiple_of(11) {
                 format!("Parse Some(\"P{n}\")")

@@ -37,8 +37,8 @@ impl Read {
         self.items
             .iter()
             .filter_map(|i| match i {
-                FeedItem::Listing(l) => Some(l),
-                FeedItem::Failed(_) => None,
+                FeedItem::Listing(l, _) => Some(l),
+                FeedItem::Failed(_) | FeedItem::Gone(_) => None,
             })
             .collect()
     }
@@ -48,7 +48,7 @@ impl Read {
             .iter()
             .filter_map(|i| match i {
                 FeedItem::Failed(f) => Some(f),
-                FeedItem::Listing(_) => None,
+                FeedItem::Listing(..) | FeedItem::Gone(_) => None,
             })
             .collect()
     }

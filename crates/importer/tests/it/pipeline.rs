@@ -26,7 +26,7 @@ fn ndjson(ids: &[(&str, i64)]) -> String {
 fn source(location: Location) -> SourceConfig {
     let mut config = SourceConfig::new(
         JobName::parse("test-feed").unwrap(),
-        FeedFormat::Json,
+        FeedFormat::JSON,
         location,
     );
     config.http.retry.max_attempts = Some(3);
@@ -199,7 +199,7 @@ async fn a_broken_feed_fails_the_run_and_withdraws_nothing() {
     let feed = FileFeed::new();
     let store = Arc::new(InMemoryListingStore::new());
     let mut config = source(Location::File(feed.path.clone()));
-    config.format = FeedFormat::Json;
+    config.format = FeedFormat::JSON;
     let importer = Importer::builder(config, store.clone())
         .batch_size(1)
         .build()

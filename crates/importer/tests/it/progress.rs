@@ -23,7 +23,7 @@ fn ndjson(n: usize) -> String {
 fn importer(location: Location, batch_size: usize) -> Importer {
     let mut config = SourceConfig::new(
         JobName::parse("progress-feed").unwrap(),
-        FeedFormat::Json,
+        FeedFormat::JSON,
         location,
     );
     config.http.read_timeout = Duration::from_secs(20);

@@ -38,7 +38,7 @@ fn id(text: &str) -> ExternalId {
 
 fn source(server: &MockServer) -> SourceConfig {
     let url = format!("{}{RESOURCE}", server.uri());
-    let mut config = SourceConfig::new(name(), FeedFormat::Reso, Location::parse(&url).unwrap());
+    let mut config = SourceConfig::new(name(), FeedFormat::RESO, Location::parse(&url).unwrap());
     config.http.retry.max_attempts = Some(2);
     // Backoff waits of 10 ms: the local server answers at once (a `Retry-After` still waits).
     config.http.retry.first_delay = Duration::from_millis(10);

@@ -88,7 +88,7 @@ async fn run(config: SourceConfig) -> Result<ImportReport, ImportError> {
 async fn a_server_that_never_answers_runs_out_of_read_timeout() {
     let (base, accepted) = silent_server().await;
     let started = Instant::now();
-    let error = run(source(&format!("{base}/feed.xml"), FeedFormat::Kyero))
+    let error = run(source(&format!("{base}/feed.xml"), FeedFormat::KYERO))
         .await
         .unwrap_err();
     let elapsed = started.elapsed();
@@ -121,7 +121,7 @@ async fn a_server_that_never_answers_runs_out_of_read_timeout() {
 #[tokio::test]
 async fn the_total_timeout_bounds_every_attempt_together() {
     let (base, _) = silent_server().await;
-    let mut config = source(&format!("{base}/feed.ndjson"), FeedFormat::Json);
+    let mut config = source(&format!("{base}/feed.ndjson"), FeedFormat::JSON);
     config.http.read_timeout = Duration::from_secs(30);
     config.http.timeout = Duration::from_millis(1500);
     config.http.retry.max_attempts = Some(4);
@@ -135,7 +135,7 @@ async fn the_total_timeout_bounds_every_attempt_together() {
 
     // Out of time between attempts: the error also says why the attempt before failed.
     let (base, _) = silent_server().await;
-    let mut config = source(&format!("{base}/feed.ndjson"), FeedFormat::Json);
+    let mut config = source(&format!("{base}/feed.ndjson"), FeedFormat::JSON);
     config.http.timeout = Duration::from_millis(1200);
     let text = run(config).await.unwrap_err().to_string();
     assert!(
@@ -149,11 +149,11 @@ async fn a_feed_that_stalls_midway_says_so() {
     let cases = [
         (
             stalling_server("application/x-ndjson", "{\"externalId\":\"A\",").await,
-            FeedFormat::Json,
+            FeedFormat::JSON,
         ),
         (
             stalling_server("application/xml", "<root><property><id>A</id><desc><en>Sea").await,
-            FeedFormat::Kyero,
+            FeedFormat::KYERO,
         ),
     ];
     for (base, format) in cases {
@@ -195,7 +195,7 @@ async fn a_connection_that_cannot_be_made_runs_out_of_connect_timeout() {
         );
         return;
     }
-    let mut config = source(&format!("http://{address}/feed.xml"), FeedFormat::Kyero);
+    let mut config = source(&format!("http://{address}/feed.xml"), FeedFormat::KYERO);
     config.http.read_timeout = Duration::from_secs(30);
     config.http.retry.max_attempts = Some(1);
     let text = run(config).await.unwrap_err().to_string();

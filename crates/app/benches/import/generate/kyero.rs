@@ -142,7 +142,7 @@ fn kyero_property(out: &mut String, l: &Listing) {
             out,
             "<image id=\"{}\"><url>{}</url></image>",
             k + 1,
-            esc(url)
+            esc(&url.url)
         );
     }
     out.push_str("</images>\n  </property>\n");

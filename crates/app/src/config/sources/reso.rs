@@ -28,7 +28,7 @@ pub(super) fn reso_settings(
         ("client_secret", entry.client_secret.is_some()),
         ("oauth_scope", entry.oauth_scope.is_some()),
     ];
-    if format != FeedFormat::Reso {
+    if format != FeedFormat::RESO {
         return match given.iter().find(|(_, set)| *set) {
             Some((name, _)) => Err(format!(
                 "{}: only RESO Web API sources (format reso) use it",

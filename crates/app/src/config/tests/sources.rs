@@ -150,7 +150,7 @@ fn a_reso_source_from_variables() {
     let s = &c.sources[0].config;
     assert_eq!(
         s.format,
-        propimport_importer::FeedFormat::Reso,
+        propimport_importer::FeedFormat::RESO,
         "told by /odata/"
     );
     assert_eq!(s.reso.page_size.get(), 250);

@@ -223,7 +223,7 @@ fn decode(bytes: &[u8], label: &str) -> Result<FeedItem, String> {
         Err(_) => serde_json::from_slice::<Listing>(bytes),
     };
     let error = match parsed {
-        Ok(listing) => return Ok(checked(listing, label)),
+        Ok(listing) => return Ok(checked(listing, label, bytes)),
         Err(e) => e,
     };
     if !error.is_data() {
@@ -241,8 +241,9 @@ fn decode(bytes: &[u8], label: &str) -> Result<FeedItem, String> {
 }
 
 /// Checks what the domain's serde form lets through: `Money` deserializes its fields as they
-/// are, so a negative amount is refused here, as [`Money::from_minor`] would.
-fn checked(listing: Listing, label: &str) -> FeedItem {
+/// are, so a negative amount is refused here, as [`Money::from_minor`] would. The record's
+/// bytes are kept with the listing: fields the listing does not have are not lost.
+fn checked(listing: Listing, label: &str, bytes: &[u8]) -> FeedItem {
     if let Price::Amount { amount } = listing.price
         && let Err(e) = Money::from_minor(amount.minor(), amount.currency())
     {
@@ -252,7 +253,7 @@ fn checked(listing: Listing, label: &str) -> FeedItem {
             message: format!("{label}: {e}"),
         });
     }
-    FeedItem::Listing(listing)
+    FeedItem::Listing(listing, Some(bytes.to_vec()))
 }
 
 fn too_large(label: &str) -> RecordError {
@@ -307,5 +308,55 @@ mod tests {
         assert_eq!(id(r#"{"externalId": 5"#), None);
         assert_eq!(id(r#"{"externalId": "unterminated"#), None);
         assert_eq!(id(r#"{"other": 1}"#), None);
+    }
+}
+
+/// propimport's own JSON: an array or NDJSON of canonical listings, a complete snapshot.
+pub(crate) struct Json;
+
+impl super::Format for Json {
+    fn name(&self) -> &'static str {
+        "json"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["propimport-json", "ndjson"]
+    }
+
+    fn title(&self) -> &'static str {
+        FORMAT
+    }
+
+    fn delivery(&self) -> super::Delivery {
+        super::Delivery::Snapshot
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        matches!(
+            head.iter().find(|b| !b.is_ascii_whitespace()),
+            Some(b'[' | b'{')
+        )
+    }
+
+    fn open(
+        &self,
+        input: crate::fetch::FeedStream,
+        _: &super::ReadOptions,
+    ) -> Box<dyn super::FeedReader> {
+        Box::new(JsonReader::new(input))
+    }
+
+    fn single_record_document(&self, record: &[u8]) -> Vec<u8> {
+        let mut document = record.to_vec();
+        document.push(b'\n');
+        document
+    }
+}
+
+#[async_trait::async_trait]
+impl<R: AsyncBufRead + Unpin + Send> super::FeedReader for JsonReader<R> {
+    async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
+        JsonReader::next(self).await
     }
 }

@@ -28,7 +28,7 @@ impl Finished {
         let external_id = self.builder.external_id().map(str::to_owned);
         let item = match self.builder.finish() {
             Ok(node) => match map::map(node, number) {
-                Ok(listing) => FeedItem::Listing(listing),
+                Ok(listing) => FeedItem::Listing(listing, None),
                 Err(e) => FeedItem::Failed(e),
             },
             Err(reason) => FeedItem::Failed(RecordError {

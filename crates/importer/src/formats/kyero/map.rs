@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use propimport_domain::{
-    Address, Currency, EnergyRating, ExternalId, GeoPoint, LanguageCode, Listing, LocalizedText,
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing, LocalizedText,
     Money, Price, Transaction,
 };
 
@@ -91,11 +91,10 @@ fn listing(p: Node<'_>) -> Mapped<Listing> {
         Some(code) => Currency::parse(code).map_err(|e| rejected(&e))?,
         None => Currency::EUR,
     };
+    let transaction = transaction(p.value_of("price_freq").unwrap_or_default())?;
+    let price = price(p.value_of("price").unwrap_or_default(), currency)?;
     Ok(Listing {
-        external_id,
         reference: text("ref"),
-        transaction: transaction(p.value_of("price_freq").unwrap_or_default())?,
-        price: price(p.value_of("price").unwrap_or_default(), currency)?,
         property_type: text("type").map(|t| t.to_lowercase()),
         bedrooms: number(p, &["beds"])?,
         bathrooms: number(p, &["baths"])?,
@@ -105,8 +104,8 @@ fn listing(p: Node<'_>) -> Mapped<Listing> {
             country: text("country"),
             province: text("province"),
             town: text("town"),
-            postal_code: None,
             location: location(p)?,
+            ..Address::default()
         },
         texts,
         features: p
@@ -118,12 +117,13 @@ fn listing(p: Node<'_>) -> Mapped<Listing> {
                     .collect()
             })
             .unwrap_or_default(),
-        images,
+        images: images.into_iter().map(Image::new).collect(),
         urls: urls(p)?,
         pool: flag(p, "pool")?,
         new_build: flag(p, "new_build")?,
         energy_rating: energy_rating(p),
         source_modified_at: Some(date(p.value_of("date").unwrap_or_default())?),
+        ..Listing::new(external_id, transaction, price)
     })
 }
 

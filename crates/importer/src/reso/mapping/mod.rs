@@ -20,7 +20,9 @@ mod tests;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{Address, Currency, ExternalId, LanguageCode, Listing, LocalizedText};
+use propimport_domain::{
+    Address, Currency, ExternalId, Image, LanguageCode, Listing, LocalizedText,
+};
 use serde_json::Value;
 
 use super::values::{Record, flag, given, letters, text, timestamp, whole};
@@ -129,10 +131,7 @@ fn listing(r: &Record, external_id: ExternalId, currency: Currency) -> Result<Li
     let (transaction, price) = price::price(r, currency)?;
     let kind = field(text(r, "PropertySubType"))?.or(field(text(r, "PropertyType"))?);
     Ok(Listing {
-        external_id,
         reference: field(text(r, "ListingId"))?,
-        transaction,
-        price,
         property_type: kind.map(|k| k.to_lowercase()),
         bedrooms: field(whole(r, "BedroomsTotal"))?,
         bathrooms: field(whole(r, "BathroomsTotalInteger"))?,
@@ -144,15 +143,14 @@ fn listing(r: &Record, external_id: ExternalId, currency: Currency) -> Result<Li
             town: field(text(r, "City"))?,
             postal_code: field(text(r, "PostalCode"))?,
             location: measures::location(r)?,
+            ..Address::default()
         },
         texts: texts(r)?,
-        features: Vec::new(),
-        images: media::images(r)?,
-        urls: BTreeMap::new(),
+        images: media::images(r)?.into_iter().map(Image::new).collect(),
         pool: field(flag(r, "PoolPrivateYN"))?,
         new_build: field(flag(r, "NewConstructionYN"))?,
-        energy_rating: None,
         source_modified_at: field(timestamp(r, "ModificationTimestamp"))?,
+        ..Listing::new(external_id, transaction, price)
     })
 }
 

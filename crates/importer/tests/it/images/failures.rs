@@ -107,9 +107,9 @@ async fn oversized_images_and_bad_urls_fail_alone() {
     s.serve("small.jpg", "image/jpeg", &[7; 100], 1).await;
     let mut l = listing("A", 100);
     l.images = vec![
-        s.url("big.jpg"),
-        "ftp://img.example/a.jpg".into(),
-        s.url("small.jpg"),
+        Image::new(s.url("big.jpg")),
+        Image::new("ftp://img.example/a.jpg"),
+        Image::new(s.url("small.jpg")),
     ];
     std::fs::write(&s.feed, serde_json::to_string(&l).unwrap()).unwrap();
     let settings = ImageSettings {

@@ -6,6 +6,7 @@ use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
+use propimport_domain::Image;
 use propimport_domain::testing::listing_conformance::listing;
 use propimport_domain::testing::{InMemoryListingImageStore, InMemoryListingStore};
 use propimport_domain::{
@@ -66,7 +67,7 @@ impl Setup {
             .iter()
             .map(|(id, images)| {
                 let mut l = listing(id, 100);
-                l.images = images.iter().map(|n| self.url(n)).collect();
+                l.images = images.iter().map(|n| Image::new(self.url(n))).collect();
                 serde_json::to_string(&l).unwrap() + "\n"
             })
             .collect();
@@ -80,7 +81,7 @@ impl Setup {
     fn importer(&self, configure: impl FnOnce(ImporterBuilder) -> ImporterBuilder) -> Importer {
         let mut source = SourceConfig::new(
             JobName::parse("test-feed").unwrap(),
-            FeedFormat::Json,
+            FeedFormat::JSON,
             Location::File(self.feed.clone()),
         );
         source.http.retry.max_attempts = Some(1);

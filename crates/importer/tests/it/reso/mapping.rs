@@ -58,7 +58,7 @@ async fn maps_fields_as_real_payloads_send_them() {
         Some("Bright home with mountain views.\nNear parks & schools.")
     );
     assert_eq!(
-        house.images,
+        house.images.iter().map(|i| i.url.as_str()).collect::<Vec<_>>(),
         [
             "https://img.example/k100/1.jpg",
             "https://img.example/k100/2.jpg",
@@ -96,7 +96,7 @@ async fn maps_fields_as_real_payloads_send_them() {
 
 #[tokio::test]
 async fn a_reso_source_needs_a_url() {
-    let config = SourceConfig::new(name(), FeedFormat::Reso, Location::File("feed.json".into()));
+    let config = SourceConfig::new(name(), FeedFormat::RESO, Location::File("feed.json".into()));
     let result = Importer::builder(config, Arc::new(InMemoryListingStore::new())).build();
     let err = result.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("needs an http(s) URL"), "{err}");
