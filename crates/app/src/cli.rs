@@ -37,6 +37,17 @@ enum Command {
         #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = humantime::parse_duration)]
         progress_every: std::time::Duration,
     },
+    /// Map stored listings again from the source records kept with them (after an upgrade
+    /// that changes a mapping), without fetching any feed. Exit code 0: every record mapped,
+    /// 2: some failed (their listings are kept as they were).
+    Remap {
+        /// Only this source (any source with stored listings; default: every configured one).
+        #[arg(long)]
+        source: Option<String>,
+        /// Print JSON: one report per source.
+        #[arg(long)]
+        json: bool,
+    },
     /// The execution history, and the cancel of a running execution.
     #[command(subcommand)]
     Executions(ExecutionsCommand),
@@ -136,7 +147,9 @@ impl Cli {
                 | Command::Schedule(_)
                 | Command::Health(_),
             ) => crate::logging::Verbosity::Quiet,
-            Some(Command::Import { .. }) => crate::logging::Verbosity::Import,
+            Some(Command::Import { .. } | Command::Remap { .. }) => {
+                crate::logging::Verbosity::Import
+            }
             _ => crate::logging::Verbosity::Service,
         }
     }
@@ -160,6 +173,9 @@ impl Cli {
                 },
                 Some(config),
             ) => crate::import_cmd::import(config, source, skip_images, progress_every).await,
+            (Command::Remap { source, json }, Some(config)) => {
+                crate::remap_cmd::remap(config, source, json).await
+            }
             (
                 Command::Executions(ExecutionsCommand::List {
                     status,

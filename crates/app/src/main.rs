@@ -19,6 +19,7 @@ mod import_progress;
 mod jobs_cmd;
 mod logging;
 mod metrics;
+mod remap_cmd;
 mod schedule_cmd;
 mod serve;
 mod usage;

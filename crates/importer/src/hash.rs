@@ -14,7 +14,7 @@ use xxhash_rust::xxh3::xxh3_128;
 
 /// Bumped whenever mapping changes what a feed record becomes, or the hash changes, so
 /// every listing is rewritten once with the new mapping.
-pub const MAPPING_VERSION: u32 = 2;
+pub const MAPPING_VERSION: u32 = 3;
 
 /// The content hash of a listing: xxh3-128 of [`MAPPING_VERSION`] and the listing's postcard
 /// encoding, as 32 hex digits.
@@ -60,6 +60,25 @@ fn digest(listing: &Listing, buffer: &mut Vec<u8>) -> u128 {
 /// The record of a listing to store, with its hash.
 pub fn record(listing: Listing) -> ListingRecord {
     ListingRecord::new(listing, content_hash)
+}
+
+/// The record of a listing read from `raw` by `format`: the raw record is kept with it
+/// (compressed, see [`crate::kept`]) and is part of its hash, so a change of the feed's record
+/// is stored even where the mapping does not use the field that changed (and two records
+/// whose listings happen to encode alike are told apart).
+pub fn kept_record(listing: Listing, raw: Option<&[u8]>, format: &'static str) -> ListingRecord {
+    let Some(raw) = raw else {
+        return record(listing);
+    };
+    let content_hash = match u128::from_str_radix(&content_hash(&listing), 16) {
+        Ok(listing_digest) => format!("{:032x}", listing_digest ^ xxh3_128(raw).rotate_left(1)),
+        Err(_) => content_hash(&listing),
+    };
+    ListingRecord {
+        listing,
+        content_hash,
+        source: Some(crate::kept::keep(format, raw)),
+    }
 }
 
 /// A postcard output that appends to a buffer it borrows.
@@ -135,12 +154,32 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_record_is_part_of_the_hash() {
+        let l = listing("A1", 250_000);
+        let a = kept_record(l.clone(), Some(b"<property><x>1</x></property>"), "kyero");
+        let b = kept_record(l.clone(), Some(b"<property><x>2</x></property>"), "kyero");
+        assert_ne!(a.content_hash, b.content_hash, "an unmapped field changed");
+        assert_eq!(a.content_hash.len(), 32);
+        assert_eq!(
+            a.content_hash,
+            kept_record(l.clone(), Some(b"<property><x>1</x></property>"), "kyero").content_hash
+        );
+        assert_eq!(kept_record(l.clone(), None, "kyero"), record(l));
+        let kept = a.source.expect("kept");
+        assert_eq!(kept.format, "kyero");
+        assert_eq!(
+            crate::kept::unpack(&kept).unwrap(),
+            b"<property><x>1</x></property>"
+        );
+    }
+
+    #[test]
     fn the_hash_is_stable() {
         // A stored hash must match the same listing hashed by a later build: a change here
         // rewrites every listing once, and needs a new MAPPING_VERSION.
         assert_eq!(
             content_hash(&listing("A1", 250_000)),
-            "b9f3e8062a605dded05d0a21e55c7b63"
+            "5f39a4014984417856ea9f366ed0a2e6"
         );
     }
 }

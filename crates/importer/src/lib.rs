@@ -9,6 +9,7 @@ pub mod kept;
 mod metered;
 mod pacing;
 mod pipeline;
+mod remap;
 mod report;
 mod reso;
 mod source;
@@ -21,6 +22,7 @@ pub use formats::{
 };
 pub use images::{ImageDownloads, ImageSettings, ImageStorage};
 pub use pipeline::{Importer, ImporterBuilder};
+pub use remap::{RemapReport, remap};
 pub use report::{ImportOutcome, ImportReport};
 pub use source::{
     FeedFormat, HttpSettings, Location, OAuthClientCredentials, RateLimit, ResoSettings,

@@ -119,6 +119,8 @@ diesel::table! {
         withdrawn_at -> Nullable<UtcTimestamp>,
         created_at -> UtcTimestamp,
         updated_at -> UtcTimestamp,
+        source_format -> Nullable<Text>,
+        source_record -> Nullable<Binary>,
     }
 }
 

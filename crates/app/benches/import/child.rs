@@ -8,11 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use propimport_domain::{CancelToken, JobName, ListingStore, ProgressHandle};
-use propimport_importer::hash::record;
-use propimport_importer::kept;
-use propimport_importer::{
-    FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig,
-};
+use propimport_importer::hash::kept_record;
+use propimport_importer::{FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig};
 use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlListingStore};
 use serde::{Deserialize, Serialize};
 
@@ -187,9 +184,7 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     let mut count = |item: Option<FeedItem>| -> bool {
         match item {
             Some(FeedItem::Listing(listing, raw)) => {
-                let mut record = record(listing);
-                record.source = raw.map(|raw| kept::keep(format.name(), &raw));
-                std::hint::black_box(record);
+                std::hint::black_box(kept_record(listing, raw.as_deref(), format.name()));
                 listings += 1;
             }
             Some(FeedItem::Failed(_)) => failed += 1,

@@ -250,15 +250,14 @@ fn build(
     let location = Location::parse(&entry.url)
         .map_err(|e| format!("{}={:?}: {e}", field("url"), entry.url))?;
     let format = match &entry.format {
-        Some(f) => FeedFormat::parse(f)
-            .ok_or_else(|| format!("{}={f:?}: expected kyero, json or reso", field("format")))?,
-        None => guess_format(&entry.url).ok_or_else(|| {
+        Some(f) => FeedFormat::parse(f).ok_or_else(|| {
             format!(
-                "{}: cannot tell the format of {:?} from its name; set kyero, json or reso",
+                "{}={f:?}: expected one of {}",
                 field("format"),
-                entry.url
+                FeedFormat::names()
             )
         })?,
+        None => guess_format(&entry.url),
     };
     let reso = reso_settings(&entry, format, &location, &field)?;
     let http = settings::http(&entry, &field)?;
@@ -347,22 +346,18 @@ impl fmt::Display for Scalar {
     }
 }
 
-fn guess_format(url: &str) -> Option<FeedFormat> {
+/// The format of a source whose configuration names none: a RESO Web API for an OData URL
+/// (its pages cannot be told from a feed before paging), otherwise detected from the
+/// document's first bytes at each run (`auto`).
+fn guess_format(url: &str) -> FeedFormat {
     let path = url
         .split(['?', '#'])
         .next()
         .unwrap_or(url)
         .to_ascii_lowercase();
     if path.contains("/odata/") {
-        Some(FeedFormat::RESO)
-    } else if path.ends_with(".xml") {
-        Some(FeedFormat::KYERO)
-    } else if [".json", ".ndjson", ".jsonl"]
-        .iter()
-        .any(|e| path.ends_with(e))
-    {
-        Some(FeedFormat::JSON)
+        FeedFormat::RESO
     } else {
-        None
+        FeedFormat::AUTO
     }
 }

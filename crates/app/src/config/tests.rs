@@ -137,16 +137,22 @@ fn one_source_from_variables() {
     assert_eq!(c.sources.len(), 1);
     let s = &c.sources[0].config;
     assert_eq!(s.name.as_str(), "kyero-partner");
-    assert_eq!(s.format, propimport_importer::FeedFormat::KYERO);
+    assert_eq!(
+        s.format,
+        propimport_importer::FeedFormat::AUTO,
+        "detected at each run"
+    );
     assert_eq!(s.http.bearer_token.as_deref(), Some("s3cret"));
     let problems = config(&[
         ("IMPORT_SOURCE_URL", "https://feeds.example/export"),
         ("IMPORT_SOURCE_FORMAT", "csv"),
     ])
     .unwrap_err();
-    assert_eq!(
-        problems,
-        vec!["IMPORT_SOURCE_FORMAT=\"csv\": expected kyero, json or reso".to_owned()]
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("IMPORT_SOURCE_FORMAT=\"csv\": expected one of kyero, ")
+            && problems[0].contains("json"),
+        "{problems:?}"
     );
 }
 
@@ -184,11 +190,19 @@ max_withdraw_fraction = 0.1
 
     std::fs::write(&file, "[[sources]]\nname = \"a b\"\nurl = \"x.xml\"\n[[sources]]\nname = \"ok\"\nurl = \"y.txt\"\n").unwrap();
     let problems = config(&[("IMPORT_SOURCES_FILE", &path)]).unwrap_err();
-    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("source \"a b\""), "{problems:?}");
-    assert!(
-        problems[1].contains("cannot tell the format"),
-        "{problems:?}"
+    // A format that is not named is detected from the feed's content at each run (an OData
+    // URL is a RESO Web API).
+    std::fs::write(&file, "[[sources]]\nname = \"ok\"\nurl = \"y.txt\"\n[[sources]]\nname = \"mls\"\nurl = \"https://mls.example/odata/Property\"\n").unwrap();
+    let c = config(&[("IMPORT_SOURCES_FILE", &path)]).unwrap();
+    let formats: Vec<_> = c.sources.iter().map(|s| s.config.format).collect();
+    assert_eq!(
+        formats,
+        [
+            propimport_importer::FeedFormat::AUTO,
+            propimport_importer::FeedFormat::RESO
+        ]
     );
 }
 

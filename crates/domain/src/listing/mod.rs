@@ -336,7 +336,8 @@ impl Listing {
             .flatten()
             .map(|c| opt(&c.id) + opt(&c.name) + opt(&c.email) + opt(&c.phone) + 48)
             .sum();
-        let charges = self.charges.len() * 96 + self.charges.iter().map(|c| opt(&c.label)).sum::<usize>();
+        let charges =
+            self.charges.len() * 96 + self.charges.iter().map(|c| opt(&c.label)).sum::<usize>();
         let a = &self.address;
         let address = [
             &a.display,
@@ -402,6 +403,8 @@ pub struct StoredListing {
     pub last_seen_at: DateTime<Utc>,
     /// When it was withdrawn, if it is.
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The feed's record it was last mapped from, when its format keeps it.
+    pub source_record: Option<SourceRecord>,
 }
 
 /// The result of withdrawing the listings a complete snapshot did not contain.

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, ListingRecord, Result, SourceName, SourceState, StoredListing, UpsertOutcome,
-    WithdrawReport,
+    ExternalId, ListingRecord, Result, SourceName, SourceRecord, SourceState, StoredListing,
+    UpsertOutcome, WithdrawReport,
 };
 
 /// Stores canonical listings per source. Identity is (source, external id); nothing is ever
@@ -57,6 +57,16 @@ pub trait ListingStore: Send + Sync {
         source: &SourceName,
         id: &ExternalId,
     ) -> Result<Option<StoredListing>>;
+
+    /// Up to `limit` of the source's active listings that keep their source record, in
+    /// order of id after `after` (from the first when `None`): what `propimport remap` maps
+    /// again, page by page.
+    async fn source_records(
+        &self,
+        source: &SourceName,
+        after: Option<&ExternalId>,
+        limit: usize,
+    ) -> Result<Vec<(ExternalId, SourceRecord)>>;
 
     /// How many listings of the source are active.
     async fn count_active(&self, source: &SourceName) -> Result<i64>;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration};
 use super::conformance::t0;
 use crate::{
     Currency, ExternalId, JobName, Listing, ListingRecord, ListingStatus, ListingStore, Money,
-    Price, SourceName, SourceState, Transaction, UpsertOutcome,
+    Price, SourceName, SourceRecord, SourceState, Transaction, UpsertOutcome,
 };
 
 /// Gives a test its listing store.
@@ -29,7 +29,7 @@ macro_rules! listing_store_conformance {
         $crate::listing_store_conformance!(@cases $run, $make;
             insert_unchanged_update, duplicates_in_a_batch, withdraw_unseen_and_reappear,
             withdrawal_safety_limit, touched_listings_stay, withdraw_by_id, sources_are_separate, source_state_round_trip,
-            large_batches);
+            large_batches, source_records_kept);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -341,6 +341,56 @@ pub async fn source_state_round_trip(store: &dyn ListingStore) {
     state.last_snapshot_at = Some(at(60));
     store.save_source_state(&state).await.expect("save again");
     assert_eq!(store.source_state(&s).await.expect("read"), Some(state));
+}
+
+/// Source records are stored with their listings, replaced when the listing is written, and
+/// read back page by page in id order for the active listings that have one.
+pub async fn source_records_kept(store: &dyn ListingStore) {
+    let s = source("kept");
+    let kept = |id: &str, price: i64, bytes: &[u8]| ListingRecord {
+        source: Some(SourceRecord {
+            format: "json".into(),
+            compressed: bytes.to_vec(),
+        }),
+        ..record(id, price)
+    };
+    let batch = [
+        kept("A", 1, b"a1"),
+        kept("B", 1, b"\x00\xffb1"),
+        record("C", 1),
+        kept("D", 1, b"d1"),
+        kept("E", 1, b"e1"),
+    ];
+    store.upsert_batch(&s, &batch, at(0)).await.expect("upsert");
+    store
+        .upsert_batch(&s, &[kept("A", 2, b"a2")], at(1))
+        .await
+        .expect("update");
+    let d = ExternalId::parse("D").unwrap_or_else(|_| panic!("id"));
+    store.withdraw_ids(&s, &[d], at(2)).await.expect("withdraw");
+    let first = store.source_records(&s, None, 2).await.expect("page 1");
+    let ids: Vec<&str> = first.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["A", "B"]);
+    assert_eq!(first[0].1.compressed, b"a2", "replaced with its listing");
+    assert_eq!(first[1].1.compressed, b"\x00\xffb1", "bytes kept exactly");
+    assert_eq!(first[1].1.format, "json");
+    let rest = store
+        .source_records(&s, Some(&first[1].0), 10)
+        .await
+        .expect("page 2");
+    let ids: Vec<&str> = rest.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["E"], "no record (C) and withdrawn (D) are left out");
+    let after_e = store.source_records(&s, Some(&rest[0].0), 10).await;
+    assert!(after_e.expect("page 3").is_empty());
+    let a = ExternalId::parse("A").unwrap_or_else(|_| panic!("id"));
+    let stored = store.get_listing(&s, &a).await.expect("read");
+    let stored = stored.unwrap_or_else(|| panic!("A is stored"));
+    assert_eq!(
+        stored.source_record.map(|r| r.compressed),
+        Some(b"a2".to_vec())
+    );
+    let other = store.source_records(&source("other"), None, 10).await;
+    assert!(other.expect("other source").is_empty());
 }
 
 /// Batches larger than a statement's parameter limit are stored whole.

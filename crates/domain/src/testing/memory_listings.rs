@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, SourceName, SourceState,
-    StoredListing, UpsertOutcome, WithdrawReport,
+    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, SourceName, SourceRecord,
+    SourceState, StoredListing, UpsertOutcome, WithdrawReport,
 };
 
 /// Listings in a map behind a mutex.
@@ -72,6 +72,7 @@ impl ListingStore for InMemoryListingStore {
                     stored.status = ListingStatus::Active;
                     stored.withdrawn_at = None;
                     stored.last_seen_at = seen_at;
+                    stored.source_record = record.source.clone();
                 }
                 None => {
                     let stored = StoredListing {
@@ -82,6 +83,7 @@ impl ListingStore for InMemoryListingStore {
                         first_seen_at: seen_at,
                         last_seen_at: seen_at,
                         withdrawn_at: None,
+                        source_record: record.source.clone(),
                     };
                     state.listings.insert(key, stored);
                 }
@@ -176,6 +178,26 @@ impl ListingStore for InMemoryListingStore {
             .listings
             .get(&(source.clone(), id.clone()))
             .cloned())
+    }
+
+    async fn source_records(
+        &self,
+        source: &SourceName,
+        after: Option<&ExternalId>,
+        limit: usize,
+    ) -> Result<Vec<(ExternalId, SourceRecord)>> {
+        let state = self.state();
+        Ok(state
+            .listings
+            .iter()
+            .filter(|((s, id), l)| {
+                s == source
+                    && after.is_none_or(|after| id.as_str() > after.as_str())
+                    && l.status == ListingStatus::Active
+            })
+            .filter_map(|((_, id), l)| Some((id.clone(), l.source_record.clone()?)))
+            .take(limit)
+            .collect())
     }
 
     async fn count_active(&self, source: &SourceName) -> Result<i64> {

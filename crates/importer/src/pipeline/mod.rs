@@ -18,8 +18,7 @@ use tokio::sync::mpsc;
 use crate::ImportError;
 use crate::fetch::{self, FeedStream};
 use crate::formats::{Delivery, FeedError, FeedItem, ReadOptions, RecordError};
-use crate::hash::record;
-use crate::kept;
+use crate::hash::kept_record;
 use crate::report::{ImportOutcome, ImportReport};
 use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
@@ -300,12 +299,8 @@ async fn read_batches(
         }
         match reader.next().await? {
             Some(FeedItem::Listing(listing, raw)) => {
-                let mut record = record(listing);
-                if let Some(raw) = raw {
-                    let read_by = reader.detected().unwrap_or(format).name();
-                    record.source = Some(kept::keep(read_by, &raw));
-                }
-                batch.push_record(record);
+                let read_by = reader.detected().unwrap_or(format).name();
+                batch.push_record(kept_record(listing, raw.as_deref(), read_by));
             }
             Some(FeedItem::Gone(id)) => batch.push_gone(id),
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),

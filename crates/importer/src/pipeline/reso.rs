@@ -11,8 +11,7 @@ use super::{Batch, Importer};
 use crate::ImportError;
 use crate::fetch::FetchError;
 use crate::formats::{FeedError, FeedItem};
-use crate::hash::record;
-use crate::kept;
+use crate::hash::kept_record;
 use crate::report::{ImportOutcome, ImportReport};
 use crate::reso::{PageError, ResoClient, paging};
 use crate::source::Location;
@@ -154,9 +153,7 @@ async fn store_page(
         latest = latest.max(modified);
         match item {
             FeedItem::Listing(listing, raw) => {
-                let mut record = record(listing);
-                record.source = raw.map(|raw| kept::keep(format, &raw));
-                page.push_record(record);
+                page.push_record(kept_record(listing, raw.as_deref(), format));
             }
             FeedItem::Gone(id) => page.push_gone(id),
             FeedItem::Failed(failure) => page.failures.push(failure),

@@ -12,6 +12,7 @@ mod kyero;
 mod kyero_guard;
 mod pipeline;
 mod progress;
+mod remap;
 mod reso;
 mod robustness;
 mod timeouts;

@@ -9,14 +9,14 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
-    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, SourceName, SourceState,
-    StoredListing, UpsertOutcome, WithdrawReport, withdrawal_blocked,
+    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, SourceName, SourceRecord,
+    SourceState, StoredListing, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 
 use self::rows::{SourceStateRow, StoredRow, status_text};
 use self::upsert::ListingWrites as _;
 use crate::Database;
-use crate::error::from_diesel;
+use crate::error::{corrupt, corrupt_value, from_diesel};
 use crate::schema::properties::dsl as p;
 use crate::schema::property_seen::dsl as ps;
 use crate::schema::source_state::dsl as ss;
@@ -158,6 +158,48 @@ impl ListingStore for SqlListingStore {
                 .map_err(from_diesel)?
         });
         row.map(|(row, seen)| row.into_domain(seen)).transpose()
+    }
+
+    async fn source_records(
+        &self,
+        source: &SourceName,
+        after: Option<&ExternalId>,
+        limit: usize,
+    ) -> Result<Vec<(ExternalId, SourceRecord)>> {
+        let src = source.to_string();
+        let after = after.map(ExternalId::to_string);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<(String, Option<String>, Option<Vec<u8>>)> =
+            with_conn!(self.db, |conn, _dialect| {
+                let mut query = p::properties
+                    .filter(p::source.eq(&src))
+                    .filter(p::status.eq(ACTIVE))
+                    .filter(p::source_record.is_not_null())
+                    .into_boxed();
+                if let Some(after) = &after {
+                    query = query.filter(p::external_id.gt(after.clone()));
+                }
+                query
+                    .order(p::external_id)
+                    .limit(limit)
+                    .select((p::external_id, p::source_format, p::source_record))
+                    .load(conn)
+                    .await
+                    .map_err(from_diesel)?
+            });
+        rows.into_iter()
+            .map(|(id, format, record)| {
+                let id = ExternalId::parse(&id).map_err(|e| corrupt("external id", e))?;
+                let format = format.ok_or_else(|| corrupt_value("source format", "NULL"))?;
+                Ok((
+                    id,
+                    SourceRecord {
+                        format: format.into(),
+                        compressed: record.unwrap_or_default(),
+                    },
+                ))
+            })
+            .collect()
     }
 
     async fn count_active(&self, source: &SourceName) -> Result<i64> {

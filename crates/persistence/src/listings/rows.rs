@@ -2,7 +2,8 @@
 
 use diesel::prelude::*;
 use propimport_domain::{
-    JobName, ListingRecord, ListingStatus, Price, Result, SourceState, StoredListing, Transaction,
+    JobName, ListingRecord, ListingStatus, Price, Result, SourceRecord, SourceState, StoredListing,
+    Transaction,
 };
 
 use crate::error::{corrupt, corrupt_value};
@@ -37,6 +38,8 @@ pub(crate) struct PropertyRow<'a> {
     pub(crate) withdrawn_at: Option<DbTime>,
     pub(crate) created_at: DbTime,
     pub(crate) updated_at: DbTime,
+    pub(crate) source_format: Option<&'a str>,
+    pub(crate) source_record: Option<&'a [u8]>,
 }
 
 pub(crate) fn transaction_text(t: Transaction) -> &'static str {
@@ -93,6 +96,8 @@ impl<'a> PropertyRow<'a> {
             withdrawn_at: None,
             created_at: seen,
             updated_at: seen,
+            source_format: record.source.as_ref().map(|s| &*s.format),
+            source_record: record.source.as_ref().map(|s| s.compressed.as_slice()),
         })
     }
 }
@@ -119,6 +124,8 @@ pub(crate) struct PropertyColumns<'a> {
     pub(crate) longitude: Vec<Option<f64>>,
     pub(crate) data: Vec<String>,
     pub(crate) source_modified_at: Vec<Option<DbTime>>,
+    pub(crate) source_format: Vec<Option<&'a str>>,
+    pub(crate) source_record: Vec<Option<&'a [u8]>>,
 }
 
 impl<'a> PropertyColumns<'a> {
@@ -145,6 +152,8 @@ impl<'a> PropertyColumns<'a> {
             c.longitude.push(r.longitude);
             c.data.push(r.data);
             c.source_modified_at.push(r.source_modified_at);
+            c.source_format.push(r.source_format);
+            c.source_record.push(r.source_record);
         }
         c
     }
@@ -160,6 +169,8 @@ pub(crate) struct StoredRow {
     data: String,
     first_seen_at: DbTime,
     withdrawn_at: Option<DbTime>,
+    source_format: Option<String>,
+    source_record: Option<Vec<u8>>,
 }
 
 impl StoredRow {
@@ -178,6 +189,13 @@ impl StoredRow {
             first_seen_at: self.first_seen_at.0,
             last_seen_at: last_seen_at.map_or(self.first_seen_at.0, |t| t.0),
             withdrawn_at: self.withdrawn_at.map(|t| t.0),
+            source_record: match (self.source_format, self.source_record) {
+                (Some(format), Some(compressed)) => Some(SourceRecord {
+                    format: format.into(),
+                    compressed,
+                }),
+                _ => None,
+            },
         })
     }
 }

@@ -5,7 +5,7 @@
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use propimport_importer::{FeedFormat, HttpSettings};
+use propimport_importer::{Delivery, FeedFormat, HttpSettings};
 
 use super::{Scalar, SourceEntry};
 
@@ -53,10 +53,11 @@ pub(super) fn allow_empty(
     let Some(value) = &entry.allow_empty else {
         return Ok(false);
     };
-    if !format.is_snapshot() {
+    if format.delivery() == Delivery::Incremental {
         return Err(format!(
-            "{}: only snapshot sources (format kyero or json) use it; a RESO Web API run without changes is never an empty feed",
-            field("allow_empty")
+            "{}: only feeds read whole use it; a {} run without changes is never an empty feed",
+            field("allow_empty"),
+            format.title()
         ));
     }
     match value.text().to_ascii_lowercase().as_str() {

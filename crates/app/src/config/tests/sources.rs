@@ -75,7 +75,7 @@ fn source_timeouts_and_allow_empty_from_variables() {
     .unwrap_err();
     assert_eq!(problems.len(), 1);
     assert!(
-        problems[0].starts_with("IMPORT_SOURCE_ALLOW_EMPTY: only snapshot sources"),
+        problems[0].starts_with("IMPORT_SOURCE_ALLOW_EMPTY: only feeds read whole use it"),
         "{problems:?}"
     );
 }

@@ -14,6 +14,7 @@
 //! Memory stays bounded by one record whatever its size: a record larger than 4 MiB is
 //! skipped as it streams (never held whole) and fails alone.
 
+mod format;
 mod source;
 
 use propimport_domain::{Listing, Money, Price};
@@ -22,6 +23,8 @@ use tokio::io::AsyncBufRead;
 
 use super::{FeedError, FeedItem, MAX_RECORD_BYTES, RecordError, Stage};
 use source::{ElementEnd, Record, Source};
+
+pub(crate) use format::Json;
 
 const FORMAT: &str = "propimport JSON";
 
@@ -308,55 +311,5 @@ mod tests {
         assert_eq!(id(r#"{"externalId": 5"#), None);
         assert_eq!(id(r#"{"externalId": "unterminated"#), None);
         assert_eq!(id(r#"{"other": 1}"#), None);
-    }
-}
-
-/// propimport's own JSON: an array or NDJSON of canonical listings, a complete snapshot.
-pub(crate) struct Json;
-
-impl super::Format for Json {
-    fn name(&self) -> &'static str {
-        "json"
-    }
-
-    fn aliases(&self) -> &'static [&'static str] {
-        &["propimport-json", "ndjson"]
-    }
-
-    fn title(&self) -> &'static str {
-        FORMAT
-    }
-
-    fn delivery(&self) -> super::Delivery {
-        super::Delivery::Snapshot
-    }
-
-    fn sniff(&self, head: &[u8]) -> bool {
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        matches!(
-            head.iter().find(|b| !b.is_ascii_whitespace()),
-            Some(b'[' | b'{')
-        )
-    }
-
-    fn open(
-        &self,
-        input: crate::fetch::FeedStream,
-        _: &super::ReadOptions,
-    ) -> Box<dyn super::FeedReader> {
-        Box::new(JsonReader::new(input))
-    }
-
-    fn single_record_document(&self, record: &[u8]) -> Vec<u8> {
-        let mut document = record.to_vec();
-        document.push(b'\n');
-        document
-    }
-}
-
-#[async_trait::async_trait]
-impl<R: AsyncBufRead + Unpin + Send> super::FeedReader for JsonReader<R> {
-    async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
-        JsonReader::next(self).await
     }
 }

@@ -14,6 +14,8 @@ pub(super) struct Finished {
     /// Its place in the feed, from 1.
     number: u64,
     builder: Builder,
+    /// The property's XML as the feed wrote it (decoded to UTF-8), kept with its listing.
+    raw: Vec<u8>,
 }
 
 impl Finished {
@@ -28,7 +30,7 @@ impl Finished {
         let external_id = self.builder.external_id().map(str::to_owned);
         let item = match self.builder.finish() {
             Ok(node) => match map::map(node, number) {
-                Ok(listing) => FeedItem::Listing(listing, None),
+                Ok(listing) => FeedItem::Listing(listing, Some(self.raw)),
                 Err(e) => FeedItem::Failed(e),
             },
             Err(reason) => FeedItem::Failed(RecordError {
@@ -67,6 +69,8 @@ pub(super) struct Document {
     /// `property` is a new, empty builder: the last one went with its property.
     builder_taken: bool,
     in_property: bool,
+    /// The XML of the property being read, from its start tag on.
+    raw: Vec<u8>,
     /// Properties read so far.
     pub records: u64,
 }
@@ -90,12 +94,27 @@ impl Document {
         }
     }
 
-    /// Acts on one token; a property comes back once it has ended.
-    pub fn token(&mut self, token: Token<'_>) -> Result<Option<Finished>, Fault> {
+    /// Acts on one token, whose bytes in the feed are `raw`; a property comes back once it
+    /// has ended, with its bytes.
+    pub fn token(&mut self, token: Token<'_>, raw: &[u8]) -> Result<Option<Finished>, Fault> {
         let blank = matches!(&token, Token::Text(t) if t.trim().is_empty());
         if !blank && !matches!(token, Token::Eof) {
             self.content_seen = true;
         }
+        if self.in_property {
+            self.raw.extend_from_slice(raw);
+            return self.act(token);
+        }
+        let finished = self.act(token)?;
+        if self.in_property {
+            // The property's start tag.
+            self.raw.clear();
+            self.raw.extend_from_slice(raw);
+        }
+        Ok(finished)
+    }
+
+    fn act(&mut self, token: Token<'_>) -> Result<Option<Finished>, Fault> {
         match token {
             Token::Open { raw, name, id } => self.open(raw, name, id.as_deref()).map(|()| None),
             Token::Empty { raw, name, id } => {
@@ -233,9 +252,12 @@ impl Document {
     fn finish(&mut self) -> Finished {
         self.records += 1;
         self.builder_taken = true;
+        let room = self.raw.len();
+        let raw = std::mem::replace(&mut self.raw, Vec::with_capacity(room));
         Finished {
             number: self.records,
             builder: std::mem::take(&mut self.property),
+            raw,
         }
     }
 

@@ -25,6 +25,7 @@
 
 mod document;
 mod events;
+mod format;
 mod map;
 mod mapper;
 mod scan;
@@ -39,6 +40,8 @@ use document::{Document, Finished};
 use mapper::Mapper;
 use scan::Progress;
 use window::Window;
+
+pub(crate) use format::Kyero;
 
 const FORMAT: &str = "Kyero v3";
 
@@ -224,52 +227,5 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             line: None,
             records: self.doc.records,
         }
-    }
-}
-
-/// Kyero v3 XML: a complete snapshot of the agent's listings.
-pub(crate) struct Kyero;
-
-impl super::Format for Kyero {
-    fn name(&self) -> &'static str {
-        "kyero"
-    }
-
-    fn aliases(&self) -> &'static [&'static str] {
-        &["kyero-xml", "kyero_v3"]
-    }
-
-    fn title(&self) -> &'static str {
-        "Kyero v3 XML"
-    }
-
-    fn delivery(&self) -> super::Delivery {
-        super::Delivery::Snapshot
-    }
-
-    fn sniff(&self, head: &[u8]) -> bool {
-        let root = super::auto::xml_root(head);
-        root.as_deref() == Some("root")
-            && (memchr::memmem::find(head, b"<kyero").is_some()
-                || memchr::memmem::find(head, b"<property").is_some())
-    }
-
-    fn open(
-        &self,
-        input: crate::fetch::FeedStream,
-        options: &super::ReadOptions,
-    ) -> Box<dyn super::FeedReader> {
-        Box::new(KyeroReader::new(input).max_text_bytes(options.max_text_bytes))
-    }
-
-    fn single_record_document(&self, record: &[u8]) -> Vec<u8> {
-        [b"<root>".as_slice(), record, b"</root>"].concat()
-    }
-}
-
-#[async_trait::async_trait]
-impl<R: AsyncBufRead + Unpin + Send> super::FeedReader for KyeroReader<R> {
-    async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
-        KyeroReader::next(self).await
     }
 }

@@ -115,8 +115,9 @@ pub(super) fn scan(
             }
         }
         let refused_at = at(doc, used);
+        let raw = &rest[used..after];
         used = after;
-        match doc.token(token(&event)) {
+        match doc.token(token(&event), raw) {
             Ok(Some(item)) => return (used, Ok(Progress::Item(item))),
             Ok(None) => {}
             Err(fault @ Fault::Refused(_)) => {

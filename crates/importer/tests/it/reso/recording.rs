@@ -83,6 +83,15 @@ impl ListingStore for Recording {
         self.inner.get_listing(source, id).await
     }
 
+    async fn source_records(
+        &self,
+        source: &SourceName,
+        after: Option<&ExternalId>,
+        limit: usize,
+    ) -> propimport_domain::Result<Vec<(ExternalId, propimport_domain::SourceRecord)>> {
+        self.inner.source_records(source, after, limit).await
+    }
+
     async fn count_active(&self, source: &SourceName) -> propimport_domain::Result<i64> {
         self.inner.count_active(source).await
     }

@@ -17,7 +17,8 @@ country = excluded.country, province = excluded.province, town = excluded.town, 
 postal_code = excluded.postal_code, latitude = excluded.latitude, \
 longitude = excluded.longitude, data = excluded.data, \
 source_modified_at = excluded.source_modified_at, withdrawn_at = NULL, \
-updated_at = excluded.updated_at"
+updated_at = excluded.updated_at, source_format = excluded.source_format, \
+source_record = excluded.source_record"
     };
 }
 

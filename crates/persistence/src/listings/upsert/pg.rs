@@ -22,7 +22,7 @@ use crate::sql_types::{DbTime, UtcTimestamp};
 /// PostgreSQL's upsert of a chunk's rows with their last-seen rows, bound as one array per
 /// column: a fixed text, prepared once per connection (a multi-row VALUES list has a
 /// parameter per cell and a text per row count). `$1` source, `$2` the time for first-seen,
-/// last-seen, creation and update, `$3…$20` the columns of [`PropertyColumns`].
+/// last-seen, creation and update, `$3…$22` the columns of [`PropertyColumns`].
 struct PgUpsert<'a> {
     src: &'a str,
     seen: DbTime,
@@ -36,17 +36,18 @@ WITH written AS ( \
 INSERT INTO properties (source, external_id, status, content_hash, transaction_type, price_minor, \
     currency, property_type, bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, \
     town, postal_code, latitude, longitude, data, source_modified_at, first_seen_at, \
-    withdrawn_at, created_at, updated_at) \
+    withdrawn_at, created_at, updated_at, source_format, source_record) \
 SELECT $1, r.external_id, 'active', r.content_hash, r.transaction_type, r.price_minor, \
     r.currency, r.property_type, r.bedrooms, r.bathrooms, r.built_area_m2, r.plot_area_m2, \
     r.country, r.province, r.town, r.postal_code, r.latitude, r.longitude, r.data, \
-    r.source_modified_at, $2, NULL, $2, $2 \
+    r.source_modified_at, $2, NULL, $2, $2, r.source_format, r.source_record \
 FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::text[], \
     $9::int4[], $10::int4[], $11::int4[], $12::int4[], $13::text[], $14::text[], $15::text[], \
-    $16::text[], $17::float8[], $18::float8[], $19::text[], $20::timestamptz[]) \
+    $16::text[], $17::float8[], $18::float8[], $19::text[], $20::timestamptz[], $21::text[], \
+    $22::bytea[]) \
     AS r (external_id, content_hash, transaction_type, price_minor, currency, property_type, \
     bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, town, postal_code, \
-    latitude, longitude, data, source_modified_at) \
+    latitude, longitude, data, source_modified_at, source_format, source_record) \
 ",
         on_conflict_update!(),
         " \
@@ -56,7 +57,7 @@ ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at"
     );
 
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text};
+        use diesel::sql_types::{Array, BigInt, Binary, Double, Integer, Nullable, Text};
         let c = &self.c;
         match n {
             1 => out.push_bind_param::<Text, _>(self.src),
@@ -79,6 +80,8 @@ ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at"
             18 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.longitude),
             19 => out.push_bind_param::<Array<Text>, _>(&c.data),
             20 => out.push_bind_param::<Array<Nullable<UtcTimestamp>>, _>(&c.source_modified_at),
+            21 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.source_format),
+            22 => out.push_bind_param::<Array<Nullable<Binary>>, _>(&c.source_record),
             _ => Err(unknown_parameter(n)),
         }
     }

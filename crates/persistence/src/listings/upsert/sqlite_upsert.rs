@@ -5,7 +5,7 @@
 
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Double, Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
 
 use crate::listings::rows::PropertyRow;
@@ -17,7 +17,8 @@ pub(super) const GROUP: usize = 32;
 const INSERT: &str = "INSERT INTO properties (source, external_id, status, content_hash, \
 transaction_type, price_minor, currency, property_type, bedrooms, bathrooms, built_area_m2, \
 plot_area_m2, country, province, town, postal_code, latitude, longitude, data, \
-source_modified_at, first_seen_at, withdrawn_at, created_at, updated_at) VALUES ";
+source_modified_at, first_seen_at, withdrawn_at, created_at, updated_at, source_format, \
+source_record) VALUES ";
 
 const ON_CONFLICT: &str = concat!(" ", on_conflict_update!());
 
@@ -37,7 +38,7 @@ impl<const N: usize> QueryFragment<Sqlite> for UpsertRows<'_, N> {
     }
 }
 
-/// Binds a row's 24 values, comma-separated, in the column order of [`INSERT`].
+/// Binds a row's 26 values, comma-separated, in the column order of [`INSERT`].
 fn bind_row<'b>(r: &'b PropertyRow<'_>, out: &mut AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
     out.push_bind_param::<Text, _>(&r.source)?;
     out.push_sql(", ");
@@ -77,7 +78,11 @@ fn bind_row<'b>(r: &'b PropertyRow<'_>, out: &mut AstPass<'_, 'b, Sqlite>) -> Qu
     out.push_sql(", ");
     out.push_bind_param::<UtcTimestamp, _>(&r.created_at)?;
     out.push_sql(", ");
-    out.push_bind_param::<UtcTimestamp, _>(&r.updated_at)
+    out.push_bind_param::<UtcTimestamp, _>(&r.updated_at)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&r.source_format)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Binary>, _>(&r.source_record)
 }
 
 /// The statement cache's key: one per row count.

@@ -1,0 +1,2 @@
+ALTER TABLE properties DROP COLUMN source_record;
+ALTER TABLE properties DROP COLUMN source_format;
