@@ -1,24 +1,24 @@
 //! Turns the HTML that partners put into descriptions into plain text: tags removed (with the
 //! content of `script` and `style`), HTML entities decoded, whitespace collapsed.
 //!
-//! Line breaks survive where a reader would see them: after `<br>` and around block elements
-//! (`p`, `div`, `li`, headings…), or — in text without any markup — where the text has them.
-//! Each line has its whitespace collapsed to single spaces; empty lines are dropped.
+//! Line breaks survive where a reader would see them: a line break at `<br>` and list items or
+//! table rows, a paragraph break (an empty line) around paragraphs, headings, lists and other
+//! blocks, or — in text without any markup — where the text has them (one line feed, or an
+//! empty line between paragraphs). Each line has its whitespace collapsed to single spaces;
+//! several empty lines make one.
 
 use std::borrow::Cow;
 
-/// Elements that start a new line when rendered.
+/// Elements that start a new line when rendered (at their start tag).
+const LINE: &[&str] = &["br", "li", "dd", "dt", "tr"];
+
+/// Elements rendered as paragraphs: an empty line before and after them.
 const BLOCK: &[&str] = &[
-    "br",
     "p",
     "div",
-    "li",
     "ul",
     "ol",
-    "dd",
-    "dt",
     "dl",
-    "tr",
     "table",
     "h1",
     "h2",
@@ -52,12 +52,14 @@ pub(crate) enum Lines {
 }
 
 /// Appends the words of `text` to `out`, one space between words (or, with [`Lines::Kept`],
-/// one line feed where the whitespace between them holds any), none before the first or after
-/// the last. Whitespace is what [`char::is_whitespace`] says, as for `split_whitespace`.
+/// one line feed where the whitespace between them holds one, an empty line where it holds
+/// more), none before the first or after the last. Whitespace is what [`char::is_whitespace`]
+/// says, as for `split_whitespace`.
 pub(crate) fn collapse_into(out: &mut String, text: &str, lines: Lines) {
     let bytes = text.as_bytes();
     let mut written = false;
-    let mut line_break = false;
+    // Line feeds in the whitespace since the last word (two or more: a paragraph break).
+    let mut line_breaks = 0u8;
     let mut word_start: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
@@ -73,22 +75,31 @@ pub(crate) fn collapse_into(out: &mut String, text: &str, lines: Lines) {
         }
         if let Some(start) = word_start.take() {
             if written {
-                out.push(if line_break { '\n' } else { ' ' });
+                push_separator(out, line_breaks);
             }
             out.push_str(&text[start..i]);
             written = true;
-            line_break = false;
+            line_breaks = 0;
         }
         if bytes[i] == b'\n' && lines == Lines::Kept {
-            line_break = true;
+            line_breaks = line_breaks.saturating_add(1);
         }
         i += space;
     }
     if let Some(start) = word_start {
         if written {
-            out.push(if line_break { '\n' } else { ' ' });
+            push_separator(out, line_breaks);
         }
         out.push_str(&text[start..]);
+    }
+}
+
+/// What goes between two words with `line_breaks` line feeds between them.
+fn push_separator(out: &mut String, line_breaks: u8) {
+    match line_breaks {
+        0 => out.push(' '),
+        1 => out.push('\n'),
+        _ => out.push_str("\n\n"),
     }
 }
 
@@ -112,8 +123,9 @@ fn whitespace_len(text: &str, i: usize) -> usize {
     }
 }
 
-/// The input with tags removed (the content of `script` and `style` too), a line feed for
-/// each block element, and — when there is markup — the input's own line feeds as spaces.
+/// The input with tags removed (the content of `script` and `style` too), a line feed where a
+/// line starts, two around each block element, and — when there is markup — the input's own
+/// line feeds as spaces.
 fn strip_tags(input: &str) -> Cow<'_, str> {
     let last_comment_end = memchr::memmem::rfind(input.as_bytes(), b"-->");
     let markup = |i| markup_at(input, i, last_comment_end);
@@ -140,7 +152,11 @@ fn strip_tags(input: &str) -> Cow<'_, str> {
         let name = tag_name(tag);
         text_from = end + 1;
         if BLOCK.iter().any(|b| b.eq_ignore_ascii_case(name)) {
-            out.push('\n');
+            out.push_str("\n\n");
+        } else if LINE.iter().any(|b| b.eq_ignore_ascii_case(name)) {
+            if !tag.starts_with('/') {
+                out.push('\n');
+            }
         } else if (name.eq_ignore_ascii_case("script") || name.eq_ignore_ascii_case("style"))
             && !tag.starts_with('/')
         {
@@ -229,17 +245,25 @@ mod tests {
             "<p>Villa&nbsp;with  <b>sea</b>\n views &amp; pool.</p><p>Price: 250.000&euro;</p>";
         assert_eq!(
             plain_text(html),
-            "Villa with sea views & pool.\nPrice: 250.000€"
+            "Villa with sea views & pool.\n\nPrice: 250.000€"
         );
     }
 
     #[test]
     fn keeps_line_breaks_of_plain_text_and_br() {
         assert_eq!(
-            plain_text("First line\n\n  second   line "),
+            plain_text("First line\n  second   line "),
             "First line\nsecond line"
         );
+        assert_eq!(
+            plain_text("First paragraph\r\n \r\n\n\nsecond"),
+            "First paragraph\n\nsecond"
+        );
         assert_eq!(plain_text("a<br/>b<BR>c"), "a\nb\nc");
+        assert_eq!(
+            plain_text("<h2>Villa</h2><ul><li>Pool</li><li>Garden</li></ul><p>Quiet.</p>"),
+            "Villa\n\nPool\nGarden\n\nQuiet."
+        );
     }
 
     #[test]
@@ -256,12 +280,21 @@ mod tests {
     fn reference(input: &str) -> String {
         let stripped = super::strip_tags(input);
         let decoded = html_escape::decode_html_entities(&stripped);
-        let lines: Vec<String> = decoded
-            .split('\n')
-            .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
-            .filter(|line| !line.is_empty())
-            .collect();
-        lines.join("\n")
+        let mut out = String::new();
+        let mut blank_before = false;
+        for line in decoded.split('\n') {
+            let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+            if line.is_empty() {
+                blank_before = !out.is_empty();
+                continue;
+            }
+            if !out.is_empty() {
+                out.push_str(if blank_before { "\n\n" } else { "\n" });
+            }
+            out.push_str(&line);
+            blank_before = false;
+        }
+        out
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use propimport_domain::{
     Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, ItemError, LanguageCode, Listing,
-    LocalizedText, Money, Price, Transaction,
+    LocalizedText, Money, Price, Tenure, Transaction,
 };
 use propimport_importer::formats::Stage;
 use propimport_importer::{FeedError, FeedItem};
@@ -45,13 +45,16 @@ fn full_listing() -> Listing {
             country: Some("Spain".into()),
             province: Some("Málaga".into()),
             town: Some("Málaga".into()),
+            locality: Some("El Limonar".into()),
             location: Some(GeoPoint::new(36.7213, -4.4214).unwrap()),
             ..Address::default()
         },
+        tenure: Some(Tenure::Freehold),
+        shared_ownership: Some(false),
         texts: BTreeMap::from([
             (
                 lang("en"),
-                described("Bright villa with sea views.\nPrice: 250.000€ & no fees."),
+                described("Bright villa with sea views.\n\nPrice: 250.000€ & no fees."),
             ),
             (lang("es"), described("Villa luminosa con vistas al mar.")),
             (lang("pt-br"), described("Vila com piscina e jardim")),
@@ -59,7 +62,16 @@ fn full_listing() -> Listing {
         ]),
         features: vec!["Sea views".into(), "Air conditioning".into()],
         images: ["1", "2", "3", "no-id"]
-            .map(|n| Image::new(format!("https://img.example/v1/{n}.jpg")))
+            .map(|n| {
+                let mut image = Image::new(format!("https://img.example/v1/{n}.jpg"));
+                if n == "1" {
+                    image.captions = BTreeMap::from([
+                        (lang("en"), "Terrace".to_owned()),
+                        (lang("es"), "Terraza".to_owned()),
+                    ]);
+                }
+                image
+            })
             .to_vec(),
         urls: BTreeMap::from([
             (lang("en"), "https://agent.example/en/v-1001".into()),
@@ -87,8 +99,25 @@ async fn maps_a_full_property_in_shuffled_order_exactly() {
     assert_eq!(listings[0], &full_listing());
     let json = serde_json::to_string(listings[0]).unwrap();
     assert!(
-        !json.contains("Owner") && !json.contains("600 000"),
+        !json.contains("Owner's") && !json.contains("600 000"),
         "notes leaked: {json}"
+    );
+    // The kept record is the property as written, without its private notes.
+    let FeedItem::Listing(_, Some(kept)) = &read.items[0] else {
+        panic!("the record is kept: {:?}", read.items[0]);
+    };
+    let kept = String::from_utf8_lossy(kept);
+    assert!(
+        kept.starts_with("<property>") && kept.ends_with("</property>"),
+        "{kept}"
+    );
+    assert!(
+        kept.contains("<location_detail>El Limonar</location_detail>"),
+        "{kept}"
+    );
+    assert!(
+        !kept.contains("notes") && !kept.contains("600 000"),
+        "{kept}"
     );
 }
 
@@ -352,4 +381,20 @@ async fn a_long_feed_keeps_its_order_and_ends_with_its_error() {
             other => panic!("expected a truncated feed, got {other:?}"),
         }
     }
+}
+
+/// A property without a description or images is still a listing a site can show; its
+/// leasehold and part-ownership flags are read.
+#[tokio::test]
+async fn a_property_without_text_or_images_is_a_listing() {
+    let doc = "<root><property><id>BARE-1</id><date>2024-05-01 12:30:00</date><ref>R</ref>\
+               <price>1</price><price_freq>sale</price_freq><type>flat</type><town>T</town>\
+               <province>P</province><leasehold>1</leasehold><part_ownership>1</part_ownership>\
+               </property></root>";
+    let read = kyero(doc.as_bytes(), 4096).await;
+    assert!(read.failures().is_empty(), "{:?}", read.failures());
+    let listing = read.listings()[0];
+    assert!(listing.texts.is_empty() && listing.images.is_empty());
+    assert_eq!(listing.tenure, Some(Tenure::Leasehold));
+    assert_eq!(listing.shared_ownership, Some(true));
 }

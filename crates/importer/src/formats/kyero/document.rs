@@ -69,8 +69,11 @@ pub(super) struct Document {
     /// `property` is a new, empty builder: the last one went with its property.
     builder_taken: bool,
     in_property: bool,
-    /// The XML of the property being read, from its start tag on.
+    /// The XML of the property being read, from its start tag on (its private `notes` left
+    /// out).
     raw: Vec<u8>,
+    /// Inside the property's `notes`: the depth its end tag returns to.
+    in_notes: Option<usize>,
     /// Properties read so far.
     pub records: u64,
 }
@@ -102,12 +105,28 @@ impl Document {
             self.content_seen = true;
         }
         if self.in_property {
-            self.raw.extend_from_slice(raw);
-            return self.act(token);
+            let opens_notes = matches!(
+                &token,
+                Token::Open { name, .. } | Token::Empty { name, .. }
+                    if self.depth() == 2 && name.eq_ignore_ascii_case("notes")
+            );
+            if opens_notes && matches!(token, Token::Open { .. }) {
+                self.in_notes = Some(self.depth());
+            }
+            if self.in_notes.is_none() && !opens_notes {
+                self.raw.extend_from_slice(raw);
+            }
+            let finished = self.act(token)?;
+            if self.in_notes == Some(self.depth()) && !opens_notes {
+                // The notes' end tag.
+                self.in_notes = None;
+            }
+            return Ok(finished);
         }
         let finished = self.act(token)?;
         if self.in_property {
             // The property's start tag.
+            self.in_notes = None;
             self.raw.clear();
             self.raw.extend_from_slice(raw);
         }

@@ -1,9 +1,9 @@
 //! Maps one Kyero v3 `<property>` to the canonical [`Listing`].
 //!
 //! Required (present and not empty, else the record fails at `map` naming every missing
-//! field): `id`, `date`, `ref`, `price`, `price_freq`, `type`, `town`, `province`, `desc` (at
-//! least one language with text) and `images` (at least one image URL). Optional elements that
-//! are empty count as absent. A value that cannot be read as its type fails at `map`; a value
+//! field): `id`, `date`, `ref`, `price`, `price_freq`, `type`, `town` and `province`. A
+//! property without a description or without images is still a listing a site can show.
+//! Optional elements that are empty count as absent. A value that cannot be read as its type fails at `map`; a value
 //! the domain rejects (invalid id, negative price, coordinates off Earth, bad language code)
 //! fails at `validate`. `notes` is private to the agent and is never read.
 
@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use propimport_domain::{
     Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing,
-    LocalizedText, Money, Price, Transaction,
+    LocalizedText, Money, Price, Tenure, Transaction,
 };
 
 use super::tree::Node;
@@ -30,8 +30,6 @@ const REQUIRED: &[&str] = &[
     "type",
     "town",
     "province",
-    "desc",
-    "images",
 ];
 
 /// Why a property failed, before it is tied to its id and number.
@@ -67,15 +65,11 @@ pub(super) fn map(property: Node<'_>, number: u64) -> Result<Listing, RecordErro
 
 fn listing(p: Node<'_>) -> Mapped<Listing> {
     let texts = texts(p)?;
-    let images = images(p);
+    let images = images(p)?;
     let missing: Vec<&str> = REQUIRED
         .iter()
         .copied()
-        .filter(|&name| match name {
-            "desc" => texts.is_empty(),
-            "images" => images.is_empty(),
-            _ => p.value_of(name).is_none(),
-        })
+        .filter(|&name| p.value_of(name).is_none())
         .collect();
     if !missing.is_empty() {
         let s = if missing.len() == 1 { "" } else { "s" };
@@ -104,6 +98,7 @@ fn listing(p: Node<'_>) -> Mapped<Listing> {
             country: text("country"),
             province: text("province"),
             town: text("town"),
+            locality: text("location_detail"),
             location: location(p)?,
             ..Address::default()
         },
@@ -117,7 +112,15 @@ fn listing(p: Node<'_>) -> Mapped<Listing> {
                     .collect()
             })
             .unwrap_or_default(),
-        images: images.into_iter().map(Image::new).collect(),
+        images,
+        tenure: flag(p, "leasehold")?.map(|leasehold| {
+            if leasehold {
+                Tenure::Leasehold
+            } else {
+                Tenure::Freehold
+            }
+        }),
+        shared_ownership: flag(p, "part_ownership")?,
         urls: urls(p)?,
         pool: flag(p, "pool")?,
         new_build: flag(p, "new_build")?,
@@ -287,25 +290,31 @@ fn urls(p: Node<'_>) -> Mapped<BTreeMap<LanguageCode, String>> {
         .collect())
 }
 
-/// Image URLs ordered by their numeric `id` attribute (images without one last), then by
-/// document order; at most [`MAX_IMAGES`].
-fn images(p: Node<'_>) -> Vec<String> {
-    let mut found: Vec<(Option<u64>, String)> = p
-        .child("images")
-        .map(|images| {
-            images
-                .all("image")
-                .filter_map(|image| {
-                    let url = image.value_of("url").or_else(|| image.value())?;
-                    let order = image.id().and_then(|id| id.trim().parse().ok());
-                    Some((order, url.to_owned()))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+/// Images ordered by their numeric `id` attribute (images without one last), then by
+/// document order, with their titles by language as captions; at most [`MAX_IMAGES`].
+fn images(p: Node<'_>) -> Mapped<Vec<Image>> {
+    let mut found: Vec<(Option<u64>, Image)> = Vec::new();
+    let Some(images) = p.child("images") else {
+        return Ok(Vec::new());
+    };
+    for image in images.all("image") {
+        let Some(url) = image.value_of("url").or_else(|| image.value()) else {
+            continue;
+        };
+        let order = image.id().and_then(|id| id.trim().parse().ok());
+        let captions = by_language(image.child("title"))?
+            .into_iter()
+            .map(|(lang, title)| (lang, collapse(title)))
+            .collect();
+        let image = Image {
+            url: url.to_owned(),
+            captions,
+        };
+        found.push((order, image));
+    }
     found.sort_by_key(|(order, _)| (order.is_none(), *order));
     found.truncate(MAX_IMAGES);
-    found.into_iter().map(|(_, url)| url).collect()
+    Ok(found.into_iter().map(|(_, image)| image).collect())
 }
 
 fn energy_rating(p: Node<'_>) -> Option<EnergyRating> {

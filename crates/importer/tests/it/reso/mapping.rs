@@ -55,7 +55,7 @@ async fn maps_fields_as_real_payloads_send_them() {
     assert_eq!(en.title.as_deref(), Some("123 Main St, Denver, CO 80202"));
     assert_eq!(
         en.description.as_deref(),
-        Some("Bright home with mountain views.\nNear parks & schools.")
+        Some("Bright home with mountain views.\n\nNear parks & schools.")
     );
     assert_eq!(
         house
