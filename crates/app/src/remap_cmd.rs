@@ -9,6 +9,7 @@ use propimport_persistence::{SqlExecutionStore, SqlListingStore};
 
 use crate::config::Config;
 use crate::serve::open;
+use crate::usage::usage;
 
 /// Kept records mapped per batch.
 const BATCH: usize = 500;
@@ -17,10 +18,10 @@ const BATCH: usize = 500;
 /// with a run in progress is refused (the run writes the same listings). Exit code 0: every
 /// record mapped, 2: some failed (their listings are kept as they were).
 pub async fn remap(config: Config, source: Option<String>, json: bool) -> anyhow::Result<ExitCode> {
-    let db = open(&config).await?;
     let names: Vec<SourceName> = match &source {
         Some(name) => {
-            vec![JobName::parse(name).map_err(|e| anyhow::anyhow!("--source {name:?}: {e}"))?]
+            let parsed = JobName::parse(name).map_err(|e| usage(format!("--source {name:?}: {e}")));
+            vec![parsed?]
         }
         None => config
             .sources
@@ -29,8 +30,11 @@ pub async fn remap(config: Config, source: Option<String>, json: bool) -> anyhow
             .collect(),
     };
     if names.is_empty() {
-        anyhow::bail!("no import source is configured: name one with --source");
+        return Err(usage(
+            "no import source is configured: name one with --source",
+        ));
     }
+    let db = open(&config).await?;
     let executions = SqlExecutionStore::new(db.clone());
     let listings = SqlListingStore::new(db);
     let mut any_failed = false;

@@ -231,3 +231,31 @@ fn schedule_next_previews_from_any_instant_and_marks_dst_moves() {
     assert_eq!(doc["nextRuns"][0]["dst"], "first of the repeated hour");
     assert_eq!(doc["nextRuns"][1]["dst"], "second of the repeated hour");
 }
+
+/// `remap` maps the stored listings again from their kept records: after an import nothing
+/// changes, `--json` reports it per source, and an unknown source name is refused.
+#[test]
+fn remap_maps_stored_listings_again_from_their_kept_records() {
+    let cli = Cli::new();
+    let imported = cli.run(&[], &["import", "--source", "demo-costa-blanca"]);
+    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    let remapped = cli.run(&[], &["remap", "--source", "demo-costa-blanca", "--json"]);
+    assert!(remapped.status.success(), "{}", text(&remapped.stderr));
+    let reports: serde_json::Value = serde_json::from_slice(&remapped.stdout).unwrap();
+    let report = &reports[0];
+    assert_eq!(report["source"], "demo-costa-blanca");
+    let read = report["read"].as_u64().unwrap();
+    assert!(read > 0, "{report}");
+    assert_eq!(report["unchanged"].as_u64(), Some(read), "{report}");
+    assert_eq!(report["failed"].as_u64(), Some(0), "{report}");
+    let words = text(&cli.run(&[], &["remap"]).stdout);
+    assert!(
+        words.contains("demo-costa-blanca: ") && words.contains("demo-north-macedonia: "),
+        "every configured source: {words}"
+    );
+    one_error_line(
+        &cli.run(&[], &["remap", "--source", "a b"]),
+        2,
+        "--source \"a b\"",
+    );
+}
