@@ -12,6 +12,8 @@ mod kyero;
 mod kyero_guard;
 mod pipeline;
 mod progress;
+mod reaxml;
+mod reaxml_robustness;
 mod reso;
 mod robustness;
 mod timeouts;
