@@ -9,6 +9,9 @@
 mod json;
 #[path = "generate/kyero.rs"]
 mod kyero;
+#[path = "generate/reaxml.rs"]
+#[allow(dead_code, reason = "wired into the bench cases separately")]
+mod reaxml;
 #[path = "generate/regions.rs"]
 mod regions;
 #[path = "generate/words.rs"]
@@ -21,12 +24,14 @@ use std::io::{self, BufWriter, Write as _};
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use propimport_domain::{
-    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing, LocalizedText,
-    Money, Price, Transaction,
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing,
+    LocalizedText, Money, Price, Transaction,
 };
 
 pub use json::{JsonForm, write_json};
 pub use kyero::write_kyero;
+#[allow(unused_imports, reason = "wired into the bench cases separately")]
+pub use reaxml::write_reaxml;
 use regions::REGIONS;
 use words::{FEATURES, KINDS, RATINGS, kind_name, sentences, title};
 
@@ -105,7 +110,11 @@ pub fn listing(i: u64) -> anyhow::Result<Listing> {
         }
     }
     let images = (1..=rng.usize(3..=10))
-        .map(|k| Image::new(format!("https://images.propimport.invalid/{external_id}/{k:02}.jpg")))
+        .map(|k| {
+            Image::new(format!(
+                "https://images.propimport.invalid/{external_id}/{k:02}.jpg"
+            ))
+        })
         .collect();
     let built: u32 = rng.u32(35..=450);
     let modified = base_time() + Duration::minutes(rng.i64(0..300 * 24 * 60));

@@ -56,7 +56,11 @@ impl Format for Reso {
 }
 
 /// Maps a page's records one by one, each kept as its JSON.
-pub(crate) fn map_record(value: Value, currency: Currency, label: &str) -> (FeedItem, Option<chrono::DateTime<chrono::Utc>>) {
+pub(crate) fn map_record(
+    value: Value,
+    currency: Currency,
+    label: &str,
+) -> (FeedItem, Option<chrono::DateTime<chrono::Utc>>) {
     let raw = serde_json::to_vec(&value).ok();
     let mapped = mapping::map(value, currency, label);
     let item = match mapped.outcome {
@@ -87,7 +91,10 @@ impl FeedReader for PageReader {
             if body.len() as u64 > MAX_PAGE_BYTES {
                 return Err(FeedError::Refused {
                     at: Position::default(),
-                    message: format!("the page is larger than {}", super::size(MAX_PAGE_BYTES as usize)),
+                    message: format!(
+                        "the page is larger than {}",
+                        super::size(MAX_PAGE_BYTES as usize)
+                    ),
                 });
             }
             self.records = crate::reso::parse_page(&body, 0)?.records.into_iter();

@@ -95,7 +95,12 @@ async fn a_residential_sale_maps_every_field() {
     let read = reaxml(&fixture("reaxml/feed.xml"), 64 * 1024).await;
     let l = by_id(&read, "XNWXNW:RES-100");
     assert_eq!(l.transaction, Transaction::Sale);
-    assert_eq!(l.price, Price::Amount { amount: aud(850_000) });
+    assert_eq!(
+        l.price,
+        Price::Amount {
+            amount: aud(850_000)
+        }
+    );
     assert_eq!(l.status, MarketStatus::Pending, "under offer");
     assert_eq!(l.source_status.as_deref(), Some("current"));
     assert_eq!(l.reference.as_deref(), Some("RES-100"));
@@ -199,14 +204,21 @@ async fn a_residential_sale_maps_every_field() {
 async fn rental_land_commercial_and_sold() {
     let read = reaxml(&fixture("reaxml/feed.xml"), 64 * 1024).await;
     let rental = by_id(&read, "XNWXNW:REN-200");
-    assert_eq!(rental.transaction, Transaction::RentWeekly, "the weekly rent");
+    assert_eq!(
+        rental.transaction,
+        Transaction::RentWeekly,
+        "the weekly rent"
+    );
     assert_eq!(rental.price, Price::Amount { amount: aud(485) });
     assert_eq!(rental.bedrooms, Some(0), "a studio");
     assert_eq!(rental.charges[0].kind, ChargeKind::Deposit);
     assert_eq!(rental.charges[0].amount, aud(1940));
     assert_eq!(rental.features, ["pet friendly"]);
     assert_eq!(rental.amenities["date available"], ["2024-06-01"]);
-    assert_eq!(rental.address.street, None, "display=\"no\" hides the street");
+    assert_eq!(
+        rental.address.street, None,
+        "display=\"no\" hides the street"
+    );
     assert_eq!(rental.address.display.as_deref(), Some("Fitzroy VIC 3065"));
 
     let land = by_id(&read, "XNWXNW:LAND-300");
@@ -218,14 +230,23 @@ async fn rental_land_commercial_and_sold() {
 
     let office = by_id(&read, "XNWXNW:COM-400");
     assert_eq!(office.transaction, Transaction::RentMonthly);
-    assert_eq!(office.price, Price::Amount { amount: aud(5000) }, "60000 a year");
+    assert_eq!(
+        office.price,
+        Price::Amount { amount: aud(5000) },
+        "60000 a year"
+    );
     assert_eq!(office.parking_spaces, Some(4));
     assert_eq!(office.property_type.as_deref(), Some("offices"));
     assert_eq!(office.built_area_m2, Some(220));
 
     let sold = by_id(&read, "XNWXNW:RES-500");
     assert_eq!(sold.status, MarketStatus::Sold);
-    assert_eq!(sold.price, Price::Amount { amount: aud(735_000) });
+    assert_eq!(
+        sold.price,
+        Price::Amount {
+            amount: aud(735_000)
+        }
+    );
     assert_eq!(sold.original_price, Some(aud(700_000)));
 }
 
@@ -246,7 +267,12 @@ async fn a_latin1_feed_is_decoded() {
     assert_eq!(l.address.town.as_deref(), Some("Potée Point"));
     let en = l.texts.values().next().unwrap();
     assert_eq!(en.title.as_deref(), Some("Café strip ½ block away"));
-    assert_eq!(l.price, Price::Amount { amount: aud(450_000) });
+    assert_eq!(
+        l.price,
+        Price::Amount {
+            amount: aud(450_000)
+        }
+    );
 }
 
 #[tokio::test]
@@ -255,7 +281,10 @@ async fn a_truncated_feed_fails_after_its_complete_listings() {
     assert_eq!(read.listings().len(), 2);
     match read.error {
         Some(FeedError::Truncated { message, at }) => {
-            assert_eq!(message, "the document ends before </propertyList> inside a listing");
+            assert_eq!(
+                message,
+                "the document ends before </propertyList> inside a listing"
+            );
             assert_eq!(at.records, 2);
         }
         other => panic!("expected truncated, got {other:?}"),
@@ -264,7 +293,8 @@ async fn a_truncated_feed_fails_after_its_complete_listings() {
 
 #[tokio::test]
 async fn broken_and_foreign_documents_fail_the_feed() {
-    let cases: [(&str, fn(&FeedError) -> bool); 5] = [
+    type Expected = fn(&FeedError) -> bool;
+    let cases: [(&str, Expected); 5] = [
         ("", |e| matches!(e, FeedError::Empty)),
         ("<root><property/></root>", |e| {
             matches!(e, FeedError::WrongFormat { .. })
@@ -299,7 +329,11 @@ async fn a_bad_reference_or_status_fails_its_listing_alone() {
     assert!(read.error.is_none());
     let failures = read.failures();
     assert_eq!(failures[0].stage, Stage::Parse);
-    assert!(failures[0].message.contains("headline: &xxe;"), "{}", failures[0].message);
+    assert!(
+        failures[0].message.contains("headline: &xxe;"),
+        "{}",
+        failures[0].message
+    );
     assert_eq!(failures[0].external_id.as_deref(), Some("1"));
     assert!(failures[1].message.contains("status: \"auctioned\""));
     assert_eq!(read.listings()[0].property_type.as_deref(), Some("cafe"));
@@ -315,7 +349,12 @@ async fn a_single_record_document_maps_the_same() {
         };
         let doc = format.format().single_record_document(raw);
         let again = reaxml(&doc, 4096).await;
-        assert_eq!(again.listings(), [listing], "{}", String::from_utf8_lossy(&doc));
+        assert_eq!(
+            again.listings(),
+            [listing],
+            "{}",
+            String::from_utf8_lossy(&doc)
+        );
     }
 }
 
@@ -323,8 +362,16 @@ async fn a_single_record_document_maps_the_same() {
 fn sniffs_reaxml_and_nothing_else() {
     let reaxml = FeedFormat::parse("reaxml").unwrap();
     assert_eq!(FeedFormat::sniff(&fixture("reaxml/feed.xml")), Some(reaxml));
-    assert_eq!(FeedFormat::sniff(&fixture("reaxml/latin1.xml")), Some(reaxml));
-    for other in ["kyero.xml", "kyero-latin1.xml", "listings.json", "listings.ndjson"] {
+    assert_eq!(
+        FeedFormat::sniff(&fixture("reaxml/latin1.xml")),
+        Some(reaxml)
+    );
+    for other in [
+        "kyero.xml",
+        "kyero-latin1.xml",
+        "listings.json",
+        "listings.ndjson",
+    ] {
         assert_ne!(FeedFormat::sniff(&fixture(other)), Some(reaxml), "{other}");
     }
     assert!(!reaxml.is_snapshot());
@@ -368,7 +415,10 @@ async fn withdrawn_withdraws_and_absence_does_not() {
     ));
     assert_eq!(run().await.inserted, 3);
 
-    write(&format!("<propertyList>{}</propertyList>", listing("2", "withdrawn")));
+    write(&format!(
+        "<propertyList>{}</propertyList>",
+        listing("2", "withdrawn")
+    ));
     let second = run().await;
     assert_eq!(second.withdrawn, 1);
     let status = |unique: &'static str| {
@@ -379,7 +429,11 @@ async fn withdrawn_withdraws_and_absence_does_not() {
             found.unwrap().unwrap().status
         }
     };
-    assert_eq!(status("1").await, ListingStatus::Active, "absent is not gone");
+    assert_eq!(
+        status("1").await,
+        ListingStatus::Active,
+        "absent is not gone"
+    );
     assert_eq!(status("2").await, ListingStatus::Withdrawn);
     assert_eq!(status("3").await, ListingStatus::Active);
     assert_eq!(store.count_active(&name).await.unwrap(), 2);

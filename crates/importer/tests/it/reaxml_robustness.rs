@@ -23,7 +23,11 @@ impl Rng {
     }
 }
 
-const FIXTURES: [&str; 3] = ["reaxml/feed.xml", "reaxml/latin1.xml", "reaxml/truncated.xml"];
+const FIXTURES: [&str; 3] = [
+    "reaxml/feed.xml",
+    "reaxml/latin1.xml",
+    "reaxml/truncated.xml",
+];
 
 async fn read(bytes: &[u8], capacity: usize) -> Read {
     let options = ReadOptions {
@@ -41,7 +45,11 @@ async fn a_feed_cut_before_its_end_gives_a_prefix_of_its_items_then_an_error() {
     let bytes = fixture("reaxml/feed.xml");
     let whole = read(&bytes, 1 << 16).await;
     assert!(whole.error.is_none());
-    let end = bytes.windows(15).position(|w| w == b"</propertyList>").unwrap() + 15;
+    let end = bytes
+        .windows(15)
+        .position(|w| w == b"</propertyList>")
+        .unwrap()
+        + 15;
     for cut in 0..end {
         let part = read(&bytes[..cut], 61).await;
         assert!(part.error.is_some(), "cut at {cut} reads as complete");
@@ -53,9 +61,25 @@ async fn a_feed_cut_before_its_end_gives_a_prefix_of_its_items_then_an_error() {
 #[tokio::test]
 async fn mutated_fixtures_never_panic() {
     const PIECES: &[&[u8]] = &[
-        b"<", b">", b"&", b"&#0;", b"&amp;", b"\"", b"</", b"/>", b"<![CDATA[", b"]]>",
-        b"<!DOCTYPE x [<!ENTITY a 'b'>]>", b"\xFF", b"\xC3", b"<img url=", b" status=\"sold\"",
-        b"<price display=\"no\">", b"99999999999999999999", b"-", b"\0",
+        b"<",
+        b">",
+        b"&",
+        b"&#0;",
+        b"&amp;",
+        b"\"",
+        b"</",
+        b"/>",
+        b"<![CDATA[",
+        b"]]>",
+        b"<!DOCTYPE x [<!ENTITY a 'b'>]>",
+        b"\xFF",
+        b"\xC3",
+        b"<img url=",
+        b" status=\"sold\"",
+        b"<price display=\"no\">",
+        b"99999999999999999999",
+        b"-",
+        b"\0",
     ];
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
     for name in FIXTURES {

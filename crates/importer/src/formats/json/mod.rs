@@ -293,23 +293,6 @@ fn sniff_external_id(bytes: &[u8]) -> Option<String> {
     id_text(&value)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::sniff_external_id;
-
-    #[test]
-    fn sniffs_ids_of_broken_lines() {
-        let id = |s: &str| sniff_external_id(s.as_bytes());
-        assert_eq!(
-            id(r#"{"externalId": "A-\"1\"", "price": }"#).as_deref(),
-            Some("A-\"1\"")
-        );
-        assert_eq!(id(r#"{"externalId":"B2","#).as_deref(), Some("B2"));
-        assert_eq!(id(r#"{"externalId": 5"#), None);
-        assert_eq!(id(r#"{"externalId": "unterminated"#), None);
-        assert_eq!(id(r#"{"other": 1}"#), None);
-    }
-}
 
 /// propimport's own JSON: an array or NDJSON of canonical listings, a complete snapshot.
 pub(crate) struct Json;
@@ -358,5 +341,23 @@ impl super::Format for Json {
 impl<R: AsyncBufRead + Unpin + Send> super::FeedReader for JsonReader<R> {
     async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
         JsonReader::next(self).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff_external_id;
+
+    #[test]
+    fn sniffs_ids_of_broken_lines() {
+        let id = |s: &str| sniff_external_id(s.as_bytes());
+        assert_eq!(
+            id(r#"{"externalId": "A-\"1\"", "price": }"#).as_deref(),
+            Some("A-\"1\"")
+        );
+        assert_eq!(id(r#"{"externalId":"B2","#).as_deref(), Some("B2"));
+        assert_eq!(id(r#"{"externalId": 5"#), None);
+        assert_eq!(id(r#"{"externalId": "unterminated"#), None);
+        assert_eq!(id(r#"{"other": 1}"#), None);
     }
 }

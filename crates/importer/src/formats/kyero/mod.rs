@@ -33,11 +33,11 @@ mod tree;
 use tokio::io::AsyncBufRead;
 
 use super::decode::{self, Utf8Input};
+use super::xml::scan::{self, Progress};
+use super::xml::window::Window;
 use super::{DEFAULT_MAX_TEXT_BYTES, FeedError, FeedItem, Position};
 use document::{Document, Finished};
 use mapper::Mapper;
-use super::xml::scan::{self, Progress};
-use super::xml::window::Window;
 
 const FORMAT: &str = "Kyero v3";
 

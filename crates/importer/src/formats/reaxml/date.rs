@@ -9,6 +9,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 /// The time `text` stands for, `None` when it is none of the accepted forms.
 pub(super) fn parse(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
+    if let Some(at) = plain(text) {
+        return Some(at);
+    }
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
@@ -42,6 +45,27 @@ pub(super) fn parse(text: &str) -> Option<DateTime<Utc>> {
         .map(|at| at.and_utc())
 }
 
+/// `YYYY-MM-DD-hh:mm:ss` (or with `T` or a space), as most feeds write it, read without a
+/// format string; `None` for anything else (which [`parse`] then reads the slow way).
+fn plain(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'-' | b'T' | b' ') {
+        return None;
+    }
+    let digits = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(digits(0, 4)?).ok()?;
+    let day = NaiveDate::from_ymd_opt(year, digits(5, 7)?, digits(8, 10)?)?;
+    let at = day.and_hms_opt(digits(11, 13)?, digits(14, 16)?, digits(17, 19)?)?;
+    Some(at.and_utc())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,8 +81,17 @@ mod tests {
         assert_eq!(at("20090101-123000"), noon);
         assert_eq!(at("20090101T123000"), noon);
         assert_eq!(at("2009-01-01T22:30:00+10:00"), noon);
-        assert_eq!(at("2009-01-01"), Some("2009-01-01T00:00:00+00:00".to_owned()));
-        for bad in ["", "yesterday", "2009-13-01-12:30:00", "2009-01-01-25:00:00", "2009-01-01é"] {
+        assert_eq!(
+            at("2009-01-01"),
+            Some("2009-01-01T00:00:00+00:00".to_owned())
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "2009-13-01-12:30:00",
+            "2009-01-01-25:00:00",
+            "2009-01-01é",
+        ] {
             assert_eq!(at(bad), None, "{bad}");
         }
     }

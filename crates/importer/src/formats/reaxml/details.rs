@@ -64,11 +64,9 @@ pub(super) fn address(l: Node<'_>) -> Mapped<Address> {
         line.push_str(unit);
         line.push('/');
     }
-    for part in [&street_number, &street] {
-        if let Some(part) = part {
-            line.push_str(part);
-            line.push(' ');
-        }
+    for part in [&street_number, &street].into_iter().flatten() {
+        line.push_str(part);
+        line.push(' ');
     }
     let line = line.trim().trim_end_matches('/').to_owned();
     let place: Vec<&str> = [&suburb, &province, &postal_code]
@@ -170,8 +168,16 @@ pub(super) fn count(features: Option<Node<'_>>, name: &str, path: &str) -> Mappe
 /// hot water types as amenities.
 pub(super) fn features(l: Node<'_>) -> (Vec<String>, BTreeMap<String, Vec<String>>) {
     const COUNTED: &[&str] = &[
-        "bedrooms", "bathrooms", "toilets", "garages", "carports", "openspaces",
-        "livingareas", "otherfeatures", "heating", "hotwaterservice",
+        "bedrooms",
+        "bathrooms",
+        "toilets",
+        "garages",
+        "carports",
+        "openspaces",
+        "livingareas",
+        "otherfeatures",
+        "heating",
+        "hotwaterservice",
     ];
     let mut features = Vec::new();
     let mut amenities: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -259,7 +265,9 @@ pub(super) fn area(node: Option<Node<'_>>, path: &str) -> Mapped<Option<Area>> {
         .ok_or_else(|| map_err(format!("{path}: {text:?} is not an area")))?;
     let unit = node.attr("unit").map(str::to_ascii_lowercase);
     let (value, unit) = match unit.as_deref() {
-        None | Some("squaremeter" | "squaremetre" | "sqm" | "m2") => (value, AreaUnit::SquareMetres),
+        None | Some("squaremeter" | "squaremetre" | "sqm" | "m2") => {
+            (value, AreaUnit::SquareMetres)
+        }
         Some("square" | "squares") => (value * SQUARE_M2, AreaUnit::SquareMetres),
         Some("acre" | "acres") => (value, AreaUnit::Acres),
         Some("hectare" | "hectares") => (value, AreaUnit::Hectares),
@@ -276,12 +284,17 @@ pub(super) fn area(node: Option<Node<'_>>, path: &str) -> Mapped<Option<Area>> {
 /// The first listing agent (the one with the lowest `id`): name, a telephone (mobile
 /// preferred), e-mail.
 pub(super) fn agent(l: Node<'_>) -> Option<Contact> {
-    let agent = l
-        .all("listingagent")
-        .min_by_key(|a| a.attr("id").and_then(|id| id.parse::<u32>().ok()).unwrap_or(u32::MAX))?;
+    let agent = l.all("listingagent").min_by_key(|a| {
+        a.attr("id")
+            .and_then(|id| id.parse::<u32>().ok())
+            .unwrap_or(u32::MAX)
+    })?;
     let phones = || agent.all("telephone").filter(|t| t.value().is_some());
     let phone = phones()
-        .find(|t| t.attr("type").is_some_and(|k| k.eq_ignore_ascii_case("mobile")))
+        .find(|t| {
+            t.attr("type")
+                .is_some_and(|k| k.eq_ignore_ascii_case("mobile"))
+        })
         .or_else(|| phones().next())
         .and_then(Node::value)
         .map(collapse);
@@ -307,9 +320,15 @@ pub(super) fn property_type(l: Node<'_>, kind: &str) -> Option<String> {
     ]
     .iter()
     .filter_map(|name| l.child(name))
-    .find_map(|c| c.attr("name").or_else(|| c.value_of("name")).or_else(|| c.value()));
-    named.map(|n| collapse(n).to_lowercase()).or_else(|| match kind {
-        "land" | "commercialland" => Some("land".to_owned()),
-        _ => None,
-    })
+    .find_map(|c| {
+        c.attr("name")
+            .or_else(|| c.value_of("name"))
+            .or_else(|| c.value())
+    });
+    named
+        .map(|n| collapse(n).to_lowercase())
+        .or_else(|| match kind {
+            "land" | "commercialland" => Some("land".to_owned()),
+            _ => None,
+        })
 }

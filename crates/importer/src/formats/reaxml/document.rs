@@ -73,7 +73,9 @@ impl Document {
         let name = e.local_name().into_inner();
         match self.depth() {
             0 if self.root_closed => {
-                return Err(Fault::Malformed(format!("element <{name}> after </{ROOT}>")));
+                return Err(Fault::Malformed(format!(
+                    "element <{name}> after </{ROOT}>"
+                )));
             }
             0 if !name.eq_ignore_ascii_case(ROOT) => {
                 return Err(Fault::WrongFormat(format!(

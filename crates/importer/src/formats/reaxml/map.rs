@@ -12,9 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use propimport_domain::{
-    Contact, Currency, ExternalId, LanguageCode, Listing, MarketStatus,
-};
+use propimport_domain::{Contact, Currency, ExternalId, LanguageCode, Listing, MarketStatus};
 
 use super::details::{self, count, flag};
 use super::tree::Node;
@@ -193,9 +191,10 @@ fn outcome(l: Node<'_>, context: &Context) -> Mapped<Outcome> {
     if let Some(link) = media::external_link(l) {
         urls.insert(en, link);
     }
-    let year_built = l
-        .value_of("yearbuilt")
-        .or_else(|| l.child("buildingdetails").and_then(|b| b.value_of("yearbuilt")));
+    let year_built = l.value_of("yearbuilt").or_else(|| {
+        l.child("buildingdetails")
+            .and_then(|b| b.value_of("yearbuilt"))
+    });
     let year_built = year_built
         .map(|y| {
             y.parse::<u16>()

@@ -13,6 +13,7 @@
 //! again, the old copy deleted) and changes the listing's hash. A URL that already has a
 //! fragment, or a `modTime` that cannot be read, is kept as it is.
 
+use chrono::SecondsFormat;
 use propimport_domain::Image;
 
 use super::date;
@@ -26,7 +27,10 @@ const MAX_IMAGES: usize = 100;
 pub(super) fn images(l: Node<'_>, context: &Context) -> (Vec<Image>, Vec<Image>) {
     let mut photos: Vec<(usize, Image)> = Vec::new();
     let mut plans: Vec<(u64, Image)> = Vec::new();
-    for container in l.children().filter(|c| matches!(c.name(), "objects" | "images")) {
+    for container in l
+        .children()
+        .filter(|c| matches!(c.name(), "objects" | "images"))
+    {
         for object in container.children() {
             let Some(url) = url(object, context) else {
                 continue;
@@ -78,7 +82,11 @@ fn url(object: Node<'_>, context: &Context) -> Option<String> {
     let stamp = object.attr("modtime").and_then(date::parse);
     Some(match stamp {
         Some(at) if !url.contains('#') => {
-            format!("{url}#modTime={}", at.format("%Y-%m-%dT%H:%M:%SZ"))
+            let mut marked = String::with_capacity(url.len() + 30);
+            marked.push_str(&url);
+            marked.push_str("#modTime=");
+            marked.push_str(&at.to_rfc3339_opts(SecondsFormat::Secs, true));
+            marked
         }
         _ => url,
     })

@@ -57,11 +57,18 @@ fn shown(node: Node<'_>, amount: Option<Money>) -> Price {
 }
 
 /// The transaction and price of a listing of `kind` (lower case) at `status`.
-pub(super) fn priced(l: Node<'_>, kind: &str, status: Status, currency: Currency) -> Mapped<Priced> {
+pub(super) fn priced(
+    l: Node<'_>,
+    kind: &str,
+    status: Status,
+    currency: Currency,
+) -> Mapped<Priced> {
     let lease = match kind {
         "rental" | "holidayrental" => true,
         "commercial" | "commercialland" | "business" => {
-            let declared = l.child("commerciallistingtype").and_then(|t| t.attr("value"));
+            let declared = l
+                .child("commerciallistingtype")
+                .and_then(|t| t.attr("value"));
             match declared.map(str::to_ascii_lowercase).as_deref() {
                 Some("lease") => true,
                 Some("sale" | "both") => false,
@@ -215,7 +222,12 @@ pub(super) fn charges(l: Node<'_>, currency: Currency) -> Vec<Charge> {
         }
     };
     add("bond", ChargeKind::Deposit, Period::Once, "bond");
-    add("councilrates", ChargeKind::Tax, Period::Yearly, "council rates");
+    add(
+        "councilrates",
+        ChargeKind::Tax,
+        Period::Yearly,
+        "council rates",
+    );
     charges
 }
 
