@@ -334,7 +334,7 @@ async fn a_bad_reference_or_status_fails_its_listing_alone() {
         "{}",
         failures[0].message
     );
-    assert_eq!(failures[0].external_id.as_deref(), Some("1"));
+    assert_eq!(failures[0].external_id.as_deref(), Some("A:1"));
     assert!(failures[1].message.contains("status: \"auctioned\""));
     assert_eq!(read.listings()[0].property_type.as_deref(), Some("cafe"));
 }
@@ -437,4 +437,49 @@ async fn withdrawn_withdraws_and_absence_does_not() {
     assert_eq!(status("2").await, ListingStatus::Withdrawn);
     assert_eq!(status("3").await, ListingStatus::Active);
     assert_eq!(store.count_active(&name).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn a_listing_over_the_record_limit_fails_alone() {
+    let chunk = "x".repeat(900 * 1024);
+    let big: String = (0..5)
+        .map(|_| format!("<headline>{chunk}</headline>"))
+        .collect();
+    let doc = format!(
+        "<propertyList>\
+         <residential><agentID>A</agentID><uniqueID>big</uniqueID><price>1</price>{big}</residential>\
+         <residential><agentID>A</agentID><uniqueID>small</uniqueID><price>1</price></residential>\
+         </propertyList>"
+    );
+    let read = reaxml(doc.as_bytes(), 64 * 1024).await;
+    assert!(read.error.is_none());
+    let failures = read.failures();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].stage, Stage::Parse);
+    assert!(
+        failures[0].message.contains("larger than 4 MiB"),
+        "{}",
+        failures[0].message
+    );
+    assert_eq!(failures[0].external_id.as_deref(), Some("A:big"));
+    assert_eq!(read.listings()[0].external_id, id("A:small"));
+}
+
+#[tokio::test]
+async fn a_currency_named_by_the_source_replaces_aud() {
+    let doc = "<propertyList><residential><agentID>A</agentID><uniqueID>1</uniqueID>\
+               <price>100</price></residential></propertyList>";
+    let nzd = Currency::parse("NZD").unwrap();
+    let options = ReadOptions {
+        currency: nzd,
+        ..ReadOptions::default()
+    };
+    let read = drain!(ReaxmlReader::new(doc.as_bytes(), &options));
+    let listing = read.listings()[0].clone();
+    assert_eq!(
+        listing.price,
+        Price::Amount {
+            amount: Money::from_minor(10_000, nzd).unwrap()
+        }
+    );
 }

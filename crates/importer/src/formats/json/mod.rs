@@ -293,7 +293,6 @@ fn sniff_external_id(bytes: &[u8]) -> Option<String> {
     id_text(&value)
 }
 
-
 /// propimport's own JSON: an array or NDJSON of canonical listings, a complete snapshot.
 pub(crate) struct Json;
 

@@ -40,6 +40,8 @@ pub(super) struct Document {
     in_listing: bool,
     /// The listing's bytes as written (decoded to UTF-8), while they fit the record limit.
     raw: Vec<u8>,
+    /// The listing outgrew the record limit: its bytes are no longer kept.
+    raw_full: bool,
     /// What the mapping needs besides the tree.
     context: Context,
     /// Listings read so far.
@@ -58,6 +60,7 @@ impl Document {
             listing: Builder::default(),
             in_listing: false,
             raw: Vec::new(),
+            raw_full: false,
             context,
             records: 0,
         }
@@ -198,11 +201,11 @@ impl Document {
         self.records += 1;
         let number = self.records;
         let raw = std::mem::take(&mut self.raw);
-        let unique_id = self.listing.unique_id().map(str::to_owned);
+        let external_id = self.listing.external_id();
         match self.listing.finish() {
             Ok(node) => map::map(node, number, &self.context, raw),
             Err(reason) => FeedItem::Failed(RecordError {
-                external_id: unique_id,
+                external_id,
                 stage: Stage::Parse,
                 message: format!("listing {number}: {reason}"),
             }),
@@ -212,8 +215,12 @@ impl Document {
     /// Keeps the bytes of an event read inside a listing; a listing that grows past the
     /// record limit fails.
     fn keep_raw(&mut self, raw: &[u8]) {
+        if self.raw_full {
+            return;
+        }
         if self.raw.len().saturating_add(raw.len()) > MAX_RECORD_BYTES {
             self.raw = Vec::new();
+            self.raw_full = true;
             self.listing
                 .fail(format!("larger than {} MiB", MAX_RECORD_BYTES >> 20));
         } else {
@@ -256,6 +263,7 @@ impl Sink for Document {
                 if KINDS.iter().any(|k| k.eq_ignore_ascii_case(e.local_name().into_inner())));
         if starts_listing {
             self.raw.clear();
+            self.raw_full = false;
         }
         if self.in_listing || starts_listing {
             self.keep_raw(raw);

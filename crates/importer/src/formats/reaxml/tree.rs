@@ -2,7 +2,7 @@
 //! children can be read in any order. Only one listing is held at a time, and at most
 //! [`MAX_RECORD_BYTES`](crate::formats::MAX_RECORD_BYTES) of it; once a listing fails (too
 //! large, a text too long, an undefined entity) nothing more of it is kept but the depth of
-//! its elements and its `uniqueID`, when already read.
+//! its elements and its `agentID` and `uniqueID`, when already read.
 //!
 //! The tree lives in an arena of slots that the next listing reuses: a slot's strings are
 //! cleared, not dropped, so a feed of similar listings reads without allocating for its
@@ -130,6 +130,8 @@ pub(super) struct Builder {
     failure: Option<String>,
     /// The listing's `uniqueID`, kept as soon as it is read (even when the rest fails).
     unique_id: Option<String>,
+    /// The listing's `agentID`, likewise.
+    agent_id: Option<String>,
 }
 
 impl Builder {
@@ -142,6 +144,7 @@ impl Builder {
         self.size = 0;
         self.failure = None;
         self.unique_id = None;
+        self.agent_id = None;
         let listing = self.push(name);
         self.stack.push(listing);
     }
@@ -202,9 +205,14 @@ impl Builder {
         let Some(&parent) = self.stack.last() else {
             return;
         };
-        if self.stack.len() == 1 && self.unique_id.is_none() {
-            let node = self.node(index).filter(|n| n.name() == "uniqueid");
-            self.unique_id = node.and_then(Node::value).map(str::to_owned);
+        if self.stack.len() == 1 && self.failure.is_none() {
+            let node = self.node(index);
+            let value = || node.and_then(Node::value).map(str::to_owned);
+            match node.map(Node::name) {
+                Some("uniqueid") if self.unique_id.is_none() => self.unique_id = value(),
+                Some("agentid") if self.agent_id.is_none() => self.agent_id = value(),
+                _ => {}
+            }
         }
         let last = self.slot_mut(parent).map_or(NONE, |p| p.last_child);
         match self.slot_mut(last) {
@@ -241,9 +249,13 @@ impl Builder {
         }
     }
 
-    /// The listing's `uniqueID`, when read.
-    pub fn unique_id(&self) -> Option<&str> {
-        self.unique_id.as_deref()
+    /// The listing's id as far as it was read: `agentID:uniqueID`, or `uniqueID` alone.
+    pub fn external_id(&self) -> Option<String> {
+        let unique = self.unique_id.as_deref()?;
+        Some(match &self.agent_id {
+            Some(agent) => format!("{agent}:{unique}"),
+            None => unique.to_owned(),
+        })
     }
 
     /// Closes what is still open and gives the finished listing, or why it failed.
@@ -305,6 +317,7 @@ mod tests {
         let mut b = Builder::default();
         for round in 0..3 {
             b.start("residential");
+            leaf(&mut b, "agentID", "AG");
             leaf(&mut b, "uniqueID", &format!(" U{round} "));
             b.open("objects");
             for id in ["a", "m"] {
@@ -314,7 +327,7 @@ mod tests {
                 b.close();
             }
             b.close();
-            assert_eq!(b.unique_id(), Some(format!("U{round}").as_str()));
+            assert_eq!(b.external_id(), Some(format!("AG:U{round}")));
             let p = b.finish().unwrap();
             assert_eq!(p.name(), "residential");
             assert_eq!(p.value_of("uniqueid"), Some(format!("U{round}").as_str()));
@@ -323,7 +336,7 @@ mod tests {
             assert_eq!(images[0].attr("url"), Some("https://x/a.jpg"));
             assert_eq!(images[0].attr("modtime"), None);
         }
-        assert_eq!(b.slots.len(), 5, "one slot per element, reused");
+        assert_eq!(b.slots.len(), 6, "one slot per element, reused");
     }
 
     #[test]
@@ -338,7 +351,7 @@ mod tests {
         assert_eq!(b.path(), "description");
         b.close();
         b.close();
-        assert_eq!(b.unique_id(), Some("X1"));
+        assert_eq!(b.external_id().as_deref(), Some("X1"));
         assert_eq!(b.finish().unwrap_err(), "too long");
     }
 }
