@@ -13,6 +13,7 @@ mod kyero_guard;
 mod pipeline;
 mod progress;
 mod reaxml;
+mod reaxml_pipeline;
 mod reaxml_robustness;
 mod reso;
 mod robustness;

@@ -1,27 +1,19 @@
 //! The REAXML reader: mapping of every kind of listing, statuses, record failures, encodings,
-//! broken documents, sniffing, the one-record document, and an import through the pipeline
-//! where a withdrawn status withdraws and absence does not.
-
-use std::io::Write as _;
-use std::sync::Arc;
+//! broken documents, sniffing, the one-record document.
 
 use chrono::{TimeZone, Utc};
-use propimport_domain::testing::InMemoryListingStore;
 use propimport_domain::{
-    Area, AreaUnit, CancelToken, Charge, ChargeKind, Contact, Currency, ExternalId, JobName,
-    Listing, ListingStatus, ListingStore, MarketStatus, Money, Period, Price, ProgressHandle,
-    Transaction,
+    Area, AreaUnit, Charge, ChargeKind, Contact, Currency, ExternalId, Listing, MarketStatus,
+    Money, Period, Price, Transaction,
 };
 use propimport_importer::formats::Stage;
-use propimport_importer::{
-    FeedError, FeedFormat, FeedItem, Importer, Location, ReadOptions, ReaxmlReader, SourceConfig,
-};
+use propimport_importer::{FeedError, FeedFormat, FeedItem, ReadOptions, ReaxmlReader};
 use tokio::io::BufReader;
 
 use crate::{Read, drain, fixture};
 
 /// Reads REAXML through a buffer of `capacity` bytes.
-async fn reaxml(bytes: &[u8], capacity: usize) -> Read {
+pub(crate) async fn reaxml(bytes: &[u8], capacity: usize) -> Read {
     let options = ReadOptions::default();
     drain!(ReaxmlReader::new(
         BufReader::with_capacity(capacity, bytes),
@@ -33,7 +25,7 @@ fn aud(major: i64) -> Money {
     Money::from_minor(major * 100, Currency::parse("AUD").unwrap()).unwrap()
 }
 
-fn id(text: &str) -> ExternalId {
+pub(crate) fn id(text: &str) -> ExternalId {
     ExternalId::parse(text).unwrap()
 }
 
@@ -375,94 +367,6 @@ fn sniffs_reaxml_and_nothing_else() {
         assert_ne!(FeedFormat::sniff(&fixture(other)), Some(reaxml), "{other}");
     }
     assert!(!reaxml.is_snapshot());
-}
-
-/// A REAXML file is not the complete list: a listing missing from the next file stays, one
-/// sent as withdrawn is withdrawn.
-#[tokio::test]
-async fn withdrawn_withdraws_and_absence_does_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("feed.xml");
-    let write = |body: &str| {
-        let mut f = std::fs::File::create(&path).unwrap();
-        f.write_all(body.as_bytes()).unwrap();
-    };
-    let name = JobName::parse("rea").unwrap();
-    let store = Arc::new(InMemoryListingStore::new());
-    let config = SourceConfig::new(
-        name.clone(),
-        FeedFormat::parse("reaxml").unwrap(),
-        Location::File(path.clone()),
-    );
-    let importer = Importer::builder(config, store.clone()).build().unwrap();
-    let listing = |unique: &str, status: &str| {
-        format!(
-            "<residential modTime=\"2024-05-01-10:00:00\" status=\"{status}\"><agentID>A</agentID>\
-             <uniqueID>{unique}</uniqueID><price>500000</price></residential>"
-        )
-    };
-    let run = || async {
-        importer
-            .run(&CancelToken::new(), &ProgressHandle::new())
-            .await
-            .unwrap()
-    };
-    write(&format!(
-        "<propertyList>{}{}{}</propertyList>",
-        listing("1", "current"),
-        listing("2", "current"),
-        listing("3", "current")
-    ));
-    assert_eq!(run().await.inserted, 3);
-
-    write(&format!(
-        "<propertyList>{}</propertyList>",
-        listing("2", "withdrawn")
-    ));
-    let second = run().await;
-    assert_eq!(second.withdrawn, 1);
-    let status = |unique: &'static str| {
-        let store = store.clone();
-        let name = name.clone();
-        async move {
-            let found = store.get_listing(&name, &id(&format!("A:{unique}"))).await;
-            found.unwrap().unwrap().status
-        }
-    };
-    assert_eq!(
-        status("1").await,
-        ListingStatus::Active,
-        "absent is not gone"
-    );
-    assert_eq!(status("2").await, ListingStatus::Withdrawn);
-    assert_eq!(status("3").await, ListingStatus::Active);
-    assert_eq!(store.count_active(&name).await.unwrap(), 2);
-}
-
-#[tokio::test]
-async fn a_listing_over_the_record_limit_fails_alone() {
-    let chunk = "x".repeat(900 * 1024);
-    let big: String = (0..5)
-        .map(|_| format!("<headline>{chunk}</headline>"))
-        .collect();
-    let doc = format!(
-        "<propertyList>\
-         <residential><agentID>A</agentID><uniqueID>big</uniqueID><price>1</price>{big}</residential>\
-         <residential><agentID>A</agentID><uniqueID>small</uniqueID><price>1</price></residential>\
-         </propertyList>"
-    );
-    let read = reaxml(doc.as_bytes(), 64 * 1024).await;
-    assert!(read.error.is_none());
-    let failures = read.failures();
-    assert_eq!(failures.len(), 1);
-    assert_eq!(failures[0].stage, Stage::Parse);
-    assert!(
-        failures[0].message.contains("larger than 4 MiB"),
-        "{}",
-        failures[0].message
-    );
-    assert_eq!(failures[0].external_id.as_deref(), Some("A:big"));
-    assert_eq!(read.listings()[0].external_id, id("A:small"));
 }
 
 #[tokio::test]

@@ -1,10 +1,13 @@
 //! The REAXML reader never panics nor hangs, whatever the bytes: the fixtures cut at every
 //! byte, mutated at random, and random bytes (with and without a REAXML prolog), read through
-//! small buffers.
+//! small buffers; a listing over the record limit fails alone.
 
 use propimport_importer::{FeedItem, ReadOptions, ReaxmlReader};
 use tokio::io::BufReader;
 
+use propimport_importer::formats::Stage;
+
+use crate::reaxml::{id, reaxml};
 use crate::{Read, drain, fixture};
 
 /// A small deterministic generator (xorshift), so failures reproduce.
@@ -130,4 +133,30 @@ async fn random_bytes_never_panic() {
         }
         let _ = read(&bytes, 1 + rng.below(100)).await;
     }
+}
+
+#[tokio::test]
+async fn a_listing_over_the_record_limit_fails_alone() {
+    let chunk = "x".repeat(900 * 1024);
+    let big: String = (0..5)
+        .map(|_| format!("<headline>{chunk}</headline>"))
+        .collect();
+    let doc = format!(
+        "<propertyList>\
+         <residential><agentID>A</agentID><uniqueID>big</uniqueID><price>1</price>{big}</residential>\
+         <residential><agentID>A</agentID><uniqueID>small</uniqueID><price>1</price></residential>\
+         </propertyList>"
+    );
+    let read = reaxml(doc.as_bytes(), 64 * 1024).await;
+    assert!(read.error.is_none());
+    let failures = read.failures();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].stage, Stage::Parse);
+    assert!(
+        failures[0].message.contains("larger than 4 MiB"),
+        "{}",
+        failures[0].message
+    );
+    assert_eq!(failures[0].external_id.as_deref(), Some("A:big"));
+    assert_eq!(read.listings()[0].external_id, id("A:small"));
 }
