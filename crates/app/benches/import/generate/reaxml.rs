@@ -123,7 +123,7 @@ fn reaxml_listing(out: &mut String, l: &Listing, i: u64) {
         "      <garages>{}</garages>\n      <carports>{}</carports>\n      <airConditioning>{}</airConditioning>\n      <poolInGround>{}</poolInGround>",
         i % 3,
         i % 2,
-        if i % 2 == 0 { "yes" } else { "no" },
+        if i.is_multiple_of(2) { "yes" } else { "no" },
         u8::from(l.pool.unwrap_or(false))
     );
     if !l.features.is_empty() {
