@@ -127,12 +127,20 @@ impl FeedFormat {
     pub const JSON: Self = Self(&super::json::Json);
     /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
     pub const RESO: Self = Self(&super::reso::Reso);
+    /// REAXML (realestate.com.au): changes to an agent's listings, never a complete list.
+    pub const REAXML: Self = Self(&super::reaxml::Reaxml);
 
     /// Any format but the RESO Web API's, detected from the document's first bytes.
     pub const AUTO: Self = Self(&super::auto::Auto);
 
     /// Every format, in the order sniffing tries them.
-    pub const ALL: &[Self] = &[Self::KYERO, Self::RESO, Self::JSON, Self::AUTO];
+    pub const ALL: &[Self] = &[
+        Self::KYERO,
+        Self::REAXML,
+        Self::RESO,
+        Self::JSON,
+        Self::AUTO,
+    ];
 
     /// The format named `text` (its name or an alias, case-insensitive).
     pub fn parse(text: &str) -> Option<Self> {

@@ -21,7 +21,9 @@ mod format;
 pub(crate) mod html;
 mod json;
 mod kyero;
+mod reaxml;
 pub(crate) mod reso;
+mod xml;
 
 use std::fmt;
 use std::sync::Arc;
@@ -31,6 +33,7 @@ use propimport_domain::{ExternalId, ItemError, Listing};
 pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;
+pub use reaxml::ReaxmlReader;
 
 /// The largest record a reader keeps in memory (a Kyero `<property>` or a JSON object); a
 /// larger record fails alone.

@@ -22,6 +22,8 @@ const FIXTURES: &[(&str, &str)] = &[
     ("kyero", "kyero-latin1.xml"),
     ("json", "listings.json"),
     ("json", "listings.ndjson"),
+    ("reaxml", "reaxml/feed.xml"),
+    ("reaxml", "reaxml/latin1.xml"),
 ];
 
 /// Reads a whole document with `format`.

@@ -3,11 +3,14 @@
 //! being built. It turns the XML tokens into properties and decides which mistakes fail the
 //! feed and which fail one property.
 
-use super::events::Token;
+use quick_xml::events::Event;
+
+use super::events::{Token, token};
 use super::map;
 use super::tree::Builder;
 use super::{FORMAT, MAX_DEPTH};
-use crate::formats::{FeedError, FeedItem, RecordError, Stage};
+use crate::formats::xml::scan::{Fault, Sink};
+use crate::formats::{FeedError, FeedItem, Position, RecordError, Stage};
 
 /// A property read to its end, still to be mapped (possibly on another thread).
 pub(super) struct Finished {
@@ -41,16 +44,6 @@ impl Finished {
         };
         (item, self.builder)
     }
-}
-
-/// Why a token fails the whole feed; the reader adds the position.
-pub(super) enum Fault {
-    /// Not well-formed, or content where none may be.
-    Malformed(String),
-    /// Something the reader refuses to read (nesting too deep, declared entities).
-    Refused(String),
-    /// Not a Kyero document.
-    WrongFormat(String),
 }
 
 /// The document read so far.
@@ -302,7 +295,7 @@ impl Document {
     }
 
     /// The feed error for a fault found at `at`.
-    pub fn error(fault: Fault, at: crate::formats::Position) -> FeedError {
+    pub fn error(fault: Fault, at: Position) -> FeedError {
         match fault {
             Fault::Malformed(message) => FeedError::Malformed { at, message },
             Fault::Refused(message) => FeedError::Refused { at, message },
@@ -311,5 +304,25 @@ impl Document {
                 message,
             },
         }
+    }
+}
+
+impl Sink for Document {
+    type Item = Finished;
+
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Finished>, Fault> {
+        self.token(token(event), raw)
+    }
+
+    fn cut(&mut self, non_blank: bool, limit: usize) -> Result<(), Fault> {
+        Document::cut(self, non_blank, limit)
+    }
+
+    fn records(&self) -> u64 {
+        self.records
+    }
+
+    fn error(&self, fault: Fault, at: Position) -> FeedError {
+        Document::error(fault, at)
     }
 }

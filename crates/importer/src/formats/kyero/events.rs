@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use quick_xml::XmlVersion;
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesStart, Event};
+
+use crate::formats::xml::refs::{declares_entities, resolve};
 
 /// The part of an XML event the reader acts on, borrowed from the event where it can be.
 pub(super) enum Token<'a> {
@@ -33,12 +35,6 @@ pub(super) enum Token<'a> {
     },
     Eof,
     Skip,
-}
-
-/// Whether the event is markup (a tag, CDATA, comment, declaration, processing instruction
-/// or DOCTYPE) rather than character data or a reference.
-pub(super) fn is_markup(event: &Event<'_>) -> bool {
-    !matches!(event, Event::Text(_) | Event::GeneralRef(_) | Event::Eof)
 }
 
 /// The token of one event. Text is EOL-normalized; comments, declarations and processing
@@ -72,15 +68,6 @@ pub(super) fn token<'a>(event: &'a Event<'_>) -> Token<'a> {
     }
 }
 
-/// Whether a DOCTYPE's content declares an entity (`<!ENTITY`, in any case: general or
-/// parameter, internal or external).
-fn declares_entities(doctype: &[u8]) -> bool {
-    const DECLARATION: &[u8] = b"<!ENTITY";
-    doctype
-        .windows(DECLARATION.len())
-        .any(|w| w.eq_ignore_ascii_case(DECLARATION))
-}
-
 /// The element's `id` attribute, trimmed (attributes after a malformed one are not read).
 fn id_attribute<'a>(e: &'a BytesStart<'_>) -> Option<Cow<'a, str>> {
     if e.attributes_raw().trim_ascii().is_empty() {
@@ -95,58 +82,4 @@ fn id_attribute<'a>(e: &'a BytesStart<'_>) -> Option<Cow<'a, str>> {
         Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
         Cow::Owned(v) => Cow::Owned(v.trim().to_owned()),
     })
-}
-
-/// The text an entity or character reference stands for: XML's five entities, a character
-/// reference to a character XML allows, or an HTML named entity; `None` for anything else.
-fn resolve(reference: &BytesRef<'_>) -> Option<Cow<'static, str>> {
-    let name: &str = reference;
-    if reference.is_char_ref() {
-        return match reference.resolve_char_ref() {
-            Ok(Some(c)) if is_xml_char(c) => Some(Cow::Owned(c.to_string())),
-            _ => None,
-        };
-    }
-    let known = match name {
-        "lt" => "<",
-        "gt" => ">",
-        "amp" => "&",
-        "apos" => "'",
-        "quot" => "\"",
-        _ => {
-            let written = format!("&{name};");
-            let decoded = html_escape::decode_html_entities(&written);
-            return (decoded != written).then(|| Cow::Owned(decoded.into_owned()));
-        }
-    };
-    Some(Cow::Borrowed(known))
-}
-
-/// XML 1.0's `Char` production (Rust's `char` already excludes surrogates).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text_of(reference: &str) -> Option<String> {
-        resolve(&BytesRef::new(reference)).map(Cow::into_owned)
-    }
-
-    #[test]
-    fn resolves_known_references_only() {
-        assert_eq!(text_of("amp").as_deref(), Some("&"));
-        assert_eq!(text_of("euro").as_deref(), Some("€"));
-        assert_eq!(text_of("#x41").as_deref(), Some("A"));
-        assert_eq!(text_of("#233").as_deref(), Some("é"));
-        for unknown in [
-            "xxe", "#0", "#1", "#xFFFE", "#x110000", "#", "lol9", "#xD800",
-        ] {
-            assert_eq!(text_of(unknown), None, "{unknown}");
-        }
-        assert!(declares_entities(b"root [ <!entity x 'y'> ]"));
-        assert!(!declares_entities(b"root SYSTEM \"kyero.dtd\""));
-    }
 }

@@ -11,9 +11,10 @@
 //! entities) is refused as a whole before anything is read from it; a DOCTYPE without entity
 //! declarations is accepted and ignored.
 //!
-//! The decoded feed is read into one buffer ([`window`]) and parsed in place by quick-xml's
+//! The decoded feed is read into one buffer ([`Window`]) and parsed in place by quick-xml's
 //! slice reader, so events borrow the buffer and nothing is copied or awaited per event; a
-//! node cut by the end of the buffer is parsed again once more has been read ([`scan`]). A
+//! node cut by the end of the buffer is parsed again once more has been read ([`scan`]); both
+//! are shared with the other XML readers (`formats/xml`). A
 //! long feed's properties are mapped on a thread of their own while the next ones are parsed
 //! ([`mapper`]).
 //!
@@ -28,18 +29,16 @@ mod events;
 mod format;
 mod map;
 mod mapper;
-mod scan;
 mod tree;
-mod window;
 
 use tokio::io::AsyncBufRead;
 
 use super::decode::{self, Utf8Input};
+use super::xml::scan::{self, Progress};
+use super::xml::window::Window;
 use super::{DEFAULT_MAX_TEXT_BYTES, FeedError, FeedItem, Position};
 use document::{Document, Finished};
 use mapper::Mapper;
-use scan::Progress;
-use window::Window;
 
 pub(crate) use format::Kyero;
 

@@ -17,7 +17,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// Unread decoded bytes and their place in the feed.
 #[derive(Debug, Default)]
-pub(super) struct Window {
+pub(crate) struct Window {
     buf: Vec<u8>,
     /// Start of the unread bytes in `buf`.
     start: usize,

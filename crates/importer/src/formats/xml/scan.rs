@@ -1,6 +1,7 @@
 //! One pass of the XML pull parser over the window: every complete node is handed to the
-//! document; the pass stops at a finished property, at the end of the document, or at a node
-//! the window holds only part of (which is read again, whole, once the window has more).
+//! reader's [`Sink`] (its document); the pass stops at a finished record, at the end of the
+//! document, or at a node the window holds only part of (which is read again, whole, once the
+//! window has more).
 //!
 //! The window's end is only known to end a node when the input has ended, so a node that
 //! reaches it is taken as cut: the parser's slice reader reports a cut text as a shorter
@@ -10,16 +11,46 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::document::{Document, Fault, Finished};
-use super::events::{is_markup, token};
+use super::refs::is_markup;
+use super::window::Window;
 use crate::formats::{FeedError, Position};
 
 /// `<![CDATA[` and `]]>`: a CDATA section may be this much longer than the text limit.
 const CDATA_MARKS: usize = 12;
 
+/// Why an event fails the whole feed; the reader adds the position.
+pub(crate) enum Fault {
+    /// Not well-formed, or content where none may be.
+    Malformed(String),
+    /// Something the reader refuses to read (nesting too deep, declared entities).
+    Refused(String),
+    /// Not a document of the reader's format.
+    WrongFormat(String),
+}
+
+/// What a reader's document does with the events a pass reads.
+pub(crate) trait Sink {
+    /// A record read to its end.
+    type Item;
+
+    /// Acts on one complete event (`raw`: its bytes as written); a record comes back once it
+    /// has ended.
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Self::Item>, Fault>;
+
+    /// A text or CDATA node longer than `limit` was skipped (`non_blank`: it held more than
+    /// whitespace).
+    fn cut(&mut self, non_blank: bool, limit: usize) -> Result<(), Fault>;
+
+    /// Records read so far.
+    fn records(&self) -> u64;
+
+    /// The feed error for a fault found at `at`.
+    fn error(&self, fault: Fault, at: Position) -> FeedError;
+}
+
 /// The longest nodes kept.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Limits {
+pub(crate) struct Limits {
     /// A text run (text and references between two pieces of markup) or CDATA content.
     pub text: usize,
     /// Any other markup node.
@@ -27,9 +58,9 @@ pub(super) struct Limits {
 }
 
 /// How a pass ended.
-pub(super) enum Progress {
-    /// A property ended.
-    Item(Finished),
+pub(crate) enum Progress<T> {
+    /// A record ended.
+    Item(T),
     /// The input ended after the last node.
     End,
     /// The window ends inside a node: read more, at least this many bytes in all.
@@ -43,18 +74,18 @@ pub(super) enum Progress {
 
 /// Parses the window's complete nodes; returns how many of its bytes were read, and how the
 /// pass ended. `run` carries the length of the current text run from pass to pass.
-pub(super) fn scan(
-    window: &super::window::Window,
-    doc: &mut Document,
+pub(crate) fn scan<S: Sink>(
+    window: &Window,
+    doc: &mut S,
     run: &mut usize,
     limits: Limits,
-) -> (usize, Result<Progress, FeedError>) {
+) -> (usize, Result<Progress<S::Item>, FeedError>) {
     let rest = window.rest();
     let eof = window.at_eof();
-    let at = |doc: &Document, offset: usize| Position {
+    let at = |doc: &S, offset: usize| Position {
         offset: window.offset_of(offset),
         line: None,
-        records: doc.records,
+        records: doc.records(),
     };
     let mut xml = Reader::from_reader(rest);
     let config = xml.config_mut();
@@ -99,7 +130,7 @@ pub(super) fn scan(
                 if len - CDATA_MARKS.min(len) > limits.text {
                     let cut = doc.cut(true, limits.text);
                     if let Err(fault) = cut {
-                        return (after, Err(Document::error(fault, at(doc, after))));
+                        return (after, Err(doc.error(fault, at(doc, after))));
                     }
                     used = after;
                     continue;
@@ -117,26 +148,30 @@ pub(super) fn scan(
         let refused_at = at(doc, used);
         let raw = &rest[used..after];
         used = after;
-        match doc.token(token(&event), raw) {
+        match doc.event(&event, raw) {
             Ok(Some(item)) => return (used, Ok(Progress::Item(item))),
             Ok(None) => {}
             Err(fault @ Fault::Refused(_)) => {
-                return (used, Err(Document::error(fault, refused_at)));
+                let error = doc.error(fault, refused_at);
+                return (used, Err(error));
             }
-            Err(fault) => return (used, Err(Document::error(fault, at(doc, used)))),
+            Err(fault) => {
+                let error = doc.error(fault, at(doc, used));
+                return (used, Err(error));
+            }
         }
     }
 }
 
 /// What to do about a node the window holds only the start of (`node`): read more, or skip
 /// it when it is already over its limit.
-fn cut_short(
+fn cut_short<T>(
     node: &[u8],
     text: bool,
     run: usize,
     limits: Limits,
     at: impl Fn(usize) -> Position,
-) -> Result<Progress, FeedError> {
+) -> Result<Progress<T>, FeedError> {
     let wanted = node.len().saturating_mul(2);
     if text {
         if run.saturating_add(node.len()) > limits.text {

@@ -1,0 +1,8 @@
+//! What the streaming XML readers (Kyero, REAXML) share: the window of decoded bytes the
+//! parser reads in place ([`window`]), one pass of the pull parser over it with the node size
+//! limits ([`scan`]), and references resolved without ever expanding a declared entity
+//! ([`refs`]). Each reader keeps its own document (which elements are records) and tree.
+
+pub(crate) mod refs;
+pub(crate) mod scan;
+pub(crate) mod window;
