@@ -42,6 +42,8 @@ pub(super) struct Document {
     raw: Vec<u8>,
     /// The listing outgrew the record limit: its bytes are no longer kept.
     raw_full: bool,
+    /// Inside a listing's private `vendorDetails`: the depth its end tag returns to.
+    in_private: Option<usize>,
     /// What the mapping needs besides the tree.
     context: Context,
     /// Listings read so far.
@@ -61,6 +63,7 @@ impl Document {
             in_listing: false,
             raw: Vec::new(),
             raw_full: false,
+            in_private: None,
             context,
             records: 0,
         }
@@ -250,24 +253,9 @@ impl Document {
     }
 }
 
-impl Sink for Document {
-    type Item = FeedItem;
-
-    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<FeedItem>, Fault> {
-        let blank = matches!(event, Event::Text(t) if t.trim_ascii().is_empty());
-        if !blank && !matches!(event, Event::Eof) {
-            self.content_seen = true;
-        }
-        let starts_listing = self.depth() == 1
-            && matches!(event, Event::Start(e) | Event::Empty(e)
-                if KINDS.iter().any(|k| k.eq_ignore_ascii_case(e.local_name().into_inner())));
-        if starts_listing {
-            self.raw.clear();
-            self.raw_full = false;
-        }
-        if self.in_listing || starts_listing {
-            self.keep_raw(raw);
-        }
+impl Document {
+    /// Acts on one event of the document.
+    fn act(&mut self, event: &Event<'_>) -> Result<Option<FeedItem>, Fault> {
         match event {
             Event::Start(e) => self.open(e).map(|()| None),
             Event::Empty(e) => {
@@ -288,6 +276,43 @@ impl Sink for Document {
                 Ok(None)
             }
         }
+    }
+}
+
+impl Sink for Document {
+    type Item = FeedItem;
+
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<FeedItem>, Fault> {
+        let blank = matches!(event, Event::Text(t) if t.trim_ascii().is_empty());
+        if !blank && !matches!(event, Event::Eof) {
+            self.content_seen = true;
+        }
+        let starts_listing = self.depth() == 1
+            && matches!(event, Event::Start(e) | Event::Empty(e)
+                if KINDS.iter().any(|k| k.eq_ignore_ascii_case(e.local_name().into_inner())));
+        if starts_listing {
+            self.raw.clear();
+            self.raw_full = false;
+            self.in_private = None;
+        }
+        // A listing's `vendorDetails` (the owner's name and contacts) are private to the
+        // agent: left out of the kept record as they are never mapped.
+        let opens_private = self.in_listing
+            && self.depth() == 2
+            && matches!(event, Event::Start(e) | Event::Empty(e)
+                if e.local_name().into_inner().eq_ignore_ascii_case("vendorDetails"));
+        if opens_private && matches!(event, Event::Start(_)) {
+            self.in_private = Some(self.depth());
+        }
+        if (self.in_listing || starts_listing) && self.in_private.is_none() && !opens_private {
+            self.keep_raw(raw);
+        }
+        let ends_private = self.in_private.is_some() && matches!(event, Event::End(_));
+        let result = self.act(event);
+        if ends_private && self.in_private == Some(self.depth()) {
+            self.in_private = None;
+        }
+        result
     }
 
     fn cut(&mut self, non_blank: bool, limit: usize) -> Result<(), Fault> {
