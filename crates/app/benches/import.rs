@@ -1,10 +1,10 @@
 //! The import benchmark (`just bench-import`, or `cargo bench -p propimport --bench import`).
 //!
-//! Generates feeds of N varied listings (propimport JSON and Kyero v3 XML) into a temporary
-//! directory, serves them from a local HTTP server on 127.0.0.1, and imports them into a
-//! fresh PostgreSQL database and a fresh SQLite file. Images are not downloaded (the
-//! importer stores their URLs). Each import runs in a child process of its own, so its peak
-//! resident memory is the importer's alone. Measured:
+//! Generates feeds of N varied listings (propimport JSON, Kyero v3 XML and the other formats)
+//! into a temporary directory, serves them from a local HTTP server on 127.0.0.1, and imports
+//! them into a fresh PostgreSQL database and a fresh SQLite file. Images are not downloaded
+//! (the importer stores their URLs). Each import runs in a child process of its own, so its
+//! peak resident memory is the importer's alone. Measured:
 //!
 //! - the first import of N listings (default 100,000) and the re-import of the same feed
 //!   (every listing unchanged);
@@ -26,7 +26,7 @@
 //! | `--listings=N` | `BENCH_LISTINGS` | 100,000 |
 //! | `--rss-sizes=A,B` | `BENCH_RSS_SIZES` | 100000,1000000 |
 //! | `--backends=postgres,sqlite` | `BENCH_BACKENDS` | both |
-//! | `--formats=json,kyero` | `BENCH_FORMATS` | both |
+//! | `--formats=json,kyero,reaxml` | `BENCH_FORMATS` | all; formats other than JSON and Kyero are read and imported once at N |
 //! | `--json-form=array` | `BENCH_JSON_FORM` | `array` (or `ndjson`) |
 //! | `--timeout=SECONDS` | `BENCH_CHILD_TIMEOUT` | 900 per import |
 //! | | `TEST_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` |

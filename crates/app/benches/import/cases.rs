@@ -125,12 +125,16 @@ impl Bench<'_> {
         let throughput = size == self.config.listings;
         let mut feeds = Vec::new();
         for &format in &self.config.formats {
+            if !throughput && !format.is_main() {
+                continue;
+            }
             let name = format!("feed-{size}.{}", format.extension());
             let path = self.dir.join(&name);
             let started = Instant::now();
             let bytes = match format {
                 Format::Json => generate::write_json(&path, size, self.config.json_form)?,
                 Format::Kyero => generate::write_kyero(&path, size)?,
+                Format::Reaxml => generate::write_reaxml(&path, size)?,
             };
             eprintln!(
                 "generated {name}: {size} listings, {:.0} MB in {:.1} s",
@@ -146,7 +150,8 @@ impl Bench<'_> {
         }
         for backend in self.backends() {
             for (format, name, _) in &feeds {
-                self.import_case(backend, *format, name, size, throughput)?;
+                let reimport = throughput && format.is_main();
+                self.import_case(backend, *format, name, size, reimport)?;
             }
         }
         if !self.keep {

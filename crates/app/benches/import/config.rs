@@ -30,21 +30,33 @@ impl Backend {
 pub enum Format {
     Json,
     Kyero,
+    Reaxml,
 }
 
 impl Format {
+    /// Every format, in the order the benchmark runs them.
+    pub const ALL: [Self; 3] = [Self::Json, Self::Kyero, Self::Reaxml];
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Json => "json",
             Self::Kyero => "kyero",
+            Self::Reaxml => "reaxml",
         }
     }
 
     pub fn extension(self) -> &'static str {
         match self {
             Self::Json => "json",
-            Self::Kyero => "xml",
+            Self::Kyero => "kyero.xml",
+            Self::Reaxml => "reaxml.xml",
         }
+    }
+
+    /// Whether every case runs for it (re-import, memory at every size); the other formats are
+    /// read and imported once at the throughput size.
+    pub fn is_main(self) -> bool {
+        matches!(self, Self::Json | Self::Kyero)
     }
 }
 
@@ -97,13 +109,18 @@ impl Config {
         let formats = match settings.value("formats", "BENCH_FORMATS") {
             Some(v) => v
                 .split(',')
-                .map(|f| match f.trim() {
-                    "json" => Ok(Format::Json),
-                    "kyero" | "xml" => Ok(Format::Kyero),
-                    other => bail!("unknown format {other:?} (json, kyero)"),
+                .map(|f| {
+                    let f = f.trim();
+                    Format::ALL
+                        .into_iter()
+                        .find(|format| format.name() == f)
+                        .with_context(|| {
+                            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                            format!("unknown format {f:?} ({})", names.join(", "))
+                        })
                 })
                 .collect::<anyhow::Result<_>>()?,
-            None => vec![Format::Json, Format::Kyero],
+            None => Format::ALL.to_vec(),
         };
         let json_form_name = settings
             .value("json-form", "BENCH_JSON_FORM")

@@ -10,7 +10,6 @@ mod json;
 #[path = "generate/kyero.rs"]
 mod kyero;
 #[path = "generate/reaxml.rs"]
-#[allow(dead_code, reason = "wired into the bench cases separately")]
 mod reaxml;
 #[path = "generate/regions.rs"]
 mod regions;
@@ -30,7 +29,6 @@ use propimport_domain::{
 
 pub use json::{JsonForm, write_json};
 pub use kyero::write_kyero;
-#[allow(unused_imports, reason = "wired into the bench cases separately")]
 pub use reaxml::write_reaxml;
 use regions::REGIONS;
 use words::{FEATURES, KINDS, RATINGS, kind_name, sentences, title};

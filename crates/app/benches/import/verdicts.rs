@@ -18,6 +18,11 @@ const PG_REIMPORT_TARGET: f64 = 50_000.0;
 const KYERO_READ_TARGET: f64 = 60_000.0;
 /// Kyero first import on PostgreSQL, as a share of the `COPY` reference.
 const KYERO_PG_VS_COPY: f64 = 0.70;
+/// Every other format's reader, parse + map + hash, listings per second.
+const OTHER_READ_TARGET: f64 = 20_000.0;
+/// The JSON first import on PostgreSQL against `COPY`: 88 % before listings kept their source
+/// records, which may cost at most 15 % of it.
+const JSON_PG_VS_COPY: f64 = 0.88 * 0.85;
 /// A re-import against the first import of the same feed (Kyero on PostgreSQL).
 const REIMPORT_VS_FIRST: f64 = 2.0;
 /// SQLite (JSON), listings/s.
@@ -116,6 +121,9 @@ pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
     if kyero {
         at_least("read only", "-", "kyero", KYERO_READ_TARGET);
     }
+    for format in config.formats.iter().filter(|f| !f.is_main()) {
+        at_least("read only", "-", format.name(), OTHER_READ_TARGET);
+    }
     if pg && json {
         at_least("first import", "postgres", "json", PG_FIRST_IMPORT_TARGET);
         at_least("re-import", "postgres", "json", PG_REIMPORT_TARGET);
@@ -123,6 +131,23 @@ pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
     if sqlite && json {
         at_least("first import", "sqlite", "json", SQLITE_FIRST_IMPORT_TARGET);
         at_least("re-import", "sqlite", "json", SQLITE_REIMPORT_TARGET);
+    }
+    if pg && json {
+        let first = rate(rows, "first import", "postgres", "json", n);
+        let measured = share_of_copy(first, copy, JSON_PG_VS_COPY);
+        let missing = if first.is_none() {
+            why_missing(rows, "first import", "postgres", "json", n)
+        } else {
+            copy_missing()
+        };
+        out.push(Verdict::new(
+            format!(
+                "first import on postgres (json), source records kept, >= {:.0}% of COPY",
+                JSON_PG_VS_COPY * 100.0
+            ),
+            measured,
+            missing,
+        ));
     }
     if pg && kyero {
         let first = rate(rows, "first import", "postgres", "kyero", n);
