@@ -16,6 +16,7 @@
 //! The readers are not cancel-safe: drop a reader whose `next()` future was dropped midway.
 
 mod auto;
+mod blm;
 mod decode;
 mod format;
 pub(crate) mod html;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 use propimport_domain::{ExternalId, ItemError, Listing};
 
 pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
+pub use blm::BlmReader;
 pub use json::JsonReader;
 pub use kyero::KyeroReader;
 
