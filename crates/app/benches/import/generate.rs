@@ -1,10 +1,14 @@
 //! Deterministic, varied listings and the feeds made of them: propimport JSON (an array or
-//! NDJSON) and Kyero v3 XML, written record by record so that a feed of a million listings
-//! never sits in memory.
+//! NDJSON), Kyero v3 XML and Rightmove BLM, written record by record so that a feed of a
+//! million listings never sits in memory.
 //!
 //! Listing `i` is always the same (its own seeded generator), so the COPY reference can
 //! rebuild exactly the rows the JSON import stores.
 
+// Not in the bench cases yet: only the generator is here.
+#[allow(dead_code, unused_imports)]
+#[path = "generate/blm.rs"]
+mod blm;
 #[path = "generate/json.rs"]
 mod json;
 #[path = "generate/kyero.rs"]
@@ -25,6 +29,8 @@ use propimport_domain::{
     Money, Price, Transaction,
 };
 
+#[allow(unused_imports)]
+pub use blm::write_blm;
 pub use json::{JsonForm, write_json};
 pub use kyero::write_kyero;
 use regions::REGIONS;

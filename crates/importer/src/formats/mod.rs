@@ -29,8 +29,8 @@ use std::sync::Arc;
 
 use propimport_domain::{ExternalId, ItemError, Listing};
 
-pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use blm::BlmReader;
+pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;
 

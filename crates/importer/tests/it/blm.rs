@@ -108,9 +108,14 @@ fn sale() -> Listing {
                 ),
             },
         )]),
-        features: ["Four bedrooms", "South facing garden", "Garage", "Close to the station"]
-            .map(String::from)
-            .to_vec(),
+        features: [
+            "Four bedrooms",
+            "South facing garden",
+            "Garage",
+            "Close to the station",
+        ]
+        .map(String::from)
+        .to_vec(),
         amenities: BTreeMap::from([
             ("livingRooms".into(), vec!["2".into()]),
             ("priceQualifier".into(), vec!["guide price".into()]),
@@ -164,17 +169,42 @@ async fn a_standard_feed_maps_every_field() {
         .collect();
     assert_eq!(
         ids,
-        ["1234_SALE1", "1234_LET1", "1234_POA1", "1234_SSTC1", "gone 1234_GONE1", "1234_WEEK1", "1234_QTR1"]
+        [
+            "1234_SALE1",
+            "1234_LET1",
+            "1234_POA1",
+            "1234_SSTC1",
+            "gone 1234_GONE1",
+            "1234_WEEK1",
+            "1234_QTR1"
+        ]
     );
     assert_eq!(listing(&read, "1234_SALE1"), &sale());
 
     let let1 = listing(&read, "1234_LET1");
     assert_eq!(let1.transaction, Transaction::RentMonthly);
-    assert_eq!(let1.price, Price::Amount { amount: pounds(125_000) });
-    assert_eq!((let1.status, let1.source_status.as_deref()), (MarketStatus::Pending, Some("let agreed")));
+    assert_eq!(
+        let1.price,
+        Price::Amount {
+            amount: pounds(125_000)
+        }
+    );
+    assert_eq!(
+        (let1.status, let1.source_status.as_deref()),
+        (MarketStatus::Pending, Some("let agreed"))
+    );
     assert_eq!(let1.tenure, Some(Tenure::Leasehold));
     assert_eq!(let1.property_type.as_deref(), Some("flat"));
-    assert_eq!(let1.charges, [Charge { kind: ChargeKind::Deposit, amount: pounds(144_231), period: Period::Once, label: None, year: None }]);
+    assert_eq!(
+        let1.charges,
+        [Charge {
+            kind: ChargeKind::Deposit,
+            amount: pounds(144_231),
+            period: Period::Once,
+            label: None,
+            year: None
+        }]
+    );
     assert_eq!(let1.amenities["furnished"], ["furnished"]);
     assert_eq!(let1.amenities["letType"], ["long term"]);
     assert_eq!(let1.amenities["availableFrom"], ["2024-06-01 00:00:00"]);
@@ -187,36 +217,80 @@ async fn a_standard_feed_maps_every_field() {
     assert_eq!(poa.amenities["priceQualifier"], ["POA"]);
 
     let sstc = listing(&read, "1234_SSTC1");
-    assert_eq!((sstc.status, sstc.source_status.as_deref()), (MarketStatus::Pending, Some("sold subject to contract")));
+    assert_eq!(
+        (sstc.status, sstc.source_status.as_deref()),
+        (MarketStatus::Pending, Some("sold subject to contract"))
+    );
     assert_eq!(sstc.shared_ownership, Some(true));
     assert_eq!(sstc.new_build, Some(true));
-    assert_eq!(sstc.property_type.as_deref(), Some("semi-detached bungalow"));
-    let charges: Vec<_> = sstc.charges.iter().map(|c| (c.kind, c.amount, c.period)).collect();
-    assert_eq!(charges, [(ChargeKind::ServiceCharge, pounds(120_000), Period::Yearly), (ChargeKind::GroundRent, pounds(25_000), Period::Yearly)]);
+    assert_eq!(
+        sstc.property_type.as_deref(),
+        Some("semi-detached bungalow")
+    );
+    let charges: Vec<_> = sstc
+        .charges
+        .iter()
+        .map(|c| (c.kind, c.amount, c.period))
+        .collect();
+    assert_eq!(
+        charges,
+        [
+            (ChargeKind::ServiceCharge, pounds(120_000), Period::Yearly),
+            (ChargeKind::GroundRent, pounds(25_000), Period::Yearly)
+        ]
+    );
 
     let week = listing(&read, "1234_WEEK1");
-    assert_eq!((week.transaction, week.price), (Transaction::RentWeekly, Price::Amount { amount: pounds(15_000) }));
+    assert_eq!(
+        (week.transaction, week.price),
+        (
+            Transaction::RentWeekly,
+            Price::Amount {
+                amount: pounds(15_000)
+            }
+        )
+    );
     assert_eq!(week.amenities["rentFrequency"], ["per person per week"]);
     assert_eq!(week.amenities["letType"], ["student"]);
 
     let quarterly = listing(&read, "1234_QTR1");
-    assert_eq!((quarterly.transaction, quarterly.price), (Transaction::RentMonthly, Price::Amount { amount: pounds(100_000) }));
+    assert_eq!(
+        (quarterly.transaction, quarterly.price),
+        (
+            Transaction::RentMonthly,
+            Price::Amount {
+                amount: pounds(100_000)
+            }
+        )
+    );
     assert_eq!(quarterly.amenities["rentFrequency"], ["quarterly"]);
     assert_eq!(quarterly.property_type.as_deref(), Some("office"));
 }
 
 #[tokio::test]
 async fn kept_records_read_back_to_the_same_listing() {
-    for name in ["standard.blm", "pipe-newline.blm", "multi-char.blm", "windows-1252.blm"] {
+    for name in [
+        "standard.blm",
+        "pipe-newline.blm",
+        "multi-char.blm",
+        "windows-1252.blm",
+    ] {
         let (read, _) = blm(&fixture(&format!("blm/{name}")), 4096).await;
         for item in &read.items {
             let FeedItem::Listing(listing, Some(raw)) = item else {
                 continue;
             };
-            assert!(std::str::from_utf8(raw).is_ok(), "{name}: kept records are UTF-8");
+            assert!(
+                std::str::from_utf8(raw).is_ok(),
+                "{name}: kept records are UTF-8"
+            );
             let document = FeedFormat::BLM.format().single_record_document(raw);
             let (again, complete) = blm(&document, 64).await;
-            assert!(again.error.is_none() && complete, "{name}: {:?}", again.error);
+            assert!(
+                again.error.is_none() && complete,
+                "{name}: {:?}",
+                again.error
+            );
             assert_eq!(again.listings(), [listing], "{name}");
         }
     }
@@ -228,10 +302,14 @@ async fn any_separators_quotes_and_a_bom_read_the_same_listings() {
     let (pipe, complete) = blm(&fixture("blm/pipe-newline.blm"), 4096).await;
     assert!(pipe.error.is_none() && complete, "{:?}", pipe.error);
     let mut expected = sale();
-    expected.texts.get_mut(&en()).unwrap().title = Some("A detached family home on a quiet road.".into());
+    expected.texts.get_mut(&en()).unwrap().title =
+        Some("A detached family home on a quiet road.".into());
     assert_eq!(pipe.listings()[0], &expected);
     let let1 = pipe.listings()[1];
-    assert_eq!(let1.address.street_number.as_deref(), Some("Flat 3, \"The Maltings\""));
+    assert_eq!(
+        let1.address.street_number.as_deref(),
+        Some("Flat 3, \"The Maltings\"")
+    );
     assert_eq!(let1.texts[&en()].title.as_deref(), Some("Two bedroom flat"));
 
     let (multi, complete) = blm(&fixture("blm/multi-char.blm"), 4096).await;
@@ -255,7 +333,10 @@ async fn a_property_count_larger_than_the_records_makes_the_feed_incomplete() {
     let (high, complete) = blm(&fixture("blm/count-high.blm"), 4096).await;
     assert!(high.error.is_none());
     assert_eq!(high.listings().len(), 2);
-    assert!(!complete, "a header counting 5 of 2 records may have lost some");
+    assert!(
+        !complete,
+        "a header counting 5 of 2 records may have lost some"
+    );
     let (low, complete) = blm(&fixture("blm/count-low.blm"), 4096).await;
     assert_eq!(low.listings().len(), 2);
     assert!(complete, "more records than counted loses nothing");
@@ -280,7 +361,11 @@ async fn broken_documents_fail_with_a_position() {
     assert!(matches!(read.error, Some(FeedError::WrongFormat { .. })));
     let (read, _) = blm(b"  \n", 4096).await;
     assert!(matches!(read.error, Some(FeedError::Empty)));
-    let (read, _) = blm(b"#HEADER#\nVersion : 3\nEOF : '^'\n#DEFINITION#\nAGENT_REF^~\n#DATA#\n#END#\n", 4096).await;
+    let (read, _) = blm(
+        b"#HEADER#\nVersion : 3\nEOF : '^'\n#DEFINITION#\nAGENT_REF^~\n#DATA#\n#END#\n",
+        4096,
+    )
+    .await;
     let error = read.error.unwrap().to_string();
     assert!(error.contains("EOR") && error.contains("byte 8"), "{error}");
 }
@@ -289,7 +374,11 @@ async fn broken_documents_fail_with_a_position() {
 async fn bad_records_fail_alone_naming_the_record_and_the_field() {
     let (read, complete) = blm(&fixture("blm/bad-records.blm"), 4096).await;
     assert!(read.error.is_none() && complete, "{:?}", read.error);
-    let ids: Vec<&str> = read.listings().iter().map(|l| l.external_id.as_str()).collect();
+    let ids: Vec<&str> = read
+        .listings()
+        .iter()
+        .map(|l| l.external_id.as_str())
+        .collect();
     assert_eq!(ids, ["1234_SALE1", "1234_QTR1"]);
     let failures: Vec<_> = read
         .failures()
@@ -299,17 +388,36 @@ async fn bad_records_fail_alone_naming_the_record_and_the_field() {
     assert_eq!(failures.len(), 4, "{failures:?}");
     assert_eq!(failures[0].0, Some("1234_LET1"));
     assert_eq!(failures[0].1, Stage::Parse);
-    assert!(failures[0].2.starts_with("record 2: 57 fields where the definition names 58"), "{}", failures[0].2);
+    assert!(
+        failures[0]
+            .2
+            .starts_with("record 2: 57 fields where the definition names 58"),
+        "{}",
+        failures[0].2
+    );
     assert_eq!((failures[1].0, failures[1].1), (None, Stage::Map));
-    assert!(failures[1].2.contains("record 3: AGENT_REF: missing"), "{}", failures[1].2);
+    assert!(
+        failures[1].2.contains("record 3: AGENT_REF: missing"),
+        "{}",
+        failures[1].2
+    );
     assert_eq!(failures[2].0, Some("1234_SSTC1"));
-    assert!(failures[2].2.contains("PRICE: \"about 250k\""), "{}", failures[2].2);
+    assert!(
+        failures[2].2.contains("PRICE: \"about 250k\""),
+        "{}",
+        failures[2].2
+    );
     assert!(failures[3].2.contains("STATUS_ID: 9"), "{}", failures[3].2);
 }
 
 #[tokio::test]
 async fn same_items_through_any_buffer_size() {
-    for name in ["standard.blm", "pipe-newline.blm", "multi-char.blm", "bad-records.blm"] {
+    for name in [
+        "standard.blm",
+        "pipe-newline.blm",
+        "multi-char.blm",
+        "bad-records.blm",
+    ] {
         let bytes = fixture(&format!("blm/{name}"));
         let (whole, _) = blm(&bytes, 1 << 16).await;
         for capacity in [1, 2, 3, 7, 64, 1000] {
@@ -321,11 +429,25 @@ async fn same_items_through_any_buffer_size() {
 
 #[test]
 fn sniffing_tells_blm_from_the_other_formats() {
-    for name in ["standard.blm", "pipe-newline.blm", "multi-char.blm", "windows-1252.blm"] {
+    for name in [
+        "standard.blm",
+        "pipe-newline.blm",
+        "multi-char.blm",
+        "windows-1252.blm",
+    ] {
         let bytes = fixture(&format!("blm/{name}"));
-        assert_eq!(FeedFormat::sniff(&bytes[..bytes.len().min(4096)]), Some(FeedFormat::BLM), "{name}");
+        assert_eq!(
+            FeedFormat::sniff(&bytes[..bytes.len().min(4096)]),
+            Some(FeedFormat::BLM),
+            "{name}"
+        );
     }
-    for name in ["kyero.xml", "kyero-latin1.xml", "listings.json", "listings.ndjson"] {
+    for name in [
+        "kyero.xml",
+        "kyero-latin1.xml",
+        "listings.json",
+        "listings.ndjson",
+    ] {
         let bytes = fixture(name);
         let found = FeedFormat::sniff(&bytes[..bytes.len().min(4096)]);
         assert_ne!(found, Some(FeedFormat::BLM), "{name}");
@@ -372,7 +494,11 @@ async fn an_import_stores_the_listings_and_withdraws_only_after_a_complete_count
     assert_eq!(report.withdrawn, 0, "an incomplete count withdraws nothing");
     assert_eq!(store.count_active(&name).await.unwrap(), 6);
 
-    std::fs::write(&path, without_last.replace("Property Count : 7", "Property Count : 6")).unwrap();
+    std::fs::write(
+        &path,
+        without_last.replace("Property Count : 7", "Property Count : 6"),
+    )
+    .unwrap();
     let report = run().await.unwrap();
     assert_eq!(report.withdrawn, 1);
     let qtr = store
@@ -381,4 +507,112 @@ async fn an_import_stores_the_listings_and_withdraws_only_after_a_complete_count
         .unwrap()
         .unwrap();
     assert_eq!(qtr.status, ListingStatus::Withdrawn);
+}
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[tokio::test]
+async fn every_truncation_fails_the_feed_until_end_and_gives_a_prefix_of_the_items() {
+    let bytes = fixture("blm/standard.blm");
+    let (whole, _) = blm(&bytes, 4096).await;
+    let end = bytes.windows(5).rposition(|w| w == b"#END#").unwrap();
+    for cut in 0..bytes.len() {
+        let (read, complete) = blm(&bytes[..cut], 7).await;
+        assert!(read.items.len() <= whole.items.len(), "cut at {cut}");
+        assert_eq!(read.items, whole.items[..read.items.len()], "cut at {cut}");
+        if cut < end + 5 {
+            assert!(
+                read.error.is_some() && !complete,
+                "a feed cut at byte {cut} must not look complete"
+            );
+        } else {
+            assert!(read.error.is_none() && complete, "cut at {cut}");
+            assert_eq!(read.items, whole.items);
+        }
+    }
+}
+
+#[tokio::test]
+async fn mutated_and_random_bytes_never_panic() {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let seeds: Vec<Vec<u8>> = [
+        "standard.blm",
+        "pipe-newline.blm",
+        "multi-char.blm",
+        "windows-1252.blm",
+        "bad-records.blm",
+        "no-data.blm",
+    ]
+    .iter()
+    .map(|n| fixture(&format!("blm/{n}")))
+    .collect();
+    const NOISE: &[u8] = b"^~|#\n\r\"' :\\\x00\xff\xa3\xc3";
+    for round in 0..2000 {
+        let mut bytes = seeds[round % seeds.len()].clone();
+        match round % 5 {
+            4 => bytes = (0..rng.below(600)).map(|_| rng.next() as u8).collect(),
+            3 => {
+                // A valid start, then noise made of the characters that matter.
+                bytes.truncate(rng.below(bytes.len()));
+                for _ in 0..rng.below(400) {
+                    bytes.push(NOISE[rng.below(NOISE.len())]);
+                }
+            }
+            _ => {
+                for _ in 0..=rng.below(8) {
+                    let at = rng.below(bytes.len());
+                    match rng.below(3) {
+                        0 => bytes[at] = rng.next() as u8,
+                        1 => {
+                            bytes.remove(at);
+                        }
+                        _ => bytes.insert(at, NOISE[rng.below(NOISE.len())]),
+                    }
+                }
+            }
+        }
+        let capacity = 1 + rng.below(40);
+        let (read, _) = blm(&bytes, capacity).await;
+        // Whatever was read, every kept record reads back.
+        for item in &read.items {
+            if let FeedItem::Listing(listing, Some(raw)) = item {
+                let document = FeedFormat::BLM.format().single_record_document(raw);
+                let (again, _) = blm(&document, 64).await;
+                assert_eq!(again.listings(), [listing], "round {round}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_record_over_the_size_limit_fails_alone() {
+    let standard = String::from_utf8(fixture("blm/standard.blm")).unwrap();
+    let huge = standard.replace("Two bedroom flat in the centre.", &"x".repeat(5 << 20));
+    let (read, complete) = blm(huge.as_bytes(), 1 << 16).await;
+    assert!(read.error.is_none() && complete, "{:?}", read.error);
+    assert_eq!(read.listings().len(), 5);
+    let failures = read.failures();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].stage, Stage::Parse);
+    assert!(
+        failures[0]
+            .message
+            .contains("record 2 is longer than 4 MiB"),
+        "{}",
+        failures[0].message
+    );
 }

@@ -67,8 +67,11 @@ pub(super) struct Columns {
 impl Columns {
     /// The columns of a definition's (upper-case) `names`.
     pub fn new(names: &[String]) -> Self {
-        let index: HashMap<&str, usize> =
-            names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
         let get = |name: &str| index.get(name).copied();
         let first = |candidates: &[&str]| candidates.iter().find_map(|n| get(n));
         let mut features: Vec<(u16, usize)> = names
@@ -136,7 +139,12 @@ impl Columns {
 }
 
 /// The fields `prefix` + number, with their `caption` + number fields, by number.
-fn media(names: &[String], index: &HashMap<&str, usize>, prefix: &str, caption: &str) -> Vec<Media> {
+fn media(
+    names: &[String],
+    index: &HashMap<&str, usize>,
+    prefix: &str,
+    caption: &str,
+) -> Vec<Media> {
     let mut found: Vec<Media> = names
         .iter()
         .enumerate()
@@ -177,7 +185,11 @@ mod tests {
         .to_vec();
         let c = Columns::new(&names);
         assert_eq!(c.agent_ref, Some(0));
-        let images: Vec<_> = c.images.iter().map(|m| (m.number, m.value, m.caption)).collect();
+        let images: Vec<_> = c
+            .images
+            .iter()
+            .map(|m| (m.number, m.value, m.caption))
+            .collect();
         assert_eq!(images, [(0, 3, Some(4)), (1, 1, None)]);
         assert_eq!(c.floor_plans.len(), 1);
         assert_eq!(c.virtual_tours.len(), 1);

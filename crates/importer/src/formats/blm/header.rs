@@ -150,7 +150,9 @@ pub(super) fn definition(text: &str, eof: &str) -> Result<Vec<String>, String> {
         return Err("the definition names no field".into());
     }
     if names.len() > MAX_FIELDS {
-        return Err(format!("the definition names more than {MAX_FIELDS} fields"));
+        return Err(format!(
+            "the definition names more than {MAX_FIELDS} fields"
+        ));
     }
     let mut seen = HashMap::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
@@ -182,23 +184,52 @@ mod tests {
         let h = header("version: 3i\neof : '|'\neor : '\\n'\nproperty count: many").unwrap();
         assert_eq!((h.eof.as_str(), h.eor.as_str()), ("|", "\n"));
         assert_eq!(h.property_count, None);
-        assert_eq!(header(&format!("EOF : {}\nEOR : {}", escape("<\\t>"), escape("\r\n"))).unwrap().eof, "<\\t>");
+        assert_eq!(
+            header(&format!(
+                "EOF : {}\nEOR : {}",
+                escape("<\\t>"),
+                escape("\r\n")
+            ))
+            .unwrap()
+            .eof,
+            "<\\t>"
+        );
     }
 
     #[test]
     fn refuses_headers_it_cannot_read_records_with() {
         assert!(header("EOF : '^'").unwrap_err().contains("EOR"));
-        assert!(header("EOF : ''\nEOR : '~'").unwrap_err().contains("empty EOF"));
-        assert!(header("EOF : '^~'\nEOR : '~'").unwrap_err().contains("inside"));
-        assert!(header("Version : 2\nEOF : '^'\nEOR : '~'").unwrap_err().contains("version 3"));
+        assert!(
+            header("EOF : ''\nEOR : '~'")
+                .unwrap_err()
+                .contains("empty EOF")
+        );
+        assert!(
+            header("EOF : '^~'\nEOR : '~'")
+                .unwrap_err()
+                .contains("inside")
+        );
+        assert!(
+            header("Version : 2\nEOF : '^'\nEOR : '~'")
+                .unwrap_err()
+                .contains("version 3")
+        );
     }
 
     #[test]
     fn reads_the_definition() {
         let names = definition("agent_ref^ BRANCH_ID ^STATUS_ID^", "^").unwrap();
         assert_eq!(names, ["AGENT_REF", "BRANCH_ID", "STATUS_ID"]);
-        assert!(definition("AGENT_REF^^X^", "^").unwrap_err().contains("field 2"));
-        assert!(definition("AGENT_REF^X^X^", "^").unwrap_err().contains("twice"));
+        assert!(
+            definition("AGENT_REF^^X^", "^")
+                .unwrap_err()
+                .contains("field 2")
+        );
+        assert!(
+            definition("AGENT_REF^X^X^", "^")
+                .unwrap_err()
+                .contains("twice")
+        );
         assert!(definition("X^Y^", "^").unwrap_err().contains("AGENT_REF"));
     }
 }

@@ -93,7 +93,10 @@ impl Record<'_> {
 
     fn number<T: std::str::FromStr>(&self, column: Option<usize>, name: &str) -> Result<Option<T>> {
         self.get(column)
-            .map(|v| values::whole(&v).ok_or_else(|| bad(name, format!("{v:?} is not a whole number in range"))))
+            .map(|v| {
+                values::whole(&v)
+                    .ok_or_else(|| bad(name, format!("{v:?} is not a whole number in range")))
+            })
             .transpose()
     }
 
@@ -107,13 +110,21 @@ impl Record<'_> {
         self.get(column)
             .map(|v| {
                 values::date_time(&v).ok_or_else(|| {
-                    bad(name, format!("{v:?} is not a date (expected YYYY-MM-DD HH:MM:SS)"))
+                    bad(
+                        name,
+                        format!("{v:?} is not a date (expected YYYY-MM-DD HH:MM:SS)"),
+                    )
                 })
             })
             .transpose()
     }
 
-    fn money(&self, column: Option<usize>, name: &str, currency: Currency) -> Result<Option<Money>> {
+    fn money(
+        &self,
+        column: Option<usize>,
+        name: &str,
+        currency: Currency,
+    ) -> Result<Option<Money>> {
         let Some(value) = self.get(column) else {
             return Ok(None);
         };
@@ -135,7 +146,12 @@ impl Record<'_> {
             None => (Default::default(), None),
             Some(code) => values::status(code)
                 .map(|(s, name)| (s, Some(name.to_owned())))
-                .ok_or_else(|| bad("STATUS_ID", format!("{code} is not a Rightmove status (0 to 7)")))?,
+                .ok_or_else(|| {
+                    bad(
+                        "STATUS_ID",
+                        format!("{code} is not a Rightmove status (0 to 7)"),
+                    )
+                })?,
         };
         let currency = match self.get(self.c.currency) {
             Some(code) => Currency::parse(&code).map_err(|e| rejected("CURRENCY", &e))?,
@@ -154,11 +170,22 @@ impl Record<'_> {
                 amenities.insert(group.to_owned(), vec![value]);
             }
         };
-        note("priceQualifier", qualifier.and_then(values::price_qualifier).map(str::to_owned));
+        note(
+            "priceQualifier",
+            qualifier
+                .and_then(values::price_qualifier)
+                .map(str::to_owned),
+        );
         let furnished = self.number::<u16>(self.c.let_furn_id, "LET_FURN_ID")?;
-        note("furnished", furnished.and_then(values::furnished).map(str::to_owned));
+        note(
+            "furnished",
+            furnished.and_then(values::furnished).map(str::to_owned),
+        );
         let let_type = self.number::<u16>(self.c.let_type_id, "LET_TYPE_ID")?;
-        note("letType", let_type.and_then(values::let_type).map(str::to_owned));
+        note(
+            "letType",
+            let_type.and_then(values::let_type).map(str::to_owned),
+        );
         note("availableFrom", self.text(self.c.let_date_available));
         note("livingRooms", self.text(self.c.living_rooms));
         let property_type = match self.get(self.c.prop_sub_id) {
@@ -182,7 +209,12 @@ impl Record<'_> {
             bathrooms: self.number(self.c.bathrooms, "BATHROOMS")?,
             address: self.address()?,
             texts: self.texts(&en),
-            features: self.c.features.iter().filter_map(|&i| self.text(Some(i))).collect(),
+            features: self
+                .c
+                .features
+                .iter()
+                .filter_map(|&i| self.text(Some(i)))
+                .collect(),
             amenities,
             images: media.images(self.f, &self.c.images, &en),
             floor_plans: media.images(self.f, &self.c.floor_plans, &en),
@@ -218,14 +250,26 @@ impl Record<'_> {
                 Some(3) => (Transaction::RentMonthly, 12),
                 Some(5) => (Transaction::RentWeekly, 0),
                 Some(other) => {
-                    return Err(bad("LET_RENT_FREQUENCY", format!("{other} is not 0, 1, 2, 3 or 5")));
+                    return Err(bad(
+                        "LET_RENT_FREQUENCY",
+                        format!("{other} is not 0, 1, 2, 3 or 5"),
+                    ));
                 }
             },
-            Some(other) => return Err(bad("TRANS_TYPE_ID", format!("{other} is not 1 (sale) or 2 (lettings)"))),
+            Some(other) => {
+                return Err(bad(
+                    "TRANS_TYPE_ID",
+                    format!("{other} is not 1 (sale) or 2 (lettings)"),
+                ));
+            }
             None => return Err(bad("TRANS_TYPE_ID", "missing")),
         };
         if transaction != Transaction::Sale {
-            let frequency = match self.get(self.c.let_rent_frequency).as_deref().map(str::trim) {
+            let frequency = match self
+                .get(self.c.let_rent_frequency)
+                .as_deref()
+                .map(str::trim)
+            {
                 Some("2") => Some("quarterly"),
                 Some("3") => Some("annual"),
                 Some("5") => Some("per person per week"),
@@ -241,7 +285,8 @@ impl Record<'_> {
             Some(amount) if months > 0 => {
                 let minor = amount.minor();
                 let monthly = minor / months + i64::from(minor % months * 2 >= months);
-                let amount = Money::from_minor(monthly, currency).map_err(|e| rejected("PRICE", &e))?;
+                let amount =
+                    Money::from_minor(monthly, currency).map_err(|e| rejected("PRICE", &e))?;
                 Price::Amount { amount }
             }
             Some(amount) => Price::Amount { amount },
@@ -286,7 +331,10 @@ impl Record<'_> {
             town: self.text(self.c.town),
             province: self.text(self.c.region),
             postal_code: postal_code.map(|p| p.to_uppercase()),
-            country: Some(self.text(self.c.country_code).unwrap_or_else(|| "GB".into())),
+            country: Some(
+                self.text(self.c.country_code)
+                    .unwrap_or_else(|| "GB".into()),
+            ),
             location: self.location()?,
             ..Address::default()
         })
@@ -295,7 +343,11 @@ impl Record<'_> {
     fn location(&self) -> Result<Option<GeoPoint>> {
         let coordinate = |column, name| -> Result<Option<f64>> {
             self.get(column)
-                .map(|v| v.trim().parse::<f64>().map_err(|_| bad(name, format!("{v:?} is not a number"))))
+                .map(|v| {
+                    v.trim()
+                        .parse::<f64>()
+                        .map_err(|_| bad(name, format!("{v:?} is not a number")))
+                })
                 .transpose()
         };
         match (

@@ -35,7 +35,9 @@ mod window;
 use memchr::memmem::Finder;
 use tokio::io::AsyncBufRead;
 
-use super::{FeedError, FeedItem, FeedReader, MAX_RECORD_BYTES, Position, ReadOptions, RecordError, Stage};
+use super::{
+    FeedError, FeedItem, FeedReader, MAX_RECORD_BYTES, Position, ReadOptions, RecordError, Stage,
+};
 use columns::Columns;
 use header::Header;
 use map::Mapped;
@@ -131,13 +133,22 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
 
     /// Reads the header and the definition, up to the records.
     async fn open(&mut self) -> Result<Document, FeedError> {
-        self.window.want(&mut self.input, 3).await.map_err(|e| self.io(e))?;
+        self.window
+            .want(&mut self.input, 3)
+            .await
+            .map_err(|e| self.io(e))?;
         if self.window.rest().starts_with(b"\xEF\xBB\xBF") {
             self.window.consume(3);
         }
         let blank = |b: u8| b.is_ascii_whitespace();
-        self.window.skip_while(&mut self.input, blank).await.map_err(|e| self.io(e))?;
-        self.window.want(&mut self.input, 8).await.map_err(|e| self.io(e))?;
+        self.window
+            .skip_while(&mut self.input, blank)
+            .await
+            .map_err(|e| self.io(e))?;
+        self.window
+            .want(&mut self.input, 8)
+            .await
+            .map_err(|e| self.io(e))?;
         if self.window.rest().is_empty() {
             return Err(FeedError::Empty);
         }
@@ -149,26 +160,42 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
         }
         self.window.consume(8);
         let header_at = self.at(0);
-        let text = self.section(b"#DEFINITION#", MAX_HEADER_BYTES, "header").await?;
+        let text = self
+            .section(b"#DEFINITION#", MAX_HEADER_BYTES, "header")
+            .await?;
         let mut decoder = Decoder::default();
-        let header = header::header(&decoder.decode(&text)).map_err(|message| FeedError::Malformed {
-            at: header_at,
-            message,
-        })?;
+        let header =
+            header::header(&decoder.decode(&text)).map_err(|message| FeedError::Malformed {
+                at: header_at,
+                message,
+            })?;
         let eof_bytes = header.eof.clone();
         let skip = |b: u8| b.is_ascii_whitespace() && !eof_bytes.as_bytes().contains(&b);
-        self.window.skip_while(&mut self.input, skip).await.map_err(|e| self.io(e))?;
+        self.window
+            .skip_while(&mut self.input, skip)
+            .await
+            .map_err(|e| self.io(e))?;
         let definition_at = self.at(0);
-        let text = self.section(b"#DATA#", MAX_DEFINITION_BYTES, "definition").await?;
+        let text = self
+            .section(b"#DATA#", MAX_DEFINITION_BYTES, "definition")
+            .await?;
         let eor = raw_mark(&header.eor, decoder.encoding());
         let end = memchr::memmem::find(&text, &eor).unwrap_or(text.len());
         let definition = decoder.decode(&text[..end]);
         let terminated = definition.trim_end().ends_with(&header.eof);
-        let names = header::definition(&definition, &header.eof)
-            .map_err(|message| FeedError::Malformed { at: definition_at, message })?;
+        let names = header::definition(&definition, &header.eof).map_err(|message| {
+            FeedError::Malformed {
+                at: definition_at,
+                message,
+            }
+        })?;
         let kept_head = format!(
             "#HEADER#\nVersion : {}\nEOF : {}\nEOR : {}\nProperty Count : 1\n#DEFINITION#\n{}{}{}\n#DATA#\n",
-            if header.version.is_empty() { "3" } else { &header.version },
+            if header.version.is_empty() {
+                "3"
+            } else {
+                &header.version
+            },
             header::escape(&header.eof),
             header::escape(&header.eor),
             names.join(&header.eof),
@@ -190,7 +217,12 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
     }
 
     /// The bytes up to `mark` (which is consumed too), at most `limit` of them.
-    async fn section(&mut self, mark: &[u8], limit: usize, what: &str) -> Result<Vec<u8>, FeedError> {
+    async fn section(
+        &mut self,
+        mark: &[u8],
+        limit: usize,
+        what: &str,
+    ) -> Result<Vec<u8>, FeedError> {
         let at = self.at(0);
         let finder = Finder::new(mark);
         let found = self.window.find(&mut self.input, &finder, limit).await;
@@ -207,7 +239,10 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
             }),
             Found::Limit => Err(FeedError::Refused {
                 at,
-                message: format!("the {what} is longer than {} without {name}", super::size(limit)),
+                message: format!(
+                    "the {what} is longer than {} without {name}",
+                    super::size(limit)
+                ),
             }),
         }
     }

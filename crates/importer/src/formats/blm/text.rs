@@ -107,10 +107,11 @@ impl Fields {
             start = at + eof.len();
         }
         self.ranges.push(start..self.text.len());
-        let last_empty = self
-            .ranges
-            .last()
-            .is_some_and(|r| self.text.get(r.clone()).is_some_and(|t| t.trim().is_empty()));
+        let last_empty = self.ranges.last().is_some_and(|r| {
+            self.text
+                .get(r.clone())
+                .is_some_and(|t| t.trim().is_empty())
+        });
         if last_empty && (terminated || self.ranges.len() == expected + 1) {
             self.ranges.pop();
         }
@@ -128,7 +129,11 @@ impl Fields {
 
     /// The length of the longest field, in bytes.
     pub fn longest(&self) -> usize {
-        self.ranges.iter().map(ExactSizeIterator::len).max().unwrap_or(0)
+        self.ranges
+            .iter()
+            .map(ExactSizeIterator::len)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Field `index` as written, trimmed; empty when the record has no such field.
@@ -149,10 +154,7 @@ impl Fields {
 /// A value wrapped in one pair of double quotes, as CSV-minded exports write them, without
 /// them (and `""` inside as `"`); any other value as it is.
 pub(super) fn unquote(value: &str) -> Cow<'_, str> {
-    match value
-        .strip_prefix('"')
-        .and_then(|v| v.strip_suffix('"'))
-    {
+    match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
         Some(inner) if inner.contains("\"\"") => Cow::Owned(inner.replace("\"\"", "\"")),
         Some(inner) => Cow::Borrowed(inner.trim()),
         None => Cow::Borrowed(value),
@@ -194,7 +196,11 @@ mod tests {
         f.split(&mut d, b"a^b^", "^", (2, true));
         assert_eq!(f.len(), 2);
         f.split(&mut d, b"a^b^", "^", (3, true));
-        assert_eq!(f.len(), 2, "a record ends with its end-of-field mark like its definition");
+        assert_eq!(
+            f.len(),
+            2,
+            "a record ends with its end-of-field mark like its definition"
+        );
         f.split(&mut d, b"a^b^", "^", (3, false));
         assert_eq!(f.len(), 3, "or it does not");
     }

@@ -219,6 +219,9 @@ pub(super) fn whole<T: std::str::FromStr>(text: &str) -> Option<T> {
 /// without a time. BLM gives no zone: the time is taken as UTC.
 pub(super) fn date_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
+    if let Some(at) = plain_date_time(text) {
+        return Some(at);
+    }
     const TIMES: &[&str] = &[
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M:%S",
@@ -238,6 +241,32 @@ pub(super) fn date_time(text: &str) -> Option<DateTime<Utc>> {
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
         })
         .map(|at| at.and_utc())
+}
+
+/// `YYYY-MM-DD HH:MM:SS` exactly, as most exports write it, read without a format string;
+/// `None` for anything else (which [`date_time`] then reads the slow way).
+fn plain_date_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let digits = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    let year = i32::try_from(digits(0, 4)?).ok()?;
+    let day = NaiveDate::from_ymd_opt(year, digits(5, 7)?, digits(8, 10)?)?;
+    Some(
+        day.and_hms_opt(digits(11, 13)?, digits(14, 16)?, digits(17, 19)?)?
+            .and_utc(),
+    )
 }
 
 #[cfg(test)]
@@ -260,11 +289,15 @@ mod tests {
             Some(Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap())
         );
         assert_eq!(date_time("May 1st"), None);
+        assert_eq!(date_time("2024-02-30 12:30:00"), None);
     }
 
     #[test]
     fn codes_have_names() {
-        assert_eq!(status(1), Some((MarketStatus::Pending, "sold subject to contract")));
+        assert_eq!(
+            status(1),
+            Some((MarketStatus::Pending, "sold subject to contract"))
+        );
         assert_eq!(status(8), None);
         assert_eq!(property_type(8), Some("flat"));
         assert_eq!(property_type(0), None);

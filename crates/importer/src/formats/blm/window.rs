@@ -71,7 +71,11 @@ impl Window {
     }
 
     /// Reads until at least `n` bytes are unread or the input ends.
-    pub async fn want<R: AsyncBufRead + Unpin>(&mut self, input: &mut R, n: usize) -> io::Result<()> {
+    pub async fn want<R: AsyncBufRead + Unpin>(
+        &mut self,
+        input: &mut R,
+        n: usize,
+    ) -> io::Result<()> {
         while self.rest().len() < n && self.fill(input).await? {}
         Ok(())
     }
@@ -107,7 +111,11 @@ impl Window {
             let rest = self.rest();
             if let Some(at) = mark.find(&rest[from..]) {
                 let at = from + at;
-                return Ok(if at > limit { Found::Limit } else { Found::At(at) });
+                return Ok(if at > limit {
+                    Found::Limit
+                } else {
+                    Found::At(at)
+                });
             }
             if rest.len() > limit.saturating_add(keep) {
                 return Ok(Found::Limit);
