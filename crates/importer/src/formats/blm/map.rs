@@ -241,14 +241,15 @@ impl Record<'_> {
         let trans = self.number::<u8>(self.c.trans_type_id, "TRANS_TYPE_ID")?;
         let amount = self.money(self.c.price, "PRICE", currency)?;
         let on_request = qualifier == Some(values::POA);
-        let (transaction, months) = match trans {
-            Some(1) => (Transaction::Sale, 0),
+        // (transaction, months the price covers, the period noted when it is not the usual)
+        let (transaction, months, noted) = match trans {
+            Some(1) => (Transaction::Sale, 0, None),
             Some(2) => match self.number::<u8>(self.c.let_rent_frequency, "LET_RENT_FREQUENCY")? {
-                Some(0) => (Transaction::RentWeekly, 0),
-                None | Some(1) => (Transaction::RentMonthly, 0),
-                Some(2) => (Transaction::RentMonthly, 3),
-                Some(3) => (Transaction::RentMonthly, 12),
-                Some(5) => (Transaction::RentWeekly, 0),
+                Some(0) => (Transaction::RentWeekly, 0, None),
+                None | Some(1) => (Transaction::RentMonthly, 0, None),
+                Some(2) => (Transaction::RentMonthly, 3, Some("quarterly")),
+                Some(3) => (Transaction::RentMonthly, 12, Some("annual")),
+                Some(5) => (Transaction::RentWeekly, 0, Some("per person per week")),
                 Some(other) => {
                     return Err(bad(
                         "LET_RENT_FREQUENCY",
@@ -264,20 +265,8 @@ impl Record<'_> {
             }
             None => return Err(bad("TRANS_TYPE_ID", "missing")),
         };
-        if transaction != Transaction::Sale {
-            let frequency = match self
-                .get(self.c.let_rent_frequency)
-                .as_deref()
-                .map(str::trim)
-            {
-                Some("2") => Some("quarterly"),
-                Some("3") => Some("annual"),
-                Some("5") => Some("per person per week"),
-                _ => None,
-            };
-            if let Some(frequency) = frequency {
-                amenities.insert("rentFrequency".into(), vec![frequency.into()]);
-            }
+        if let Some(frequency) = noted {
+            amenities.insert("rentFrequency".into(), vec![frequency.into()]);
         }
         let price = match amount {
             _ if on_request => Price::OnRequest,
