@@ -135,6 +135,7 @@ impl Bench<'_> {
                 Format::Json => generate::write_json(&path, size, self.config.json_form)?,
                 Format::Kyero => generate::write_kyero(&path, size)?,
                 Format::Reaxml => generate::write_reaxml(&path, size)?,
+                Format::Blm => generate::write_blm(&path, size)?,
             };
             eprintln!(
                 "generated {name}: {size} listings, {:.0} MB in {:.1} s",

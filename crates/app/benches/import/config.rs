@@ -31,17 +31,19 @@ pub enum Format {
     Json,
     Kyero,
     Reaxml,
+    Blm,
 }
 
 impl Format {
     /// Every format, in the order the benchmark runs them.
-    pub const ALL: [Self; 3] = [Self::Json, Self::Kyero, Self::Reaxml];
+    pub const ALL: [Self; 4] = [Self::Json, Self::Kyero, Self::Reaxml, Self::Blm];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Json => "json",
             Self::Kyero => "kyero",
             Self::Reaxml => "reaxml",
+            Self::Blm => "blm",
         }
     }
 
@@ -50,6 +52,7 @@ impl Format {
             Self::Json => "json",
             Self::Kyero => "kyero.xml",
             Self::Reaxml => "reaxml.xml",
+            Self::Blm => "blm",
         }
     }
 

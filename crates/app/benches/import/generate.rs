@@ -1,10 +1,12 @@
 //! Deterministic, varied listings and the feeds made of them: propimport JSON (an array or
-//! NDJSON) and Kyero v3 XML, written record by record so that a feed of a million listings
-//! never sits in memory.
+//! NDJSON), Kyero v3 XML and Rightmove BLM, written record by record so that a feed of a
+//! million listings never sits in memory.
 //!
 //! Listing `i` is always the same (its own seeded generator), so the COPY reference can
 //! rebuild exactly the rows the JSON import stores.
 
+#[path = "generate/blm.rs"]
+mod blm;
 #[path = "generate/json.rs"]
 mod json;
 #[path = "generate/kyero.rs"]
@@ -27,6 +29,7 @@ use propimport_domain::{
     LocalizedText, Money, Price, Transaction,
 };
 
+pub use blm::write_blm;
 pub use json::{JsonForm, write_json};
 pub use kyero::write_kyero;
 pub use reaxml::write_reaxml;

@@ -80,7 +80,7 @@ impl FeedReader for AutoReader {
 
     fn is_complete_list(&self) -> bool {
         match &self.state {
-            State::Reading(format, reader) => format.is_snapshot() || reader.is_complete_list(),
+            State::Reading(_, reader) => reader.is_complete_list(),
             _ => false,
         }
     }

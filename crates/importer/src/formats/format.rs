@@ -76,7 +76,9 @@ pub trait FeedReader: Send {
     async fn next(&mut self) -> Result<Option<FeedItem>, FeedError>;
 
     /// Once read to its end: whether the document was the source's complete list. Formats
-    /// delivered as snapshots always are; others say so in the document.
+    /// delivered as snapshots are, unless the document shows it lost records (a BLM header
+    /// counting more properties than it holds); others say so in the document. The pipeline
+    /// withdraws listings absent from a feed only when this is true.
     fn is_complete_list(&self) -> bool {
         true
     }
@@ -125,6 +127,8 @@ impl FeedFormat {
     pub const KYERO: Self = Self(&super::kyero::Kyero);
     /// propimport JSON (an array or NDJSON of canonical listings): a complete snapshot.
     pub const JSON: Self = Self(&super::json::Json);
+    /// Rightmove BLM v3 (UK): a complete snapshot.
+    pub const BLM: Self = Self(&super::blm::Blm);
     /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
     pub const RESO: Self = Self(&super::reso::Reso);
     /// REAXML (realestate.com.au): changes to an agent's listings, never a complete list.
@@ -137,6 +141,7 @@ impl FeedFormat {
     pub const ALL: &[Self] = &[
         Self::KYERO,
         Self::REAXML,
+        Self::BLM,
         Self::RESO,
         Self::JSON,
         Self::AUTO,

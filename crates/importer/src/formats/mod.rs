@@ -16,6 +16,7 @@
 //! The readers are not cancel-safe: drop a reader whose `next()` future was dropped midway.
 
 mod auto;
+mod blm;
 mod decode;
 mod format;
 pub(crate) mod html;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 
 use propimport_domain::{ExternalId, ItemError, Listing};
 
+pub use blm::BlmReader;
 pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;

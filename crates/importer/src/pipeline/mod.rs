@@ -305,7 +305,9 @@ async fn read_batches(
             Some(FeedItem::Gone(id)) => batch.push_gone(id),
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),
             None => {
-                let complete_list = format.is_snapshot() || reader.is_complete_list();
+                // A snapshot format's reader says so too, unless the document shows it lost
+                // records on the way (a BLM header counting more than it holds).
+                let complete_list = reader.is_complete_list();
                 return Ok(if hand.tx.send(batch).await.is_ok() {
                     ReadEnd::Complete { complete_list }
                 } else {

@@ -2,6 +2,7 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
+mod blm;
 mod empty_feed;
 mod huge;
 mod image_guard;

@@ -24,6 +24,8 @@ const FIXTURES: &[(&str, &str)] = &[
     ("json", "listings.ndjson"),
     ("reaxml", "reaxml/feed.xml"),
     ("reaxml", "reaxml/latin1.xml"),
+    ("blm", "blm/standard.blm"),
+    ("blm", "blm/windows-1252.blm"),
 ];
 
 /// Reads a whole document with `format`.
