@@ -226,7 +226,9 @@ async fn measure(settings: &Settings, name: &str, plans: &[HostPlan]) -> anyhow:
             index += 1;
             let mut l = listing(&id, 100_000);
             l.images = (0..settings.images_per_listing)
-                .map(|i| propimport_domain::Image::new(format!("http://{}/{id}/{i}.jpg", host.addr)))
+                .map(|i| {
+                    propimport_domain::Image::new(format!("http://{}/{id}/{i}.jpg", host.addr))
+                })
                 .collect();
             body.push_str(&serde_json::to_string(&l)?);
             body.push('\n');

@@ -42,7 +42,11 @@ mod tests {
     fn a_kept_record_comes_back_whole_and_smaller() {
         let record = "<property><id>1</id><desc><en>Sea views</en></desc></property>".repeat(20);
         let kept = keep("kyero", record.as_bytes());
-        assert!(kept.compressed.len() < record.len() / 4, "{}", kept.compressed.len());
+        assert!(
+            kept.compressed.len() < record.len() / 4,
+            "{}",
+            kept.compressed.len()
+        );
         assert_eq!(unpack(&kept).unwrap(), record.as_bytes());
     }
 

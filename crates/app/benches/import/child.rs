@@ -10,9 +10,7 @@ use anyhow::{Context as _, bail};
 use propimport_domain::{CancelToken, JobName, ListingStore, ProgressHandle};
 use propimport_importer::hash::record;
 use propimport_importer::kept;
-use propimport_importer::{
-    FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig,
-};
+use propimport_importer::{FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig};
 use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlListingStore};
 use serde::{Deserialize, Serialize};
 

@@ -21,8 +21,8 @@ use std::io::{self, BufWriter, Write as _};
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use propimport_domain::{
-    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing, LocalizedText,
-    Money, Price, Transaction,
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing,
+    LocalizedText, Money, Price, Transaction,
 };
 
 pub use json::{JsonForm, write_json};
@@ -105,7 +105,11 @@ pub fn listing(i: u64) -> anyhow::Result<Listing> {
         }
     }
     let images = (1..=rng.usize(3..=10))
-        .map(|k| Image::new(format!("https://images.propimport.invalid/{external_id}/{k:02}.jpg")))
+        .map(|k| {
+            Image::new(format!(
+                "https://images.propimport.invalid/{external_id}/{k:02}.jpg"
+            ))
+        })
         .collect();
     let built: u32 = rng.u32(35..=450);
     let modified = base_time() + Duration::minutes(rng.i64(0..300 * 24 * 60));

@@ -336,7 +336,8 @@ impl Listing {
             .flatten()
             .map(|c| opt(&c.id) + opt(&c.name) + opt(&c.email) + opt(&c.phone) + 48)
             .sum();
-        let charges = self.charges.len() * 96 + self.charges.iter().map(|c| opt(&c.label)).sum::<usize>();
+        let charges =
+            self.charges.len() * 96 + self.charges.iter().map(|c| opt(&c.label)).sum::<usize>();
         let a = &self.address;
         let address = [
             &a.display,

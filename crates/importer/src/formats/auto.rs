@@ -80,9 +80,7 @@ impl FeedReader for AutoReader {
 
     fn is_complete_list(&self) -> bool {
         match &self.state {
-            State::Reading(format, reader) => {
-                format.is_snapshot() || reader.is_complete_list()
-            }
+            State::Reading(format, reader) => format.is_snapshot() || reader.is_complete_list(),
             _ => false,
         }
     }
@@ -174,14 +172,18 @@ mod tests {
     fn the_root_element_is_found_after_the_prolog() {
         let doc = b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- made by a CRM -->\n<!DOCTYPE x>\n<root><kyero>";
         assert_eq!(xml_root(doc).as_deref(), Some("root"));
-        assert_eq!(xml_root(b"<oi:openimmo xmlns:oi=\"x\">").as_deref(), Some("openimmo"));
+        assert_eq!(
+            xml_root(b"<oi:openimmo xmlns:oi=\"x\">").as_deref(),
+            Some("openimmo")
+        );
         assert_eq!(xml_root(b"{\"a\":1}"), None);
         assert_eq!(xml_root(b"<?xml version=\"1.0\""), None);
     }
 
     #[tokio::test]
     async fn a_feed_is_read_by_the_format_its_head_names() {
-        let kyero = b"<?xml version=\"1.0\"?><root><kyero><feed_version>3</feed_version></kyero></root>";
+        let kyero =
+            b"<?xml version=\"1.0\"?><root><kyero><feed_version>3</feed_version></kyero></root>";
         let mut reader = FeedFormat::AUTO.open(
             Box::new(std::io::Cursor::new(kyero.to_vec())),
             &ReadOptions::default(),
@@ -197,7 +199,12 @@ mod tests {
             Box::new(std::io::Cursor::new(b"<html><body>".to_vec())),
             &ReadOptions::default(),
         );
-        let error = reader.next().await.err().map(|e| e.to_string()).unwrap_or_default();
+        let error = reader
+            .next()
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(error.contains("<html><body>"), "{error}");
         assert!(error.contains("kyero"), "{error}");
     }

@@ -225,7 +225,11 @@ mod tests {
                 assert_eq!(FeedFormat::parse(alias), Some(*format), "{alias}");
                 assert!(seen.insert(*alias), "{alias} is used twice");
             }
-            assert!(seen.insert(format.name()), "{} is used twice", format.name());
+            assert!(
+                seen.insert(format.name()),
+                "{} is used twice",
+                format.name()
+            );
         }
         assert_eq!(FeedFormat::parse("csv"), None);
     }

@@ -8,9 +8,9 @@ use propimport_domain::{Clock, ListingImageStore, ListingStore, SystemClock};
 use super::Importer;
 use crate::ImportError;
 use crate::fetch;
+use crate::formats::Delivery;
 use crate::images::{ImageDownloads, ImageOptions, ImageSettings, ImageStorage};
 use crate::reso::ResoClient;
-use crate::formats::Delivery;
 use crate::source::SourceConfig;
 
 impl Importer {

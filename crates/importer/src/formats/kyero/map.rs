@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use propimport_domain::{
-    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing, LocalizedText,
-    Money, Price, Transaction,
+    Address, Currency, EnergyRating, ExternalId, GeoPoint, Image, LanguageCode, Listing,
+    LocalizedText, Money, Price, Transaction,
 };
 
 use super::tree::Node;

@@ -58,7 +58,11 @@ async fn maps_fields_as_real_payloads_send_them() {
         Some("Bright home with mountain views.\nNear parks & schools.")
     );
     assert_eq!(
-        house.images.iter().map(|i| i.url.as_str()).collect::<Vec<_>>(),
+        house
+            .images
+            .iter()
+            .map(|i| i.url.as_str())
+            .collect::<Vec<_>>(),
         [
             "https://img.example/k100/1.jpg",
             "https://img.example/k100/2.jpg",

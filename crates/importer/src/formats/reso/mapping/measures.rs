@@ -4,7 +4,7 @@ use propimport_domain::GeoPoint;
 
 use super::{Failure, Result, field, rejected, unreadable};
 use crate::formats::Stage;
-use crate::reso::values::{Record, decimal, letters, text};
+use crate::formats::reso::values::{Record, decimal, letters, text};
 
 /// Square metres per unit of the areas RESO sends.
 const SQUARE_METRES_PER: &[(&[&str], f64)] = &[

@@ -1,16 +1,19 @@
 //! The RESO Web API as a format: one OData page (`{"value": […], "@odata.nextLink": …}`)
 //! read as a document of `Property` records. The paging, authentication and watermark of a
-//! RESO source are the transport's (`crate::reso`); the field mapping is
-//! `crate::reso::mapping`, documented in `RESO.md`.
+//! RESO source are the transport's (`crate::reso`); the field mapping is `mapping` (with
+//! the value readers of `values`), documented in `RESO.md`.
 
 use async_trait::async_trait;
 use propimport_domain::Currency;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
+pub(crate) mod mapping;
+mod values;
+
+use self::mapping::Outcome;
 use super::{Delivery, FeedError, FeedItem, FeedReader, Format, Position, ReadOptions};
 use crate::fetch::FeedStream;
-use crate::reso::mapping::{self, Outcome};
 
 /// The largest page read as one document.
 const MAX_PAGE_BYTES: u64 = 64 << 20;
@@ -56,7 +59,11 @@ impl Format for Reso {
 }
 
 /// Maps a page's records one by one, each kept as its JSON.
-pub(crate) fn map_record(value: Value, currency: Currency, label: &str) -> (FeedItem, Option<chrono::DateTime<chrono::Utc>>) {
+pub(crate) fn map_record(
+    value: Value,
+    currency: Currency,
+    label: &str,
+) -> (FeedItem, Option<chrono::DateTime<chrono::Utc>>) {
     let raw = serde_json::to_vec(&value).ok();
     let mapped = mapping::map(value, currency, label);
     let item = match mapped.outcome {
@@ -87,7 +94,10 @@ impl FeedReader for PageReader {
             if body.len() as u64 > MAX_PAGE_BYTES {
                 return Err(FeedError::Refused {
                     at: Position::default(),
-                    message: format!("the page is larger than {}", super::size(MAX_PAGE_BYTES as usize)),
+                    message: format!(
+                        "the page is larger than {}",
+                        super::size(MAX_PAGE_BYTES as usize)
+                    ),
                 });
             }
             self.records = crate::reso::parse_page(&body, 0)?.records.into_iter();

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::{Result, unreadable};
-use crate::reso::values::{Record, decimal, given, letters, text};
+use crate::formats::reso::values::{Record, decimal, given, letters, text};
 
 /// Photo URLs of `Media` ordered by `Order` (a number or a numeric string; items without one
 /// last, in their given order). Items whose `MediaCategory` is not a photo, and items

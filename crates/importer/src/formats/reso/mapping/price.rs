@@ -3,7 +3,7 @@
 use propimport_domain::{Currency, Money, Price, Transaction};
 
 use super::{Result, field, rejected, unreadable};
-use crate::reso::values::{Record, amount_text, letters, text};
+use crate::formats::reso::values::{Record, amount_text, letters, text};
 
 /// The transaction and price of a record (see the rules of the parent module).
 pub(super) fn price(r: &Record, default_currency: Currency) -> Result<(Transaction, Price)> {
