@@ -1,9 +1,12 @@
 //! Reading RESO field values the way real payloads send them: numbers as numbers or as
-//! numeric strings, booleans as `true`/`"true"`/`"Y"`, `null` or an empty string for "not
+//! numeric strings (`"3"`, `"1,250.00"`, `"$450,000"`), booleans as `true`/`"true"`/`"Y"`,
+//! lists as JSON arrays or comma-delimited strings, `null` or an empty string for "not
 //! given". Each reader returns `Ok(None)` for a missing value and an error message naming the
 //! field for a value that cannot be read as its type.
 
-use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 
 /// One RESO record: a JSON object.
@@ -35,7 +38,7 @@ pub(super) fn decimal(record: &Record, name: &str) -> Result<Option<f64>, String
     };
     let number = match value {
         Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
+        Value::String(s) => plain_number(s).and_then(|s| s.parse::<f64>().ok()),
         _ => None,
     };
     number
@@ -49,8 +52,122 @@ pub(super) fn amount_text(record: &Record, name: &str) -> Result<Option<String>,
     match given(record, name) {
         None => Ok(None),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+        Some(Value::String(s)) => Ok(Some(
+            plain_number(s).map_or_else(|| s.trim().to_owned(), Cow::into_owned),
+        )),
         Some(other) => Err(format!("{name}: {} is not an amount", kind(other))),
+    }
+}
+
+/// A numeric string without its dressing: trimmed, a leading `$` dropped, and thousands
+/// separators removed when they group digits by three (`"1,250.00"` → `1250.00`); `None`
+/// when commas are there but do not group thousands (`"1,5"`), which no number reader takes.
+pub(super) fn plain_number(text: &str) -> Option<Cow<'_, str>> {
+    let text = text.trim();
+    let text = text.strip_prefix('$').map_or(text, str::trim_start);
+    if !text.contains(',') {
+        return Some(Cow::Borrowed(text));
+    }
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let mut groups = whole.split(',');
+    let first = groups.next().unwrap_or_default();
+    let grouped = (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
+    if !grouped {
+        return None;
+    }
+    let mut plain = String::with_capacity(text.len());
+    plain.push_str(sign);
+    plain.extend(whole.chars().filter(|c| *c != ','));
+    if let Some(fraction) = fraction {
+        plain.push('.');
+        plain.push_str(fraction);
+    }
+    Some(Cow::Owned(plain))
+}
+
+/// The decimal digits of a number as written (`1.1` → `("1", "1")`, `"2.50"` → `("2", "50")`,
+/// `3` → `("3", "")`), for values whose fraction is a code rather than a quantity.
+pub(super) fn number_parts(record: &Record, name: &str) -> Result<Option<(u64, String)>, String> {
+    let Some(value) = given(record, name) else {
+        return Ok(None);
+    };
+    let written: Cow<'_, str> = match value {
+        Value::Number(n) => Cow::Owned(n.to_string()),
+        Value::String(s) => Cow::Borrowed(s.trim()),
+        _ => return Err(format!("{name}: {} is not a number", shown(value))),
+    };
+    let (whole, fraction) = written.split_once('.').unwrap_or((&written, ""));
+    let whole = whole.parse::<u64>().ok();
+    match whole {
+        Some(whole) if fraction.bytes().all(|b| b.is_ascii_digit()) => {
+            Ok(Some((whole, fraction.to_owned())))
+        }
+        _ => Err(format!("{name}: {} is not a positive number", shown(value))),
+    }
+}
+
+/// A count that may come with a fraction (`GarageSpaces: 2.5`): the whole part of a
+/// non-negative number that fits `u16`.
+pub(super) fn count(record: &Record, name: &str) -> Result<Option<u16>, String> {
+    let Some(number) = decimal(record, name)? else {
+        return Ok(None);
+    };
+    if (0.0..65_536.0).contains(&number) {
+        // Checked to be within u16 first, so the cast is exact.
+        Ok(Some(number.trunc() as u16))
+    } else {
+        Err(format!("{name}: {number} is not a count"))
+    }
+}
+
+/// A list: a JSON array of texts or a comma-delimited string (`"Natural Gas,Forced Air"`),
+/// each value trimmed with its whitespace collapsed, empty and repeated values dropped.
+pub(super) fn list(record: &Record, name: &str) -> Result<Vec<String>, String> {
+    let mut values: Vec<String> = Vec::new();
+    let mut add = |part: &str| {
+        let value = part.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !value.is_empty() && !values.contains(&value) {
+            values.push(value);
+        }
+    };
+    match given(record, name) {
+        None => {}
+        Some(Value::String(s)) => s.split(',').for_each(&mut add),
+        Some(Value::Array(items)) => {
+            for item in items {
+                match item {
+                    Value::String(s) => s.split(',').for_each(&mut add),
+                    Value::Null => {}
+                    other => return Err(format!("{name}: {} is not a text", shown(other))),
+                }
+            }
+        }
+        Some(other) => return Err(format!("{name}: {} is not a list", kind(other))),
+    }
+    Ok(values)
+}
+
+/// A date (`2024-05-01`, the RESO `Date` type) as midnight UTC, or an instant with its offset.
+pub(super) fn date(record: &Record, name: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let Some(value) = given(record, name) else {
+        return Ok(None);
+    };
+    let day = value
+        .as_str()
+        .and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok());
+    match day.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+        Some(midnight) => Ok(Some(midnight.and_utc())),
+        None => timestamp(record, name)
+            .map_err(|_| format!("{name}: {} is not a date (2024-05-01)", shown(value))),
     }
 }
 
@@ -168,6 +285,52 @@ mod tests {
         );
         assert!(decimal(&r, "i").is_err());
         assert_eq!(decimal(&r, "d"), Ok(Some(2.5)));
+    }
+
+    #[test]
+    fn numbers_in_strings_may_group_thousands() {
+        let r = record(
+            json!({"a": "1,250.00", "b": "$450,000", "c": "1,5", "d": " -12,345 ", "e": "12,34,567", "f": 1.1, "g": "2.50", "h": "x.1", "i": "2.-5"}),
+        );
+        assert_eq!(decimal(&r, "a"), Ok(Some(1250.0)));
+        assert_eq!(amount_text(&r, "a"), Ok(Some("1250.00".into())));
+        assert_eq!(amount_text(&r, "b"), Ok(Some("450000".into())));
+        assert!(decimal(&r, "c").is_err());
+        assert_eq!(decimal(&r, "d"), Ok(Some(-12345.0)));
+        assert!(decimal(&r, "e").is_err());
+        assert_eq!(number_parts(&r, "f"), Ok(Some((1, "1".into()))));
+        assert_eq!(number_parts(&r, "g"), Ok(Some((2, "50".into()))));
+        assert!(number_parts(&r, "h").is_err());
+        assert!(number_parts(&r, "i").is_err());
+        assert_eq!(count(&r, "f"), Ok(Some(1)));
+        assert!(count(&r, "d").is_err());
+    }
+
+    #[test]
+    fn lists_and_dates() {
+        let r = record(
+            json!({"a": "Natural Gas, Forced Air,,  ", "b": ["Central Air", " Ceiling Fan(s) ", "Central Air", null], "c": 3, "d": [1],
+            "day": "2024-05-01", "at": "2024-05-01T10:00:00-05:00", "bad": "05/01/2024"}),
+        );
+        assert_eq!(
+            list(&r, "a"),
+            Ok(vec!["Natural Gas".into(), "Forced Air".into()])
+        );
+        assert_eq!(
+            list(&r, "b"),
+            Ok(vec!["Central Air".into(), "Ceiling Fan(s)".into()])
+        );
+        assert_eq!(list(&r, "missing"), Ok(vec![]));
+        assert!(list(&r, "c").is_err() && list(&r, "d").is_err());
+        assert_eq!(
+            date(&r, "day").unwrap().unwrap().to_rfc3339(),
+            "2024-05-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            date(&r, "at").unwrap().unwrap().to_rfc3339(),
+            "2024-05-01T15:00:00+00:00"
+        );
+        assert!(date(&r, "bad").is_err());
     }
 
     #[test]
