@@ -8,6 +8,7 @@ mod mapping;
 mod paging;
 mod progress;
 mod recording;
+mod retry;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
