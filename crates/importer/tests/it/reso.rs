@@ -5,6 +5,7 @@
 
 mod http;
 mod mapping;
+mod mls_record;
 mod paging;
 mod progress;
 mod recording;
