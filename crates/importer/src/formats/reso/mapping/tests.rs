@@ -346,3 +346,37 @@ fn coordinates_and_hidden_addresses() {
         Stage::Validate
     );
 }
+
+#[test]
+fn never_panics_on_cut_or_mutated_records() {
+    let fixture = include_str!("../../../../tests/fixtures/reso/mls-record.json");
+    let fixture = fixture.replace("{{base}}", "https://mls.example");
+    let bytes = fixture.as_bytes();
+    let map_all = |body: &[u8]| {
+        if let Ok(page) = crate::reso::parse_page(body, 0) {
+            for record in page.records {
+                let _ = map(record, usd(), "r");
+            }
+        }
+    };
+    for cut in (0..bytes.len()).step_by(7) {
+        map_all(&bytes[..cut]);
+    }
+    // A deterministic xorshift: bytes replaced, digits and quotes swapped in.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let swaps = b"0123456789.,-\"[]{}: eE+\\";
+    for _ in 0..3000 {
+        let mut mutated = bytes.to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let at = (next() % mutated.len() as u64) as usize;
+            mutated[at] = swaps[(next() % swaps.len() as u64) as usize];
+        }
+        map_all(&mutated);
+    }
+}
