@@ -93,7 +93,7 @@ impl Area {
             clippy::cast_sign_loss,
             reason = "checked to be within u32 first"
         )]
-        (m2.is_finite() && (0.0..=f64::from(u32::MAX)).contains(&m2)).then(|| m2 as u32)
+        (m2.is_finite() && (0.0..=f64::from(u32::MAX)).contains(&m2)).then_some(m2 as u32)
     }
 }
 

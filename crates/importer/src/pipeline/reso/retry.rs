@@ -41,13 +41,13 @@ pub(super) async fn retry_failed(
             .push(key);
     }
     for (field_name, keys) in by_field {
-        let field = KeyField::of_name(field_name).unwrap_or(KeyField::ListingKey);
+        let field = KeyField::of_name(field_name).unwrap_or(KeyField::Key);
         for chunk in keys.chunks(KEYS_PER_REQUEST) {
             if cancel.is_cancelled() {
                 return Ok(pending);
             }
             let ids: Vec<&str> = chunk.iter().map(|k| k.external_id.as_str()).collect();
-            let numeric = field == KeyField::ListingKeyNumeric;
+            let numeric = field == KeyField::KeyNumeric;
             let url = paging::by_keys(&reso.resource, field.name(), numeric, &ids);
             let read_before = u64::try_from(report.total).unwrap_or_default();
             let http = &importer.source.http;

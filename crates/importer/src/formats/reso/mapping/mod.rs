@@ -53,26 +53,26 @@ pub(crate) enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyField {
     /// `ListingKey` (text).
-    ListingKey,
+    Key,
     /// `ListingKeyNumeric` (a number).
-    ListingKeyNumeric,
+    KeyNumeric,
     /// `ListingId` (text).
-    ListingId,
+    Id,
 }
 
 impl KeyField {
     /// The RESO field's name.
     pub(crate) fn name(self) -> &'static str {
         match self {
-            Self::ListingKey => "ListingKey",
-            Self::ListingKeyNumeric => "ListingKeyNumeric",
-            Self::ListingId => "ListingId",
+            Self::Key => "ListingKey",
+            Self::KeyNumeric => "ListingKeyNumeric",
+            Self::Id => "ListingId",
         }
     }
 
     /// The field of a name, as stored with a key to retry.
     pub(crate) fn of_name(name: &str) -> Option<Self> {
-        [Self::ListingKey, Self::ListingKeyNumeric, Self::ListingId]
+        [Self::Key, Self::KeyNumeric, Self::Id]
             .into_iter()
             .find(|field| field.name() == name)
     }
@@ -157,13 +157,13 @@ pub(crate) fn map(value: Value, currency: Currency, label: &str) -> Mapped {
 /// in a string), else `ListingId`.
 fn key(record: &Record) -> Option<(KeyField, String)> {
     if let Some(key) = text(record, "ListingKey").ok().flatten() {
-        return Some((KeyField::ListingKey, key));
+        return Some((KeyField::Key, key));
     }
     if let Some(key) = whole::<u64>(record, "ListingKeyNumeric").ok().flatten() {
-        return Some((KeyField::ListingKeyNumeric, key.to_string()));
+        return Some((KeyField::KeyNumeric, key.to_string()));
     }
     let id = text(record, "ListingId").ok().flatten()?;
-    Some((KeyField::ListingId, id))
+    Some((KeyField::Id, id))
 }
 
 fn outcome(record: &Record, id: Option<&str>, currency: Currency) -> Result<Outcome> {

@@ -60,7 +60,7 @@ fn identity_falls_back_to_the_numeric_key_then_the_id() {
     );
     assert_eq!(
         mapped.key,
-        Some((KeyField::ListingKeyNumeric, "123456789012".into()))
+        Some((KeyField::KeyNumeric, "123456789012".into()))
     );
     assert!(
         matches!(mapped.outcome, Outcome::Listing(l) if l.external_id.as_str() == "123456789012" && l.reference.as_deref() == Some("MRD1"))
@@ -70,14 +70,14 @@ fn identity_falls_back_to_the_numeric_key_then_the_id() {
         usd(),
         "r",
     );
-    assert_eq!(mapped.key, Some((KeyField::ListingKeyNumeric, "77".into())));
+    assert_eq!(mapped.key, Some((KeyField::KeyNumeric, "77".into())));
     assert!(matches!(mapped.outcome, Outcome::Failed(f) if f.external_id.as_deref() == Some("77")));
     let mapped = map(
         json!({"ListingKeyNumeric": 1.5, "ListingId": "MRD2"}),
         usd(),
         "r",
     );
-    assert_eq!(mapped.key, Some((KeyField::ListingId, "MRD2".into())));
+    assert_eq!(mapped.key, Some((KeyField::Id, "MRD2".into())));
     let f = failure(json!({"ListingKey": "", "StandardStatus": "Active"}));
     assert_eq!(
         f.message,
