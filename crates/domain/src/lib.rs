@@ -41,8 +41,8 @@ pub use job::{Job, JobContext, JobError, JobReport, ProgressHandle};
 pub use listing::{
     Address, Area, AreaUnit, Charge, ChargeKind, Contact, Currency, EnergyRating, ExternalId,
     GeoPoint, Image, LanguageCode, Listing, ListingRecord, ListingStatus, LocalizedText,
-    MarketStatus, Money, Period, Price, SourceName, SourceRecord, SourceState, StoredListing,
-    Tenure, Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
+    MarketStatus, Money, Period, Price, RetryKey, SourceName, SourceRecord, SourceState,
+    StoredListing, Tenure, Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
 pub use ports::{

@@ -152,6 +152,20 @@ diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::UtcTimestamp;
 
+    /// Records of an incremental source that failed to map, to fetch again by key.
+    source_retry_keys (source, external_id) {
+        source -> Text,
+        external_id -> Text,
+        key_field -> Text,
+        first_failed_at -> UtcTimestamp,
+        last_error -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
     /// Listings' images, one per (source, external id, URL).
     listing_images (source, external_id, url) {
         source -> Text,

@@ -431,6 +431,21 @@ pub struct SourceState {
     pub last_snapshot_at: Option<DateTime<Utc>>,
 }
 
+/// A record of an incremental source that failed to map: the next runs fetch it again by its
+/// key, whatever the watermark, until it maps or the source no longer has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryKey {
+    /// The record's id at the source.
+    pub external_id: ExternalId,
+    /// The source field the id was read from (RESO `ListingKey`, `ListingKeyNumeric`,
+    /// `ListingId`), to ask for the record by it.
+    pub key_field: String,
+    /// When it first failed.
+    pub first_failed_at: DateTime<Utc>,
+    /// Why it failed the last time.
+    pub last_error: String,
+}
+
 /// Whether withdrawing `missing` of `active` listings exceeds `max_fraction` (the safety limit
 /// against a truncated or broken snapshot). Every store decides with this function.
 pub fn withdrawal_blocked(active: i64, missing: i64, max_fraction: f64) -> bool {

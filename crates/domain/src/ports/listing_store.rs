@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, ListingRecord, Result, SourceName, SourceRecord, SourceState, StoredListing,
-    UpsertOutcome, WithdrawReport,
+    ExternalId, ListingRecord, Result, RetryKey, SourceName, SourceRecord, SourceState,
+    StoredListing, UpsertOutcome, WithdrawReport,
 };
 
 /// Stores canonical listings per source. Identity is (source, external id); nothing is ever
@@ -76,4 +76,15 @@ pub trait ListingStore: Send + Sync {
 
     /// Saves the source's state.
     async fn save_source_state(&self, state: &SourceState) -> Result<()>;
+
+    /// The source's records waiting to be fetched again by key, oldest failure first.
+    async fn retry_keys(&self, source: &SourceName) -> Result<Vec<RetryKey>>;
+
+    /// Adds records to retry; a key already there keeps its `first_failed_at` and takes the
+    /// new `key_field` and `last_error`.
+    async fn add_retry_keys(&self, source: &SourceName, keys: &[RetryKey]) -> Result<()>;
+
+    /// Removes keys (the record mapped, or the source no longer has it); returns how many
+    /// were there.
+    async fn clear_retry_keys(&self, source: &SourceName, ids: &[ExternalId]) -> Result<u64>;
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration};
 use super::conformance::t0;
 use crate::{
     Currency, ExternalId, JobName, Listing, ListingRecord, ListingStatus, ListingStore, Money,
-    Price, SourceName, SourceRecord, SourceState, Transaction, UpsertOutcome,
+    Price, RetryKey, SourceName, SourceRecord, SourceState, Transaction, UpsertOutcome,
 };
 
 /// Gives a test its listing store.
@@ -29,7 +29,7 @@ macro_rules! listing_store_conformance {
         $crate::listing_store_conformance!(@cases $run, $make;
             insert_unchanged_update, duplicates_in_a_batch, withdraw_unseen_and_reappear,
             withdrawal_safety_limit, touched_listings_stay, withdraw_by_id, sources_are_separate, source_state_round_trip,
-            large_batches, source_records_kept);
+            retry_keys_round_trip, large_batches, source_records_kept);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -391,6 +391,74 @@ pub async fn source_records_kept(store: &dyn ListingStore) {
     );
     let other = store.source_records(&source("other"), None, 10).await;
     assert!(other.expect("other source").is_empty());
+}
+
+/// Keys to retry are kept per source, keep their first failure, and are cleared by id.
+pub async fn retry_keys_round_trip(store: &dyn ListingStore) {
+    let s = source("reso");
+    let other = source("other");
+    assert!(store.retry_keys(&s).await.expect("read").is_empty());
+    let key = |id: &str, field: &str, minute: i64, error: &str| RetryKey {
+        external_id: ExternalId::parse(id).expect("id"),
+        key_field: field.into(),
+        first_failed_at: at(minute),
+        last_error: error.into(),
+    };
+    store
+        .add_retry_keys(
+            &s,
+            &[
+                key("B", "ListingKey", 2, "bad"),
+                key("A", "ListingKeyNumeric", 1, "worse"),
+            ],
+        )
+        .await
+        .expect("add");
+    store
+        .add_retry_keys(&other, &[key("A", "ListingKey", 3, "elsewhere")])
+        .await
+        .expect("add other");
+    assert_eq!(
+        store.retry_keys(&s).await.expect("read"),
+        [
+            key("A", "ListingKeyNumeric", 1, "worse"),
+            key("B", "ListingKey", 2, "bad")
+        ]
+    );
+    store
+        .add_retry_keys(&s, &[key("B", "ListingId", 9, "still bad")])
+        .await
+        .expect("again");
+    assert_eq!(
+        store.retry_keys(&s).await.expect("read")[1],
+        key("B", "ListingId", 2, "still bad"),
+        "the first failure is kept"
+    );
+    let cleared = store
+        .clear_retry_keys(
+            &s,
+            &[
+                ExternalId::parse("A").expect("id"),
+                ExternalId::parse("Z").expect("id"),
+            ],
+        )
+        .await
+        .expect("clear");
+    assert_eq!(cleared, 1);
+    assert_eq!(store.retry_keys(&s).await.expect("read").len(), 1);
+    assert_eq!(
+        store.retry_keys(&other).await.expect("read").len(),
+        1,
+        "sources are separate"
+    );
+    store.add_retry_keys(&s, &[]).await.expect("nothing to add");
+    assert_eq!(
+        store
+            .clear_retry_keys(&s, &[])
+            .await
+            .expect("nothing to clear"),
+        0
+    );
 }
 
 /// Batches larger than a statement's parameter limit are stored whole.

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, SourceName, SourceRecord,
-    SourceState, StoredListing, UpsertOutcome, WithdrawReport,
+    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, RetryKey, SourceName,
+    SourceRecord, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
 };
 
 /// Listings in a map behind a mutex.
@@ -21,6 +21,7 @@ pub struct InMemoryListingStore {
 struct State {
     listings: BTreeMap<(SourceName, ExternalId), StoredListing>,
     sources: HashMap<SourceName, SourceState>,
+    retry: BTreeMap<(SourceName, ExternalId), RetryKey>,
 }
 
 impl InMemoryListingStore {
@@ -217,5 +218,46 @@ impl ListingStore for InMemoryListingStore {
     async fn save_source_state(&self, s: &SourceState) -> Result<()> {
         self.state().sources.insert(s.source.clone(), s.clone());
         Ok(())
+    }
+
+    async fn retry_keys(&self, source: &SourceName) -> Result<Vec<RetryKey>> {
+        let mut keys: Vec<RetryKey> = self
+            .state()
+            .retry
+            .iter()
+            .filter(|((s, _), _)| s == source)
+            .map(|(_, key)| key.clone())
+            .collect();
+        keys.sort_by(|a, b| {
+            (a.first_failed_at, &a.external_id).cmp(&(b.first_failed_at, &b.external_id))
+        });
+        Ok(keys)
+    }
+
+    async fn add_retry_keys(&self, source: &SourceName, keys: &[RetryKey]) -> Result<()> {
+        let mut state = self.state();
+        for key in keys {
+            let entry = state
+                .retry
+                .entry((source.clone(), key.external_id.clone()))
+                .or_insert_with(|| key.clone());
+            entry.key_field.clone_from(&key.key_field);
+            entry.last_error.clone_from(&key.last_error);
+        }
+        Ok(())
+    }
+
+    async fn clear_retry_keys(&self, source: &SourceName, ids: &[ExternalId]) -> Result<u64> {
+        let mut state = self.state();
+        let removed = ids
+            .iter()
+            .filter(|id| {
+                state
+                    .retry
+                    .remove(&(source.clone(), (*id).clone()))
+                    .is_some()
+            })
+            .count();
+        Ok(removed as u64)
     }
 }

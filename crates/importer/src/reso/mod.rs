@@ -3,17 +3,15 @@
 //!
 //! A run asks for the records modified after the watermark in modification order
 //! (`paging.rs`), fetches each page with the source's authentication, pacing and the shared
-//! retries (`client.rs`, `oauth.rs`), maps its records (`mapping.rs`), stores them, withdraws
+//! retries (`client.rs`, `oauth.rs`), maps its records (the format's mapping, `formats/reso/mapping/`), stores them, withdraws
 //! the ones the source says are gone, and only then moves the watermark to the page's latest
 //! `ModificationTimestamp` (the run itself is the pipeline's: `pipeline/reso.rs`). A run is
 //! never a snapshot: nothing is withdrawn for being absent. The settings are the source's
 //! (`source/reso.rs`). The field mapping is documented in `RESO.md`.
 
 mod client;
-pub(crate) mod mapping;
 mod oauth;
 pub(crate) mod paging;
-mod values;
 
 use propimport_domain::Currency;
 

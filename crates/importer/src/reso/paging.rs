@@ -50,6 +50,59 @@ pub(crate) fn first_page(
     url
 }
 
+/// The records with these keys, asked by `field` (`ListingKey eq 'a' or ListingKey eq 'b'`,
+/// OData 4.0's way of `in`), with the resource URL's own options kept (a vendor's `$filter`
+/// is combined by `and`) and `$top` the number of keys. `numeric` fields take the keys as
+/// number literals (keys that are not digits are left out); others as quoted strings.
+pub(crate) fn by_keys(resource: &Url, field: &str, numeric: bool, keys: &[&str]) -> Url {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut vendor_filter = None;
+    for part in resource.query().unwrap_or_default().split('&') {
+        let key = part.split('=').next().unwrap_or_default();
+        match option_name(key).as_str() {
+            "" | "$orderby" | "$top" | "$count" | "$skip" => {}
+            "$filter" => vendor_filter = part.split_once('=').map(|(_, value)| value),
+            _ => kept.push(part),
+        }
+    }
+    let conditions: Vec<String> = keys
+        .iter()
+        .filter(|key| !numeric || (!key.is_empty() && key.bytes().all(|b| b.is_ascii_digit())))
+        .map(|key| {
+            if numeric {
+                format!("{field} eq {key}")
+            } else {
+                format!("{field} eq '{}'", encoded(&key.replace('\'', "''")))
+            }
+        })
+        .collect();
+    let wanted = format!("({})", conditions.join(" or "));
+    let filter = match vendor_filter.filter(|f| !f.is_empty()) {
+        Some(vendor) => format!("({vendor}) and {wanted}"),
+        None => wanted,
+    };
+    let mut query: Vec<String> = kept.into_iter().map(str::to_owned).collect();
+    query.push(format!("$filter={filter}"));
+    query.push(format!("$top={}", conditions.len().max(1)));
+    let mut url = resource.clone();
+    url.set_query(Some(&query.join("&")));
+    url
+}
+
+/// A string literal's text percent-encoded where a query would misread it (`&`, `+`, `#`,
+/// `%`, `=`, spaces, non-ASCII); letters, digits, `-._~'` and the like stay.
+fn encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~'()*!,;:@/$".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// The first page's URL without its `$count=true`, or `None` when it has none.
 pub(crate) fn without_count(first: &Url) -> Option<Url> {
     let query = first.query()?;
@@ -176,6 +229,37 @@ mod tests {
                 pair("$top", "10"),
                 pair("$count", "true"),
             ]
+        );
+    }
+
+    #[test]
+    fn records_are_asked_by_key() {
+        let resource = url(
+            "https://reso.example/odata/Property?$filter=MlgCanView%20eq%20true&$expand=Media&$top=5",
+        );
+        let page = by_keys(&resource, "ListingKey", false, &["A1", "O'Hara & Co+1"]);
+        let pairs: Vec<(String, String)> = page.query_pairs().into_owned().collect();
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            pairs,
+            [
+                pair("$expand", "Media"),
+                pair(
+                    "$filter",
+                    "(MlgCanView eq true) and (ListingKey eq 'A1' or ListingKey eq 'O''Hara & Co+1')"
+                ),
+                pair("$top", "2"),
+            ]
+        );
+        let numeric = by_keys(
+            &url("https://reso.example/odata/Property"),
+            "ListingKeyNumeric",
+            true,
+            &["12", "x1"],
+        );
+        assert_eq!(
+            numeric.as_str(),
+            "https://reso.example/odata/Property?$filter=(ListingKeyNumeric%20eq%2012)&$top=1"
         );
     }
 

@@ -5,9 +5,11 @@
 
 mod http;
 mod mapping;
+mod mls_record;
 mod paging;
 mod progress;
 mod recording;
+mod retry;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

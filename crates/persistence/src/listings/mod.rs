@@ -1,5 +1,6 @@
 //! [`SqlListingStore`]: the domain's `ListingStore` on PostgreSQL and SQLite.
 
+mod retry;
 mod rows;
 mod upsert;
 
@@ -9,8 +10,8 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
-    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, SourceName, SourceRecord,
-    SourceState, StoredListing, UpsertOutcome, WithdrawReport, withdrawal_blocked,
+    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, RetryKey, SourceName,
+    SourceRecord, SourceState, StoredListing, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 
 use self::rows::{SourceStateRow, StoredRow, status_text};
@@ -246,6 +247,18 @@ impl ListingStore for SqlListingStore {
                 .map_err(from_diesel)?;
         });
         Ok(())
+    }
+
+    async fn retry_keys(&self, source: &SourceName) -> Result<Vec<RetryKey>> {
+        self.read_retry_keys(source).await
+    }
+
+    async fn add_retry_keys(&self, source: &SourceName, keys: &[RetryKey]) -> Result<()> {
+        self.insert_retry_keys(source, keys).await
+    }
+
+    async fn clear_retry_keys(&self, source: &SourceName, ids: &[ExternalId]) -> Result<u64> {
+        self.delete_retry_keys(source, ids).await
     }
 }
 

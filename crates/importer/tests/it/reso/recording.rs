@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use propimport_domain::testing::InMemoryListingStore;
 use propimport_domain::{
-    ExternalId, ListingRecord, ListingStore, SourceName, SourceState, StoredListing, UpsertOutcome,
-    WithdrawReport,
+    ExternalId, ListingRecord, ListingStore, RetryKey, SourceName, SourceState, StoredListing,
+    UpsertOutcome, WithdrawReport,
 };
 
 /// The in-memory store, logging the writes a run makes in order.
@@ -109,5 +109,29 @@ impl ListingStore for Recording {
             .map(|w| w.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
         self.log(format!("watermark {}", shown.unwrap_or_default()));
         self.inner.save_source_state(state).await
+    }
+
+    async fn retry_keys(&self, source: &SourceName) -> propimport_domain::Result<Vec<RetryKey>> {
+        self.inner.retry_keys(source).await
+    }
+
+    async fn add_retry_keys(
+        &self,
+        source: &SourceName,
+        keys: &[RetryKey],
+    ) -> propimport_domain::Result<()> {
+        let ids: Vec<&str> = keys.iter().map(|k| k.external_id.as_str()).collect();
+        self.log(format!("retry later {}", ids.join(" ")));
+        self.inner.add_retry_keys(source, keys).await
+    }
+
+    async fn clear_retry_keys(
+        &self,
+        source: &SourceName,
+        ids: &[ExternalId],
+    ) -> propimport_domain::Result<u64> {
+        let shown: Vec<&str> = ids.iter().map(ExternalId::as_str).collect();
+        self.log(format!("retried {}", shown.join(" ")));
+        self.inner.clear_retry_keys(source, ids).await
     }
 }

@@ -1,16 +1,34 @@
-//! Price and transaction: sale, or a lease per month or week (yearly rents are divided by 12).
+//! Price and transaction: sale, or a lease per month or week (yearly rents are divided by 12);
+//! the original price.
 
 use propimport_domain::{Currency, Money, Price, Transaction};
 
-use super::{Result, field, rejected, unreadable};
-use crate::reso::values::{Record, amount_text, letters, text};
+use super::{Result, field, rejected, soft, unreadable};
+use crate::formats::reso::values::{Record, amount_text, letters, text};
+
+/// The record's currency: `CurrencyCode`, else `default_currency`.
+pub(super) fn currency(r: &Record, default_currency: Currency) -> Result<Currency> {
+    match field(text(r, "CurrencyCode"))? {
+        Some(code) => Currency::parse(&code).map_err(|e| rejected("CurrencyCode", &e)),
+        None => Ok(default_currency),
+    }
+}
+
+/// `OriginalListPrice`, when it differs from the asking price (a price change); an
+/// unreadable one is left out.
+pub(super) fn original(r: &Record, price: &Price, currency: Currency) -> Option<Money> {
+    let text = soft(amount_text(r, "OriginalListPrice"))?;
+    let original = Money::parse_major(&text, currency).ok()?;
+    let changed = match price {
+        Price::Amount { amount } => *amount != original,
+        _ => true,
+    };
+    (changed && original.minor() > 0).then_some(original)
+}
 
 /// The transaction and price of a record (see the rules of the parent module).
 pub(super) fn price(r: &Record, default_currency: Currency) -> Result<(Transaction, Price)> {
-    let currency = match field(text(r, "CurrencyCode"))? {
-        Some(code) => Currency::parse(&code).map_err(|e| rejected("CurrencyCode", &e))?,
-        None => default_currency,
-    };
+    let currency = currency(r, default_currency)?;
     let list_price = field(amount_text(r, "ListPrice"))?;
     let lease_amount = field(amount_text(r, "LeaseAmount"))?;
     let property_type = field(text(r, "PropertyType"))?.unwrap_or_default();

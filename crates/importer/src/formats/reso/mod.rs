@@ -1,16 +1,20 @@
 //! The RESO Web API as a format: one OData page (`{"value": […], "@odata.nextLink": …}`)
 //! read as a document of `Property` records. The paging, authentication and watermark of a
-//! RESO source are the transport's (`crate::reso`); the field mapping is
-//! `crate::reso::mapping`, documented in `RESO.md`.
+//! RESO source are the transport's (`crate::reso`); the field mapping is `mapping` (with
+//! the value readers of `values`), documented in `RESO.md`.
 
 use async_trait::async_trait;
 use propimport_domain::Currency;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
+pub(crate) mod mapping;
+mod values;
+
+pub(crate) use self::mapping::KeyField;
+use self::mapping::Outcome;
 use super::{Delivery, FeedError, FeedItem, FeedReader, Format, Position, ReadOptions};
 use crate::fetch::FeedStream;
-use crate::reso::mapping::{self, Outcome};
 
 /// The largest page read as one document.
 const MAX_PAGE_BYTES: u64 = 64 << 20;
@@ -55,12 +59,16 @@ impl Format for Reso {
     }
 }
 
-/// Maps a page's records one by one, each kept as its JSON.
-pub(crate) fn map_record(
-    value: Value,
-    currency: Currency,
-    label: &str,
-) -> (FeedItem, Option<chrono::DateTime<chrono::Utc>>) {
+/// One record mapped: the item, its `ModificationTimestamp` when readable, and its id with
+/// the field it was read from (to ask for it again by key).
+pub(crate) struct MappedRecord {
+    pub item: FeedItem,
+    pub modified: Option<chrono::DateTime<chrono::Utc>>,
+    pub key: Option<(KeyField, String)>,
+}
+
+/// Maps one record of a page, keeping its JSON with the listing.
+pub(crate) fn map_record(value: Value, currency: Currency, label: &str) -> MappedRecord {
     let raw = serde_json::to_vec(&value).ok();
     let mapped = mapping::map(value, currency, label);
     let item = match mapped.outcome {
@@ -68,7 +76,11 @@ pub(crate) fn map_record(
         Outcome::Gone(id) => FeedItem::Gone(id),
         Outcome::Failed(failure) => FeedItem::Failed(failure),
     };
-    (item, mapped.modified)
+    MappedRecord {
+        item,
+        modified: mapped.modified,
+        key: mapped.key,
+    }
 }
 
 struct PageReader {
@@ -104,6 +116,6 @@ impl FeedReader for PageReader {
         };
         self.read += 1;
         let label = format!("record {}", self.read);
-        Ok(Some(map_record(value, self.currency, &label).0))
+        Ok(Some(map_record(value, self.currency, &label).item))
     }
 }

@@ -2,9 +2,17 @@
 //! page's listings are stored and its gone listings withdrawn before the watermark moves to
 //! the page's latest `ModificationTimestamp`, so a run that fails or is cancelled midway
 //! resumes after the last page it stored. Memory holds one page at a time.
+//!
+//! A record that fails to map is not left behind the watermark: its key is kept in the store
+//! (before the watermark moves past it), and each run starts by asking for the kept keys
+//! again (`retry.rs`) until the record maps or the server no longer has it.
+
+mod retry;
+
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelToken, ProgressHandle, SourceState};
+use propimport_domain::{CancelToken, ExternalId, ProgressHandle, RetryKey, SourceState};
 use serde_json::Value;
 
 use super::{Batch, Importer};
@@ -37,9 +45,12 @@ pub(crate) async fn run(
     let last_snapshot_at = state.as_ref().and_then(|s| s.last_snapshot_at);
     let mut watermark = state.and_then(|s| s.watermark);
     let credentials = reso.sends_credentials(source);
-    let mut url = paging::first_page(&reso.resource, watermark, reso.settings.page_size);
     // Cancelled until the last page is stored.
     let mut report = ImportReport::new(ImportOutcome::Cancelled);
+    let mut pending = retry::retry_failed(importer, reso, cancel, &mut report)
+        .await
+        .map_err(store_failed)?;
+    let mut url = paging::first_page(&reso.resource, watermark, reso.settings.page_size);
     let mut read_to_end = false;
     let mut page_number: u64 = 0;
     while !cancel.is_cancelled() {
@@ -82,7 +93,10 @@ pub(crate) async fn run(
             }
             Err(PageError::Feed(error)) => return Err(feed_failed(error)),
         };
-        let latest = store_page(importer, reso, page.records, page_number, &mut report)
+        let label = |index: usize| format!("page {page_number}, record {}", index + 1);
+        let mapped = map_page(importer, reso, page.records, label);
+        let latest = mapped.latest;
+        store_page(importer, mapped, &mut pending, &mut report)
             .await
             .map_err(store_failed)?;
         if let Some(latest) = latest
@@ -129,36 +143,93 @@ pub(crate) async fn run(
     Ok(report)
 }
 
-/// Maps a page's records, stores its listings (in batches, each with its source record),
-/// records its failures, withdraws its gone listings, and returns its latest
-/// `ModificationTimestamp`. When a page has the same id more than once, its last record
-/// decides between storing and withdrawing.
-async fn store_page(
+/// A page's records mapped: what to store, the latest `ModificationTimestamp`, and each id's
+/// last outcome on the page (`None` when it mapped, else the key to retry).
+struct MappedPage {
+    batch: Batch,
+    latest: Option<DateTime<Utc>>,
+    outcomes: BTreeMap<ExternalId, Option<RetryKey>>,
+    /// Records whose id could not be told (they cannot be asked for again).
+    unkeyed: usize,
+}
+
+/// The longest error kept with a key to retry.
+const MAX_KEPT_ERROR: usize = 1000;
+
+/// Maps a page's records (`label` says where record `i` is, for messages). When a page has
+/// the same id more than once, its last record decides between storing and withdrawing.
+fn map_page(
     importer: &Importer,
     reso: &ResoClient,
     records: Vec<Value>,
-    page_number: u64,
-    report: &mut ImportReport,
-) -> Result<Option<DateTime<Utc>>, propimport_domain::Error> {
-    let mut latest = None;
-    let mut page = Batch {
-        records: Vec::new(),
-        gone: Vec::new(),
-        failures: Vec::new(),
+    label: impl Fn(usize) -> String,
+) -> MappedPage {
+    let mut page = MappedPage {
+        batch: Batch {
+            records: Vec::new(),
+            gone: Vec::new(),
+            failures: Vec::new(),
+        },
+        latest: None,
+        outcomes: BTreeMap::new(),
+        unkeyed: 0,
     };
     let format = importer.source.format.name();
+    let now = importer.clock.now();
     for (index, value) in records.into_iter().enumerate() {
-        let label = format!("page {page_number}, record {}", index + 1);
-        let (item, modified) = crate::formats::reso::map_record(value, reso.currency, &label);
-        latest = latest.max(modified);
-        match item {
-            FeedItem::Listing(listing, raw) => {
-                page.push_record(kept_record(listing, raw.as_deref(), format));
+        let mapped = crate::formats::reso::map_record(value, reso.currency, &label(index));
+        page.latest = page.latest.max(mapped.modified);
+        let key = mapped
+            .key
+            .and_then(|(field, id)| Some((field, ExternalId::parse(&id).ok()?)));
+        let Some((field, id)) = key else {
+            page.unkeyed += 1;
+            if let FeedItem::Failed(failure) = mapped.item {
+                page.batch.failures.push(failure);
             }
-            FeedItem::Gone(id) => page.push_gone(id),
-            FeedItem::Failed(failure) => page.failures.push(failure),
+            continue;
+        };
+        match mapped.item {
+            FeedItem::Listing(listing, raw) => {
+                page.batch
+                    .push_record(kept_record(listing, raw.as_deref(), format));
+                page.outcomes.insert(id, None);
+            }
+            FeedItem::Gone(gone) => {
+                page.batch.push_gone(gone);
+                page.outcomes.insert(id, None);
+            }
+            FeedItem::Failed(failure) => {
+                let last_error = failure.message.chars().take(MAX_KEPT_ERROR).collect();
+                page.batch.failures.push(failure);
+                let key = RetryKey {
+                    external_id: id.clone(),
+                    key_field: field.name().to_owned(),
+                    first_failed_at: now,
+                    last_error,
+                };
+                page.outcomes.insert(id, Some(key));
+            }
         }
     }
+    page
+}
+
+/// Stores a mapped page: its listings in batches (each with its source record), its failures
+/// recorded, its gone listings withdrawn; then the keys of its failed records are kept to be
+/// retried, and the keys of records that now mapped are cleared (`pending` is the source's
+/// kept keys, updated).
+async fn store_page(
+    importer: &Importer,
+    mapped: MappedPage,
+    pending: &mut HashSet<ExternalId>,
+    report: &mut ImportReport,
+) -> Result<(), propimport_domain::Error> {
+    let MappedPage {
+        batch: mut page,
+        outcomes,
+        ..
+    } = mapped;
     let batch_size = importer.batch_size.max(1);
     while !page.is_empty() {
         let rest = page.records.split_off(batch_size.min(page.records.len()));
@@ -169,5 +240,25 @@ async fn store_page(
         };
         importer.store_batch(batch, report).await?;
     }
-    Ok(latest)
+    let source = &importer.source.name;
+    let mut failed = Vec::new();
+    let mut fixed = Vec::new();
+    for (id, outcome) in outcomes {
+        match outcome {
+            Some(key) => failed.push(key),
+            None if pending.contains(&id) => fixed.push(id),
+            None => {}
+        }
+    }
+    if !failed.is_empty() {
+        importer.listings.add_retry_keys(source, &failed).await?;
+        pending.extend(failed.into_iter().map(|key| key.external_id));
+    }
+    if !fixed.is_empty() {
+        importer.listings.clear_retry_keys(source, &fixed).await?;
+        for id in &fixed {
+            pending.remove(id);
+        }
+    }
+    Ok(())
 }
