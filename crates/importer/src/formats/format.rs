@@ -125,6 +125,8 @@ impl FeedFormat {
     pub const KYERO: Self = Self(&super::kyero::Kyero);
     /// propimport JSON (an array or NDJSON of canonical listings): a complete snapshot.
     pub const JSON: Self = Self(&super::json::Json);
+    /// OpenImmo 1.2.x XML: full (`VOLL`) or partial (`TEIL`) transfers, as declared.
+    pub const OPENIMMO: Self = Self(&super::openimmo::OpenImmo);
     /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
     pub const RESO: Self = Self(&super::reso::Reso);
 
@@ -132,7 +134,13 @@ impl FeedFormat {
     pub const AUTO: Self = Self(&super::auto::Auto);
 
     /// Every format, in the order sniffing tries them.
-    pub const ALL: &[Self] = &[Self::KYERO, Self::RESO, Self::JSON, Self::AUTO];
+    pub const ALL: &[Self] = &[
+        Self::KYERO,
+        Self::OPENIMMO,
+        Self::RESO,
+        Self::JSON,
+        Self::AUTO,
+    ];
 
     /// The format named `text` (its name or an alias, case-insensitive).
     pub fn parse(text: &str) -> Option<Self> {

@@ -21,6 +21,7 @@ mod format;
 pub(crate) mod html;
 mod json;
 mod kyero;
+mod openimmo;
 pub(crate) mod reso;
 
 use std::fmt;
@@ -31,6 +32,7 @@ use propimport_domain::{ExternalId, ItemError, Listing};
 pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;
+pub use openimmo::OpenImmoReader;
 
 /// The largest record a reader keeps in memory (a Kyero `<property>` or a JSON object); a
 /// larger record fails alone.
