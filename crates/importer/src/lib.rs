@@ -16,8 +16,8 @@ mod writes;
 
 pub use error::ImportError;
 pub use formats::{
-    Attachments, Delivery, FeedError, FeedItem, FeedReader, Format, JsonReader, KyeroReader,
-    ReadOptions, RecordError,
+    ArchiveLimits, AttachmentStore, Attachments, Delivered, Delivery, FeedError, FeedItem,
+    FeedReader, Format, JsonReader, KyeroReader, OpenImmoReader, ReadOptions, RecordError,
 };
 pub use images::{ImageDownloads, ImageSettings, ImageStorage};
 pub use pipeline::{Importer, ImporterBuilder};

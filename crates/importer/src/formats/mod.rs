@@ -15,6 +15,7 @@
 //!
 //! The readers are not cancel-safe: drop a reader whose `next()` future was dropped midway.
 
+mod archive;
 mod auto;
 mod decode;
 mod format;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 use propimport_domain::{ExternalId, ItemError, Listing};
 
+pub use archive::{ArchiveLimits, AttachmentStore, Delivered};
 pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;

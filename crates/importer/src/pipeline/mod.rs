@@ -197,7 +197,7 @@ impl Importer {
                 .reso
                 .currency
                 .unwrap_or(propimport_domain::Currency::EUR),
-            attachments: None,
+            ..ReadOptions::default()
         }
     }
 
