@@ -197,6 +197,10 @@ impl Importer {
                 .reso
                 .currency
                 .unwrap_or(propimport_domain::Currency::EUR),
+            attachment_store: self
+                .images
+                .as_ref()
+                .map(|images| images.attachment_store(&self.source.name)),
             ..ReadOptions::default()
         }
     }
