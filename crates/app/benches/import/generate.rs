@@ -9,6 +9,8 @@
 mod json;
 #[path = "generate/kyero.rs"]
 mod kyero;
+#[path = "generate/openimmo.rs"]
+mod openimmo;
 #[path = "generate/regions.rs"]
 mod regions;
 #[path = "generate/words.rs"]
@@ -27,6 +29,8 @@ use propimport_domain::{
 
 pub use json::{JsonForm, write_json};
 pub use kyero::write_kyero;
+#[allow(unused_imports, reason = "the OpenImmo bench cases are wired separately")]
+pub use openimmo::write_openimmo;
 use regions::REGIONS;
 use words::{FEATURES, KINDS, RATINGS, kind_name, sentences, title};
 
