@@ -10,6 +10,7 @@ mod json;
 #[path = "generate/kyero.rs"]
 mod kyero;
 #[path = "generate/openimmo.rs"]
+#[allow(dead_code, reason = "the OpenImmo bench cases are wired separately")]
 mod openimmo;
 #[path = "generate/regions.rs"]
 mod regions;
@@ -29,7 +30,10 @@ use propimport_domain::{
 
 pub use json::{JsonForm, write_json};
 pub use kyero::write_kyero;
-#[allow(unused_imports, reason = "the OpenImmo bench cases are wired separately")]
+#[allow(
+    unused_imports,
+    reason = "the OpenImmo bench cases are wired separately"
+)]
 pub use openimmo::write_openimmo;
 use regions::REGIONS;
 use words::{FEATURES, KINDS, RATINGS, kind_name, sentences, title};

@@ -29,7 +29,10 @@ impl AttachmentStore for DeliveredFiles {
             PathPart::from("delivered"),
             PathPart::from(format!("{hash}.{extension}")),
         ]);
-        self.storage.put(&key, bytes).await.map_err(|e| e.to_string())?;
+        self.storage
+            .put(&key, bytes)
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(format!("{}{key}", ImageUrl::STORED))
     }
 }
@@ -93,12 +96,18 @@ mod tests {
             storage: storage.clone(),
             source: SourceName::parse("oi").unwrap(),
         };
-        let url = files.store("fotos/Haus 1.JPG", b"jpeg".to_vec()).await.unwrap();
+        let url = files
+            .store("fotos/Haus 1.JPG", b"jpeg".to_vec())
+            .await
+            .unwrap();
         let again = files.store("other.jpg", b"jpeg".to_vec()).await.unwrap();
         assert_eq!(url, again);
         let parsed = ImageUrl::parse(&url).unwrap();
         let key = parsed.stored_key().unwrap();
-        assert!(key.starts_with("oi/delivered/") && key.ends_with(".jpg"), "{key}");
+        assert!(
+            key.starts_with("oi/delivered/") && key.ends_with(".jpg"),
+            "{key}"
+        );
         let read = read(&storage, key).await.unwrap();
         assert_eq!(read.bytes, b"jpeg");
         assert_eq!(read.content_type, "image/jpeg");
@@ -109,6 +118,9 @@ mod tests {
     }
 
     async fn read_missing(storage: &ImageStorage) -> String {
-        read(storage, "oi/delivered/0.jpg").await.err().unwrap_or_default()
+        read(storage, "oi/delivered/0.jpg")
+            .await
+            .err()
+            .unwrap_or_default()
     }
 }

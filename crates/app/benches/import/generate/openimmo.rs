@@ -45,8 +45,15 @@ fn immobilie(out: &mut String, l: &Listing) {
         "        <nutzungsart WOHNEN=\"true\" GEWERBE=\"false\"/>\n        <vermarktungsart KAUF=\"{sale}\" MIETE_PACHT=\"{}\"/>",
         !sale
     );
-    let kind = if l.plot_area_m2.is_some() { "haus" } else { "wohnung" };
-    let _ = writeln!(out, "        <objektart><{kind}/></objektart>\n      </objektkategorie>");
+    let kind = if l.plot_area_m2.is_some() {
+        "haus"
+    } else {
+        "wohnung"
+    };
+    let _ = writeln!(
+        out,
+        "        <objektart><{kind}/></objektart>\n      </objektkategorie>"
+    );
     let a = &l.address;
     out.push_str("      <geo>\n");
     if let Some(town) = &a.town {
@@ -66,10 +73,20 @@ fn immobilie(out: &mut String, l: &Listing) {
     out.push_str("      </geo>\n      <kontaktperson><name>Berger</name><vorname>Anna</vorname><email_direkt>anna@bench.invalid</email_direkt></kontaktperson>\n      <preise>\n");
     match (l.price, sale) {
         (Price::Amount { amount }, true) => {
-            let _ = writeln!(out, "        <kaufpreis>{}.{:02}</kaufpreis>", amount.minor() / 100, amount.minor() % 100);
+            let _ = writeln!(
+                out,
+                "        <kaufpreis>{}.{:02}</kaufpreis>",
+                amount.minor() / 100,
+                amount.minor() % 100
+            );
         }
         (Price::Amount { amount }, false) => {
-            let _ = writeln!(out, "        <kaltmiete>{}.{:02}</kaltmiete>", amount.minor() / 100, amount.minor() % 100);
+            let _ = writeln!(
+                out,
+                "        <kaltmiete>{}.{:02}</kaltmiete>",
+                amount.minor() / 100,
+                amount.minor() % 100
+            );
             out.push_str("        <nebenkosten>150.00</nebenkosten>\n");
         }
         (Price::OnRequest, _) => out.push_str("        <kaufpreis auf_anfrage=\"true\"/>\n"),
@@ -79,19 +96,35 @@ fn immobilie(out: &mut String, l: &Listing) {
         let _ = writeln!(out, "        <wohnflaeche>{built}.00</wohnflaeche>");
     }
     if let Some(plot) = l.plot_area_m2 {
-        let _ = writeln!(out, "        <grundstuecksflaeche>{plot}</grundstuecksflaeche>");
+        let _ = writeln!(
+            out,
+            "        <grundstuecksflaeche>{plot}</grundstuecksflaeche>"
+        );
     }
     if let Some(beds) = l.bedrooms {
-        let _ = writeln!(out, "        <anzahl_zimmer>{}</anzahl_zimmer>\n        <anzahl_schlafzimmer>{beds}</anzahl_schlafzimmer>", beds + 1);
+        let _ = writeln!(
+            out,
+            "        <anzahl_zimmer>{}</anzahl_zimmer>\n        <anzahl_schlafzimmer>{beds}</anzahl_schlafzimmer>",
+            beds + 1
+        );
     }
     if let Some(baths) = l.bathrooms {
-        let _ = writeln!(out, "        <anzahl_badezimmer>{baths}</anzahl_badezimmer>");
+        let _ = writeln!(
+            out,
+            "        <anzahl_badezimmer>{baths}</anzahl_badezimmer>"
+        );
     }
     out.push_str("      </flaechen>\n      <ausstattung>\n");
     for feature in &l.features {
         let name: String = feature
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let _ = writeln!(out, "        <{name}>true</{name}>");
     }
@@ -109,7 +142,10 @@ fn immobilie(out: &mut String, l: &Listing) {
             let _ = writeln!(out, "        <objekttitel>{}</objekttitel>", esc(title));
         }
         if let Some(description) = &text.description {
-            let _ = writeln!(out, "        <objektbeschreibung><![CDATA[<p>{description}</p>]]></objektbeschreibung>");
+            let _ = writeln!(
+                out,
+                "        <objektbeschreibung><![CDATA[<p>{description}</p>]]></objektbeschreibung>"
+            );
         }
         out.push_str("      </freitexte>\n");
     }
@@ -125,7 +161,11 @@ fn immobilie(out: &mut String, l: &Listing) {
     }
     out.push_str("      </anhaenge>\n      <verwaltung_techn>\n");
     if let Some(reference) = &l.reference {
-        let _ = writeln!(out, "        <objektnr_intern>{}</objektnr_intern>", esc(reference));
+        let _ = writeln!(
+            out,
+            "        <objektnr_intern>{}</objektnr_intern>",
+            esc(reference)
+        );
     }
     let _ = writeln!(
         out,
@@ -133,7 +173,11 @@ fn immobilie(out: &mut String, l: &Listing) {
         esc(l.external_id.as_str())
     );
     if let Some(at) = l.source_modified_at {
-        let _ = writeln!(out, "        <stand_vom>{}</stand_vom>", at.format("%Y-%m-%d"));
+        let _ = writeln!(
+            out,
+            "        <stand_vom>{}</stand_vom>",
+            at.format("%Y-%m-%d")
+        );
     }
     out.push_str("      </verwaltung_techn>\n    </immobilie>\n");
 }

@@ -33,7 +33,11 @@ pub(super) fn refused(message: String) -> FeedError {
 /// Opens the spooled archive, checks its entries and finds the document: the first file entry
 /// whose head `wanted` recognises (any format but the incremental ones when `wanted` is
 /// `auto`).
-pub(super) fn check(file: File, wanted: FeedFormat, limits: &ArchiveLimits) -> Result<Checked, FeedError> {
+pub(super) fn check(
+    file: File,
+    wanted: FeedFormat,
+    limits: &ArchiveLimits,
+) -> Result<Checked, FeedError> {
     let mut archive = ZipArchive::new(file).map_err(|e| FeedError::Malformed {
         at: Position::default(),
         message: format!("not a readable ZIP archive: {e}"),
@@ -61,8 +65,14 @@ pub(super) fn check(file: File, wanted: FeedFormat, limits: &ArchiveLimits) -> R
     let mut total = 0u64;
     for (position, (index, name)) in files.iter().enumerate() {
         let mut head = Vec::with_capacity(HEAD_BYTES);
-        let Ok(entry) = archive.by_index(*index) else { continue };
-        if entry.take(HEAD_BYTES as u64).read_to_end(&mut head).is_err() {
+        let Ok(entry) = archive.by_index(*index) else {
+            continue;
+        };
+        if entry
+            .take(HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .is_err()
+        {
             continue;
         }
         total += head.len() as u64;
@@ -70,7 +80,8 @@ pub(super) fn check(file: File, wanted: FeedFormat, limits: &ArchiveLimits) -> R
             return Err(too_much(limits));
         }
         let format = if wanted == FeedFormat::AUTO {
-            FeedFormat::sniff(&head).filter(|f| f.delivery() != crate::formats::Delivery::Incremental)
+            FeedFormat::sniff(&head)
+                .filter(|f| f.delivery() != crate::formats::Delivery::Incremental)
         } else {
             wanted.format().sniff(&head).then_some(wanted)
         };
@@ -85,7 +96,11 @@ pub(super) fn check(file: File, wanted: FeedFormat, limits: &ArchiveLimits) -> R
             message: format!(
                 "none of the {} files of the ZIP archive is a {} document",
                 files.len(),
-                if wanted == FeedFormat::AUTO { "known feed" } else { wanted.title() }
+                if wanted == FeedFormat::AUTO {
+                    "known feed"
+                } else {
+                    wanted.title()
+                }
             ),
         });
     };
@@ -140,15 +155,23 @@ pub(super) fn extract(
 
 /// The document entry decompressed into a new temporary file, rewound; refused when larger
 /// than the document limit.
-pub(super) fn document_file(checked: &mut Checked, limits: &ArchiveLimits) -> Result<File, FeedError> {
+pub(super) fn document_file(
+    checked: &mut Checked,
+    limits: &ArchiveLimits,
+) -> Result<File, FeedError> {
     let io_error = |e: io::Error| FeedError::io(Position::default(), e);
     let mut file = tempfile::tempfile().map_err(io_error)?;
     let (index, name) = &checked.document;
-    let written = extract(&mut checked.archive, *index, limits.max_document_bytes, &mut file)
-        .map_err(|e| FeedError::Malformed {
-            at: Position::default(),
-            message: format!("the ZIP entry {name:?} cannot be decompressed: {e}"),
-        })?;
+    let written = extract(
+        &mut checked.archive,
+        *index,
+        limits.max_document_bytes,
+        &mut file,
+    )
+    .map_err(|e| FeedError::Malformed {
+        at: Position::default(),
+        message: format!("the ZIP entry {name:?} cannot be decompressed: {e}"),
+    })?;
     if written.is_none() {
         return Err(refused(format!(
             "the ZIP entry {name:?} is larger than {} uncompressed, which is not accepted",
@@ -171,7 +194,12 @@ pub(super) fn attachments(
     let mut total = document_bytes;
     for (index, name) in std::mem::take(&mut checked.attachments) {
         let mut bytes = Vec::new();
-        let written = match extract(&mut checked.archive, index, limits.max_entry_bytes, &mut bytes) {
+        let written = match extract(
+            &mut checked.archive,
+            index,
+            limits.max_entry_bytes,
+            &mut bytes,
+        ) {
             Ok(written) => written,
             Err(e) => {
                 tracing::warn!(file = %name, error = %e, "a delivered file cannot be decompressed");
@@ -203,7 +231,16 @@ mod tests {
         assert_eq!(safe_name("./a//b.jpg").as_deref(), Some("a/b.jpg"));
         assert_eq!(safe_name("a\\b.jpg").as_deref(), Some("a/b.jpg"));
         assert_eq!(safe_name("dir/").as_deref(), Some("dir"));
-        for bad in ["../x", "a/../../x", "/etc/passwd", "\\x", "C:/x", "c:x", "a\\..\\..\\x", "a\0b"] {
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "\\x",
+            "C:/x",
+            "c:x",
+            "a\\..\\..\\x",
+            "a\0b",
+        ] {
             assert_eq!(safe_name(bad), None, "{bad}");
         }
     }

@@ -62,7 +62,11 @@ pub trait AttachmentStore: Send + Sync {
 
 /// A reader of `format` (or, for `auto`, of the format detected) over `input`, which may be a
 /// ZIP delivery. Incremental formats are read as they are.
-pub(super) fn open(format: FeedFormat, input: FeedStream, options: &ReadOptions) -> Box<dyn FeedReader> {
+pub(super) fn open(
+    format: FeedFormat,
+    input: FeedStream,
+    options: &ReadOptions,
+) -> Box<dyn FeedReader> {
     if format.delivery() == Delivery::Incremental {
         return format.format().open(input, options);
     }
@@ -104,7 +108,9 @@ impl FeedReader for ArchiveReader {
 
     fn is_complete_list(&self) -> bool {
         match &self.state {
-            State::Reading(reader, Some(format)) => format.is_snapshot() || reader.is_complete_list(),
+            State::Reading(reader, Some(format)) => {
+                format.is_snapshot() || reader.is_complete_list()
+            }
             State::Reading(reader, None) => reader.is_complete_list(),
             _ => false,
         }
@@ -125,7 +131,10 @@ async fn start(
     mut input: FeedStream,
     mut options: ReadOptions,
 ) -> Result<(Box<dyn FeedReader>, Option<FeedFormat>), FeedError> {
-    let head = input.fill_buf().await.map_err(|e| FeedError::io(Position::default(), e))?;
+    let head = input
+        .fill_buf()
+        .await
+        .map_err(|e| FeedError::io(Position::default(), e))?;
     if !head.starts_with(ZIP_MAGIC) {
         return Ok((format.format().open(input, &options), None));
     }
@@ -148,11 +157,20 @@ async fn start(
         .unwrap_or_default();
     let mut delivered = Delivered::new(folder);
     if let Some(store) = options.attachment_store.clone() {
-        store_attachments(checked, limits, document_bytes, store.as_ref(), &mut delivered).await?;
+        store_attachments(
+            checked,
+            limits,
+            document_bytes,
+            store.as_ref(),
+            &mut delivered,
+        )
+        .await?;
     }
     options.attachments = Some(Arc::new(delivered));
     let file = tokio::fs::File::from_std(document);
-    let reader = found.format().open(Box::new(BufReader::new(file)), &options);
+    let reader = found
+        .format()
+        .open(Box::new(BufReader::new(file)), &options);
     Ok((reader, Some(found)))
 }
 
@@ -165,7 +183,9 @@ async fn spool(mut input: FeedStream, limits: &ArchiveLimits) -> Result<std::fs:
         .map_err(io_error)?;
     let mut out = tokio::fs::File::from_std(file);
     let mut limited = (&mut input).take(limits.max_archive_bytes.saturating_add(1));
-    let copied = tokio::io::copy(&mut limited, &mut out).await.map_err(io_error)?;
+    let copied = tokio::io::copy(&mut limited, &mut out)
+        .await
+        .map_err(io_error)?;
     if copied > limits.max_archive_bytes {
         return Err(entries::refused(format!(
             "the ZIP archive is larger than {}, which is not accepted",

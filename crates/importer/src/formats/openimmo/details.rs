@@ -3,9 +3,7 @@
 //! (`objektkategorie/objektart`), availability (`verwaltung_objekt`) and attachments
 //! (`anhaenge`).
 
-use propimport_domain::{
-    Area, AreaUnit, EnergyRating, GeoPoint, Image, LanguageCode, Listing,
-};
+use propimport_domain::{Area, AreaUnit, EnergyRating, GeoPoint, Image, LanguageCode, Listing};
 
 use super::map::{Mapped, bad, collapse, decimal, image, is_true, rejected};
 use super::tree::Node;
@@ -36,7 +34,10 @@ pub(super) fn fill(p: Node<'_>, listing: &mut Listing) -> Mapped<()> {
     };
     equipment(p, listing);
     condition(p, listing)?;
-    if let Some(kind) = p.at("objektkategorie/objektart").and_then(|o| o.children().next()) {
+    if let Some(kind) = p
+        .at("objektkategorie/objektart")
+        .and_then(|o| o.children().next())
+    {
         listing.property_type = Some(kind.name().to_owned());
         // The sub-type is the one attribute of the kind's element (`haustyp`, `wohnungtyp`…).
         let subtypes: Vec<String> = kind.attrs().map(|(_, v)| v.to_owned()).collect();
@@ -45,13 +46,17 @@ pub(super) fn fill(p: Node<'_>, listing: &mut Listing) -> Mapped<()> {
         }
     }
     if let Some(from) = p.value_at("verwaltung_objekt/verfuegbar_ab") {
-        listing.amenities.insert("verfuegbar_ab".into(), vec![collapse(from)]);
+        listing
+            .amenities
+            .insert("verfuegbar_ab".into(), vec![collapse(from)]);
     }
     Ok(())
 }
 
 fn geo(p: Node<'_>, listing: &mut Listing) -> Mapped<()> {
-    let Some(g) = p.child("geo") else { return Ok(()) };
+    let Some(g) = p.child("geo") else {
+        return Ok(());
+    };
     let text = |name: &str| g.value_at(name).map(collapse);
     let address = &mut listing.address;
     address.postal_code = text("plz");
@@ -61,12 +66,22 @@ fn geo(p: Node<'_>, listing: &mut Listing) -> Mapped<()> {
     address.province = text("bundesland");
     address.locality = text("regionaler_zusatz");
     address.unit = text("wohnungsnr");
-    address.country = g.child("land").and_then(|l| l.attr("iso_land")).map(country);
+    address.country = g
+        .child("land")
+        .and_then(|l| l.attr("iso_land"))
+        .map(country);
     if let Some(point) = g.child("geokoordinaten") {
         let coordinate = |name: &str| -> Mapped<Option<f64>> {
             point
                 .attr(name)
-                .map(|t| decimal(t).ok_or_else(|| bad(&format!("geo/geokoordinaten/@{name}"), format!("{t:?} is not a number"))))
+                .map(|t| {
+                    decimal(t).ok_or_else(|| {
+                        bad(
+                            &format!("geo/geokoordinaten/@{name}"),
+                            format!("{t:?} is not a number"),
+                        )
+                    })
+                })
                 .transpose()
         };
         address.location = match (coordinate("breitengrad")?, coordinate("laengengrad")?) {
@@ -119,7 +134,11 @@ fn whole<T: TryFrom<u64>>(p: Node<'_>, path: &str) -> Mapped<Option<T>> {
     let value = decimal(text)
         .filter(|v| *v >= 0.0 && *v < 4e9)
         .ok_or_else(|| bad(path, format!("{text:?} is not a number in range")))?;
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "checked range")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "checked range"
+    )]
     let rounded = value.round() as u64;
     T::try_from(rounded)
         .map(Some)
@@ -134,7 +153,11 @@ fn count(p: Node<'_>, path: &str) -> Mapped<Option<u16>> {
     let value = decimal(text)
         .filter(|v| *v >= 0.0 && *v <= f64::from(u16::MAX))
         .ok_or_else(|| bad(path, format!("{text:?} is not a count")))?;
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "checked range")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "checked range"
+    )]
     Ok(Some(value.floor() as u16))
 }
 
@@ -142,7 +165,9 @@ fn count(p: Node<'_>, path: &str) -> Mapped<Option<u16>> {
 /// true attributes is an amenity group (element name -> attribute names); an element with
 /// other text is an amenity group with that text.
 fn equipment(p: Node<'_>, listing: &mut Listing) {
-    let Some(a) = p.child("ausstattung") else { return };
+    let Some(a) = p.child("ausstattung") else {
+        return;
+    };
     for item in a.children() {
         let name = item.name();
         let flags: Vec<String> = item
@@ -154,10 +179,18 @@ fn equipment(p: Node<'_>, listing: &mut Listing) {
             Some(v) if is_true(v) => listing.features.push(name.to_owned()),
             Some(v) if v.eq_ignore_ascii_case("false") || v == "0" => {}
             Some(v) => {
-                listing.amenities.entry(name.to_owned()).or_default().push(collapse(v));
+                listing
+                    .amenities
+                    .entry(name.to_owned())
+                    .or_default()
+                    .push(collapse(v));
             }
             None if !flags.is_empty() => {
-                listing.amenities.entry(name.to_owned()).or_default().extend(flags);
+                listing
+                    .amenities
+                    .entry(name.to_owned())
+                    .or_default()
+                    .extend(flags);
             }
             None => {}
         }
@@ -168,7 +201,9 @@ fn equipment(p: Node<'_>, listing: &mut Listing) {
 }
 
 fn condition(p: Node<'_>, listing: &mut Listing) -> Mapped<()> {
-    let Some(z) = p.child("zustand_angaben") else { return Ok(()) };
+    let Some(z) = p.child("zustand_angaben") else {
+        return Ok(());
+    };
     if let Some(text) = z.value_at("baujahr") {
         // Some exports write `ca. 1900` or `1900/1901`: the first four-digit year is taken.
         let year = text
@@ -196,10 +231,14 @@ fn condition(p: Node<'_>, listing: &mut Listing) -> Mapped<()> {
 /// The energy certificate: its class, then the value it states, then its kind
 /// (`B, 120 kWh/(m²a), BEDARF`); emissions from `co2wert`.
 fn energy(pass: Node<'_>) -> Option<EnergyRating> {
-    let value = ["endenergiebedarf", "energieverbrauchkennwert", "primaerenergiebedarf"]
-        .iter()
-        .find_map(|n| pass.value_at(n))
-        .map(|v| format!("{} kWh/(m²a)", collapse(v)));
+    let value = [
+        "endenergiebedarf",
+        "energieverbrauchkennwert",
+        "primaerenergiebedarf",
+    ]
+    .iter()
+    .find_map(|n| pass.value_at(n))
+    .map(|v| format!("{} kWh/(m²a)", collapse(v)));
     let parts: Vec<String> = [
         pass.value_at("wertklasse").map(collapse),
         value,
@@ -209,7 +248,9 @@ fn energy(pass: Node<'_>) -> Option<EnergyRating> {
     .flatten()
     .collect();
     let consumption = (!parts.is_empty()).then(|| parts.join(", "));
-    let emissions = pass.value_at("co2wert").map(|v| format!("{} kg/(m²a)", collapse(v)));
+    let emissions = pass
+        .value_at("co2wert")
+        .map(|v| format!("{} kg/(m²a)", collapse(v)));
     (consumption.is_some() || emissions.is_some()).then_some(EnergyRating {
         consumption,
         emissions,
@@ -239,11 +280,16 @@ pub(super) fn attachments(
             "GRUNDRISS" => &mut plans,
             _ => continue,
         };
-        let Some(path) = a.value_at("daten/pfad") else { continue };
+        let Some(path) = a.value_at("daten/pfad") else {
+            continue;
+        };
         let url = if is_url(path) {
             Some(path.to_owned())
         } else {
-            options.attachments.as_ref().and_then(|files| files.resolve(path))
+            options
+                .attachments
+                .as_ref()
+                .and_then(|files| files.resolve(path))
         };
         let Some(url) = url else {
             tracing::debug!(file = path, "an OpenImmo attachment is not in the delivery");

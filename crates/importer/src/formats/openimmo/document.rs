@@ -127,7 +127,9 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             };
         }
         match error {
-            quick_xml::Error::Io(e) => FeedError::io(at, std::io::Error::new(e.kind(), e.to_string())),
+            quick_xml::Error::Io(e) => {
+                FeedError::io(at, std::io::Error::new(e.kind(), e.to_string()))
+            }
             other => FeedError::Malformed {
                 at,
                 message: other.to_string(),
@@ -199,7 +201,11 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
     }
 
     /// A start tag outside any record.
-    fn element(&mut self, e: &BytesStart<'_>, event: &Event<'_>) -> Result<Option<FeedItem>, FeedError> {
+    fn element(
+        &mut self,
+        e: &BytesStart<'_>,
+        event: &Event<'_>,
+    ) -> Result<Option<FeedItem>, FeedError> {
         let name = e.local_name().into_inner().to_ascii_lowercase();
         let start = matches!(event, Event::Start(_));
         match self.depth {

@@ -117,7 +117,9 @@ pub(super) fn map(
         Ok(id) => id,
         Err(e) => return fail(rejected("verwaltung_techn/objektnr_extern", &e)),
     };
-    let action = p.at("verwaltung_techn/aktion").and_then(|a| a.attr("aktionart"));
+    let action = p
+        .at("verwaltung_techn/aktion")
+        .and_then(|a| a.attr("aktionart"));
     if action.is_some_and(|a| a.eq_ignore_ascii_case("DELETE")) {
         return FeedItem::Gone(external_id);
     }
@@ -177,7 +179,9 @@ fn listing(
     listing.office = office(context);
     listing.source_modified_at = p
         .value_at("verwaltung_techn/stand_vom")
-        .map(|t| date(t).ok_or_else(|| bad("verwaltung_techn/stand_vom", format!("{t:?} is not a date"))))
+        .map(|t| {
+            date(t).ok_or_else(|| bad("verwaltung_techn/stand_vom", format!("{t:?} is not a date")))
+        })
         .transpose()?;
     Ok(listing)
 }
@@ -215,11 +219,16 @@ fn transaction(p: Node<'_>) -> Mapped<Transaction> {
 fn price(p: Node<'_>, transaction: Transaction, currency: Currency) -> Mapped<Price> {
     if transaction == Transaction::Sale {
         let node = p.at("preise/kaufpreis");
-        if node.and_then(|n| n.attr("auf_anfrage")).is_some_and(is_true) {
+        if node
+            .and_then(|n| n.attr("auf_anfrage"))
+            .is_some_and(is_true)
+        {
             return Ok(Price::OnRequest);
         }
         return match node.and_then(Node::value) {
-            Some(text) => amount("preise/kaufpreis", text, currency).map(|amount| Price::Amount { amount }),
+            Some(text) => {
+                amount("preise/kaufpreis", text, currency).map(|amount| Price::Amount { amount })
+            }
             None => Err(bad("preise/kaufpreis", "missing (and not auf_anfrage)")),
         };
     }
@@ -229,12 +238,18 @@ fn price(p: Node<'_>, transaction: Transaction, currency: Currency) -> Mapped<Pr
             return amount(&path, text, currency).map(|amount| Price::Amount { amount });
         }
     }
-    let on_request = p.at("preise/kaufpreis").and_then(|n| n.attr("auf_anfrage")).is_some_and(is_true)
+    let on_request = p
+        .at("preise/kaufpreis")
+        .and_then(|n| n.attr("auf_anfrage"))
+        .is_some_and(is_true)
         || p.value_at("preise/preis_auf_anfrage").is_some_and(is_true);
     if on_request {
         return Ok(Price::OnRequest);
     }
-    Err(bad("preise", "no kaltmiete, nettokaltmiete nor warmmiete for a rent"))
+    Err(bad(
+        "preise",
+        "no kaltmiete, nettokaltmiete nor warmmiete for a rent",
+    ))
 }
 
 /// An `xsd:decimal` amount (`450000.00`; more decimals are rounded to cents; a decimal comma
@@ -248,7 +263,10 @@ pub(super) fn amount(field: &str, text: &str, currency: Currency) -> Mapped<Mone
     if cents > 9e15 {
         return Err(bad(field, format!("{text:?} is too large")));
     }
-    #[expect(clippy::cast_possible_truncation, reason = "checked to be within i64 first")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "checked to be within i64 first"
+    )]
     Money::from_minor(cents as i64, currency).map_err(|e| rejected(field, &e))
 }
 
@@ -271,7 +289,9 @@ fn charges(p: Node<'_>, currency: Currency) -> Mapped<Vec<Charge>> {
         ("kaution", ChargeKind::Deposit, Period::Once),
     ] {
         let path = format!("preise/{name}");
-        let Some(text) = p.value_at(&path) else { continue };
+        let Some(text) = p.value_at(&path) else {
+            continue;
+        };
         // A deposit is often written as a text ("3 Kaltmieten"): kept as a label only when
         // it is not an amount is not possible, so such a value is left out.
         let Some(_) = decimal(text) else {
@@ -313,12 +333,17 @@ fn texts(p: Node<'_>, language: Option<LanguageCode>) -> BTreeMap<LanguageCode, 
         return BTreeMap::new();
     };
     let title = f.value_at("objekttitel").map(collapse);
-    let parts: Vec<String> = ["objektbeschreibung", "lage", "ausstatt_beschreibung", "sonstige_angaben"]
-        .iter()
-        .filter_map(|n| f.value_at(n))
-        .map(html::plain_text)
-        .filter(|t| !t.is_empty())
-        .collect();
+    let parts: Vec<String> = [
+        "objektbeschreibung",
+        "lage",
+        "ausstatt_beschreibung",
+        "sonstige_angaben",
+    ]
+    .iter()
+    .filter_map(|n| f.value_at(n))
+    .map(html::plain_text)
+    .filter(|t| !t.is_empty())
+    .collect();
     let description = (!parts.is_empty()).then(|| parts.join("\n\n"));
     if title.is_none() && description.is_none() {
         return BTreeMap::new();
@@ -336,7 +361,10 @@ fn agent(p: Node<'_>) -> Option<Contact> {
     let contact = Contact {
         id: k.value_at("personennummer").map(collapse),
         name: Some(collapse(&name)).filter(|n| !n.is_empty()),
-        email: k.value_at("email_direkt").or_else(|| k.value_at("email_zentrale")).map(collapse),
+        email: k
+            .value_at("email_direkt")
+            .or_else(|| k.value_at("email_zentrale"))
+            .map(collapse),
         phone: ["tel_durchw", "tel_handy", "tel_zentrale"]
             .iter()
             .find_map(|n| k.value_at(n))
@@ -361,16 +389,20 @@ pub(super) fn date(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
-    ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%.f"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| {
-            ["%Y-%m-%d", "%d.%m.%Y"]
-                .iter()
-                .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })
-        .map(|at| at.and_utc())
+    [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .or_else(|| {
+        ["%Y-%m-%d", "%d.%m.%Y"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(text, f).ok())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })
+    .map(|at| at.and_utc())
 }
 
 /// The text with each run of whitespace made one space.

@@ -49,7 +49,10 @@ async fn reads_a_full_transfer() {
     assert_eq!(listing.external_id.as_str(), "H-1");
     assert_eq!(listing.property_type.as_deref(), Some("haus"));
     assert_eq!(listing.address.country.as_deref(), Some("DE"));
-    assert_eq!(listing.office.as_ref().and_then(|o| o.name.as_deref()), Some("Muster Immobilien GmbH"));
+    assert_eq!(
+        listing.office.as_ref().and_then(|o| o.name.as_deref()),
+        Some("Muster Immobilien GmbH")
+    );
     assert!(matches!(&items[1], FeedItem::Gone(id) if id.as_str() == "H-2"));
     let doc = OpenImmo.single_record_document(raw);
     let (again, end, complete) = read_all(&doc).await;
@@ -66,7 +69,13 @@ async fn partial_and_broken_documents() {
     assert!(!complete);
     let cut = &DOC.as_bytes()[..DOC.len() / 2];
     let (_, end, complete) = read_all(cut).await;
-    assert!(matches!(end, Err(FeedError::Truncated { .. } | FeedError::Malformed { .. })), "{end:?}");
+    assert!(
+        matches!(
+            end,
+            Err(FeedError::Truncated { .. } | FeedError::Malformed { .. })
+        ),
+        "{end:?}"
+    );
     assert!(!complete);
     let (_, end, _) = read_all(b"<root><property/></root>").await;
     assert!(matches!(end, Err(FeedError::WrongFormat { .. })), "{end:?}");
@@ -90,13 +99,20 @@ async fn a_bad_record_fails_alone() {
     };
     assert_eq!(error.stage, Stage::Map);
     assert_eq!(error.external_id.as_deref(), Some("H-1"));
-    assert!(error.message.contains("immobilie 1: preise/kaufpreis"), "{}", error.message);
+    assert!(
+        error.message.contains("immobilie 1: preise/kaufpreis"),
+        "{}",
+        error.message
+    );
     assert!(matches!(items[1], FeedItem::Gone(_)));
 }
 
 #[test]
 fn sniffs_openimmo_only() {
-    assert_eq!(FeedFormat::sniff(DOC.as_bytes()), Some(FeedFormat::OPENIMMO));
+    assert_eq!(
+        FeedFormat::sniff(DOC.as_bytes()),
+        Some(FeedFormat::OPENIMMO)
+    );
     assert_eq!(FeedFormat::parse("OpenImmo"), Some(FeedFormat::OPENIMMO));
     assert_ne!(
         FeedFormat::sniff(b"<root><kyero></kyero></root>"),

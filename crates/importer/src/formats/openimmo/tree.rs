@@ -51,9 +51,10 @@ impl<'a> Node<'a> {
     /// The child elements, in document order.
     pub fn children(self) -> impl Iterator<Item = Node<'a>> {
         let tree = self.tree;
-        self.elem.children.iter().filter_map(move |&i| {
-            tree.elems.get(i).map(|elem| Node { tree, elem })
-        })
+        self.elem
+            .children
+            .iter()
+            .filter_map(move |&i| tree.elems.get(i).map(|elem| Node { tree, elem }))
     }
 
     /// The first child named `name`.
@@ -68,7 +69,8 @@ impl<'a> Node<'a> {
 
     /// The element at `path` below this one (`verwaltung_techn/objektnr_extern`).
     pub fn at(self, path: &str) -> Option<Node<'a>> {
-        path.split('/').try_fold(self, |node, name| node.child(name))
+        path.split('/')
+            .try_fold(self, |node, name| node.child(name))
     }
 
     /// The trimmed, non-empty text of this element.
@@ -206,7 +208,10 @@ impl Builder {
         }
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if self.raw.len() + len > self.max_bytes {
-            self.fail(format!("larger than {}", crate::formats::size(self.max_bytes)));
+            self.fail(format!(
+                "larger than {}",
+                crate::formats::size(self.max_bytes)
+            ));
             return;
         }
         for part in parts {
@@ -323,8 +328,14 @@ mod tests {
         let tree = tree.unwrap();
         let root = tree.root().unwrap();
         assert_eq!(root.value_at("preise/kaufpreis"), Some("1 & 2"));
-        assert_eq!(root.at("preise/kaufpreis").unwrap().attr("auf_anfrage"), Some("false"));
-        assert_eq!(root.at("preise/waehrung").unwrap().attr("iso_waehrung"), Some("EUR"));
+        assert_eq!(
+            root.at("preise/kaufpreis").unwrap().attr("auf_anfrage"),
+            Some("false")
+        );
+        assert_eq!(
+            root.at("preise/waehrung").unwrap().attr("iso_waehrung"),
+            Some("EUR")
+        );
         assert_eq!(root.value_at("a"), Some("€<b>"));
         assert_eq!(
             String::from_utf8(raw).unwrap(),
@@ -335,7 +346,10 @@ mod tests {
     #[test]
     fn limits_fail_the_element() {
         let (tree, _) = build(&format!("<i><a>{}</a></i>", "x".repeat(101)));
-        assert!(tree.unwrap_err().contains("i/a: a text longer than 100 bytes"));
+        assert!(
+            tree.unwrap_err()
+                .contains("i/a: a text longer than 100 bytes")
+        );
         let (tree, _) = build(&format!("<i>{}</i>", "<a>xxxxxxxxxx</a>".repeat(100)));
         assert!(tree.unwrap_err().contains("larger than 1000 bytes"));
         let (tree, _) = build("<i>&xxe;</i>");

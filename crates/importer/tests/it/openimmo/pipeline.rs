@@ -7,9 +7,7 @@ use propimport_domain::{
     CancelToken, ExternalId, ImageStatus, JobName, ListingImageStore, ListingStatus, ListingStore,
     ProgressHandle,
 };
-use propimport_importer::{
-    ImageStorage, ImportReport, Importer, Location, SourceConfig,
-};
+use propimport_importer::{ImageStorage, ImportReport, Importer, Location, SourceConfig};
 
 use super::*;
 
@@ -54,12 +52,18 @@ impl Feed {
 }
 
 async fn run(importer: &Importer) -> ImportReport {
-    importer.run(&CancelToken::new(), &ProgressHandle::new()).await.unwrap()
+    importer
+        .run(&CancelToken::new(), &ProgressHandle::new())
+        .await
+        .unwrap()
 }
 
 async fn status(store: &InMemoryListingStore, id: &str) -> ListingStatus {
     store
-        .get_listing(&JobName::parse("oi-feed").unwrap(), &ExternalId::parse(id).unwrap())
+        .get_listing(
+            &JobName::parse("oi-feed").unwrap(),
+            &ExternalId::parse(id).unwrap(),
+        )
         .await
         .unwrap()
         .unwrap()
@@ -70,15 +74,31 @@ async fn status(store: &InMemoryListingStore, id: &str) -> ListingStatus {
 async fn partial_transfers_withdraw_only_deletions_and_full_ones_the_absent() {
     let feed = Feed::new();
     let store = Arc::new(InMemoryListingStore::new());
-    let importer = Importer::builder(feed.config(), store.clone()).build().unwrap();
+    let importer = Importer::builder(feed.config(), store.clone())
+        .build()
+        .unwrap();
 
-    feed.write(document("VOLL", &[("A", 100, "CHANGE"), ("B", 200, "CHANGE"), ("C", 300, "CHANGE")]).as_bytes());
+    feed.write(
+        document(
+            "VOLL",
+            &[
+                ("A", 100, "CHANGE"),
+                ("B", 200, "CHANGE"),
+                ("C", 300, "CHANGE"),
+            ],
+        )
+        .as_bytes(),
+    );
     let first = run(&importer).await;
     assert_eq!((first.total, first.inserted, first.withdrawn), (3, 3, 0));
 
     feed.write(document("TEIL", &[("A", 150, "CHANGE")]).as_bytes());
     let partial = run(&importer).await;
-    assert_eq!((partial.updated, partial.withdrawn), (1, 0), "TEIL: B and C stay");
+    assert_eq!(
+        (partial.updated, partial.withdrawn),
+        (1, 0),
+        "TEIL: B and C stay"
+    );
     assert_eq!(status(&store, "B").await, ListingStatus::Active);
 
     feed.write(document("TEIL", &[("C", 300, "DELETE")]).as_bytes());
@@ -111,17 +131,38 @@ async fn a_zip_delivery_stores_its_pictures_without_downloading() {
         ("B.jpg", b"jpeg of B".to_vec()),
     ]));
     let report = run(&importer).await;
-    assert_eq!((report.inserted, report.images_stored, report.images_failed), (2, 2, 0), "{:?}", report.errors);
+    assert_eq!(
+        (report.inserted, report.images_stored, report.images_failed),
+        (2, 2, 0),
+        "{:?}",
+        report.errors
+    );
     let images = records
-        .listing_images(&JobName::parse("oi-feed").unwrap(), &ExternalId::parse("A").unwrap())
+        .listing_images(
+            &JobName::parse("oi-feed").unwrap(),
+            &ExternalId::parse("A").unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(images.len(), 1);
-    assert!(images[0].url.as_str().starts_with("stored:oi-feed/delivered/"), "{}", images[0].url.as_str());
+    assert!(
+        images[0]
+            .url
+            .as_str()
+            .starts_with("stored:oi-feed/delivered/"),
+        "{}",
+        images[0].url.as_str()
+    );
     assert_eq!(images[0].status, ImageStatus::Stored);
     let key = images[0].stored_key.clone().unwrap();
-    assert!(key.starts_with("oi-feed/A/"), "the listing's own copy: {key}");
-    assert_eq!(storage.get(&key).await.unwrap(), Some(b"jpeg of A".to_vec()));
+    assert!(
+        key.starts_with("oi-feed/A/"),
+        "the listing's own copy: {key}"
+    );
+    assert_eq!(
+        storage.get(&key).await.unwrap(),
+        Some(b"jpeg of A".to_vec())
+    );
     assert_eq!(images[0].content_type.as_deref(), Some("image/jpeg"));
 
     // The same delivery again: nothing changes, nothing is stored again.

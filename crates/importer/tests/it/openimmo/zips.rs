@@ -69,11 +69,24 @@ async fn a_zip_delivery_stores_its_pictures_and_resolves_them() {
         let items = read.ok();
         let listing = items[0].listing().unwrap();
         let urls: Vec<&str> = listing.images.iter().map(|i| i.url.as_str()).collect();
-        assert_eq!(urls, ["stored:test/export/bilder/front.jpg"], "a missing file is dropped");
-        assert_eq!(listing.floor_plans[0].url, "stored:test/export/bilder/plan.png");
+        assert_eq!(
+            urls,
+            ["stored:test/export/bilder/front.jpg"],
+            "a missing file is dropped"
+        );
+        assert_eq!(
+            listing.floor_plans[0].url,
+            "stored:test/export/bilder/plan.png"
+        );
     }
     let stored = files.0.lock().unwrap().clone();
-    assert_eq!(stored[..2], [("export/bilder/front.jpg".to_owned(), 3000), ("export/bilder/plan.png".to_owned(), 100)]);
+    assert_eq!(
+        stored[..2],
+        [
+            ("export/bilder/front.jpg".to_owned(), 3000),
+            ("export/bilder/plan.png".to_owned(), 100)
+        ]
+    );
 
     // Without a store the files are not kept, and records naming them get no image.
     let (read, _, _) = open(FeedFormat::OPENIMMO, delivery(), &ReadOptions::default()).await;
@@ -85,12 +98,17 @@ async fn any_format_may_come_zipped() {
     let kyero = fixture("kyero.xml");
     let (plain, _, _) = open(FeedFormat::KYERO, kyero.clone(), &ReadOptions::default()).await;
     let zipped = zip_of(&[("readme.txt", b"hello".to_vec()), ("feed/kyero.xml", kyero)]);
-    let (read, complete, detected) = open(FeedFormat::AUTO, zipped.clone(), &ReadOptions::default()).await;
+    let (read, complete, detected) =
+        open(FeedFormat::AUTO, zipped.clone(), &ReadOptions::default()).await;
     assert_eq!(read.items, plain.items);
     assert!(complete);
     assert_eq!(detected, Some(FeedFormat::KYERO));
     let (read, _, _) = open(FeedFormat::OPENIMMO, zipped, &ReadOptions::default()).await;
-    assert!(matches!(read.error, Some(FeedError::WrongFormat { .. })), "{:?}", read.error);
+    assert!(
+        matches!(read.error, Some(FeedError::WrongFormat { .. })),
+        "{:?}",
+        read.error
+    );
 }
 
 fn limits(change: impl FnOnce(&mut ArchiveLimits)) -> ReadOptions {
@@ -115,24 +133,40 @@ async fn refusal(bytes: Vec<u8>, options: &ReadOptions) -> String {
 #[tokio::test]
 async fn malicious_archives_are_refused() {
     let doc = || DOC.as_bytes().to_vec();
-    for climbing in ["../evil.jpg", "a/../../evil.jpg", "/etc/cron.d/x", "..\\..\\evil.jpg", "C:/evil.jpg"] {
+    for climbing in [
+        "../evil.jpg",
+        "a/../../evil.jpg",
+        "/etc/cron.d/x",
+        "..\\..\\evil.jpg",
+        "C:/evil.jpg",
+    ] {
         let bytes = zip_of(&[("openimmo.xml", doc()), (climbing, b"x".to_vec())]);
         let message = refusal(bytes, &ReadOptions::default()).await;
-        assert!(message.contains("climbs out of its folder"), "{climbing}: {message}");
+        assert!(
+            message.contains("climbs out of its folder"),
+            "{climbing}: {message}"
+        );
     }
 
     let many: Vec<(String, Vec<u8>)> = (0..11).map(|i| (format!("f{i}.jpg"), vec![1])).collect();
-    let mut entries: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let mut entries: Vec<(&str, Vec<u8>)> =
+        many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
     entries.push(("openimmo.xml", doc()));
     let message = refusal(zip_of(&entries), &limits(|l| l.max_entries = 10)).await;
-    assert!(message.contains("12 entries, more than the 10 accepted"), "{message}");
+    assert!(
+        message.contains("12 entries, more than the 10 accepted"),
+        "{message}"
+    );
 
     // A bomb: 8 MiB of zeros deflate to a few KiB.
     let bomb = vec![0u8; 8 << 20];
     let bytes = zip_of(&[("openimmo.xml", doc()), ("bomb.jpg", bomb.clone())]);
     assert!(bytes.len() < 64 * 1024);
     let message = refusal(bytes.clone(), &limits(|l| l.max_total_bytes = 4 << 20)).await;
-    assert!(message.contains("more than 4 MiB uncompressed"), "{message}");
+    assert!(
+        message.contains("more than 4 MiB uncompressed"),
+        "{message}"
+    );
     // Under the total but over the entry limit: the file is not kept, the feed is read.
     let files = Arc::new(Files::default());
     let mut options = limits(|l| l.max_entry_bytes = 1 << 20);
@@ -142,10 +176,16 @@ async fn malicious_archives_are_refused() {
     assert!(files.0.lock().unwrap().is_empty());
     // A document bomb.
     let mut huge = DOC.as_bytes().to_vec();
-    huge.splice(huge.len() - 12..huge.len() - 12, std::iter::repeat_n(b' ', 3 << 20));
+    huge.splice(
+        huge.len() - 12..huge.len() - 12,
+        std::iter::repeat_n(b' ', 3 << 20),
+    );
     let bytes = zip_of(&[("openimmo.xml", huge)]);
     let message = refusal(bytes, &limits(|l| l.max_document_bytes = 1 << 20)).await;
-    assert!(message.contains("larger than 1 MiB uncompressed"), "{message}");
+    assert!(
+        message.contains("larger than 1 MiB uncompressed"),
+        "{message}"
+    );
     // Too large as delivered.
     let message = refusal(delivery(), &limits(|l| l.max_archive_bytes = 100)).await;
     assert!(message.contains("larger than 100 bytes"), "{message}");
@@ -153,10 +193,28 @@ async fn malicious_archives_are_refused() {
 
 #[tokio::test]
 async fn broken_archives_fail_the_feed() {
-    let (read, _, _) = open(FeedFormat::OPENIMMO, b"PK\x03\x04not really".to_vec(), &ReadOptions::default()).await;
-    assert!(matches!(read.error, Some(FeedError::Malformed { .. })), "{:?}", read.error);
-    let (read, _, _) = open(FeedFormat::OPENIMMO, zip_of(&[("a.jpg", vec![1])]), &ReadOptions::default()).await;
-    assert!(matches!(read.error, Some(FeedError::WrongFormat { .. })), "{:?}", read.error);
+    let (read, _, _) = open(
+        FeedFormat::OPENIMMO,
+        b"PK\x03\x04not really".to_vec(),
+        &ReadOptions::default(),
+    )
+    .await;
+    assert!(
+        matches!(read.error, Some(FeedError::Malformed { .. })),
+        "{:?}",
+        read.error
+    );
+    let (read, _, _) = open(
+        FeedFormat::OPENIMMO,
+        zip_of(&[("a.jpg", vec![1])]),
+        &ReadOptions::default(),
+    )
+    .await;
+    assert!(
+        matches!(read.error, Some(FeedError::WrongFormat { .. })),
+        "{:?}",
+        read.error
+    );
 }
 
 /// A small deterministic generator (xorshift), so failures reproduce.
@@ -183,7 +241,11 @@ async fn never_panics_on_arbitrary_bytes() {
         attachment_store: Some(Arc::new(Files::default())),
         ..ReadOptions::default()
     };
-    let seeds = [fixture("openimmo/voll.xml"), fixture("openimmo/teil.xml"), delivery()];
+    let seeds = [
+        fixture("openimmo/voll.xml"),
+        fixture("openimmo/teil.xml"),
+        delivery(),
+    ];
     for seed in &seeds {
         for _ in 0..150 {
             let mut bytes = seed.clone();
