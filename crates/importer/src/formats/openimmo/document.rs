@@ -153,6 +153,12 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                 message: format!("elements are nested more than {MAX_DEPTH} deep"),
             });
         }
+        if let Event::Eof = event {
+            // The end of the input ends the document, inside a record or not.
+            self.eof()?;
+            self.root_closed = true;
+            return Ok(None);
+        }
         let delta: isize = match &event {
             Event::Start(_) => 1,
             Event::End(_) => -1,
@@ -195,7 +201,6 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                     message: "text outside the root element".into(),
                 })
             }
-            Event::Eof => self.eof().map(|()| None),
             _ => Ok(None),
         }
     }
@@ -269,7 +274,7 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
     }
 
     fn eof(&self) -> Result<(), FeedError> {
-        if self.depth > 0 {
+        if self.depth > 0 || self.record.is_some() || self.header.is_some() {
             return Err(FeedError::Truncated {
                 at: self.at(),
                 message: format!("the document ends inside {} open element(s)", self.depth),

@@ -84,6 +84,16 @@ async fn partial_and_broken_documents() {
     assert!(matches!(end, Err(FeedError::Refused { .. })), "{end:?}");
     let (_, end, _) = read_all(b"<openimmo></openimmo><x/>").await;
     assert!(matches!(end, Err(FeedError::Malformed { .. })), "{end:?}");
+    for cut in [
+        "<openimmo><anbieter><immobilie><preise>",
+        "<openimmo><anbieter><firma>F",
+        "<openimmo><anbieter>",
+        "<openimmo>",
+    ] {
+        let (_, end, complete) = read_all(cut.as_bytes()).await;
+        assert!(matches!(end, Err(FeedError::Truncated { .. })), "{cut}: {end:?}");
+        assert!(!complete);
+    }
     let deep = format!("<openimmo>{}", "<a>".repeat(300));
     let (_, end, _) = read_all(deep.as_bytes()).await;
     assert!(matches!(end, Err(FeedError::Refused { .. })), "{end:?}");
