@@ -27,7 +27,10 @@ async fn drain_reader(reader: &mut dyn FeedReader) -> Read {
             Err(e) => {
                 let again = reader.next().await;
                 assert_eq!(again.err().map(|e| e.to_string()), Some(e.to_string()));
-                return Read { items, error: Some(e) };
+                return Read {
+                    items,
+                    error: Some(e),
+                };
             }
         }
     }

@@ -91,7 +91,10 @@ async fn partial_and_broken_documents() {
         "<openimmo>",
     ] {
         let (_, end, complete) = read_all(cut.as_bytes()).await;
-        assert!(matches!(end, Err(FeedError::Truncated { .. })), "{cut}: {end:?}");
+        assert!(
+            matches!(end, Err(FeedError::Truncated { .. })),
+            "{cut}: {end:?}"
+        );
         assert!(!complete);
     }
     let deep = format!("<openimmo>{}", "<a>".repeat(300));
