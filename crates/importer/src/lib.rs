@@ -18,7 +18,7 @@ mod writes;
 pub use error::ImportError;
 pub use formats::{
     Attachments, Delivery, FeedError, FeedItem, FeedReader, Format, JsonReader, KyeroReader,
-    ReadOptions, ReaxmlReader, RecordError,
+    ReadOptions, RecordError,
 };
 pub use images::{ImageDownloads, ImageSettings, ImageStorage};
 pub use pipeline::{Importer, ImporterBuilder};

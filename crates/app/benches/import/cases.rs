@@ -136,6 +136,7 @@ impl Bench<'_> {
                 Format::Kyero => generate::write_kyero(&path, size)?,
                 Format::Reaxml => generate::write_reaxml(&path, size)?,
                 Format::Blm => generate::write_blm(&path, size)?,
+                Format::Openimmo => generate::write_openimmo(&path, size)?,
             };
             eprintln!(
                 "generated {name}: {size} listings, {:.0} MB in {:.1} s",

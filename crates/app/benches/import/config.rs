@@ -32,11 +32,18 @@ pub enum Format {
     Kyero,
     Reaxml,
     Blm,
+    Openimmo,
 }
 
 impl Format {
     /// Every format, in the order the benchmark runs them.
-    pub const ALL: [Self; 4] = [Self::Json, Self::Kyero, Self::Reaxml, Self::Blm];
+    pub const ALL: [Self; 5] = [
+        Self::Json,
+        Self::Kyero,
+        Self::Reaxml,
+        Self::Blm,
+        Self::Openimmo,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -44,6 +51,7 @@ impl Format {
             Self::Kyero => "kyero",
             Self::Reaxml => "reaxml",
             Self::Blm => "blm",
+            Self::Openimmo => "openimmo",
         }
     }
 
@@ -53,6 +61,7 @@ impl Format {
             Self::Kyero => "kyero.xml",
             Self::Reaxml => "reaxml.xml",
             Self::Blm => "blm",
+            Self::Openimmo => "openimmo.xml",
         }
     }
 

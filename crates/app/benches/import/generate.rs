@@ -11,6 +11,8 @@ mod blm;
 mod json;
 #[path = "generate/kyero.rs"]
 mod kyero;
+#[path = "generate/openimmo.rs"]
+mod openimmo;
 #[path = "generate/reaxml.rs"]
 mod reaxml;
 #[path = "generate/regions.rs"]
@@ -32,6 +34,7 @@ use propimport_domain::{
 pub use blm::write_blm;
 pub use json::{JsonForm, write_json};
 pub use kyero::write_kyero;
+pub use openimmo::write_openimmo;
 pub use reaxml::write_reaxml;
 use regions::REGIONS;
 use words::{FEATURES, KINDS, RATINGS, kind_name, sentences, title};

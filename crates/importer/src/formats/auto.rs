@@ -127,7 +127,9 @@ async fn detect(
     }
     let whole: Box<dyn AsyncRead + Send + Unpin> =
         Box::new(std::io::Cursor::new(head).chain(input));
-    let reader = format.open(Box::new(BufReader::new(whole)), options);
+    let reader = format
+        .format()
+        .open(Box::new(BufReader::new(whole)), options);
     Ok((format, reader))
 }
 

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use propimport_domain::Currency;
 
+use super::archive::{ArchiveLimits, AttachmentStore};
 use super::{FeedError, FeedItem};
 use crate::fetch::FeedStream;
 
@@ -41,8 +42,14 @@ pub struct ReadOptions {
     pub max_text_bytes: usize,
     /// The currency of prices that name none.
     pub currency: Currency,
-    /// Files delivered with the feed, when it came as an archive.
+    /// Files delivered with the feed, when it came as an archive (set by the archive layer
+    /// for the document's reader).
     pub attachments: Option<Arc<dyn Attachments>>,
+    /// Where the files of an archive delivery are stored; without one they are not kept
+    /// (and records naming them get no image for them).
+    pub attachment_store: Option<Arc<dyn AttachmentStore>>,
+    /// How large an archive delivery may be.
+    pub archive: ArchiveLimits,
 }
 
 impl Default for ReadOptions {
@@ -51,6 +58,8 @@ impl Default for ReadOptions {
             max_text_bytes: super::DEFAULT_MAX_TEXT_BYTES,
             currency: Currency::EUR,
             attachments: None,
+            attachment_store: None,
+            archive: ArchiveLimits::default(),
         }
     }
 }
@@ -61,6 +70,8 @@ impl fmt::Debug for ReadOptions {
             .field("max_text_bytes", &self.max_text_bytes)
             .field("currency", &self.currency)
             .field("attachments", &self.attachments.is_some())
+            .field("attachment_store", &self.attachment_store.is_some())
+            .field("archive", &self.archive)
             .finish()
     }
 }
@@ -129,6 +140,8 @@ impl FeedFormat {
     pub const JSON: Self = Self(&super::json::Json);
     /// Rightmove BLM v3 (UK): a complete snapshot.
     pub const BLM: Self = Self(&super::blm::Blm);
+    /// OpenImmo 1.2.x XML: full (`VOLL`) or partial (`TEIL`) transfers, as declared.
+    pub const OPENIMMO: Self = Self(&super::openimmo::OpenImmo);
     /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
     pub const RESO: Self = Self(&super::reso::Reso);
     /// REAXML (realestate.com.au): changes to an agent's listings, never a complete list.
@@ -141,6 +154,7 @@ impl FeedFormat {
     pub const ALL: &[Self] = &[
         Self::KYERO,
         Self::REAXML,
+        Self::OPENIMMO,
         Self::BLM,
         Self::RESO,
         Self::JSON,
@@ -195,9 +209,10 @@ impl FeedFormat {
         self.0
     }
 
-    /// A reader of one document of this format. Every feed is opened here.
+    /// A reader of one document of this format. Every feed is opened here: a ZIP delivery
+    /// is unpacked first (see [`archive`](super::archive)).
     pub fn open(self, input: FeedStream, options: &ReadOptions) -> Box<dyn FeedReader> {
-        self.0.open(input, options)
+        super::archive::open(self, input, options)
     }
 }
 

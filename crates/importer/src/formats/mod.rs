@@ -15,6 +15,7 @@
 //!
 //! The readers are not cancel-safe: drop a reader whose `next()` future was dropped midway.
 
+mod archive;
 mod auto;
 mod blm;
 mod decode;
@@ -22,6 +23,7 @@ mod format;
 pub(crate) mod html;
 mod json;
 mod kyero;
+mod openimmo;
 mod reaxml;
 pub(crate) mod reso;
 mod xml;
@@ -31,10 +33,12 @@ use std::sync::Arc;
 
 use propimport_domain::{ExternalId, ItemError, Listing};
 
+pub use archive::{ArchiveLimits, AttachmentStore, Delivered};
 pub use blm::BlmReader;
 pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;
+pub use openimmo::OpenImmoReader;
 pub use reaxml::ReaxmlReader;
 
 /// The largest record a reader keeps in memory (a Kyero `<property>` or a JSON object); a

@@ -57,6 +57,9 @@ pub(crate) enum ImageError {
     /// The whole download took too long.
     #[error("no complete image within {0:?}")]
     TimedOut(Duration),
+    /// A file delivered with the feed cannot be used.
+    #[error("{0}")]
+    Delivered(String),
     /// The object store refused the bytes.
     #[error("storing the image failed: {0}")]
     Store(String),

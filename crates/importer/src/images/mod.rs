@@ -5,6 +5,7 @@
 //! overall and per image host, and stored in an object store. A failed image never fails its
 //! listing.
 
+mod delivered;
 mod download;
 mod guard;
 mod lanes;
@@ -125,6 +126,18 @@ pub(crate) struct ImageStage {
 }
 
 impl ImageStage {
+    /// Where the files of the source's ZIP deliveries are stored: in the image store, named
+    /// `stored:<key>` in listings (see [`delivered`]).
+    pub(crate) fn attachment_store(
+        &self,
+        source: &SourceName,
+    ) -> Arc<dyn crate::formats::AttachmentStore> {
+        Arc::new(delivered::DeliveredFiles {
+            storage: self.storage.clone(),
+            source: source.clone(),
+        })
+    }
+
     /// Downloads the source's pending images after a run read its feed to the end and stored
     /// its listings, unless the run was cancelled.
     pub(crate) async fn download_after(

@@ -177,6 +177,11 @@ impl ImageStage {
         http: &HttpSettings,
     ) -> Fetched {
         let limit = self.settings.timeout;
+        if let Some(key) = image.url.stored_key() {
+            // Delivered with the feed: already in the store, never downloaded.
+            let read = super::delivered::read(&self.storage, key).await;
+            return (host, image, read.map_err(ImageError::Delivered));
+        }
         let fetched = download::download(
             &image.url,
             run.client,

@@ -196,7 +196,11 @@ impl Importer {
                 .reso
                 .currency
                 .unwrap_or(propimport_domain::Currency::EUR),
-            attachments: None,
+            attachment_store: self
+                .images
+                .as_ref()
+                .map(|images| images.attachment_store(&self.source.name)),
+            ..ReadOptions::default()
         }
     }
 

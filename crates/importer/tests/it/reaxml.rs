@@ -6,8 +6,8 @@ use propimport_domain::{
     Area, AreaUnit, Charge, ChargeKind, Contact, Currency, ExternalId, Listing, MarketStatus,
     Money, Period, Price, Transaction,
 };
-use propimport_importer::formats::Stage;
-use propimport_importer::{FeedError, FeedFormat, FeedItem, ReadOptions, ReaxmlReader};
+use propimport_importer::formats::{ReaxmlReader, Stage};
+use propimport_importer::{FeedError, FeedFormat, FeedItem, ReadOptions};
 use tokio::io::BufReader;
 
 use crate::{Read, drain, fixture};

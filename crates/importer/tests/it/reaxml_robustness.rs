@@ -2,7 +2,8 @@
 //! byte, mutated at random, and random bytes (with and without a REAXML prolog), read through
 //! small buffers; a listing over the record limit fails alone.
 
-use propimport_importer::{FeedItem, ReadOptions, ReaxmlReader};
+use propimport_importer::formats::ReaxmlReader;
+use propimport_importer::{FeedItem, ReadOptions};
 use tokio::io::BufReader;
 
 use propimport_importer::formats::Stage;

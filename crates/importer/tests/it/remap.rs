@@ -26,6 +26,8 @@ const FIXTURES: &[(&str, &str)] = &[
     ("reaxml", "reaxml/latin1.xml"),
     ("blm", "blm/standard.blm"),
     ("blm", "blm/windows-1252.blm"),
+    ("openimmo", "openimmo/voll.xml"),
+    ("openimmo", "openimmo/teil.xml"),
 ];
 
 /// Reads a whole document with `format`.

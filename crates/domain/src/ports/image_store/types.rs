@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 
 use crate::{Error, ExternalId, SourceName};
 
-/// An image's source URL: `http://` or `https://`, at most [`ImageUrl::MAX_LEN`] bytes,
-/// trimmed, without whitespace or control characters.
+/// An image's source URL: `http://` or `https://` (downloaded), or `stored:<key>` (a file
+/// delivered with the feed, already in the image store under that key); at most
+/// [`ImageUrl::MAX_LEN`] bytes, trimmed, without whitespace or control characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ImageUrl(String);
 
@@ -18,6 +19,10 @@ impl ImageUrl {
     /// still fits one entry of a database index.
     pub const MAX_LEN: usize = 1800;
 
+    /// The scheme of an image already in the image store (a file delivered in a ZIP feed):
+    /// `stored:<object key>`.
+    pub const STORED: &str = "stored:";
+
     /// Checks a URL.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let text = text.trim();
@@ -25,7 +30,10 @@ impl ImageUrl {
             text.get(..scheme.len())
                 .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
         });
-        if !scheme_ok {
+        let stored = text.strip_prefix(Self::STORED).is_some_and(|key| {
+            !key.is_empty() && !key.starts_with('/') && !key.split('/').any(|p| p == "..")
+        });
+        if !scheme_ok && !stored {
             return Err(Error::invalid(
                 "imageUrl",
                 format!("{text:?} is not an http:// or https:// URL"),
@@ -49,6 +57,11 @@ impl ImageUrl {
     /// The URL as text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The object key of an image already in the image store (`stored:<key>`).
+    pub fn stored_key(&self) -> Option<&str> {
+        self.0.strip_prefix(Self::STORED)
     }
 }
 
