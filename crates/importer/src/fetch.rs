@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt as _;
 use propimport_domain::{CancelToken, GiveUp, ProgressHandle, RetryDecision};
 use reqwest::StatusCode;
-use tokio::io::{AsyncBufRead, BufReader};
+use tokio::io::BufReader;
 use tokio::time::Instant;
 use tokio_util::io::StreamReader;
 
@@ -18,8 +18,7 @@ use crate::metered::{self, Metered};
 use crate::pacing::Pacer;
 use crate::source::{HttpSettings, Location};
 
-/// A feed's bytes, read as they arrive.
-pub type FeedStream = Box<dyn AsyncBufRead + Send + Unpin>;
+pub use crate::formats::FeedStream;
 
 const BUFFER: usize = 64 * 1024;
 /// A file is read in larger pieces: each read is a round trip to Tokio's blocking threads.

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use tokio::io::{AsyncRead, AsyncReadExt, BufReader};
 
 use super::{Delivery, FeedError, FeedFormat, FeedItem, FeedReader, Format, ReadOptions};
-use crate::fetch::FeedStream;
+use crate::formats::FeedStream;
 
 /// How many of a document's first bytes sniffing looks at.
 pub(crate) const HEAD_BYTES: usize = 4096;

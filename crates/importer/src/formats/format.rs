@@ -1,18 +1,12 @@
-//! The format trait: what every feed format provides, and the one list of formats.
+//! The format trait: what every feed format provides.
 //!
 //! A format is one module under `formats/` with a unit type implementing [`Format`], named
-//! once in [`FeedFormat::ALL`]. Everything else (configuration names, sniffing, the pipeline,
-//! `propimport remap`) goes through the trait.
-
-use std::fmt;
-use std::sync::Arc;
+//! once in [`FeedFormat::ALL`](super::FeedFormat::ALL). Everything else (configuration names,
+//! sniffing, the pipeline, `propimport remap`) goes through the trait.
 
 use async_trait::async_trait;
-use propimport_domain::Currency;
 
-use super::archive::{ArchiveLimits, AttachmentStore};
-use super::{FeedError, FeedItem};
-use crate::fetch::FeedStream;
+use super::{FeedError, FeedFormat, FeedItem, FeedStream, ReadOptions};
 
 /// How a format's feeds relate to the source's listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,47 +27,6 @@ pub trait Attachments: Send + Sync {
     /// The URL to put in a listing for the delivered file `name` (as the feed names it,
     /// relative to the document), or `None` when the delivery has no such file.
     fn resolve(&self, name: &str) -> Option<String>;
-}
-
-/// What a reader needs besides the bytes.
-#[derive(Clone)]
-pub struct ReadOptions {
-    /// The longest text or CDATA node kept; a record with a longer one fails alone.
-    pub max_text_bytes: usize,
-    /// The currency of prices that name none.
-    pub currency: Currency,
-    /// Files delivered with the feed, when it came as an archive (set by the archive layer
-    /// for the document's reader).
-    pub attachments: Option<Arc<dyn Attachments>>,
-    /// Where the files of an archive delivery are stored; without one they are not kept
-    /// (and records naming them get no image for them).
-    pub attachment_store: Option<Arc<dyn AttachmentStore>>,
-    /// How large an archive delivery may be.
-    pub archive: ArchiveLimits,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        Self {
-            max_text_bytes: super::DEFAULT_MAX_TEXT_BYTES,
-            currency: Currency::EUR,
-            attachments: None,
-            attachment_store: None,
-            archive: ArchiveLimits::default(),
-        }
-    }
-}
-
-impl fmt::Debug for ReadOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadOptions")
-            .field("max_text_bytes", &self.max_text_bytes)
-            .field("currency", &self.currency)
-            .field("attachments", &self.attachments.is_some())
-            .field("attachment_store", &self.attachment_store.is_some())
-            .field("archive", &self.archive)
-            .finish()
-    }
 }
 
 /// Reads one feed document, one record at a time.
@@ -129,116 +82,9 @@ pub trait Format: Send + Sync + 'static {
     fn single_record_document(&self, record: &[u8]) -> Vec<u8>;
 }
 
-/// A feed format, by reference to its [`Format`]: cheap to copy and compare (by name).
-#[derive(Clone, Copy)]
-pub struct FeedFormat(&'static dyn Format);
-
-impl FeedFormat {
-    /// Kyero v3 XML: a complete snapshot.
-    pub const KYERO: Self = Self(&super::kyero::Kyero);
-    /// propimport JSON (an array or NDJSON of canonical listings): a complete snapshot.
-    pub const JSON: Self = Self(&super::json::Json);
-    /// Rightmove BLM v3 (UK): a complete snapshot.
-    pub const BLM: Self = Self(&super::blm::Blm);
-    /// OpenImmo 1.2.x XML: full (`VOLL`) or partial (`TEIL`) transfers, as declared.
-    pub const OPENIMMO: Self = Self(&super::openimmo::OpenImmo);
-    /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
-    pub const RESO: Self = Self(&super::reso::Reso);
-    /// REAXML (realestate.com.au): changes to an agent's listings, never a complete list.
-    pub const REAXML: Self = Self(&super::reaxml::Reaxml);
-
-    /// Any format but the RESO Web API's, detected from the document's first bytes.
-    pub const AUTO: Self = Self(&super::auto::Auto);
-
-    /// Every format, in the order sniffing tries them.
-    pub const ALL: &[Self] = &[
-        Self::KYERO,
-        Self::REAXML,
-        Self::OPENIMMO,
-        Self::BLM,
-        Self::RESO,
-        Self::JSON,
-        Self::AUTO,
-    ];
-
-    /// The format named `text` (its name or an alias, case-insensitive).
-    pub fn parse(text: &str) -> Option<Self> {
-        let wanted = text.trim().to_ascii_lowercase();
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|f| f.name() == wanted || f.0.aliases().contains(&wanted.as_str()))
-    }
-
-    /// The names accepted, for error messages (`kyero, json, reso`).
-    pub fn names() -> String {
-        Self::ALL
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// The format of a document starting with `head`, when one format recognises it.
-    pub fn sniff(head: &[u8]) -> Option<Self> {
-        Self::ALL.iter().copied().find(|f| f.0.sniff(head))
-    }
-
-    /// The format's configuration name.
-    pub fn name(self) -> &'static str {
-        self.0.name()
-    }
-
-    /// The format's common name.
-    pub fn title(self) -> &'static str {
-        self.0.title()
-    }
-
-    /// How its feeds relate to the source's listings.
-    pub fn delivery(self) -> Delivery {
-        self.0.delivery()
-    }
-
-    /// Whether a feed read to its end is the source's complete list without saying so.
-    pub fn is_snapshot(self) -> bool {
-        self.delivery() == Delivery::Snapshot
-    }
-
-    /// The format itself.
-    pub fn format(self) -> &'static dyn Format {
-        self.0
-    }
-
-    /// A reader of one document of this format. Every feed is opened here: a ZIP delivery
-    /// is unpacked first (see [`archive`](super::archive)).
-    pub fn open(self, input: FeedStream, options: &ReadOptions) -> Box<dyn FeedReader> {
-        super::archive::open(self, input, options)
-    }
-}
-
-impl PartialEq for FeedFormat {
-    fn eq(&self, other: &Self) -> bool {
-        self.name() == other.name()
-    }
-}
-
-impl Eq for FeedFormat {}
-
-impl fmt::Debug for FeedFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FeedFormat({})", self.name())
-    }
-}
-
-impl fmt::Display for FeedFormat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::formats::FeedFormat;
 
     #[test]
     fn every_format_is_found_by_its_names_and_names_are_unique() {

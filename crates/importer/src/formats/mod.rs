@@ -31,11 +31,11 @@ mod xml;
 use std::fmt;
 use std::sync::Arc;
 
-use propimport_domain::{ExternalId, ItemError, Listing};
+use propimport_domain::{Currency, ExternalId, ItemError, Listing};
 
 pub use archive::{ArchiveLimits, AttachmentStore, Delivered};
 pub use blm::BlmReader;
-pub use format::{Attachments, Delivery, FeedFormat, FeedReader, Format, ReadOptions};
+pub use format::{Attachments, Delivery, FeedReader, Format};
 pub use json::JsonReader;
 pub use kyero::KyeroReader;
 pub use openimmo::OpenImmoReader;
@@ -231,5 +231,156 @@ impl FeedError {
             at,
             source: Arc::new(error),
         }
+    }
+}
+
+/// A feed's bytes, read as they arrive.
+pub type FeedStream = Box<dyn tokio::io::AsyncBufRead + Send + Unpin>;
+
+/// What a reader needs besides the bytes.
+#[derive(Clone)]
+pub struct ReadOptions {
+    /// The longest text or CDATA node kept; a record with a longer one fails alone.
+    pub max_text_bytes: usize,
+    /// The currency of prices that name none.
+    pub currency: Currency,
+    /// Files delivered with the feed, when it came as an archive (set by the archive layer
+    /// for the document's reader).
+    pub attachments: Option<Arc<dyn Attachments>>,
+    /// Where the files of an archive delivery are stored; without one they are not kept
+    /// (and records naming them get no image for them).
+    pub attachment_store: Option<Arc<dyn AttachmentStore>>,
+    /// How large an archive delivery may be.
+    pub archive: ArchiveLimits,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+            currency: Currency::EUR,
+            attachments: None,
+            attachment_store: None,
+            archive: ArchiveLimits::default(),
+        }
+    }
+}
+
+impl fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("max_text_bytes", &self.max_text_bytes)
+            .field("currency", &self.currency)
+            .field("attachments", &self.attachments.is_some())
+            .field("attachment_store", &self.attachment_store.is_some())
+            .field("archive", &self.archive)
+            .finish()
+    }
+}
+
+/// A feed format, by reference to its [`Format`]: cheap to copy and compare (by name).
+#[derive(Clone, Copy)]
+pub struct FeedFormat(&'static dyn Format);
+
+impl FeedFormat {
+    /// Kyero v3 XML: a complete snapshot.
+    pub const KYERO: Self = Self(&kyero::Kyero);
+    /// propimport JSON (an array or NDJSON of canonical listings): a complete snapshot.
+    pub const JSON: Self = Self(&json::Json);
+    /// Rightmove BLM v3 (UK): a complete snapshot.
+    pub const BLM: Self = Self(&blm::Blm);
+    /// OpenImmo 1.2.x XML: full (`VOLL`) or partial (`TEIL`) transfers, as declared.
+    pub const OPENIMMO: Self = Self(&openimmo::OpenImmo);
+    /// RESO Web API (OData JSON pages): incremental, from a stored watermark.
+    pub const RESO: Self = Self(&reso::Reso);
+    /// REAXML (realestate.com.au): changes to an agent's listings, never a complete list.
+    pub const REAXML: Self = Self(&reaxml::Reaxml);
+
+    /// Any format but the RESO Web API's, detected from the document's first bytes.
+    pub const AUTO: Self = Self(&auto::Auto);
+
+    /// Every format, in the order sniffing tries them.
+    pub const ALL: &[Self] = &[
+        Self::KYERO,
+        Self::REAXML,
+        Self::OPENIMMO,
+        Self::BLM,
+        Self::RESO,
+        Self::JSON,
+        Self::AUTO,
+    ];
+
+    /// The format named `text` (its name or an alias, case-insensitive).
+    pub fn parse(text: &str) -> Option<Self> {
+        let wanted = text.trim().to_ascii_lowercase();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name() == wanted || f.0.aliases().contains(&wanted.as_str()))
+    }
+
+    /// The names accepted, for error messages (`kyero, json, reso`).
+    pub fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The format of a document starting with `head`, when one format recognises it.
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        Self::ALL.iter().copied().find(|f| f.0.sniff(head))
+    }
+
+    /// The format's configuration name.
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The format's common name.
+    pub fn title(self) -> &'static str {
+        self.0.title()
+    }
+
+    /// How its feeds relate to the source's listings.
+    pub fn delivery(self) -> Delivery {
+        self.0.delivery()
+    }
+
+    /// Whether a feed read to its end is the source's complete list without saying so.
+    pub fn is_snapshot(self) -> bool {
+        self.delivery() == Delivery::Snapshot
+    }
+
+    /// The format itself.
+    pub fn format(self) -> &'static dyn Format {
+        self.0
+    }
+
+    /// A reader of one document of this format. Every feed is opened here: a ZIP delivery
+    /// is unpacked first (see [`archive`](super::archive)).
+    pub fn open(self, input: FeedStream, options: &ReadOptions) -> Box<dyn FeedReader> {
+        archive::open(self, input, options)
+    }
+}
+
+impl PartialEq for FeedFormat {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for FeedFormat {}
+
+impl fmt::Debug for FeedFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FeedFormat({})", self.name())
+    }
+}
+
+impl fmt::Display for FeedFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -15,7 +15,7 @@ pub(crate) mod paging;
 
 use propimport_domain::Currency;
 
-pub(crate) use client::{PageError, parse as parse_page};
+pub(crate) use client::PageError;
 
 use crate::pacing::Pacer;
 use crate::source::{Location, ResoSettings, SourceConfig};

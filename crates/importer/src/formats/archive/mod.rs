@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use super::{Delivery, FeedError, FeedFormat, FeedItem, FeedReader, Position, ReadOptions};
-use crate::fetch::FeedStream;
+use crate::formats::FeedStream;
 pub use delivered::Delivered;
 
 /// The first bytes of a ZIP archive (a local file header).

@@ -295,7 +295,11 @@ impl super::Format for Blm {
         head.trim_ascii_start().starts_with(b"#HEADER#")
     }
 
-    fn open(&self, input: crate::fetch::FeedStream, options: &ReadOptions) -> Box<dyn FeedReader> {
+    fn open(
+        &self,
+        input: crate::formats::FeedStream,
+        options: &ReadOptions,
+    ) -> Box<dyn FeedReader> {
         Box::new(BlmReader::new(input, options))
     }
 

@@ -35,7 +35,7 @@ impl crate::formats::Format for Json {
 
     fn open(
         &self,
-        input: crate::fetch::FeedStream,
+        input: crate::formats::FeedStream,
         _: &crate::formats::ReadOptions,
     ) -> Box<dyn crate::formats::FeedReader> {
         Box::new(JsonReader::new(input))

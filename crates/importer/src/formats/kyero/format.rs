@@ -34,7 +34,7 @@ impl crate::formats::Format for Kyero {
 
     fn open(
         &self,
-        input: crate::fetch::FeedStream,
+        input: crate::formats::FeedStream,
         options: &crate::formats::ReadOptions,
     ) -> Box<dyn crate::formats::FeedReader> {
         Box::new(KyeroReader::new(input).max_text_bytes(options.max_text_bytes))

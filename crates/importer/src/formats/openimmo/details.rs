@@ -5,8 +5,8 @@
 
 use propimport_domain::{Area, AreaUnit, EnergyRating, GeoPoint, Image, LanguageCode, Listing};
 
-use super::map::{Mapped, bad, collapse, decimal, image, is_true, rejected};
 use super::tree::Node;
+use super::values::{Mapped, bad, collapse, decimal, image, is_true, rejected};
 use crate::formats::ReadOptions;
 
 /// Images kept per listing; more are dropped.

@@ -10,12 +10,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use propimport_domain::{
-    Charge, ChargeKind, Contact, Currency, ExternalId, Image, LanguageCode, Listing, LocalizedText,
+    Charge, ChargeKind, Contact, Currency, ExternalId, LanguageCode, Listing, LocalizedText,
     MarketStatus, Money, Period, Price, Transaction,
 };
 
 use super::details;
 use super::tree::{Node, Tree};
+use super::values::{Failure, Mapped, bad, collapse, decimal, is_true, rejected};
 use crate::formats::{FeedItem, ReadOptions, RecordError, Stage, html};
 
 /// What a record needs from around it: the transfer's language and its `<anbieter>` header.
@@ -55,30 +56,6 @@ impl Context {
         if self.header_raw.len() + raw.len() <= max {
             self.header_raw.extend_from_slice(raw);
         }
-    }
-}
-
-/// Why a record failed, before it is tied to its number and id.
-pub(super) struct Failure {
-    pub stage: Stage,
-    pub message: String,
-}
-
-pub(super) type Mapped<T> = Result<T, Failure>;
-
-/// A failure at `map` about `field`.
-pub(super) fn bad(field: &str, message: impl std::fmt::Display) -> Failure {
-    Failure {
-        stage: Stage::Map,
-        message: format!("{field}: {message}"),
-    }
-}
-
-/// A failure at `validate` about `field`.
-pub(super) fn rejected(field: &str, error: &propimport_domain::Error) -> Failure {
-    Failure {
-        stage: Stage::Validate,
-        message: format!("{field}: {error}"),
     }
 }
 
@@ -186,11 +163,6 @@ fn listing(
     Ok(listing)
 }
 
-/// Whether `text` is an XML boolean true (`true`, `1`), as OpenImmo's flags are written.
-pub(super) fn is_true(text: &str) -> bool {
-    text.eq_ignore_ascii_case("true") || text == "1"
-}
-
 fn transaction(p: Node<'_>) -> Mapped<Transaction> {
     let kind = p.at("objektkategorie/vermarktungsart");
     let flag = |name: &str| kind.and_then(|k| k.attr(name)).is_some_and(is_true);
@@ -268,17 +240,6 @@ pub(super) fn amount(field: &str, text: &str, currency: Currency) -> Mapped<Mone
         reason = "checked to be within i64 first"
     )]
     Money::from_minor(cents as i64, currency).map_err(|e| rejected(field, &e))
-}
-
-/// A decimal number as OpenImmo writes it (a decimal comma accepted), finite.
-pub(super) fn decimal(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let parsed = if text.contains(',') && !text.contains('.') {
-        text.replace(',', ".").parse::<f64>().ok()
-    } else {
-        text.parse::<f64>().ok()
-    };
-    parsed.filter(|v| v.is_finite())
 }
 
 fn charges(p: Node<'_>, currency: Currency) -> Mapped<Vec<Charge>> {
@@ -403,20 +364,4 @@ pub(super) fn date(text: &str) -> Option<DateTime<Utc>> {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
     })
     .map(|at| at.and_utc())
-}
-
-/// The text with each run of whitespace made one space.
-pub(super) fn collapse(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    html::collapse_into(&mut out, text, html::Lines::Joined);
-    out
-}
-
-/// A new image with its caption, if any, in `language`.
-pub(super) fn image(url: String, caption: Option<&str>, language: Option<&LanguageCode>) -> Image {
-    let mut image = Image::new(url);
-    if let (Some(caption), Some(language)) = (caption, language) {
-        image.captions.insert(language.clone(), collapse(caption));
-    }
-    image
 }

@@ -22,6 +22,7 @@ mod document;
 mod guard;
 mod map;
 mod tree;
+mod values;
 
 use tokio::io::AsyncBufRead;
 
@@ -128,7 +129,7 @@ impl super::Format for OpenImmo {
 
     fn open(
         &self,
-        input: crate::fetch::FeedStream,
+        input: crate::formats::FeedStream,
         options: &ReadOptions,
     ) -> Box<dyn super::FeedReader> {
         Box::new(OpenImmoReader::new(input, options))

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use propimport_domain::{Address, Area, AreaUnit, Contact, GeoPoint, LocalizedText};
 
-use super::map::{Failure, Mapped, map_err};
 use super::tree::Node;
+use super::values::{Failure, Mapped, map_err};
 use crate::formats::html;
 
 /// Square metres in one Australian "square" (100 square feet).

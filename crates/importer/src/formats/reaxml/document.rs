@@ -6,8 +6,9 @@
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
-use super::map::{self, Context};
+use super::map;
 use super::tree::Builder;
+use super::values::Context;
 use super::{FORMAT, MAX_DEPTH, ROOT};
 use crate::formats::xml::refs::{declares_entities, resolve};
 use crate::formats::xml::scan::{Fault, Sink};

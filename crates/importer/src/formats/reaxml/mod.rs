@@ -27,6 +27,7 @@ mod map;
 mod media;
 mod price;
 mod tree;
+mod values;
 
 use std::sync::Arc;
 
@@ -38,7 +39,7 @@ use super::xml::scan::{self, Progress};
 use super::xml::window::Window;
 use super::{Attachments, FeedError, FeedItem, Position, ReadOptions};
 use document::Document;
-use map::Context;
+use values::Context;
 
 const FORMAT: &str = "REAXML";
 
@@ -220,7 +221,7 @@ impl super::Format for Reaxml {
 
     fn open(
         &self,
-        input: crate::fetch::FeedStream,
+        input: crate::formats::FeedStream,
         options: &ReadOptions,
     ) -> Box<dyn super::FeedReader> {
         Box::new(ReaxmlReader::new(input, options))

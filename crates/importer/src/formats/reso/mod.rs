@@ -9,12 +9,13 @@ use serde_json::Value;
 use tokio::io::AsyncReadExt;
 
 pub(crate) mod mapping;
+pub(crate) mod page;
 mod values;
 
 pub(crate) use self::mapping::KeyField;
 use self::mapping::Outcome;
 use super::{Delivery, FeedError, FeedItem, FeedReader, Format, Position, ReadOptions};
-use crate::fetch::FeedStream;
+use crate::formats::FeedStream;
 
 /// The largest page read as one document.
 const MAX_PAGE_BYTES: u64 = 64 << 20;
@@ -109,7 +110,7 @@ impl FeedReader for PageReader {
                     ),
                 });
             }
-            self.records = crate::reso::parse_page(&body, 0)?.records.into_iter();
+            self.records = page::parse(&body, 0)?.records.into_iter();
         }
         let Some(value) = self.records.next() else {
             return Ok(None);

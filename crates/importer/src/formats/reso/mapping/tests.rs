@@ -353,7 +353,7 @@ fn never_panics_on_cut_or_mutated_records() {
     let fixture = fixture.replace("{{base}}", "https://mls.example");
     let bytes = fixture.as_bytes();
     let map_all = |body: &[u8]| {
-        if let Ok(page) = crate::reso::parse_page(body, 0) {
+        if let Ok(page) = crate::formats::reso::page::parse(body, 0) {
             for record in page.records {
                 let _ = map(record, usd(), "r");
             }
