@@ -162,6 +162,36 @@ fn base_time() -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// Writes a feed of `count` generated listings to `path`: `head`, then each listing as
+/// `record` writes it (the listing and its number), then `tail`; returns the file's size.
+fn write_records(
+    path: &std::path::Path,
+    count: u64,
+    (head, tail): (&[u8], &[u8]),
+    mut record: impl FnMut(&mut String, &Listing, u64),
+) -> anyhow::Result<u64> {
+    use anyhow::Context as _;
+    let file = File::create(path).with_context(|| format!("create {}", path.display()))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    out.write_all(head)?;
+    let mut buf = String::with_capacity(8 * 1024);
+    for i in 0..count {
+        buf.clear();
+        record(&mut buf, &listing(i)?, i);
+        out.write_all(buf.as_bytes())?;
+    }
+    out.write_all(tail)?;
+    finish(out)
+}
+
+/// `s` escaped for XML text and attribute values.
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn finish(mut out: BufWriter<File>) -> anyhow::Result<u64> {
     out.flush()?;
     let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;

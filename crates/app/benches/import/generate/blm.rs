@@ -2,14 +2,11 @@
 //! whole record on one line, HTML descriptions, image URLs with captions.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::Path;
 
-use anyhow::Context as _;
 use propimport_domain::{Listing, Price, Transaction};
 
-use super::{finish, listing};
+use super::write_records;
 
 /// The fields of the generated feeds, in record order.
 const FIELDS: &[&str] = &[
@@ -48,8 +45,6 @@ const FEATURES: usize = 10;
 
 /// Writes a Rightmove BLM feed of `count` listings to `path`; returns its size in bytes.
 pub fn write_blm(path: &Path, count: u64) -> anyhow::Result<u64> {
-    let file = File::create(path).with_context(|| format!("create {}", path.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
     let mut head = format!(
         "#HEADER#\nVersion : 3\nEOF : '^'\nEOR : '~'\nProperty Count : {count}\nGenerated Date : 01-Jan-2026 08:00\n\n#DEFINITION#\n"
     );
@@ -63,15 +58,9 @@ pub fn write_blm(path: &Path, count: u64) -> anyhow::Result<u64> {
         let _ = write!(head, "MEDIA_IMAGE_{k:02}^MEDIA_IMAGE_TEXT_{k:02}^");
     }
     head.push_str("~\n\n#DATA#\n");
-    out.write_all(head.as_bytes())?;
-    let mut buf = String::with_capacity(8 * 1024);
-    for i in 0..count {
-        buf.clear();
-        blm_record(&mut buf, &listing(i)?);
-        out.write_all(buf.as_bytes())?;
-    }
-    out.write_all(b"#END#\n")?;
-    finish(out)
+    write_records(path, count, (head.as_bytes(), b"#END#\n"), |buf, l, _| {
+        blm_record(buf, l);
+    })
 }
 
 /// The Rightmove `PROP_SUB_ID` of a generated kind.

@@ -1,47 +1,32 @@
 //! Kyero v3 XML feeds, written as a partner's export writes them.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::Path;
 
-use anyhow::Context as _;
 use propimport_domain::{Listing, Price, Transaction};
 
-use super::{finish, listing};
+use super::{write_records, xml_escape};
+
+/// The document's start, before the first listing.
+const HEAD: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<root>\n  <kyero>\n    <feed_version>3</feed_version>\n  </kyero>\n";
 
 /// Writes a Kyero v3 XML feed of `count` listings to `path`; returns its size in bytes.
 pub fn write_kyero(path: &Path, count: u64) -> anyhow::Result<u64> {
-    let file = File::create(path).with_context(|| format!("create {}", path.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    out.write_all(
-        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<root>\n  <kyero>\n    <feed_version>3</feed_version>\n  </kyero>\n",
-    )?;
-    let mut buf = String::with_capacity(8 * 1024);
-    for i in 0..count {
-        buf.clear();
-        kyero_property(&mut buf, &listing(i)?);
-        out.write_all(buf.as_bytes())?;
-    }
-    out.write_all(b"</root>\n")?;
-    finish(out)
+    write_records(path, count, (HEAD, b"</root>\n"), |buf, l, _| {
+        kyero_property(buf, l)
+    })
 }
 
 /// One `<property>` as a partner's Kyero export writes it: prices in major units, HTML
 /// descriptions in CDATA, images with their order in `id`, a private `<notes>`.
 fn kyero_property(out: &mut String, l: &Listing) {
-    let esc = |s: &str| -> String {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
     let _ = writeln!(out, "  <property>");
-    let _ = writeln!(out, "    <id>{}</id>", esc(l.external_id.as_str()));
+    let _ = writeln!(out, "    <id>{}</id>", xml_escape(l.external_id.as_str()));
     if let Some(at) = l.source_modified_at {
         let _ = writeln!(out, "    <date>{}</date>", at.format("%Y-%m-%d %H:%M:%S"));
     }
     if let Some(reference) = &l.reference {
-        let _ = writeln!(out, "    <ref>{}</ref>", esc(reference));
+        let _ = writeln!(out, "    <ref>{}</ref>", xml_escape(reference));
     }
     match l.price {
         Price::Amount { amount } => {
@@ -65,7 +50,7 @@ fn kyero_property(out: &mut String, l: &Listing) {
         if let Some(first) = capitalized.get_mut(..1) {
             first.make_ascii_uppercase();
         }
-        let _ = writeln!(out, "    <type>{}</type>", esc(&capitalized));
+        let _ = writeln!(out, "    <type>{}</type>", xml_escape(&capitalized));
     }
     let a = &l.address;
     for (name, value) in [
@@ -74,7 +59,7 @@ fn kyero_property(out: &mut String, l: &Listing) {
         ("country", &a.country),
     ] {
         if let Some(value) = value {
-            let _ = writeln!(out, "    <{name}>{}</{name}>", esc(value));
+            let _ = writeln!(out, "    <{name}>{}</{name}>", xml_escape(value));
         }
     }
     if let Some(p) = a.location {
@@ -111,14 +96,14 @@ fn kyero_property(out: &mut String, l: &Listing) {
     out.push_str("    <url>");
     for (code, url) in &l.urls {
         let code = code.as_str();
-        let _ = write!(out, "<{code}>{}</{code}>", esc(url));
+        let _ = write!(out, "<{code}>{}</{code}>", xml_escape(url));
     }
     out.push_str("</url>\n    <desc>");
     for (code, text) in &l.texts {
         let code = code.as_str();
         let _ = write!(out, "<{code}><![CDATA[");
         if let Some(title) = &text.title {
-            let _ = write!(out, "<h2>{}</h2>", esc(title));
+            let _ = write!(out, "<h2>{}</h2>", xml_escape(title));
         }
         for sentence in text
             .description
@@ -126,13 +111,13 @@ fn kyero_property(out: &mut String, l: &Listing) {
             .unwrap_or_default()
             .split_inclusive(". ")
         {
-            let _ = write!(out, "<p>{}</p>", esc(sentence.trim_end()));
+            let _ = write!(out, "<p>{}</p>", xml_escape(sentence.trim_end()));
         }
         let _ = write!(out, "]]></{code}>");
     }
     out.push_str("</desc>\n    <features>");
     for feature in &l.features {
-        let _ = write!(out, "<feature>{}</feature>", esc(feature));
+        let _ = write!(out, "<feature>{}</feature>", xml_escape(feature));
     }
     out.push_str("</features>\n");
     out.push_str("    <notes>Keys at the office; owner prefers viewings after 5pm</notes>\n");
@@ -142,7 +127,7 @@ fn kyero_property(out: &mut String, l: &Listing) {
             out,
             "<image id=\"{}\"><url>{}</url></image>",
             k + 1,
-            esc(&url.url)
+            xml_escape(&url.url)
         );
     }
     out.push_str("</images>\n  </property>\n");

@@ -2,37 +2,23 @@
 //! export writes them: one `<anbieter>`, one `<immobilie>` per listing.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::Path;
 
-use anyhow::Context as _;
 use propimport_domain::{Listing, Price, Transaction};
 
-use super::{finish, listing};
+use super::{write_records, xml_escape};
+
+/// The document's start, before the first listing.
+const HEAD: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<openimmo>\n  <uebertragung art=\"ONLINE\" umfang=\"VOLL\" modus=\"CHANGE\" version=\"1.2.7\" sendersoftware=\"bench\" senderversion=\"1\"/>\n  <anbieter>\n    <anbieternr>BENCH-1</anbieternr>\n    <firma>Bench Immobilien GmbH</firma>\n    <openimmo_anid>BENCHANID</openimmo_anid>\n";
 
 /// Writes an OpenImmo feed of `count` listings to `path`; returns its size in bytes.
 pub fn write_openimmo(path: &Path, count: u64) -> anyhow::Result<u64> {
-    let file = File::create(path).with_context(|| format!("create {}", path.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    out.write_all(
-        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<openimmo>\n  <uebertragung art=\"ONLINE\" umfang=\"VOLL\" modus=\"CHANGE\" version=\"1.2.7\" sendersoftware=\"bench\" senderversion=\"1\"/>\n  <anbieter>\n    <anbieternr>BENCH-1</anbieternr>\n    <firma>Bench Immobilien GmbH</firma>\n    <openimmo_anid>BENCHANID</openimmo_anid>\n",
-    )?;
-    let mut buf = String::with_capacity(8 * 1024);
-    for i in 0..count {
-        buf.clear();
-        immobilie(&mut buf, &listing(i)?);
-        out.write_all(buf.as_bytes())?;
-    }
-    out.write_all(b"  </anbieter>\n</openimmo>\n")?;
-    finish(out)
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    write_records(
+        path,
+        count,
+        (HEAD, b"  </anbieter>\n</openimmo>\n"),
+        |buf, l, _| immobilie(buf, l),
+    )
 }
 
 /// One `<immobilie>`: prices as decimals, texts in `freitexte` (the first language), pictures
@@ -57,7 +43,7 @@ fn immobilie(out: &mut String, l: &Listing) {
     let a = &l.address;
     out.push_str("      <geo>\n");
     if let Some(town) = &a.town {
-        let _ = writeln!(out, "        <ort>{}</ort>", esc(town));
+        let _ = writeln!(out, "        <ort>{}</ort>", xml_escape(town));
     }
     if let Some(p) = a.location {
         let _ = writeln!(
@@ -68,7 +54,11 @@ fn immobilie(out: &mut String, l: &Listing) {
         );
     }
     if let Some(province) = &a.province {
-        let _ = writeln!(out, "        <bundesland>{}</bundesland>", esc(province));
+        let _ = writeln!(
+            out,
+            "        <bundesland>{}</bundesland>",
+            xml_escape(province)
+        );
     }
     out.push_str("      </geo>\n      <kontaktperson><name>Berger</name><vorname>Anna</vorname><email_direkt>anna@bench.invalid</email_direkt></kontaktperson>\n      <preise>\n");
     match (l.price, sale) {
@@ -133,13 +123,17 @@ fn immobilie(out: &mut String, l: &Listing) {
         let _ = writeln!(
             out,
             "      <zustand_angaben><baujahr>1999</baujahr><energiepass><epart>BEDARF</epart><wertklasse>{}</wertklasse></energiepass></zustand_angaben>",
-            esc(rating.consumption.as_deref().unwrap_or("C"))
+            xml_escape(rating.consumption.as_deref().unwrap_or("C"))
         );
     }
     if let Some(text) = l.texts.values().next() {
         out.push_str("      <freitexte>\n");
         if let Some(title) = &text.title {
-            let _ = writeln!(out, "        <objekttitel>{}</objekttitel>", esc(title));
+            let _ = writeln!(
+                out,
+                "        <objekttitel>{}</objekttitel>",
+                xml_escape(title)
+            );
         }
         if let Some(description) = &text.description {
             let _ = writeln!(
@@ -156,7 +150,7 @@ fn immobilie(out: &mut String, l: &Listing) {
             out,
             "        <anhang location=\"REMOTE\" gruppe=\"{group}\"><anhangtitel>Bild {}</anhangtitel><format>image/jpeg</format><daten><pfad>{}</pfad></daten></anhang>",
             k + 1,
-            esc(&image.url)
+            xml_escape(&image.url)
         );
     }
     out.push_str("      </anhaenge>\n      <verwaltung_techn>\n");
@@ -164,13 +158,13 @@ fn immobilie(out: &mut String, l: &Listing) {
         let _ = writeln!(
             out,
             "        <objektnr_intern>{}</objektnr_intern>",
-            esc(reference)
+            xml_escape(reference)
         );
     }
     let _ = writeln!(
         out,
         "        <objektnr_extern>{}</objektnr_extern>\n        <aktion aktionart=\"CHANGE\"/>",
-        esc(l.external_id.as_str())
+        xml_escape(l.external_id.as_str())
     );
     if let Some(at) = l.source_modified_at {
         let _ = writeln!(

@@ -1,38 +1,18 @@
 //! REAXML feeds, written as an Australian agent's CRM writes them.
 
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::path::Path;
 
-use anyhow::Context as _;
 use propimport_domain::{Listing, Price, Transaction};
 
-use super::{finish, listing};
+use super::{write_records, xml_escape};
+
+/// The document's start, before the first listing.
+const HEAD: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<!DOCTYPE propertyList SYSTEM \"http://reaxml.realestate.com.au/propertyList.dtd\">\n<propertyList date=\"2024-05-01-12:00:00\" username=\"bench\" password=\"bench\">\n";
 
 /// Writes a REAXML feed of `count` listings to `path`; returns its size in bytes.
 pub fn write_reaxml(path: &Path, count: u64) -> anyhow::Result<u64> {
-    let file = File::create(path).with_context(|| format!("create {}", path.display()))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    out.write_all(
-        b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n<!DOCTYPE propertyList SYSTEM \"http://reaxml.realestate.com.au/propertyList.dtd\">\n<propertyList date=\"2024-05-01-12:00:00\" username=\"bench\" password=\"bench\">\n",
-    )?;
-    let mut buf = String::with_capacity(8 * 1024);
-    for i in 0..count {
-        buf.clear();
-        reaxml_listing(&mut buf, &listing(i)?, i);
-        out.write_all(buf.as_bytes())?;
-    }
-    out.write_all(b"</propertyList>\n")?;
-    finish(out)
-}
-
-/// Escapes text and attribute values.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    write_records(path, count, (HEAD, b"</propertyList>\n"), reaxml_listing)
 }
 
 /// One listing element: `<residential>` for a sale, `<rental>` for a rent, with the usual
@@ -52,7 +32,7 @@ fn reaxml_listing(out: &mut String, l: &Listing, i: u64) {
     let _ = writeln!(
         out,
         "    <uniqueID>{}</uniqueID>",
-        esc(l.external_id.as_str())
+        xml_escape(l.external_id.as_str())
     );
     let _ = writeln!(out, "    <authority value=\"exclusive\"/>");
     let _ = writeln!(out, "    <underOffer value=\"no\"/>");
@@ -93,22 +73,30 @@ fn reaxml_listing(out: &mut String, l: &Listing, i: u64) {
     let _ = writeln!(out, "      <streetNumber>{}</streetNumber>", 1 + i % 300);
     let _ = writeln!(out, "      <street>Main Road</street>");
     if let Some(town) = &a.town {
-        let _ = writeln!(out, "      <suburb display=\"yes\">{}</suburb>", esc(town));
+        let _ = writeln!(
+            out,
+            "      <suburb display=\"yes\">{}</suburb>",
+            xml_escape(town)
+        );
     }
     if let Some(province) = &a.province {
-        let _ = writeln!(out, "      <state>{}</state>", esc(province));
+        let _ = writeln!(out, "      <state>{}</state>", xml_escape(province));
     }
     let _ = writeln!(out, "      <postcode>{}</postcode>", 2000 + i % 1000);
     out.push_str("      <country>AUS</country>\n    </address>\n");
     if let Some(kind) = &l.property_type {
-        let _ = writeln!(out, "    <category name=\"{}\"/>", esc(kind));
+        let _ = writeln!(out, "    <category name=\"{}\"/>", xml_escape(kind));
     }
     for text in l.texts.values().take(1) {
         if let Some(title) = &text.title {
-            let _ = writeln!(out, "    <headline>{}</headline>", esc(title));
+            let _ = writeln!(out, "    <headline>{}</headline>", xml_escape(title));
         }
         if let Some(description) = &text.description {
-            let _ = writeln!(out, "    <description>{}</description>", esc(description));
+            let _ = writeln!(
+                out,
+                "    <description>{}</description>",
+                xml_escape(description)
+            );
         }
     }
     out.push_str("    <features>\n");
@@ -130,7 +118,7 @@ fn reaxml_listing(out: &mut String, l: &Listing, i: u64) {
         let _ = writeln!(
             out,
             "      <otherFeatures>{}</otherFeatures>",
-            esc(&l.features.join(", "))
+            xml_escape(&l.features.join(", "))
         );
     }
     out.push_str("    </features>\n");
@@ -147,7 +135,7 @@ fn reaxml_listing(out: &mut String, l: &Listing, i: u64) {
         );
     }
     if let Some(url) = l.urls.values().next() {
-        let _ = writeln!(out, "    <externalLink href=\"{}\"/>", esc(url));
+        let _ = writeln!(out, "    <externalLink href=\"{}\"/>", xml_escape(url));
     }
     out.push_str("    <objects>\n");
     for (k, image) in l.images.iter().take(27).enumerate() {
@@ -158,7 +146,7 @@ fn reaxml_listing(out: &mut String, l: &Listing, i: u64) {
         let _ = writeln!(
             out,
             "      <img id=\"{id}\" modTime=\"{time}\" url=\"{}\" format=\"jpg\"/>",
-            esc(&image.url)
+            xml_escape(&image.url)
         );
     }
     let _ = writeln!(out, "    </objects>\n  </{kind}>");
