@@ -19,13 +19,17 @@ pub const MAPPING_VERSION: u32 = 3;
 /// The content hash of a listing: xxh3-128 of [`MAPPING_VERSION`] and the listing's postcard
 /// encoding, as 32 hex digits.
 pub fn content_hash(listing: &Listing) -> String {
+    format!("{:032x}", listing_digest(listing))
+}
+
+/// The 128-bit hash of [`MAPPING_VERSION`] and the listing's postcard encoding.
+fn listing_digest(listing: &Listing) -> u128 {
     // The encoding is written into a buffer kept by the thread and hashed in one call: a
     // streaming hasher fed field by field costs more than the copy.
-    let digest = ENCODED.with(|cell| match cell.try_borrow_mut() {
+    ENCODED.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buffer) => digest(listing, &mut buffer),
         Err(_) => digest(listing, &mut Vec::new()),
-    });
-    format!("{digest:032x}")
+    })
 }
 
 /// The largest encoding buffer kept for the next listing.
@@ -70,10 +74,8 @@ pub fn kept_record(listing: Listing, raw: Option<&[u8]>, format: &'static str) -
     let Some(raw) = raw else {
         return record(listing);
     };
-    let content_hash = match u128::from_str_radix(&content_hash(&listing), 16) {
-        Ok(listing_digest) => format!("{:032x}", listing_digest ^ xxh3_128(raw).rotate_left(1)),
-        Err(_) => content_hash(&listing),
-    };
+    let combined = listing_digest(&listing) ^ xxh3_128(raw).rotate_left(1);
+    let content_hash = format!("{combined:032x}");
     ListingRecord {
         listing,
         content_hash,
