@@ -318,6 +318,10 @@ impl Sink for Document {
         Document::cut(self, non_blank, limit)
     }
 
+    fn ended(&self, at: Position) -> Result<(), FeedError> {
+        self.end(|message| FeedError::Truncated { at, message })
+    }
+
     fn records(&self) -> u64 {
         self.records
     }

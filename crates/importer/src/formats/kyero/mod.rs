@@ -34,10 +34,9 @@ mod tree;
 use tokio::io::AsyncBufRead;
 
 use super::decode::{self, Utf8Input};
-use super::xml::scan::{self, Progress};
-use super::xml::window::Window;
-use super::{DEFAULT_MAX_TEXT_BYTES, FeedError, FeedItem, Position};
-use document::{Document, Finished};
+use super::xml::reader::Scanner;
+use super::{DEFAULT_MAX_TEXT_BYTES, FeedError, FeedItem};
+use document::Document;
 use mapper::Mapper;
 
 pub(crate) use format::Kyero;
@@ -46,10 +45,6 @@ const FORMAT: &str = "Kyero v3";
 
 /// The deepest elements may nest (a Kyero feed needs 5).
 const MAX_DEPTH: usize = 256;
-
-/// The longest markup node other than CDATA (a tag, comment, processing instruction or
-/// DOCTYPE), unless the text limit is larger.
-const MAX_MARKUP_BYTES: usize = 1 << 20;
 
 /// Reads a Kyero v3 XML feed one property at a time.
 pub struct KyeroReader<R> {
@@ -112,12 +107,7 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
 
 /// Reads the decoded document into the window, scans it, and has its properties mapped.
 struct Parser<R> {
-    input: Utf8Input<R>,
-    window: Window,
-    doc: Document,
-    limits: scan::Limits,
-    /// Raw bytes of the current text run (text and references since the last markup).
-    run: usize,
+    scan: Scanner<R, Document>,
     mapper: Mapper,
     /// The document has been read to its end (or to `failure`).
     read_all: bool,
@@ -128,14 +118,7 @@ struct Parser<R> {
 impl<R: AsyncBufRead + Unpin> Parser<R> {
     fn new(input: Utf8Input<R>, max_text_bytes: usize) -> Self {
         Self {
-            input,
-            window: Window::default(),
-            doc: Document::default(),
-            limits: scan::Limits {
-                text: max_text_bytes,
-                markup: max_text_bytes.max(MAX_MARKUP_BYTES),
-            },
-            run: 0,
+            scan: Scanner::new(input, Document::default(), max_text_bytes),
             mapper: Mapper::default(),
             read_all: false,
             failure: None,
@@ -153,18 +136,18 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                 if self.mapper.busy() {
                     self.mapper.wait().await.map_err(|mapper::Stopped| {
                         let stopped = std::io::Error::other("the Kyero mapping thread stopped");
-                        FeedError::io(self.at(), stopped)
+                        FeedError::io(self.scan.at(), stopped)
                     })?;
                     continue;
                 }
                 return self.failure.take().map_or(Ok(None), Err);
             }
-            if self.doc.wants_builder()
+            if self.scan.doc.wants_builder()
                 && let Some(builder) = self.mapper.spare()
             {
-                self.doc.reuse(builder);
+                self.scan.doc.reuse(builder);
             }
-            match self.next_property().await {
+            match self.scan.next_item().await {
                 Ok(Some(property)) => {
                     if let Some(item) = self.mapper.submit(property) {
                         return Ok(Some(item));
@@ -176,55 +159,6 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
                     self.failure = Some(e);
                 }
             }
-        }
-    }
-
-    /// Reads to the end of the next property; `None` at the end of the document.
-    async fn next_property(&mut self) -> Result<Option<Finished>, FeedError> {
-        loop {
-            let (used, progress) =
-                scan::scan(&self.window, &mut self.doc, &mut self.run, self.limits);
-            self.window.consume(used);
-            match progress? {
-                Progress::Item(item) => return Ok(Some(item)),
-                Progress::End => {
-                    let at = self.at();
-                    return self
-                        .doc
-                        .end(|message| FeedError::Truncated { at, message })
-                        .map(|()| None);
-                }
-                Progress::More(wanted) => {
-                    let filled = self.window.fill(&mut self.input, wanted).await;
-                    filled.map_err(|e| FeedError::io(self.at(), e))?;
-                }
-                Progress::DropText { non_blank } => {
-                    let dropped = self.window.drop_text(&mut self.input).await;
-                    let dropped = dropped.map_err(|e| FeedError::io(self.at(), e))?;
-                    self.run = 0;
-                    self.cut(non_blank || dropped)?;
-                }
-                Progress::DropCData => {
-                    let dropped = self.window.drop_cdata(&mut self.input).await;
-                    dropped.map_err(|e| FeedError::io(self.at(), e))?;
-                    self.cut(true)?;
-                }
-            }
-        }
-    }
-
-    /// A node was skipped: its property fails.
-    fn cut(&mut self, non_blank: bool) -> Result<(), FeedError> {
-        let cut = self.doc.cut(non_blank, self.limits.text);
-        cut.map_err(|fault| Document::error(fault, self.at()))
-    }
-
-    /// Where the reader is in the decoded feed.
-    fn at(&self) -> Position {
-        Position {
-            offset: self.window.offset_of(0),
-            line: None,
-            records: self.doc.records,
         }
     }
 }

@@ -333,6 +333,10 @@ impl Sink for Document {
         Ok(())
     }
 
+    fn ended(&self, at: Position) -> Result<(), FeedError> {
+        self.end(|message| FeedError::Truncated { at, message })
+    }
+
     fn records(&self) -> u64 {
         self.records
     }

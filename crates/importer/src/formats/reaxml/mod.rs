@@ -35,9 +35,8 @@ use propimport_domain::Currency;
 use tokio::io::AsyncBufRead;
 
 use super::decode::{self, Utf8Input};
-use super::xml::scan::{self, Progress};
-use super::xml::window::Window;
-use super::{Attachments, FeedError, FeedItem, Position, ReadOptions};
+use super::xml::reader::Scanner;
+use super::{Attachments, FeedError, FeedItem, ReadOptions};
 use document::Document;
 use values::Context;
 
@@ -48,9 +47,6 @@ const ROOT: &str = "propertyList";
 
 /// The deepest elements may nest (a REAXML feed needs 5).
 const MAX_DEPTH: usize = 256;
-
-/// The longest markup node other than CDATA, unless the text limit is larger.
-const MAX_MARKUP_BYTES: usize = 1 << 20;
 
 /// Reads a REAXML feed one listing at a time.
 pub struct ReaxmlReader<R> {
@@ -85,14 +81,14 @@ impl<R: AsyncBufRead + Unpin> ReaxmlReader<R> {
         {
             match decode::open(input).await {
                 Ok(input) => {
-                    let parser = Parser::new(input, &self.options);
+                    let parser = parser(input, &self.options);
                     self.state = State::Reading(Box::new(parser));
                 }
                 Err(e) => self.state = State::Failed(e),
             }
         }
         let result = match &mut self.state {
-            State::Reading(parser) => parser.next_listing().await,
+            State::Reading(parser) => parser.next_item().await,
             State::Failed(e) => return Err(e.clone()),
             State::New(_) | State::Finished => return Ok(None),
         };
@@ -115,84 +111,17 @@ fn currency(options: &ReadOptions) -> Currency {
     }
 }
 
-/// Reads the decoded document into the window, scans it, and maps its listings.
-struct Parser<R> {
-    input: Utf8Input<R>,
-    window: Window,
-    doc: Document,
-    limits: scan::Limits,
-    /// Raw bytes of the current text run (text and references since the last markup).
-    run: usize,
-}
+/// The decoded document scanned into its listings, each mapped as it ends.
+type Parser<R> = Scanner<R, Document>;
 
-impl<R: AsyncBufRead + Unpin> Parser<R> {
-    fn new(input: Utf8Input<R>, options: &ReadOptions) -> Self {
-        let max_text_bytes = options.max_text_bytes.max(1);
-        let attachments: Option<Arc<dyn Attachments>> = options.attachments.clone();
-        Self {
-            input,
-            window: Window::default(),
-            doc: Document::new(Context {
-                currency: currency(options),
-                attachments,
-            }),
-            limits: scan::Limits {
-                text: max_text_bytes,
-                markup: max_text_bytes.max(MAX_MARKUP_BYTES),
-            },
-            run: 0,
-        }
-    }
-
-    /// Reads to the end of the next listing; `None` at the end of the document.
-    async fn next_listing(&mut self) -> Result<Option<FeedItem>, FeedError> {
-        loop {
-            let (used, progress) =
-                scan::scan(&self.window, &mut self.doc, &mut self.run, self.limits);
-            self.window.consume(used);
-            match progress? {
-                Progress::Item(item) => return Ok(Some(item)),
-                Progress::End => {
-                    let at = self.at();
-                    return self
-                        .doc
-                        .end(|message| FeedError::Truncated { at, message })
-                        .map(|()| None);
-                }
-                Progress::More(wanted) => {
-                    let filled = self.window.fill(&mut self.input, wanted).await;
-                    filled.map_err(|e| FeedError::io(self.at(), e))?;
-                }
-                Progress::DropText { non_blank } => {
-                    let dropped = self.window.drop_text(&mut self.input).await;
-                    let dropped = dropped.map_err(|e| FeedError::io(self.at(), e))?;
-                    self.run = 0;
-                    self.cut(non_blank || dropped)?;
-                }
-                Progress::DropCData => {
-                    let dropped = self.window.drop_cdata(&mut self.input).await;
-                    dropped.map_err(|e| FeedError::io(self.at(), e))?;
-                    self.cut(true)?;
-                }
-            }
-        }
-    }
-
-    /// A node was skipped: its listing fails.
-    fn cut(&mut self, non_blank: bool) -> Result<(), FeedError> {
-        use scan::Sink;
-        let cut = self.doc.cut(non_blank, self.limits.text);
-        cut.map_err(|fault| self.doc.error(fault, self.at()))
-    }
-
-    /// Where the reader is in the decoded feed.
-    fn at(&self) -> Position {
-        Position {
-            offset: self.window.offset_of(0),
-            line: None,
-            records: self.doc.records,
-        }
-    }
+/// A parser of `input` with `options`.
+fn parser<R: AsyncBufRead + Unpin>(input: Utf8Input<R>, options: &ReadOptions) -> Parser<R> {
+    let attachments: Option<Arc<dyn Attachments>> = options.attachments.clone();
+    let doc = Document::new(Context {
+        currency: currency(options),
+        attachments,
+    });
+    Scanner::new(input, doc, options.max_text_bytes.max(1))
 }
 
 /// REAXML: changes to an agent's listings, not a complete list.

@@ -1,8 +1,10 @@
 //! What the streaming XML readers (Kyero, REAXML) share: the window of decoded bytes the
 //! parser reads in place ([`window`]), one pass of the pull parser over it with the node size
-//! limits ([`scan`]), and references resolved without ever expanding a declared entity
+//! limits ([`scan`]), the loop that runs those passes to the next record ([`reader`]), and
+//! references resolved without ever expanding a declared entity
 //! ([`refs`]). Each reader keeps its own document (which elements are records) and tree.
 
+pub(crate) mod reader;
 pub(crate) mod refs;
 pub(crate) mod scan;
 pub(crate) mod window;

@@ -46,6 +46,9 @@ pub(crate) trait Sink {
 
     /// The feed error for a fault found at `at`.
     fn error(&self, fault: Fault, at: Position) -> FeedError;
+
+    /// The input has ended at `at`: whether the document is complete (else why not).
+    fn ended(&self, at: Position) -> Result<(), FeedError>;
 }
 
 /// The longest nodes kept.
