@@ -29,6 +29,7 @@
 //! | `--formats=json,kyero,reaxml` | `BENCH_FORMATS` | all; formats other than JSON and Kyero are read and imported once at N |
 //! | `--json-form=array` | `BENCH_JSON_FORM` | `array` (or `ndjson`) |
 //! | `--timeout=SECONDS` | `BENCH_CHILD_TIMEOUT` | 900 per import |
+//! | `--repeat=N` | `BENCH_REPEAT` | 1; each case runs N times on a fresh database and the fastest counts |
 //! | | `TEST_DATABASE_URL` | `postgres://postgres@127.0.0.1:5432/postgres` |
 //! | | `BENCH_KEEP=1` | keep the feeds and databases for inspection |
 //!

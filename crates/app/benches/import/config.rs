@@ -87,6 +87,10 @@ pub struct Config {
     #[serde(skip)]
     pub pg_url: String,
     pub child_timeout_s: u64,
+    /// How many times each case runs (each on a fresh database); the fastest counts
+    /// (`--repeat`, `BENCH_REPEAT`, default 1). On a shared machine the fastest of a few runs is
+    /// the one least disturbed by the rest of the machine.
+    pub repeat: u32,
 }
 
 impl Config {
@@ -146,6 +150,15 @@ impl Config {
             Some(v) => v.trim().parse().context("timeout in seconds")?,
             None => 900,
         };
+        let repeat = match settings.value("repeat", "BENCH_REPEAT") {
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .with_context(|| format!("repeat: {v:?} is not a count of at least 1"))?,
+            None => 1,
+        };
         let pg_url = std::env::var("TEST_DATABASE_URL")
             .ok()
             .filter(|v| !v.is_empty())
@@ -161,6 +174,7 @@ impl Config {
             json_form_name,
             pg_url,
             child_timeout_s,
+            repeat,
         })
     }
 }

@@ -1,0 +1,1 @@
+ALTER TABLE properties ALTER COLUMN data SET COMPRESSION default;
