@@ -1,0 +1,1 @@
+"""The module-cycle check of `scripts/check-module-cycles.py`, in parts."""
