@@ -24,7 +24,7 @@ pub use openapi_check::OpenApiChecker;
 pub use suite::*;
 
 use crate::{
-    AdminApi, ApiState, AuthSettings, ControlRefusal, JobControl, JobState, JwtSettings,
+    AdminApi, ApiState, AuthSettings, ControlRefusal, JobControl, JobFlags, JobState, JwtSettings,
     StoreReadiness, configure,
 };
 
@@ -42,6 +42,8 @@ pub struct StoreControl {
     running: AtomicBool,
     /// The live progress it reports for runs, as if this instance ran them.
     live: live::LiveRuns,
+    /// The jobs it reports late.
+    late: Vec<JobName>,
 }
 
 impl StoreControl {
@@ -52,7 +54,28 @@ impl StoreControl {
             jobs,
             running: AtomicBool::new(true),
             live: live::LiveRuns::default(),
+            late: Vec::new(),
         }
+    }
+
+    /// Controls `jobs` of which `late` are late (as a scheduler finds a job whose tick had no
+    /// run), recording into `store`.
+    pub fn with_late(
+        store: Arc<dyn ExecutionStore>,
+        jobs: Vec<JobName>,
+        late: Vec<JobName>,
+    ) -> Self {
+        Self {
+            late,
+            ..Self::new(store, jobs)
+        }
+    }
+
+    /// The midnight (UTC) that began today.
+    fn midnight() -> DateTime<Utc> {
+        Utc::now()
+            .duration_trunc(Duration::days(1))
+            .unwrap_or_else(|_| Utc::now())
     }
 
     /// Reports `live` as the progress of the RUNNING execution `id`, as the instance running
@@ -131,15 +154,33 @@ impl JobControl for StoreControl {
         self.cancel_in_store(id, actor).await
     }
 
-    async fn status(&self) -> Result<Vec<JobState>, propimport_domain::Error> {
+    async fn overview(&self) -> Result<Vec<JobFlags>, propimport_domain::Error> {
         let running = self.store.running(None).await?;
         let paused = self.store.paused_jobs().await?;
-        let midnight = Utc::now()
-            .duration_trunc(Duration::days(1))
-            .unwrap_or_else(|_| Utc::now());
+        let next = Self::midnight() + Duration::days(1);
         Ok(self
             .jobs
             .iter()
+            .map(|j| JobFlags {
+                job_name: j.clone(),
+                is_scheduled: true,
+                running: running.iter().any(|e| &e.job_name == j),
+                late: self.late.contains(j),
+                paused: paused.iter().any(|p| &p.job_name == j),
+                next_run: Some(next),
+                period: Some(std::time::Duration::from_secs(86_400)),
+            })
+            .collect())
+    }
+
+    async fn status(&self, jobs: &[JobName]) -> Result<Vec<JobState>, propimport_domain::Error> {
+        let running = self.store.running(None).await?;
+        let paused = self.store.paused_jobs().await?;
+        let midnight = Self::midnight();
+        Ok(self
+            .jobs
+            .iter()
+            .filter(|j| jobs.contains(j))
             .map(|j| JobState {
                 job_name: j.clone(),
                 schedule: Some("0 0 * * *".into()),
@@ -149,7 +190,10 @@ impl JobControl for StoreControl {
                 next_runs: (1..=3).map(|d| midnight + Duration::days(d)).collect(),
                 running: running.iter().find(|e| &e.job_name == j).cloned(),
                 live_progress: self.live.of(running.iter().find(|e| &e.job_name == j)),
-                ticks: crate::TickState::default(),
+                ticks: crate::TickState {
+                    late_tick: self.late.contains(j).then_some(midnight),
+                    ..crate::TickState::default()
+                },
                 pause: paused.iter().find(|p| &p.job_name == j).cloned(),
             })
             .collect())
@@ -211,6 +255,21 @@ impl TestServer {
     ) -> Self {
         let jobs: Vec<JobName> = jobs.iter().filter_map(|j| JobName::parse(j).ok()).collect();
         let control = Arc::new(StoreControl::new(store.clone(), jobs));
+        Self::serve(store, control, rate_limited, clock, alerts).await
+    }
+
+    /// Starts a server over `store` whose jobs `control` reports (without a trigger limit).
+    pub async fn with_control(store: Arc<dyn ExecutionStore>, control: Arc<StoreControl>) -> Self {
+        Self::serve(store, control, false, Arc::new(SystemClock), None).await
+    }
+
+    async fn serve(
+        store: Arc<dyn ExecutionStore>,
+        control: Arc<StoreControl>,
+        rate_limited: bool,
+        clock: Arc<dyn Clock>,
+        alerts: Option<Arc<dyn AlertStore>>,
+    ) -> Self {
         let auth = AuthSettings::new(
             Some(TOKEN.to_owned()),
             JwtSettings::new(JWT_SECRET, "app_metadata.role", "admin").ok(),
@@ -381,7 +440,8 @@ macro_rules! admin_api_suite {
             trigger_every_job, trigger_rate_limit, concurrent_triggers_one_wins, status_shape,
             operations_endpoints, openapi_matches_responses, openapi_declares_constraints,
             empty_values_are_refused, bad_input_is_never_a_500, method_not_allowed_with_allow,
-            pages_cannot_be_framed, pause_and_resume_jobs, cancel_running_executions);
+            pages_cannot_be_framed, pause_and_resume_jobs, cancel_running_executions,
+            status_searches_filters_and_pages_jobs, a_thousand_jobs_are_answered_a_page_at_a_time);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

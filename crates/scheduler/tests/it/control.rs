@@ -86,7 +86,11 @@ async fn a_paused_job_skips_its_ticks_is_never_late_and_can_run_by_hand() {
     let glance = handle.overview().await.unwrap();
     assert!(glance[0].paused && !glance[0].late && !glance[0].running);
     assert_eq!(
-        handle.status_of(&[job.name.clone()]).await.unwrap().len(),
+        handle
+            .status_of(std::slice::from_ref(&job.name))
+            .await
+            .unwrap()
+            .len(),
         1
     );
     let unknown = JobName::parse("nope").unwrap();

@@ -160,7 +160,7 @@ pub async fn job_outcomes_sum_up_each_job(store: &dyn ExecutionStore) {
     );
     assert!(
         store
-            .job_outcomes(&[a.clone()])
+            .job_outcomes(std::slice::from_ref(&a))
             .await
             .expect("empty")
             .is_empty()
