@@ -19,7 +19,8 @@ use propimport_scheduler::CronSchedule;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::jobs_cmd::{configured, pause_text};
+use crate::jobs_cmd::configured;
+use crate::jobs_table::{TableRow, print_table, showing, summary_line};
 use crate::serve::open;
 use crate::usage::usage;
 
@@ -194,7 +195,8 @@ pub async fn list(config: Config, args: ListArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string(&list)?);
         return Ok(ExitCode::SUCCESS);
     }
-    print_table(&rows);
+    let table: Vec<TableRow<'_>> = rows.iter().map(Row::table_row).collect();
+    print_table(&table);
     println!();
     println!("{}", showing(&pagination, rows.len()));
     println!("{}", summary_line(&summary));
@@ -225,6 +227,17 @@ impl Row<'_> {
             consecutive_failures: outcome.map_or(0, |o| o.consecutive_failures),
             late: self.facts.late,
             running: self.facts.running,
+        }
+    }
+
+    fn table_row(&self) -> TableRow<'_> {
+        TableRow {
+            job: &self.facts.job_name,
+            schedule: self.schedule,
+            pause: self.pause,
+            last: self.facts.last_status(),
+            state: self.state(),
+            next: self.next,
         }
     }
 
@@ -260,91 +273,6 @@ fn status_name(s: ExecutionStatus) -> ExecutionStatusName {
         ExecutionStatus::Failed => ExecutionStatusName::Failed,
         ExecutionStatus::Partial => ExecutionStatusName::Partial,
     }
-}
-
-fn print_table(rows: &[Row<'_>]) {
-    println!(
-        "{:<24}  {:<32}  {:<6}  {:<8}  {:<22}  NEXT RUN",
-        "JOB", "SCHEDULE", "PAUSED", "LAST", "STATE"
-    );
-    for row in rows {
-        let schedule = row.schedule;
-        let next = match row.next {
-            Some(t) => format!(
-                "{} ({}){}",
-                t.with_timezone(&schedule.timezone())
-                    .format("%Y-%m-%d %H:%M:%S %:z"),
-                t.format("%Y-%m-%d %H:%M UTC"),
-                if row.pause.is_some() {
-                    ", skipped while paused"
-                } else {
-                    ""
-                }
-            ),
-            None => "none".to_owned(),
-        };
-        println!(
-            "{:<24}  {:<32}  {:<6}  {:<8}  {:<22}  {next}",
-            row.facts.job_name.to_string(),
-            format!("{} ({})", schedule.expression(), schedule.timezone().name()),
-            if row.pause.is_some() { "yes" } else { "no" },
-            row.facts.last_status().map_or("-", ExecutionStatus::as_str),
-            row.state(),
-        );
-        println!("{:<24}  {}", "", schedule.describe());
-        if let Some(p) = row.pause {
-            println!("{:<24}  {}", "", pause_text(p));
-        }
-    }
-}
-
-/// "jobs 1–100 of 1,000 matching; --offset 100 for the next page".
-fn showing(p: &propimport_domain::Pagination, shown: usize) -> String {
-    if shown == 0 {
-        return format!(
-            "no job on this page: {} match (--offset {})",
-            thousands(u64::try_from(p.total).unwrap_or(0)),
-            p.offset
-        );
-    }
-    let first = p.offset + 1;
-    let last = p.offset + shown as u64;
-    let mut text = format!(
-        "jobs {}–{} of {} matching",
-        thousands(first),
-        thousands(last),
-        thousands(u64::try_from(p.total).unwrap_or(0))
-    );
-    if p.has_more {
-        text.push_str(&format!("; --offset {last} for the next page"));
-    }
-    text
-}
-
-/// "1,000 jobs: 4 running, 1 paused, 0 late, 100 failing, 3 never run".
-fn summary_line(s: &JobSummary) -> String {
-    format!(
-        "{} jobs: {} running, {} paused, {} late, {} failing, {} never run",
-        thousands(s.total),
-        thousands(s.running),
-        thousands(s.paused),
-        thousands(s.late),
-        thousands(s.failing),
-        thousands(s.never_run)
-    )
-}
-
-/// `n` with thousands separated by commas.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -396,38 +324,5 @@ mod tests {
             let e = query(&a).unwrap_err().to_string();
             assert!(e.starts_with(says), "{e}");
         }
-    }
-
-    #[test]
-    fn numbers_and_pages_read_well() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        let page = propimport_domain::Pagination {
-            total: 1000,
-            limit: 100,
-            offset: 100,
-            has_more: true,
-        };
-        assert_eq!(
-            showing(&page, 100),
-            "jobs 101–200 of 1,000 matching; --offset 200 for the next page"
-        );
-        let last = propimport_domain::Pagination {
-            has_more: false,
-            offset: 990,
-            ..page
-        };
-        assert_eq!(showing(&last, 10), "jobs 991–1,000 of 1,000 matching");
-        let past = propimport_domain::Pagination {
-            offset: 2000,
-            has_more: false,
-            ..page
-        };
-        assert_eq!(
-            showing(&past, 0),
-            "no job on this page: 1,000 match (--offset 2000)"
-        );
     }
 }

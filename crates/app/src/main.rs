@@ -18,6 +18,7 @@ mod import_job;
 mod import_progress;
 mod jobs_cmd;
 mod jobs_list;
+mod jobs_table;
 mod logging;
 mod metrics;
 mod remap_cmd;

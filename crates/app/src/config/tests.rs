@@ -6,6 +6,7 @@ use super::*;
 
 mod alerting;
 mod images;
+mod metrics;
 mod sources;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {
@@ -375,28 +376,4 @@ fn the_demo_feeds_are_read_from_the_data_folder() {
         ]
     );
     assert!(c.sources.iter().all(|s| s.embedded.is_some()));
-}
-
-#[test]
-fn reads_and_checks_how_many_jobs_have_their_own_metrics() {
-    use propimport_http_api::JobSeries;
-    assert_eq!(config(&[]).unwrap().http.metrics_job_series, JobSeries(100));
-    let c = config(&[("METRICS_JOB_SERIES", "2000")]).unwrap();
-    assert_eq!(c.http.metrics_job_series, JobSeries(2000));
-    assert_eq!(
-        config(&[("METRICS_JOB_SERIES", "0")])
-            .unwrap()
-            .http
-            .metrics_job_series,
-        JobSeries(0)
-    );
-    for bad in ["-1", "many", "100001"] {
-        let problems = config(&[("METRICS_JOB_SERIES", bad)]).unwrap_err();
-        assert!(
-            problems.iter().any(|p| p.starts_with(&format!(
-                "METRICS_JOB_SERIES={bad:?}: expected a whole number from 0 to 100000"
-            ))),
-            "{problems:?}"
-        );
-    }
 }
