@@ -9,6 +9,7 @@ import {
   shot, signIn, step, testid, until, watch,
 } from './harness.mjs';
 import { historySteps } from './history-steps.mjs';
+import { listSteps } from './list-steps.mjs';
 import { fixtureViews, reasonsAndWords } from './operator-views.mjs';
 import { overviewSteps } from './overview-steps.mjs';
 import { runSteps } from './run-steps.mjs';
@@ -27,7 +28,7 @@ async function run() {
   await step('the server is up and knows the job', async () => {
     const health = await fetch(`${config.baseUrl}/healthz`);
     expect(health.ok, `/healthz answered ${health.status}`);
-    status = await api('import-jobs/status');
+    status = await api('import-jobs/status?limit=500');
     const names = status.jobs.map((j) => j.jobName);
     expect(names.length > 0, '/status lists no jobs');
     config.jobName ||= names[0];
@@ -69,6 +70,8 @@ async function run() {
   });
 
   await overviewSteps(status);
+
+  await listSteps();
 
   await historySteps();
 

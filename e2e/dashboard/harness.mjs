@@ -95,7 +95,8 @@ export async function api(pathAndQuery, init = {}) {
   return json.data;
 }
 
-export const STATUS_URL = '**/api/v1/admin/import-jobs/status';
+/** Every /status request, whatever its query (the page asks for a page of jobs). */
+export const STATUS_URL = /\/api\/v1\/admin\/import-jobs\/status(\?|$)/;
 export const testid = (id, root = page) => root.locator(`[data-testid="${id}"]`);
 export const jobCard = (p = page) => p.locator(`[data-testid="job-card"][data-job="${config.jobName}"]`);
 

@@ -7,7 +7,10 @@
 //
 // A triggered run takes MOCK_RUN_MS (default 8000) and ends SUCCESS (FAILED "cancelled by
 // token:admin" when cancelled); more than MOCK_TRIGGER_LIMIT (default 20) triggers a minute
-// answer 429. Jobs can be paused and resumed. The token "viewer-token" gets 403.
+// answer 429. Jobs can be paused and resumed. The token "viewer-token" gets 403. Besides the two
+// demo jobs with their history there are MOCK_EXTRA_JOBS (default 40) partner feeds that never
+// ran, so /status pages, searches and filters (limit, offset, q, status, failing, late, paused,
+// running) and sums up many jobs as the server does.
 
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -110,7 +113,8 @@ function seed(now) {
 }
 
 /** Starts the mock on 127.0.0.1; resolves to {url, close()}. */
-export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000, triggerLimit = 20 } = {}) {
+export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000, triggerLimit = 20, extraJobs = 40 } = {}) {
+  const ALL_JOBS = [...JOBS, ...Array.from({ length: extraJobs }, (_, i) => ({ jobName: `partner-feed-${String(i + 1).padStart(2, '0')}`, expected: 10 }))];
   const executions = seed(Date.now());
   const triggers = [];
   const pauses = new Map(); // job name → {pausedBy, pausedAt, pauseReason}
@@ -152,7 +156,12 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
   const fail = (res, status, code, message, extra = {}, headers = {}) => send(res, status, { success: false, error: { code, message, ...extra } }, headers);
   const ok = (res, data, status = 200) => send(res, status, { success: true, data });
 
-  function status(jobs) {
+  /** `/status` as the server answers it: a page of the jobs that pass the query, the summary of all. */
+  function status(jobs, q, res) {
+    const limit = Number(q.get('limit') || 100);
+    const offset = Number(q.get('offset') || 0);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) return fail(res, 400, 'INVALID_PARAMETER', `limit must be between 1 and 500, got ${q.get('limit')}`);
+    if (!Number.isInteger(offset) || offset < 0) return fail(res, 400, 'INVALID_PARAMETER', `offset must be 0 or more, got ${q.get('offset')}`);
     const now = Date.now();
     const next = Math.floor(now / DAY) * DAY + DAY - 3_600_000;
     const nextRuns = [0, 1, 2].map((k) => {
@@ -161,15 +170,38 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     });
     const views = jobs.map(({ jobName }) => ({
       jobName, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', scheduleText: 'at 00:00 every day, Europe/Skopje', nextRuns,
+      late: false, lateSince: null, missedTicks: 0, lastMissedTick: null, pendingTick: null, pendingRetry: null,
       paused: pauses.has(jobName), pausedBy: null, pausedAt: null, pauseReason: null, ...pauses.get(jobName),
       runningExecution: executions.find((e) => e.jobName === jobName && e.status === 'RUNNING') || null,
-      lastExecution: executions.find((e) => e.jobName === jobName && e.status !== 'RUNNING') || null,
-    })).map((j) => ({ ...j, runningExecution: j.runningExecution && summary(j.runningExecution), lastExecution: j.lastExecution && summary(j.lastExecution) }));
-    const running = views.map((j) => j.runningExecution).find(Boolean) || null;
-    return {
-      isRunning: Boolean(running), schedulerRunning: true, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
-      runningExecution: running, alertThreshold: 3, jobs: views,
+      lastExecution: executions.find((e) => e.jobName === jobName) || null,
+      lastFinished: executions.find((e) => e.jobName === jobName && e.status !== 'RUNNING') || null,
+    }));
+    const facts = (j) => ({ running: Boolean(j.runningExecution), late: j.late, paused: j.paused, failing: j.lastFinished?.status === 'FAILED', status: j.lastExecution?.status });
+    const flag = (name) => (q.get(name) == null ? null : q.get(name).toLowerCase() === 'true');
+    const search = (q.get('q') || '').trim().toLowerCase();
+    const wanted = (j) => {
+      const f = facts(j);
+      return (!search || j.jobName.toLowerCase().includes(search))
+        && (!q.get('status') || f.status === q.get('status').toUpperCase())
+        && ['failing', 'late', 'paused', 'running'].every((k) => flag(k) == null || flag(k) === f[k]);
     };
+    const matched = views.filter(wanted);
+    const count = (k) => views.filter((j) => facts(j)[k]).length;
+    const last = (s) => views.filter((j) => facts(j).status === s).length;
+    const counts = {
+      total: views.length, running: count('running'), paused: count('paused'), late: count('late'), failing: count('failing'),
+      neverRun: views.filter((j) => !j.lastExecution).length,
+      byLastStatus: { RUNNING: last('RUNNING'), SUCCESS: last('SUCCESS'), FAILED: last('FAILED'), PARTIAL: last('PARTIAL') },
+    };
+    const page = matched.slice(offset, offset + limit).map(({ lastFinished, ...j }) => ({
+      ...j, runningExecution: j.runningExecution && summary(j.runningExecution), lastExecution: lastFinished && summary(lastFinished),
+    }));
+    const running = views.map((j) => j.runningExecution).find(Boolean) || null;
+    return ok(res, {
+      isRunning: Boolean(running), schedulerRunning: true, isScheduled: true, schedule: '0 0 * * *', timezone: 'Europe/Skopje', nextRuns,
+      runningExecution: running && summary(running), alertThreshold: 3, jobs: page,
+      pagination: { total: matched.length, limit, offset, hasMore: offset + limit < matched.length }, summary: counts,
+    });
   }
 
   function history(q, res) {
@@ -262,7 +294,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     const route = url.pathname.replace('/api/v1/admin/import-jobs', '');
     const q = url.searchParams;
     if (req.method === 'GET' && url.pathname === '/api/v1/admin/alerts') return alerts(q, res);
-    if (req.method === 'GET' && route === '/status') return ok(res, status(JOBS));
+    if (req.method === 'GET' && route === '/status') return status(ALL_JOBS, q, res);
     if (req.method === 'GET' && route === '/history') return history(q, res);
     if (req.method === 'GET' && route === '/statistics') return statistics(q, res);
     if (req.method === 'GET' && route === '/last') {
@@ -276,7 +308,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
       try { body = JSON.parse((await readBody(req)) || '{}') || {}; } catch { return fail(res, 400, 'INVALID_PARAMETER', 'the request body is not valid JSON'); }
       const name = body.jobName ?? q.get('jobName');
       if (name === '') return fail(res, 400, 'INVALID_PARAMETER', 'jobName must not be empty');
-      const wanted = name == null ? JOBS : JOBS.filter((j) => j.jobName === name);
+      const wanted = name == null ? ALL_JOBS : ALL_JOBS.filter((j) => j.jobName === name);
       if (!wanted.length) return fail(res, 400, 'INVALID_PARAMETER', `jobName: unknown job "${name}"`);
       const now = Date.now();
       while (triggers.length && triggers[0] < now - 60_000) triggers.shift();
@@ -301,7 +333,7 @@ export function startMockServer({ port = 5051, token = 'dev-token', runMs = 8000
     const control = /^\/jobs\/([^/]+)\/(pause|resume)$/.exec(route);
     if (req.method === 'POST' && control) {
       const jobName = decodeURIComponent(control[1]);
-      if (!JOBS.some((j) => j.jobName === jobName)) return fail(res, 404, 'NOT_FOUND', `unknown job "${jobName}"`);
+      if (!ALL_JOBS.some((j) => j.jobName === jobName)) return fail(res, 404, 'NOT_FOUND', `unknown job "${jobName}"`);
       let body = {};
       try { body = JSON.parse((await readBody(req)) || '{}') || {}; } catch { return fail(res, 400, 'INVALID_PARAMETER', 'the request body is not valid JSON'); }
       if (control[2] === 'resume') pauses.delete(jobName);
@@ -366,6 +398,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     token: env.MOCK_TOKEN || 'dev-token',
     runMs: Number(env.MOCK_RUN_MS || 8000),
     triggerLimit: Number(env.MOCK_TRIGGER_LIMIT || 20),
+    extraJobs: Number(env.MOCK_EXTRA_JOBS || 40),
   });
   console.log(`mock admin API and dashboard on ${url}/dashboard/ (token: ${env.MOCK_TOKEN || 'dev-token'})`);
 }

@@ -1,5 +1,6 @@
 //! The start-up banner: where the service listens, each job's schedule and next run (or its
-//! pause), and the admin token when one was generated.
+//! pause), and the admin token when one was generated. With many jobs it lists the first
+//! [`LISTED_JOBS`] and sums up the rest in one line.
 
 use std::net::SocketAddr;
 
@@ -8,6 +9,9 @@ use propimport_scheduler::{CronSchedule, JobStatus};
 
 use crate::admin_token::Shown;
 use crate::config::Config;
+
+/// The most jobs the banner lists one per line.
+pub const LISTED_JOBS: usize = 10;
 
 fn next_run(schedule: &CronSchedule, next: Option<&DateTime<Utc>>) -> String {
     match next {
@@ -28,6 +32,19 @@ pub fn print(
     jobs: &[JobStatus],
     generated_token: Option<&Shown>,
 ) {
+    println!(
+        "{}",
+        lines(config, address, jobs, generated_token).join("\n")
+    );
+}
+
+/// The banner's lines.
+fn lines(
+    config: &Config,
+    address: SocketAddr,
+    jobs: &[JobStatus],
+    generated_token: Option<&Shown>,
+) -> Vec<String> {
     let host = if address.ip().is_unspecified() {
         format!("localhost:{}", address.port())
     } else {
@@ -44,7 +61,7 @@ pub fn print(
         format!("  readiness   {base}/readyz    metrics {base}/metrics"),
         format!("  database    {}", config.database_url.redacted()),
     ];
-    for job in jobs {
+    for job in jobs.iter().take(LISTED_JOBS) {
         let line = match &job.schedule {
             Some(s) => format!(
                 "  job {:<24} {}  [{}]  {}",
@@ -76,6 +93,9 @@ pub fn print(
                 job.job_name
             ));
         }
+    }
+    if let Some(rest) = jobs.get(LISTED_JOBS..).filter(|r| !r.is_empty()) {
+        lines.push(more_jobs(rest));
     }
     if jobs.is_empty() {
         lines.push(
@@ -110,5 +130,88 @@ pub fn print(
         None => lines
             .push("  admin API   Authorization: Bearer <ADMIN_API_TOKEN or admin JWT>".to_owned()),
     }
-    println!("{}", lines.join("\n"));
+    lines
+}
+
+/// The line that sums up the jobs not listed: how many, how many of them are paused or run
+/// only when triggered, and where to see them.
+fn more_jobs(rest: &[JobStatus]) -> String {
+    let paused = rest.iter().filter(|j| j.paused.is_some()).count();
+    let manual = rest.iter().filter(|j| j.schedule.is_none()).count();
+    let mut notes = Vec::new();
+    if paused > 0 {
+        notes.push(format!("{paused} PAUSED"));
+    }
+    if manual > 0 {
+        notes.push(format!("{manual} only when triggered"));
+    }
+    let notes = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
+    };
+    let jobs = if rest.len() == 1 { "job" } else { "jobs" };
+    format!(
+        "  … and {} more {jobs}{notes}: `propimport jobs list` or the dashboard lists them all",
+        rest.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use propimport_domain::{JobName, JobPause};
+
+    use super::*;
+
+    fn job(i: usize, paused: bool) -> JobStatus {
+        let name = JobName::parse(&format!("feed-{i:04}")).unwrap();
+        JobStatus {
+            schedule: Some(CronSchedule::parse("0 0 * * *", "UTC").unwrap()),
+            is_scheduled: true,
+            running: None,
+            live_progress: None,
+            next_runs: vec![],
+            ticks: propimport_scheduler::TickWatch::default(),
+            paused: paused.then(|| JobPause::new(name.clone(), "cli:ana", Utc::now(), None)),
+            pending_retry: None,
+            job_name: name,
+        }
+    }
+
+    fn banner(jobs: &[JobStatus]) -> Vec<String> {
+        let config = Config::from_lookup(|_| None).unwrap();
+        lines(&config, "127.0.0.1:5050".parse().unwrap(), jobs, None)
+    }
+
+    #[test]
+    fn many_jobs_are_summed_up_after_the_first_ten() {
+        let few: Vec<JobStatus> = (0..3).map(|i| job(i, i == 1)).collect();
+        let text = banner(&few);
+        assert_eq!(text.iter().filter(|l| l.starts_with("  job ")).count(), 3);
+        assert!(
+            text.iter()
+                .any(|l| l.contains("feed-0001") && l.ends_with("PAUSED"))
+        );
+        assert!(!text.iter().any(|l| l.contains("more job")));
+
+        let many: Vec<JobStatus> = (0..1000).map(|i| job(i, i % 100 == 50)).collect();
+        let text = banner(&many);
+        let listed: Vec<&String> = text.iter().filter(|l| l.starts_with("  job ")).collect();
+        assert_eq!(listed.len(), LISTED_JOBS);
+        assert!(listed[9].contains("feed-0009"));
+        assert!(
+            text.contains(
+                &"  … and 990 more jobs (10 PAUSED): `propimport jobs list` or the dashboard lists them all"
+                    .to_owned()
+            ),
+            "{text:#?}"
+        );
+        assert!(text.len() < 30, "{} lines", text.len());
+        let eleven: Vec<JobStatus> = (0..11).map(|i| job(i, false)).collect();
+        assert!(
+            banner(&eleven)
+                .iter()
+                .any(|l| l.starts_with("  … and 1 more job:"))
+        );
+    }
 }

@@ -99,10 +99,36 @@ enum ExecutionsCommand {
 
 #[derive(Debug, Subcommand)]
 enum JobsCommand {
-    /// List the jobs: schedule, whether paused, next run.
+    /// List the jobs: schedule, whether paused, last status, running, late or failing, next
+    /// run; searched, filtered and paged as `/status` does, with the summary of every job.
     List {
-        /// Print JSON: each job's pause state as the API writes it, its schedule and next fire
-        /// time (`…Z` and local).
+        /// Only jobs whose name contains this (ignoring case).
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
+        /// Only jobs whose last execution has this status: RUNNING, SUCCESS, FAILED or PARTIAL.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only jobs whose latest finished run failed (`--failing=false`: that did not).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+        failing: Option<bool>,
+        /// Only late jobs: their late alert is on (`--late=false`: not late).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+        late: Option<bool>,
+        /// Only paused jobs (`--paused=false`: not paused).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+        paused: Option<bool>,
+        /// Only jobs with a run in progress on any instance (`--running=false`: without).
+        #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", value_name = "BOOL")]
+        running: Option<bool>,
+        /// Jobs per page (1 to 500).
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        /// Matching jobs to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
+        /// Print JSON: the page of jobs (each job's pause state as the API writes it, its
+        /// schedule, next fire time, last status, failing, late, running), `pagination` and
+        /// `summary` as `/status` writes them.
         #[arg(long)]
         json: bool,
     },
@@ -202,8 +228,32 @@ impl Cli {
             (Command::Executions(ExecutionsCommand::Cancel { id }), Some(config)) => {
                 crate::executions_cmd::cancel(config, &id).await
             }
-            (Command::Jobs(JobsCommand::List { json }), Some(config)) => {
-                crate::jobs_cmd::list(config, json).await
+            (
+                Command::Jobs(JobsCommand::List {
+                    search,
+                    status,
+                    failing,
+                    late,
+                    paused,
+                    running,
+                    limit,
+                    offset,
+                    json,
+                }),
+                Some(config),
+            ) => {
+                let args = crate::jobs_list::ListArgs {
+                    search,
+                    status,
+                    failing,
+                    late,
+                    paused,
+                    running,
+                    limit,
+                    offset,
+                    json,
+                };
+                crate::jobs_list::list(config, args).await
             }
             (Command::Jobs(JobsCommand::Pause { name, reason }), Some(config)) => {
                 crate::jobs_cmd::pause(config, &name, reason.as_deref()).await

@@ -1,23 +1,35 @@
 //! Adapters from the scheduler and the database to the admin API's ports.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use propimport_domain::{
     Error, Execution, ExecutionId, JobName, JobPause, TriggerRefusal, TriggeredBy,
 };
 use propimport_http_api::{
-    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, RetryState, TickState,
+    ControlRefusal, JobControl, JobFlags, JobState, Readiness, ReadinessCheck, RetryState,
+    TickState,
 };
 use propimport_persistence::Database;
 use propimport_scheduler::{ControlError, CronSchedule, SchedulerHandle};
 
-/// The admin API's [`JobControl`] over the running scheduler.
-pub struct SchedulerControl(pub Arc<SchedulerHandle>);
+/// The admin API's [`JobControl`] over the running scheduler, with each job's period (worked
+/// out once from its schedule, for the metrics).
+pub struct SchedulerControl {
+    scheduler: Arc<SchedulerHandle>,
+    periods: HashMap<JobName, Duration>,
+}
 
 impl SchedulerControl {
+    /// Controls the jobs of `scheduler`, whose periods are `periods`.
+    pub fn new(scheduler: Arc<SchedulerHandle>, periods: HashMap<JobName, Duration>) -> Self {
+        Self { scheduler, periods }
+    }
+
     fn configured(&self) -> String {
-        self.0
+        self.scheduler
             .jobs()
             .iter()
             .map(ToString::to_string)
@@ -40,7 +52,7 @@ impl SchedulerControl {
 #[async_trait]
 impl JobControl for SchedulerControl {
     fn jobs(&self) -> Vec<JobName> {
-        self.0.jobs()
+        self.scheduler.jobs()
     }
 
     async fn trigger(
@@ -48,7 +60,7 @@ impl JobControl for SchedulerControl {
         job: Option<&JobName>,
         triggered_by: TriggeredBy,
     ) -> Result<Execution, TriggerRefusal> {
-        self.0.trigger(job, triggered_by).await
+        self.scheduler.trigger(job, triggered_by).await
     }
 
     async fn pause(
@@ -57,24 +69,48 @@ impl JobControl for SchedulerControl {
         actor: &str,
         reason: Option<&str>,
     ) -> Result<JobPause, ControlRefusal> {
-        self.0
+        self.scheduler
             .pause(job, actor, reason)
             .await
             .map_err(|e| self.refusal(e))
     }
 
     async fn resume(&self, job: &JobName, actor: &str) -> Result<Option<JobPause>, ControlRefusal> {
-        self.0.resume(job, actor).await.map_err(|e| self.refusal(e))
+        self.scheduler
+            .resume(job, actor)
+            .await
+            .map_err(|e| self.refusal(e))
     }
 
     async fn cancel(&self, id: &ExecutionId, actor: &str) -> Result<Execution, ControlRefusal> {
-        self.0.cancel(id, actor).await.map_err(|e| self.refusal(e))
+        self.scheduler
+            .cancel(id, actor)
+            .await
+            .map_err(|e| self.refusal(e))
     }
 
-    async fn status(&self) -> Result<Vec<JobState>, Error> {
+    async fn overview(&self) -> Result<Vec<JobFlags>, Error> {
         Ok(self
-            .0
-            .status()
+            .scheduler
+            .overview()
+            .await?
+            .into_iter()
+            .map(|j| JobFlags {
+                period: self.periods.get(&j.job_name).copied(),
+                job_name: j.job_name,
+                is_scheduled: j.is_scheduled,
+                running: j.running,
+                late: j.late,
+                paused: j.paused,
+                next_run: j.next_run,
+            })
+            .collect())
+    }
+
+    async fn status(&self, jobs: &[JobName]) -> Result<Vec<JobState>, Error> {
+        Ok(self
+            .scheduler
+            .status_of(jobs)
             .await?
             .into_iter()
             .map(|s| JobState {
@@ -104,7 +140,7 @@ impl JobControl for SchedulerControl {
     }
 
     fn is_running(&self) -> bool {
-        self.0.is_running()
+        self.scheduler.is_running()
     }
 }
 

@@ -1,5 +1,5 @@
-//! `propimport jobs list|pause|resume`: the configured jobs and their pauses, from the command
-//! line, written straight to the database (every replica of a running service obeys from its
+//! `propimport jobs pause|resume`: the configured jobs' pauses, from the command line
+//! (`jobs list` is `jobs_list.rs`), written straight to the database (every replica of a running service obeys from its
 //! next tick). Each pause and resume, and each refused one, is written to the admin audit log
 //! with the actor `cli:<user>`.
 
@@ -9,10 +9,8 @@ use chrono::{SubsecRound as _, Utc};
 use propimport_domain::{
     AuditOutcome, ExecutionId, ExecutionStore, JobName, JobPause, NewAuditEntry, format_utc_millis,
 };
-use propimport_http_api::dto::{FireTime, JobPauseView};
 use propimport_persistence::SqlExecutionStore;
 use propimport_scheduler::CronSchedule;
-use serde::Serialize;
 
 use crate::config::Config;
 use crate::serve::open;
@@ -54,7 +52,7 @@ pub async fn audit(
 }
 
 /// The configured jobs with their schedules, in configuration order.
-fn configured(config: &Config) -> Vec<(JobName, CronSchedule)> {
+pub(crate) fn configured(config: &Config) -> Vec<(JobName, CronSchedule)> {
     config
         .sources
         .iter()
@@ -78,7 +76,8 @@ pub fn find(config: &Config, name: &str) -> Result<JobName, String> {
         .ok_or_else(|| format!("no job named {name:?} (configured: {})", names.join(", ")))
 }
 
-fn pause_text(p: &JobPause) -> String {
+/// "paused by … since …: reason".
+pub(crate) fn pause_text(p: &JobPause) -> String {
     let mut text = format!(
         "paused by {} since {}",
         p.paused_by,
@@ -88,86 +87,6 @@ fn pause_text(p: &JobPause) -> String {
         text.push_str(&format!(": {reason}"));
     }
     text
-}
-
-/// The JSON of `jobs list`.
-#[derive(Debug, Serialize)]
-struct JobList {
-    jobs: Vec<JobListEntry>,
-}
-
-/// One job in `jobs list --json`: the API's pause state of the job (`JobPauseView`, as pause
-/// and resume answer) with its schedule and next fire time (a `FireTime`, as `/status` has
-/// them). The API has no job list of its own; this document is made of its views only.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JobListEntry {
-    #[serde(flatten)]
-    pause: JobPauseView,
-    schedule: String,
-    timezone: String,
-    schedule_text: String,
-    next_run: Option<FireTime>,
-}
-
-/// `jobs list`: each job's schedule, pause and next run.
-pub async fn list(config: Config, as_json: bool) -> anyhow::Result<ExitCode> {
-    let db = open(&config).await?;
-    let paused = SqlExecutionStore::new(db.clone()).paused_jobs().await;
-    db.close();
-    let paused = paused?;
-    let now = Utc::now();
-    let mut rows = Vec::new();
-    for (job, schedule) in configured(&config) {
-        let pause = paused.iter().find(|p| p.job_name == job);
-        let next = schedule.next_after(now);
-        rows.push((job, schedule, pause.cloned(), next));
-    }
-    if as_json {
-        let jobs: Vec<JobListEntry> = rows
-            .iter()
-            .map(|(job, schedule, pause, next)| JobListEntry {
-                pause: JobPauseView::of(job, pause.as_ref()),
-                schedule: schedule.expression().to_owned(),
-                timezone: schedule.timezone().name().to_owned(),
-                schedule_text: schedule.describe(),
-                next_run: next.map(|t| FireTime::of(t, Some(schedule.timezone()))),
-            })
-            .collect();
-        println!("{}", serde_json::to_string(&JobList { jobs })?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!(
-        "{:<24}  {:<32}  {:<6}  NEXT RUN",
-        "JOB", "SCHEDULE", "PAUSED"
-    );
-    for (job, schedule, pause, next) in &rows {
-        let next = match next {
-            Some(t) => format!(
-                "{} ({}){}",
-                t.with_timezone(&schedule.timezone())
-                    .format("%Y-%m-%d %H:%M:%S %:z"),
-                t.format("%Y-%m-%d %H:%M UTC"),
-                if pause.is_some() {
-                    ", skipped while paused"
-                } else {
-                    ""
-                }
-            ),
-            None => "none".to_owned(),
-        };
-        println!(
-            "{:<24}  {:<32}  {:<6}  {next}",
-            job.to_string(),
-            format!("{} ({})", schedule.expression(), schedule.timezone().name()),
-            if pause.is_some() { "yes" } else { "no" },
-        );
-        println!("{:<24}  {}", "", schedule.describe());
-        if let Some(p) = pause {
-            println!("{:<24}  {}", "", pause_text(p));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `jobs pause NAME [--reason TEXT]`: exit code 1 for an unknown job.

@@ -17,6 +17,8 @@ mod import_cmd;
 mod import_job;
 mod import_progress;
 mod jobs_cmd;
+mod jobs_list;
+mod jobs_table;
 mod logging;
 mod metrics;
 mod remap_cmd;

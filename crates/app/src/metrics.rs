@@ -3,16 +3,26 @@
 //! every configured job's series are there from the start.
 //!
 //! The per-job gauges that come from the database (running, last success, consecutive
-//! failures, late, paused, next run) are set by the API each time `/metrics` is scraped; the
-//! counters start at 0 here, and `propimport_job_period_seconds` is worked out once from each
-//! job's schedule.
+//! failures, late, paused, next run, period) are written by the API each time `/metrics` is
+//! scraped; the counters start at 0 here, and each job's period is worked out once from its
+//! schedule (`periods`).
+//!
+//! The size of `/metrics` is bounded: only the first `METRICS_JOB_SERIES` configured jobs
+//! have series of their own. The recorder ([`FoldJobs`]) records every other job's counters
+//! and histograms under `job_name="(other)"`, summed, as the API does for their gauges.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use metrics::Unit;
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics::{
+    Counter, Gauge, Histogram, Key, KeyName, Label, Metadata, Recorder, SharedString, Unit,
+};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
+use propimport_domain::JobName;
+use propimport_http_api::JobSeries;
 use propimport_http_api::metric_names as api;
 use propimport_scheduler::{CronSchedule, ScheduledJob};
 
@@ -31,16 +41,14 @@ pub const RUNS: &str = "propimport_runs_total";
 pub const PROPERTIES: &str = "propimport_properties_total";
 /// Run durations.
 pub const RUN_DURATION: &str = "propimport_run_duration_seconds";
-/// The longest time between two of a job's scheduled runs.
-pub const PERIOD: &str = "propimport_job_period_seconds";
 /// The build's version, as a label of a constant 1.
 pub const BUILD_INFO: &str = "propimport_build_info";
 
 /// A label beside `job_name` and the values it is recorded with.
-type Label = (&'static str, &'static [&'static str]);
+type LabelValues = (&'static str, &'static [&'static str]);
 
 /// The per-job counters of the scheduler, each with the label values it is recorded with.
-const JOB_COUNTERS: &[(&str, Option<Label>)] = &[
+const JOB_COUNTERS: &[(&str, Option<LabelValues>)] = &[
     (RUNS, Some(("status", &["success", "failed", "partial"]))),
     (
         PROPERTIES,
@@ -128,48 +136,6 @@ const CATALOGUE: &[(&str, Kind, Option<Unit>, &str)] = &[
         "HTTP request latencies by method and route pattern.",
     ),
     (
-        api::RUNNING,
-        Kind::Gauge,
-        None,
-        "1 while a run of the job is in progress on any instance, else 0.",
-    ),
-    (
-        api::LAST_SUCCESS,
-        Kind::Gauge,
-        Some(Unit::Seconds),
-        "When the job's last SUCCESS or PARTIAL run ended, in Unix seconds; 0 if it never had one.",
-    ),
-    (
-        api::CONSECUTIVE_FAILURES,
-        Kind::Gauge,
-        None,
-        "Failed runs (ticks) of the job since its last SUCCESS or PARTIAL run.",
-    ),
-    (
-        api::LATE,
-        Kind::Gauge,
-        None,
-        "1 while the job is late (a tick older than the lateness grace has no run), else 0.",
-    ),
-    (
-        api::PAUSED,
-        Kind::Gauge,
-        None,
-        "1 while the job is paused, else 0.",
-    ),
-    (
-        api::NEXT_RUN,
-        Kind::Gauge,
-        Some(Unit::Seconds),
-        "The job's next scheduled run, in Unix seconds.",
-    ),
-    (
-        PERIOD,
-        Kind::Gauge,
-        Some(Unit::Seconds),
-        "The longest time between two scheduled runs of the job over the coming week (at least two gaps).",
-    ),
-    (
         BUILD_INFO,
         Kind::Gauge,
         None,
@@ -184,9 +150,69 @@ enum Kind {
     Histogram,
 }
 
+/// Records through a Prometheus recorder, with the `job_name` of every job but `own` replaced
+/// by `(other)`: the series of the jobs beyond the per-job limit add up in one.
+struct FoldJobs {
+    inner: PrometheusRecorder,
+    own: HashSet<String>,
+}
+
+impl FoldJobs {
+    /// `key` with its job folded, or `None` when it names no job or one of `own`.
+    fn folded(&self, key: &Key) -> Option<Key> {
+        let other = |l: &Label| l.key() == "job_name" && !self.own.contains(l.value());
+        key.labels().any(other).then(|| {
+            let labels: Vec<Label> = key
+                .labels()
+                .map(|l| {
+                    if other(l) {
+                        Label::new("job_name", api::OTHER_JOBS)
+                    } else {
+                        l.clone()
+                    }
+                })
+                .collect();
+            Key::from_parts(key.name().to_owned(), labels)
+        })
+    }
+}
+
+impl Recorder for FoldJobs {
+    fn describe_counter(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.inner.describe_counter(key, unit, description);
+    }
+
+    fn describe_gauge(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.inner.describe_gauge(key, unit, description);
+    }
+
+    fn describe_histogram(&self, key: KeyName, unit: Option<Unit>, description: SharedString) {
+        self.inner.describe_histogram(key, unit, description);
+    }
+
+    fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> Counter {
+        let folded = self.folded(key);
+        self.inner
+            .register_counter(folded.as_ref().unwrap_or(key), metadata)
+    }
+
+    fn register_gauge(&self, key: &Key, metadata: &Metadata<'_>) -> Gauge {
+        let folded = self.folded(key);
+        self.inner
+            .register_gauge(folded.as_ref().unwrap_or(key), metadata)
+    }
+
+    fn register_histogram(&self, key: &Key, metadata: &Metadata<'_>) -> Histogram {
+        let folded = self.folded(key);
+        self.inner
+            .register_histogram(folded.as_ref().unwrap_or(key), metadata)
+    }
+}
+
 /// Installs the recorder (once per process) with the catalogue's descriptions, and a task
-/// that keeps its histograms compact; `None` when another recorder is installed already.
-pub fn install() -> Option<PrometheusHandle> {
+/// that keeps its histograms compact; `None` when another recorder is installed already. Of
+/// `jobs` (the configured job names, in order), the first `series` have series of their own.
+pub fn install(jobs: &[JobName], series: JobSeries) -> Option<PrometheusHandle> {
     let recorder = PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Full(api::HTTP_REQUEST_DURATION.into()),
@@ -197,6 +223,15 @@ pub fn install() -> Option<PrometheusHandle> {
         .ok()?
         .build_recorder();
     let handle = recorder.handle();
+    let own = jobs
+        .iter()
+        .take(series.0)
+        .map(ToString::to_string)
+        .collect();
+    let recorder = FoldJobs {
+        inner: recorder,
+        own,
+    };
     metrics::set_global_recorder(recorder)
         .map_err(|e| tracing::warn!(error = %e, "a metrics recorder is installed already"))
         .ok()?;
@@ -228,10 +263,8 @@ fn describe() {
 }
 
 /// Starts every configured job's counters at 0 (so a rate or an increase works from the first
-/// run) and sets its period from its schedule.
+/// run).
 pub fn register_jobs(jobs: &[ScheduledJob]) {
-    let now = Utc::now();
-    let mut periods: HashMap<(String, String), Option<f64>> = HashMap::new();
     for scheduled in jobs {
         let job = scheduled.job.name().to_string();
         for &(name, labels) in JOB_COUNTERS {
@@ -245,6 +278,16 @@ pub fn register_jobs(jobs: &[ScheduledJob]) {
                 None => metrics::counter!(name, "job_name" => job.clone()).increment(0),
             }
         }
+    }
+}
+
+/// Each scheduled job's period (`propimport_job_period_seconds`): the longest time between two
+/// of its fire times over the coming week, worked out once per distinct schedule.
+pub fn periods(jobs: &[ScheduledJob]) -> HashMap<JobName, Duration> {
+    let now = Utc::now();
+    let mut by_schedule: HashMap<(String, String), Option<Duration>> = HashMap::new();
+    let mut periods = HashMap::with_capacity(jobs.len());
+    for scheduled in jobs {
         let Some(schedule) = &scheduled.schedule else {
             continue;
         };
@@ -252,13 +295,14 @@ pub fn register_jobs(jobs: &[ScheduledJob]) {
             schedule.expression().to_owned(),
             schedule.timezone().name().to_owned(),
         );
-        let period = *periods
+        let period = *by_schedule
             .entry(key)
-            .or_insert_with(|| longest_gap(schedule, now).map(|d| d.as_secs_f64()));
-        if let Some(seconds) = period {
-            metrics::gauge!(PERIOD, "job_name" => job).set(seconds);
+            .or_insert_with(|| longest_gap(schedule, now));
+        if let Some(period) = period {
+            periods.insert(scheduled.job.name().clone(), period);
         }
     }
+    periods
 }
 
 /// The longest time between two consecutive fire times of `schedule` after `now`: over the

@@ -95,7 +95,12 @@ pub async fn migrate(config: Config) -> anyhow::Result<()> {
 /// down gracefully: the server stops accepting, the scheduler stops ticking, a running import
 /// gets the grace period, the pools close. A second signal records the running imports FAILED "interrupted: forced shutdown" and exits within a second.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let metrics = crate::metrics::install();
+    let names: Vec<_> = config
+        .sources
+        .iter()
+        .map(|s| s.config.name.clone())
+        .collect();
+    let metrics = crate::metrics::install(&names, config.http.metrics_job_series);
     let (db, _server_lock) = open_exclusive(&config).await?;
     let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
     let s = &config.scheduling;
@@ -115,6 +120,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     ));
     let jobs = import_jobs(&config, &db, config.skip_images)?;
     crate::metrics::register_jobs(&jobs);
+    let periods = crate::metrics::periods(&jobs);
     let settings = SchedulerSettings {
         lease: chrono::Duration::from_std(s.lease)?,
         misfire: s.misfire,
@@ -133,7 +139,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let mut state = ApiState::new(
         store,
-        Arc::new(SchedulerControl(scheduler.clone())),
+        Arc::new(SchedulerControl::new(scheduler.clone(), periods)),
         Arc::new(DatabaseReadiness(db.clone())),
         auth,
     );
@@ -141,6 +147,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     state.alert_threshold = u32::try_from(s.alerts.threshold).unwrap_or(0);
     state.alerts = Some(alert_store);
     state.metrics = metrics;
+    state.metrics_job_series = config.http.metrics_job_series;
     let api = AdminApi::new(state);
     let server = HttpServer::new(move || configure(api.clone()))
         .workers(2)

@@ -9,6 +9,7 @@ mod execution;
 mod history;
 mod ids;
 mod job;
+mod job_list;
 mod listing;
 mod notifier;
 mod ports;
@@ -38,6 +39,10 @@ pub use execution::{
 pub use history::{HistoryPage, HistoryQuery, HistoryStatistics, PageLimit, Pagination, TimeRange};
 pub use ids::{ExecutionId, JobName};
 pub use job::{Job, JobContext, JobError, JobReport, ProgressHandle};
+pub use job_list::{
+    JobFacts, JobFilter, JobOutcome, JobPageLimit, JobQuery, JobSearch, JobSummary,
+    LastStatusCounts,
+};
 pub use listing::{
     Address, Area, AreaUnit, Charge, ChargeKind, Contact, Currency, EnergyRating, ExternalId,
     GeoPoint, Image, LanguageCode, Listing, ListingRecord, ListingStatus, LocalizedText,

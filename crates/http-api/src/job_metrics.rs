@@ -1,22 +1,28 @@
-//! The per-job gauges of `/metrics`, read from the scheduler and the execution store each
-//! time it is scraped, so every configured job has its series from the first scrape and every
-//! replica reports the same values (the database's, not only this process's runs).
+//! The per-job gauges of `/metrics`, read from the scheduler's overview and the execution
+//! store each time it is scraped (so every configured job has its series from the first
+//! scrape and every replica reports the same values, the database's), and written here as
+//! Prometheus text rather than kept in the recorder.
 //!
-//! The last success of a job is the one value that can need more than the two reads every
-//! scrape makes (the scheduler's status and each job's newest execution): it is kept per job
-//! with the newest execution (and its status) it was worked out from, and looked up in the
-//! history only when that execution changed and is not itself a success.
+//! A scrape costs two reads whatever the number of jobs: the scheduler's overview (running,
+//! late, paused, next run, period) and the store's `job_outcomes` (failures in a row, last
+//! success: one statement per 500 jobs). The text is rendered again only when a value
+//! changed.
+//!
+//! The size stays bounded: the first [`JobSeries`] configured jobs have series of their own;
+//! the others are summed up in one series labelled `job_name="(other)"` ([`OTHER_JOBS`]),
+//! whose values are the worst of them, so every alert rule still fires for them: running and
+//! late when any is, paused only when all are, the most failures in a row, the earliest next
+//! run, and the last success and period of the one most overdue (its time since its last
+//! success the largest share of its period).
 
-use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{
-    Execution, ExecutionId, ExecutionStatus, ExecutionStore, HistoryQuery, JobName, PageLimit,
-};
+use propimport_domain::{ExecutionStore, JobName, JobOutcome};
 
-use crate::{JobControl, JobState};
+use crate::{JobControl, JobFlags};
 
 /// 1 while a run of the job is in progress on any instance, else 0.
 pub const RUNNING: &str = "propimport_job_running";
@@ -30,184 +36,218 @@ pub const LATE: &str = "propimport_job_late";
 pub const PAUSED: &str = "propimport_job_paused";
 /// The job's next scheduled run (Unix seconds); absent for an unscheduled job.
 pub const NEXT_RUN: &str = "propimport_job_next_run_timestamp_seconds";
+/// The longest time between two of the job's scheduled runs over the coming week.
+pub const PERIOD: &str = "propimport_job_period_seconds";
+/// The `job_name` of the series that sum up the jobs beyond the per-job limit (not a valid job
+/// name, so it never names a job).
+pub const OTHER_JOBS: &str = "(other)";
 
-/// What is remembered of each job between scrapes.
-#[derive(Default)]
-pub(crate) struct JobMetrics {
-    memo: Mutex<HashMap<JobName, Memo>>,
+/// How many jobs have per-job series of their own (`METRICS_JOB_SERIES`): the first ones in
+/// configuration order; the rest are summed up as [`OTHER_JOBS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSeries(pub usize);
+
+impl JobSeries {
+    /// The default: 100 jobs (about 30 series each, counters and histograms included).
+    pub const DEFAULT: Self = Self(100);
+
+    /// The `job_name` label of `job`, the `position`th configured job (from 0).
+    pub fn label(self, job: &JobName, position: usize) -> String {
+        if position < self.0 {
+            job.to_string()
+        } else {
+            OTHER_JOBS.to_owned()
+        }
+    }
 }
 
-/// One job's gauge values.
+impl Default for JobSeries {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// The gauges of one series (a job, or the jobs beyond the limit).
 #[derive(Debug, Clone, PartialEq)]
 struct Gauges {
+    job_name: String,
     running: bool,
     late: bool,
     paused: bool,
     consecutive_failures: i32,
     last_success: Option<DateTime<Utc>>,
     next_run: Option<DateTime<Utc>>,
+    period: Option<Duration>,
 }
 
-/// The last success of a job and the newest execution it was worked out from.
-#[derive(Clone)]
-struct Memo {
-    newest: (ExecutionId, ExecutionStatus),
-    last_success: Option<DateTime<Utc>>,
-    consecutive_failures: i32,
+impl Gauges {
+    fn of(flags: &JobFlags, outcome: Option<&JobOutcome>) -> Self {
+        Self {
+            job_name: flags.job_name.to_string(),
+            running: flags.running,
+            late: flags.late,
+            paused: flags.paused,
+            consecutive_failures: outcome.map_or(0, |o| o.consecutive_failures),
+            last_success: outcome.and_then(|o| o.last_success_at),
+            next_run: flags.next_run,
+            period: flags.period,
+        }
+    }
+
+    /// The worst of `jobs` (not empty) as one series.
+    fn folded(jobs: &[Self], now: DateTime<Utc>) -> Self {
+        let overdue = |g: &&Self| -> Option<f64> {
+            let (since, period) = (now - g.last_success?, g.period?);
+            (!g.paused && !period.is_zero()).then(|| since.as_seconds_f64() / period.as_secs_f64())
+        };
+        let most_overdue = jobs
+            .iter()
+            .filter_map(|g| overdue(&g).map(|share| (g, share)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(g, _)| g);
+        Self {
+            job_name: OTHER_JOBS.to_owned(),
+            running: jobs.iter().any(|g| g.running),
+            late: jobs.iter().any(|g| g.late),
+            paused: jobs.iter().all(|g| g.paused),
+            consecutive_failures: jobs
+                .iter()
+                .map(|g| g.consecutive_failures)
+                .max()
+                .unwrap_or(0),
+            last_success: most_overdue.and_then(|g| g.last_success),
+            next_run: jobs.iter().filter_map(|g| g.next_run).min(),
+            period: most_overdue.and_then(|g| g.period),
+        }
+    }
+}
+
+/// What `/metrics` keeps between scrapes: the gauges last read and their text.
+#[derive(Default)]
+pub(crate) struct JobMetrics {
+    last: Mutex<(Vec<Gauges>, String)>,
 }
 
 impl JobMetrics {
-    /// Sets every job's gauges from the scheduler's status and the store, within the
-    /// readiness timeout (`within`); when that fails the gauges keep their last values (logged at DEBUG:
-    /// `/readyz` is where an unreachable database shows).
-    pub(crate) async fn refresh_from(
+    /// The per-job gauges as Prometheus text, read afresh within the readiness timeout
+    /// (`within`); when that fails, the text of the last scrape (logged at DEBUG: `/readyz` is
+    /// where an unreachable database shows).
+    pub(crate) async fn render_from(
         &self,
         control: &dyn JobControl,
         store: &dyn ExecutionStore,
+        series: JobSeries,
         within: Duration,
-    ) {
+    ) -> String {
         let work = async {
-            let jobs = control.status().await?;
-            self.refresh(&jobs, store).await
+            let flags = control.overview().await?;
+            let names: Vec<JobName> = flags.iter().map(|f| f.job_name.clone()).collect();
+            let outcomes = store.job_outcomes(&names).await?;
+            Ok::<_, propimport_domain::Error>(gauges(&flags, &outcomes, series, Utc::now()))
         };
-        match actix_web::rt::time::timeout(within, work).await {
-            Ok(Ok(())) => {}
+        let fresh = match actix_web::rt::time::timeout(within, work).await {
+            Ok(Ok(gauges)) => Some(gauges),
             Ok(Err(e)) => {
-                tracing::debug!(error = %e, "job gauges not refreshed; /metrics shows their last values")
+                tracing::debug!(error = %e, "job gauges not read; /metrics shows their last values");
+                None
             }
-            Err(_) => tracing::debug!(
-                "job gauges not refreshed within the readiness timeout; /metrics shows their last values"
-            ),
-        }
-    }
-
-    /// Sets every job's gauges from its state and the store.
-    ///
-    /// # Errors
-    /// The store's error; the gauges keep their previous values then.
-    pub(crate) async fn refresh(
-        &self,
-        jobs: &[JobState],
-        store: &dyn ExecutionStore,
-    ) -> Result<(), propimport_domain::Error> {
-        for (name, g) in self.gauges(jobs, store).await? {
-            let name = name.as_str().to_owned();
-            metrics::gauge!(RUNNING, "job_name" => name.clone()).set(flag(g.running));
-            metrics::gauge!(LATE, "job_name" => name.clone()).set(flag(g.late));
-            metrics::gauge!(PAUSED, "job_name" => name.clone()).set(flag(g.paused));
-            metrics::gauge!(CONSECUTIVE_FAILURES, "job_name" => name.clone())
-                .set(f64::from(g.consecutive_failures));
-            metrics::gauge!(LAST_SUCCESS, "job_name" => name.clone())
-                .set(g.last_success.map_or(0.0, unix_seconds));
-            if let Some(next) = g.next_run {
-                metrics::gauge!(NEXT_RUN, "job_name" => name).set(unix_seconds(next));
-            }
-        }
-        Ok(())
-    }
-
-    /// Every job's gauge values, in the order of `jobs`.
-    async fn gauges(
-        &self,
-        jobs: &[JobState],
-        store: &dyn ExecutionStore,
-    ) -> Result<Vec<(JobName, Gauges)>, propimport_domain::Error> {
-        let names: Vec<JobName> = jobs.iter().map(|j| j.job_name.clone()).collect();
-        let newest = store.last_of_jobs(&names).await?;
-        let mut out = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let memo = match newest.iter().find(|e| e.job_name == job.job_name) {
-                Some(e) => Some(self.memo_for(e, store).await?),
-                None => None,
-            };
-            out.push((
-                job.job_name.clone(),
-                Gauges {
-                    running: job.running.is_some(),
-                    late: job.ticks.late_tick.is_some(),
-                    paused: job.pause.is_some(),
-                    consecutive_failures: memo.as_ref().map_or(0, |m| m.consecutive_failures),
-                    last_success: memo.and_then(|m| m.last_success),
-                    next_run: job.next_runs.first().copied(),
-                },
-            ));
-        }
-        Ok(out)
-    }
-
-    /// The memo of `newest`'s job, worked out again when `newest` is not the execution it was
-    /// last worked out from.
-    async fn memo_for(
-        &self,
-        newest: &Execution,
-        store: &dyn ExecutionStore,
-    ) -> Result<Memo, propimport_domain::Error> {
-        let kept = self
-            .memo
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&newest.job_name).cloned());
-        if let Some(kept) = kept.filter(|k| k.newest == (newest.id, newest.status)) {
-            return Ok(kept);
-        }
-        let memo = match newest.status {
-            ExecutionStatus::Success | ExecutionStatus::Partial => Memo {
-                newest: (newest.id, newest.status),
-                last_success: newest.completed_at,
-                consecutive_failures: 0,
-            },
-            ExecutionStatus::Failed => Memo {
-                newest: (newest.id, newest.status),
-                last_success: last_success(&newest.job_name, store).await?,
-                consecutive_failures: newest.consecutive_failures,
-            },
-            ExecutionStatus::Running => {
-                let finished = last_finished(&newest.job_name, store).await?;
-                Memo {
-                    newest: (newest.id, newest.status),
-                    last_success: last_success(&newest.job_name, store).await?,
-                    consecutive_failures: finished.map_or(0, |e| e.consecutive_failures),
-                }
+            Err(_) => {
+                tracing::debug!(
+                    "job gauges not read within the readiness timeout; /metrics shows their last values"
+                );
+                None
             }
         };
-        if let Ok(mut m) = self.memo.lock() {
-            m.insert(newest.job_name.clone(), memo.clone());
+        let mut last = self
+            .last
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(gauges) = fresh
+            && gauges != last.0
+        {
+            let text = render(&gauges);
+            *last = (gauges, text);
         }
-        Ok(memo)
+        last.1.clone()
     }
 }
 
-/// When `job` last ended SUCCESS or PARTIAL.
-async fn last_success(
-    job: &JobName,
-    store: &dyn ExecutionStore,
-) -> Result<Option<DateTime<Utc>>, propimport_domain::Error> {
-    let mut latest = None;
-    for status in [ExecutionStatus::Success, ExecutionStatus::Partial] {
-        let page = store.history(&query(job, Some(status), 1)).await?;
-        let ended = page.executions.first().and_then(|e| e.completed_at);
-        latest = latest.max(ended);
+/// The series of `flags`' jobs: the first `series` jobs each, the rest folded into one.
+fn gauges(
+    flags: &[JobFlags],
+    outcomes: &[JobOutcome],
+    series: JobSeries,
+    now: DateTime<Utc>,
+) -> Vec<Gauges> {
+    let outcomes: std::collections::HashMap<&JobName, &JobOutcome> =
+        outcomes.iter().map(|o| (&o.job_name, o)).collect();
+    let all: Vec<Gauges> = flags
+        .iter()
+        .map(|f| Gauges::of(f, outcomes.get(&f.job_name).copied()))
+        .collect();
+    let own = series.0.min(all.len());
+    let (mut out, rest) = (all[..own].to_vec(), &all[own..]);
+    if !rest.is_empty() {
+        out.push(Gauges::folded(rest, now));
     }
-    Ok(latest)
+    out
 }
 
-/// The newest finished execution of `job` (one job has one RUNNING execution at most, so it
-/// is among the newest two).
-async fn last_finished(
-    job: &JobName,
-    store: &dyn ExecutionStore,
-) -> Result<Option<Execution>, propimport_domain::Error> {
-    let page = store.history(&query(job, None, 2)).await?;
-    Ok(page.executions.into_iter().find(|e| e.status.is_finished()))
-}
-
-fn query(job: &JobName, status: Option<ExecutionStatus>, limit: i64) -> HistoryQuery {
-    HistoryQuery {
-        limit: PageLimit::new(limit).unwrap_or_default(),
-        status,
-        job_name: Some(job.clone()),
-        ..HistoryQuery::default()
+/// Every gauge of `series` in the text exposition format, each metric with its `# HELP` and
+/// `# TYPE` lines.
+fn render(series: &[Gauges]) -> String {
+    type Value = fn(&Gauges) -> Option<f64>;
+    let metrics: [(&str, &str, Value); 7] = [
+        (
+            RUNNING,
+            "1 while a run of the job is in progress on any instance, else 0.",
+            |g| Some(flag(g.running)),
+        ),
+        (
+            LAST_SUCCESS,
+            "When the job's last SUCCESS or PARTIAL run ended, in Unix seconds; 0 if it never had one.",
+            |g| Some(g.last_success.map_or(0.0, unix_seconds)),
+        ),
+        (
+            CONSECUTIVE_FAILURES,
+            "Failed runs (ticks) of the job since its last SUCCESS or PARTIAL run.",
+            |g| Some(f64::from(g.consecutive_failures)),
+        ),
+        (
+            LATE,
+            "1 while the job is late (a tick older than the lateness grace has no run), else 0.",
+            |g| Some(flag(g.late)),
+        ),
+        (PAUSED, "1 while the job is paused, else 0.", |g| {
+            Some(flag(g.paused))
+        }),
+        (
+            NEXT_RUN,
+            "The job's next scheduled run, in Unix seconds.",
+            |g| g.next_run.map(unix_seconds),
+        ),
+        (
+            PERIOD,
+            "The longest time between two scheduled runs of the job over the coming week (at least two gaps).",
+            |g| g.period.map(|p| p.as_secs_f64()),
+        ),
+    ];
+    let mut text = String::new();
+    for (name, help, value) in metrics {
+        let lines: Vec<(&str, f64)> = series
+            .iter()
+            .filter_map(|g| value(g).map(|v| (g.job_name.as_str(), v)))
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (job, v) in lines {
+            let _ = writeln!(text, "{name}{{job_name=\"{job}\"}} {v}");
+        }
+        text.push('\n');
     }
+    text
 }
 
 fn flag(on: bool) -> f64 {
@@ -223,110 +263,4 @@ fn unix_seconds(t: DateTime<Utc>) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::{Duration, TimeZone};
-    use propimport_domain::testing::InMemoryExecutionStore;
-    use propimport_domain::{ExecutionId, FinishExecution, NewExecution, RunCounts, TriggeredBy};
-
-    use super::*;
-
-    fn job(name: &str) -> JobState {
-        JobState {
-            job_name: JobName::parse(name).unwrap(),
-            schedule: Some("0 0 * * *".into()),
-            timezone: Some("UTC".into()),
-            schedule_text: None,
-            is_scheduled: true,
-            next_runs: vec![],
-            running: None,
-            live_progress: None,
-            ticks: crate::TickState::default(),
-            pause: None,
-        }
-    }
-
-    fn at(minute: i64) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + Duration::minutes(minute)
-    }
-
-    /// Starts a run of `name` at `minute` and, unless `status` is RUNNING, ends it a minute
-    /// later with that status.
-    async fn run(
-        store: &InMemoryExecutionStore,
-        name: &str,
-        minute: i64,
-        status: ExecutionStatus,
-    ) -> ExecutionId {
-        let e = store
-            .create_running(NewExecution {
-                id: ExecutionId::new(),
-                job_name: JobName::parse(name).unwrap(),
-                triggered_by: TriggeredBy::Manual,
-                started_at: at(minute),
-                scheduled_for: None,
-                attempt: 1,
-                instance_id: None,
-            })
-            .await
-            .unwrap();
-        if status.is_finished() {
-            finish(store, &e.id, minute + 1, status).await;
-        }
-        e.id
-    }
-
-    async fn finish(
-        store: &InMemoryExecutionStore,
-        id: &ExecutionId,
-        minute: i64,
-        status: ExecutionStatus,
-    ) {
-        let end = FinishExecution {
-            status,
-            completed_at: at(minute),
-            counts: RunCounts::default(),
-            errors: propimport_domain::ErrorLog::default(),
-            last_error: None,
-            details: None,
-        };
-        store.finish(id, end).await.unwrap();
-    }
-
-    #[tokio::test]
-    async fn the_last_success_and_the_failures_come_from_the_history() {
-        let store = InMemoryExecutionStore::new();
-        let metrics = JobMetrics::default();
-        let jobs = [job("feed-a"), job("feed-b")];
-        let values = |g: &[(JobName, Gauges)]| {
-            g.iter()
-                .map(|(n, g)| (n.to_string(), g.last_success, g.consecutive_failures))
-                .collect::<Vec<_>>()
-        };
-
-        // Every configured job has its values before any run.
-        let g = metrics.gauges(&jobs, &store).await.unwrap();
-        assert_eq!(
-            values(&g),
-            [("feed-a".into(), None, 0), ("feed-b".into(), None, 0)]
-        );
-
-        run(&store, "feed-a", 0, ExecutionStatus::Success).await;
-        run(&store, "feed-a", 10, ExecutionStatus::Partial).await;
-        run(&store, "feed-a", 20, ExecutionStatus::Failed).await;
-        run(&store, "feed-a", 30, ExecutionStatus::Failed).await;
-        let g = metrics.gauges(&jobs, &store).await.unwrap();
-        assert_eq!(values(&g)[0], ("feed-a".into(), Some(at(11)), 2));
-
-        // A run in progress keeps the finished runs' values until it ends.
-        let running = run(&store, "feed-a", 40, ExecutionStatus::Running).await;
-        let g = metrics.gauges(&jobs, &store).await.unwrap();
-        assert_eq!(values(&g)[0], ("feed-a".into(), Some(at(11)), 2));
-        finish(&store, &running, 45, ExecutionStatus::Success).await;
-        let g = metrics.gauges(&jobs, &store).await.unwrap();
-        assert_eq!(values(&g)[0], ("feed-a".into(), Some(at(45)), 0));
-
-        run(&store, "feed-b", 50, ExecutionStatus::Success).await;
-        let g = metrics.gauges(&jobs, &store).await.unwrap();
-        assert_eq!(values(&g)[1], ("feed-b".into(), Some(at(51)), 0));
-    }
-}
+mod tests;

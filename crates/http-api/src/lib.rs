@@ -55,11 +55,12 @@ pub use auth::{AuthError, AuthSettings, JWT_LEEWAY_SECS, JwtSettings};
 pub use dashboard::CONTENT_SECURITY_POLICY;
 pub use error::ApiError;
 pub use error::{ErrorBody, ErrorDetail};
+pub use job_metrics::JobSeries;
 pub use middleware::DOCS_CONTENT_SECURITY_POLICY;
 pub use openapi::ApiDoc;
 pub use ports::{
-    ControlRefusal, JobControl, JobState, Readiness, ReadinessCheck, RetryState, StoreReadiness,
-    TickState,
+    ControlRefusal, JobControl, JobFlags, JobState, Readiness, ReadinessCheck, RetryState,
+    StoreReadiness, TickState,
 };
 pub use rate_limit::TriggerRateLimit;
 pub use state::{AdminApi, ApiState, MAX_BODY_BYTES};
@@ -70,7 +71,7 @@ pub mod metric_names {
     pub use crate::audit_budget::SUPPRESSED_METRIC as AUDIT_ROWS_SUPPRESSED;
     pub use crate::http_metrics::{DURATION as HTTP_REQUEST_DURATION, REQUESTS as HTTP_REQUESTS};
     pub use crate::job_metrics::{
-        CONSECUTIVE_FAILURES, LAST_SUCCESS, LATE, NEXT_RUN, PAUSED, RUNNING,
+        CONSECUTIVE_FAILURES, LAST_SUCCESS, LATE, NEXT_RUN, OTHER_JOBS, PAUSED, PERIOD, RUNNING,
     };
 }
 

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    AlertEventQuery, AlertKind, AuditQuery, ExecutionStatus, HistoryQuery, JobName, PageLimit,
-    StatisticsQuery, TimeRange, TriggeredBy, WindowDays,
+    AlertEventQuery, AlertKind, AuditQuery, ExecutionStatus, HistoryQuery, JobFilter, JobName,
+    JobPageLimit, JobQuery, JobSearch, PageLimit, StatisticsQuery, TimeRange, TriggeredBy,
+    WindowDays,
 };
 
 use crate::ApiError;
@@ -60,20 +61,63 @@ fn page(params: &Params) -> Result<(PageLimit, u64), ApiError> {
         .map(PageLimit::new)
         .transpose()?
         .unwrap_or_default();
-    let offset = match integer(params, "offset")? {
-        None => 0,
+    Ok((limit, offset(params)?))
+}
+
+fn offset(params: &Params) -> Result<u64, ApiError> {
+    match integer(params, "offset")? {
+        None => Ok(0),
         Some(n) => u64::try_from(n)
-            .map_err(|_| ApiError::invalid(format!("offset must be 0 or more, got {n}")))?,
+            .map_err(|_| ApiError::invalid(format!("offset must be 0 or more, got {n}"))),
+    }
+}
+
+/// A yes-or-no parameter: `true` or `false`, in any case.
+fn flag(params: &Params, name: &str) -> Result<Option<bool>, ApiError> {
+    get(params, name)?
+        .map(|v| match v.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(ApiError::invalid(format!(
+                "{name} must be true or false, got {v:?}"
+            ))),
+        })
+        .transpose()
+}
+
+fn status(params: &Params) -> Result<Option<ExecutionStatus>, ApiError> {
+    get(params, "status")?
+        .map(str::parse::<ExecutionStatus>)
+        .transpose()
+        .map_err(ApiError::from)
+}
+
+/// `GET /status`: limit (1 to 500, default 100), offset, q, status, failing, late, paused and
+/// running.
+pub fn jobs(params: &Params) -> Result<JobQuery, ApiError> {
+    let limit = integer(params, "limit")?
+        .map(JobPageLimit::new)
+        .transpose()?
+        .unwrap_or_default();
+    let filter = JobFilter {
+        search: get(params, "q")?.map(JobSearch::parse).transpose()?,
+        last_status: status(params)?,
+        failing: flag(params, "failing")?,
+        late: flag(params, "late")?,
+        paused: flag(params, "paused")?,
+        running: flag(params, "running")?,
     };
-    Ok((limit, offset))
+    Ok(JobQuery {
+        filter,
+        limit,
+        offset: offset(params)?,
+    })
 }
 
 /// `GET /history`: limit, offset, status, triggeredBy, jobName, from, to.
 pub fn history(params: &Params) -> Result<HistoryQuery, ApiError> {
     let (limit, offset) = page(params)?;
-    let status = get(params, "status")?
-        .map(str::parse::<ExecutionStatus>)
-        .transpose()?;
+    let status = status(params)?;
     let triggered_by = get(params, "triggeredBy")?.map(triggered_by).transpose()?;
     let range = TimeRange::new(time(params, "from")?, time(params, "to")?)?;
     Ok(HistoryQuery {
@@ -162,6 +206,58 @@ mod tests {
             "2025-12-23T23:00:00+00:00"
         );
         assert_eq!((q.limit.get(), q.offset), (10, 20));
+    }
+
+    #[test]
+    fn job_lists_page_search_and_filter() {
+        let q = jobs(&params(&[])).unwrap();
+        assert_eq!((q.limit.get(), q.offset), (100, 0));
+        assert_eq!(q.filter, JobFilter::default());
+        let q = jobs(&params(&[
+            ("limit", "500"),
+            ("offset", "1000"),
+            ("q", " Kyero "),
+            ("status", "failed"),
+            ("failing", "TRUE"),
+            ("late", "false"),
+            ("paused", "False"),
+            ("running", "true"),
+        ]))
+        .unwrap();
+        assert_eq!((q.limit.get(), q.offset), (500, 1000));
+        assert_eq!(q.filter.search.unwrap().as_str(), "kyero");
+        assert_eq!(q.filter.last_status, Some(ExecutionStatus::Failed));
+        assert_eq!(
+            (
+                q.filter.failing,
+                q.filter.late,
+                q.filter.paused,
+                q.filter.running
+            ),
+            (Some(true), Some(false), Some(false), Some(true))
+        );
+        for (name, value, says) in [
+            ("limit", "0", "limit must be between 1 and 500, got 0"),
+            ("limit", "501", "limit must be between 1 and 500, got 501"),
+            ("offset", "-1", "offset must be 0 or more, got -1"),
+            ("q", "", "q must not be empty; leave it out for the default"),
+            ("status", "DONE", "status: must be one of"),
+            (
+                "failing",
+                "yes",
+                "failing must be true or false, got \"yes\"",
+            ),
+            ("late", "1", "late must be true or false"),
+            ("paused", "", "paused must not be empty"),
+            ("running", "on", "running must be true or false"),
+        ] {
+            let said = message(jobs(&params(&[(name, value)])).unwrap_err());
+            assert!(said.starts_with(says), "{name}={value}: {said}");
+        }
+        let long = "x".repeat(65);
+        assert!(
+            message(jobs(&params(&[("q", &long)])).unwrap_err()).starts_with("q must be 1 to 64")
+        );
     }
 
     #[test]

@@ -43,8 +43,14 @@ pub trait JobControl: Send + Sync {
     /// [`propimport_domain::Error::NotRunning`] in [`ControlRefusal::Store`] otherwise.
     async fn cancel(&self, id: &ExecutionId, actor: &str) -> Result<Execution, ControlRefusal>;
 
-    /// The state of every configured job.
-    async fn status(&self) -> Result<Vec<JobState>, propimport_domain::Error>;
+    /// Every configured job at a glance, in configuration order: what lists of many jobs
+    /// filter on and the per-job gauges of `/metrics` show. Cheap whatever the number of jobs
+    /// (no schedule is described, one fire time per job).
+    async fn overview(&self) -> Result<Vec<JobFlags>, propimport_domain::Error>;
+
+    /// The whole state of the configured jobs among `jobs`, in configuration order (other
+    /// names are left out): what `/status` shows of the jobs of its page.
+    async fn status(&self, jobs: &[JobName]) -> Result<Vec<JobState>, propimport_domain::Error>;
 
     /// Whether the scheduler's loops are alive and ticking.
     fn is_running(&self) -> bool;
@@ -65,6 +71,26 @@ pub enum ControlRefusal {
     /// The store refused (the execution is unknown or not running) or failed.
     #[error(transparent)]
     Store(#[from] propimport_domain::Error),
+}
+
+/// One configured job at a glance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobFlags {
+    /// The job's name.
+    pub job_name: JobName,
+    /// Whether the scheduler will start it on its own.
+    pub is_scheduled: bool,
+    /// Whether a run of it is in progress (on any replica).
+    pub running: bool,
+    /// Whether it is late (a tick without a run past the lateness grace).
+    pub late: bool,
+    /// Whether it is paused.
+    pub paused: bool,
+    /// Its next fire time.
+    pub next_run: Option<DateTime<Utc>>,
+    /// The longest time between two of its scheduled runs over the coming week (for the
+    /// gauge the "no recent success" alert compares the last success with).
+    pub period: Option<std::time::Duration>,
 }
 
 /// The state of one configured job, as `/status` reports it.

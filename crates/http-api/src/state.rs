@@ -13,7 +13,7 @@ use propimport_domain::{AlertStore, Clock, ExecutionStore, SystemClock};
 
 use crate::auth::{self, Actor, Admin, Attempt, Refusal};
 use crate::rate_limit::TriggerLimiter;
-use crate::{ApiError, AuthSettings, JobControl, Readiness, TriggerRateLimit};
+use crate::{ApiError, AuthSettings, JobControl, JobSeries, Readiness, TriggerRateLimit};
 
 /// Largest request body accepted (the trigger body is a tiny JSON object); a larger one is
 /// answered 413 `PAYLOAD_TOO_LARGE`.
@@ -41,11 +41,13 @@ pub struct ApiState {
     pub readiness_timeout: Duration,
     /// The alert history of `/alerts` (`None`: an empty history).
     pub alerts: Option<Arc<dyn AlertStore>>,
+    /// How many jobs have per-job gauges of their own in `/metrics` (the rest are summed up).
+    pub metrics_job_series: JobSeries,
 }
 
 impl ApiState {
     /// A state with the default rate limit (1 trigger of a job per 60 s), the system clock, an
-    /// alert threshold of 3 and no metrics.
+    /// alert threshold of 3 and no metrics (per-job gauges for the first 100 jobs when set).
     pub fn new(
         store: Arc<dyn ExecutionStore>,
         control: Arc<dyn JobControl>,
@@ -63,6 +65,7 @@ impl ApiState {
             clock: Arc::new(SystemClock),
             readiness_timeout: Duration::from_secs(3),
             alerts: None,
+            metrics_job_series: JobSeries::DEFAULT,
         }
     }
 }
@@ -81,9 +84,10 @@ pub(crate) struct SharedState {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) readiness_timeout: Duration,
     pub(crate) alerts: Option<Arc<dyn AlertStore>>,
-    /// The last `/status` answer, reused while still current.
+    pub(crate) metrics_job_series: JobSeries,
+    /// The last `/status` answers, reused while still current.
     pub(crate) status_cache: crate::status_cache::StatusCache,
-    /// What `/metrics` remembers of each job between scrapes.
+    /// The per-job gauges of the last `/metrics` scrape.
     pub(crate) job_metrics: crate::job_metrics::JobMetrics,
 }
 
@@ -106,6 +110,7 @@ impl AdminApi {
             clock: state.clock,
             readiness_timeout: state.readiness_timeout,
             alerts: state.alerts,
+            metrics_job_series: state.metrics_job_series,
             status_cache: crate::status_cache::StatusCache::default(),
             job_metrics: crate::job_metrics::JobMetrics::default(),
         }))

@@ -123,6 +123,16 @@ impl AlertStore for LocalAlertState {
         }))
     }
 
+    async fn in_alert(&self, kind: AlertKind) -> Result<Vec<JobName>> {
+        Ok(self.with(|states| {
+            states
+                .values()
+                .filter(|s| s.active && s.kind == kind)
+                .map(|s| s.job_name.clone())
+                .collect()
+        }))
+    }
+
     async fn clear(
         &self,
         job_name: &JobName,

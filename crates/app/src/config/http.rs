@@ -1,10 +1,11 @@
-//! The HTTP server and admin API settings: address, authentication and the trigger limit.
+//! The HTTP server and admin API settings: address, authentication, the trigger limit and
+//! how many jobs have per-job series in `/metrics`.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
-use propimport_http_api::{AuthSettings, JwtSettings, TriggerRateLimit};
+use propimport_http_api::{AuthSettings, JobSeries, JwtSettings, TriggerRateLimit};
 
 use super::vars::Vars;
 
@@ -27,6 +28,10 @@ pub struct Http {
     /// `ADMIN_TOKEN_FILE`: where a generated token is written when it cannot be shown on a
     /// terminal (default `admin-token` next to the SQLite database, or in `./data`).
     pub token_file: Option<std::path::PathBuf>,
+    /// `METRICS_JOB_SERIES` (default 100, 0 to 100,000): how many jobs, the first in
+    /// configuration order, have series of their own in `/metrics`; the others are summed up
+    /// in `job_name="(other)"`.
+    pub metrics_job_series: JobSeries,
 }
 
 impl Http {
@@ -76,12 +81,15 @@ impl Http {
         let token_file = vars
             .raw("ADMIN_TOKEN_FILE")
             .map(|f| std::path::PathBuf::from(f.trim()));
+        let metrics_job_series =
+            JobSeries(vars.number("METRICS_JOB_SERIES", JobSeries::DEFAULT.0, 0..=100_000));
         Self {
             host,
             port,
             auth,
             trigger_rate_limit,
             token_file,
+            metrics_job_series,
         }
     }
 }

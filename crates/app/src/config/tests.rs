@@ -6,6 +6,7 @@ use super::*;
 
 mod alerting;
 mod images;
+mod metrics;
 mod sources;
 
 fn config(vars: &[(&str, &str)]) -> Result<Config, Vec<String>> {

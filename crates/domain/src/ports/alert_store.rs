@@ -41,6 +41,10 @@ pub trait AlertStore: Send + Sync {
     /// The stored state of a job's condition, if it was ever claimed.
     async fn state(&self, job_name: &JobName, kind: AlertKind) -> Result<Option<AlertState>>;
 
+    /// The jobs in alert for `kind` now, by name, in one read (the command line's late jobs:
+    /// what the service's schedulers found and the database keeps).
+    async fn in_alert(&self, kind: AlertKind) -> Result<Vec<JobName>>;
+
     /// A page of the alert history, newest first.
     async fn events(&self, query: &AlertEventQuery) -> Result<AlertEventPage>;
 

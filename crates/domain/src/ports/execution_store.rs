@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::{
-    AuditEntry, AuditPage, AuditQuery, CancelRequest, Execution, ExecutionId, FinishExecution,
-    FinishedRun, HistoryPage, HistoryQuery, JobName, JobPause, NewAuditEntry, NewExecution,
-    Progress, PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
+    AuditEntry, AuditPage, AuditQuery, CancelRequest, Execution, ExecutionId, ExecutionStatus,
+    FinishExecution, FinishedRun, HistoryPage, HistoryQuery, JobName, JobOutcome, JobPause,
+    NewAuditEntry, NewExecution, PageLimit, Progress, PurgeReport, Result, RetentionPolicy,
+    Statistics, StatisticsQuery,
 };
 
 /// Stores execution records and the admin audit log.
@@ -80,6 +81,20 @@ pub trait ExecutionStore: Send + Sync {
         Ok(out)
     }
 
+    /// What the executions of each of `jobs` say (see [`JobOutcome`]): in the order of `jobs`,
+    /// once per job, leaving out jobs that never ran. For views and gauges over many jobs, so
+    /// a store reads them in as few statements as it can; this default asks
+    /// [`ExecutionStore::last_of_jobs`] and, for a job whose newest run is not a success, the
+    /// history.
+    async fn job_outcomes(&self, jobs: &[JobName]) -> Result<Vec<JobOutcome>> {
+        let newest = self.last_of_jobs(jobs).await?;
+        let mut out = Vec::with_capacity(newest.len());
+        for e in &newest {
+            out.push(outcome_from_history(self, e).await?);
+        }
+        Ok(out)
+    }
+
     /// The RUNNING executions, of one job or of all, oldest first.
     async fn running(&self, job_name: Option<&JobName>) -> Result<Vec<Execution>>;
 
@@ -115,6 +130,46 @@ pub trait ExecutionStore: Send + Sync {
 
     /// Checks that the store answers (for readiness probes).
     async fn ping(&self) -> Result<()>;
+}
+
+/// The outcome of `newest`'s job, from `newest` and, when it is not a success, the newest
+/// finished run and the newest SUCCESS and PARTIAL runs of the history.
+async fn outcome_from_history<S: ExecutionStore + ?Sized>(
+    store: &S,
+    newest: &Execution,
+) -> Result<JobOutcome> {
+    let job = &newest.job_name;
+    let page = |status: Option<ExecutionStatus>, limit: i64| HistoryQuery {
+        limit: PageLimit::new(limit).unwrap_or_default(),
+        status,
+        job_name: Some(job.clone()),
+        ..HistoryQuery::default()
+    };
+    let finished = if newest.status.is_finished() {
+        Some(newest.clone())
+    } else {
+        // One RUNNING execution per job at most: the newest finished is among the newest two.
+        let two = store.history(&page(None, 2)).await?;
+        two.executions.into_iter().find(|e| e.status.is_finished())
+    };
+    let last_success_at = match newest.status {
+        ExecutionStatus::Success | ExecutionStatus::Partial => newest.completed_at,
+        _ => {
+            let mut latest = None;
+            for status in [ExecutionStatus::Success, ExecutionStatus::Partial] {
+                let one = store.history(&page(Some(status), 1)).await?;
+                latest = latest.max(one.executions.first().and_then(|e| e.completed_at));
+            }
+            latest
+        }
+    };
+    Ok(JobOutcome {
+        job_name: job.clone(),
+        last_status: newest.status,
+        last_finished: finished.as_ref().map(|e| e.status),
+        consecutive_failures: finished.as_ref().map_or(0, |e| e.consecutive_failures),
+        last_success_at,
+    })
 }
 
 /// How a RUNNING execution recovered as abandoned is finished: FAILED at its last heartbeat

@@ -199,6 +199,8 @@ pub async fn recovery_ends_the_alert_once(store: &dyn AlertStore) {
 pub async fn clear_ends_late_and_overlong(store: &dyn AlertStore) {
     let first = store.claim(&late("feed", t0())).await.expect("claim");
     assert_eq!(first.verdict, Verdict::Raise);
+    let in_alert = |kind| async move { store.in_alert(kind).await.expect("in alert") };
+    assert_eq!(in_alert(AlertKind::Late).await, [job("feed")]);
     let later = late("feed", t0() + Duration::minutes(1));
     assert_eq!(
         store.claim(&later).await.expect("claim").verdict,
@@ -215,6 +217,7 @@ pub async fn clear_ends_late_and_overlong(store: &dyn AlertStore) {
         .expect("state")
         .expect("stored");
     assert_eq!((state.active, state.resolved_at), (false, Some(at)));
+    assert!(in_alert(AlertKind::Late).await.is_empty(), "no longer late");
     assert_eq!(
         store.state(&job("feed"), AlertKind::Overlong).await,
         Ok(None),
@@ -241,6 +244,13 @@ pub async fn conditions_are_separate(store: &dyn AlertStore) {
         );
     }
     assert_eq!(store.state(&job("c"), AlertKind::Late).await, Ok(None));
+    let in_alert = |kind| async move { store.in_alert(kind).await.expect("in alert") };
+    assert_eq!(
+        in_alert(AlertKind::FailureThreshold).await,
+        [job("a"), job("b")]
+    );
+    assert_eq!(in_alert(AlertKind::Late).await, [job("a")]);
+    assert!(in_alert(AlertKind::Overlong).await.is_empty());
 }
 
 /// The history is newest first, paged, filtered by job and by kind (deliveries included).

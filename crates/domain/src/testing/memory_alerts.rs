@@ -105,6 +105,18 @@ impl AlertStore for InMemoryAlertStore {
         Ok(self.inner().states.get(&(job_name.clone(), kind)).cloned())
     }
 
+    async fn in_alert(&self, kind: AlertKind) -> Result<Vec<JobName>> {
+        let mut jobs: Vec<JobName> = self
+            .inner()
+            .states
+            .values()
+            .filter(|s| s.active && s.kind == kind)
+            .map(|s| s.job_name.clone())
+            .collect();
+        jobs.sort();
+        Ok(jobs)
+    }
+
     async fn events(&self, query: &AlertEventQuery) -> Result<AlertEventPage> {
         let inner = self.inner();
         let matching: Vec<&AlertEvent> = inner

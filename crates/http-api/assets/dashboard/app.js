@@ -6,8 +6,10 @@ import { setupTooltip } from './charts.js';
 import * as detail from './detail.js';
 import * as historyView from './history.js';
 import * as insights from './insights.js';
+import * as jobList from './job-list.js';
+import * as jobPicker from './job-picker.js';
 import * as jobs from './jobs.js';
-import { $, h, fmtTime } from './util.js';
+import { $, fmtTime } from './util.js';
 
 const POLL_MS = 2000;
 const RUNNING_POLL_MS = 1000;
@@ -44,6 +46,8 @@ function signOut(message) {
   clearTimeout(refreshTimer);
   detail.close();
   jobs.reset();
+  jobList.reset();
+  jobPicker.reset();
   insights.reset();
   historyView.reset();
   alertsView.reset();
@@ -56,15 +60,11 @@ function authFailed(e) {
   if (signedIn) signOut(`${describe(e)} Sign in again.`);
 }
 
-function fillJobSelects(names) {
-  for (const id of ['#chart-job', '#filter-job', '#alert-job']) {
-    const select = $(id);
-    const have = [...select.options].map((o) => o.value).filter(Boolean);
-    if (have.join('\n') === names.join('\n')) continue;
-    const value = select.value;
-    select.replaceChildren(select.options[0], ...names.map((n) => h('option', { value: n }, n)));
-    select.value = names.includes(value) ? value : '';
-  }
+/** Shows a /status answer: the page of job cards, the summary, the chips and the pager. */
+function show(status) {
+  jobs.update(status);
+  jobList.update(status);
+  jobPicker.seed(jobs.jobNames());
 }
 
 const stamp = () => { $('#updated').textContent = `Updated ${fmtTime(new Date().toISOString()).slice(11)}`; };
@@ -78,10 +78,12 @@ async function poll() {
   polling = true;
   clearTimeout(pollTimer);
   try {
-    const { data } = await api('import-jobs/status');
+    const asked = jobList.queryKey();
+    const { data } = await api('import-jobs/status', { query: jobList.query() });
     if (!signedIn) return;
-    jobs.update(data);
-    fillJobSelects(jobs.jobNames());
+    // The search, filter or page changed meanwhile: this answer is not of the page shown.
+    if (asked !== jobList.queryKey()) { pollAgain = true; return; }
+    show(data);
     banner('');
     stamp();
   } catch (e) {
@@ -127,8 +129,7 @@ function enter(status) {
   $('#signin').hidden = true;
   $('#app').hidden = false;
   $('#session').hidden = false;
-  jobs.update(status);
-  fillJobSelects(jobs.jobNames());
+  show(status);
   stamp();
   pollTimer = setTimeout(poll, nextPollMs());
   insights.load();
@@ -145,7 +146,7 @@ async function signIn(event) {
   const submit = $('#signin-submit');
   submit.disabled = true;
   try {
-    const { data } = await api('import-jobs/status', { auth: value });
+    const { data } = await api('import-jobs/status', { auth: value, query: jobList.query() });
     token.set(value);
     input.value = '';
     $('#signin-error').hidden = true;
@@ -160,7 +161,9 @@ async function signIn(event) {
 
 async function start() {
   setupTooltip();
+  jobPicker.init(); // before the sections that listen to the job fields
   jobs.init({ poll, changed: refreshSoon, authFailed });
+  jobList.init(poll);
   insights.init(authFailed);
   historyView.init(authFailed);
   alertsView.init(authFailed);
@@ -174,7 +177,7 @@ async function start() {
   const saved = token.get();
   if (!saved) { showSignin(''); return; }
   try {
-    const { data } = await api('import-jobs/status');
+    const { data } = await api('import-jobs/status', { query: jobList.query() });
     enter(data);
   } catch (e) {
     if (isAuthError(e)) token.clear();

@@ -1,7 +1,8 @@
-// "Now": one card per job with its schedule, next run, latest run, live progress, trigger,
-// pause/resume and the cancel of its running run.
+// "Now": one card per job of the page shown (`job-list.js` picks the page) with its schedule,
+// next run, latest run, live progress, trigger, pause/resume and the cancel of its running run.
 
 import { api, describe, isAuthError } from './api.js';
+import { emptyText } from './job-list.js';
 import { createProgress } from './progress.js';
 import { $, h, badge, executionHref, fmtDuration, fmtNum, fmtRelative, fmtTime, fmtUtc, fmtZoned } from './util.js';
 import { countsText, reasonOf, shorten } from './words.js';
@@ -225,15 +226,19 @@ function render() {
   if (!status) return;
   const root = $('#jobs');
   const jobs = status.jobs || [];
-  if (!jobs.length) root.replaceChildren(h('p', { class: 'card muted' }, 'No import jobs are configured.'));
-  for (const job of jobs) {
+  for (const [name, c] of cards) {
+    if (!jobs.some((j) => j.jobName === name)) { c.el.remove(); cards.delete(name); }
+  }
+  if (!jobs.length) root.replaceChildren(h('p', { class: 'card muted', 'data-testid': 'jobs-empty' }, emptyText(status)));
+  for (const [i, job] of jobs.entries()) {
     let c = cards.get(job.jobName);
     if (!c) {
       c = createCard(job.jobName);
       cards.set(job.jobName, c);
       if (!root.querySelector('[data-testid="job-card"]')) root.replaceChildren();
-      root.append(c.el);
     }
+    // In the page's order; a card already in place is not moved (that would take its focus).
+    if (root.children[i] !== c.el) root.insertBefore(c.el, root.children[i] || null);
     const state = job.paused ? 'paused' : job.late ? 'late' : job.isScheduled ? 'scheduled' : 'off';
     c.scheduled.textContent = { paused: 'Paused', late: 'Late', scheduled: 'Scheduled', off: 'Not scheduled' }[state];
     c.scheduled.className = `tag ${{ paused: 'tag-paused', late: 'tag-late', scheduled: 'tag-ok', off: 'tag-off' }[state]}`;
@@ -256,9 +261,6 @@ function render() {
     const cooling = (cooldown.get(job.jobName) || 0) > Date.now();
     c.button.disabled = busy || cooling;
     c.button.textContent = busy ? 'Running…' : 'Run now';
-  }
-  for (const [name, c] of cards) {
-    if (!jobs.some((j) => j.jobName === name)) { c.el.remove(); cards.delete(name); }
   }
 }
 
@@ -301,7 +303,12 @@ export function update(status) {
       watch(run.id, job.jobName);
     }
   }
-  for (const [id, w] of watching) if (!running.has(id)) settle(id, w);
+  const shown = new Set((status.jobs || []).map((j) => j.jobName));
+  for (const [id, w] of watching) {
+    // A run of a job no longer on the page (another page, search or filter) is not followed.
+    if (!shown.has(w.job)) watching.delete(id);
+    else if (!running.has(id)) settle(id, w);
+  }
   render();
   // schedulerRunning: this instance's scheduler is alive (isRunning says whether a run executes).
   const alive = status.schedulerRunning;
@@ -328,5 +335,5 @@ export function unknown(reachable, why) {
 /** Whether the last /status showed a run in progress (then it is asked for every second). */
 export const anyRunning = () => Boolean(lastStatus && (lastStatus.jobs || []).some((j) => j.runningExecution)) || pending.size > 0;
 
-/** The configured job names, in the order of /status. */
+/** The names of the jobs on the page, in the order of /status. */
 export const jobNames = () => (lastStatus ? (lastStatus.jobs || []).map((j) => j.jobName) : []);

@@ -24,7 +24,9 @@ pub use history::{
 pub use ops::{
     AuditEntryView, AuditLogView, CheckView, HealthView, RefusedRun, StartedRun, TriggerAccepted,
 };
-pub use status::{FireTime, JobView, PendingRetryView, StatusView};
+pub use status::{
+    FireTime, JobSummaryView, JobView, LastStatusCountsView, PendingRetryView, StatusView,
+};
 
 fn millis(t: &DateTime<Utc>) -> String {
     format_utc_millis(t)

@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use chrono_tz::Tz;
+use propimport_domain::{JobSummary, LastStatusCounts};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ExecutionSummary;
+use super::{ExecutionSummary, PaginationView};
 
 /// A fire time in UTC and in the schedule's zone.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -103,8 +104,72 @@ pub struct PendingRetryView {
     pub due_at: String,
 }
 
-/// The answer of `/status`; the top-level job fields describe the first job, as the earlier
-/// service (with one job) reported them.
+/// Every configured job counted, whatever the filters and the page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct JobSummaryView {
+    /// Configured jobs.
+    pub total: u64,
+    /// Jobs with a run in progress (on any replica).
+    pub running: u64,
+    /// Paused jobs.
+    pub paused: u64,
+    /// Late jobs.
+    pub late: u64,
+    /// Jobs whose latest finished run failed (still so while a new run is in progress).
+    pub failing: u64,
+    /// Jobs without any execution.
+    pub never_run: u64,
+    /// Jobs by the status of their most recent execution.
+    pub by_last_status: LastStatusCountsView,
+}
+
+impl From<&JobSummary> for JobSummaryView {
+    fn from(s: &JobSummary) -> Self {
+        Self {
+            total: s.total,
+            running: s.running,
+            paused: s.paused,
+            late: s.late,
+            failing: s.failing,
+            never_run: s.never_run,
+            by_last_status: (&s.by_last_status).into(),
+        }
+    }
+}
+
+/// Jobs by the status of their most recent execution (keys as the `status` filter spells
+/// them).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LastStatusCountsView {
+    /// Last execution RUNNING.
+    #[serde(rename = "RUNNING")]
+    pub running: u64,
+    /// Last execution SUCCESS.
+    #[serde(rename = "SUCCESS")]
+    pub success: u64,
+    /// Last execution FAILED.
+    #[serde(rename = "FAILED")]
+    pub failed: u64,
+    /// Last execution PARTIAL.
+    #[serde(rename = "PARTIAL")]
+    pub partial: u64,
+}
+
+impl From<&LastStatusCounts> for LastStatusCountsView {
+    fn from(c: &LastStatusCounts) -> Self {
+        Self {
+            running: c.running,
+            success: c.success,
+            failed: c.failed,
+            partial: c.partial,
+        }
+    }
+}
+
+/// The answer of `/status`: a page of the jobs that pass its filters, with the summary of
+/// every job. The top-level job fields describe the first configured job (whatever the
+/// filters and the page), as the earlier service (with one job) reported them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusView {
@@ -113,7 +178,7 @@ pub struct StatusView {
     pub is_running: bool,
     /// Whether this instance's scheduler is alive and ticking.
     pub scheduler_running: bool,
-    /// Whether the first job is scheduled.
+    /// Whether the first configured job is scheduled.
     pub is_scheduled: bool,
     /// The first job's cron expression.
     pub schedule: Option<String>,
@@ -125,6 +190,11 @@ pub struct StatusView {
     pub running_execution: Option<ExecutionSummary>,
     /// Consecutive failures at which an alert is raised.
     pub alert_threshold: u32,
-    /// Every configured job.
+    /// The page of jobs that pass the filters, in configuration order (every configured job
+    /// when there are no more than the page size and no filter is given).
     pub jobs: Vec<JobView>,
+    /// Where the page stands among the jobs that pass the filters (`total`: how many do).
+    pub pagination: PaginationView,
+    /// Every configured job counted, whatever the filters and the page.
+    pub summary: JobSummaryView,
 }

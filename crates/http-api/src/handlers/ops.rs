@@ -79,7 +79,7 @@ pub(crate) async fn readyz(state: web::Data<SharedState>) -> HttpResponse {
 }
 
 /// Prometheus metrics in the text exposition format; every configured job's gauges are read
-/// afresh for each scrape.
+/// afresh for each scrape (the jobs beyond the per-job limit summed up as `job_name="(other)"`).
 #[utoipa::path(
     get, path = "/metrics", tag = "operations",
     responses(
@@ -92,19 +92,22 @@ pub(crate) async fn metrics(state: web::Data<SharedState>) -> Result<HttpRespons
         .metrics
         .as_ref()
         .ok_or_else(|| ApiError::not_found("metrics are not enabled in this service"))?;
-    state
+    let jobs = state
         .job_metrics
-        .refresh_from(
+        .render_from(
             state.control.as_ref(),
             state.store.as_ref(),
+            state.metrics_job_series,
             state.readiness_timeout,
         )
         .await;
+    let mut body = handle.render();
+    body.push_str(&jobs);
     Ok(HttpResponse::Ok()
         .content_type(ContentType(
             "text/plain; version=0.0.4; charset=utf-8"
                 .parse()
                 .map_err(|_| ApiError::internal("the metrics content type cannot be built"))?,
         ))
-        .body(handle.render()))
+        .body(body))
 }

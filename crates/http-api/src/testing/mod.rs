@@ -5,6 +5,8 @@
 mod control;
 mod live;
 mod openapi_check;
+mod seed;
+mod status;
 mod suite;
 
 use std::sync::Arc;
@@ -12,19 +14,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::HttpServer;
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::Utc;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use propimport_domain::{
-    AlertStore, Clock, ErrorLog, Execution, ExecutionId, ExecutionStatus, ExecutionStore,
-    FinishExecution, ItemError, JobName, JobPause, LiveProgress, NewExecution, RunCounts,
-    SystemClock, TriggerRefusal, TriggeredBy,
+    AlertStore, Clock, Execution, ExecutionId, ExecutionStore, JobName, JobPause, LiveProgress,
+    NewExecution, SystemClock, TriggerRefusal, TriggeredBy,
 };
 
 pub use openapi_check::OpenApiChecker;
+pub use seed::{Seeded, seed};
 pub use suite::*;
 
 use crate::{
-    AdminApi, ApiState, AuthSettings, ControlRefusal, JobControl, JobState, JwtSettings,
+    AdminApi, ApiState, AuthSettings, ControlRefusal, JobControl, JobFlags, JobState, JwtSettings,
     StoreReadiness, configure,
 };
 
@@ -42,6 +44,8 @@ pub struct StoreControl {
     running: AtomicBool,
     /// The live progress it reports for runs, as if this instance ran them.
     live: live::LiveRuns,
+    /// The jobs it reports late.
+    late: Vec<JobName>,
 }
 
 impl StoreControl {
@@ -52,6 +56,20 @@ impl StoreControl {
             jobs,
             running: AtomicBool::new(true),
             live: live::LiveRuns::default(),
+            late: Vec::new(),
+        }
+    }
+
+    /// Controls `jobs` of which `late` are late (as a scheduler finds a job whose tick had no
+    /// run), recording into `store`.
+    pub fn with_late(
+        store: Arc<dyn ExecutionStore>,
+        jobs: Vec<JobName>,
+        late: Vec<JobName>,
+    ) -> Self {
+        Self {
+            late,
+            ..Self::new(store, jobs)
         }
     }
 
@@ -131,28 +149,12 @@ impl JobControl for StoreControl {
         self.cancel_in_store(id, actor).await
     }
 
-    async fn status(&self) -> Result<Vec<JobState>, propimport_domain::Error> {
-        let running = self.store.running(None).await?;
-        let paused = self.store.paused_jobs().await?;
-        let midnight = Utc::now()
-            .duration_trunc(Duration::days(1))
-            .unwrap_or_else(|_| Utc::now());
-        Ok(self
-            .jobs
-            .iter()
-            .map(|j| JobState {
-                job_name: j.clone(),
-                schedule: Some("0 0 * * *".into()),
-                timezone: Some("Europe/Skopje".into()),
-                schedule_text: Some("at 00:00 every day, Europe/Skopje".into()),
-                is_scheduled: true,
-                next_runs: (1..=3).map(|d| midnight + Duration::days(d)).collect(),
-                running: running.iter().find(|e| &e.job_name == j).cloned(),
-                live_progress: self.live.of(running.iter().find(|e| &e.job_name == j)),
-                ticks: crate::TickState::default(),
-                pause: paused.iter().find(|p| &p.job_name == j).cloned(),
-            })
-            .collect())
+    async fn overview(&self) -> Result<Vec<JobFlags>, propimport_domain::Error> {
+        self.overview_of_store().await
+    }
+
+    async fn status(&self, jobs: &[JobName]) -> Result<Vec<JobState>, propimport_domain::Error> {
+        self.status_of_store(jobs).await
     }
 
     fn is_running(&self) -> bool {
@@ -211,6 +213,21 @@ impl TestServer {
     ) -> Self {
         let jobs: Vec<JobName> = jobs.iter().filter_map(|j| JobName::parse(j).ok()).collect();
         let control = Arc::new(StoreControl::new(store.clone(), jobs));
+        Self::serve(store, control, rate_limited, clock, alerts).await
+    }
+
+    /// Starts a server over `store` whose jobs `control` reports (without a trigger limit).
+    pub async fn with_control(store: Arc<dyn ExecutionStore>, control: Arc<StoreControl>) -> Self {
+        Self::serve(store, control, false, Arc::new(SystemClock), None).await
+    }
+
+    async fn serve(
+        store: Arc<dyn ExecutionStore>,
+        control: Arc<StoreControl>,
+        rate_limited: bool,
+        clock: Arc<dyn Clock>,
+        alerts: Option<Arc<dyn AlertStore>>,
+    ) -> Self {
         let auth = AuthSettings::new(
             Some(TOKEN.to_owned()),
             JwtSettings::new(JWT_SECRET, "app_metadata.role", "admin").ok(),
@@ -257,99 +274,6 @@ impl TestServer {
     }
 }
 
-/// What [`seed`] stored.
-#[derive(Debug, Clone)]
-pub struct Seeded {
-    /// Every execution, oldest first.
-    pub executions: Vec<Execution>,
-}
-
-impl Seeded {
-    /// How many have `status`.
-    pub fn count(&self, status: ExecutionStatus) -> usize {
-        self.executions
-            .iter()
-            .filter(|e| e.status == status)
-            .count()
-    }
-
-    /// The newest.
-    pub fn newest(&self) -> Option<&Execution> {
-        self.executions.last()
-    }
-}
-
-/// Stores `n` finished executions of `jobs` (in turn), one every 11 hours back from now:
-/// every 6th FAILED with item errors, every 6th + 3 PARTIAL, the rest SUCCESS; triggered by
-/// cron, then manual, then api in turn.
-pub async fn seed(store: &dyn ExecutionStore, jobs: &[&str], n: usize) -> Seeded {
-    let now = Utc::now();
-    let mut executions = Vec::with_capacity(n);
-    for i in 0..n {
-        let job =
-            JobName::parse(jobs[i % jobs.len()]).unwrap_or_else(|_| JobName::default_import());
-        let back = i64::try_from(n - i).unwrap_or(0);
-        let started: DateTime<Utc> = now - Duration::hours(11 * back);
-        let by = match i % 3 {
-            0 => TriggeredBy::Cron,
-            1 => TriggeredBy::Manual,
-            _ => TriggeredBy::Api,
-        };
-        let created = store
-            .create_running(NewExecution {
-                id: ExecutionId::new(),
-                job_name: job,
-                triggered_by: by,
-                started_at: started,
-                scheduled_for: None,
-                attempt: 1,
-                instance_id: Some("seed".into()),
-            })
-            .await
-            .unwrap_or_else(|e| panic!("seed execution {i}: {e}"));
-        let (status, failed) = match i % 6 {
-            0 => (ExecutionStatus::Failed, 50),
-            3 => (ExecutionStatus::Partial, 2),
-            _ => (ExecutionStatus::Success, 0),
-        };
-        let mut errors = ErrorLog::default();
-        for k in 0..failed.min(3) {
-            errors.push(ItemError {
-                external_id: Some(format!("L-{i}-{k}")),
-                stage: "map".into(),
-                message: format!("price: not a number in record {k}"),
-            });
-        }
-        let success = 50 - failed;
-        // Two of the records that did not fail are unchanged; the rest are new.
-        let unchanged = 2 * i64::from(success > 0);
-        let inserted = success.max(0) - unchanged;
-        let finished = store
-            .finish(
-                &created.id,
-                FinishExecution {
-                    status,
-                    completed_at: started
-                        + Duration::milliseconds(1_000 + 100 * i64::try_from(i).unwrap_or(0)),
-                    counts: RunCounts {
-                        total_properties: 50,
-                        success_count: inserted,
-                        failed_count: failed,
-                        skipped_count: unchanged,
-                    },
-                    errors,
-                    last_error: (status != ExecutionStatus::Success)
-                        .then(|| format!("{failed} records failed")),
-                    details: Some(serde_json::json!({"inserted": inserted, "updated": 0})),
-                },
-            )
-            .await
-            .unwrap_or_else(|e| panic!("finish seeded execution {i}: {e}"));
-        executions.push(finished.execution);
-    }
-    Seeded { executions }
-}
-
 /// Expands to the alert-history cases of the API suite. `run` as for
 /// [`admin_api_suite!`](crate::admin_api_suite); `stores` is a future of
 /// `Option<(Arc<dyn ExecutionStore>, Arc<dyn AlertStore>, guard)>`, both stores of one backend.
@@ -381,7 +305,8 @@ macro_rules! admin_api_suite {
             trigger_every_job, trigger_rate_limit, concurrent_triggers_one_wins, status_shape,
             operations_endpoints, openapi_matches_responses, openapi_declares_constraints,
             empty_values_are_refused, bad_input_is_never_a_500, method_not_allowed_with_allow,
-            pages_cannot_be_framed, pause_and_resume_jobs, cancel_running_executions);
+            pages_cannot_be_framed, pause_and_resume_jobs, cancel_running_executions,
+            status_searches_filters_and_pages_jobs, a_thousand_jobs_are_answered_a_page_at_a_time);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -20,7 +20,7 @@ use propimport_domain::{
 };
 
 use crate::Database;
-use crate::error::{TxError, from_diesel};
+use crate::error::{TxError, corrupt, from_diesel};
 use crate::schema::import_job_alert_events::dsl as ev;
 use crate::schema::import_job_alert_state::dsl as st;
 use crate::sql_types::DbTime;
@@ -202,6 +202,23 @@ impl AlertStore for SqlAlertStore {
                 .map_err(from_diesel)?
         });
         row.map(StateRow::into_domain).transpose()
+    }
+
+    async fn in_alert(&self, kind: AlertKind) -> Result<Vec<JobName>> {
+        let names: Vec<String> = with_conn!(self.db, |conn, _dialect| {
+            st::import_job_alert_state
+                .filter(st::kind.eq(kind.as_str()))
+                .filter(st::active.eq(true))
+                .select(st::job_name)
+                .order(st::job_name.asc())
+                .load(conn)
+                .await
+                .map_err(from_diesel)?
+        });
+        names
+            .iter()
+            .map(|n| JobName::parse(n).map_err(|e| corrupt("job name", e)))
+            .collect()
     }
 
     async fn events(&self, query: &AlertEventQuery) -> Result<AlertEventPage> {

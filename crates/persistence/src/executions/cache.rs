@@ -1,5 +1,6 @@
 //! A short-lived cache of the reads that status screens poll: the last execution (of one job,
-//! of any, of each of a list) and the RUNNING executions.
+//! of any, of each of a list), the RUNNING executions, and what each of a list of jobs'
+//! executions say (`job_outcomes`).
 //!
 //! Every write through the store (create, heartbeat, finish, recovery, purge) empties it when
 //! it completes, so this process reads its own writes at once. A read remembers the write
@@ -10,6 +11,7 @@
 //! second instead of every request.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -33,24 +35,24 @@ pub(super) enum Key {
     Running(Option<JobName>),
 }
 
-/// What a read gave: the executions found (at most one for `last`).
+/// What a read of executions gave: the executions found (at most one for `last`).
 pub(super) type Value = Vec<Execution>;
 
 #[derive(Debug)]
-struct Entry {
+struct Entry<V> {
     read_at: Instant,
-    value: Value,
+    value: V,
 }
 
-/// The cache; shared by the clones of a store.
+/// The cache of reads by `K` giving `V`; shared by the clones of a store.
 #[derive(Debug)]
-pub(super) struct ReadCache {
+pub(super) struct ReadCache<K = Key, V = Value> {
     ttl: Duration,
     generation: AtomicU64,
-    entries: Mutex<HashMap<Key, Entry>>,
+    entries: Mutex<HashMap<K, Entry<V>>>,
 }
 
-impl ReadCache {
+impl<K: Eq + Hash, V: Clone> ReadCache<K, V> {
     /// A cache serving reads for `ttl` (zero: never).
     pub(super) fn new(ttl: Duration) -> Self {
         Self {
@@ -60,12 +62,12 @@ impl ReadCache {
         }
     }
 
-    fn entries(&self) -> MutexGuard<'_, HashMap<Key, Entry>> {
+    fn entries(&self) -> MutexGuard<'_, HashMap<K, Entry<V>>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The value read for `key` less than the time to live ago, if no write completed since.
-    pub(super) fn get(&self, key: &Key) -> Option<Value> {
+    pub(super) fn get(&self, key: &K) -> Option<V> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -83,7 +85,7 @@ impl ReadCache {
 
     /// Keeps `value`, read for `key` since `read_at` under `generation`, unless a write
     /// completed meanwhile.
-    pub(super) fn put(&self, key: Key, generation: u64, read_at: Instant, value: Value) {
+    pub(super) fn put(&self, key: K, generation: u64, read_at: Instant, value: V) {
         if self.ttl.is_zero() {
             return;
         }

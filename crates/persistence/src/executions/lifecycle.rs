@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
     CancelRequest, Error, Execution, ExecutionId, ExecutionStatus, FinishExecution, FinishedRun,
@@ -10,11 +9,8 @@ use propimport_domain::{
 };
 
 use super::SqlExecutionStore;
-use super::rows::{
-    EXECUTION_COLUMNS, ExecutionRow, FinishRow, NewExecutionRow, cancel_request, parse_errors,
-};
+use super::rows::{ExecutionRow, FinishRow, NewExecutionRow, cancel_request, parse_errors};
 use super::totals::{Delta, FinishedRow, apply_totals};
-use crate::database::Dialect;
 use crate::error::{from_diesel, is_unique_violation};
 use crate::schema::import_job_executions::dsl as t;
 use crate::sql_types::DbTime;
@@ -246,47 +242,6 @@ impl SqlExecutionStore {
                 .map_err(from_diesel)?
         });
         row.map(ExecutionRow::into_domain).transpose()
-    }
-
-    /// The newest execution of each of `jobs` (in their order, each once), in one statement:
-    /// an index probe per job.
-    pub(super) async fn newest_of_jobs(&self, jobs: &[JobName]) -> Result<Vec<Execution>> {
-        let mut names: Vec<String> = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let name = job.to_string();
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-        if names.is_empty() {
-            return Ok(Vec::new());
-        }
-        let rows: Vec<ExecutionRow> = with_conn!(self.db, |conn, dialect| {
-            let placeholders: Vec<String> = (1..=names.len())
-                .map(|i| match dialect {
-                    Dialect::Postgres => format!("SELECT ${i} AS name"),
-                    Dialect::Sqlite => "SELECT ? AS name".to_owned(),
-                })
-                .collect();
-            let text = format!(
-                "SELECT {EXECUTION_COLUMNS} FROM import_job_executions WHERE id IN (\
-                 SELECT (SELECT i.id FROM import_job_executions AS i WHERE i.job_name = j.name \
-                 ORDER BY i.started_at DESC, i.id DESC LIMIT 1) \
-                 FROM ({}) AS j)",
-                placeholders.join(" UNION ALL ")
-            );
-            let mut query = diesel::sql_query(text).into_boxed();
-            for name in &names {
-                query = query.bind::<Text, _>(name);
-            }
-            query.load(conn).await.map_err(from_diesel)?
-        });
-        let mut found = rows
-            .into_iter()
-            .map(ExecutionRow::into_domain)
-            .collect::<Result<Vec<Execution>>>()?;
-        found.sort_by_key(|e| names.iter().position(|n| n == e.job_name.as_str()));
-        Ok(found)
     }
 
     /// The RUNNING executions, oldest first.

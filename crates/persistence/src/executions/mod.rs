@@ -6,6 +6,7 @@ mod control;
 mod history;
 mod lifecycle;
 mod maintenance;
+mod of_jobs;
 mod rows;
 mod sql;
 mod totals;
@@ -17,8 +18,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use propimport_domain::{
     AuditEntry, AuditPage, AuditQuery, CancelRequest, Execution, ExecutionId, ExecutionStore,
-    FinishExecution, FinishedRun, HistoryPage, HistoryQuery, JobName, JobPause, NewAuditEntry,
-    NewExecution, Progress, PurgeReport, Result, RetentionPolicy, Statistics, StatisticsQuery,
+    FinishExecution, FinishedRun, HistoryPage, HistoryQuery, JobName, JobOutcome, JobPause,
+    NewAuditEntry, NewExecution, Progress, PurgeReport, Result, RetentionPolicy, Statistics,
+    StatisticsQuery,
 };
 
 use cache::{Key, ReadCache, Value};
@@ -32,18 +34,20 @@ use crate::Database;
 /// at a window's ends from the executions, so their cost hardly grows with the history's
 /// length.
 ///
-/// `last`, `last_of_jobs` and `running` are polled by status screens; they are served from a
-/// short-lived cache: this process's own writes are seen at once, other processes' writes
+/// `last`, `last_of_jobs`, `running` and `job_outcomes` are polled by status screens and
+/// metrics scrapes; they are served from a short-lived cache: this process's own writes are seen at once, other processes' writes
 /// (replicas sharing the database, the `import` command) within
 /// [`SqlExecutionStore::DEFAULT_READ_CACHE_TTL`] (see [`SqlExecutionStore::with_read_cache_ttl`]).
 #[derive(Debug, Clone)]
 pub struct SqlExecutionStore {
     db: Database,
     cache: Arc<ReadCache>,
+    outcomes: Arc<ReadCache<Vec<JobName>, Vec<JobOutcome>>>,
 }
 
 impl SqlExecutionStore {
-    /// How long `last`, `last_of_jobs` and `running` may be served from the cache by default.
+    /// How long `last`, `last_of_jobs`, `running` and `job_outcomes` may be served from the
+    /// cache by default.
     pub const DEFAULT_READ_CACHE_TTL: std::time::Duration = cache::DEFAULT_TTL;
 
     /// A store on `db` (which must be migrated).
@@ -57,6 +61,7 @@ impl SqlExecutionStore {
         Self {
             db,
             cache: Arc::new(ReadCache::new(ttl)),
+            outcomes: Arc::new(ReadCache::new(ttl)),
         }
     }
 
@@ -69,6 +74,7 @@ impl SqlExecutionStore {
     async fn writing<T>(&self, write: impl Future<Output = Result<T>>) -> Result<T> {
         let result = write.await;
         self.cache.invalidate();
+        self.outcomes.invalidate();
         result
     }
 
@@ -137,6 +143,18 @@ impl ExecutionStore for SqlExecutionStore {
     async fn last_of_jobs(&self, jobs: &[JobName]) -> Result<Vec<Execution>> {
         let key = Key::LastOfJobs(jobs.to_vec());
         self.cached(key, self.newest_of_jobs(jobs)).await
+    }
+
+    async fn job_outcomes(&self, jobs: &[JobName]) -> Result<Vec<JobOutcome>> {
+        let key = jobs.to_vec();
+        if let Some(found) = self.outcomes.get(&key) {
+            return Ok(found);
+        }
+        let generation = self.outcomes.generation();
+        let read_at = Instant::now();
+        let found = self.outcomes_of_jobs(jobs).await?;
+        self.outcomes.put(key, generation, read_at, found.clone());
+        Ok(found)
     }
 
     async fn running(&self, job_name: Option<&JobName>) -> Result<Vec<Execution>> {

@@ -1,40 +1,13 @@
-//! The handle of a started scheduler: manual triggers, status, and the bounded shutdown.
+//! The handle of a started scheduler: manual triggers and the bounded shutdown (its status
+//! reads are in `status.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use propimport_domain::{
-    CancelToken, Error, Execution, JobName, JobPause, LiveProgress, TriggerRefusal, TriggeredBy,
-};
+use propimport_domain::{CancelToken, Error, Execution, JobName, TriggerRefusal, TriggeredBy};
 use tokio::task::JoinHandle;
 
 use crate::scheduler::Shared;
-use crate::{CronSchedule, PendingRetry, TickWatch};
-
-/// The state of one job, for the status endpoint.
-#[derive(Debug, Clone)]
-pub struct JobStatus {
-    /// The job.
-    pub job_name: JobName,
-    /// Its schedule, when it has one.
-    pub schedule: Option<CronSchedule>,
-    /// Whether its tick loop is running.
-    pub is_scheduled: bool,
-    /// The RUNNING execution of the job (on any replica), if any.
-    pub running: Option<Execution>,
-    /// The live progress of that execution when this instance runs it, read from memory now
-    /// (the execution's own counts are those of its last heartbeat).
-    pub live_progress: Option<LiveProgress>,
-    /// The next fire times (UTC), at most five.
-    pub next_runs: Vec<DateTime<Utc>>,
-    /// Missed ticks and lateness, as this instance sees them.
-    pub ticks: TickWatch,
-    /// Its pause, while it is paused (its scheduled ticks are skipped).
-    pub paused: Option<JobPause>,
-    /// The retry of a failed tick this instance holds for the job, if any.
-    pub pending_retry: Option<PendingRetry>,
-}
 
 /// A started scheduler: trigger runs, read status, shut down.
 pub struct SchedulerHandle {
@@ -92,50 +65,6 @@ impl SchedulerHandle {
             .iter()
             .map(|j| j.job.name().clone())
             .collect()
-    }
-
-    /// The status of every job.
-    pub async fn status(&self) -> Result<Vec<JobStatus>, Error> {
-        let running = self.shared.store().running(None).await?;
-        let paused = self.shared.store().paused_jobs().await?;
-        let now = self.shared.now();
-        let ticking = !self.stop_ticking.is_cancelled();
-        let here = self.shared.runs_here();
-        Ok(self
-            .shared
-            .jobs
-            .iter()
-            .map(|j| {
-                let running = running
-                    .iter()
-                    .find(|e| &e.job_name == j.job.name())
-                    .cloned();
-                let live_progress = running.as_ref().and_then(|e| {
-                    here.iter()
-                        .find(|r| r.execution.id == e.id)
-                        .map(|r| LiveProgress {
-                            progress: r.progress.get(),
-                            as_of: now,
-                        })
-                });
-                (j, running, live_progress)
-            })
-            .map(|(j, running, live_progress)| JobStatus {
-                job_name: j.job.name().clone(),
-                schedule: j.schedule.clone(),
-                is_scheduled: ticking && j.schedule.is_some(),
-                running,
-                live_progress,
-                next_runs: j
-                    .schedule
-                    .as_ref()
-                    .map(|s| s.next_runs(now, 5))
-                    .unwrap_or_default(),
-                ticks: self.shared.watch.of(j.job.name()),
-                paused: paused.iter().find(|p| &p.job_name == j.job.name()).cloned(),
-                pending_retry: self.shared.retries.of(j.job.name()),
-            })
-            .collect())
     }
 
     /// Whether the tick loops are running.

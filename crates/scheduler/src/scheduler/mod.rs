@@ -9,6 +9,7 @@
 pub(crate) mod control;
 pub(crate) mod handle;
 mod retries;
+pub(crate) mod status;
 mod ticks;
 mod watchdog;
 
@@ -23,6 +24,7 @@ use propimport_domain::{
 };
 use tokio_util::task::TaskTracker;
 
+use crate::fire_times::FireTimes;
 use crate::retry::{PendingRetry, Retries, RunRetryPolicy};
 use crate::watch::Watch;
 use crate::{CronSchedule, SchedulerHandle, TrackedRunner};
@@ -119,6 +121,8 @@ pub(crate) struct Shared {
     pub(crate) running: Mutex<HashMap<JobName, RunEntry>>,
     /// Per job: missed ticks and lateness.
     pub(crate) watch: Watch,
+    /// Per job: its next fire times, worked out once per fire.
+    pub(crate) fire_times: FireTimes,
     /// The paused jobs last read from the store.
     pub(crate) pauses: control::PauseCache,
     /// The retries of failed scheduled runs this instance holds.
@@ -151,6 +155,7 @@ impl Scheduler {
                 cancel_runs: CancelToken::new(),
                 running: Mutex::new(HashMap::new()),
                 watch: Watch::default(),
+                fire_times: FireTimes::default(),
                 pauses: control::PauseCache::default(),
                 retries: Retries::default(),
                 started_at: std::sync::OnceLock::new(),

@@ -83,6 +83,18 @@ async fn a_paused_job_skips_its_ticks_is_never_late_and_can_run_by_hand() {
     let status = handle.status().await.unwrap();
     assert_eq!(status[0].paused.as_ref(), Some(&pause));
     assert_eq!(status[0].ticks.late_tick, None, "a paused job is not late");
+    let glance = handle.overview().await.unwrap();
+    assert!(glance[0].paused && !glance[0].late && !glance[0].running);
+    assert_eq!(
+        handle
+            .status_of(std::slice::from_ref(&job.name))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let unknown = JobName::parse("nope").unwrap();
+    assert!(handle.status_of(&[unknown]).await.unwrap().is_empty());
 
     let by_hand = handle
         .trigger(Some(&job.name), TriggeredBy::Api)

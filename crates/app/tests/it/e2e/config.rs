@@ -17,6 +17,7 @@ fn each_invalid_variable_is_named() {
         ("ADMIN_JWT_SECRET", "tiny", "ADMIN_JWT_SECRET"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
+        ("METRICS_JOB_SERIES", "all", "METRICS_JOB_SERIES=\"all\""),
     ];
     for (name, value, expected) in cases {
         let output = command(dir.path(), &url, &[(name, value)])

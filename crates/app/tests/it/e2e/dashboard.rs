@@ -1,5 +1,6 @@
 //! The dashboard in headless Chromium (`e2e/dashboard/dashboard.test.mjs`, Playwright) against
-//! the real binary on SQLite seeded with a few dozen executions.
+//! the real binary on SQLite seeded with a few dozen executions, with 34 jobs (more than a page
+//! of cards), one of them failing.
 //!
 //! It needs Node.js, `npm ci` in `e2e/dashboard` and Debian's `chromium`. Without them it says
 //! so and returns, unless `REQUIRE_BROWSER=1` (CI) makes it fail.
@@ -102,6 +103,19 @@ async fn seed_alerts(db: &Database) {
         .unwrap();
 }
 
+/// Thirty partner feeds that never ran: more jobs than a page of cards holds.
+fn partner_feeds(root: &Path) -> String {
+    let feed = root.join("examples/feeds/north-macedonia.ndjson");
+    (1..=30)
+        .map(|i| {
+            format!(
+                "[[sources]]\nname = \"partner-feed-{i:02}\"\nformat = \"json\"\nurl = \"{}\"\n\n",
+                feed.display()
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn dashboard_in_headless_chromium() {
     let script_dir = workspace_root().join("e2e/dashboard");
@@ -139,10 +153,13 @@ fn dashboard_in_headless_chromium() {
         format!(
             "[[sources]]\nname = \"demo-costa-blanca\"\nformat = \"kyero\"\nurl = \"{}\"\n\n\
              [[sources]]\nname = \"demo-north-macedonia\"\nformat = \"json\"\nurl = \"{}\"\n\n\
-             [[sources]]\nname = \"slow-feed\"\nformat = \"json\"\nurl = \"{}\"\n",
+             [[sources]]\nname = \"slow-feed\"\nformat = \"json\"\nurl = \"{}\"\n\n\
+             [[sources]]\nname = \"broken-feed\"\nformat = \"json\"\nurl = \"{}\"\n\n{}",
             root.join("examples/feeds/costa-blanca.kyero.xml").display(),
             root.join("examples/feeds/north-macedonia.ndjson").display(),
-            feed.url
+            feed.url,
+            dir.path().join("no-such-feed.ndjson").display(),
+            partner_feeds(&root)
         ),
     )
     .unwrap();
@@ -152,7 +169,13 @@ fn dashboard_in_headless_chromium() {
         &url,
         &[("IMPORT_SOURCES_FILE", sources_env.as_str())],
     );
-    rt.block_on(service.wait_ready());
+    rt.block_on(async {
+        service.wait_ready().await;
+        // A failing job, for the summary line ("1 job failing") and the failing chip.
+        let id = service.trigger("broken-feed").await;
+        let run = service.wait_finished(&id, Duration::from_secs(60)).await;
+        assert_eq!(run["status"], "FAILED", "{run}");
+    });
     let screenshots = root.join("target/dashboard-screenshots");
     let output = Command::new("node")
         .arg("dashboard.test.mjs")

@@ -159,3 +159,52 @@ fn metrics_are_described_and_every_job_is_there_from_the_start() {
         "{err}"
     );
 }
+
+/// With `METRICS_JOB_SERIES=1` the second job has no series of its own: its counters and
+/// gauges are those of `job_name="(other)"`, and a run of it counts there.
+#[test]
+fn jobs_beyond_the_per_job_limit_are_summed_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("metrics.db").display());
+    let mut service = Service::start(dir.path(), &url, &[("METRICS_JOB_SERIES", "1")]);
+    let rt = super::super::rt();
+    rt.block_on(async {
+        service.wait_ready().await;
+        let text = metrics(&service).await;
+        let own = format!("{{job_name=\"{}\"}}", JOBS[0]);
+        let other = "{job_name=\"(other)\"}";
+        for name in ["propimport_job_running", "propimport_consecutive_failures"] {
+            assert_eq!(sample(&text, &format!("{name}{own}")), Some(0.0), "{text}");
+            assert_eq!(
+                sample(&text, &format!("{name}{other}")),
+                Some(0.0),
+                "{text}"
+            );
+        }
+        assert!(!text.contains(JOBS[1]), "{text}");
+        let runs = "propimport_runs_total{job_name=\"(other)\",status=\"success\"}";
+        assert_eq!(sample(&text, runs), Some(0.0), "{text}");
+
+        let id = service.trigger(JOBS[1]).await;
+        let run = service.wait_finished(&id, Duration::from_secs(60)).await;
+        assert_eq!(run["status"], "SUCCESS", "{run}");
+        let text = metrics(&service).await;
+        assert_eq!(sample(&text, runs), Some(1.0), "{text}");
+        assert!(
+            sample(
+                &text,
+                "propimport_job_last_success_timestamp_seconds{job_name=\"(other)\"}"
+            )
+            .is_some_and(|t| t > 1.7e9),
+            "{text}"
+        );
+        assert_eq!(
+            sample(&text, &format!("propimport_job_period_seconds{other}")),
+            Some(86_400.0),
+            "the period of the job most overdue: {text}"
+        );
+        assert!(!text.contains(JOBS[1]), "{text}");
+    });
+    let (status, _) = service.terminate(Duration::from_secs(20));
+    assert!(status.success(), "{}", service.stderr());
+}

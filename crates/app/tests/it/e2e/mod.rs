@@ -8,6 +8,7 @@ mod config;
 mod crash;
 mod dashboard;
 mod faults;
+mod job_lists;
 mod metrics;
 mod operators;
 mod outage;

@@ -95,4 +95,36 @@ async fn the_cli_prints_the_apis_documents() {
         let utc = job["nextRun"]["utc"].as_str().unwrap_or_default();
         assert!(utc.ends_with('Z'), "{utc:?}");
     }
+    // The same search, filters and pages, the same summary of every job.
+    for (args, query) in [
+        (&[][..], ""),
+        (&["--search", "COSTA"][..], "?q=COSTA"),
+        (&["--status", "success"][..], "?status=success"),
+        (
+            &["--failing=false", "--paused"][..],
+            "?failing=false&paused=true",
+        ),
+        (
+            &["--running=false", "--limit", "1", "--offset", "1"][..],
+            "?running=false&limit=1&offset=1",
+        ),
+    ] {
+        let (status, api) = service
+            .get(&format!("/api/v1/admin/import-jobs/status{query}"))
+            .await;
+        assert_eq!(status, 200, "{api}");
+        let mut all = vec!["jobs", "list", "--json"];
+        all.extend_from_slice(args);
+        let cli = cli_json(dir.path(), &url, &all);
+        let names = |jobs: &Value| -> Vec<Value> {
+            jobs.as_array()
+                .into_iter()
+                .flatten()
+                .map(|j| j["jobName"].clone())
+                .collect()
+        };
+        assert_eq!(names(&cli["jobs"]), names(&api["data"]["jobs"]), "{args:?}");
+        assert_eq!(cli["pagination"], api["data"]["pagination"], "{args:?}");
+        assert_eq!(cli["summary"], api["data"]["summary"], "{args:?}");
+    }
 }

@@ -40,7 +40,10 @@ pub use maintenance::{
     aggregates_follow_purge_and_recovery, audit_log_pages, retention_purges_by_status,
     stale_runs_are_recovered,
 };
-pub use reads::{last_is_newest, last_of_jobs_is_last_per_job, running_lists_in_progress};
+pub use reads::{
+    job_outcomes_sum_up_each_job, last_is_newest, last_of_jobs_is_last_per_job,
+    many_jobs_in_one_read, running_lists_in_progress,
+};
 pub use statistics::{statistics_by_job, statistics_window_and_timeline};
 pub use windows::aggregates_match_every_window;
 
@@ -75,7 +78,8 @@ macro_rules! execution_store_conformance {
             cancel_request_is_seen_by_heartbeats, cancel_refused_unless_running,
             cancelled_run_finishes_as_failed, cancelled_stale_run_is_recovered,
             pause_and_resume_are_idempotent, tick_attempts_are_claimed_once,
-            failed_retries_keep_the_failure_count);
+            failed_retries_keep_the_failure_count, job_outcomes_sum_up_each_job,
+            many_jobs_in_one_read);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -1,4 +1,5 @@
-//! Reading executions back: the newest, the running ones, the newest of each job.
+//! Reading executions back: the newest, the running ones, the newest of each job and what
+//! each job's executions say.
 
 use super::*;
 
@@ -141,4 +142,130 @@ pub async fn last_of_jobs_is_last_per_job(store: &dyn ExecutionStore) {
     assert_eq!(found[1].status, ExecutionStatus::Partial);
     assert_eq!(found[1].counts, counts(4, 2, 1, 1));
     assert!(store.last_of_jobs(&[none]).await.expect("none").is_empty());
+}
+
+/// `job_outcomes` sums up each job's executions: the newest one's status, the newest finished
+/// one's status and failures in a row (a job failing before its run in progress stays
+/// failing), and the end of its last SUCCESS or PARTIAL run; in the order asked, once per job,
+/// without the jobs that never ran.
+pub async fn job_outcomes_sum_up_each_job(store: &dyn ExecutionStore) {
+    use ExecutionStatus::{Failed, Partial, Success};
+    let (a, b, c, d, e, none) = (
+        job("a"),
+        job("b"),
+        job("c"),
+        job("d"),
+        job("e"),
+        job("none"),
+    );
+    assert!(
+        store
+            .job_outcomes(std::slice::from_ref(&a))
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+    let mut ended = std::collections::HashMap::new();
+    for (j, hours, status) in [
+        (&a, 0, Success),
+        (&a, 3, Partial),
+        (&b, 1, Success),
+        (&b, 2, Failed),
+        (&b, 3, Failed),
+        (&c, 1, Failed),
+        (&e, 1, Success),
+        (&e, 2, Partial),
+        (&e, 3, Failed),
+    ] {
+        let done = run(
+            store,
+            j,
+            t0() + Duration::hours(hours),
+            status,
+            counts(3, 2, 1, 0),
+            TriggeredBy::Cron,
+        )
+        .await;
+        ended.insert((j.to_string(), hours), done.completed_at);
+    }
+    for j in [&c, &d] {
+        store
+            .create_running(new_run(j, t0() + Duration::hours(5), TriggeredBy::Api))
+            .await
+            .expect("running");
+    }
+    let asked = [
+        e.clone(),
+        none,
+        d.clone(),
+        c.clone(),
+        b.clone(),
+        a.clone(),
+        a.clone(),
+    ];
+    let found = store.job_outcomes(&asked).await.expect("outcomes");
+    let seen: Vec<_> = found
+        .iter()
+        .map(|o| {
+            (
+                o.job_name.to_string(),
+                o.last_status,
+                o.last_finished,
+                o.consecutive_failures,
+                o.last_success_at,
+                o.is_failing(),
+            )
+        })
+        .collect();
+    let at = |j: &JobName, h: i64| ended[&(j.to_string(), h)];
+    assert_eq!(
+        seen,
+        vec![
+            ("e".into(), Failed, Some(Failed), 1, at(&e, 2), true),
+            ("d".into(), ExecutionStatus::Running, None, 0, None, false),
+            (
+                "c".into(),
+                ExecutionStatus::Running,
+                Some(Failed),
+                1,
+                None,
+                true
+            ),
+            ("b".into(), Failed, Some(Failed), 2, at(&b, 1), true),
+            ("a".into(), Partial, Some(Partial), 0, at(&a, 3), false),
+        ]
+    );
+}
+
+/// `last_of_jobs` and `job_outcomes` answer for more jobs than one statement of some databases
+/// may name (SQLite allows 500 terms in a compound SELECT).
+pub async fn many_jobs_in_one_read(store: &dyn ExecutionStore) {
+    let jobs: Vec<JobName> = (0..520).map(|i| job(&format!("feed-{i:04}"))).collect();
+    for (i, j) in jobs.iter().enumerate() {
+        let status = if i % 5 == 0 {
+            ExecutionStatus::Failed
+        } else {
+            ExecutionStatus::Success
+        };
+        let minutes = i64::try_from(i).unwrap_or(0);
+        run(
+            store,
+            j,
+            t0() + Duration::minutes(minutes),
+            status,
+            RunCounts::default(),
+            TriggeredBy::Cron,
+        )
+        .await;
+    }
+    let mut asked = jobs.clone();
+    asked.reverse();
+    let last = store.last_of_jobs(&asked).await.expect("last of jobs");
+    let names: Vec<&JobName> = last.iter().map(|e| &e.job_name).collect();
+    assert_eq!(names, asked.iter().collect::<Vec<_>>());
+    let outcomes = store.job_outcomes(&asked).await.expect("outcomes");
+    assert_eq!(outcomes.len(), jobs.len());
+    assert_eq!(outcomes[0].job_name, asked[0]);
+    let failing = outcomes.iter().filter(|o| o.is_failing()).count();
+    assert_eq!(failing, 104, "every fifth of 520 failed");
 }

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use propimport_domain::{ExecutionStatus, ExecutionStore, JobName, PageLimit, WindowDays};
+use propimport_domain::{
+    ExecutionStatus, ExecutionStore, JobName, JobPageLimit, PageLimit, WindowDays,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -65,16 +67,40 @@ pub async fn openapi_declares_constraints(store: Arc<dyn ExecutionStore>) {
             "{path}"
         );
     }
+    let status = "/api/v1/admin/import-jobs/status";
+    let limit = parameter(&doc, status, "get", "limit");
+    assert_eq!(
+        (limit["minimum"].clone(), limit["maximum"].clone()),
+        (json!(1), json!(JobPageLimit::MAX)),
+        "/status limit: {limit}"
+    );
+    assert_eq!(parameter(&doc, status, "get", "offset")["minimum"], 0);
+    let q = parameter(&doc, status, "get", "q");
+    assert_eq!(
+        (q["minLength"].clone(), q["maxLength"].clone()),
+        (json!(1), json!(JobName::MAX_LEN)),
+        "/status q: {q}"
+    );
+    for flag in ["failing", "late", "paused", "running"] {
+        assert_eq!(
+            parameter(&doc, status, "get", flag)["type"],
+            "boolean",
+            "{flag}"
+        );
+    }
     let days = parameter(&doc, "/api/v1/admin/import-jobs/statistics", "get", "days");
     assert_eq!(
         (days["minimum"].clone(), days["maximum"].clone()),
         (json!(1), json!(WindowDays::MAX))
     );
     let statuses: Vec<&str> = ExecutionStatus::ALL.iter().map(|s| s.as_str()).collect();
-    assert_eq!(
-        parameter(&doc, history, "get", "status")["enum"],
-        json!(statuses)
-    );
+    for path in [history, status] {
+        assert_eq!(
+            parameter(&doc, path, "get", "status")["enum"],
+            json!(statuses),
+            "{path}"
+        );
+    }
     assert_eq!(
         parameter(&doc, history, "get", "triggeredBy")["enum"],
         json!(["cron", "manual", "api"])
@@ -174,6 +200,10 @@ pub async fn empty_values_are_refused(store: Arc<dyn ExecutionStore>) {
         (Method::GET, format!("{base}/history?offset=-1"), "offset"),
         (Method::GET, format!("{base}/statistics?days=366"), "days"),
         (Method::GET, format!("{base}/last?jobName="), "jobName"),
+        (Method::GET, format!("{base}/status?limit="), "limit"),
+        (Method::GET, format!("{base}/status?q=%20"), "q"),
+        (Method::GET, format!("{base}/status?failing="), "failing"),
+        (Method::GET, format!("{base}/status?status="), "status"),
         (
             Method::GET,
             "/api/v1/admin/audit-log?limit=".to_owned(),

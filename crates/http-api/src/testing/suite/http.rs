@@ -205,11 +205,18 @@ pub async fn bad_input_is_never_a_500(store: Arc<dyn ExecutionStore>) {
         "/api/v1/admin/import-jobs/history?from=2025-02-01T00:00:00Z&to=2025-01-01T00:00:00Z",
         "/api/v1/admin/import-jobs/history?jobName=%00",
         "/api/v1/admin/import-jobs/statistics?days=1e3",
+        "/api/v1/admin/import-jobs/status?offset=abc",
+        "/api/v1/admin/import-jobs/status?limit=99999999999999999999",
+        "/api/v1/admin/import-jobs/status?running=%FF",
         "/api/v1/admin/import-jobs/%F0%9F%92%A9",
         "/api/v1/admin/import-jobs/history/extra",
         "/api/v1/admin/nothing-here",
     ];
-    for path in paths {
+    let long_search = format!(
+        "/api/v1/admin/import-jobs/status?q={}",
+        "%F0%9F%92%A9".repeat(65)
+    );
+    for path in paths.into_iter().chain([long_search.as_str()]) {
         let (status, body) = call(&server, Method::GET, path, None).await;
         assert!(status.is_client_error(), "{path}: {status} {body}");
         assert_eq!(body["success"], false, "{path}: {body}");

@@ -33,6 +33,13 @@ async fn a_job_whose_tick_has_no_run_is_late_and_alerted_once() {
             .is_some_and(|t| t >= at(2025, 6, 1, 0, 2, 0)),
         "{watch:?}"
     );
+    // At a glance: late, its run still going, the next fire time the next minute.
+    let glance = handle.overview().await.unwrap();
+    assert_eq!(
+        (glance[0].late, glance[0].running, glance[0].paused),
+        (true, true, false)
+    );
+    assert_eq!(glance[0].next_run, Some(at(2025, 6, 1, 0, 7, 0)));
     let late: Vec<Alert> = notes
         .0
         .lock()
@@ -52,6 +59,7 @@ async fn a_job_whose_tick_has_no_run_is_late_and_alerted_once() {
         None,
         "a run of a later tick clears it"
     );
+    assert!(!handle.overview().await.unwrap()[0].late);
     handle.shutdown(Duration::from_secs(1)).await;
 }
 
