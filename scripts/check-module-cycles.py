@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from module_cycles.cycles import check_crate  # noqa: E402

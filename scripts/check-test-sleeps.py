@@ -28,9 +28,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from importlib import import_module  # noqa: E402
-
-strip_source = import_module("check-module-cycles").strip_source
+from module_cycles.lexing import strip_source  # noqa: E402
 
 # (file relative to the repository, the sleep's line text stripped) -> why it is allowed.
 EXCEPTIONS: dict[tuple[str, str], str] = {
