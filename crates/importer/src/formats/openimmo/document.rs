@@ -1,310 +1,390 @@
-//! The document's structure as the reader walks it: `<openimmo>`, its `<uebertragung>` (the
+//! The document's structure as the scanner walks it: `<openimmo>`, its `<uebertragung>` (the
 //! transfer's scope and language), each `<anbieter>` (its header elements are kept as the
-//! context of its records) and each `<immobilie>`, built and mapped one at a time.
+//! context of its records) and each `<immobilie>`, built in one arena tree and mapped as it
+//! ends. It checks end tags against their start tags and decides which mistakes fail the feed
+//! and which fail one record.
 
-use quick_xml::Reader;
+use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
-use tokio::io::AsyncBufRead;
 
-use super::guard::Guard;
 use super::map::{self, Context};
 use super::tree::Builder;
-use super::{FORMAT, MAX_CONTEXT_BYTES, MAX_DEPTH, MAX_MARKUP_BYTES};
-use crate::formats::decode::Utf8Input;
-use crate::formats::{FeedError, FeedItem, Position, ReadOptions, RecordError, Stage};
+use super::{FORMAT, MAX_CONTEXT_BYTES, MAX_DEPTH};
+use crate::formats::xml::refs::{declares_entities, resolve};
+use crate::formats::xml::scan::{Fault, Sink};
+use crate::formats::{
+    FeedError, FeedItem, MAX_RECORD_BYTES, Position, ReadOptions, RecordError, Stage,
+};
 
-/// Reads the decoded document event by event.
-pub(super) struct Parser<R> {
-    xml: Reader<Guard<Utf8Input<R>>>,
-    buf: Vec<u8>,
-    options: ReadOptions,
-    /// Open elements.
-    depth: usize,
-    root_closed: bool,
-    content_seen: bool,
-    /// `umfang="VOLL"` was declared.
-    pub full: bool,
-    /// The `<immobilie>` being read.
-    record: Option<Builder>,
-    /// A header element of the current `<anbieter>` being read.
-    header: Option<Builder>,
-    /// The current `<anbieter>`'s header elements.
-    context: Context,
-    /// `<immobilie>` elements started so far.
-    pub records: u64,
+/// The root element, lower case.
+const ROOT: &str = "openimmo";
+
+/// What is being built below an `<anbieter>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// An `<immobilie>`.
+    Record,
+    /// A header element (`firma`, `anbieternr`…), kept as the context of the records after it.
+    Header,
 }
 
-impl<R: AsyncBufRead + Unpin> Parser<R> {
-    /// A parser of `input` with the reader's options.
-    pub fn new(input: Utf8Input<R>, options: ReadOptions) -> Self {
-        let limit = options.max_text_bytes.max(MAX_MARKUP_BYTES) + 64 * 1024;
-        let mut xml = Reader::from_reader(Guard::new(input, limit));
-        let config = xml.config_mut();
-        config.allow_dangling_amp = true;
-        config.check_end_names = true;
+/// The document read so far.
+pub(super) struct Document {
+    /// The raw names of the open elements, the root first, one after another.
+    names: Vec<u8>,
+    /// Where each open element's name starts in `names`.
+    starts: Vec<usize>,
+    root_seen: bool,
+    root_closed: bool,
+    /// The element open directly inside the root is an `<anbieter>`.
+    in_anbieter: bool,
+    /// `umfang="VOLL"` was declared.
+    pub full: bool,
+    /// The element being built, if any (its arena is reused by the next one).
+    part: Option<Part>,
+    tree: Builder,
+    /// The element's bytes as written (decoded to UTF-8; comments and processing instructions
+    /// left out), while they fit `raw_limit`.
+    raw: Vec<u8>,
+    raw_limit: usize,
+    /// The transfer's language and the current `<anbieter>`'s header.
+    context: Context,
+    options: ReadOptions,
+    /// `<immobilie>` elements started so far.
+    records: u64,
+}
+
+impl Document {
+    /// A document whose records are mapped with `options`.
+    pub fn new(options: ReadOptions) -> Self {
         Self {
-            xml,
-            buf: Vec::new(),
-            options,
-            depth: 0,
+            names: Vec::new(),
+            starts: Vec::new(),
+            root_seen: false,
             root_closed: false,
-            content_seen: false,
+            in_anbieter: false,
             full: false,
-            record: None,
-            header: None,
+            part: None,
+            tree: Builder::default(),
+            raw: Vec::new(),
+            raw_limit: 0,
             context: Context::default(),
+            options,
             records: 0,
         }
     }
 
-    /// Where the parser is in the decoded document.
-    fn at(&self) -> Position {
-        Position {
-            offset: self.xml.buffer_position(),
-            line: None,
-            records: self.records,
-        }
+    /// Open elements, the root included.
+    fn depth(&self) -> usize {
+        self.starts.len()
     }
 
-    /// The next record's item; `None` at the end of the document.
-    pub async fn next_item(&mut self) -> Result<Option<FeedItem>, FeedError> {
-        loop {
-            let mut buf = std::mem::take(&mut self.buf);
-            buf.clear();
-            self.xml.get_mut().reset();
-            let item = match self.xml.read_event_into_async(&mut buf).await {
-                Ok(event) => self.event(event),
-                Err(e) => Err(self.error(e)),
-            };
-            if buf.capacity() <= 64 * 1024 {
-                self.buf = buf;
-            }
-            if let Some(item) = item? {
-                return Ok(Some(item));
-            }
-            if self.root_closed && self.depth == 0 && self.at_eof().await? {
-                return Ok(None);
-            }
-        }
-    }
-
-    /// After the root closed: the rest may hold only whitespace, comments and processing
-    /// instructions.
-    async fn at_eof(&mut self) -> Result<bool, FeedError> {
-        loop {
-            self.buf.clear();
-            self.xml.get_mut().reset();
-            match self.xml.read_event_into_async(&mut self.buf).await {
-                Ok(Event::Eof) => return Ok(true),
-                Ok(Event::Comment(_) | Event::PI(_)) => {}
-                Ok(Event::Text(t)) if t.trim_ascii().is_empty() => {}
-                Ok(other) => {
-                    let what = match other {
-                        Event::Start(e) | Event::Empty(e) => {
-                            format!("element <{}>", e.local_name().into_inner())
-                        }
-                        _ => "content".to_owned(),
-                    };
-                    return Err(FeedError::Malformed {
-                        at: self.at(),
-                        message: format!("{what} after </openimmo>"),
-                    });
-                }
-                Err(e) => return Err(self.error(e)),
-            }
-        }
-    }
-
-    fn error(&self, error: quick_xml::Error) -> FeedError {
-        let at = self.at();
-        if self.xml.get_ref().tripped {
-            return FeedError::Refused {
-                at,
-                message: format!(
-                    "a node longer than {} was found, which is not accepted",
-                    crate::formats::size(self.options.max_text_bytes.max(MAX_MARKUP_BYTES))
-                ),
-            };
-        }
-        match error {
-            quick_xml::Error::Io(e) => {
-                FeedError::io(at, std::io::Error::new(e.kind(), e.to_string()))
-            }
-            other => FeedError::Malformed {
-                at,
-                message: other.to_string(),
-            },
-        }
-    }
-
-    /// Acts on one event; an item comes back once a record ends.
-    fn event(&mut self, event: Event<'_>) -> Result<Option<FeedItem>, FeedError> {
-        if let Event::DocType(d) = &event
-            && declares_entities(d.as_bytes())
-        {
-            return Err(FeedError::Refused {
-                at: self.at(),
-                message: "the document declares entities in its DOCTYPE, which are not accepted (they can expand to gigabytes or read local files and URLs)".into(),
-            });
-        }
-        if matches!(event, Event::Start(_)) && self.depth >= MAX_DEPTH {
-            return Err(FeedError::Refused {
-                at: self.at(),
-                message: format!("elements are nested more than {MAX_DEPTH} deep"),
-            });
-        }
-        if let Event::Eof = event {
-            // The end of the input ends the document, inside a record or not.
-            self.eof()?;
-            self.root_closed = true;
-            return Ok(None);
-        }
-        let delta: isize = match &event {
-            Event::Start(_) => 1,
-            Event::End(_) => -1,
-            _ => 0,
-        };
-        let item = self.dispatch(&event)?;
-        if delta < 0 && self.depth == 2 && self.record.is_none() && self.header.is_none() {
-            self.context.in_anbieter = false;
-        }
-        self.depth = self.depth.saturating_add_signed(delta);
-        if self.depth == 0 && matches!(event, Event::End(_)) {
-            self.root_closed = true;
-        }
-        Ok(item)
-    }
-
-    fn dispatch(&mut self, event: &Event<'_>) -> Result<Option<FeedItem>, FeedError> {
-        if let Some(record) = &mut self.record {
-            if record.event(event) {
-                let builder = self.record.take().unwrap_or_default();
-                return Ok(Some(self.finish_record(builder)));
-            }
-            return Ok(None);
-        }
-        if let Some(header) = &mut self.header {
-            if header.event(event) {
-                let mut builder = self.header.take().unwrap_or_default();
-                let raw = std::mem::take(&mut builder.raw);
-                if let Ok(tree) = builder.finish() {
-                    self.context.add_header(&tree, &raw, MAX_CONTEXT_BYTES);
-                }
-            }
-            return Ok(None);
-        }
-        match event {
-            Event::Start(e) | Event::Empty(e) => self.element(e, event),
-            Event::Text(t) if self.depth == 0 && !t.trim_ascii().is_empty() => {
-                Err(FeedError::Malformed {
-                    at: self.at(),
-                    message: "text outside the root element".into(),
-                })
-            }
-            _ => Ok(None),
-        }
-    }
-
-    /// A start tag outside any record.
-    fn element(
+    /// A start tag (`empty`: it closes at once).
+    fn open(
         &mut self,
         e: &BytesStart<'_>,
-        event: &Event<'_>,
-    ) -> Result<Option<FeedItem>, FeedError> {
-        let name = e.local_name().into_inner().to_ascii_lowercase();
-        let start = matches!(event, Event::Start(_));
-        match self.depth {
-            0 if name == "openimmo" => {
-                self.content_seen = true;
-                if !start {
-                    self.root_closed = true;
-                }
-                Ok(None)
+        raw: &[u8],
+        empty: bool,
+    ) -> Result<Option<FeedItem>, Fault> {
+        let name = e.local_name().into_inner();
+        let depth = self.depth();
+        if depth == 0 && self.root_closed {
+            return Err(Fault::Malformed(format!(
+                "element <{name}> after </{ROOT}>"
+            )));
+        }
+        if !empty && depth >= MAX_DEPTH {
+            return Err(Fault::Refused(format!(
+                "elements are nested more than {MAX_DEPTH} deep"
+            )));
+        }
+        match depth {
+            0 if name.eq_ignore_ascii_case(ROOT) => self.root_seen = true,
+            0 => {
+                return Err(Fault::WrongFormat(format!(
+                    "the root element is <{}>, not <{ROOT}>",
+                    name.to_ascii_lowercase()
+                )));
             }
-            0 => Err(FeedError::WrongFormat {
-                format: FORMAT,
-                message: format!("the root element is <{name}>, not <openimmo>"),
-            }),
-            1 if name == "uebertragung" => {
-                for attr in e.attributes().flatten() {
-                    let key = attr.key.local_name();
-                    let value = attr
-                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .unwrap_or_default();
-                    if key.into_inner().eq_ignore_ascii_case("umfang") {
-                        self.full = value.trim().eq_ignore_ascii_case("VOLL");
-                    } else if key.into_inner().eq_ignore_ascii_case("sprache") {
-                        self.context.transfer_language = Some(value.trim().to_owned());
-                    }
-                }
-                Ok(None)
-            }
-            1 if name == "anbieter" => {
+            1 if name.eq_ignore_ascii_case("uebertragung") => self.transfer(e),
+            1 if name.eq_ignore_ascii_case("anbieter") => {
                 self.context.clear_header();
-                self.context.in_anbieter = start;
-                Ok(None)
+                self.in_anbieter = !empty;
             }
-            2 if name == "immobilie" && self.in_anbieter() => {
-                self.records += 1;
-                let mut builder = Builder::new(self.options.max_text_bytes, usize::MAX);
-                if builder.event(event) {
-                    return Ok(Some(self.finish_record(builder)));
-                }
-                self.record = Some(builder);
-                Ok(None)
-            }
-            2 if self.in_anbieter() => {
-                let mut builder = Builder::new(self.options.max_text_bytes, MAX_CONTEXT_BYTES);
-                if builder.event(event) {
-                    let raw = std::mem::take(&mut builder.raw);
-                    if let Ok(tree) = builder.finish() {
-                        self.context.add_header(&tree, &raw, MAX_CONTEXT_BYTES);
-                    }
+            2 if self.in_anbieter => {
+                let part = if name.eq_ignore_ascii_case("immobilie") {
+                    self.records += 1;
+                    self.raw_limit = MAX_RECORD_BYTES;
+                    Part::Record
                 } else {
-                    self.header = Some(builder);
-                }
-                Ok(None)
+                    self.raw_limit = MAX_CONTEXT_BYTES;
+                    Part::Header
+                };
+                self.part = Some(part);
+                self.raw.clear();
+                self.tree.start(name, self.options.max_text_bytes);
+                self.keep_raw(raw);
+                self.attributes(e);
             }
-            _ => Ok(None),
+            _ if self.part.is_some() => {
+                self.keep_raw(raw);
+                self.tree.open(name);
+                self.attributes(e);
+            }
+            _ => {}
+        }
+        if empty {
+            return Ok(self.closed(depth));
+        }
+        self.starts.push(self.names.len());
+        self.names
+            .extend_from_slice(e.name().into_inner().as_bytes());
+        Ok(None)
+    }
+
+    /// `<uebertragung>`: the transfer's scope (`umfang`) and language (`sprache`).
+    fn transfer(&mut self, e: &BytesStart<'_>) {
+        for attr in e.attributes().flatten() {
+            let key = attr.key.local_name().into_inner();
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .unwrap_or_default();
+            if key.eq_ignore_ascii_case("umfang") {
+                self.full = value.trim().eq_ignore_ascii_case("VOLL");
+            } else if key.eq_ignore_ascii_case("sprache") {
+                self.context.transfer_language = Some(value.trim().to_owned());
+            }
         }
     }
 
-    fn in_anbieter(&self) -> bool {
-        self.context.in_anbieter
+    /// Hands the element's attributes to the tree (one that cannot be read fails it).
+    fn attributes(&mut self, e: &BytesStart<'_>) {
+        if self.tree.failed() || e.attributes_raw().trim_ascii().is_empty() {
+            return;
+        }
+        for attribute in e.attributes() {
+            let element = || e.local_name().into_inner().to_ascii_lowercase();
+            match attribute {
+                Ok(a) => {
+                    let key = a.key.local_name().into_inner();
+                    match a.normalized_value(XmlVersion::Implicit1_0) {
+                        Ok(value) => self.tree.attribute(key, &value),
+                        Err(err) => {
+                            let key = key.to_ascii_lowercase();
+                            let reason = format!("{}: attribute {key}: {err}", element());
+                            self.tree.fail(reason);
+                        }
+                    }
+                }
+                Err(err) => self
+                    .tree
+                    .fail(format!("{}: bad attribute: {err}", element())),
+            }
+        }
     }
 
-    fn eof(&self) -> Result<(), FeedError> {
-        if self.depth > 0 || self.record.is_some() || self.header.is_some() {
-            return Err(FeedError::Truncated {
-                at: self.at(),
-                message: format!("the document ends inside {} open element(s)", self.depth),
-            });
+    /// An end tag: it must close the innermost open element.
+    fn close(&mut self, raw: &str) -> Result<Option<FeedItem>, Fault> {
+        let Some(&start) = self.starts.last() else {
+            return Err(Fault::Malformed(format!(
+                "ill-formed document: close tag `</{raw}>` does not match any open tag"
+            )));
+        };
+        let expected = &self.names[start..];
+        if expected != raw.as_bytes() {
+            let expected = String::from_utf8_lossy(expected);
+            return Err(Fault::Malformed(format!(
+                "ill-formed document: expected `</{expected}>`, but `</{raw}>` was found"
+            )));
         }
-        if !self.content_seen {
-            return Err(FeedError::Empty);
+        self.starts.pop();
+        self.names.truncate(start);
+        if self.part.is_some() {
+            self.keep_raw_parts(&[b"</", raw.as_bytes(), b">"]);
+        }
+        Ok(self.closed(self.depth()))
+    }
+
+    /// The element that was open at `depth` (0: the root) has ended.
+    fn closed(&mut self, depth: usize) -> Option<FeedItem> {
+        match depth {
+            0 => self.root_closed = true,
+            1 => self.in_anbieter = false,
+            2 => return self.part.take().and_then(|part| self.finish(part)),
+            _ if self.part.is_some() => {
+                self.tree.close();
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// The record (mapped) or header element (added to the context) just closed.
+    fn finish(&mut self, part: Part) -> Option<FeedItem> {
+        let finished = self.tree.finish();
+        match part {
+            Part::Header => {
+                if let Ok(node) = finished {
+                    self.context.add_header(node, &self.raw, MAX_CONTEXT_BYTES);
+                }
+                None
+            }
+            Part::Record => {
+                let number = self.records;
+                Some(match finished {
+                    Ok(node) => map::map(node, number, &self.context, &self.options, &self.raw),
+                    Err(reason) => FeedItem::Failed(RecordError {
+                        external_id: None,
+                        stage: Stage::Parse,
+                        message: format!("immobilie {number}: {reason}"),
+                    }),
+                })
+            }
+        }
+    }
+
+    /// Text, CDATA or a resolved reference.
+    fn text(&mut self, text: &str) -> Result<(), Fault> {
+        if self.part.is_some() {
+            self.tree.text(text);
+        } else if self.depth() == 0 && !text.trim().is_empty() {
+            return Err(self.outside());
         }
         Ok(())
     }
 
-    /// Maps a finished `<immobilie>`.
-    fn finish_record(&mut self, mut builder: Builder) -> FeedItem {
-        let number = self.records;
-        let raw = std::mem::take(&mut builder.raw);
-        match builder.finish() {
-            Ok(tree) => map::map(&tree, number, &self.context, &self.options, raw),
-            Err(reason) => FeedItem::Failed(RecordError {
-                external_id: None,
-                stage: Stage::Parse,
-                message: format!("immobilie {number}: {reason}"),
-            }),
+    /// Content at the top level, where none may be.
+    fn outside(&self) -> Fault {
+        Fault::Malformed(if self.root_closed {
+            format!("content after </{ROOT}>")
+        } else {
+            "text outside the root element".into()
+        })
+    }
+
+    /// Keeps the bytes of an event of the element being built; one that grows past its limit
+    /// fails.
+    fn keep_raw(&mut self, raw: &[u8]) {
+        self.keep_raw_parts(&[raw]);
+    }
+
+    fn keep_raw_parts(&mut self, parts: &[&[u8]]) {
+        if self.tree.failed() {
+            return;
+        }
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if self.raw.len().saturating_add(len) > self.raw_limit {
+            self.raw.clear();
+            let limit = crate::formats::size(self.raw_limit);
+            self.tree.fail(format!("larger than {limit}"));
+            return;
+        }
+        for part in parts {
+            self.raw.extend_from_slice(part);
+        }
+    }
+
+    /// Acts on one event of the document.
+    fn act(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<FeedItem>, Fault> {
+        match event {
+            Event::Start(e) => self.open(e, raw, false),
+            Event::Empty(e) => self.open(e, raw, true),
+            Event::End(e) => self.close(e.name().into_inner()),
+            Event::Text(t) => {
+                if self.part.is_some() {
+                    self.keep_raw(raw);
+                }
+                self.text(&t.xml10_content()).map(|()| None)
+            }
+            Event::CData(c) => {
+                if self.part.is_some() {
+                    self.keep_raw(raw);
+                } else if self.depth() == 0 {
+                    return Err(self.outside());
+                }
+                self.text(&c.xml10_content()).map(|()| None)
+            }
+            Event::GeneralRef(r) => {
+                if self.part.is_none() {
+                    return if self.depth() == 0 {
+                        Err(self.outside())
+                    } else {
+                        Ok(None)
+                    };
+                }
+                self.keep_raw(raw);
+                match resolve(r) {
+                    Some(text) => self.text(&text).map(|()| None),
+                    None => {
+                        let reason = format!(
+                            "{}: the reference &{}; stands for nothing known",
+                            self.tree.path(),
+                            &**r
+                        );
+                        self.tree.fail(reason);
+                        Ok(None)
+                    }
+                }
+            }
+            Event::DocType(d) if declares_entities(d.as_bytes()) => Err(Fault::Refused(
+                "the document declares entities in its DOCTYPE, which are not accepted (they can expand to gigabytes or read local files and URLs)".into(),
+            )),
+            Event::DocType(_) | Event::Decl(_) if self.root_closed && self.depth() == 0 => {
+                Err(self.outside())
+            }
+            Event::DocType(_) | Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::Eof => {
+                Ok(None)
+            }
         }
     }
 }
 
-/// Whether a DOCTYPE's content declares an entity.
-fn declares_entities(doctype: &[u8]) -> bool {
-    const DECLARATION: &[u8] = b"<!ENTITY";
-    doctype
-        .windows(DECLARATION.len())
-        .any(|w| w.eq_ignore_ascii_case(DECLARATION))
+impl Sink for Document {
+    type Item = FeedItem;
+
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<FeedItem>, Fault> {
+        self.act(event, raw)
+    }
+
+    fn cut(&mut self, non_blank: bool, limit: usize) -> Result<(), Fault> {
+        if self.part.is_some() {
+            let reason = format!(
+                "{}: a text longer than {}",
+                self.tree.path(),
+                crate::formats::size(limit)
+            );
+            self.tree.fail(reason);
+        } else if self.depth() == 0 && non_blank {
+            return Err(self.outside());
+        }
+        Ok(())
+    }
+
+    fn records(&self) -> u64 {
+        self.records
+    }
+
+    fn error(&self, fault: Fault, at: Position) -> FeedError {
+        match fault {
+            Fault::Malformed(message) => FeedError::Malformed { at, message },
+            Fault::Refused(message) => FeedError::Refused { at, message },
+            Fault::WrongFormat(message) => FeedError::WrongFormat {
+                format: FORMAT,
+                message,
+            },
+        }
+    }
+
+    fn ended(&self, at: Position) -> Result<(), FeedError> {
+        if self.depth() > 0 {
+            return Err(FeedError::Truncated {
+                at,
+                message: format!("the document ends inside {} open element(s)", self.depth()),
+            });
+        }
+        if !self.root_seen {
+            return Err(FeedError::Empty);
+        }
+        Ok(())
+    }
 }

@@ -15,17 +15,15 @@ use propimport_domain::{
 };
 
 use super::details;
-use super::tree::{Node, Tree};
+use super::tree::Node;
 use super::values::{Failure, Mapped, bad, collapse, decimal, is_true, rejected};
-use crate::formats::{FeedItem, ReadOptions, RecordError, Stage, html};
+use crate::formats::{FeedItem, ReadOptions, RecordError, html};
 
 /// What a record needs from around it: the transfer's language and its `<anbieter>` header.
 #[derive(Debug, Default)]
 pub(super) struct Context {
     /// `uebertragung/@sprache`, when given.
     pub transfer_language: Option<String>,
-    /// Inside an `<anbieter>`.
-    pub in_anbieter: bool,
     /// The header elements of the current `<anbieter>`, as written (bounded).
     header_raw: Vec<u8>,
     /// The office: `firma`, `anbieternr` (else `openimmo_anid`).
@@ -44,8 +42,7 @@ impl Context {
     }
 
     /// A header element of the `<anbieter>` (kept while the header is under `max` bytes).
-    pub fn add_header(&mut self, tree: &Tree, raw: &[u8], max: usize) {
-        let Some(root) = tree.root() else { return };
+    pub fn add_header(&mut self, root: Node<'_>, raw: &[u8], max: usize) {
         let value = root.value().map(collapse);
         match root.name() {
             "firma" => self.firma = value,
@@ -61,19 +58,12 @@ impl Context {
 
 /// Maps the `number`th record (1-based); `raw` is the record as written.
 pub(super) fn map(
-    tree: &Tree,
+    p: Node<'_>,
     number: u64,
     context: &Context,
     options: &ReadOptions,
-    raw: Vec<u8>,
+    raw: &[u8],
 ) -> FeedItem {
-    let Some(p) = tree.root() else {
-        return FeedItem::Failed(RecordError {
-            external_id: None,
-            stage: Stage::Parse,
-            message: format!("immobilie {number}: empty"),
-        });
-    };
     let id_text = p
         .value_at("verwaltung_techn/objektnr_extern")
         .or_else(|| p.value_at("verwaltung_techn/openimmo_obid"));
@@ -101,7 +91,7 @@ pub(super) fn map(
         return FeedItem::Gone(external_id);
     }
     match listing(p, external_id, context, options, action) {
-        Ok(listing) => FeedItem::Listing(listing, Some(record(context, &raw))),
+        Ok(listing) => FeedItem::Listing(listing, Some(record(context, raw))),
         Err(f) => fail(f),
     }
 }

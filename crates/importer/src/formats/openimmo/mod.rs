@@ -1,41 +1,40 @@
 //! The OpenImmo 1.2.x XML reader (the exchange format of German-speaking markets):
 //! `<openimmo>`, a `<uebertragung>` saying whether the transfer is the full list
 //! (`umfang="VOLL"`) or changes only (`TEIL`), then `<anbieter>` elements each holding
-//! `<immobilie>` records, read as a stream of XML events so only one record is in memory.
+//! `<immobilie>` records, read through the XML window and scanner the Kyero and REAXML
+//! readers share (`formats/xml`), so only one record is in memory.
 //!
 //! A record is mapped as it ends ([`map`]): `verwaltung_techn/aktion aktionart="DELETE"` gives
-//! [`FeedItem::Gone`]; anything else a listing, kept with its raw record (the `<anbieter>`
-//! header before it included, so [`Format::single_record_document`] rebuilds a document that
-//! maps to the same listing).
+//! [`FeedItem::Gone`]; anything else a listing, kept with its raw record (its bytes as
+//! written, decoded to UTF-8, comments and processing instructions left out, with the
+//! `<anbieter>` header before it, so [`Format::single_record_document`] rebuilds a document
+//! that maps to the same listing).
 //!
 //! Safety: a DOCTYPE declaring entities is refused; unknown entity references fail their
-//! record; elements nested more than [`MAX_DEPTH`] deep, or one node (a tag, a text run) longer
-//! than the text limit or 1 MiB, refuse the document (the parser reads each node whole, so
-//! the node is bounded by a byte-count [`guard`] before it is); a record over
+//! record; elements nested more than [`MAX_DEPTH`] deep, or a tag (or other markup node)
+//! longer than the text limit or 1 MiB, refuse the document; a record over
 //! [`MAX_RECORD_BYTES`](crate::formats::MAX_RECORD_BYTES), or with a text over the text
-//! limit, fails alone.
+//! limit, fails alone (a text run or CDATA section over the limit is skipped as it streams).
 //!
 //! [`Format::single_record_document`]: crate::formats::Format::single_record_document
 
 mod details;
 mod document;
-mod guard;
 mod map;
 mod tree;
 mod values;
 
 use tokio::io::AsyncBufRead;
 
-use super::{FeedError, FeedItem, ReadOptions, decode};
-use document::Parser;
+use super::decode::{self, Utf8Input};
+use super::xml::reader::Scanner;
+use super::{FeedError, FeedItem, ReadOptions};
+use document::Document;
 
 const FORMAT: &str = "OpenImmo";
 
 /// The deepest elements may nest (OpenImmo needs about 8).
 const MAX_DEPTH: usize = 256;
-
-/// The longest markup node accepted, unless the text limit is larger.
-const MAX_MARKUP_BYTES: usize = 1 << 20;
 
 /// The most bytes of an `<anbieter>` header kept as its records' context.
 const MAX_CONTEXT_BYTES: usize = 64 * 1024;
@@ -71,7 +70,7 @@ impl<R: AsyncBufRead + Unpin + Send> OpenImmoReader<R> {
             && let State::New(input) = std::mem::replace(&mut self.state, State::Finished)
         {
             self.state = match decode::open(input).await {
-                Ok(input) => State::Reading(Box::new(Parser::new(input, self.options.clone()))),
+                Ok(input) => State::Reading(Box::new(parser(input, &self.options))),
                 Err(e) => State::Failed(e),
             };
         }
@@ -83,13 +82,22 @@ impl<R: AsyncBufRead + Unpin + Send> OpenImmoReader<R> {
         match &result {
             Ok(Some(_)) => {}
             Ok(None) => {
-                self.complete = matches!(&self.state, State::Reading(p) if p.full);
+                self.complete = matches!(&self.state, State::Reading(p) if p.doc.full);
                 self.state = State::Finished;
             }
             Err(e) => self.state = State::Failed(e.clone()),
         }
         result
     }
+}
+
+/// The decoded document scanned into its records, each mapped as it ends.
+type Parser<R> = Scanner<R, Document>;
+
+/// A parser of `input` with `options`.
+fn parser<R: AsyncBufRead + Unpin>(input: Utf8Input<R>, options: &ReadOptions) -> Parser<R> {
+    let doc = Document::new(options.clone());
+    Scanner::new(input, doc, options.max_text_bytes.max(1))
 }
 
 #[async_trait::async_trait]

@@ -1,60 +1,80 @@
-//! One `<immobilie>` (or the `<anbieter>` header before it) as a small owned tree built from
-//! XML events, so the mapping can read its children in any order, plus the record's raw bytes
-//! (re-serialised from the same events) to keep with the listing.
+//! One `<immobilie>` (or one header element of the `<anbieter>` before it) as a small tree
+//! with its attributes, built from the scanner's events, so the mapping can read its children
+//! in any order.
 //!
-//! A record is bounded: once its raw bytes pass [`MAX_RECORD_BYTES`] (or a text node passes
-//! the text limit) the builder stops keeping content and the record fails alone.
+//! The tree lives in an arena of slots that the next element reuses: a slot's strings are
+//! cleared, not dropped, so a feed of similar records reads without allocating for its
+//! structure. What the arena keeps between elements is bounded ([`MAX_KEPT_SLOTS`] slots,
+//! strings of at most [`MAX_KEPT_CAPACITY`] bytes each). Once an element fails (a text over
+//! the text limit, an unknown reference, an attribute that cannot be read, its bytes over
+//! their limit, which the document counts) nothing more of it is kept but the depth of its
+//! elements.
 
-use std::borrow::Cow;
+/// Slots kept for the next element; more are freed.
+const MAX_KEPT_SLOTS: usize = 512;
+/// The largest string capacity a kept slot keeps; a larger string is freed.
+const MAX_KEPT_CAPACITY: usize = 16 * 1024;
+/// No slot: the end of a list of children.
+const NONE: u32 = u32::MAX;
 
-use quick_xml::XmlVersion;
-use quick_xml::events::{BytesRef, BytesStart, Event};
-
-use crate::formats::MAX_RECORD_BYTES;
-
-/// An element: lower-case local name, attributes (lower-case local names, values
-/// normalised), direct text, and its children (indexes into the tree).
+/// An element's storage: lower-case local name, attributes (lower-case local names and
+/// normalised values, one after another in `attributes`, `spans` saying where each name
+/// ends and each value ends), text (all text and CDATA directly inside it, references
+/// resolved) and links to its children in document order.
 #[derive(Debug, Default)]
-struct Elem {
+struct Slot {
     name: String,
-    attrs: Vec<(String, String)>,
+    attributes: String,
+    /// Per attribute: where its name starts, where its name ends (and its value starts),
+    /// where its value ends.
+    spans: Vec<[u32; 3]>,
     text: String,
-    children: Vec<usize>,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
 }
 
-/// A finished element tree; the first element is the root.
-#[derive(Debug, Default)]
-pub(super) struct Tree {
-    elems: Vec<Elem>,
-}
-
-/// An element of a [`Tree`], as the mapping reads it.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Node<'a> {
-    tree: &'a Tree,
-    elem: &'a Elem,
-}
-
-impl Tree {
-    /// The root element, if any.
-    pub fn root(&self) -> Option<Node<'_>> {
-        self.elems.first().map(|elem| Node { tree: self, elem })
+impl Slot {
+    /// Empties the slot for a new element, keeping the capacity of small strings.
+    fn reset(&mut self) {
+        for s in [&mut self.name, &mut self.attributes, &mut self.text] {
+            if s.capacity() > MAX_KEPT_CAPACITY {
+                *s = String::new();
+            } else {
+                s.clear();
+            }
+        }
+        self.spans.clear();
+        self.first_child = NONE;
+        self.last_child = NONE;
+        self.next_sibling = NONE;
     }
 }
 
+/// An element of a finished tree, as the mapping reads it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Node<'a> {
+    slots: &'a [Slot],
+    slot: &'a Slot,
+}
+
 impl<'a> Node<'a> {
+    fn at_index(slots: &'a [Slot], index: u32) -> Option<Self> {
+        let slot = slots.get(usize::try_from(index).ok()?)?;
+        Some(Self { slots, slot })
+    }
+
     /// The element's lower-case local name.
     pub fn name(self) -> &'a str {
-        &self.elem.name
+        &self.slot.name
     }
 
     /// The child elements, in document order.
     pub fn children(self) -> impl Iterator<Item = Node<'a>> {
-        let tree = self.tree;
-        self.elem
-            .children
-            .iter()
-            .filter_map(move |&i| tree.elems.get(i).map(|elem| Node { tree, elem }))
+        let slots = self.slots;
+        std::iter::successors(Self::at_index(slots, self.slot.first_child), move |n| {
+            Self::at_index(slots, n.slot.next_sibling)
+        })
     }
 
     /// The first child named `name`.
@@ -75,7 +95,7 @@ impl<'a> Node<'a> {
 
     /// The trimmed, non-empty text of this element.
     pub fn value(self) -> Option<&'a str> {
-        Some(self.elem.text.trim()).filter(|t| !t.is_empty())
+        Some(self.slot.text.trim()).filter(|t| !t.is_empty())
     }
 
     /// The trimmed, non-empty text of the element at `path`.
@@ -85,45 +105,137 @@ impl<'a> Node<'a> {
 
     /// The trimmed, non-empty value of the attribute `name` (lower-case local name).
     pub fn attr(self, name: &str) -> Option<&'a str> {
-        self.elem
-            .attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
+        self.attrs()
+            .find(|&(k, _)| k == name)
+            .map(|(_, v)| v)
             .filter(|v| !v.is_empty())
     }
 
-    /// The attributes, as (lower-case name, value).
+    /// The attributes, as (lower-case name, trimmed value), in document order.
     pub fn attrs(self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.elem.attrs.iter().map(|(k, v)| (k.as_str(), v.trim()))
+        let all = self.slot.attributes.as_str();
+        self.slot.spans.iter().map(move |&[start, middle, end]| {
+            let part = |from: u32, to: u32| {
+                let (from, to) = (from as usize, to as usize);
+                all.get(from..to).unwrap_or_default()
+            };
+            (part(start, middle), part(middle, end).trim())
+        })
     }
 }
 
-/// Builds a [`Tree`] and the raw bytes of one element from its events.
+/// Builds the tree of one element from its events; [`Builder::start`] begins the next one in
+/// the same arena.
 #[derive(Debug, Default)]
 pub(super) struct Builder {
-    tree: Tree,
-    /// Open elements, innermost last.
-    stack: Vec<usize>,
-    /// The element re-serialised (comments and processing instructions left out).
-    pub raw: Vec<u8>,
-    /// Why the element fails, once it does.
-    pub failure: Option<String>,
-    /// The longest text node kept.
+    /// The arena; `slots[..used]` belong to the element being read, `slots[0]` is it.
+    slots: Vec<Slot>,
+    used: usize,
+    /// The open elements: the root first, the innermost last.
+    stack: Vec<u32>,
+    /// Elements opened (and not yet closed) after the element failed, which are not kept.
+    skipped: usize,
+    /// The longest text an element may have.
     max_text: usize,
-    /// The most raw bytes kept.
-    max_bytes: usize,
+    /// Why the element fails, once it does.
+    failure: Option<String>,
 }
 
 impl Builder {
-    /// A builder keeping at most `max_bytes` (at most [`MAX_RECORD_BYTES`]) and text nodes of
-    /// at most `max_text` bytes.
-    pub fn new(max_text: usize, max_bytes: usize) -> Self {
-        Self {
-            max_text,
-            max_bytes: max_bytes.min(MAX_RECORD_BYTES),
-            ..Self::default()
+    /// Starts an element named `name` whose elements may each hold at most `max_text` bytes
+    /// of text, forgetting the previous one.
+    pub fn start(&mut self, name: &str, max_text: usize) {
+        self.slots.truncate(MAX_KEPT_SLOTS);
+        self.used = 0;
+        self.stack.clear();
+        self.skipped = 0;
+        self.max_text = max_text;
+        self.failure = None;
+        let root = self.push(name);
+        self.stack.push(root);
+    }
+
+    /// Whether the element has failed (nothing more of it is kept).
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// An element opens inside the root.
+    pub fn open(&mut self, name: &str) {
+        if self.failure.is_some() {
+            self.skipped += 1;
+            return;
         }
+        let index = self.push(name);
+        let parent = self.stack.last().copied().unwrap_or(NONE);
+        let last = self.slot_mut(parent).map_or(NONE, |p| p.last_child);
+        match self.slot_mut(last) {
+            Some(previous) => previous.next_sibling = index,
+            None => {
+                if let Some(p) = self.slot_mut(parent) {
+                    p.first_child = index;
+                }
+            }
+        }
+        if let Some(p) = self.slot_mut(parent) {
+            p.last_child = index;
+        }
+        self.stack.push(index);
+    }
+
+    /// An attribute of the element just opened, its name lower-cased.
+    pub fn attribute(&mut self, name: &str, value: &str) {
+        if self.failure.is_some() || self.skipped > 0 {
+            return;
+        }
+        let Some(&index) = self.stack.last() else {
+            return;
+        };
+        if let Some(slot) = self.slot_mut(index) {
+            let offset = |s: &String| u32::try_from(s.len()).unwrap_or(u32::MAX);
+            let start = offset(&slot.attributes);
+            slot.attributes.push_str(name);
+            slot.attributes[start as usize..].make_ascii_lowercase();
+            let middle = offset(&slot.attributes);
+            slot.attributes.push_str(value);
+            let end = offset(&slot.attributes);
+            slot.spans.push([start, middle, end]);
+        }
+    }
+
+    /// Text, CDATA or a resolved reference inside the innermost open element; an element
+    /// whose text grows over the text limit fails the whole.
+    pub fn text(&mut self, text: &str) {
+        if self.failure.is_some() || self.skipped > 0 {
+            return;
+        }
+        let max = self.max_text;
+        let Some(&index) = self.stack.last() else {
+            return;
+        };
+        let Some(slot) = self.slot_mut(index) else {
+            return;
+        };
+        if slot.text.len().saturating_add(text.len()) > max {
+            let reason = format!(
+                "{}: a text longer than {}",
+                self.path(),
+                crate::formats::size(max)
+            );
+            self.fail(reason);
+            return;
+        }
+        slot.text.push_str(text);
+    }
+
+    /// The innermost open element closes; true once the root has.
+    pub fn close(&mut self) -> bool {
+        if self.skipped > 0 {
+            self.skipped -= 1;
+            return false;
+        }
+        self.stack.pop();
+        self.stack.is_empty()
     }
 
     /// The open elements' names from the root, as `immobilie/preise/kaufpreis`.
@@ -131,228 +243,117 @@ impl Builder {
         let names: Vec<&str> = self
             .stack
             .iter()
-            .filter_map(|&i| self.tree.elems.get(i).map(|e| e.name.as_str()))
+            .filter_map(|&i| self.node(i).map(Node::name))
             .collect();
         names.join("/")
     }
 
-    /// Acts on one event inside the element (its start tag included); returns true once the
-    /// element has ended.
-    pub fn event(&mut self, event: &Event<'_>) -> bool {
-        match event {
-            Event::Start(e) => {
-                self.write(&[b"<", b(e), b">"]);
-                self.open(e);
-                false
-            }
-            Event::Empty(e) => {
-                self.write(&[b"<", b(e), b"/>"]);
-                self.open(e);
-                self.stack.pop();
-                self.stack.is_empty()
-            }
-            Event::End(e) => {
-                self.write(&[b"</", e.name().into_inner().as_bytes(), b">"]);
-                self.stack.pop();
-                self.stack.is_empty()
-            }
-            Event::Text(t) => {
-                self.write(&[b(t)]);
-                self.text(&t.xml10_content());
-                false
-            }
-            Event::CData(c) => {
-                self.write(&[b"<![CDATA[", b(c), b"]]>"]);
-                self.text(&c.xml10_content());
-                false
-            }
-            Event::GeneralRef(r) => {
-                self.write(&[b"&", b(r), b";"]);
-                match resolve(r) {
-                    Some(text) => self.text(&text),
-                    None => self.fail(format!(
-                        "{}: the reference &{}; stands for nothing known",
-                        self.path(),
-                        &**r
-                    )),
-                }
-                false
-            }
-            _ => false,
-        }
-    }
-
-    /// The element read, or why it failed.
-    pub fn finish(&mut self) -> Result<Tree, String> {
-        self.stack.clear();
-        match self.failure.take() {
-            Some(reason) => {
-                self.tree.elems.clear();
-                self.raw.clear();
-                Err(reason)
-            }
-            None => Ok(std::mem::take(&mut self.tree)),
-        }
-    }
-
-    /// Fails the element: its content is no longer kept.
+    /// The element fails for `reason` (the first reason is kept).
     pub fn fail(&mut self, reason: String) {
         if self.failure.is_none() {
             self.failure = Some(reason);
         }
     }
 
-    fn write(&mut self, parts: &[&[u8]]) {
-        if self.failure.is_some() {
-            return;
+    /// The finished element, or why it failed.
+    pub fn finish(&mut self) -> Result<Node<'_>, String> {
+        self.stack.clear();
+        self.skipped = 0;
+        if let Some(reason) = self.failure.take() {
+            return Err(reason);
         }
-        let len: usize = parts.iter().map(|p| p.len()).sum();
-        if self.raw.len() + len > self.max_bytes {
-            self.fail(format!(
-                "larger than {}",
-                crate::formats::size(self.max_bytes)
-            ));
-            return;
-        }
-        for part in parts {
-            self.raw.extend_from_slice(part);
-        }
+        self.node(0).ok_or_else(|| "empty".to_owned())
     }
 
-    fn open(&mut self, e: &BytesStart<'_>) {
-        let index = self.tree.elems.len();
-        if self.failure.is_none() {
-            let mut elem = Elem {
-                name: e.local_name().into_inner().to_ascii_lowercase(),
-                ..Elem::default()
-            };
-            for attr in e.attributes() {
-                match attr {
-                    Ok(a) => {
-                        let key = a.key.local_name().into_inner().to_ascii_lowercase();
-                        match a.normalized_value(XmlVersion::Implicit1_0) {
-                            Ok(value) => elem.attrs.push((key, value.into_owned())),
-                            Err(err) => {
-                                self.fail(format!("{}: attribute {key}: {err}", elem.name));
-                            }
-                        }
-                    }
-                    Err(err) => self.fail(format!("{}: bad attribute: {err}", elem.name)),
-                }
-            }
-            if let Some(&parent) = self.stack.last()
-                && let Some(p) = self.tree.elems.get_mut(parent)
-            {
-                p.children.push(index);
-            }
-            self.tree.elems.push(elem);
-        }
-        self.stack.push(index);
+    fn node(&self, index: u32) -> Option<Node<'_>> {
+        Node::at_index(&self.slots[..self.used], index)
     }
 
-    fn text(&mut self, text: &str) {
-        if self.failure.is_some() {
-            return;
-        }
-        let Some(elem) = self.stack.last().and_then(|&i| self.tree.elems.get_mut(i)) else {
-            return;
-        };
-        if elem.text.len() + text.len() > self.max_text {
-            let limit = crate::formats::size(self.max_text);
-            let reason = format!("{}: a text longer than {limit}", self.path());
-            self.fail(reason);
-            return;
-        }
-        elem.text.push_str(text);
+    fn slot_mut(&mut self, index: u32) -> Option<&mut Slot> {
+        self.slots[..self.used].get_mut(usize::try_from(index).ok()?)
     }
-}
 
-/// The text an entity or character reference stands for: XML's five entities, a character
-/// reference to a character XML allows, or an HTML named entity (`&euro;`, which exports use
-/// without declaring it); `None` for anything else.
-fn resolve(reference: &BytesRef<'_>) -> Option<Cow<'static, str>> {
-    if reference.is_char_ref() {
-        return match reference.resolve_char_ref() {
-            Ok(Some(c)) if is_xml_char(c) => Some(Cow::Owned(c.to_string())),
-            _ => None,
-        };
-    }
-    let name: &str = reference;
-    let known = match name {
-        "lt" => "<",
-        "gt" => ">",
-        "amp" => "&",
-        "apos" => "'",
-        "quot" => "\"",
-        _ => {
-            let written = format!("&{name};");
-            let decoded = html_escape::decode_html_entities(&written);
-            return (decoded != written).then(|| Cow::Owned(decoded.into_owned()));
+    /// Takes the next free slot for an element named `name` (lower-cased).
+    fn push(&mut self, name: &str) -> u32 {
+        if self.used == self.slots.len() {
+            self.slots.push(Slot::default());
         }
-    };
-    Some(Cow::Borrowed(known))
-}
-
-/// The bytes of an event's text.
-fn b(s: &str) -> &[u8] {
-    s.as_bytes()
-}
-
-/// XML 1.0's `Char` production.
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+        let slot = &mut self.slots[self.used];
+        slot.reset();
+        slot.name.push_str(name);
+        slot.name.make_ascii_lowercase();
+        self.used += 1;
+        u32::try_from(self.used - 1).unwrap_or(NONE)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quick_xml::Reader;
 
-    fn build(xml: &str) -> (Result<Tree, String>, Vec<u8>) {
-        let mut reader = Reader::from_str(xml);
-        let mut b = Builder::new(100, 1000);
-        loop {
-            let event = reader.read_event().unwrap();
-            if matches!(event, Event::Eof) || b.event(&event) {
-                break;
-            }
+    fn leaf(b: &mut Builder, name: &str, text: &str) {
+        b.open(name);
+        b.text(text);
+        b.close();
+    }
+
+    #[test]
+    fn reads_children_attributes_and_reuses_the_arena() {
+        let mut b = Builder::default();
+        for round in 0..3 {
+            b.start("Immobilie", 100);
+            b.open("preise");
+            b.open("kaufpreis");
+            b.attribute("AUF_ANFRAGE", " false ");
+            b.attribute("x", "");
+            b.text("1 & ");
+            b.text(&format!("{round}"));
+            b.close();
+            b.open("waehrung");
+            b.attribute("iso_waehrung", "EUR");
+            assert!(!b.close());
+            assert!(!b.close());
+            leaf(&mut b, "a", "€<b>");
+            let p = b.finish().unwrap();
+            assert_eq!(p.name(), "immobilie");
+            assert_eq!(
+                p.value_at("preise/kaufpreis"),
+                Some(format!("1 & {round}").as_str())
+            );
+            let price = p.at("preise/kaufpreis").unwrap();
+            assert_eq!(price.attr("auf_anfrage"), Some("false"));
+            assert_eq!(price.attr("x"), None);
+            assert_eq!(
+                price.attrs().collect::<Vec<_>>(),
+                [("auf_anfrage", "false"), ("x", "")]
+            );
+            assert_eq!(
+                p.at("preise/waehrung").unwrap().attr("iso_waehrung"),
+                Some("EUR")
+            );
+            assert_eq!(p.value_at("a"), Some("€<b>"));
+            assert_eq!(
+                p.children().map(Node::name).collect::<Vec<_>>(),
+                ["preise", "a"]
+            );
         }
-        let raw = b.raw.clone();
-        (b.finish(), raw)
+        assert_eq!(b.slots.len(), 5, "one slot per element, reused");
     }
 
     #[test]
-    fn builds_a_tree_and_keeps_the_raw_element() {
-        let xml = r#"<immobilie><preise><kaufpreis auf_anfrage="false">1 &amp; 2</kaufpreis><waehrung iso_waehrung="EUR"/></preise><!-- x --><a>&euro;<![CDATA[<b>]]></a></immobilie>"#;
-        let (tree, raw) = build(xml);
-        let tree = tree.unwrap();
-        let root = tree.root().unwrap();
-        assert_eq!(root.value_at("preise/kaufpreis"), Some("1 & 2"));
-        assert_eq!(
-            root.at("preise/kaufpreis").unwrap().attr("auf_anfrage"),
-            Some("false")
-        );
-        assert_eq!(
-            root.at("preise/waehrung").unwrap().attr("iso_waehrung"),
-            Some("EUR")
-        );
-        assert_eq!(root.value_at("a"), Some("€<b>"));
-        assert_eq!(
-            String::from_utf8(raw).unwrap(),
-            xml.replace("<!-- x -->", "")
-        );
-    }
-
-    #[test]
-    fn limits_fail_the_element() {
-        let (tree, _) = build(&format!("<i><a>{}</a></i>", "x".repeat(101)));
-        assert!(
-            tree.unwrap_err()
-                .contains("i/a: a text longer than 100 bytes")
-        );
-        let (tree, _) = build(&format!("<i>{}</i>", "<a>xxxxxxxxxx</a>".repeat(100)));
-        assert!(tree.unwrap_err().contains("larger than 1000 bytes"));
-        let (tree, _) = build("<i>&xxe;</i>");
-        assert!(tree.unwrap_err().contains("&xxe;"));
+    fn a_failed_element_keeps_nothing_more() {
+        let mut b = Builder::default();
+        b.start("i", 10);
+        b.open("a");
+        b.text(&"x".repeat(11));
+        assert!(b.failed());
+        b.open("b");
+        assert!(!b.close());
+        assert!(!b.close());
+        assert!(b.close(), "the root closes");
+        assert_eq!(b.finish().unwrap_err(), "i/a: a text longer than 10 bytes");
+        b.start("i", 10);
+        leaf(&mut b, "a", "short");
+        assert_eq!(b.finish().unwrap().value_at("a"), Some("short"));
     }
 }

@@ -1,7 +1,7 @@
-//! What the streaming XML readers (Kyero, REAXML) share: the window of decoded bytes the
-//! parser reads in place ([`window`]), one pass of the pull parser over it with the node size
-//! limits ([`scan`]), the loop that runs those passes to the next record ([`reader`]), and
-//! references resolved without ever expanding a declared entity
+//! What the streaming XML readers (Kyero, REAXML, OpenImmo) share: the window of decoded
+//! bytes the parser reads in place ([`window`]), one pass of the pull parser over it with the
+//! node size limits ([`scan`]), the loop that runs those passes to the next record
+//! ([`reader`]), and references resolved without ever expanding a declared entity
 //! ([`refs`]). Each reader keeps its own document (which elements are records) and tree.
 
 pub(crate) mod reader;

@@ -1,4 +1,4 @@
-//! The loop both streaming XML readers run to their next record: a pass of the parser over
+//! The loop the streaming XML readers run to their next record: a pass of the parser over
 //! the window, more of the input read when a node is cut by its end, and a text or CDATA node
 //! over the limit skipped as it streams (its record fails alone).
 
