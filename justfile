@@ -23,6 +23,7 @@ test-pg:
 lint: check-architecture
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
 # The architecture invariants a script can check: crate layering and no SQL outside
 # persistence, no module cycles in any crate, no test that sleeps to wait (each checker's own

@@ -89,8 +89,8 @@ enum ExecutionsCommand {
         json: bool,
     },
     /// Ask for a RUNNING execution (on any instance) to be cancelled: the instance running it
-    /// stops it within one heartbeat and records it FAILED "cancelled by cli:<user>". Exit
-    /// code 1 when it is unknown or not running.
+    /// stops it within one heartbeat and records it FAILED "cancelled by cli:USER" (USER: the
+    /// login name). Exit code 1 when it is unknown or not running.
     Cancel {
         /// The execution's id, or the start of a running execution's id that names one.
         id: String,

@@ -359,7 +359,7 @@ impl FeedFormat {
     }
 
     /// A reader of one document of this format. Every feed is opened here: a ZIP delivery
-    /// is unpacked first (see [`archive`](super::archive)).
+    /// is unpacked first (the `archive` module).
     pub fn open(self, input: FeedStream, options: &ReadOptions) -> Box<dyn FeedReader> {
         archive::open(self, input, options)
     }
