@@ -180,27 +180,7 @@ impl Bench<'_> {
         size: u64,
         reimport: bool,
     ) -> anyhow::Result<()> {
-        let mut best: Vec<Row> = Vec::new();
-        for _ in 0..self.config.repeat {
-            let rows = self.import_once(backend, format, feed, size, reimport)?;
-            let failed = rows.iter().any(|r| r.seconds.is_none());
-            best = if best.is_empty() {
-                rows
-            } else {
-                fastest(best, rows)
-            };
-            if failed {
-                break;
-            }
-        }
-        if self.config.repeat > 1 {
-            for row in &best {
-                eprint!("  fastest of {}: ", self.config.repeat);
-                self.report(row);
-            }
-        }
-        self.rows.extend(best);
-        Ok(())
+        self.fastest_of_repeats(|cases| cases.import_once(backend, format, feed, size, reimport))
     }
 
     /// One first import (and re-import) into a fresh database; its rows.
@@ -265,26 +245,7 @@ impl Bench<'_> {
             format: format.name().to_owned(),
             source: format!("bench-{}", format.name()),
         };
-        let mut best: Option<Row> = None;
-        for _ in 0..self.config.repeat {
-            let row = self.read_once(&spec, format, size);
-            let failed = row.seconds.is_none();
-            best = Some(match best {
-                None => row,
-                Some(b) => fastest(vec![b], vec![row]).remove(0),
-            });
-            if failed {
-                break;
-            }
-        }
-        if let Some(row) = best {
-            if self.config.repeat > 1 {
-                eprint!("  fastest of {}: ", self.config.repeat);
-                self.report(&row);
-            }
-            self.rows.push(row);
-        }
-        Ok(())
+        self.fastest_of_repeats(|cases| Ok(vec![cases.read_once(&spec, format, size)]))
     }
 
     /// One read of the feed; its row.
@@ -303,6 +264,35 @@ impl Bench<'_> {
         };
         self.report(&row);
         row
+    }
+
+    /// Runs `once` as many times as the configuration repeats cases (stopping at a run whose
+    /// case failed) and keeps, case by case, the fastest rows.
+    fn fastest_of_repeats(
+        &mut self,
+        mut once: impl FnMut(&mut Self) -> anyhow::Result<Vec<Row>>,
+    ) -> anyhow::Result<()> {
+        let mut best: Vec<Row> = Vec::new();
+        for _ in 0..self.config.repeat {
+            let rows = once(self)?;
+            let failed = rows.iter().any(|r| r.seconds.is_none());
+            best = if best.is_empty() {
+                rows
+            } else {
+                fastest(best, rows)
+            };
+            if failed {
+                break;
+            }
+        }
+        if self.config.repeat > 1 {
+            for row in &best {
+                eprint!("  fastest of {}: ", self.config.repeat);
+                self.report(row);
+            }
+        }
+        self.rows.extend(best);
+        Ok(())
     }
 
     pub fn report(&self, row: &Row) {
@@ -363,22 +353,7 @@ impl Bench<'_> {
 
     /// `COPY` of the rows the JSON import stores into a fresh `properties` table.
     pub fn copy_reference(&mut self, size: u64) -> anyhow::Result<()> {
-        let mut best: Option<Row> = None;
-        for _ in 0..self.config.repeat {
-            let row = self.copy_once(size)?;
-            best = Some(match best {
-                None => row,
-                Some(b) => fastest(vec![b], vec![row]).remove(0),
-            });
-        }
-        if let Some(row) = best {
-            if self.config.repeat > 1 {
-                eprint!("  fastest of {}: ", self.config.repeat);
-                self.report(&row);
-            }
-            self.rows.push(row);
-        }
-        Ok(())
+        self.fastest_of_repeats(|cases| Ok(vec![cases.copy_once(size)?]))
     }
 
     /// One `COPY` into a fresh database; its row.
