@@ -17,6 +17,7 @@ mod progress;
 mod refusal;
 mod retention;
 mod retry;
+mod source;
 mod statistics;
 mod storage_error;
 mod time_format;
@@ -52,7 +53,7 @@ pub use listing::{
 pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
 pub use ports::{
     AlertStore, ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan,
-    ImageSyncReport, ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore,
+    ImageSyncReport, ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore, SourceStore,
     PendingImagesQuery, RecordedImage, StoredImage, abandoned_finish, abandoned_message,
     plan_image_sync,
 };
@@ -60,6 +61,9 @@ pub use progress::{LiveProgress, Pace};
 pub use refusal::TriggerRefusal;
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
+pub use source::{
+    Setting, SourceChange, SourceCredentials, SourceSpec, SourceWrite, StoredSource,
+};
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::format_utc_millis;
 
@@ -110,6 +114,22 @@ pub enum Error {
         parameter: String,
         /// What is wrong, in a sentence.
         message: String,
+    },
+    /// No source of the catalog has this name.
+    #[error("source {0} not found")]
+    SourceNotFound(JobName),
+    /// A source of the catalog has this name already.
+    #[error("a source named {0} exists already")]
+    SourceExists(JobName),
+    /// The source changed since the version the caller read.
+    #[error("source {name} is at version {current}, not {expected}: it changed since it was read")]
+    SourceVersionMismatch {
+        /// The source.
+        name: JobName,
+        /// The version the caller named.
+        expected: i64,
+        /// The stored version.
+        current: i64,
     },
     /// The storage cannot be reached right now (connection refused, pool timeout).
     #[error("storage unavailable: {0}")]

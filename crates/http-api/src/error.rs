@@ -31,7 +31,8 @@ pub struct ErrorBody {
 #[serde(rename_all = "camelCase")]
 pub struct ErrorDetail {
     /// A stable code: `INVALID_PARAMETER`, `UNAUTHORIZED`, `FORBIDDEN`, `NOT_FOUND`,
-    /// `METHOD_NOT_ALLOWED`, `ALREADY_RUNNING`, `NOT_RUNNING`, `PAYLOAD_TOO_LARGE`,
+    /// `METHOD_NOT_ALLOWED`, `ALREADY_RUNNING`, `NOT_RUNNING`, `CONFLICT`,
+    /// `PRECONDITION_FAILED`, `PAYLOAD_TOO_LARGE`,
     /// `RATE_LIMITED`, `UNAVAILABLE`, `INTERNAL` (and `INVALID_REQUEST` for another refusal of
     /// a request).
     pub code: String,
@@ -98,6 +99,21 @@ impl ApiError {
             execution_id: Some(execution_id),
             ..Self::new(StatusCode::CONFLICT, "NOT_RUNNING", message)
         }
+    }
+
+    /// 409 `CONFLICT`: the request clashes with the stored state (a name taken, a read-only
+    /// catalog).
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "CONFLICT", message)
+    }
+
+    /// 412 `PRECONDITION_FAILED`: the `If-Match` version is not the stored one.
+    pub fn precondition_failed(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "PRECONDITION_FAILED",
+            message,
+        )
     }
 
     /// 429 `RATE_LIMITED` with a `Retry-After` of `secs` seconds.
@@ -231,7 +247,9 @@ impl From<Error> for ApiError {
                     Self::invalid(format!("{parameter}: {message}"))
                 }
             }
-            Error::NotFound(_) => Self::not_found(e.to_string()),
+            Error::NotFound(_) | Error::SourceNotFound(_) => Self::not_found(e.to_string()),
+            Error::SourceExists(_) => Self::conflict(e.to_string()),
+            Error::SourceVersionMismatch { .. } => Self::precondition_failed(e.to_string()),
             Error::AlreadyRunning {
                 ref execution_id, ..
             } => {

@@ -222,3 +222,30 @@ diesel::table! {
 
 diesel::joinable!(property_seen -> properties (property_id));
 diesel::allow_tables_to_appear_in_same_query!(properties, property_seen);
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// The source catalog: import sources stored as data.
+    import_sources (id) {
+        id -> BigInt,
+        name -> Text,
+        spec -> Text,
+        enabled -> Bool,
+        sealed_credentials -> Nullable<Binary>,
+        version -> BigInt,
+        created_at -> UtcTimestamp,
+        created_by -> Text,
+        updated_at -> UtcTimestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    /// The source catalog's revision (one row once seeded or first changed).
+    import_source_catalog (id) {
+        id -> SmallInt,
+        revision -> BigInt,
+    }
+}

@@ -75,6 +75,22 @@ mod postgres_alerts {
     propimport_domain::alert_store_conformance!(run = super::run, store = TestDatabase::postgres());
 }
 
+mod sqlite_sources {
+    use super::*;
+    propimport_domain::source_store_conformance!(
+        run = super::run,
+        store = TestDatabase::sqlite_some()
+    );
+}
+
+mod postgres_sources {
+    use super::*;
+    propimport_domain::source_store_conformance!(
+        run = super::run,
+        store = TestDatabase::postgres()
+    );
+}
+
 mod migrations {
     use super::*;
 

@@ -4,6 +4,7 @@ mod alert_store;
 mod execution_store;
 mod image_store;
 mod listing_store;
+mod source_store;
 
 pub use alert_store::AlertStore;
 pub use execution_store::{ExecutionStore, abandoned_finish, abandoned_message};
@@ -13,3 +14,4 @@ pub use image_store::{
     plan_image_sync,
 };
 pub use listing_store::ListingStore;
+pub use source_store::SourceStore;

@@ -12,16 +12,19 @@ pub mod alert_conformance;
 pub mod conformance;
 pub mod image_conformance;
 pub mod listing_conformance;
+pub mod source_conformance;
 mod manual_clock;
 mod memory_alerts;
 mod memory_images;
 mod memory_listings;
+mod memory_sources;
 mod memory_store;
 
 pub use manual_clock::ManualClock;
 pub use memory_alerts::InMemoryAlertStore;
 pub use memory_images::InMemoryListingImageStore;
 pub use memory_listings::InMemoryListingStore;
+pub use memory_sources::InMemorySourceStore;
 pub use memory_store::InMemoryExecutionStore;
 
 #[cfg(test)]
@@ -33,6 +36,22 @@ mod tests {
         run = futures::executor::block_on,
         store = async { Some(InMemoryListingImageStore::new()) }
     );
+
+    mod sources {
+        //! The in-memory source store passes its conformance suite.
+        use std::sync::Arc;
+
+        use super::super::{InMemoryExecutionStore, InMemorySourceStore};
+
+        crate::source_store_conformance!(
+            run = futures::executor::block_on,
+            store = async {
+                Some(InMemorySourceStore::new(Arc::new(
+                    InMemoryExecutionStore::new(),
+                )))
+            }
+        );
+    }
 
     mod alerts {
         //! The in-memory alert store passes its conformance suite.

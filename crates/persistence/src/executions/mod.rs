@@ -7,7 +7,7 @@ mod history;
 mod lifecycle;
 mod maintenance;
 mod of_jobs;
-mod rows;
+pub(crate) mod rows;
 mod sql;
 mod totals;
 

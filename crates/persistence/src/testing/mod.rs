@@ -41,6 +41,7 @@ pub struct TestDatabase {
     listings: SqlListingStore,
     images: SqlListingImageStore,
     alerts: SqlAlertStore,
+    sources: crate::SqlSourceStore,
     _dir: Option<TempDir>,
     postgres: Option<PgCleanup>,
 }
@@ -63,6 +64,7 @@ impl TestDatabase {
             listings: SqlListingStore::new(db.clone()),
             images: SqlListingImageStore::new(db.clone()),
             alerts: SqlAlertStore::new(db.clone()),
+            sources: crate::SqlSourceStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: Some(dir),
             postgres: None,
@@ -93,6 +95,7 @@ impl TestDatabase {
             listings: SqlListingStore::new(db.clone()),
             images: SqlListingImageStore::new(db.clone()),
             alerts: SqlAlertStore::new(db.clone()),
+            sources: crate::SqlSourceStore::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: None,
             postgres: Some(PgCleanup { server_url, name }),
@@ -117,6 +120,11 @@ impl TestDatabase {
     /// The listing image store on it.
     pub fn image_store(&self) -> &SqlListingImageStore {
         &self.images
+    }
+
+    /// The source catalog on it.
+    pub fn source_store(&self) -> &crate::SqlSourceStore {
+        &self.sources
     }
 
     /// The alert store on it.
@@ -170,6 +178,15 @@ impl ListingFixture for TestDatabase {
 impl AlertFixture for TestDatabase {
     fn alerts(&self) -> &dyn AlertStore {
         &self.alerts
+    }
+}
+
+impl propimport_domain::testing::source_conformance::SourceFixture for TestDatabase {
+    fn sources(&self) -> &dyn propimport_domain::SourceStore {
+        &self.sources
+    }
+    fn audit(&self) -> &dyn ExecutionStore {
+        &self.store
     }
 }
 

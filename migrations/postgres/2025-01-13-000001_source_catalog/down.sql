@@ -1,0 +1,2 @@
+DROP TABLE import_source_catalog;
+DROP TABLE import_sources;
