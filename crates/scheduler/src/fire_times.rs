@@ -53,6 +53,14 @@ impl FireTimes {
             .insert(job.clone(), Memo { from: now, times });
         shown
     }
+
+    /// Forgets what was worked out for `job` (its schedule changed, or it was removed).
+    pub(crate) fn forget(&self, job: &JobName) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(job);
+    }
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub use retry::{PendingRetry, RetryPlan, RunRetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
 pub use scheduler::control::ControlError;
 pub use scheduler::handle::SchedulerHandle;
+pub use scheduler::jobs::JobChanges;
 pub use scheduler::status::{JobOverview, JobStatus};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use signed_webhook::SignedWebhookNotifier;

@@ -34,6 +34,11 @@ impl Watch {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Forgets what is known of `job` (its schedule changed, or it was removed).
+    pub(crate) fn forget(&self, job: &JobName) {
+        self.jobs().remove(job);
+    }
+
     /// The watch of one job.
     pub(crate) fn of(&self, job: &JobName) -> TickWatch {
         self.jobs().get(job).cloned().unwrap_or_default()

@@ -157,7 +157,7 @@ impl SchedulerHandle {
     }
 
     fn known(&self, job: &JobName) -> Result<JobName, ControlError> {
-        if self.shared.jobs.iter().any(|j| j.job.name() == job) {
+        if self.shared.jobs.find(job).is_some() {
             Ok(job.clone())
         } else {
             Err(ControlError::UnknownJob(job.to_string()))

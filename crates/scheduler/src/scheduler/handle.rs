@@ -62,6 +62,7 @@ impl SchedulerHandle {
     pub fn jobs(&self) -> Vec<JobName> {
         self.shared
             .jobs
+            .list()
             .iter()
             .map(|j| j.job.name().clone())
             .collect()
@@ -74,6 +75,7 @@ impl SchedulerHandle {
                 .loops
                 .lock()
                 .is_ok_and(|loops| loops.iter().all(|l| !l.is_finished()))
+            && self.shared.jobs.loops_alive()
     }
 
     /// Records every run this instance drives as FAILED "interrupted: forced shutdown" with
@@ -101,10 +103,11 @@ impl SchedulerHandle {
     /// their records (a little longer); every task is joined before this returns.
     pub async fn shutdown(&self, grace: Duration) {
         self.stop_ticking.cancel();
-        let loops = match self.loops.lock() {
+        let mut loops = match self.loops.lock() {
             Ok(mut loops) => std::mem::take(&mut *loops),
             Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
         };
+        loops.extend(self.shared.jobs.take_handles());
         for handle in loops {
             if let Err(e) = handle.await {
                 tracing::error!(error = %e, "a scheduler loop ended abnormally");

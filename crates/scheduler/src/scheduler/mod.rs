@@ -8,6 +8,7 @@
 
 pub(crate) mod control;
 pub(crate) mod handle;
+pub(crate) mod jobs;
 mod retries;
 pub(crate) mod status;
 mod ticks;
@@ -111,7 +112,8 @@ pub(crate) struct RunEntry {
 
 pub(crate) struct Shared {
     pub(crate) runner: Arc<TrackedRunner>,
-    pub(crate) jobs: Vec<ScheduledJob>,
+    /// The jobs, which may change while the scheduler runs, and their tick loops.
+    pub(crate) jobs: jobs::JobSet,
     pub(crate) settings: SchedulerSettings,
     /// Runs in flight, owned here and awaited on shutdown.
     pub(crate) runs: TaskTracker,
@@ -149,7 +151,7 @@ impl Scheduler {
         Self {
             shared: Arc::new(Shared {
                 runner,
-                jobs,
+                jobs: jobs::JobSet::new(jobs, settings.job_retries.clone()),
                 settings,
                 runs: TaskTracker::new(),
                 cancel_runs: CancelToken::new(),
@@ -173,13 +175,10 @@ impl Scheduler {
         shared.recover_stale().await;
         let stop_ticking = CancelToken::new();
         let mut loops = Vec::new();
-        for job in shared.jobs.iter().filter(|j| j.schedule.is_some()).cloned() {
-            shared.catch_up(&job).await;
-            let (shared, stop) = (shared.clone(), stop_ticking.clone());
-            loops.push(tokio::spawn(
-                async move { shared.tick_loop(job, stop).await },
-            ));
+        for job in shared.jobs.list().iter().filter(|j| j.schedule.is_some()) {
+            shared.catch_up(job).await;
         }
+        shared.start_tick_loops(&stop_ticking);
         {
             let (shared, stop) = (shared.clone(), stop_ticking.clone());
             loops.push(tokio::spawn(async move { shared.watchdog(stop).await }));
@@ -350,18 +349,17 @@ impl Shared {
         Ok(execution)
     }
 
-    pub(crate) fn find_job(&self, name: Option<&JobName>) -> Result<&ScheduledJob, TriggerRefusal> {
+    pub(crate) fn find_job(&self, name: Option<&JobName>) -> Result<ScheduledJob, TriggerRefusal> {
         match name {
             Some(name) => self
                 .jobs
-                .iter()
-                .find(|j| j.job.name() == name)
+                .find(name)
                 .ok_or_else(|| TriggerRefusal::UnknownJob {
                     name: name.to_string(),
                     configured: self.configured(),
                 }),
-            None => match self.jobs.as_slice() {
-                [only] => Ok(only),
+            None => match self.jobs.list().as_slice() {
+                [only] => Ok(only.clone()),
                 _ => Err(TriggerRefusal::JobRequired(self.configured())),
             },
         }
@@ -370,6 +368,7 @@ impl Shared {
     /// The configured job names, comma-separated.
     fn configured(&self) -> String {
         self.jobs
+            .list()
             .iter()
             .map(|j| j.job.name().to_string())
             .collect::<Vec<_>>()

@@ -12,11 +12,10 @@ use crate::retry::{PendingRetry, RetryPlan, RunRetryPolicy};
 
 impl Shared {
     /// The retry policy of a job: its own, else the scheduler's.
-    pub(crate) fn retry_policy(&self, job: &JobName) -> &RunRetryPolicy {
-        self.settings
-            .job_retries
-            .get(job)
-            .unwrap_or(&self.settings.retry)
+    pub(crate) fn retry_policy(&self, job: &JobName) -> RunRetryPolicy {
+        self.jobs
+            .retry_policy(job)
+            .unwrap_or_else(|| self.settings.retry.clone())
     }
 
     /// The retry a run of `tick` (attempt `attempt`) gets if it fails, if any.
@@ -29,12 +28,7 @@ impl Shared {
         let delay = self
             .retry_policy(job)
             .delay_before(attempt.checked_add(1)?)?;
-        let schedule = self
-            .jobs
-            .iter()
-            .find(|j| j.job.name() == job)?
-            .schedule
-            .as_ref()?;
+        let schedule = self.jobs.find(job)?.schedule?;
         Some(RetryPlan {
             delay: chrono::Duration::from_std(delay).ok()?,
             next_tick: schedule.next_after(self.now().max(tick)),
@@ -79,7 +73,7 @@ impl Shared {
 
     /// Begins a due retry through the normal path (the database decides between replicas).
     async fn run_retry(self: &Arc<Self>, name: &JobName, retry: PendingRetry) {
-        let Some(job) = self.jobs.iter().find(|j| j.job.name() == name) else {
+        let Some(job) = self.jobs.find(name) else {
             return;
         };
         if let Some(pause) = self.pause_of(name).await {

@@ -76,6 +76,7 @@ impl SchedulerHandle {
         let here = shared.runs_here();
         Ok(shared
             .jobs
+            .list()
             .iter()
             .filter(|j| wanted(j))
             .map(|j| {
@@ -118,6 +119,7 @@ impl SchedulerHandle {
         let ticking = !self.stop_ticking.is_cancelled();
         Ok(shared
             .jobs
+            .list()
             .iter()
             .map(|j| {
                 let name = j.job.name();

@@ -55,7 +55,12 @@ impl Shared {
     /// database answers), and then handled by the misfire policy as at start-up (run once if
     /// within the grace, else skipped); a newer tick supersedes it, so an outage never ends in
     /// a burst of runs.
-    pub(crate) async fn tick_loop(self: Arc<Self>, job: ScheduledJob, stop: CancelToken) {
+    pub(crate) async fn tick_loop(
+        self: Arc<Self>,
+        job: ScheduledJob,
+        stop: CancelToken,
+        stop_this: CancelToken,
+    ) {
         let Some(schedule) = job.schedule.clone() else {
             return;
         };
@@ -76,6 +81,7 @@ impl Shared {
             let wake = retry_at.map_or(next, |r| r.min(next));
             tokio::select! {
                 () = stop.cancelled() => return,
+                () = stop_this.cancelled() => return,
                 () = sleep_until(self.runner.clock().as_ref(), wake) => {}
             }
             let (tick, is_retry) = match missed {

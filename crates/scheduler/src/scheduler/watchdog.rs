@@ -31,7 +31,7 @@ impl Shared {
             return;
         };
         let now = self.now();
-        for job in &self.jobs {
+        for job in self.jobs.list().iter() {
             let Some(tick) = job
                 .schedule
                 .as_ref()
@@ -41,6 +41,7 @@ impl Shared {
             };
             let name = job.job.name();
             if tick < started
+                || self.jobs.watched_since(name).is_some_and(|since| tick < since)
                 || self.watch.of(name).last_run_tick.is_some_and(|t| t >= tick)
                 || self.pause_of(name).await.is_some()
             {

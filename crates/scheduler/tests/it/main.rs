@@ -9,6 +9,7 @@ mod support;
 mod alerting;
 mod control;
 mod email;
+mod job_changes;
 mod lifecycle;
 mod retries;
 mod schedule;
