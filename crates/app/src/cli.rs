@@ -1,5 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `import`, `executions`, `jobs` and
-//! `schedule next`. Errors are one `error: …` line; usage errors exit 2.
+//! The command line: `serve` (the default), `migrate`, `import`, `executions`, `jobs`,
+//! `sources` and `schedule next`. Errors are one `error: …` line; usage errors exit 2.
 
 use std::process::ExitCode;
 
@@ -54,6 +54,10 @@ enum Command {
     /// The configured jobs: list them, pause or resume their schedules.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// The source catalog: list, show, add, change, enable, disable and delete sources (every
+    /// running replica follows within a second; every change is audited).
+    #[command(subcommand)]
+    Sources(crate::sources_cmd::SourcesCommand),
     /// Cron schedules.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
@@ -182,7 +186,27 @@ impl Cli {
 
     /// Runs the chosen command.
     pub async fn run(self, config: Option<Config>) -> anyhow::Result<ExitCode> {
-        match (self.command.unwrap_or(Command::Serve), config) {
+        let command = self.command.unwrap_or(Command::Serve);
+        let config = match config {
+            // These commands work with the catalog's sources, as the service does.
+            Some(mut config)
+                if matches!(
+                    command,
+                    Command::Import { .. }
+                        | Command::Remap { .. }
+                        | Command::Jobs(_)
+                        | Command::Executions(_)
+                ) =>
+            {
+                crate::catalog::load(&mut config).await?;
+                Some(config)
+            }
+            other => other,
+        };
+        match (command, config) {
+            (Command::Sources(command), Some(config)) => {
+                crate::sources_cmd::run(config, command).await
+            }
             (Command::Health(args), _) => Ok(crate::health_cmd::health(&args).await),
             (Command::Schedule(ScheduleCommand::Next(args)), _) => crate::schedule_cmd::next(&args),
             (Command::Serve, Some(config)) => crate::serve::serve(config)

@@ -19,13 +19,24 @@ use propimport_scheduler::{ControlError, CronSchedule, SchedulerHandle};
 /// out once from its schedule, for the metrics).
 pub struct SchedulerControl {
     scheduler: Arc<SchedulerHandle>,
-    periods: HashMap<JobName, Duration>,
+    periods: std::sync::RwLock<Arc<HashMap<JobName, Duration>>>,
 }
 
 impl SchedulerControl {
     /// Controls the jobs of `scheduler`, whose periods are `periods`.
     pub fn new(scheduler: Arc<SchedulerHandle>, periods: HashMap<JobName, Duration>) -> Self {
-        Self { scheduler, periods }
+        Self {
+            scheduler,
+            periods: std::sync::RwLock::new(Arc::new(periods)),
+        }
+    }
+
+    /// The jobs' periods, after the jobs changed.
+    pub fn set_periods(&self, periods: HashMap<JobName, Duration>) {
+        *self
+            .periods
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(periods);
     }
 
     fn configured(&self) -> String {
@@ -90,13 +101,18 @@ impl JobControl for SchedulerControl {
     }
 
     async fn overview(&self) -> Result<Vec<JobFlags>, Error> {
+        let periods = self
+            .periods
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         Ok(self
             .scheduler
             .overview()
             .await?
             .into_iter()
             .map(|j| JobFlags {
-                period: self.periods.get(&j.job_name).copied(),
+                period: periods.get(&j.job_name).copied(),
                 job_name: j.job_name,
                 is_scheduled: j.is_scheduled,
                 running: j.running,

@@ -50,6 +50,15 @@ pub fn folder(database: &DatabaseUrl) -> PathBuf {
     data.join("demo-feeds")
 }
 
+/// The contents of the demo feed a source reads at `path`, when `path` is one of the demo
+/// feeds' files in `folder`.
+pub fn embedded(folder: &Path, path: &Path) -> Option<&'static [u8]> {
+    DEMO_FEEDS
+        .iter()
+        .find(|feed| path == folder.join(feed.file_name))
+        .map(|feed| feed.bytes)
+}
+
 /// Writes each embedded feed (its file and contents, `Source::embedded_feed`) that is missing
 /// or differs on disk.
 ///

@@ -5,6 +5,7 @@
 mod admin_token;
 mod alerting;
 mod banner;
+mod catalog;
 mod cli;
 mod config;
 mod control;
@@ -24,6 +25,7 @@ mod metrics;
 mod remap_cmd;
 mod schedule_cmd;
 mod serve;
+mod sources_cmd;
 mod usage;
 
 use std::process::ExitCode;

@@ -12,6 +12,7 @@
 //! and histograms under `job_name="(other)"`, summed, as the API does for their gauges.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -154,13 +155,30 @@ enum Kind {
 /// by `(other)`: the series of the jobs beyond the per-job limit add up in one.
 struct FoldJobs {
     inner: PrometheusRecorder,
-    own: HashSet<String>,
+    own: Arc<RwLock<HashSet<String>>>,
+}
+
+/// The jobs with series of their own, shared with the recorder once it is installed.
+static OWN_JOBS: OnceLock<(Arc<RwLock<HashSet<String>>>, JobSeries)> = OnceLock::new();
+
+/// Gives the first jobs of `jobs` (in order, as many as `METRICS_JOB_SERIES`) series of their
+/// own again, after the jobs changed; the others are folded into `(other)` from now on.
+pub fn set_own_jobs(jobs: &[JobName]) {
+    if let Some((own, series)) = OWN_JOBS.get() {
+        let names = jobs
+            .iter()
+            .take(series.0)
+            .map(ToString::to_string)
+            .collect();
+        *own.write().unwrap_or_else(PoisonError::into_inner) = names;
+    }
 }
 
 impl FoldJobs {
     /// `key` with its job folded, or `None` when it names no job or one of `own`.
     fn folded(&self, key: &Key) -> Option<Key> {
-        let other = |l: &Label| l.key() == "job_name" && !self.own.contains(l.value());
+        let own = self.own.read().unwrap_or_else(PoisonError::into_inner);
+        let other = |l: &Label| l.key() == "job_name" && !own.contains(l.value());
         key.labels().any(other).then(|| {
             let labels: Vec<Label> = key
                 .labels()
@@ -223,11 +241,13 @@ pub fn install(jobs: &[JobName], series: JobSeries) -> Option<PrometheusHandle> 
         .ok()?
         .build_recorder();
     let handle = recorder.handle();
-    let own = jobs
-        .iter()
-        .take(series.0)
-        .map(ToString::to_string)
-        .collect();
+    let own: Arc<RwLock<HashSet<String>>> = Arc::new(RwLock::new(
+        jobs.iter()
+            .take(series.0)
+            .map(ToString::to_string)
+            .collect(),
+    ));
+    let _ = OWN_JOBS.set((own.clone(), series));
     let recorder = FoldJobs {
         inner: recorder,
         own,

@@ -9,7 +9,7 @@ use propimport_domain::{
 use propimport_importer::{ImageDownloads, ImageSettings, ImageStorage, Importer};
 use propimport_persistence::{
     Database, PoolOptions, ServerLock, SqlAlertStore, SqlExecutionStore, SqlListingImageStore,
-    SqlListingStore,
+    SqlListingStore, SqlSourceStore,
 };
 use propimport_scheduler::{
     RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner, default_instance_id,
@@ -18,16 +18,28 @@ use propimport_scheduler::{
 use actix_web::HttpServer;
 use propimport_http_api::{AdminApi, ApiState, AuthSettings, configure};
 
-use crate::config::Config;
+use crate::catalog::Catalog;
+use crate::catalog::watcher::{self, CatalogJobs, JobBook, OnJobs};
+use crate::config::{Config, Source};
 use crate::control::{DatabaseReadiness, SchedulerControl};
 use crate::import_job::ImportJob;
 
 /// Opens and migrates the configured database.
 pub async fn open(config: &Config) -> anyhow::Result<Database> {
+    let db = open_quietly(config).await?;
+    tracing::info!(database = %config.database_url.redacted(), "database ready");
+    Ok(db)
+}
+
+/// [`open`] without its log line (for a command that opens the database again); the
+/// migrations it applies are logged.
+pub async fn open_quietly(config: &Config) -> anyhow::Result<Database> {
     let options = PoolOptions::default().with_timeout(config.database_timeout);
     let db = Database::connect(&config.database_url, options).await?;
     let applied = db.migrate().await?;
-    tracing::info!(database = %config.database_url.redacted(), applied, "database ready");
+    if applied > 0 {
+        tracing::info!(database = %config.database_url.redacted(), applied, "database migrated");
+    }
     Ok(db)
 }
 
@@ -39,48 +51,84 @@ pub async fn open_exclusive(config: &Config) -> anyhow::Result<(Database, Server
     Ok((open(config).await?, lock))
 }
 
-/// One scheduled import job per configured source, storing into `db` (images into the
-/// configured image store unless `skip_images`).
+/// Makes the scheduled import job of a source: its importer on the configured stores.
+pub struct JobFactory {
+    listings: Arc<dyn ListingStore>,
+    images: Arc<dyn ListingImageStore>,
+    storage: ImageStorage,
+    allowed_hosts: Vec<String>,
+    image_concurrency: crate::config::ImageConcurrency,
+    default_schedule: propimport_scheduler::CronSchedule,
+    global_retry: propimport_scheduler::RunRetryPolicy,
+    skip_images: bool,
+}
+
+impl JobFactory {
+    /// Jobs storing into `db` (images into the configured image store unless `skip_images`).
+    ///
+    /// # Errors
+    /// When the image store cannot be opened (`IMAGE_STORE_URL`).
+    pub fn new(config: &Config, db: &Database, skip_images: bool) -> anyhow::Result<Self> {
+        Ok(Self {
+            listings: Arc::new(SqlListingStore::new(db.clone())),
+            images: Arc::new(SqlListingImageStore::new(db.clone())),
+            storage: ImageStorage::from_url(&config.image_store_url)
+                .map_err(|e| anyhow::anyhow!("IMAGE_STORE_URL: {e}"))?,
+            allowed_hosts: config.image_allowed_hosts.clone(),
+            image_concurrency: config.image_concurrency,
+            default_schedule: config.scheduling.schedule.clone(),
+            global_retry: config.scheduling.retry.clone(),
+            skip_images,
+        })
+    }
+
+    /// The job of `source` (a demo feed's file written first).
+    ///
+    /// # Errors
+    /// When the demo feed cannot be written or the importer not built.
+    pub fn job(&self, source: &Source) -> anyhow::Result<ScheduledJob> {
+        crate::demo_feeds::materialize(source.embedded_feed())?;
+        let limits = self.image_concurrency.of(source);
+        let importer = Importer::builder(source.config.clone(), self.listings.clone())
+            .images(self.images.clone(), self.storage.clone())
+            .image_settings(ImageSettings {
+                allowed_hosts: self.allowed_hosts.clone(),
+                concurrency: limits.overall,
+                concurrency_per_host: limits.per_host,
+                ..ImageSettings::default()
+            })
+            .image_downloads(if self.skip_images || !source.download_images {
+                ImageDownloads::Skip
+            } else {
+                ImageDownloads::Download
+            })
+            .build()?;
+        Ok(ScheduledJob {
+            job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,
+            schedule: Some(
+                source
+                    .schedule
+                    .clone()
+                    .unwrap_or_else(|| self.default_schedule.clone()),
+            ),
+        })
+    }
+
+    /// The retry policy of `source` when it sets its own.
+    pub fn retry_policy(&self, source: &Source) -> Option<propimport_scheduler::RunRetryPolicy> {
+        crate::config::retry_policy_of(source, &self.global_retry)
+    }
+}
+
+/// One scheduled import job per source of `config` (the catalog's, once `catalog::load`ed),
+/// storing into `db` (images into the configured image store unless `skip_images`).
 pub fn import_jobs(
     config: &Config,
     db: &Database,
     skip_images: bool,
 ) -> anyhow::Result<Vec<ScheduledJob>> {
-    crate::demo_feeds::materialize(config.sources.iter().filter_map(|s| s.embedded_feed()))?;
-    let listings: Arc<dyn ListingStore> = Arc::new(SqlListingStore::new(db.clone()));
-    let images: Arc<dyn ListingImageStore> = Arc::new(SqlListingImageStore::new(db.clone()));
-    let storage = ImageStorage::from_url(&config.image_store_url)
-        .map_err(|e| anyhow::anyhow!("IMAGE_STORE_URL: {e}"))?;
-    config
-        .sources
-        .iter()
-        .map(|source| {
-            let limits = config.image_concurrency.of(source);
-            let importer = Importer::builder(source.config.clone(), listings.clone())
-                .images(images.clone(), storage.clone())
-                .image_settings(ImageSettings {
-                    allowed_hosts: config.image_allowed_hosts.clone(),
-                    concurrency: limits.overall,
-                    concurrency_per_host: limits.per_host,
-                    ..ImageSettings::default()
-                })
-                .image_downloads(if skip_images || !source.download_images {
-                    ImageDownloads::Skip
-                } else {
-                    ImageDownloads::Download
-                })
-                .build()?;
-            Ok(ScheduledJob {
-                job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,
-                schedule: Some(
-                    source
-                        .schedule
-                        .clone()
-                        .unwrap_or_else(|| config.scheduling.schedule.clone()),
-                ),
-            })
-        })
-        .collect()
+    let factory = JobFactory::new(config, db, skip_images)?;
+    config.sources.iter().map(|s| factory.job(s)).collect()
 }
 
 /// `propimport migrate`.
@@ -104,11 +152,26 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let (db, _server_lock) = open_exclusive(&config).await?;
     let store: Arc<dyn ExecutionStore> = Arc::new(SqlExecutionStore::new(db.clone()));
     let s = &config.scheduling;
+    let clock = Arc::new(SystemClock) as Arc<dyn Clock>;
+    let catalog = Arc::new(Catalog::new(
+        &config,
+        Arc::new(SqlSourceStore::new(db.clone())),
+        clock.clone(),
+    ));
+    catalog.seed_if_new().await?;
+    let revision = if catalog.is_stored() {
+        catalog.store().catalog_revision().await?
+    } else {
+        None
+    };
+    let factory = JobFactory::new(&config, &db, config.skip_images)?;
+    let mut book = JobBook::default();
+    let CatalogJobs { jobs, retries } = book.jobs(&factory, &catalog.runnable().await?);
     let alert_store: Arc<dyn AlertStore> = Arc::new(SqlAlertStore::new(db.clone()));
     let alerts = Arc::new(crate::alerting::build(&config, alert_store.clone())?);
     let runner = Arc::new(TrackedRunner::new(
         store.clone(),
-        Arc::new(SystemClock) as Arc<dyn Clock>,
+        clock,
         alerts.clone(),
         RunSettings {
             instance_id: default_instance_id(),
@@ -118,8 +181,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             store_retry: config.retrying.store.clone(),
         },
     ));
-    let jobs = import_jobs(&config, &db, config.skip_images)?;
     crate::metrics::register_jobs(&jobs);
+    crate::metrics::set_own_jobs(&job_names(&jobs));
     let periods = crate::metrics::periods(&jobs);
     let settings = SchedulerSettings {
         lease: chrono::Duration::from_std(s.lease)?,
@@ -127,9 +190,26 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         retention: Some((s.retention, s.retention_schedule.clone())),
         late_after: s.late_grace.map(chrono::Duration::from_std).transpose()?,
         retry: s.retry.clone(),
-        job_retries: crate::config::job_retries(&config),
+        job_retries: retries,
     };
     let scheduler = Arc::new(Scheduler::new(runner, jobs, settings).start().await);
+    let control = Arc::new(SchedulerControl::new(scheduler.clone(), periods));
+    let follower = catalog.is_stored().then(|| {
+        let control = control.clone();
+        let on_jobs: OnJobs = Box::new(move |jobs| {
+            crate::metrics::register_jobs(jobs);
+            crate::metrics::set_own_jobs(&job_names(jobs));
+            control.set_periods(crate::metrics::periods(jobs));
+        });
+        tokio::spawn(watcher::follow(
+            catalog.clone(),
+            factory,
+            book,
+            scheduler.clone(),
+            on_jobs,
+            revision,
+        ))
+    });
     let (auth, generated_token) = match &config.http.auth {
         Some(auth) => (auth.clone(), None),
         None => {
@@ -139,7 +219,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let mut state = ApiState::new(
         store,
-        Arc::new(SchedulerControl::new(scheduler.clone(), periods)),
+        control,
         Arc::new(DatabaseReadiness(db.clone())),
         auth,
     );
@@ -148,6 +228,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     state.alerts = Some(alert_store);
     state.metrics = metrics;
     state.metrics_job_series = config.http.metrics_job_series;
+    state.sources = Some(catalog.clone());
     let api = AdminApi::new(state);
     let server = HttpServer::new(move || configure(api.clone()))
         .workers(2)
@@ -205,6 +286,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     // Stop accepting first; the workers (and the database connections they opened) stay up
     // until the scheduler has recorded every run, then the server stops.
     server_handle.pause().await;
+    if let Some(follower) = follower {
+        follower.abort();
+    }
     scheduler.shutdown(s.shutdown_grace).await;
     if !alerts.shutdown(crate::alerting::DELIVERY_GRACE).await {
         tracing::warn!("alert deliveries still in flight were abandoned at shutdown");
@@ -218,6 +302,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     db.close();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The names of `jobs`, in order.
+fn job_names(jobs: &[ScheduledJob]) -> Vec<propimport_domain::JobName> {
+    jobs.iter().map(|j| j.job.name().clone()).collect()
 }
 
 /// How long a second shutdown signal waits for the running imports to be recorded.

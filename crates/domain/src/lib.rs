@@ -53,16 +53,16 @@ pub use listing::{
 pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
 pub use ports::{
     AlertStore, ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan,
-    ImageSyncReport, ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore, SourceStore,
-    PendingImagesQuery, RecordedImage, StoredImage, abandoned_finish, abandoned_message,
-    plan_image_sync,
+    ImageSyncReport, ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore,
+    PendingImagesQuery, RecordedImage, SourceStore, StoredImage, abandoned_finish,
+    abandoned_message, plan_image_sync,
 };
 pub use progress::{LiveProgress, Pace};
 pub use refusal::TriggerRefusal;
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
 pub use source::{
-    Setting, SourceChange, SourceCredentials, SourceSpec, SourceWrite, StoredSource,
+    Setting, SourceChange, SourceCredentials, SourceSpec, SourceView, SourceWrite, StoredSource,
 };
 pub use statistics::{Statistics, StatisticsQuery, StatisticsRow, TimelineDay, WindowDays};
 pub use time_format::format_utc_millis;

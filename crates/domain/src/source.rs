@@ -74,7 +74,11 @@ pub struct SourceSpec {
     )]
     pub max_withdraw_fraction: Option<f64>,
     /// Whether a snapshot without listings is accepted.
-    #[serde(default, alias = "allow_empty", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "allow_empty",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allow_empty: Option<Setting>,
     /// Whether its images are downloaded (default true).
     #[serde(
@@ -91,7 +95,11 @@ pub struct SourceSpec {
     )]
     pub connect_timeout: Option<Setting>,
     /// The wait for an answer and for each next bytes of the feed.
-    #[serde(default, alias = "read_timeout", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "read_timeout",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub read_timeout: Option<Setting>,
     /// Getting an answer, all attempts together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -100,7 +108,11 @@ pub struct SourceSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<Setting>,
     /// The delays before those retries.
-    #[serde(default, alias = "retry_delays", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "retry_delays",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_delays: Option<Setting>,
     /// Image downloads at once.
     #[serde(
@@ -136,13 +148,21 @@ pub struct SourceSpec {
     #[serde(default, alias = "client_id", skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// RESO: the OAuth2 scope.
-    #[serde(default, alias = "oauth_scope", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "oauth_scope",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub oauth_scope: Option<String>,
     /// A credential: the bearer token sent with every request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// A credential: the OAuth2 client secret.
-    #[serde(default, alias = "client_secret", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "client_secret",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_secret: Option<String>,
 }
 
@@ -162,7 +182,10 @@ impl fmt::Debug for SourceCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SourceCredentials")
             .field("token", &self.token.as_ref().map(|_| "<set>"))
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "<set>"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<set>"),
+            )
             .finish()
     }
 }
@@ -270,6 +293,20 @@ pub struct StoredSource {
     pub updated_at: DateTime<Utc>,
     /// Who last changed it.
     pub updated_by: String,
+}
+
+/// A source as the catalog shows it: what is stored, which credentials are set (never their
+/// values) and, when it cannot run as stored, why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceView {
+    /// The stored source.
+    pub source: StoredSource,
+    /// Whether a bearer token is set.
+    pub has_token: bool,
+    /// Whether an OAuth2 client secret is set.
+    pub has_client_secret: bool,
+    /// Why the source does not run although enabled (its credentials do not open, say).
+    pub problem: Option<String>,
 }
 
 /// Who changes the catalog, when, from where and why: written to the audit log in the

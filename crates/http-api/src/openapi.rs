@@ -14,7 +14,7 @@ use crate::handlers;
     info(
         title = "propimport admin API",
         description = "Execution history, statistics, status, manual triggers and operator control \
-            (pause and resume a job, cancel a run) of the property imports, plus health, readiness \
+            (pause and resume a job, cancel a run), the source catalog of the property imports, plus health, readiness \
             and metrics. Admin endpoints need `Authorization: Bearer <token>` \
             (the ADMIN_API_TOKEN, or an HS256 JWT with the admin role)."
     ),
@@ -30,6 +30,11 @@ use crate::handlers;
         handlers::control::cancel,
         handlers::audit::audit_log,
         handlers::alerts::alerts,
+        handlers::sources::list,
+        handlers::sources::create,
+        handlers::sources::get,
+        handlers::sources::update,
+        handlers::sources::delete,
         handlers::ops::healthz,
         handlers::ops::readyz,
         handlers::ops::metrics,
@@ -41,6 +46,7 @@ use crate::handlers;
         (name = "control", description = "Pause and resume jobs, cancel runs (audited)"),
         (name = "audit", description = "Who triggered, paused, resumed or cancelled what"),
         (name = "alerts", description = "Alerts raised, repeated and recovered, and their deliveries"),
+        (name = "sources", description = "The source catalog: create, read, change, disable and delete sources at run time (audited)"),
         (name = "operations", description = "Health, readiness and metrics (no auth)"),
     )
 )]

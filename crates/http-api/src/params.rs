@@ -114,6 +114,17 @@ pub fn jobs(params: &Params) -> Result<JobQuery, ApiError> {
     })
 }
 
+/// `GET /sources`: q (a part of the name or URL, any case), limit (1 to 500, default 100),
+/// offset.
+pub fn sources(params: &Params) -> Result<(Option<String>, JobPageLimit, u64), ApiError> {
+    let limit = integer(params, "limit")?
+        .map(JobPageLimit::new)
+        .transpose()?
+        .unwrap_or_default();
+    let q = get(params, "q")?.map(str::to_lowercase);
+    Ok((q, limit, offset(params)?))
+}
+
 /// `GET /history`: limit, offset, status, triggeredBy, jobName, from, to.
 pub fn history(params: &Params) -> Result<HistoryQuery, ApiError> {
     let (limit, offset) = page(params)?;

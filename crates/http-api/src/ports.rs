@@ -177,3 +177,69 @@ impl Readiness for StoreReadiness {
         }]
     }
 }
+
+/// Who asks for a change of the source catalog, and from where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeBy {
+    /// The actor (a token id, a JWT subject, `cli:<user>`).
+    pub actor: String,
+    /// The request's remote address.
+    pub remote_addr: Option<String>,
+}
+
+/// The source catalog as the admin API reads and changes it, implemented by the app: every
+/// change is checked exactly as the start-up configuration is, stored, audited and picked up
+/// by every replica's scheduler.
+#[async_trait]
+pub trait SourceAdmin: Send + Sync {
+    /// Whether the catalog only shows the configured sources (`IMPORT_SOURCES_MODE=config`).
+    fn read_only(&self) -> bool;
+
+    /// Every source, in the order they were created.
+    async fn list(&self) -> Result<Vec<propimport_domain::SourceView>, SourceRefusal>;
+
+    /// One source.
+    async fn get(&self, name: &JobName) -> Result<propimport_domain::SourceView, SourceRefusal>;
+
+    /// Adds a source (`body`: a source's fields, camelCase, with an optional `enabled`).
+    async fn create(
+        &self,
+        body: serde_json::Map<String, serde_json::Value>,
+        by: &ChangeBy,
+    ) -> Result<propimport_domain::SourceView, SourceRefusal>;
+
+    /// Changes some fields of a source (`patch`: a JSON merge patch of its fields; `null`
+    /// unsets one; `enabled` enables or disables it; credentials absent stay as they are),
+    /// when its version is `expected` (any when `None`).
+    async fn update(
+        &self,
+        name: &JobName,
+        patch: serde_json::Map<String, serde_json::Value>,
+        expected: Option<i64>,
+        by: &ChangeBy,
+    ) -> Result<propimport_domain::SourceView, SourceRefusal>;
+
+    /// Deletes a source (its history stays), when its version is `expected` (any when
+    /// `None`); gives what it was.
+    async fn delete(
+        &self,
+        name: &JobName,
+        expected: Option<i64>,
+        by: &ChangeBy,
+    ) -> Result<propimport_domain::SourceView, SourceRefusal>;
+}
+
+/// Why the catalog refused a read or a change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceRefusal {
+    /// The source as asked for is not valid; the message names the field.
+    #[error("{0}")]
+    Invalid(String),
+    /// The sources are read from the configuration (`IMPORT_SOURCES_MODE=config`).
+    #[error("{0}")]
+    ReadOnly(String),
+    /// The store refused (unknown source, name taken, another version) or failed.
+    #[error(transparent)]
+    Store(#[from] propimport_domain::Error),
+}

@@ -43,6 +43,8 @@ pub struct ApiState {
     pub alerts: Option<Arc<dyn AlertStore>>,
     /// How many jobs have per-job gauges of their own in `/metrics` (the rest are summed up).
     pub metrics_job_series: JobSeries,
+    /// The source catalog of `/sources` (`None`: those routes answer 404).
+    pub sources: Option<Arc<dyn crate::SourceAdmin>>,
 }
 
 impl ApiState {
@@ -66,6 +68,7 @@ impl ApiState {
             readiness_timeout: Duration::from_secs(3),
             alerts: None,
             metrics_job_series: JobSeries::DEFAULT,
+            sources: None,
         }
     }
 }
@@ -85,6 +88,7 @@ pub(crate) struct SharedState {
     pub(crate) readiness_timeout: Duration,
     pub(crate) alerts: Option<Arc<dyn AlertStore>>,
     pub(crate) metrics_job_series: JobSeries,
+    pub(crate) sources: Option<Arc<dyn crate::SourceAdmin>>,
     /// The last `/status` answers, reused while still current.
     pub(crate) status_cache: crate::status_cache::StatusCache,
     /// The per-job gauges of the last `/metrics` scrape.
@@ -111,6 +115,7 @@ impl AdminApi {
             readiness_timeout: state.readiness_timeout,
             alerts: state.alerts,
             metrics_job_series: state.metrics_job_series,
+            sources: state.sources,
             status_cache: crate::status_cache::StatusCache::default(),
             job_metrics: crate::job_metrics::JobMetrics::default(),
         }))

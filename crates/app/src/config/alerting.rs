@@ -46,11 +46,12 @@ pub struct Alerting {
 }
 
 impl Alerting {
-    /// Reads the variables; `jobs` are the configured jobs and `slack` whether
-    /// `IMPORT_ALERT_WEBHOOK_URL` is set (both for the routes' check).
+    /// Reads the variables; `jobs` are the configured jobs (`None` when the source catalog
+    /// holds them: a route may name any job) and `slack` whether `IMPORT_ALERT_WEBHOOK_URL` is
+    /// set (both for the routes' check).
     pub fn read(
         vars: &mut Vars<impl Fn(&str) -> Option<String>>,
-        jobs: &[JobName],
+        jobs: Option<&[JobName]>,
         slack: bool,
     ) -> Self {
         let public_url = vars.parsed(
@@ -255,7 +256,7 @@ fn email(vars: &mut Vars<impl Fn(&str) -> Option<String>>) -> Option<EmailSettin
 /// `IMPORT_ALERT_ROUTES`: `job=channel,channel; job=none`, jobs and channels configured.
 fn routes(
     vars: &mut Vars<impl Fn(&str) -> Option<String>>,
-    jobs: &[JobName],
+    jobs: Option<&[JobName]>,
     channels: &[&str],
 ) -> AlertRoutes {
     const NAME: &str = "IMPORT_ALERT_ROUTES";
@@ -276,13 +277,26 @@ fn routes(
             continue;
         };
         let job = job.trim();
-        let Some(job_name) = jobs.iter().find(|j| j.as_str() == job) else {
-            let configured: Vec<&str> = jobs.iter().map(JobName::as_str).collect();
-            vars.problem(format!(
-                "{NAME}: no job {job:?} (configured: {})",
-                configured.join(", ")
-            ));
-            continue;
+        let job_name = match jobs {
+            Some(jobs) => jobs
+                .iter()
+                .find(|j| j.as_str() == job)
+                .cloned()
+                .ok_or_else(|| {
+                    let configured: Vec<&str> = jobs.iter().map(JobName::as_str).collect();
+                    format!(
+                        "{NAME}: no job {job:?} (configured: {})",
+                        configured.join(", ")
+                    )
+                }),
+            None => JobName::parse(job).map_err(|e| format!("{NAME}: job {job:?}: {e}")),
+        };
+        let job_name = match job_name {
+            Ok(name) => name,
+            Err(problem) => {
+                vars.problem(problem);
+                continue;
+            }
         };
         let names: Vec<String> = names
             .split(',')
@@ -297,7 +311,7 @@ fn routes(
                 ));
             }
         }
-        routes = routes.route(job_name.clone(), names);
+        routes = routes.route(job_name, names);
     }
     routes
 }

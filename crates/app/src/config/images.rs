@@ -56,25 +56,4 @@ impl ImageConcurrency {
                 .min(overall),
         }
     }
-
-    /// Records a problem for each source of the sources file that sets a per-host limit
-    /// above the overall one it runs with.
-    pub fn check(self, vars: &mut Vars<impl Fn(&str) -> Option<String>>, sources: &[Source]) {
-        for source in sources {
-            let Some(per_host) = source.image_concurrency_per_host else {
-                continue;
-            };
-            let (overall, named) = match source.image_concurrency {
-                Some(own) => (own, format!("its image_concurrency={own}")),
-                None => (self.overall, format!("IMAGE_CONCURRENCY={}", self.overall)),
-            };
-            if per_host > overall {
-                let file = vars.raw("IMPORT_SOURCES_FILE").unwrap_or_default();
-                vars.problem(format!(
-                    "IMPORT_SOURCES_FILE={file:?}: source {:?}: image_concurrency_per_host={per_host}: more than {named}; one host cannot have more downloads at once than all hosts together",
-                    source.config.name.to_string()
-                ));
-            }
-        }
-    }
 }

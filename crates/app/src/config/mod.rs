@@ -19,7 +19,7 @@ pub use http::{Http, random_token};
 pub use images::ImageConcurrency;
 pub use retry::Retrying;
 pub use scheduling::Scheduling;
-pub use sources::Source;
+pub use sources::{Source, SourceDefaults, SpecOrigin, build as sources_build};
 use vars::Vars;
 
 /// The accepted image download limits (`IMAGE_CONCURRENCY`, `IMAGE_CONCURRENCY_PER_HOST` and a
@@ -39,8 +39,17 @@ pub struct Config {
     /// How failed fetches, alert deliveries and writes to an unavailable database are tried
     /// again (also set on each source's `http.retry` and the email channel's `retry`).
     pub retrying: Retrying,
-    /// The import sources (one job each).
+    /// The configured import sources (one job each): what runs in the `config` mode, what
+    /// seeds a new catalog in the `database` mode (where the commands replace them with the
+    /// catalog's, `catalog::load`).
     pub sources: Vec<Source>,
+    /// What sources take from the service's settings when they do not set their own.
+    pub source_defaults: SourceDefaults,
+    /// Where the sources are read (`IMPORT_SOURCES_MODE`: `database`, the default, or
+    /// `config`).
+    pub sources_mode: SourcesMode,
+    /// The key sealing source credentials in the catalog (`SOURCE_CREDENTIALS_KEY`).
+    pub credentials_key: Option<crate::catalog::sealing::CredentialKey>,
     /// The HTTP server and admin API.
     pub http: Http,
     /// The alert channels (besides the Slack/Discord webhook), routes and links.
@@ -59,6 +68,16 @@ pub struct Config {
     pub image_concurrency: ImageConcurrency,
     /// `text` or `json` log lines (`LOG_FORMAT`).
     pub log_format: LogFormat,
+}
+
+/// Where the sources are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourcesMode {
+    /// The source catalog in the database, seeded once from the configuration.
+    Database,
+    /// The configuration (sources file, variables or demo feeds), read at start-up; the
+    /// catalog is read-only.
+    Config,
 }
 
 /// The shape of log lines.
@@ -139,18 +158,32 @@ impl Config {
         let timezone = vars
             .raw("TZ")
             .unwrap_or_else(|| scheduling::DEFAULT_TZ.to_owned());
-        let mut sources = sources::read(
+        let sources_mode = vars.parsed(
+            "IMPORT_SOURCES_MODE",
+            SourcesMode::Database,
+            "database or config",
+            |t| match t.to_ascii_lowercase().as_str() {
+                "database" => Some(SourcesMode::Database),
+                "config" => Some(SourcesMode::Config),
+                _ => None,
+            },
+        );
+        let credentials_key = vars.raw("SOURCE_CREDENTIALS_KEY").and_then(|text| {
+            crate::catalog::sealing::CredentialKey::from_hex(&text)
+                .map_err(|e| vars.problem(format!("SOURCE_CREDENTIALS_KEY: {e}")))
+                .ok()
+        });
+        let (sources, source_defaults) = sources::read(
             &mut vars,
             &timezone,
             &crate::demo_feeds::folder(&database_url),
+            retrying.feed.clone(),
+            image_concurrency,
         );
-        for source in &mut sources {
-            source.config.http.retry = retrying.feed.clone();
-        }
-        image_concurrency.check(&mut vars, &sources);
         let jobs: Vec<_> = sources.iter().map(|s| s.config.name.clone()).collect();
         let slack = vars.raw("IMPORT_ALERT_WEBHOOK_URL").is_some();
-        let mut alerting = Alerting::read(&mut vars, &jobs, slack);
+        let configured = (sources_mode == SourcesMode::Config).then_some(jobs.as_slice());
+        let mut alerting = Alerting::read(&mut vars, configured, slack);
         if let Some(email) = &mut alerting.email {
             email.retry = retrying.delivery.clone();
         }
@@ -163,6 +196,9 @@ impl Config {
             scheduling,
             retrying,
             sources,
+            source_defaults,
+            sources_mode,
+            credentials_key,
             http,
             alerting,
             image_store_url,
@@ -174,27 +210,21 @@ impl Config {
     }
 }
 
-/// The retry policy of each source that sets `retries` or `retry_delays` (the other key
-/// from `IMPORT_RETRIES` / `IMPORT_RETRY_DELAYS`).
-pub fn job_retries(
-    config: &Config,
-) -> std::collections::HashMap<propimport_domain::JobName, propimport_scheduler::RunRetryPolicy> {
-    let global = &config.scheduling.retry;
-    config
-        .sources
-        .iter()
-        .filter(|s| s.retries.is_some() || s.retry_delays.is_some())
-        .map(|s| {
-            let policy = propimport_scheduler::RunRetryPolicy {
-                retries: s.retries.unwrap_or(global.retries),
-                delays: s
-                    .retry_delays
-                    .clone()
-                    .unwrap_or_else(|| global.delays.clone()),
-            };
-            (s.config.name.clone(), policy)
-        })
-        .collect()
+/// The retry policy of `source` when it sets its own `retries` or `retry_delays` (the other
+/// from `global`: `IMPORT_RETRIES` / `IMPORT_RETRY_DELAYS`).
+pub fn retry_policy_of(
+    source: &Source,
+    global: &propimport_scheduler::RunRetryPolicy,
+) -> Option<propimport_scheduler::RunRetryPolicy> {
+    (source.retries.is_some() || source.retry_delays.is_some()).then(|| {
+        propimport_scheduler::RunRetryPolicy {
+            retries: source.retries.unwrap_or(global.retries),
+            delays: source
+                .retry_delays
+                .clone()
+                .unwrap_or_else(|| global.delays.clone()),
+        }
+    })
 }
 
 #[cfg(test)]

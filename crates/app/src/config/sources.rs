@@ -15,10 +15,9 @@
 mod reso;
 mod settings;
 
-use std::fmt;
 use std::path::Path;
 
-use propimport_domain::JobName;
+use propimport_domain::{JobName, Setting, SourceSpec};
 use propimport_importer::{FeedFormat, Location, SourceConfig};
 use propimport_scheduler::CronSchedule;
 use serde::Deserialize;
@@ -49,6 +48,8 @@ pub struct Source {
     /// A demo feed's contents, part of the binary, written to its file before a run
     /// (`demo_feeds::materialize`); `None` for configured sources.
     pub embedded: Option<&'static [u8]>,
+    /// The source as it was written (credentials included): what the catalog is seeded with.
+    pub spec: SourceSpec,
 }
 
 impl Source {
@@ -65,124 +66,160 @@ impl Source {
 #[serde(deny_unknown_fields)]
 struct SourcesFile {
     #[serde(default)]
-    sources: Vec<SourceEntry>,
+    sources: Vec<SourceSpec>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceEntry {
-    name: String,
-    format: Option<String>,
-    url: String,
-    token: Option<String>,
-    schedule: Option<String>,
-    max_withdraw_fraction: Option<f64>,
-    allow_empty: Option<Scalar>,
-    connect_timeout: Option<Scalar>,
-    read_timeout: Option<Scalar>,
-    timeout: Option<Scalar>,
-    retries: Option<Scalar>,
-    retry_delays: Option<Scalar>,
-    image_concurrency: Option<Scalar>,
-    image_concurrency_per_host: Option<Scalar>,
-    // RESO Web API sources only:
-    page_size: Option<Scalar>,
-    rate_limit: Option<Scalar>,
-    currency: Option<String>,
-    oauth_token_url: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-    oauth_scope: Option<String>,
+/// Where a source's settings were written, which decides how a problem names a setting: a
+/// variable (`IMPORT_SOURCE_URL`), a file's key (`IMPORT_SOURCES_FILE="…": source "x": url`)
+/// or an API field (`url`, `connectTimeout`).
+#[derive(Debug, Clone)]
+pub enum SpecOrigin {
+    /// `IMPORT_SOURCE_*` variables: the prefix.
+    Vars(String),
+    /// A sources file: the prefix naming the file and the source.
+    File(String),
+    /// The admin API or the command line: camelCase field names.
+    Api,
 }
 
-/// A number or boolean as TOML writes it, or any value as a variable's text.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Integer(i64),
-    Float(f64),
-    Bool(bool),
-    Text(String),
+impl SpecOrigin {
+    /// How a problem names the setting whose file key is `key`.
+    fn field(&self, key: &str) -> String {
+        match self {
+            Self::Vars(prefix) => format!("{prefix}{}", key.to_ascii_uppercase()),
+            Self::File(prefix) => format!("{prefix}{key}"),
+            Self::Api => camel_case(key),
+        }
+    }
+
+    /// The setting's own name, without the file's prefix.
+    fn key(&self, key: &str) -> String {
+        match self {
+            Self::File(_) => key.to_owned(),
+            other => other.field(key),
+        }
+    }
+
+    /// What goes before a problem of the schedule, which names its field itself.
+    fn schedule_prefix(&self) -> String {
+        match self {
+            Self::Vars(_) => String::new(),
+            Self::File(prefix) => prefix.clone(),
+            Self::Api => "schedule: ".to_owned(),
+        }
+    }
 }
 
-/// Reads the sources; problems name the variable (or the file and the source). Without any,
-/// the demo feeds, read from `demo_folder` (where they are written before a run).
+/// `snake_case` as `camelCase`.
+fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a source takes from the service's settings when it does not set its own.
+#[derive(Debug, Clone)]
+pub struct SourceDefaults {
+    /// The zone of its schedule (`TZ`).
+    pub timezone: String,
+    /// `IMPORT_MAX_WITHDRAW_FRACTION`.
+    pub max_withdraw_fraction: f64,
+    /// Where the demo feeds are written: a source reading one of them gets its contents.
+    pub demo_folder: std::path::PathBuf,
+    /// How its feed's HTTP requests are retried (`IMPORT_FETCH_ATTEMPTS`).
+    pub feed_retry: propimport_domain::RetryPolicy,
+    /// `IMAGE_CONCURRENCY` and `IMAGE_CONCURRENCY_PER_HOST`.
+    pub image_concurrency: super::ImageConcurrency,
+}
+
+/// Reads the sources and the defaults they take; problems name the variable (or the file and
+/// the source). Without any, the demo feeds, read from `demo_folder` (where they are written
+/// before a run).
 pub fn read(
     vars: &mut Vars<impl Fn(&str) -> Option<String>>,
     timezone: &str,
     demo_folder: &Path,
-) -> Vec<Source> {
-    let default_fraction = vars.parsed(
+    feed_retry: propimport_domain::RetryPolicy,
+    image_concurrency: super::ImageConcurrency,
+) -> (Vec<Source>, SourceDefaults) {
+    let max_withdraw_fraction = vars.parsed(
         "IMPORT_MAX_WITHDRAW_FRACTION",
         0.3,
         "a number from 0 to 1",
         |t| t.parse::<f64>().ok().filter(|f| (0.0..=1.0).contains(f)),
     );
+    let defaults = SourceDefaults {
+        timezone: timezone.to_owned(),
+        max_withdraw_fraction,
+        demo_folder: demo_folder.to_owned(),
+        feed_retry,
+        image_concurrency,
+    };
     if let Some(file) = vars.raw("IMPORT_SOURCES_FILE") {
-        return from_file(vars, &file, timezone, default_fraction);
+        return (from_file(vars, &file, &defaults), defaults);
     }
     if let Some(url) = vars.raw("IMPORT_SOURCE_URL") {
-        let entry = SourceEntry {
+        let text = |vars: &mut Vars<_>, name: &str| vars.raw(name).map(Setting::Text);
+        let spec = SourceSpec {
             name: vars
                 .raw("IMPORT_SOURCE_NAME")
                 .unwrap_or_else(|| JobName::default_import().to_string()),
             format: vars.raw("IMPORT_SOURCE_FORMAT"),
             url,
             token: vars.raw("IMPORT_SOURCE_TOKEN"),
-            schedule: None,
-            max_withdraw_fraction: Some(default_fraction),
-            allow_empty: vars.raw("IMPORT_SOURCE_ALLOW_EMPTY").map(Scalar::Text),
-            connect_timeout: vars.raw("IMPORT_SOURCE_CONNECT_TIMEOUT").map(Scalar::Text),
-            read_timeout: vars.raw("IMPORT_SOURCE_READ_TIMEOUT").map(Scalar::Text),
-            timeout: vars.raw("IMPORT_SOURCE_TIMEOUT").map(Scalar::Text),
-            retries: None,
-            retry_delays: None,
-            image_concurrency: None,
-            image_concurrency_per_host: None,
-            page_size: vars.raw("IMPORT_SOURCE_PAGE_SIZE").map(Scalar::Text),
-            rate_limit: vars.raw("IMPORT_SOURCE_RATE_LIMIT").map(Scalar::Text),
+            allow_empty: text(vars, "IMPORT_SOURCE_ALLOW_EMPTY"),
+            connect_timeout: text(vars, "IMPORT_SOURCE_CONNECT_TIMEOUT"),
+            read_timeout: text(vars, "IMPORT_SOURCE_READ_TIMEOUT"),
+            timeout: text(vars, "IMPORT_SOURCE_TIMEOUT"),
+            page_size: text(vars, "IMPORT_SOURCE_PAGE_SIZE"),
+            rate_limit: text(vars, "IMPORT_SOURCE_RATE_LIMIT"),
             currency: vars.raw("IMPORT_SOURCE_CURRENCY"),
             oauth_token_url: vars.raw("IMPORT_SOURCE_OAUTH_TOKEN_URL"),
             client_id: vars.raw("IMPORT_SOURCE_CLIENT_ID"),
             client_secret: vars.raw("IMPORT_SOURCE_CLIENT_SECRET"),
             oauth_scope: vars.raw("IMPORT_SOURCE_OAUTH_SCOPE"),
+            ..SourceSpec::default()
         };
-        return build(entry, timezone, default_fraction, "IMPORT_SOURCE_").map_or_else(
+        let origin = SpecOrigin::Vars("IMPORT_SOURCE_".to_owned());
+        let sources = build(spec, &defaults, &origin).map_or_else(
             |problem| {
                 vars.problem(problem);
                 Vec::new()
             },
             |source| vec![source],
         );
+        return (sources, defaults);
     }
-    crate::demo_feeds::DEMO_FEEDS
+    let demos = crate::demo_feeds::DEMO_FEEDS
         .iter()
         .filter_map(|feed| {
-            let mut config = SourceConfig::new(
-                JobName::parse(feed.name).ok()?,
-                feed.format,
-                Location::File(demo_folder.join(feed.file_name)),
-            );
-            config.max_withdraw_fraction = default_fraction;
-            Some(Source {
-                config,
-                schedule: None,
-                download_images: false,
-                retries: None,
-                retry_delays: None,
-                image_concurrency: None,
-                image_concurrency_per_host: None,
-                embedded: Some(feed.bytes),
-            })
+            let spec = SourceSpec {
+                name: feed.name.to_owned(),
+                url: demo_folder.join(feed.file_name).display().to_string(),
+                format: Some(feed.format.name().to_owned()),
+                download_images: Some(Setting::Bool(false)),
+                ..SourceSpec::default()
+            };
+            build(spec, &defaults, &SpecOrigin::Api).ok()
         })
-        .collect()
+        .collect();
+    (demos, defaults)
 }
 
 fn from_file(
     vars: &mut Vars<impl Fn(&str) -> Option<String>>,
     file: &str,
-    timezone: &str,
-    fraction: f64,
+    defaults: &SourceDefaults,
 ) -> Vec<Source> {
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
@@ -210,15 +247,11 @@ fn from_file(
     // is started from.
     let base = Path::new(file).parent().unwrap_or(Path::new(""));
     let mut sources: Vec<Source> = Vec::new();
-    for mut entry in parsed.sources {
-        entry.url = relative_to(base, &entry.url);
-        let name = entry.name.clone();
-        match build(
-            entry,
-            timezone,
-            fraction,
-            &format!("IMPORT_SOURCES_FILE={file:?}: source {name:?}: "),
-        ) {
+    for mut spec in parsed.sources {
+        spec.url = relative_to(base, &spec.url);
+        let name = spec.name.clone();
+        let origin = SpecOrigin::File(format!("IMPORT_SOURCES_FILE={file:?}: source {name:?}: "));
+        match build(spec, defaults, &origin) {
             Ok(source) if sources.iter().any(|s| s.config.name == source.config.name) => {
                 vars.problem(format!(
                     "IMPORT_SOURCES_FILE={file:?}: source {name:?} is defined twice"
@@ -231,20 +264,15 @@ fn from_file(
     sources
 }
 
-/// Checks one entry; `context` prefixes each problem (a variable prefix or a file and source).
-fn build(
-    entry: SourceEntry,
-    timezone: &str,
-    fraction: f64,
-    context: &str,
+/// Checks a source as written (`spec`, credentials included) and gives what runs it; a
+/// problem names the setting as `origin` writes it.
+pub fn build(
+    spec: SourceSpec,
+    defaults: &SourceDefaults,
+    origin: &SpecOrigin,
 ) -> Result<Source, String> {
-    let field = |f: &str| {
-        if context.ends_with('_') {
-            format!("{context}{}", f.to_ascii_uppercase())
-        } else {
-            format!("{context}{f}")
-        }
-    };
+    let field = |f: &str| origin.field(f);
+    let entry = &spec;
     let name = JobName::parse(&entry.name)
         .map_err(|e| format!("{}={:?}: {}", field("name"), entry.name, e))?;
     let location = Location::parse(&entry.url)
@@ -259,55 +287,88 @@ fn build(
         })?,
         None => guess_format(&entry.url),
     };
-    let reso = reso_settings(&entry, format, &location, &field)?;
-    let http = settings::http(&entry, &field)?;
-    let allow_empty = settings::allow_empty(&entry, format, &field)?;
-    let (retries, retry_delays) = settings::retries(&entry, &field)?;
+    let reso = reso_settings(entry, format, &location, &field)?;
+    let http = settings::http(entry, &field)?;
+    let allow_empty = settings::allow_empty(entry, format, &field)?;
+    let download_images = settings::flag(
+        entry.download_images.as_ref(),
+        &field("download_images"),
+        true,
+    )?;
+    let (retries, retry_delays) = settings::retries(entry, &field)?;
     let (image_concurrency, image_concurrency_per_host) =
-        settings::image_concurrency(&entry, &field)?;
+        settings::image_concurrency(entry, &field)?;
+    if let Some(per_host) = image_concurrency_per_host {
+        let (overall, named) = match image_concurrency {
+            Some(own) => (
+                own,
+                format!("its {}={own}", origin.key("image_concurrency")),
+            ),
+            None => (
+                defaults.image_concurrency.overall,
+                format!("IMAGE_CONCURRENCY={}", defaults.image_concurrency.overall),
+            ),
+        };
+        if per_host > overall {
+            return Err(format!(
+                "{}={per_host}: more than {named}; one host cannot have more downloads at once than all hosts together",
+                field("image_concurrency_per_host"),
+            ));
+        }
+    }
     if reso.oauth.is_some() && entry.token.is_some() {
         return Err(format!(
             "{}: set a bearer token or OAuth2 client credentials, not both",
             field("token")
         ));
     }
-    let max_withdraw_fraction = entry.max_withdraw_fraction.unwrap_or(fraction);
+    let max_withdraw_fraction = entry
+        .max_withdraw_fraction
+        .unwrap_or(defaults.max_withdraw_fraction);
     if !(0.0..=1.0).contains(&max_withdraw_fraction) {
         return Err(format!(
             "{}={max_withdraw_fraction}: expected a number from 0 to 1",
             field("max_withdraw_fraction")
         ));
     }
+    let timezone = entry.timezone.as_deref().unwrap_or(&defaults.timezone);
+    if let Some(zone) = &entry.timezone
+        && zone.parse::<chrono_tz::Tz>().is_err()
+    {
+        return Err(format!(
+            "{}={zone:?}: expected an IANA time zone such as Europe/Madrid",
+            field("timezone")
+        ));
+    }
     let schedule = entry
         .schedule
+        .as_ref()
         .map(|expr| {
-            CronSchedule::parse(&expr, timezone).map_err(|e| {
-                format!(
-                    "{}{e}",
-                    if context.ends_with('_') {
-                        String::new()
-                    } else {
-                        context.to_owned()
-                    }
-                )
-            })
+            CronSchedule::parse(expr, timezone)
+                .map_err(|e| format!("{}{e}", origin.schedule_prefix()))
         })
         .transpose()?;
     let mut config = SourceConfig::new(name, format, location);
     config.http = http;
-    config.http.bearer_token = entry.token;
+    config.http.bearer_token = entry.token.clone();
+    config.http.retry = defaults.feed_retry.clone();
     config.allow_empty = allow_empty;
     config.max_withdraw_fraction = max_withdraw_fraction;
     config.reso = reso;
+    let embedded = match &config.location {
+        Location::File(path) => crate::demo_feeds::embedded(&defaults.demo_folder, path),
+        Location::Url(_) => None,
+    };
     Ok(Source {
         config,
         schedule,
-        download_images: true,
+        download_images,
         retries,
         retry_delays,
         image_concurrency,
         image_concurrency_per_host,
-        embedded: None,
+        embedded,
+        spec,
     })
 }
 
@@ -324,26 +385,6 @@ fn relative_to(base: &Path, url: &str) -> String {
         return url.to_owned();
     }
     format!("{scheme}{}", base.join(path).display())
-}
-
-impl Scalar {
-    fn text(&self) -> String {
-        match self {
-            Self::Integer(n) => n.to_string(),
-            Self::Float(f) => f.to_string(),
-            Self::Bool(b) => b.to_string(),
-            Self::Text(t) => t.trim().to_owned(),
-        }
-    }
-}
-
-impl fmt::Display for Scalar {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Text(text) => write!(f, "{text:?}"),
-            other => f.write_str(&other.text()),
-        }
-    }
 }
 
 /// The format of a source whose configuration names none: a RESO Web API for an OData URL

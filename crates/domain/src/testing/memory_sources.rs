@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 
 use crate::{
-    AuditOutcome, Error, ExecutionStore, JobName, NewAuditEntry, Result, SourceChange,
-    SourceStore, SourceWrite, StoredSource,
+    AuditOutcome, Error, ExecutionStore, JobName, NewAuditEntry, Result, SourceChange, SourceStore,
+    SourceWrite, StoredSource,
 };
 
 /// A [`SourceStore`] in memory; its audit entries go to `audit`.

@@ -12,13 +12,13 @@ pub mod alert_conformance;
 pub mod conformance;
 pub mod image_conformance;
 pub mod listing_conformance;
-pub mod source_conformance;
 mod manual_clock;
 mod memory_alerts;
 mod memory_images;
 mod memory_listings;
 mod memory_sources;
 mod memory_store;
+pub mod source_conformance;
 
 pub use manual_clock::ManualClock;
 pub use memory_alerts::InMemoryAlertStore;

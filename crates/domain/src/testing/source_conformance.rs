@@ -104,7 +104,10 @@ pub async fn a_new_catalog_has_no_revision_and_is_seeded_once(
     assert_eq!(names(&store.sources().await.unwrap()), ["zeta", "alpha"]);
     assert!(
         !store
-            .seed_sources(&[write("other", "o.xml")], &change("system:seed", "source.seed", 1))
+            .seed_sources(
+                &[write("other", "o.xml")],
+                &change("system:seed", "source.seed", 1)
+            )
             .await
             .unwrap(),
         "a seeded catalog is not seeded again"
@@ -138,26 +141,42 @@ pub async fn names_are_unique_and_sources_keep_their_creation_order(
     _audit: &dyn ExecutionStore,
 ) {
     let b = store
-        .create_source(&write("b-feed", "b.xml"), &change("ops", "source.create", 0))
+        .create_source(
+            &write("b-feed", "b.xml"),
+            &change("ops", "source.create", 0),
+        )
         .await
         .unwrap();
     assert_eq!((b.version, b.enabled), (1, true));
     assert_eq!((b.created_by.as_str(), b.created_at), ("ops", t0()));
     let first = store.catalog_revision().await.unwrap().expect("changed");
     store
-        .create_source(&write("a-feed", "a.xml"), &change("ops", "source.create", 1))
+        .create_source(
+            &write("a-feed", "a.xml"),
+            &change("ops", "source.create", 1),
+        )
         .await
         .unwrap();
     let second = store.catalog_revision().await.unwrap().expect("changed");
     assert!(second > first);
     let taken = store
-        .create_source(&write("a-feed", "x.xml"), &change("ops", "source.create", 2))
+        .create_source(
+            &write("a-feed", "x.xml"),
+            &change("ops", "source.create", 2),
+        )
         .await
         .unwrap_err();
-    assert!(matches!(taken, Error::SourceExists(ref n) if n.as_str() == "a-feed"), "{taken}");
+    assert!(
+        matches!(taken, Error::SourceExists(ref n) if n.as_str() == "a-feed"),
+        "{taken}"
+    );
     assert_eq!(store.catalog_revision().await.unwrap(), Some(second));
     assert_eq!(names(&store.sources().await.unwrap()), ["b-feed", "a-feed"]);
-    let a = store.source(&name("a-feed")).await.unwrap().expect("stored");
+    let a = store
+        .source(&name("a-feed"))
+        .await
+        .unwrap()
+        .expect("stored");
     assert_eq!(a.spec.url, "a.xml");
     assert!(store.source(&name("none")).await.unwrap().is_none());
 }
@@ -179,18 +198,32 @@ pub async fn updates_check_and_bump_the_version(
         .unwrap();
     assert_eq!((updated.version, updated.enabled), (2, false));
     assert_eq!(updated.spec.url, "b.xml");
-    assert_eq!((updated.created_by.as_str(), updated.created_at), ("ops", t0()));
+    assert_eq!(
+        (updated.created_by.as_str(), updated.created_at),
+        ("ops", t0())
+    );
     assert_eq!(
         (updated.updated_by.as_str(), updated.updated_at),
         ("lead", t0() + Duration::seconds(5))
     );
     let revision = store.catalog_revision().await.unwrap();
     let stale = store
-        .update_source(&write("feed", "c.xml"), Some(1), &change("ops", "source.update", 6))
+        .update_source(
+            &write("feed", "c.xml"),
+            Some(1),
+            &change("ops", "source.update", 6),
+        )
         .await
         .unwrap_err();
     assert!(
-        matches!(stale, Error::SourceVersionMismatch { expected: 1, current: 2, .. }),
+        matches!(
+            stale,
+            Error::SourceVersionMismatch {
+                expected: 1,
+                current: 2,
+                ..
+            }
+        ),
         "{stale}"
     );
     assert_eq!(store.catalog_revision().await.unwrap(), revision);
@@ -199,12 +232,20 @@ pub async fn updates_check_and_bump_the_version(
         "b.xml"
     );
     let any = store
-        .update_source(&write("feed", "d.xml"), None, &change("ops", "source.update", 7))
+        .update_source(
+            &write("feed", "d.xml"),
+            None,
+            &change("ops", "source.update", 7),
+        )
         .await
         .unwrap();
     assert_eq!(any.version, 3);
     let missing = store
-        .update_source(&write("gone", "d.xml"), None, &change("ops", "source.update", 8))
+        .update_source(
+            &write("gone", "d.xml"),
+            None,
+            &change("ops", "source.update", 8),
+        )
         .await
         .unwrap_err();
     assert!(matches!(missing, Error::SourceNotFound(_)), "{missing}");
@@ -220,7 +261,10 @@ pub async fn deletes_check_the_version(store: &dyn SourceStore, _audit: &dyn Exe
         .delete_source(&name("feed"), Some(7), &change("ops", "source.delete", 1))
         .await
         .unwrap_err();
-    assert!(matches!(stale, Error::SourceVersionMismatch { .. }), "{stale}");
+    assert!(
+        matches!(stale, Error::SourceVersionMismatch { .. }),
+        "{stale}"
+    );
     let deleted = store
         .delete_source(&name("feed"), Some(1), &change("ops", "source.delete", 2))
         .await
@@ -249,7 +293,10 @@ pub async fn an_emptied_catalog_is_never_seeded_again(
         .unwrap();
     assert!(
         !store
-            .seed_sources(&[write("seed", "s.xml")], &change("system:seed", "source.seed", 2))
+            .seed_sources(
+                &[write("seed", "s.xml")],
+                &change("system:seed", "source.seed", 2)
+            )
             .await
             .unwrap()
     );
@@ -291,7 +338,10 @@ pub async fn specs_and_sealed_credentials_round_trip(
 /// Each change writes its audit entry: actor, address, action, the source, the detail.
 pub async fn every_change_is_audited(store: &dyn SourceStore, audit: &dyn ExecutionStore) {
     store
-        .seed_sources(&[write("seeded", "s.xml")], &change("system:seed", "source.seed", 0))
+        .seed_sources(
+            &[write("seeded", "s.xml")],
+            &change("system:seed", "source.seed", 0),
+        )
         .await
         .unwrap();
     store
@@ -299,7 +349,11 @@ pub async fn every_change_is_audited(store: &dyn SourceStore, audit: &dyn Execut
         .await
         .unwrap();
     store
-        .update_source(&write("feed", "b.xml"), None, &change("ops", "source.update", 2))
+        .update_source(
+            &write("feed", "b.xml"),
+            None,
+            &change("ops", "source.update", 2),
+        )
         .await
         .unwrap();
     store

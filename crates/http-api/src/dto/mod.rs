@@ -8,6 +8,7 @@ mod control;
 mod execution;
 mod history;
 mod ops;
+mod sources;
 mod status;
 
 use chrono::{DateTime, Utc};
@@ -24,6 +25,7 @@ pub use history::{
 pub use ops::{
     AuditEntryView, AuditLogView, CheckView, HealthView, RefusedRun, StartedRun, TriggerAccepted,
 };
+pub use sources::{CredentialsSet, NewSourceBody, SourceDto, SourceFields, SourceListView};
 pub use status::{
     FireTime, JobSummaryView, JobView, LastStatusCountsView, PendingRetryView, StatusView,
 };

@@ -5,6 +5,7 @@ pub(crate) mod audit;
 pub(crate) mod control;
 pub(crate) mod import_jobs;
 pub(crate) mod ops;
+pub(crate) mod sources;
 pub(crate) mod status;
 pub(crate) mod trigger;
 
@@ -36,6 +37,17 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(web::resource("/api/v1/admin/audit-log").route(web::get().to(audit::audit_log)))
     .service(web::resource("/api/v1/admin/alerts").route(web::get().to(alerts::alerts)))
+    .service(
+        web::resource("/api/v1/admin/sources")
+            .route(web::get().to(sources::list))
+            .route(web::post().to(sources::create)),
+    )
+    .service(
+        web::resource("/api/v1/admin/sources/{name}")
+            .route(web::get().to(sources::get))
+            .route(web::patch().to(sources::update))
+            .route(web::delete().to(sources::delete)),
+    )
     .service(web::resource("/healthz").route(web::get().to(ops::healthz)))
     .service(web::resource("/readyz").route(web::get().to(ops::readyz)))
     .service(web::resource("/metrics").route(web::get().to(ops::metrics)));

@@ -211,16 +211,17 @@ impl SourceStore for SqlSourceStore {
                     return Err(Error::SourceNotFound(name.clone()).into());
                 };
                 check_version(name, &found, expected)?;
-                let updated = diesel::update(src::import_sources.filter(src::name.eq(name.as_str())))
-                    .set((
-                        definition,
-                        src::version.eq(found.version + 1),
-                        src::updated_at.eq(at),
-                        src::updated_by.eq(actor),
-                    ))
-                    .returning(SourceRow::as_returning())
-                    .get_result::<SourceRow>(&mut *conn)
-                    .await?;
+                let updated =
+                    diesel::update(src::import_sources.filter(src::name.eq(name.as_str())))
+                        .set((
+                            definition,
+                            src::version.eq(found.version + 1),
+                            src::updated_at.eq(at),
+                            src::updated_by.eq(actor),
+                        ))
+                        .returning(SourceRow::as_returning())
+                        .get_result::<SourceRow>(&mut *conn)
+                        .await?;
                 diesel::insert_into(audit::admin_audit_log)
                     .values(audit_row)
                     .execute(&mut *conn)

@@ -108,7 +108,10 @@ impl JobSet {
 
     /// Whether every tick loop is alive.
     pub(crate) fn loops_alive(&self) -> bool {
-        self.loops().running.values().all(|l| !l.handle.is_finished())
+        self.loops()
+            .running
+            .values()
+            .all(|l| !l.handle.is_finished())
     }
 
     /// Takes every loop's handle (after the caller stopped them all), to be joined.
@@ -177,7 +180,11 @@ impl Shared {
             .cloned()
             .collect();
         changes.removed = removed.len();
-        *self.jobs.list.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(jobs);
+        *self
+            .jobs
+            .list
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(jobs);
         *self
             .jobs
             .retries
@@ -189,7 +196,11 @@ impl Shared {
             let stale: Vec<JobName> = loops
                 .running
                 .iter()
-                .filter(|(name, l)| !list.iter().any(|j| j.job.name() == *name && same(j, &l.job)))
+                .filter(|(name, l)| {
+                    !list
+                        .iter()
+                        .any(|j| j.job.name() == *name && same(j, &l.job))
+                })
                 .map(|(name, _)| name.clone())
                 .collect();
             for name in stale {
@@ -222,7 +233,6 @@ impl SchedulerHandle {
         jobs: Vec<ScheduledJob>,
         retries: HashMap<JobName, RunRetryPolicy>,
     ) -> JobChanges {
-        self.shared
-            .replace_jobs(jobs, retries, &self.stop_ticking)
+        self.shared.replace_jobs(jobs, retries, &self.stop_ticking)
     }
 }

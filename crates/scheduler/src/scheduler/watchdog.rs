@@ -41,7 +41,10 @@ impl Shared {
             };
             let name = job.job.name();
             if tick < started
-                || self.jobs.watched_since(name).is_some_and(|since| tick < since)
+                || self
+                    .jobs
+                    .watched_since(name)
+                    .is_some_and(|since| tick < since)
                 || self.watch.of(name).last_run_tick.is_some_and(|t| t >= tick)
                 || self.pause_of(name).await.is_some()
             {

@@ -31,7 +31,10 @@ async fn ticks(h: &Harness) -> HashMap<String, Vec<u32>> {
         let second = e.scheduled_for.map_or(99, |t| {
             u32::try_from((t - at(2025, 6, 1, 0, 0, 0)).num_seconds()).unwrap()
         });
-        by_job.entry(e.job_name.to_string()).or_default().push(second);
+        by_job
+            .entry(e.job_name.to_string())
+            .or_default()
+            .push(second);
     }
     by_job
 }
@@ -100,7 +103,11 @@ async fn jobs_added_changed_and_removed_while_ticking() {
     handle.shutdown(Duration::from_secs(5)).await;
     let ran = ticks(&h).await;
     assert_eq!(ran["a"], [1, 2, 3, 4, 5], "a stops when removed");
-    assert_eq!(ran["b"], [3, 4, 5, 6, 8], "b ticks from its addition, then every 2 s");
+    assert_eq!(
+        ran["b"],
+        [3, 4, 5, 6, 8],
+        "b ticks from its addition, then every 2 s"
+    );
 }
 
 #[tokio::test(start_paused = true)]

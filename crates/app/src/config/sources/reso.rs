@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use propimport_domain::Currency;
 use propimport_importer::{FeedFormat, Location, OAuthClientCredentials, RateLimit, ResoSettings};
 
-use super::SourceEntry;
+use propimport_domain::SourceSpec;
 
 /// The largest page size accepted (`$top`).
 const MAX_PAGE_SIZE: u32 = 10_000;
@@ -14,7 +14,7 @@ const MAX_PAGE_SIZE: u32 = 10_000;
 /// Checks the RESO fields; `field` names a field as the problem should (variable or key).
 /// Secrets are never repeated in a problem.
 pub(super) fn reso_settings(
-    entry: &SourceEntry,
+    entry: &SourceSpec,
     format: FeedFormat,
     location: &Location,
     field: &impl Fn(&str) -> String,

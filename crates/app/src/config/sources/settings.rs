@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use propimport_importer::{Delivery, FeedFormat, HttpSettings};
 
-use super::{Scalar, SourceEntry};
+use propimport_domain::{Setting, SourceSpec};
 
 /// `connect_timeout`: one attempt's connection.
 const CONNECT: RangeInclusive<Duration> = Duration::from_millis(100)..=Duration::from_secs(600);
@@ -19,7 +19,7 @@ const TOTAL: RangeInclusive<Duration> = Duration::from_secs(1)..=Duration::from_
 /// The source's HTTP settings: the defaults, with the timeouts it sets (`30s`, `5m`, or a
 /// number of seconds).
 pub(super) fn http(
-    entry: &SourceEntry,
+    entry: &SourceSpec,
     field: &impl Fn(&str) -> String,
 ) -> Result<HttpSettings, String> {
     let mut http = HttpSettings::default();
@@ -46,7 +46,7 @@ pub(super) fn http(
 
 /// Whether the source accepts a feed without listings (only snapshots may say so).
 pub(super) fn allow_empty(
-    entry: &SourceEntry,
+    entry: &SourceSpec,
     format: FeedFormat,
     field: &impl Fn(&str) -> String,
 ) -> Result<bool, String> {
@@ -60,20 +60,25 @@ pub(super) fn allow_empty(
             format.title()
         ));
     }
+    flag(Some(value), &field("allow_empty"), false)
+}
+
+/// A yes-or-no setting named `name`; `default` when unset.
+pub(super) fn flag(value: Option<&Setting>, name: &str, default: bool) -> Result<bool, String> {
+    let Some(value) = value else {
+        return Ok(default);
+    };
     match value.text().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
-        _ => Err(format!(
-            "{}={value}: expected true or false",
-            field("allow_empty")
-        )),
+        _ => Err(format!("{name}={value}: expected true or false")),
     }
 }
 
 /// The source's own retries of a failed scheduled run (0 to 10) and their delays (a list such
 /// as `"5m,30m"`), each `None` when unset.
 pub(super) fn retries(
-    entry: &SourceEntry,
+    entry: &SourceSpec,
     field: &impl Fn(&str) -> String,
 ) -> Result<(Option<u32>, Option<Vec<Duration>>), String> {
     let retries = entry
@@ -111,10 +116,10 @@ pub(super) fn retries(
 /// The source's own image download limits, overall and per host (each from 1 to 256, the
 /// per-host one not above the overall one), each `None` when unset.
 pub(super) fn image_concurrency(
-    entry: &SourceEntry,
+    entry: &SourceSpec,
     field: &impl Fn(&str) -> String,
 ) -> Result<(Option<usize>, Option<usize>), String> {
-    let limit = |value: Option<&Scalar>, key: &str| {
+    let limit = |value: Option<&Setting>, key: &str| {
         value
             .map(|value| {
                 value
@@ -141,7 +146,7 @@ pub(super) fn image_concurrency(
 
 /// A duration within `range`, or `default` when unset.
 fn duration(
-    value: Option<&Scalar>,
+    value: Option<&Setting>,
     name: &str,
     range: RangeInclusive<Duration>,
     default: Duration,

@@ -131,6 +131,7 @@ fn every_alerting_problem_is_named_without_its_secret() {
             "nope=email; kyero-partner=pager; broken",
         ),
         ("PUBLIC_URL", "imports.example.com"),
+        ("IMPORT_SOURCES_MODE", "config"),
     ])
     .unwrap_err();
     let text = problems.join("\n");

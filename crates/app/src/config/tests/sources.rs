@@ -319,14 +319,12 @@ fn a_source_may_set_its_own_retries() {
     .unwrap();
     let path = file.to_string_lossy().into_owned();
     let c = config(&[("IMPORT_SOURCES_FILE", &path), ("IMPORT_RETRIES", "1")]).unwrap();
-    let policies = crate::config::job_retries(&c);
-    assert_eq!(policies.len(), 2, "c follows the variables");
     let of = |name: &str| {
-        policies
-            .iter()
-            .find(|(job, _)| job.as_str() == name)
-            .map(|(_, p)| (p.retries, p.delays.clone()))
+        let source = c.sources.iter().find(|s| s.config.name.as_str() == name)?;
+        crate::config::retry_policy_of(source, &c.scheduling.retry)
+            .map(|p| (p.retries, p.delays.clone()))
     };
+    assert_eq!(of("c"), None, "c follows the variables");
     let minutes = |m: u64| Duration::from_secs(m * 60);
     assert_eq!(of("a"), Some((4, vec![minutes(5), minutes(30)])));
     assert_eq!(of("b"), Some((1, vec![minutes(1), minutes(2)])));

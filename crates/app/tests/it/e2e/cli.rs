@@ -110,9 +110,12 @@ fn the_history_says_new_updated_unchanged_and_why_a_run_failed() {
     let cli = Cli::new();
     let imported = cli.run(&[], &["import", "--source", "demo-costa-blanca"]);
     assert!(imported.status.success(), "{}", text(&imported.stderr));
+    // Read from the configuration: the catalog was seeded with the demo feeds by the first
+    // command.
     let broken = [
         ("IMPORT_SOURCE_URL", "/nonexistent/partner/feed.xml"),
         ("IMPORT_SOURCE_NAME", "broken-partner"),
+        ("IMPORT_SOURCES_MODE", "config"),
     ];
     let failed = cli.run(&broken, &["import"]);
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed.stderr));

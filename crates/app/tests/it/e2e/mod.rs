@@ -16,5 +16,6 @@ mod progress;
 pub mod proxy;
 pub mod records;
 mod serve;
+mod sources;
 pub mod support;
 mod wire;

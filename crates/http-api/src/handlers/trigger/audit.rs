@@ -14,7 +14,7 @@ pub(crate) struct Attempter<'a> {
     state: &'a SharedState,
     /// `token:admin`, `jwt:<subject>` (its signature held) or `unauthenticated`.
     pub(crate) actor: String,
-    /// The audited action: `trigger`, `pause`, `resume` or `cancel`.
+    /// The audited action: `trigger`, `pause`, `resume`, `cancel` or a `source.…` change.
     action: &'static str,
     /// The peer's address and port, as recorded.
     remote: Option<String>,
@@ -44,6 +44,11 @@ impl<'a> Attempter<'a> {
                 .peer_addr()
                 .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string()),
         }
+    }
+
+    /// The peer's address and port, as the audit log records it.
+    pub(crate) fn remote(&self) -> Option<String> {
+        self.remote.clone()
     }
 
     fn entry(

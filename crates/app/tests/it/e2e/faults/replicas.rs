@@ -33,10 +33,12 @@ fn postgres_replica_killed_mid_tick_every_second_runs_once() {
             SlowFeed::start(Duration::ZERO).await,
         )
     });
+    // Each replica reads its own configured feed (the catalog would give both the first's).
     let env = |feed: &SlowFeed| {
         Env::base()
             .source(JOB, &feed.url)
             .set("IMPORT_CRON_SCHEDULE", "* * * * * *")
+            .set("IMPORT_SOURCES_MODE", "config")
     };
     let (env_a, env_b) = (env(&feed_a), env(&feed_b));
     let mut a = Service::start(dir.path(), &url, &env_a.pairs());
