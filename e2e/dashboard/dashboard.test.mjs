@@ -13,6 +13,7 @@ import { listSteps } from './list-steps.mjs';
 import { fixtureViews, reasonsAndWords } from './operator-views.mjs';
 import { overviewSteps } from './overview-steps.mjs';
 import { runSteps } from './run-steps.mjs';
+import { sourceSteps } from './source-steps.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // The steps
@@ -98,6 +99,8 @@ async function run() {
   });
 
   await runSteps(t);
+
+  await sourceSteps();
 
   await step('a 375 px wide screen shows the page without sideways scrolling', async () => {
     const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, colorScheme: 'light' });

@@ -14,6 +14,7 @@ export const config = {
   baseUrl: (env.BASE_URL || '').replace(/\/+$/, ''),
   token: env.ADMIN_TOKEN || '',
   jobName: env.JOB_NAME || '',
+  feedPath: env.FEED_PATH || '',
   expectConflict: flag('EXPECT_CONFLICT', false),
   expectTriggerStatus: env.EXPECT_TRIGGER_STATUS || 'SUCCESS',
   minRuns: number('MIN_RUNS', 1),
@@ -26,7 +27,7 @@ export const config = {
 
 // Console errors the browser prints for answers the steps provoke on purpose (a wrong token, a
 // second trigger): Chromium logs every non-2xx fetch as "Failed to load resource".
-export const EXPECTED_CONSOLE = [/^Failed to load resource: the server responded with a status of (401|409) /];
+export const EXPECTED_CONSOLE = [/^Failed to load resource: the server responded with a status of (400|401|409) /];
 
 export const problems = { console: [], foreign: [], failed: [], leaked: [], unauthenticated: [] };
 export let origin = '';

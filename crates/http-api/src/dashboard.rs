@@ -37,6 +37,7 @@ const ASSETS: &[Asset] = &[
     asset!("insights.js", "text/javascript; charset=utf-8"),
     asset!("history.js", "text/javascript; charset=utf-8"),
     asset!("alerts.js", "text/javascript; charset=utf-8"),
+    asset!("sources.js", "text/javascript; charset=utf-8"),
     asset!("detail.js", "text/javascript; charset=utf-8"),
     asset!("progress.js", "text/javascript; charset=utf-8"),
     asset!("words.js", "text/javascript; charset=utf-8"),

@@ -30,15 +30,17 @@ export function abortAll() {
 
 /**
  * Calls `path` under /api/v1/admin/ and returns the whole JSON answer.
- * Options: method, query (empty values are left out), body (sent as JSON), auth (a token to try).
+ * Options: method, query (empty values are left out), body (sent as JSON), auth (a token to try),
+ * headers (more request headers, such as If-Match).
  */
-export async function api(path, { method = 'GET', query, body, auth } = {}) {
+export async function api(path, { method = 'GET', query, body, auth, headers: extra } = {}) {
   const url = new URL(path, BASE);
   for (const [key, value] of Object.entries(query || {})) {
     if (value != null && value !== '') url.searchParams.set(key, String(value));
   }
   const headers = { Accept: 'application/json', Authorization: `Bearer ${auth ?? token.get() ?? ''}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  Object.assign(headers, extra || {});
   let res;
   try {
     res = await fetch(url, {
@@ -73,7 +75,9 @@ export function describe(e) {
     case 401: return 'The admin token was not accepted (401 Unauthorized).';
     case 403: return 'This token is not allowed to use the admin API (403 Forbidden).';
     case 409: return e.code === 'NOT_RUNNING' ? 'The run has already ended.'
+      : e.code === 'CONFLICT' ? e.message
       : `A run is already in progress${e.executionId ? ` (id ${e.executionId})` : ''}.`;
+    case 412: return 'Someone changed this source meanwhile: it was reloaded, check it and try again.';
     case 429: return `Too many triggers — try again in ${e.retryAfter ?? 'a few'} s.`;
     case 503: return `The service is unavailable: ${e.message}. Retrying…`;
     default: return `${e.message} (${e.status} ${e.code})`;

@@ -9,6 +9,7 @@ import * as insights from './insights.js';
 import * as jobList from './job-list.js';
 import * as jobPicker from './job-picker.js';
 import * as jobs from './jobs.js';
+import * as sources from './sources.js';
 import { $, fmtTime } from './util.js';
 
 const POLL_MS = 2000;
@@ -51,6 +52,7 @@ function signOut(message) {
   insights.reset();
   historyView.reset();
   alertsView.reset();
+  sources.reset();
   banner('');
   $('#updated').textContent = '';
   showSignin(message);
@@ -135,6 +137,7 @@ function enter(status) {
   insights.load();
   historyView.load();
   alertsView.load();
+  sources.load();
   route(false);
 }
 
@@ -167,6 +170,7 @@ async function start() {
   insights.init(authFailed);
   historyView.init(authFailed);
   alertsView.init(authFailed);
+  sources.init({ changed: () => { poll(); refreshSoon(); }, authFailed });
   detail.init(authFailed, detailClosed);
   $('#signin-form').addEventListener('submit', signIn);
   $('#signout').addEventListener('click', () => signOut(''));

@@ -183,6 +183,10 @@ fn dashboard_in_headless_chromium() {
         .env("BASE_URL", &service.base)
         .env("ADMIN_TOKEN", TOKEN)
         .env("JOB_NAME", "slow-feed")
+        .env(
+            "FEED_PATH",
+            root.join("examples/feeds/north-macedonia.ndjson"),
+        )
         .env("EXPECT_CONFLICT", "1")
         .env("MIN_RUNS", "30")
         .env("MIN_DAYS_WITH_RUNS", "10")
