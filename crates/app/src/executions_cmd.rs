@@ -12,7 +12,7 @@ use propimport_http_api::dto::{ExecutionDetail, HistoryView};
 use propimport_persistence::SqlExecutionStore;
 
 use crate::config::Config;
-use crate::serve::open;
+use crate::database::open;
 use crate::usage::usage;
 
 /// What `executions list` asks for.

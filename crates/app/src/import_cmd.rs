@@ -13,8 +13,10 @@ use propimport_persistence::SqlExecutionStore;
 use propimport_scheduler::{Alerts, RunSettings, TrackedRunner, default_instance_id};
 
 use crate::config::Config;
+use crate::database::open;
+use crate::import_job::import_jobs;
 use crate::import_progress::{Shown, Style};
-use crate::serve::{import_jobs, open, shutdown_signal};
+use crate::serve::shutdown_signal;
 
 /// Exit code when a run of the job is already in progress.
 const EXIT_ALREADY_RUNNING: u8 = 3;

@@ -1,8 +1,17 @@
-//! The importer adapted into the scheduler's `Job`: one job per source.
+//! The importer adapted into the scheduler's `Job`, one per source, and the factory that makes
+//! a source's job on the configured stores.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use propimport_domain::{Job, JobContext, JobError, JobName, JobReport};
-use propimport_importer::Importer;
+use propimport_domain::{
+    Job, JobContext, JobError, JobName, JobReport, ListingImageStore, ListingStore,
+};
+use propimport_importer::{ImageDownloads, ImageSettings, ImageStorage, Importer};
+use propimport_persistence::{Database, SqlListingImageStore, SqlListingStore};
+use propimport_scheduler::ScheduledJob;
+
+use crate::config::{Config, Source};
 
 /// Runs one source's import as a tracked job.
 pub struct ImportJob {
@@ -28,4 +37,84 @@ impl Job for ImportJob {
             Err(e) => Err(JobError::new(e.to_string())),
         }
     }
+}
+
+/// Makes the scheduled import job of a source: its importer on the configured stores.
+pub struct JobFactory {
+    listings: Arc<dyn ListingStore>,
+    images: Arc<dyn ListingImageStore>,
+    storage: ImageStorage,
+    allowed_hosts: Vec<String>,
+    image_concurrency: crate::config::ImageConcurrency,
+    default_schedule: propimport_scheduler::CronSchedule,
+    global_retry: propimport_scheduler::RunRetryPolicy,
+    skip_images: bool,
+}
+
+impl JobFactory {
+    /// Jobs storing into `db` (images into the configured image store unless `skip_images`).
+    ///
+    /// # Errors
+    /// When the image store cannot be opened (`IMAGE_STORE_URL`).
+    pub fn new(config: &Config, db: &Database, skip_images: bool) -> anyhow::Result<Self> {
+        Ok(Self {
+            listings: Arc::new(SqlListingStore::new(db.clone())),
+            images: Arc::new(SqlListingImageStore::new(db.clone())),
+            storage: ImageStorage::from_url(&config.image_store_url)
+                .map_err(|e| anyhow::anyhow!("IMAGE_STORE_URL: {e}"))?,
+            allowed_hosts: config.image_allowed_hosts.clone(),
+            image_concurrency: config.image_concurrency,
+            default_schedule: config.scheduling.schedule.clone(),
+            global_retry: config.scheduling.retry.clone(),
+            skip_images,
+        })
+    }
+
+    /// The job of `source` (a demo feed's file written first).
+    ///
+    /// # Errors
+    /// When the demo feed cannot be written or the importer not built.
+    pub fn job(&self, source: &Source) -> anyhow::Result<ScheduledJob> {
+        crate::demo_feeds::materialize(source.embedded_feed())?;
+        let limits = source.image_limits(self.image_concurrency);
+        let importer = Importer::builder(source.config.clone(), self.listings.clone())
+            .images(self.images.clone(), self.storage.clone())
+            .image_settings(ImageSettings {
+                allowed_hosts: self.allowed_hosts.clone(),
+                concurrency: limits.overall,
+                concurrency_per_host: limits.per_host,
+                ..ImageSettings::default()
+            })
+            .image_downloads(if self.skip_images || !source.download_images {
+                ImageDownloads::Skip
+            } else {
+                ImageDownloads::Download
+            })
+            .build()?;
+        Ok(ScheduledJob {
+            job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,
+            schedule: Some(
+                source
+                    .schedule
+                    .clone()
+                    .unwrap_or_else(|| self.default_schedule.clone()),
+            ),
+        })
+    }
+
+    /// The retry policy of `source` when it sets its own.
+    pub fn retry_policy(&self, source: &Source) -> Option<propimport_scheduler::RunRetryPolicy> {
+        crate::config::retry_policy_of(source, &self.global_retry)
+    }
+}
+
+/// One scheduled import job per source of `config` (the catalog's, once `catalog::load`ed),
+/// storing into `db` (images into the configured image store unless `skip_images`).
+pub fn import_jobs(
+    config: &Config,
+    db: &Database,
+    skip_images: bool,
+) -> anyhow::Result<Vec<ScheduledJob>> {
+    let factory = JobFactory::new(config, db, skip_images)?;
+    config.sources.iter().map(|s| factory.job(s)).collect()
 }

@@ -13,7 +13,7 @@ use propimport_persistence::SqlExecutionStore;
 use propimport_scheduler::CronSchedule;
 
 use crate::config::Config;
-use crate::serve::open;
+use crate::database::open;
 
 /// The audit actor of a command-line action: `cli:<user>` from `$USER`, else `cli`.
 pub fn cli_actor() -> String {

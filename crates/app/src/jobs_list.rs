@@ -19,9 +19,9 @@ use propimport_scheduler::CronSchedule;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::database::open;
 use crate::jobs_cmd::configured;
 use crate::jobs_table::{TableRow, print_table, showing, summary_line};
-use crate::serve::open;
 use crate::usage::usage;
 
 /// What `jobs list` asks for.

@@ -8,7 +8,7 @@ use propimport_importer::{ReadOptions, RemapReport};
 use propimport_persistence::{SqlExecutionStore, SqlListingStore};
 
 use crate::config::Config;
-use crate::serve::open;
+use crate::database::open;
 use crate::usage::usage;
 
 /// Kept records mapped per batch.

@@ -3,13 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use propimport_domain::{
-    AlertStore, Clock, ExecutionStore, Job, ListingImageStore, ListingStore, SystemClock,
-};
-use propimport_importer::{ImageDownloads, ImageSettings, ImageStorage, Importer};
+use propimport_domain::{AlertStore, Clock, ExecutionStore, SystemClock};
 use propimport_persistence::{
-    Database, PoolOptions, ServerLock, SqlAlertStore, SqlExecutionStore, SqlListingImageStore,
-    SqlListingStore, SqlSourceStore,
+    Database, ServerLock, SqlAlertStore, SqlExecutionStore, SqlSourceStore,
 };
 use propimport_scheduler::{
     RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner, default_instance_id,
@@ -20,120 +16,21 @@ use propimport_http_api::{AdminApi, ApiState, AuthSettings, configure};
 
 use crate::catalog::Catalog;
 use crate::catalog::watcher::{self, CatalogJobs, JobBook, OnJobs};
-use crate::config::{Config, Source};
+use crate::config::Config;
 use crate::control::{DatabaseReadiness, SchedulerControl};
-use crate::import_job::ImportJob;
-
-/// Opens and migrates the configured database.
-pub async fn open(config: &Config) -> anyhow::Result<Database> {
-    let db = open_quietly(config).await?;
-    tracing::info!(database = %config.database_url.redacted(), "database ready");
-    Ok(db)
-}
-
-/// [`open`] without its log line (for a command that opens the database again); the
-/// migrations it applies are logged.
-pub async fn open_quietly(config: &Config) -> anyhow::Result<Database> {
-    let options = PoolOptions::default().with_timeout(config.database_timeout);
-    let db = Database::connect(&config.database_url, options).await?;
-    let applied = db.migrate().await?;
-    if applied > 0 {
-        tracing::info!(database = %config.database_url.redacted(), applied, "database migrated");
-    }
-    Ok(db)
-}
+use crate::import_job::JobFactory;
 
 /// [`open`] for `serve`: first takes the database's server lock, held while the returned
 /// guard lives, so that a second server on one SQLite file is refused before it touches the
 /// database (a no-op on PostgreSQL). The other commands use [`open`] and run next to a server.
 pub async fn open_exclusive(config: &Config) -> anyhow::Result<(Database, ServerLock)> {
     let lock = ServerLock::acquire(&config.database_url)?;
-    Ok((open(config).await?, lock))
-}
-
-/// Makes the scheduled import job of a source: its importer on the configured stores.
-pub struct JobFactory {
-    listings: Arc<dyn ListingStore>,
-    images: Arc<dyn ListingImageStore>,
-    storage: ImageStorage,
-    allowed_hosts: Vec<String>,
-    image_concurrency: crate::config::ImageConcurrency,
-    default_schedule: propimport_scheduler::CronSchedule,
-    global_retry: propimport_scheduler::RunRetryPolicy,
-    skip_images: bool,
-}
-
-impl JobFactory {
-    /// Jobs storing into `db` (images into the configured image store unless `skip_images`).
-    ///
-    /// # Errors
-    /// When the image store cannot be opened (`IMAGE_STORE_URL`).
-    pub fn new(config: &Config, db: &Database, skip_images: bool) -> anyhow::Result<Self> {
-        Ok(Self {
-            listings: Arc::new(SqlListingStore::new(db.clone())),
-            images: Arc::new(SqlListingImageStore::new(db.clone())),
-            storage: ImageStorage::from_url(&config.image_store_url)
-                .map_err(|e| anyhow::anyhow!("IMAGE_STORE_URL: {e}"))?,
-            allowed_hosts: config.image_allowed_hosts.clone(),
-            image_concurrency: config.image_concurrency,
-            default_schedule: config.scheduling.schedule.clone(),
-            global_retry: config.scheduling.retry.clone(),
-            skip_images,
-        })
-    }
-
-    /// The job of `source` (a demo feed's file written first).
-    ///
-    /// # Errors
-    /// When the demo feed cannot be written or the importer not built.
-    pub fn job(&self, source: &Source) -> anyhow::Result<ScheduledJob> {
-        crate::demo_feeds::materialize(source.embedded_feed())?;
-        let limits = self.image_concurrency.of(source);
-        let importer = Importer::builder(source.config.clone(), self.listings.clone())
-            .images(self.images.clone(), self.storage.clone())
-            .image_settings(ImageSettings {
-                allowed_hosts: self.allowed_hosts.clone(),
-                concurrency: limits.overall,
-                concurrency_per_host: limits.per_host,
-                ..ImageSettings::default()
-            })
-            .image_downloads(if self.skip_images || !source.download_images {
-                ImageDownloads::Skip
-            } else {
-                ImageDownloads::Download
-            })
-            .build()?;
-        Ok(ScheduledJob {
-            job: Arc::new(ImportJob::new(importer)) as Arc<dyn Job>,
-            schedule: Some(
-                source
-                    .schedule
-                    .clone()
-                    .unwrap_or_else(|| self.default_schedule.clone()),
-            ),
-        })
-    }
-
-    /// The retry policy of `source` when it sets its own.
-    pub fn retry_policy(&self, source: &Source) -> Option<propimport_scheduler::RunRetryPolicy> {
-        crate::config::retry_policy_of(source, &self.global_retry)
-    }
-}
-
-/// One scheduled import job per source of `config` (the catalog's, once `catalog::load`ed),
-/// storing into `db` (images into the configured image store unless `skip_images`).
-pub fn import_jobs(
-    config: &Config,
-    db: &Database,
-    skip_images: bool,
-) -> anyhow::Result<Vec<ScheduledJob>> {
-    let factory = JobFactory::new(config, db, skip_images)?;
-    config.sources.iter().map(|s| factory.job(s)).collect()
+    Ok((crate::database::open(config).await?, lock))
 }
 
 /// `propimport migrate`.
 pub async fn migrate(config: Config) -> anyhow::Result<()> {
-    let db = open(&config).await?;
+    let db = crate::database::open(&config).await?;
     db.close();
     Ok(())
 }

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::database::open;
 use crate::jobs_cmd::cli_actor;
-use crate::serve::open;
 use crate::usage::usage;
 
 /// What `sources` does.

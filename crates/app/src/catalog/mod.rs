@@ -9,7 +9,6 @@
 //! (`config::sources::build`), its credentials sealed (`sealing.rs`), stored with its audit
 //! entry, and picked up by every replica's scheduler within a second (`watcher.rs`).
 
-pub mod sealing;
 mod specs;
 pub mod watcher;
 
@@ -25,7 +24,7 @@ use propimport_http_api::{ChangeBy, SourceAdmin, SourceRefusal};
 use serde_json::{Map, Value};
 
 use crate::config::{Config, Source, SourceDefaults, SourcesMode, SpecOrigin};
-use sealing::CredentialKey;
+use crate::sealing::CredentialKey;
 
 /// The actor of the changes the service makes itself (the seed).
 pub const SEED_ACTOR: &str = "system:seed";
@@ -40,7 +39,7 @@ pub async fn load(config: &mut Config) -> anyhow::Result<()> {
     if config.sources_mode != SourcesMode::Database {
         return Ok(());
     }
-    let db = crate::serve::open_quietly(config).await?;
+    let db = crate::database::open_quietly(config).await?;
     let catalog = Catalog::new(
         config,
         Arc::new(propimport_persistence::SqlSourceStore::new(db.clone())),

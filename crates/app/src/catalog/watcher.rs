@@ -11,7 +11,7 @@ use propimport_domain::JobName;
 use propimport_scheduler::{RunRetryPolicy, ScheduledJob, SchedulerHandle};
 
 use super::{Catalog, RunnableSource};
-use crate::serve::JobFactory;
+use crate::import_job::JobFactory;
 
 /// How often the catalog's revision is read.
 pub const POLL: Duration = Duration::from_secs(1);

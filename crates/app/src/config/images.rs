@@ -3,7 +3,6 @@
 //! file sets its own (`image_concurrency`, `image_concurrency_per_host`).
 
 use super::IMAGE_CONCURRENCY_LIMITS as LIMITS;
-use super::Source;
 use super::vars::Vars;
 
 /// The image download limits of a source or of all sources.
@@ -41,19 +40,6 @@ impl ImageConcurrency {
         Self {
             overall,
             per_host: per_host.min(overall),
-        }
-    }
-
-    /// The limits of `source`: its own where it sets them, else these (its per-host limit
-    /// never above its overall one).
-    pub fn of(self, source: &Source) -> Self {
-        let overall = source.image_concurrency.unwrap_or(self.overall);
-        Self {
-            overall,
-            per_host: source
-                .image_concurrency_per_host
-                .unwrap_or(self.per_host)
-                .min(overall),
         }
     }
 }

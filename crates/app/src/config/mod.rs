@@ -49,7 +49,7 @@ pub struct Config {
     /// `config`).
     pub sources_mode: SourcesMode,
     /// The key sealing source credentials in the catalog (`SOURCE_CREDENTIALS_KEY`).
-    pub credentials_key: Option<crate::catalog::sealing::CredentialKey>,
+    pub credentials_key: Option<crate::sealing::CredentialKey>,
     /// The HTTP server and admin API.
     pub http: Http,
     /// The alert channels (besides the Slack/Discord webhook), routes and links.
@@ -64,7 +64,7 @@ pub struct Config {
     pub image_allowed_hosts: Vec<String>,
     /// How many image downloads run at once, overall (`IMAGE_CONCURRENCY`) and to one host
     /// (`IMAGE_CONCURRENCY_PER_HOST`), unless a source sets its own
-    /// ([`ImageConcurrency::of`]).
+    /// (`Source::image_limits`).
     pub image_concurrency: ImageConcurrency,
     /// `text` or `json` log lines (`LOG_FORMAT`).
     pub log_format: LogFormat,
@@ -169,7 +169,7 @@ impl Config {
             },
         );
         let credentials_key = vars.raw("SOURCE_CREDENTIALS_KEY").and_then(|text| {
-            crate::catalog::sealing::CredentialKey::from_hex(&text)
+            crate::sealing::CredentialKey::from_hex(&text)
                 .map_err(|e| vars.problem(format!("SOURCE_CREDENTIALS_KEY: {e}")))
                 .ok()
         });

@@ -53,6 +53,19 @@ pub struct Source {
 }
 
 impl Source {
+    /// Its image download limits: its own where it sets them, else `defaults` (its per-host
+    /// limit never above its overall one).
+    pub fn image_limits(&self, defaults: super::ImageConcurrency) -> super::ImageConcurrency {
+        let overall = self.image_concurrency.unwrap_or(defaults.overall);
+        super::ImageConcurrency {
+            overall,
+            per_host: self
+                .image_concurrency_per_host
+                .unwrap_or(defaults.per_host)
+                .min(overall),
+        }
+    }
+
     /// The file and contents of a demo source's embedded feed; `None` for configured sources.
     pub fn embedded_feed(&self) -> Option<(&Path, &'static [u8])> {
         match (self.embedded, &self.config.location) {

@@ -86,7 +86,7 @@ fn a_source_may_set_its_own_image_limits() {
     let limits: Vec<ImageConcurrency> = c
         .sources
         .iter()
-        .map(|s| c.image_concurrency.of(s))
+        .map(|s| s.image_limits(c.image_concurrency))
         .collect();
     assert_eq!(
         limits,
@@ -104,7 +104,7 @@ fn a_source_may_set_its_own_image_limits() {
     let file = sources_file(&dir, "image_concurrency = 3\n");
     let c = config(&[("IMPORT_SOURCES_FILE", &file)]).unwrap();
     assert_eq!(
-        c.image_concurrency.of(&c.sources[0]),
+        c.sources[0].image_limits(c.image_concurrency),
         ImageConcurrency {
             overall: 3,
             per_host: 3
