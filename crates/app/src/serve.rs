@@ -55,7 +55,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         Arc::new(SqlSourceStore::new(db.clone())),
         clock.clone(),
     ));
-    catalog.seed_if_new().await?;
+    if !catalog.seed_if_new().await? {
+        catalog.warn_ignored();
+    }
     let revision = if catalog.is_stored() {
         catalog.store().catalog_revision().await?
     } else {

@@ -17,6 +17,12 @@ pub trait Job: Send + Sync {
     /// and returns what it did so far; it keeps `ctx.progress` current for heartbeats.
     /// An `Err` means the job as a whole failed (the run is FAILED).
     async fn run(&self, ctx: JobContext) -> Result<JobReport, JobError>;
+
+    /// The host the job reads from (a feed's `scheme://name:port`), for the limit of runs at
+    /// once per host; `None` (the default) when it reads from none.
+    fn host(&self) -> Option<String> {
+        None
+    }
 }
 
 /// What a running job is given.

@@ -17,6 +17,7 @@ mod progress;
 mod refusal;
 mod retention;
 mod retry;
+mod run_queue;
 mod source;
 mod statistics;
 mod storage_error;
@@ -54,13 +55,16 @@ pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
 pub use ports::{
     AlertStore, ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan,
     ImageSyncReport, ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore,
-    PendingImagesQuery, RecordedImage, SourceStore, StoredImage, abandoned_finish,
+    PendingImagesQuery, RecordedImage, RunQueue, SourceStore, StoredImage, abandoned_finish,
     abandoned_message, plan_image_sync,
 };
 pub use progress::{LiveProgress, Pace};
 pub use refusal::TriggerRefusal;
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
+pub use run_queue::{
+    QueuedRun, REFRESH as QUEUE_REFRESH, RunLimits, STALE_AFTER as QUEUE_STALE_AFTER, take_turns,
+};
 pub use source::{
     Setting, SourceChange, SourceCredentials, SourceSpec, SourceView, SourceWrite, StoredSource,
 };

@@ -249,3 +249,19 @@ diesel::table! {
         revision -> BigInt,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::sql_types::UtcTimestamp;
+
+    /// Runs waiting for a turn under the limit of runs at once, or holding one.
+    import_run_queue (job_name) {
+        job_name -> Text,
+        tick -> Nullable<UtcTimestamp>,
+        due_at -> UtcTimestamp,
+        host -> Nullable<Text>,
+        granted_at -> Nullable<UtcTimestamp>,
+        seen_at -> UtcTimestamp,
+        instance_id -> Text,
+    }
+}

@@ -91,6 +91,19 @@ mod postgres_sources {
     );
 }
 
+mod sqlite_queue {
+    use super::*;
+    propimport_domain::run_queue_conformance!(
+        run = super::run,
+        store = TestDatabase::sqlite_some()
+    );
+}
+
+mod postgres_queue {
+    use super::*;
+    propimport_domain::run_queue_conformance!(run = super::run, store = TestDatabase::postgres());
+}
+
 mod migrations {
     use super::*;
 

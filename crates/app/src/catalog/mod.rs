@@ -114,7 +114,6 @@ impl Catalog {
             return Ok(false);
         }
         if self.store.catalog_revision().await?.is_some() {
-            self.warn_ignored();
             return Ok(false);
         }
         let writes = self
@@ -131,9 +130,7 @@ impl Catalog {
             detail: Some(format!("seeded from {}", seed_origin())),
         };
         let seeded = self.store.seed_sources(&writes, &change).await?;
-        if !seeded {
-            self.warn_ignored();
-        } else {
+        if seeded {
             tracing::info!(
                 sources = writes.len(),
                 from = seed_origin(),
@@ -143,8 +140,12 @@ impl Catalog {
         Ok(seeded)
     }
 
-    /// Says once that configured sources are not read: the catalog was seeded before.
-    fn warn_ignored(&self) {
+    /// Says that configured sources are not read, when they were not just seeded: the catalog
+    /// was seeded before (`serve` says it once at start-up).
+    pub fn warn_ignored(&self) {
+        if !self.is_stored() {
+            return;
+        }
         let origin = seed_origin();
         if origin != DEMO_ORIGIN {
             tracing::warn!(

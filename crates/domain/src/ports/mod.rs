@@ -4,6 +4,7 @@ mod alert_store;
 mod execution_store;
 mod image_store;
 mod listing_store;
+mod run_queue;
 mod source_store;
 
 pub use alert_store::AlertStore;
@@ -14,4 +15,5 @@ pub use image_store::{
     plan_image_sync,
 };
 pub use listing_store::ListingStore;
+pub use run_queue::RunQueue;
 pub use source_store::SourceStore;

@@ -16,14 +16,17 @@ mod manual_clock;
 mod memory_alerts;
 mod memory_images;
 mod memory_listings;
+mod memory_queue;
 mod memory_sources;
 mod memory_store;
+pub mod queue_conformance;
 pub mod source_conformance;
 
 pub use manual_clock::ManualClock;
 pub use memory_alerts::InMemoryAlertStore;
 pub use memory_images::InMemoryListingImageStore;
 pub use memory_listings::InMemoryListingStore;
+pub use memory_queue::InMemoryRunQueue;
 pub use memory_sources::InMemorySourceStore;
 pub use memory_store::InMemoryExecutionStore;
 
@@ -50,6 +53,16 @@ mod tests {
                     InMemoryExecutionStore::new(),
                 )))
             }
+        );
+    }
+
+    mod queue {
+        //! The in-memory run queue passes its conformance suite.
+        use super::super::InMemoryRunQueue;
+
+        crate::run_queue_conformance!(
+            run = futures::executor::block_on,
+            store = async { Some(InMemoryRunQueue::new()) }
         );
     }
 

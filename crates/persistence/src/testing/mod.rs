@@ -42,6 +42,7 @@ pub struct TestDatabase {
     images: SqlListingImageStore,
     alerts: SqlAlertStore,
     sources: crate::SqlSourceStore,
+    queue: crate::SqlRunQueue,
     _dir: Option<TempDir>,
     postgres: Option<PgCleanup>,
 }
@@ -65,6 +66,7 @@ impl TestDatabase {
             images: SqlListingImageStore::new(db.clone()),
             alerts: SqlAlertStore::new(db.clone()),
             sources: crate::SqlSourceStore::new(db.clone()),
+            queue: crate::SqlRunQueue::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: Some(dir),
             postgres: None,
@@ -96,6 +98,7 @@ impl TestDatabase {
             images: SqlListingImageStore::new(db.clone()),
             alerts: SqlAlertStore::new(db.clone()),
             sources: crate::SqlSourceStore::new(db.clone()),
+            queue: crate::SqlRunQueue::new(db.clone()),
             store: SqlExecutionStore::new(db),
             _dir: None,
             postgres: Some(PgCleanup { server_url, name }),
@@ -187,6 +190,12 @@ impl propimport_domain::testing::source_conformance::SourceFixture for TestDatab
     }
     fn audit(&self) -> &dyn ExecutionStore {
         &self.store
+    }
+}
+
+impl propimport_domain::testing::queue_conformance::QueueFixture for TestDatabase {
+    fn queue(&self) -> &dyn propimport_domain::RunQueue {
+        &self.queue
     }
 }
 
