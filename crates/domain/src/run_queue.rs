@@ -31,6 +31,9 @@ pub struct QueuedRun {
     pub host: Option<String>,
     /// When its turn was granted; `None` while it waits.
     pub granted_at: Option<DateTime<Utc>>,
+    /// When its run ended (its turn is free again); kept until it goes stale, so that an
+    /// instance that also waited for this tick sees it was run.
+    pub ended_at: Option<DateTime<Utc>>,
     /// When an instance last said it still waits for it or runs it.
     pub seen_at: DateTime<Utc>,
     /// The instance that last said so.
@@ -38,9 +41,14 @@ pub struct QueuedRun {
 }
 
 impl QueuedRun {
-    /// Whether it holds a turn.
+    /// Whether it holds a turn (granted, not ended).
     pub fn is_granted(&self) -> bool {
-        self.granted_at.is_some()
+        self.granted_at.is_some() && self.ended_at.is_none()
+    }
+
+    /// Whether it waits for a turn.
+    pub fn is_waiting(&self) -> bool {
+        self.granted_at.is_none() && self.ended_at.is_none()
     }
 }
 
@@ -62,7 +70,7 @@ impl RunLimits {
             }
         }
         let mut waiting: Vec<usize> = (0..queue.len())
-            .filter(|&i| !queue[i].is_granted())
+            .filter(|&i| queue[i].is_waiting())
             .collect();
         waiting.sort_by(|&a, &b| {
             (queue[a].due_at, &queue[a].job_name).cmp(&(queue[b].due_at, &queue[b].job_name))
@@ -109,10 +117,11 @@ pub const REFRESH: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 
 /// One instance's turn over the queue, as every store computes it: `queue` with `mine`
 /// merged in (a run not queued is added; one of the same tick is said again, and granted when
-/// `mine` is; a waiting one of an older tick takes the newer tick and keeps its place; a
-/// granted one of another tick is left alone, its job is running), the runs not said since
-/// `now - STALE_AFTER` dropped, and the turns granted at `now` by `limits`. Gives the new
-/// queue and the jobs whose rows changed (to write) or went (to delete).
+/// `mine` is, unless it ended; a waiting one of an older tick takes the newer tick and keeps
+/// its place; an ended one is replaced by a newer tick; a granted one of another tick is left
+/// alone, its job is running), the runs not said since `now - STALE_AFTER` dropped, and the
+/// turns granted at `now` by `limits`. Gives the new queue and the jobs whose rows changed (to
+/// write) or went (to delete).
 pub fn take_turns(
     queue: &[QueuedRun],
     mine: &[QueuedRun],
@@ -127,6 +136,12 @@ pub fn take_turns(
                 next.push(run.clone());
                 changed.insert(run.job_name.clone());
             }
+            Some(row) if row.tick == run.tick && row.ended_at.is_some() => {}
+            Some(row) if row.ended_at.is_some() && run.tick > row.tick => {
+                *row = run.clone();
+                row.seen_at = now;
+                changed.insert(row.job_name.clone());
+            }
             Some(row) if row.tick == run.tick => {
                 let grant = run.is_granted() && !row.is_granted();
                 if grant || now - row.seen_at >= REFRESH {
@@ -138,7 +153,7 @@ pub fn take_turns(
                     changed.insert(row.job_name.clone());
                 }
             }
-            Some(row) if !row.is_granted() && run.tick > row.tick => {
+            Some(row) if row.is_waiting() && run.tick > row.tick => {
                 row.tick = run.tick;
                 row.due_at = row.due_at.min(run.due_at);
                 row.granted_at = run.granted_at;
@@ -184,6 +199,7 @@ mod tests {
             due_at: at,
             host: host.map(str::to_owned),
             granted_at: granted.then_some(at),
+            ended_at: None,
             seen_at: at,
             instance_id: "a".into(),
         }

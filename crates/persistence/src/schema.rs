@@ -261,6 +261,7 @@ diesel::table! {
         due_at -> UtcTimestamp,
         host -> Nullable<Text>,
         granted_at -> Nullable<UtcTimestamp>,
+        ended_at -> Nullable<UtcTimestamp>,
         seen_at -> UtcTimestamp,
         instance_id -> Text,
     }

@@ -21,8 +21,14 @@ pub trait RunQueue: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Vec<QueuedRun>>;
 
-    /// Removes `job`'s run of `tick` (it ended, or will not start); another tick's stays.
-    async fn leave_queue(&self, job: &JobName, tick: Option<DateTime<Utc>>) -> Result<()>;
+    /// Ends `job`'s turn of `tick` at `at` (its run ended): the turn is free again, and the
+    /// row says the tick was run until it goes stale; another tick's row is left alone.
+    async fn end_turn(
+        &self,
+        job: &JobName,
+        tick: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
 
     /// The queue as it is.
     async fn run_queue(&self) -> Result<Vec<QueuedRun>>;

@@ -34,11 +34,21 @@ impl RunQueue for InMemoryRunQueue {
         Ok(next)
     }
 
-    async fn leave_queue(&self, job: &JobName, tick: Option<DateTime<Utc>>) -> Result<()> {
-        self.queue
+    async fn end_turn(
+        &self,
+        job: &JobName,
+        tick: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        for row in self
+            .queue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .retain(|r| !(&r.job_name == job && r.tick == tick));
+            .iter_mut()
+            .filter(|r| &r.job_name == job && r.tick == tick)
+        {
+            row.ended_at = Some(at);
+        }
         Ok(())
     }
 

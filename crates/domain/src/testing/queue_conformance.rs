@@ -26,7 +26,7 @@ macro_rules! run_queue_conformance {
         $crate::run_queue_conformance!(@cases $run, $make;
             turns_go_in_order_of_due_time_across_instances,
             concurrent_turns_never_grant_more_than_the_limit,
-            runs_not_said_again_are_dropped, leaving_removes_only_that_tick);
+            runs_not_said_again_are_dropped, an_ended_turn_is_free_and_its_tick_not_run_again);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(
@@ -54,6 +54,7 @@ pub fn queued(job: &str, due: i64, seen: i64, instance: &str) -> QueuedRun {
         due_at: at(due),
         host: Some("https://feeds.test".to_owned()),
         granted_at: None,
+        ended_at: None,
         seen_at: at(seen),
         instance_id: instance.to_owned(),
     }
@@ -86,7 +87,7 @@ pub async fn turns_go_in_order_of_due_time_across_instances(queue: &dyn RunQueue
     assert_eq!(granted(&after_b), ["a-1"], "the limit is reached");
     assert_eq!(after_b.len(), 3);
     queue
-        .leave_queue(&JobName::parse("a-1").unwrap(), Some(at(1)))
+        .end_turn(&JobName::parse("a-1").unwrap(), Some(at(1)), at(12))
         .await
         .unwrap();
     let next = queue.take_turns(&a[1..], &ONE, at(12)).await.unwrap();
@@ -145,15 +146,42 @@ pub async fn runs_not_said_again_are_dropped(queue: &dyn RunQueue) {
     assert_eq!(now.len(), 1);
 }
 
-/// Leaving names the tick: a newer tick's run of the job stays.
-pub async fn leaving_removes_only_that_tick(queue: &dyn RunQueue) {
+/// An ended turn frees its place; an instance that waited for the same tick does not wait
+/// again, a newer tick of the job queues anew; ending another tick changes nothing.
+pub async fn an_ended_turn_is_free_and_its_tick_not_run_again(queue: &dyn RunQueue) {
+    let job = JobName::parse("job").unwrap();
     queue
         .take_turns(&[queued("job", 5, 5, "a")], &ONE, at(5))
         .await
         .unwrap();
-    let job = JobName::parse("job").unwrap();
-    queue.leave_queue(&job, Some(at(4))).await.unwrap();
-    assert_eq!(queue.run_queue().await.unwrap().len(), 1);
-    queue.leave_queue(&job, Some(at(5))).await.unwrap();
-    assert!(queue.run_queue().await.unwrap().is_empty());
+    queue.end_turn(&job, Some(at(4)), at(6)).await.unwrap();
+    assert_eq!(
+        granted(&queue.run_queue().await.unwrap()),
+        ["job"],
+        "another tick"
+    );
+    queue.end_turn(&job, Some(at(5)), at(6)).await.unwrap();
+    let ended = queue.run_queue().await.unwrap();
+    assert_eq!(ended[0].ended_at, Some(at(6)));
+    let again = queue
+        .take_turns(
+            &[queued("job", 5, 7, "b"), queued("other", 6, 7, "b")],
+            &ONE,
+            at(7),
+        )
+        .await
+        .unwrap();
+    let row = again.iter().find(|r| r.job_name == job).unwrap();
+    assert_eq!(
+        row.ended_at,
+        Some(at(6)),
+        "the tick was run: not queued again"
+    );
+    assert_eq!(granted(&again), ["other"], "its turn is free");
+    let newer = queue
+        .take_turns(&[queued("job", 9, 9, "b")], &ONE, at(9))
+        .await
+        .unwrap();
+    let row = newer.iter().find(|r| r.job_name == job).unwrap();
+    assert!(row.is_waiting() && row.tick == Some(at(9)), "{row:?}");
 }

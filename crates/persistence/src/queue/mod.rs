@@ -41,6 +41,7 @@ struct QueueRow {
     due_at: DbTime,
     host: Option<String>,
     granted_at: Option<DbTime>,
+    ended_at: Option<DbTime>,
     seen_at: DbTime,
     instance_id: String,
 }
@@ -53,6 +54,7 @@ impl QueueRow {
             due_at: DbTime(run.due_at),
             host: run.host.clone(),
             granted_at: run.granted_at.map(DbTime),
+            ended_at: run.ended_at.map(DbTime),
             seen_at: DbTime(run.seen_at),
             instance_id: run.instance_id.clone(),
         }
@@ -67,6 +69,7 @@ impl QueueRow {
             due_at: self.due_at.0,
             host: self.host,
             granted_at: self.granted_at.map(|t| t.0),
+            ended_at: self.ended_at.map(|t| t.0),
             seen_at: self.seen_at.0,
             instance_id: self.instance_id,
         })
@@ -125,18 +128,26 @@ impl RunQueue for SqlRunQueue {
         Ok(queue)
     }
 
-    async fn leave_queue(&self, job: &JobName, tick: Option<DateTime<Utc>>) -> Result<()> {
+    async fn end_turn(
+        &self,
+        job: &JobName,
+        tick: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let name = job.as_str();
+        let ended = q::ended_at.eq(Some(DbTime(at)));
         with_write_conn!(self.db, |conn, _dialect| {
             let rows = q::import_run_queue.filter(q::job_name.eq(name));
             match tick {
                 Some(t) => {
-                    diesel::delete(rows.filter(q::tick.eq(DbTime(t))))
+                    diesel::update(rows.filter(q::tick.eq(DbTime(t))))
+                        .set(ended)
                         .execute(conn)
                         .await
                 }
                 None => {
-                    diesel::delete(rows.filter(q::tick.is_null()))
+                    diesel::update(rows.filter(q::tick.is_null()))
+                        .set(ended)
                         .execute(conn)
                         .await
                 }
