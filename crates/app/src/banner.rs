@@ -174,6 +174,7 @@ mod tests {
             ticks: propimport_scheduler::TickWatch::default(),
             paused: paused.then(|| JobPause::new(name.clone(), "cli:ana", Utc::now(), None)),
             pending_retry: None,
+            waiting: None,
             job_name: name,
         }
     }

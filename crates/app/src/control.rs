@@ -151,6 +151,10 @@ impl JobControl for SchedulerControl {
                     }),
                 },
                 pause: s.paused,
+                waiting: s.waiting.map(|w| propimport_http_api::WaitState {
+                    since: w.since,
+                    ahead: w.ahead,
+                }),
             })
             .collect())
     }

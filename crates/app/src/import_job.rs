@@ -27,6 +27,13 @@ impl ImportJob {
 
 #[async_trait]
 impl Job for ImportJob {
+    fn host(&self) -> Option<String> {
+        match &self.importer.source().location {
+            propimport_importer::Location::Url(url) => Some(url.origin().ascii_serialization()),
+            propimport_importer::Location::File(_) => None,
+        }
+    }
+
     fn name(&self) -> &JobName {
         &self.importer.source().name
     }

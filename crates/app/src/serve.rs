@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use propimport_domain::{AlertStore, Clock, ExecutionStore, SystemClock};
 use propimport_persistence::{
-    Database, ServerLock, SqlAlertStore, SqlExecutionStore, SqlSourceStore,
+    Database, ServerLock, SqlAlertStore, SqlExecutionStore, SqlRunQueue, SqlSourceStore,
 };
 use propimport_scheduler::{
     RunSettings, ScheduledJob, Scheduler, SchedulerSettings, TrackedRunner, default_instance_id,
@@ -91,7 +91,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         retry: s.retry.clone(),
         job_retries: retries,
     };
-    let scheduler = Arc::new(Scheduler::new(runner, jobs, settings).start().await);
+    let scheduler = Arc::new(
+        Scheduler::new(runner, jobs, settings)
+            .with_run_queue(Arc::new(SqlRunQueue::new(db.clone())), s.run_limits)
+            .start()
+            .await,
+    );
     let control = Arc::new(SchedulerControl::new(scheduler.clone(), periods));
     let follower = catalog.is_stored().then(|| {
         let control = control.clone();

@@ -117,6 +117,17 @@ pub struct JobState {
     pub ticks: TickState,
     /// Its pause, while it is paused (its scheduled ticks are skipped).
     pub pause: Option<JobPause>,
+    /// While its due run waits for a turn under the limit of runs at once.
+    pub waiting: Option<WaitState>,
+}
+
+/// A due run waiting for a turn under the limit of runs at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitState {
+    /// Since when it waits (its due time).
+    pub since: DateTime<Utc>,
+    /// How many runs wait before it, on every instance.
+    pub ahead: usize,
 }
 
 /// What the scheduler knows of a job's ticks beyond its schedule.

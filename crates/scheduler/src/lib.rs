@@ -25,6 +25,7 @@ pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErr
 pub use scheduler::control::ControlError;
 pub use scheduler::handle::SchedulerHandle;
 pub use scheduler::jobs::JobChanges;
+pub use scheduler::queue::QueueWait;
 pub use scheduler::status::{JobOverview, JobStatus};
 pub use scheduler::{MisfirePolicy, ScheduledJob, Scheduler, SchedulerSettings};
 pub use signed_webhook::SignedWebhookNotifier;

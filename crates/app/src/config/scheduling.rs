@@ -42,6 +42,9 @@ pub struct Scheduling {
     pub retention: RetentionPolicy,
     /// `RETENTION_CRON_SCHEDULE` in `TZ`.
     pub retention_schedule: CronSchedule,
+    /// `IMPORT_MAX_CONCURRENT_RUNS`, `IMPORT_MAX_CONCURRENT_RUNS_PER_HOST`: how many runs go
+    /// on at once across every instance, overall and per feed host (unset or 0: no limit).
+    pub run_limits: propimport_domain::RunLimits,
 }
 
 impl Scheduling {
@@ -158,7 +161,15 @@ impl Scheduling {
             audit_days: vars.number("RETENTION_AUDIT_DAYS", 365, 1..=36500),
             batch_size: 1000,
         };
+        let limit = |vars: &mut Vars<_>, name: &str| {
+            Some(vars.number(name, 0u32, 0..=10_000)).filter(|n| *n > 0)
+        };
+        let run_limits = propimport_domain::RunLimits {
+            overall: limit(vars, "IMPORT_MAX_CONCURRENT_RUNS"),
+            per_host: limit(vars, "IMPORT_MAX_CONCURRENT_RUNS_PER_HOST"),
+        };
         Some(Self {
+            run_limits,
             schedule: schedule?,
             alerts,
             alert_webhook,

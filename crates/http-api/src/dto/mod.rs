@@ -28,6 +28,7 @@ pub use ops::{
 pub use sources::{CredentialsSet, NewSourceBody, SourceDto, SourceFields, SourceListView};
 pub use status::{
     FireTime, JobSummaryView, JobView, LastStatusCountsView, PendingRetryView, StatusView,
+    WaitingView,
 };
 
 fn millis(t: &DateTime<Utc>) -> String {

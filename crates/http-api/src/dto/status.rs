@@ -84,6 +84,20 @@ pub struct JobView {
     pub pause_reason: Option<String>,
     /// The retry of a failed scheduled run that this instance holds, waiting for its time.
     pub pending_retry: Option<PendingRetryView>,
+    /// While its due run waits for a turn under the limit of runs at once
+    /// (`IMPORT_MAX_CONCURRENT_RUNS`): since when, and how many runs wait before it.
+    pub waiting: Option<WaitingView>,
+}
+
+/// A due run waiting for a turn under the limit of runs at once.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitingView {
+    /// Since when it waits (its due time, UTC).
+    #[schema(format = DateTime)]
+    pub since: String,
+    /// How many runs wait before it, on every instance.
+    pub ahead: u64,
 }
 
 /// A retry of a failed scheduled run, waiting for its time.

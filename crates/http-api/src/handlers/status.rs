@@ -232,6 +232,10 @@ fn job_view(job: JobState, newest: Option<&Execution>) -> JobView {
             last_attempt: r.last_attempt,
             due_at: format_utc_millis(&r.due_at),
         }),
+        waiting: job.waiting.map(|w| crate::dto::WaitingView {
+            since: format_utc_millis(&w.since),
+            ahead: w.ahead as u64,
+        }),
     }
 }
 

@@ -56,6 +56,7 @@ impl StoreControl {
                     ..crate::TickState::default()
                 },
                 pause: paused.iter().find(|p| &p.job_name == j).cloned(),
+                waiting: None,
             })
             .collect())
     }

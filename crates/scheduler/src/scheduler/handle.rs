@@ -41,7 +41,14 @@ impl SchedulerHandle {
                 });
             }
             let name = scheduled.name().clone();
-            let execution = shared.spawn_run(scheduled, triggered_by, None).await?;
+            shared.hold_manual_turn(&scheduled);
+            let execution = match shared.spawn_run(scheduled, triggered_by, None).await {
+                Ok(execution) => execution,
+                Err(refused) => {
+                    shared.forget_turn(&name);
+                    return Err(refused);
+                }
+            };
             shared.retries.supersede(&name, None, "a manual run");
             Ok(execution)
         };

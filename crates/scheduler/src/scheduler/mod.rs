@@ -9,6 +9,7 @@
 pub(crate) mod control;
 pub(crate) mod handle;
 pub(crate) mod jobs;
+pub(crate) mod queue;
 mod retries;
 pub(crate) mod status;
 mod ticks;
@@ -134,6 +135,8 @@ pub(crate) struct Shared {
     /// The runtime the scheduler was started on: runs live there, whatever task (an HTTP
     /// worker's, say) triggered them.
     pub(crate) runtime: std::sync::OnceLock<tokio::runtime::Handle>,
+    /// The run queue of the limit of runs at once, when there is one.
+    pub(crate) queue: std::sync::OnceLock<queue::Dispatcher>,
 }
 
 /// Builds and starts a scheduler.
@@ -162,8 +165,20 @@ impl Scheduler {
                 retries: Retries::default(),
                 started_at: std::sync::OnceLock::new(),
                 runtime: std::sync::OnceLock::new(),
+                queue: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// Limits how many runs go on at once across every instance sharing `queue` (scheduled
+    /// runs wait for a turn in order of due time; manual runs take one at once).
+    pub fn with_run_queue(
+        self,
+        queue: Arc<dyn propimport_domain::RunQueue>,
+        limits: propimport_domain::RunLimits,
+    ) -> Self {
+        let _ = self.shared.queue.set(queue::Dispatcher::new(queue, limits));
+        self
     }
 
     /// Recovers abandoned runs, runs missed ticks per the policy, and starts a tick loop per
@@ -186,6 +201,10 @@ impl Scheduler {
         {
             let (shared, stop) = (shared.clone(), stop_ticking.clone());
             loops.push(tokio::spawn(async move { shared.retry_loop(stop).await }));
+        }
+        if shared.dispatcher().is_some() {
+            let (shared, stop) = (shared.clone(), stop_ticking.clone());
+            loops.push(tokio::spawn(async move { shared.queue_loop(stop).await }));
         }
         if let Some((policy, schedule)) = shared.settings.retention.clone() {
             let (shared, stop) = (shared.clone(), stop_ticking.clone());
@@ -336,6 +355,7 @@ impl Shared {
                     tracing::error!(job_name = %name, error = %e, "run could not be recorded")
                 }
             }
+            shared.end_turn_here(&name).await;
             shared
                 .running
                 .lock()

@@ -84,6 +84,12 @@ impl Shared {
             tracing::info!(job_name = %name, tick = %retry.tick, attempt = retry.attempt, running_execution_id = %running.id, "retry dropped: a run is in progress");
             return;
         }
+        if self.dispatcher().is_some() {
+            // Waits for its turn in the run queue, keyed by its due time (the tick's own turn
+            // has ended).
+            self.enqueue(&job.job, retry.tick, retry.due_at, retry.attempt);
+            return;
+        }
         let (tick, attempt) = (Some(retry.tick), retry.attempt);
         match self
             .spawn_attempt(job.job.clone(), TriggeredBy::Cron, tick, attempt)

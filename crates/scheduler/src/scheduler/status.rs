@@ -32,6 +32,9 @@ pub struct JobStatus {
     pub paused: Option<JobPause>,
     /// The retry of a failed tick this instance holds for the job, if any.
     pub pending_retry: Option<PendingRetry>,
+    /// While its due run waits for a turn under the limit of runs at once: since when, and
+    /// how many wait before it (on every instance).
+    pub waiting: Option<crate::QueueWait>,
 }
 
 /// One job at a glance: what lists of many jobs filter on and metrics export.
@@ -49,6 +52,8 @@ pub struct JobOverview {
     pub paused: bool,
     /// Its next fire time.
     pub next_run: Option<DateTime<Utc>>,
+    /// Whether its due run waits for a turn under the limit of runs at once.
+    pub waiting: bool,
 }
 
 impl SchedulerHandle {
@@ -104,6 +109,7 @@ impl SchedulerHandle {
                     ticks: shared.watch.of(name),
                     paused: paused.get(name).cloned(),
                     pending_retry: shared.retries.of(name),
+                    waiting: shared.dispatcher().and_then(|d| d.waiting(name)),
                 }
             })
             .collect())
@@ -133,6 +139,9 @@ impl SchedulerHandle {
                         .schedule
                         .as_ref()
                         .and_then(|s| shared.fire_times.next(name, s, now, 1).first().copied()),
+                    waiting: shared
+                        .dispatcher()
+                        .is_some_and(|d| d.waiting(name).is_some()),
                 }
             })
             .collect())

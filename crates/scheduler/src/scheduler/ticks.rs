@@ -180,6 +180,11 @@ impl Shared {
                 .increment(1);
             return TickOutcome::Decided;
         }
+        if self.dispatcher().is_some() {
+            // Waits for its turn in the run queue (queue.rs starts it).
+            self.enqueue(job, tick, tick, 1);
+            return TickOutcome::Decided;
+        }
         match self
             .spawn_run(job.clone(), TriggeredBy::Cron, Some(tick))
             .await

@@ -76,6 +76,11 @@ impl TrackedRunner {
         &self.alerts
     }
 
+    /// The instance it records runs as.
+    pub fn instance_id(&self) -> &str {
+        &self.settings.instance_id
+    }
+
     /// How writes that find the store unavailable are tried again.
     pub fn store_retry(&self) -> &RetryPolicy {
         &self.settings.store_retry

@@ -12,6 +12,7 @@ mod email;
 mod job_changes;
 mod lifecycle;
 mod retries;
+mod run_queue;
 mod schedule;
 mod scheduling;
 mod watch;
