@@ -56,6 +56,7 @@ pub struct JobFactory {
     default_schedule: propimport_scheduler::CronSchedule,
     global_retry: propimport_scheduler::RunRetryPolicy,
     skip_images: bool,
+    spread: std::time::Duration,
 }
 
 impl JobFactory {
@@ -74,6 +75,7 @@ impl JobFactory {
             default_schedule: config.scheduling.schedule.clone(),
             global_retry: config.scheduling.retry.clone(),
             skip_images,
+            spread: config.scheduling.spread,
         })
     }
 
@@ -104,7 +106,8 @@ impl JobFactory {
                 source
                     .schedule
                     .clone()
-                    .unwrap_or_else(|| self.default_schedule.clone()),
+                    .unwrap_or_else(|| self.default_schedule.clone())
+                    .with_offset(spread_offset(source.config.name.as_str(), self.spread)),
             ),
         })
     }
@@ -124,4 +127,53 @@ pub fn import_jobs(
 ) -> anyhow::Result<Vec<ScheduledJob>> {
     let factory = JobFactory::new(config, db, skip_images)?;
     config.sources.iter().map(|s| factory.job(s)).collect()
+}
+
+/// The part of `spread` a source's schedule fires after its instants: whole seconds below it,
+/// the same for a name on every replica and release (FNV-1a of the name), so that sources on
+/// one expression spread evenly over it.
+pub fn spread_offset(name: &str, spread: std::time::Duration) -> chrono::Duration {
+    let seconds = spread.as_secs();
+    if seconds == 0 {
+        return chrono::Duration::zero();
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    chrono::Duration::seconds(i64::try_from(hash % seconds).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::spread_offset;
+
+    #[test]
+    fn spread_offsets_are_stable_below_the_spread_and_even() {
+        assert_eq!(
+            spread_offset("feed", Duration::ZERO),
+            chrono::Duration::zero()
+        );
+        let spread = Duration::from_secs(600);
+        let offsets: Vec<i64> = (0..1000)
+            .map(|i| spread_offset(&format!("partner-{i:04}"), spread).num_seconds())
+            .collect();
+        assert!(offsets.iter().all(|s| (0..600).contains(s)));
+        assert_eq!(
+            spread_offset("partner-0001", spread),
+            spread_offset("partner-0001", spread),
+            "the same on every call"
+        );
+        let mut per_minute = [0usize; 10];
+        for s in &offsets {
+            per_minute[usize::try_from(s / 60).unwrap_or(0)] += 1;
+        }
+        assert!(
+            per_minute.iter().all(|n| (60..=140).contains(n)),
+            "a thousand sources spread over ten minutes, about a hundred a minute: {per_minute:?}"
+        );
+    }
 }

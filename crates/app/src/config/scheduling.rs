@@ -45,6 +45,9 @@ pub struct Scheduling {
     /// `IMPORT_MAX_CONCURRENT_RUNS`, `IMPORT_MAX_CONCURRENT_RUNS_PER_HOST`: how many runs go
     /// on at once across every instance, overall and per feed host (unset or 0: no limit).
     pub run_limits: propimport_domain::RunLimits,
+    /// `IMPORT_SCHEDULE_SPREAD`: each source's schedule fires a fixed part of this after its
+    /// instants (zero: no spread).
+    pub spread: Duration,
 }
 
 impl Scheduling {
@@ -168,8 +171,16 @@ impl Scheduling {
             overall: limit(vars, "IMPORT_MAX_CONCURRENT_RUNS"),
             per_host: limit(vars, "IMPORT_MAX_CONCURRENT_RUNS_PER_HOST"),
         };
+        let spread = vars.duration("IMPORT_SCHEDULE_SPREAD", Duration::ZERO);
+        if spread > Duration::from_secs(24 * 3600) {
+            vars.problem(format!(
+                "IMPORT_SCHEDULE_SPREAD={}: expected at most 24h",
+                humantime::format_duration(spread)
+            ));
+        }
         Some(Self {
             run_limits,
+            spread,
             schedule: schedule?,
             alerts,
             alert_webhook,

@@ -186,10 +186,12 @@ function renderFailures(c, run) {
 /** HH:MM of a time, in the browser's zone. */
 const hhmm = (iso) => fmtTime(iso, false).slice(-5);
 
-/** Lateness, a pending retry of a failed run and ticks missed while the database was unavailable. */
+/** Lateness, a run waiting for a slot, a pending retry of a failed run and ticks missed while the database was unavailable. */
 function renderTicks(c, job) {
   const lines = [];
   if (job.late) lines.push(`⚠ Late: the run due ${fmtTime(job.lateSince)} has not started.`);
+  const wait = job.waiting;
+  if (wait) lines.push(`⏳ Waiting for a run slot since ${fmtTime(wait.since)} (limit of runs at once): ${wait.ahead ? `${fmtNum(wait.ahead)} run${wait.ahead === 1 ? '' : 's'} ahead` : 'next in line'}.`);
   if (job.pendingTick) lines.push(`The run due ${fmtTime(job.pendingTick)} waits for the database; it starts when the database answers, if still within the misfire grace.`);
   const retry = job.pendingRetry;
   if (retry) lines.push(`↻ Retry ${retry.attempt} of ${retry.lastAttempt} at ${hhmm(retry.dueAt)} (the run due ${fmtTime(retry.tick)} failed).`);

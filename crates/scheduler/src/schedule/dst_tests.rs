@@ -287,3 +287,46 @@ fn the_cron_crate_alone_skips_gaps_and_repeats_folds() {
         ]
     );
 }
+
+/// A spread shifts the instants the zone's rules give: a fixed time moved out of the gap
+/// fires at the gap's end plus the offset; in a fold, once, at the first occurrence plus it;
+/// the previous fire time is the same instants shifted back.
+#[test]
+fn an_offset_shifts_the_instants_worked_out_with_the_zones_rules() {
+    let offset = TimeDelta::seconds(252);
+    let spring = schedule("30 2 * * *", SKOPJE).with_offset(offset);
+    // 02:30 does not exist on 2025-03-30 in Skopje: 03:00 CEST = 01:00 UTC, plus the offset.
+    let fired = spring.next_after(utc(2025, 3, 29, 12, 0)).unwrap();
+    assert_eq!(fired, utc(2025, 3, 30, 1, 0) + offset);
+    assert_eq!(spring.prev_at_or_before(fired), Some(fired));
+    assert_eq!(
+        spring.prev_at_or_before(fired - TimeDelta::seconds(1)),
+        Some(utc(2025, 3, 29, 1, 30) + offset),
+        "the day before, 02:30 CET"
+    );
+    let fall = schedule("30 2 * * *", SKOPJE).with_offset(offset);
+    // 02:30 happens twice on 2025-10-26: the first is 00:30 UTC.
+    let first = fall.next_after(utc(2025, 10, 25, 12, 0)).unwrap();
+    assert_eq!(first, utc(2025, 10, 26, 0, 30) + offset);
+    assert_eq!(
+        fall.next_after(first).unwrap(),
+        utc(2025, 10, 27, 1, 30) + offset,
+        "once"
+    );
+    assert_ne!(
+        fall,
+        schedule("30 2 * * *", SKOPJE),
+        "the offset is part of the schedule"
+    );
+    assert!(
+        fall.describe().ends_with(", 4m 12s later"),
+        "{}",
+        fall.describe()
+    );
+    assert_eq!(
+        schedule("30 2 * * *", SKOPJE)
+            .with_offset(TimeDelta::seconds(-5))
+            .offset(),
+        TimeDelta::zero()
+    );
+}

@@ -74,6 +74,8 @@ pub struct CronSchedule {
     tz: Tz,
     fixed_time: bool,
     matcher: WallMatcher,
+    /// How long after each matching instant the schedule fires (a source's spread).
+    offset: chrono::Duration,
 }
 
 impl CronSchedule {
@@ -100,12 +102,26 @@ impl CronSchedule {
             tz,
             fixed_time: spec.fixed_time,
             matcher,
+            offset: chrono::Duration::zero(),
         })
+    }
+
+    /// The same schedule firing `offset` after each of its instants (so that many jobs on
+    /// one expression do not all fire in the same second); a negative offset is taken as
+    /// zero. The instants are worked out with the zone's rules first, then shifted.
+    pub fn with_offset(mut self, offset: chrono::Duration) -> Self {
+        self.offset = offset.max(chrono::Duration::zero());
+        self
+    }
+
+    /// How long after each matching instant it fires.
+    pub fn offset(&self) -> chrono::Duration {
+        self.offset
     }
 
     /// The first fire time strictly after `after`, or `None` when there is none (past 2100).
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.search().next_after(after)
+        Some(self.search().next_after(after - self.offset)? + self.offset)
     }
 
     /// The next `n` fire times strictly after `after`, in increasing order (fewer past 2100).
@@ -118,7 +134,7 @@ impl CronSchedule {
     /// The latest fire time at or before `t`, or `None` when there is none (before 1970);
     /// a missed tick is one between the last run and this.
     pub fn prev_at_or_before(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.search().prev_at_or_before(t)
+        Some(self.search().prev_at_or_before(t - self.offset)? + self.offset)
     }
 
     /// The expression exactly as given.
@@ -129,7 +145,13 @@ impl CronSchedule {
     /// The schedule in words with its zone, as in "at 00:00 every day, Europe/Skopje" (the
     /// expression and zone themselves for a shape without a short phrase).
     pub fn describe(&self) -> String {
-        describe(&self.expression, self.tz)
+        let words = describe(&self.expression, self.tz);
+        match self.offset.to_std() {
+            Ok(offset) if !offset.is_zero() => {
+                format!("{words}, {} later", humantime::format_duration(offset))
+            }
+            _ => words,
+        }
     }
 
     /// The time zone whose wall clock the expression is matched against.
@@ -154,7 +176,7 @@ impl CronSchedule {
 
 impl PartialEq for CronSchedule {
     fn eq(&self, other: &Self) -> bool {
-        self.expression == other.expression && self.tz == other.tz
+        self.expression == other.expression && self.tz == other.tz && self.offset == other.offset
     }
 }
 
@@ -173,6 +195,7 @@ impl fmt::Debug for CronSchedule {
             .field("expression", &self.expression)
             .field("timezone", &self.tz.name())
             .field("fixed_time", &self.fixed_time)
+            .field("offset", &self.offset)
             .finish()
     }
 }

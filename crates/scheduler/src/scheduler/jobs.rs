@@ -58,9 +58,7 @@ fn same(a: &ScheduledJob, b: &ScheduledJob) -> bool {
     std::ptr::addr_eq(Arc::as_ptr(&a.job), Arc::as_ptr(&b.job))
         && match (&a.schedule, &b.schedule) {
             (None, None) => true,
-            (Some(x), Some(y)) => {
-                x.expression() == y.expression() && x.timezone().name() == y.timezone().name()
-            }
+            (Some(x), Some(y)) => x == y,
             _ => false,
         }
 }

@@ -9,6 +9,7 @@ mod crash;
 mod dashboard;
 mod faults;
 mod job_lists;
+mod limits;
 mod metrics;
 mod operators;
 mod outage;
