@@ -50,7 +50,7 @@ ci:
     bash .ci/run
 
 # Benchmarks (each issue that sets a target adds its bench here).
-bench: bench-import bench-api bench-dashboard bench-soak bench-images
+bench: bench-import bench-api bench-dashboard bench-soak bench-images bench-scale
 
 # The import benchmark: first import, re-import, peak RSS and the COPY reference on PostgreSQL
 # and SQLite (`BENCH_QUICK=1` for a smoke run); figures also in target/bench-import.json.
@@ -80,3 +80,11 @@ bench-soak *ARGS:
 # a smoke run); also in target/bench-images.json.
 bench-images *ARGS:
     cargo bench -p propimport --bench images -- {{ARGS}}
+
+# The scale benchmark: 1,000 sources over HTTP every minute, two replicas on PostgreSQL with
+# IMPORT_MAX_CONCURRENT_RUNS=16, five minutes: ticks run once, the limit, lateness, /status,
+# the dashboard, memory and connections (`--quick` for a smoke run, `--strict` to fail on a
+# miss); also in target/bench-scale.json.
+bench-scale *ARGS:
+    TEST_DATABASE_URL={{pg_url}} cargo bench -p propimport --bench scale -- {{ARGS}}
+

@@ -37,6 +37,8 @@
 
 #[path = "soak/config.rs"]
 mod config;
+#[path = "shared/postgres.rs"]
+mod postgres;
 #[path = "shared/process.rs"]
 mod process;
 #[path = "soak/report.rs"]
@@ -48,6 +50,8 @@ mod settings;
 #[path = "shared/mod.rs"]
 mod shared;
 
+use postgres::{connect, with_database};
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -56,7 +60,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, bail};
 use config::Config;
 use report::{Burst, table, verdict};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 const DATABASE: &str = "propimport_bench_soak";
 /// Listings per feed.
@@ -126,6 +130,7 @@ async fn soak(config: &Config) -> anyhow::Result<bool> {
         workers: config.workers,
         malloc_arena_max: config.malloc_arena_max,
         binary: config.binary.as_deref(),
+        env: &[],
     })
     .await?;
     let started_rss = service.memory().map_or(0.0, |m| mb(m.rss_kib));
@@ -298,37 +303,6 @@ fn write_sources(dir: &Path, count: usize) -> anyhow::Result<std::path::PathBuf>
     let file = dir.join("sources.toml");
     std::fs::write(&file, sources).context("write sources.toml")?;
     Ok(file)
-}
-
-/// `server_url` with its database replaced by `name`.
-fn with_database(server_url: &str, name: &str) -> String {
-    let (base, query) = match server_url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (server_url, None),
-    };
-    let authority_end = base
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| base[start..].find('/').map(|j| start + j))
-        .unwrap_or(base.len());
-    let mut url = format!("{}/{name}", &base[..authority_end]);
-    if let Some(q) = query {
-        url.push('?');
-        url.push_str(q);
-    }
-    url
-}
-
-async fn connect(url: &str) -> anyhow::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .context("connect to PostgreSQL")?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            eprintln!("PostgreSQL connection: {e}");
-        }
-    });
-    Ok(client)
 }
 
 fn unix_now() -> Duration {

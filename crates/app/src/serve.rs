@@ -56,7 +56,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         clock.clone(),
     ));
     if !catalog.seed_if_new().await? {
-        catalog.warn_ignored();
+        catalog.warn_ignored().await;
     }
     let revision = if catalog.is_stored() {
         catalog.store().catalog_revision().await?

@@ -26,6 +26,8 @@ pub struct Launch<'a> {
     pub malloc_arena_max: Option<usize>,
     /// The binary to run; `None`: the one cargo built with the benchmark.
     pub binary: Option<&'a Path>,
+    /// More variables for the service.
+    pub env: &'a [(&'a str, String)],
 }
 
 /// A running service.
@@ -78,6 +80,9 @@ impl Service {
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
             .stderr(out);
+        for (name, value) in launch.env {
+            command.env(name, value);
+        }
         if let Some(workers) = launch.workers {
             command.env("TOKIO_WORKER_THREADS", workers.to_string());
         }
@@ -131,11 +136,18 @@ impl Service {
 
     /// How many lines of the log are warnings or errors.
     pub fn warnings(&self) -> usize {
+        self.warning_lines(usize::MAX).len()
+    }
+
+    /// The first `n` lines of the log that are warnings or errors.
+    pub fn warning_lines(&self, n: usize) -> Vec<String> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
             .filter(|l| l.contains("WARN") || l.contains("ERROR"))
-            .count()
+            .take(n)
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The service's resident memory and thread count now (Linux `/proc/<pid>/status`).

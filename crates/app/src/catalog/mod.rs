@@ -140,16 +140,31 @@ impl Catalog {
         Ok(seeded)
     }
 
-    /// Says that configured sources are not read, when they were not just seeded: the catalog
-    /// was seeded before (`serve` says it once at start-up).
-    pub fn warn_ignored(&self) {
-        if !self.is_stored() {
+    /// Says that the configured sources are not read when they differ from the catalog's:
+    /// the catalog was seeded before (`serve` says it once at start-up; replicas started
+    /// together with the same file say nothing).
+    pub async fn warn_ignored(&self) {
+        let origin = seed_origin();
+        if !self.is_stored() || origin == DEMO_ORIGIN {
             return;
         }
-        let origin = seed_origin();
-        if origin != DEMO_ORIGIN {
+        let Ok(stored) = self.store.sources().await else {
+            return;
+        };
+        let configured: Vec<SourceSpec> = self
+            .configured
+            .iter()
+            .map(|s| {
+                let mut spec = s.spec.clone();
+                let _ = spec.take_credentials();
+                spec
+            })
+            .collect();
+        let same = stored.len() == configured.len()
+            && stored.iter().zip(&configured).all(|(s, c)| &s.spec == c);
+        if !same {
             tracing::warn!(
-                "{origin} is set, but the source catalog was seeded before: the catalog's sources run and the configuration's are not read again; change sources through the admin API, `propimport sources` or the dashboard, or set IMPORT_SOURCES_MODE=config to run the configured ones"
+                "{origin} is set, but the source catalog was seeded before and differs from it: the catalog's sources run, the configuration's are not read again; change sources through the admin API, `propimport sources` or the dashboard, or set IMPORT_SOURCES_MODE=config to run the configured ones"
             );
         }
     }

@@ -78,8 +78,8 @@ pub(crate) async fn status(
 ) -> Result<HttpResponse, ApiError> {
     let query = params::jobs(&query)?;
     // Read before rendering: a change after these reads makes the next request render again.
-    let running = state.store.running(None).await?;
-    let newest = state.store.last(None).await?;
+    let (running, newest) = futures::join!(state.store.running(None), state.store.last(None));
+    let (running, newest) = (running?, newest?);
     let alive = state.control.is_running();
     if alive && let Some(body) = state.status_cache.reuse(&query, &running, newest.as_ref()) {
         return Ok(json(body));
@@ -133,10 +133,14 @@ async fn status_view(
     running: &[Execution],
     scheduler_running: bool,
 ) -> Result<(StatusView, Option<DateTime<Utc>>), ApiError> {
-    let flags = state.control.overview().await?;
+    // The reads that do not depend on each other go at once: a busy database answers each
+    // slowly, and their waits would add up.
+    let jobs = state.control.jobs();
+    let (flags, outcomes) =
+        futures::join!(state.control.overview(), state.store.job_outcomes(&jobs));
+    let (flags, outcomes) = (flags?, outcomes?);
     let names: Vec<JobName> = flags.iter().map(|f| f.job_name.clone()).collect();
     let first = names.first().cloned();
-    let outcomes = state.store.job_outcomes(&names).await?;
     let facts = facts(flags, outcomes);
     let summary = JobSummary::of(&facts);
     let (page, pagination) = query.select(&facts);
@@ -147,10 +151,12 @@ async fn status_view(
     {
         wanted.push(first.clone());
     }
-    let mut states: HashMap<JobName, JobState> = state
-        .control
-        .status(&wanted)
-        .await?
+    let (states, latest) = futures::join!(
+        state.control.status(&wanted),
+        state.store.last_of_jobs(&page)
+    );
+    let latest = latest?;
+    let mut states: HashMap<JobName, JobState> = states?
         .into_iter()
         .map(|j| (j.job_name.clone(), j))
         .collect();
@@ -167,7 +173,6 @@ async fn status_view(
             fire_times(&j.next_runs, j.timezone.as_deref()),
         )
     });
-    let latest = state.store.last_of_jobs(&page).await?;
     let views: Vec<JobView> = page
         .iter()
         .filter_map(|name| states.remove(name))

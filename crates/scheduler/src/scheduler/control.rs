@@ -51,6 +51,19 @@ impl PauseCache {
 }
 
 impl Shared {
+    /// The paused jobs, read from the store at most once per [`PAUSES_TTL`] (the status
+    /// pages share the ticks' read); the store's error when it must be read and cannot.
+    pub(crate) async fn pauses_read(&self) -> Result<Arc<Vec<JobPause>>, Error> {
+        if let Some((read_at, pauses)) = self.pauses.slot().clone()
+            && read_at.elapsed() < PAUSES_TTL
+        {
+            return Ok(pauses);
+        }
+        let pauses = Arc::new(self.store().paused_jobs().await?);
+        self.pauses.keep(pauses.clone());
+        Ok(pauses)
+    }
+
     /// The paused jobs: read from the store at most once per [`PAUSES_TTL`]; when the store
     /// cannot be read, the last read (if any) stands.
     pub(crate) async fn pauses(&self) -> Arc<Vec<JobPause>> {

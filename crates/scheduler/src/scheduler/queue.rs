@@ -70,14 +70,25 @@ impl Dispatcher {
         self.local.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Whether `job` waits for a turn, and how many runs wait before it (as last read).
-    pub(crate) fn waiting(&self, job: &JobName) -> Option<QueueWait> {
+    /// The jobs waiting for a turn, with how many runs wait before each (as last read), in
+    /// one pass over the queue whatever the number of jobs.
+    pub(crate) fn waiting(&self) -> HashMap<JobName, QueueWait> {
         let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        let row = last.iter().find(|r| &r.job_name == job && r.is_waiting())?;
-        Some(QueueWait {
-            since: row.due_at,
-            ahead: RunLimits::ahead_of(&last, job).unwrap_or(0),
-        })
+        let mut waiting: Vec<&QueuedRun> = last.iter().filter(|r| r.is_waiting()).collect();
+        waiting.sort_by(|a, b| (a.due_at, &a.job_name).cmp(&(b.due_at, &b.job_name)));
+        waiting
+            .into_iter()
+            .enumerate()
+            .map(|(ahead, r)| {
+                (
+                    r.job_name.clone(),
+                    QueueWait {
+                        since: r.due_at,
+                        ahead,
+                    },
+                )
+            })
+            .collect()
     }
 }
 
@@ -276,6 +287,12 @@ impl Shared {
                 d.local().remove(&name);
             }
         };
+        if self.jobs.find(&name).is_none() {
+            tracing::info!(job_name = %name, tick = %tick, "queued run dropped: the job was removed");
+            forget();
+            self.end_turn(&name, run.key).await;
+            return;
+        }
         if self.skip_paused(&name, tick).await {
             forget();
             self.end_turn(&name, run.key).await;

@@ -75,10 +75,11 @@ impl SchedulerHandle {
     ) -> Result<Vec<JobStatus>, Error> {
         let shared = &self.shared;
         let running = by_job(shared.store().running(None).await?, |e| &e.job_name);
-        let paused = by_job(shared.store().paused_jobs().await?, |p| &p.job_name);
+        let paused = by_job(shared.pauses_read().await?.to_vec(), |p| &p.job_name);
         let now = shared.now();
         let ticking = !self.stop_ticking.is_cancelled();
         let here = shared.runs_here();
+        let waiting = shared.dispatcher().map(|d| d.waiting()).unwrap_or_default();
         Ok(shared
             .jobs
             .list()
@@ -109,7 +110,7 @@ impl SchedulerHandle {
                     ticks: shared.watch.of(name),
                     paused: paused.get(name).cloned(),
                     pending_retry: shared.retries.of(name),
-                    waiting: shared.dispatcher().and_then(|d| d.waiting(name)),
+                    waiting: waiting.get(name).copied(),
                 }
             })
             .collect())
@@ -120,9 +121,10 @@ impl SchedulerHandle {
     pub async fn overview(&self) -> Result<Vec<JobOverview>, Error> {
         let shared = &self.shared;
         let running = by_job(shared.store().running(None).await?, |e| &e.job_name);
-        let paused = by_job(shared.store().paused_jobs().await?, |p| &p.job_name);
+        let paused = by_job(shared.pauses_read().await?.to_vec(), |p| &p.job_name);
         let now = shared.now();
         let ticking = !self.stop_ticking.is_cancelled();
+        let waiting = shared.dispatcher().map(|d| d.waiting()).unwrap_or_default();
         Ok(shared
             .jobs
             .list()
@@ -139,9 +141,7 @@ impl SchedulerHandle {
                         .schedule
                         .as_ref()
                         .and_then(|s| shared.fire_times.next(name, s, now, 1).first().copied()),
-                    waiting: shared
-                        .dispatcher()
-                        .is_some_and(|d| d.waiting(name).is_some()),
+                    waiting: waiting.contains_key(name),
                 }
             })
             .collect())
