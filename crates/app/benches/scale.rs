@@ -207,7 +207,11 @@ async fn scale(config: &Config) -> anyhow::Result<bool> {
             )
             .await?
             .get(0);
-        let base = if second % 2 == 0 { &a.base } else { &b.base };
+        let base = if second.is_multiple_of(2) {
+            &a.base
+        } else {
+            &b.base
+        };
         let asked = Instant::now();
         let answer = client
             .get(format!("{base}/api/v1/admin/import-jobs/status"))
@@ -234,7 +238,7 @@ async fn scale(config: &Config) -> anyhow::Result<bool> {
             status_ms.push(took);
             samples.push(sample.clone());
         }
-        if second % 30 == 0 {
+        if second.is_multiple_of(30) {
             eprintln!(
                 "  {:>4} s: {running:>3} running, RSS {:.0} / {:.0} MB, {connections} connections, /status {took:.1} ms, {} feeds served",
                 second,

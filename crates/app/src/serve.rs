@@ -20,9 +20,10 @@ use crate::config::Config;
 use crate::control::{DatabaseReadiness, SchedulerControl};
 use crate::import_job::JobFactory;
 
-/// [`open`] for `serve`: first takes the database's server lock, held while the returned
-/// guard lives, so that a second server on one SQLite file is refused before it touches the
-/// database (a no-op on PostgreSQL). The other commands use [`open`] and run next to a server.
+/// [`open`](crate::database::open) for `serve`: first takes the database's server lock, held
+/// while the returned guard lives, so that a second server on one SQLite file is refused
+/// before it touches the database (a no-op on PostgreSQL). The other commands use
+/// [`open`](crate::database::open) and run next to a server.
 pub async fn open_exclusive(config: &Config) -> anyhow::Result<(Database, ServerLock)> {
     let lock = ServerLock::acquire(&config.database_url)?;
     Ok((crate::database::open(config).await?, lock))

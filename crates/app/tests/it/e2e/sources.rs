@@ -233,19 +233,31 @@ fn postgres_sources_changed_on_one_replica_are_followed_by_the_other() {
         assert_eq!(code, 412, "{stale}");
         until_jobs(&a, "every-second", false).await;
         until_jobs(&b, "every-second", false).await;
-        tokio::time::sleep(Duration::from_millis(1_500)).await;
         let count = |runs: &[propimport_domain::Execution]| {
             runs.iter()
                 .filter(|e| e.job_name.as_str() == "every-second")
                 .count()
         };
+        // A run begun before the change may still end: wait until none is in progress.
+        let settled = Instant::now();
+        while all_executions(db.executions())
+            .await
+            .iter()
+            .any(|e| e.job_name.as_str() == "every-second" && e.status == ExecutionStatus::Running)
+        {
+            assert!(
+                settled.elapsed() < Duration::from_secs(10),
+                "a run never ended"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         let before = count(&all_executions(db.executions()).await);
-        tokio::time::sleep(Duration::from_millis(2_500)).await;
-        assert_eq!(
-            count(&all_executions(db.executions()).await),
-            before,
-            "disabled: no more runs"
-        );
+        let watched = Instant::now();
+        while watched.elapsed() < Duration::from_millis(2_500) {
+            let now = count(&all_executions(db.executions()).await);
+            assert_eq!(now, before, "disabled: no more runs");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
 
         // Deleted: gone from the catalog, its history kept.
         let (code, _, _) = call(
