@@ -62,6 +62,7 @@ pub struct Catalog {
     defaults: SourceDefaults,
     key: Option<CredentialKey>,
     mode: SourcesMode,
+    file_feeds_dir: Option<std::path::PathBuf>,
     configured: Vec<Source>,
     clock: Arc<dyn Clock>,
     started_at: DateTime<Utc>,
@@ -86,6 +87,7 @@ impl Catalog {
             defaults: config.source_defaults.clone(),
             key: config.credentials_key.clone(),
             mode: config.sources_mode,
+            file_feeds_dir: config.file_feeds_dir.clone(),
             configured: config.sources.clone(),
             started_at: clock.now(),
             clock,
@@ -297,6 +299,36 @@ impl Catalog {
         }
     }
 
+    /// Refuses a local file as the feed of a source added or changed here (the API, the
+    /// command line) unless it lies in `IMPORT_FILE_FEEDS_DIR`: an admin token must not read
+    /// the service's own files. A URL left as it was stored passes.
+    fn check_location(&self, url: &str, stored: Option<&str>) -> Result<(), SourceRefusal> {
+        if stored == Some(url) {
+            return Ok(());
+        }
+        let Ok(propimport_importer::Location::File(path)) =
+            propimport_importer::Location::parse(url)
+        else {
+            return Ok(());
+        };
+        let inside = self
+            .file_feeds_dir
+            .as_deref()
+            .is_some_and(|dir| within(dir, &path));
+        if inside {
+            return Ok(());
+        }
+        Err(SourceRefusal::Invalid(match &self.file_feeds_dir {
+            Some(dir) => format!(
+                "url={url:?}: a local file must lie in IMPORT_FILE_FEEDS_DIR ({}); other feeds are fetched over http(s)",
+                dir.display()
+            ),
+            None => format!(
+                "url={url:?}: a source added through the API or the command line reads its feed over http(s); to allow local files, set IMPORT_FILE_FEEDS_DIR to the folder they are delivered to"
+            ),
+        }))
+    }
+
     fn writable(&self) -> Result<(), SourceRefusal> {
         if self.is_stored() {
             Ok(())
@@ -320,6 +352,33 @@ impl Catalog {
     fn changed_here(&self) {
         self.changed.notify_one();
     }
+}
+
+/// Whether `path` (made absolute from the working folder, `..` resolved, links followed where
+/// it exists) lies in `dir` (canonical).
+fn within(dir: &std::path::Path, path: &std::path::Path) -> bool {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => cwd.join(path),
+            Err(_) => return false,
+        }
+    };
+    let resolved = std::fs::canonicalize(&absolute).unwrap_or_else(|_| {
+        let mut out = std::path::PathBuf::new();
+        for part in absolute.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => out.push(other),
+            }
+        }
+        out
+    });
+    resolved.starts_with(dir) && resolved != dir
 }
 
 /// The seed's origin when no source is configured.
@@ -382,6 +441,7 @@ impl SourceAdmin for Catalog {
     ) -> Result<SourceView, SourceRefusal> {
         self.writable()?;
         let (spec, enabled) = specs::new_spec(body)?;
+        self.check_location(&spec.url, None)?;
         let write = self.write_of(spec, enabled.unwrap_or(true))?;
         let detail = specs::created_detail(&write);
         let created = self
@@ -407,6 +467,7 @@ impl SourceAdmin for Catalog {
             .credentials_of(&stored)
             .map_err(|e| SourceRefusal::Invalid(format!("the stored credentials: {e}")))?;
         let patched = specs::patched(&stored, credentials, patch)?;
+        self.check_location(&patched.spec.url, Some(&stored.spec.url))?;
         let write = self.write_of(patched.spec, patched.enabled)?;
         let (action, detail) = patched.audit;
         let updated = self
@@ -434,5 +495,29 @@ impl SourceAdmin for Catalog {
             .await?;
         self.changed_here();
         Ok(self.view(deleted))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::within;
+
+    #[test]
+    fn only_files_inside_the_feeds_folder_are_within_it() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = std::fs::canonicalize(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(root.join("a.xml"), "x").unwrap_or_else(|e| panic!("{e}"));
+        assert!(within(&root, &root.join("a.xml")));
+        assert!(within(&root, &root.join("later/b.xml")), "not there yet");
+        assert!(!within(&root, &root.join("../escape.xml")));
+        assert!(!within(&root, &root.join("sub/../../escape.xml")));
+        assert!(!within(&root, &root), "the folder itself is no feed");
+        assert!(!within(&root, Path::new("/etc/hostname")));
+        assert!(
+            !within(&root, Path::new("relative.xml")),
+            "relative to the working folder"
+        );
     }
 }

@@ -50,6 +50,10 @@ pub struct Config {
     pub sources_mode: SourcesMode,
     /// The key sealing source credentials in the catalog (`SOURCE_CREDENTIALS_KEY`).
     pub credentials_key: Option<crate::sealing::CredentialKey>,
+    /// The only folder (canonical) whose files a source added or changed through the API or
+    /// the command line may read (`IMPORT_FILE_FEEDS_DIR`); `None`: such sources are fetched
+    /// over HTTP only.
+    pub file_feeds_dir: Option<std::path::PathBuf>,
     /// The HTTP server and admin API.
     pub http: Http,
     /// The alert channels (besides the Slack/Discord webhook), routes and links.
@@ -173,6 +177,17 @@ impl Config {
                 .map_err(|e| vars.problem(format!("SOURCE_CREDENTIALS_KEY: {e}")))
                 .ok()
         });
+        let file_feeds_dir = vars.raw("IMPORT_FILE_FEEDS_DIR").and_then(|text| {
+            std::fs::canonicalize(text.trim())
+                .ok()
+                .filter(|p| p.is_dir())
+                .or_else(|| {
+                    vars.problem(format!(
+                        "IMPORT_FILE_FEEDS_DIR={text:?}: expected an existing folder"
+                    ));
+                    None
+                })
+        });
         let (sources, source_defaults) = sources::read(
             &mut vars,
             &timezone,
@@ -199,6 +214,7 @@ impl Config {
             source_defaults,
             sources_mode,
             credentials_key,
+            file_feeds_dir,
             http,
             alerting,
             image_store_url,

@@ -164,10 +164,14 @@ fn dashboard_in_headless_chromium() {
     )
     .unwrap();
     let sources_env = sources.display().to_string();
+    let feeds_dir = root.join("examples/feeds").display().to_string();
     let service = Service::start(
         dir.path(),
         &url,
-        &[("IMPORT_SOURCES_FILE", sources_env.as_str())],
+        &[
+            ("IMPORT_SOURCES_FILE", sources_env.as_str()),
+            ("IMPORT_FILE_FEEDS_DIR", feeds_dir.as_str()),
+        ],
     );
     rt.block_on(async {
         service.wait_ready().await;

@@ -98,10 +98,15 @@ fn postgres_sources_changed_on_one_replica_are_followed_by_the_other() {
     let dir = tempfile::tempdir().unwrap();
     let url = super::support::url_of(&db);
     let seed = sources_file(dir.path(), "seeded");
+    let feeds_dir = workspace_root()
+        .join("examples/feeds")
+        .display()
+        .to_string();
     let env = [
         ("IMPORT_SOURCES_FILE", seed.as_str()),
         ("SOURCE_CREDENTIALS_KEY", KEY),
         ("IMPORT_MISFIRE_POLICY", "skip"),
+        ("IMPORT_FILE_FEEDS_DIR", feeds_dir.as_str()),
     ];
     let mut a = Service::start(dir.path(), &url, &env);
     let b = Service::start(dir.path(), &url, &env);
@@ -175,33 +180,43 @@ fn postgres_sources_changed_on_one_replica_are_followed_by_the_other() {
         // Refusals, each naming what was wrong.
         for (body, code, words) in [
             (
-                json!({"name": "every-second", "url": "x.json"}),
+                json!({"name": "every-second", "url": "https://feeds.test/x.json"}),
                 409,
                 "exists already",
             ),
             (
-                json!({"name": "bad", "url": "x.json", "schedule": "61 * * * *"}),
+                json!({"name": "bad", "url": "https://feeds.test/x.json", "schedule": "61 * * * *"}),
                 400,
                 "schedule",
             ),
             (
-                json!({"name": "bad", "url": "x.json", "shedule": "* * * * *"}),
+                json!({"name": "bad", "url": "https://feeds.test/x.json", "shedule": "* * * * *"}),
                 400,
                 "unknown field `shedule`",
             ),
             (
-                json!({"name": "bad", "url": "x.json", "format": "xls"}),
+                json!({"name": "bad", "url": "https://feeds.test/x.json", "format": "xls"}),
                 400,
                 "format",
             ),
             (
-                json!({"name": "bad", "url": "x.json", "timezone": "Mars/Base"}),
+                json!({"name": "bad", "url": "https://feeds.test/x.json", "timezone": "Mars/Base"}),
                 400,
                 "timezone",
             ),
-            (json!({"name": "bad name", "url": "x.json"}), 400, "name"),
-            (json!({"url": "x.json"}), 400, "missing field `name`"),
+            (json!({"name": "bad name", "url": "https://feeds.test/x.json"}), 400, "name"),
+            (json!({"url": "https://feeds.test/x.json"}), 400, "missing field `name`"),
             (json!(["not", "an", "object"]), 400, "JSON object"),
+            (
+                json!({"name": "peek", "url": "/etc/hostname"}),
+                400,
+                "IMPORT_FILE_FEEDS_DIR",
+            ),
+            (
+                json!({"name": "peek", "url": format!("{}/../../Cargo.toml", feeds_dir)}),
+                400,
+                "IMPORT_FILE_FEEDS_DIR",
+            ),
         ] {
             let (got, _, answer) =
                 call(reqwest::Method::POST, &a, SOURCES, None, Some(body.clone())).await;
@@ -422,12 +437,23 @@ fn sqlite_sources_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
     let feed = workspace_root().join("examples/feeds/north-macedonia.ndjson");
+    let feeds_dir = workspace_root()
+        .join("examples/feeds")
+        .display()
+        .to_string();
     let run = |args: &[&str]| {
-        let out = command(dir.path(), &url, &[("SOURCE_CREDENTIALS_KEY", KEY)])
-            .arg("sources")
-            .args(args)
-            .output()
-            .unwrap();
+        let out = command(
+            dir.path(),
+            &url,
+            &[
+                ("SOURCE_CREDENTIALS_KEY", KEY),
+                ("IMPORT_FILE_FEEDS_DIR", feeds_dir.as_str()),
+            ],
+        )
+        .arg("sources")
+        .args(args)
+        .output()
+        .unwrap();
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
