@@ -295,6 +295,23 @@ pub struct StoredSource {
     pub updated_by: String,
 }
 
+impl StoredSource {
+    /// Fails with [`crate::Error::SourceVersionMismatch`] when `expected` names another
+    /// version than the stored one (`None`: any version).
+    pub fn check_version(&self, expected: Option<i64>) -> crate::Result<()> {
+        match expected {
+            Some(expected) if expected != self.version => {
+                Err(crate::Error::SourceVersionMismatch {
+                    name: self.name.clone(),
+                    expected,
+                    current: self.version,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// A source as the catalog shows it: what is stored, which credentials are set (never their
 /// values) and, when it cannot run as stored, why.
 #[derive(Debug, Clone, PartialEq)]

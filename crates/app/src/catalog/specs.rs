@@ -108,22 +108,7 @@ pub fn patched(
 
 /// A patch's key as the spec writes it: `snake_case` keys of the sources file are accepted.
 fn camel_key(key: &str) -> String {
-    if !key.contains('_') {
-        return key.to_owned();
-    }
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::config::camel_case(key)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ pub use http::{Http, random_token};
 pub use images::ImageConcurrency;
 pub use retry::Retrying;
 pub use scheduling::Scheduling;
-pub use sources::{Source, SourceDefaults, SpecOrigin, build as sources_build};
+pub use sources::{Source, SourceDefaults, SpecOrigin, build as sources_build, camel_case};
 use vars::Vars;
 
 /// The accepted image download limits (`IMAGE_CONCURRENCY`, `IMAGE_CONCURRENCY_PER_HOST` and a

@@ -123,8 +123,8 @@ impl SpecOrigin {
     }
 }
 
-/// `snake_case` as `camelCase`.
-fn camel_case(key: &str) -> String {
+/// `snake_case` as `camelCase` (a key as the API writes it).
+pub fn camel_case(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut upper = false;
     for c in key.chars() {

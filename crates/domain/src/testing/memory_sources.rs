@@ -74,17 +74,6 @@ fn bump(revision: &mut Option<i64>) {
     *revision = Some(revision.unwrap_or(0) + 1);
 }
 
-fn checked_version(found: &StoredSource, expected: Option<i64>) -> Result<()> {
-    match expected {
-        Some(expected) if expected != found.version => Err(Error::SourceVersionMismatch {
-            name: found.name.clone(),
-            expected,
-            current: found.version,
-        }),
-        _ => Ok(()),
-    }
-}
-
 #[async_trait]
 impl SourceStore for InMemorySourceStore {
     async fn catalog_revision(&self) -> Result<Option<i64>> {
@@ -154,7 +143,7 @@ impl SourceStore for InMemorySourceStore {
             let Some(found) = state.sources.iter_mut().find(|s| s.name == source.name) else {
                 return Err(Error::SourceNotFound(source.name.clone()));
             };
-            checked_version(found, expected)?;
+            found.check_version(expected)?;
             found.spec = source.spec.clone();
             found.enabled = source.enabled;
             found.sealed_credentials = source.sealed_credentials.clone();
@@ -180,7 +169,7 @@ impl SourceStore for InMemorySourceStore {
             let Some(at) = state.sources.iter().position(|s| &s.name == name) else {
                 return Err(Error::SourceNotFound(name.clone()));
             };
-            checked_version(&state.sources[at], expected)?;
+            state.sources[at].check_version(expected)?;
             let deleted = state.sources.remove(at);
             bump(&mut state.revision);
             deleted

@@ -15,8 +15,9 @@ use crate::handlers::trigger::{Attempter, flush_refusals, read_body};
 use crate::state::SharedState;
 use crate::{ApiError, ControlRefusal};
 
-/// The authenticated attempter of `action`, or the refusal (already audited).
-async fn attempter<'a>(
+/// The authenticated attempter of `action`, or the refusal (already audited); also the
+/// source catalog's changes use it.
+pub(crate) async fn attempter<'a>(
     state: &'a SharedState,
     req: &HttpRequest,
     attempt: Attempt,

@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::auth::{Admin, Attempt};
 use crate::dto::{Envelope, PaginationView, SourceDto, SourceListView};
-use crate::handlers::trigger::{Attempter, flush_refusals, read_body};
+use crate::handlers::control::attempter;
+use crate::handlers::trigger::{Attempter, read_body};
 use crate::params::{self, Params};
 use crate::state::SharedState;
 use crate::{ApiError, ChangeBy, SourceAdmin, SourceRefusal};
@@ -71,26 +72,6 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
         Err(e) => Err(ApiError::invalid(format!(
             "the body must be a JSON object of the source's fields: {e}"
         ))),
-    }
-}
-
-/// The authenticated attempter of a change, or the refusal (already audited).
-async fn attempter<'a>(
-    state: &'a SharedState,
-    req: &HttpRequest,
-    attempt: Attempt,
-    action: &'static str,
-) -> Result<Attempter<'a>, ApiError> {
-    flush_refusals(state).await;
-    match attempt.0 {
-        Ok(actor) => Ok(Attempter::of_action(state, req, Some(&actor.0), action)),
-        Err(refusal) => {
-            let who = refusal.actor.map(|a| a.0);
-            Attempter::of_action(state, req, who.as_deref(), action)
-                .refused_early(None, AuditOutcome::Refused, &refusal.error)
-                .await;
-            Err(refusal.error)
-        }
     }
 }
 

@@ -78,18 +78,6 @@ macro_rules! find_source {
     };
 }
 
-/// Fails with a version mismatch when `expected` names another version than `found`'s.
-fn check_version(name: &JobName, found: &SourceRow, expected: Option<i64>) -> Result<()> {
-    match expected {
-        Some(expected) if expected != found.version => Err(Error::SourceVersionMismatch {
-            name: name.clone(),
-            expected,
-            current: found.version,
-        }),
-        _ => Ok(()),
-    }
-}
-
 #[async_trait]
 impl SourceStore for SqlSourceStore {
     async fn catalog_revision(&self) -> Result<Option<i64>> {
@@ -210,7 +198,8 @@ impl SourceStore for SqlSourceStore {
                 let Some(found) = find_source!(conn, name.as_str())? else {
                     return Err(Error::SourceNotFound(name.clone()).into());
                 };
-                check_version(name, &found, expected)?;
+                let found = found.into_domain()?;
+                found.check_version(expected)?;
                 let updated =
                     diesel::update(src::import_sources.filter(src::name.eq(name.as_str())))
                         .set((
@@ -241,14 +230,15 @@ impl SourceStore for SqlSourceStore {
         change: &SourceChange,
     ) -> Result<StoredSource> {
         let audit_row = audit_row(name, change);
-        let deleted: SourceRow = with_write_conn!(self.db, |conn, _dialect| {
+        let deleted: StoredSource = with_write_conn!(self.db, |conn, _dialect| {
             let audit_row = &audit_row;
             conn.transaction::<_, TxError, _>(async move |conn| {
                 bump_revision!(conn)?;
                 let Some(found) = find_source!(conn, name.as_str())? else {
                     return Err(Error::SourceNotFound(name.clone()).into());
                 };
-                check_version(name, &found, expected)?;
+                let found = found.into_domain()?;
+                found.check_version(expected)?;
                 diesel::delete(src::import_sources.filter(src::name.eq(name.as_str())))
                     .execute(&mut *conn)
                     .await?;
@@ -261,6 +251,6 @@ impl SourceStore for SqlSourceStore {
             .await
             .map_err(TxError::into_domain)?
         });
-        deleted.into_domain()
+        Ok(deleted)
     }
 }

@@ -15,7 +15,7 @@ pub(super) struct SourceRow {
     spec: String,
     enabled: bool,
     sealed_credentials: Option<Vec<u8>>,
-    pub(super) version: i64,
+    version: i64,
     created_at: DbTime,
     created_by: String,
     updated_at: DbTime,
