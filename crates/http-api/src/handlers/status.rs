@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    Execution, JobFacts, JobName, JobOutcome, JobQuery, JobSummary, format_utc_millis,
+    Execution, JobFacts, JobFilter, JobName, JobOutcome, JobQuery, JobSummary, format_utc_millis,
 };
 
 use crate::ApiError;
@@ -123,6 +123,17 @@ fn facts(flags: Vec<JobFlags>, outcomes: Vec<JobOutcome>) -> Vec<JobFacts> {
         .collect()
 }
 
+/// The jobs of `page` and the first configured job (whose schedule heads the answer).
+fn with_first(page: &[JobName], first: Option<&JobName>) -> Vec<JobName> {
+    let mut wanted = page.to_vec();
+    if let Some(first) = first
+        && !wanted.contains(first)
+    {
+        wanted.push(first.clone());
+    }
+    wanted
+}
+
 /// The status view, and the earliest next fire time in it (when it stops being current).
 ///
 /// `running` are the RUNNING executions of every replica; `isRunning` says whether there is
@@ -134,10 +145,35 @@ async fn status_view(
     scheduler_running: bool,
 ) -> Result<(StatusView, Option<DateTime<Utc>>), ApiError> {
     // The reads that do not depend on each other go at once: a busy database answers each
-    // slowly, and their waits would add up.
+    // slowly, and their waits would add up. Without filters the page is the jobs' own order,
+    // so its states and latest runs are read with the rest.
     let jobs = state.control.jobs();
-    let (flags, outcomes) =
-        futures::join!(state.control.overview(), state.store.job_outcomes(&jobs));
+    let guessed: Option<(Vec<JobName>, Vec<JobName>)> = (query.filter == JobFilter::default())
+        .then(|| {
+            let skip = usize::try_from(query.offset).unwrap_or(usize::MAX);
+            let page: Vec<JobName> = jobs
+                .iter()
+                .skip(skip)
+                .take(query.limit.get() as usize)
+                .cloned()
+                .collect();
+            let wanted = with_first(&page, jobs.first());
+            (page, wanted)
+        });
+    let page_reads = async {
+        match &guessed {
+            Some((page, wanted)) => Some(futures::join!(
+                state.control.status(wanted),
+                state.store.last_of_jobs(page)
+            )),
+            None => None,
+        }
+    };
+    let (flags, outcomes, prefetched) = futures::join!(
+        state.control.overview(),
+        state.store.job_outcomes(&jobs),
+        page_reads
+    );
     let (flags, outcomes) = (flags?, outcomes?);
     let names: Vec<JobName> = flags.iter().map(|f| f.job_name.clone()).collect();
     let first = names.first().cloned();
@@ -145,16 +181,16 @@ async fn status_view(
     let summary = JobSummary::of(&facts);
     let (page, pagination) = query.select(&facts);
     let page: Vec<JobName> = page.iter().map(|f| f.job_name.clone()).collect();
-    let mut wanted = page.clone();
-    if let Some(first) = &first
-        && !wanted.contains(first)
-    {
-        wanted.push(first.clone());
-    }
-    let (states, latest) = futures::join!(
-        state.control.status(&wanted),
-        state.store.last_of_jobs(&page)
-    );
+    let wanted = with_first(&page, first.as_ref());
+    let (states, latest) = match (prefetched, guessed) {
+        (Some(read), Some((p, w))) if p == page && w == wanted => read,
+        _ => {
+            futures::join!(
+                state.control.status(&wanted),
+                state.store.last_of_jobs(&page)
+            )
+        }
+    };
     let latest = latest?;
     let mut states: HashMap<JobName, JobState> = states?
         .into_iter()
