@@ -101,8 +101,24 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let control = Arc::new(SchedulerControl::new(scheduler.clone(), periods));
     let follower = catalog.is_stored().then(|| {
         let control = control.clone();
+        // Counters are started at 0 once per job: only the jobs new since are registered.
+        let registered = std::sync::Mutex::new(
+            scheduler
+                .jobs()
+                .into_iter()
+                .collect::<std::collections::HashSet<_>>(),
+        );
         let on_jobs: OnJobs = Box::new(move |jobs| {
-            crate::metrics::register_jobs(jobs);
+            let new: Vec<ScheduledJob> = {
+                let mut known = registered
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                jobs.iter()
+                    .filter(|j| known.insert(j.job.name().clone()))
+                    .cloned()
+                    .collect()
+            };
+            crate::metrics::register_jobs(&new);
             crate::metrics::set_own_jobs(&job_names(jobs));
             control.set_periods(crate::metrics::periods(jobs));
         });

@@ -62,9 +62,7 @@ pub use progress::{LiveProgress, Pace};
 pub use refusal::TriggerRefusal;
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
-pub use run_queue::{
-    QueuedRun, REFRESH as QUEUE_REFRESH, RunLimits, STALE_AFTER as QUEUE_STALE_AFTER, take_turns,
-};
+pub use run_queue::{QueuedRun, RunLimits, STALE_AFTER as QUEUE_STALE_AFTER, take_turns};
 pub use source::{
     Setting, SourceChange, SourceCredentials, SourceSpec, SourceView, SourceWrite, StoredSource,
 };

@@ -74,7 +74,8 @@ pub fn patched(
         ));
     };
     for (key, value) in patch {
-        let key = camel_key(&key);
+        // snake_case keys of the sources file are accepted.
+        let key = crate::config::camel_case(&key);
         match value {
             Value::Null => {
                 fields.remove(&key);
@@ -104,11 +105,6 @@ pub fn patched(
         enabled,
         audit,
     })
-}
-
-/// A patch's key as the spec writes it: `snake_case` keys of the sources file are accepted.
-fn camel_key(key: &str) -> String {
-    crate::config::camel_case(key)
 }
 
 #[cfg(test)]
