@@ -110,7 +110,7 @@ impl RunLimits {
 }
 
 /// How long a queued run stays without being said again before it is dropped (its instance
-/// died): the instances say theirs again at least every [`REFRESH`].
+/// died): the instances say theirs again at least every 5 s (`REFRESH`).
 pub const STALE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 /// How often an instance says again the runs it waits for or runs.
 pub const REFRESH: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
