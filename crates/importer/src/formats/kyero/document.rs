@@ -7,10 +7,17 @@ use quick_xml::events::Event;
 
 use super::events::{Token, token};
 use super::map;
-use super::tree::Builder;
 use super::{FORMAT, MAX_DEPTH};
 use crate::formats::xml::scan::{Fault, Sink};
-use crate::formats::{FeedError, FeedItem, Position, RecordError, Stage};
+use crate::formats::xml::tree::{Builder, Limits};
+use crate::formats::{FeedError, FeedItem, MAX_RECORD_BYTES, Position, RecordError, Stage};
+
+/// A property's bounds: its size; a text over the scanner's limit is skipped before it
+/// reaches the tree (see [`Document::cut`]).
+const LIMITS: Limits = Limits {
+    tree_bytes: MAX_RECORD_BYTES,
+    text_bytes: usize::MAX,
+};
 
 /// A property read to its end, still to be mapped (possibly on another thread).
 pub(super) struct Finished {
@@ -30,7 +37,7 @@ impl Finished {
     /// Maps the property; gives its builder back to be reused.
     pub fn map(mut self) -> (FeedItem, Builder) {
         let number = self.number;
-        let external_id = self.builder.external_id().map(str::to_owned);
+        let external_id = self.builder.key("id").map(str::to_owned);
         let item = match self.builder.finish() {
             Ok(node) => match map::map(node, number) {
                 Ok(listing) => FeedItem::Listing(listing, Some(self.raw)),
@@ -159,7 +166,7 @@ impl Document {
             }
             0 => self.root_seen = true,
             1 if name.eq_ignore_ascii_case("property") => {
-                self.property.start();
+                self.property.start(name, LIMITS, &["id"]);
                 self.in_property = true;
             }
             MAX_DEPTH.. => {
@@ -169,7 +176,10 @@ impl Document {
             }
             _ => {
                 if self.in_property {
-                    self.property.open(name, id);
+                    self.property.open(name);
+                    if let Some(id) = id {
+                        self.property.attribute("id", id);
+                    }
                 }
             }
         }

@@ -15,7 +15,7 @@ use propimport_domain::{
     LocalizedText, Money, Price, Tenure, Transaction,
 };
 
-use super::tree::Node;
+use crate::formats::xml::tree::Node;
 use crate::formats::{RecordError, Stage, html};
 
 /// Kyero's limit of images per property; more are dropped.
@@ -301,7 +301,7 @@ fn images(p: Node<'_>) -> Mapped<Vec<Image>> {
         let Some(url) = image.value_of("url").or_else(|| image.value()) else {
             continue;
         };
-        let order = image.id().and_then(|id| id.trim().parse().ok());
+        let order = image.attr("id").and_then(|id| id.parse().ok());
         let captions = by_language(image.child("title"))?
             .into_iter()
             .map(|(lang, title)| (lang, collapse(title)))

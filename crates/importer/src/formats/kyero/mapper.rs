@@ -15,8 +15,8 @@ use std::sync::mpsc;
 use tokio::sync::mpsc as tokio_mpsc;
 
 use super::document::Finished;
-use super::tree::Builder;
 use crate::formats::FeedItem;
+use crate::formats::xml::tree::Builder;
 
 /// Properties mapped inline before the thread starts.
 const INLINE: usize = 64;

@@ -29,7 +29,6 @@ mod events;
 mod format;
 mod map;
 mod mapper;
-mod tree;
 
 use tokio::io::AsyncBufRead;
 

@@ -5,9 +5,9 @@
 
 use propimport_domain::{Area, AreaUnit, EnergyRating, GeoPoint, Image, LanguageCode, Listing};
 
-use super::tree::Node;
 use super::values::{Mapped, bad, collapse, decimal, image, is_true, rejected};
 use crate::formats::ReadOptions;
+use crate::formats::xml::tree::Node;
 
 /// Images kept per listing; more are dropped.
 const MAX_IMAGES: usize = 100;

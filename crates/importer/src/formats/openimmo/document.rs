@@ -8,10 +8,10 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
 use super::map::{self, Context};
-use super::tree::Builder;
 use super::{FORMAT, MAX_CONTEXT_BYTES, MAX_DEPTH};
 use crate::formats::xml::refs::{declares_entities, resolve};
 use crate::formats::xml::scan::{Fault, Sink};
+use crate::formats::xml::tree::{Builder, Limits};
 use crate::formats::{
     FeedError, FeedItem, MAX_RECORD_BYTES, Position, ReadOptions, RecordError, Stage,
 };
@@ -122,7 +122,11 @@ impl Document {
                 };
                 self.part = Some(part);
                 self.raw.clear();
-                self.tree.start(name, self.options.max_text_bytes);
+                let limits = Limits {
+                    tree_bytes: usize::MAX,
+                    text_bytes: self.options.max_text_bytes,
+                };
+                self.tree.start(name, limits, &[]);
                 self.keep_raw(raw);
                 self.attributes(e);
             }

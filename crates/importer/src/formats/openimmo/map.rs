@@ -15,8 +15,8 @@ use propimport_domain::{
 };
 
 use super::details;
-use super::tree::Node;
 use super::values::{Failure, Mapped, bad, collapse, decimal, is_true, rejected};
+use crate::formats::xml::tree::Node;
 use crate::formats::{FeedItem, ReadOptions, RecordError, html};
 
 /// What a record needs from around it: the transfer's language and its `<anbieter>` header.

@@ -21,7 +21,6 @@
 mod details;
 mod document;
 mod map;
-mod tree;
 mod values;
 
 use tokio::io::AsyncBufRead;

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use propimport_domain::{Address, Area, AreaUnit, Contact, GeoPoint, LocalizedText};
 
-use super::tree::Node;
 use super::values::{Failure, Mapped, map_err};
 use crate::formats::html;
+use crate::formats::xml::tree::Node;
 
 /// Square metres in one Australian "square" (100 square feet).
 const SQUARE_M2: f64 = 9.290_304;

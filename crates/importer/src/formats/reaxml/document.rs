@@ -7,14 +7,30 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
 use super::map;
-use super::tree::Builder;
 use super::values::Context;
 use super::{FORMAT, MAX_DEPTH, ROOT};
 use crate::formats::xml::refs::{declares_entities, resolve};
 use crate::formats::xml::scan::{Fault, Sink};
+use crate::formats::xml::tree::{Builder, Limits};
 use crate::formats::{FeedError, FeedItem, MAX_RECORD_BYTES, Position, RecordError, Stage};
 
 /// The listing elements a `<propertyList>` holds, lower case.
+/// A listing's bounds: its size; a text over the scanner's limit is skipped before it reaches
+/// the tree.
+const LIMITS: Limits = Limits {
+    tree_bytes: MAX_RECORD_BYTES,
+    text_bytes: usize::MAX,
+};
+
+/// A listing's id as far as it was read: `agentID:uniqueID`, or `uniqueID` alone.
+fn external_id(listing: &Builder) -> Option<String> {
+    let unique = listing.key("uniqueid")?;
+    Some(match listing.key("agentid") {
+        Some(agent) => format!("{agent}:{unique}"),
+        None => unique.to_owned(),
+    })
+}
+
 pub(super) const KINDS: &[&str] = &[
     "residential",
     "rental",
@@ -91,7 +107,7 @@ impl Document {
             }
             0 => self.root_seen = true,
             1 if KINDS.iter().any(|k| k.eq_ignore_ascii_case(name)) => {
-                self.listing.start(name);
+                self.listing.start(name, LIMITS, &["agentid", "uniqueid"]);
                 self.attributes(e);
                 self.in_listing = true;
             }
@@ -205,7 +221,7 @@ impl Document {
         self.records += 1;
         let number = self.records;
         let raw = std::mem::take(&mut self.raw);
-        let external_id = self.listing.external_id();
+        let external_id = external_id(&self.listing);
         match self.listing.finish() {
             Ok(node) => map::map(node, number, &self.context, raw),
             Err(reason) => FeedItem::Failed(RecordError {

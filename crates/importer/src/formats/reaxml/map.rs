@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 use propimport_domain::{Contact, ExternalId, LanguageCode, Listing, MarketStatus};
 
 use super::details::{self, count, flag};
-use super::tree::Node;
 use super::values::{Context, Failure, Mapped, Status, map_err};
 use super::{date, media, price};
+use crate::formats::xml::tree::Node;
 use crate::formats::{FeedItem, RecordError};
 
 fn status(text: Option<&str>) -> Mapped<Status> {

@@ -17,8 +17,8 @@ use chrono::SecondsFormat;
 use propimport_domain::Image;
 
 use super::date;
-use super::tree::Node;
 use super::values::Context;
+use crate::formats::xml::tree::Node;
 
 /// Photos kept per listing; more are dropped.
 const MAX_IMAGES: usize = 100;

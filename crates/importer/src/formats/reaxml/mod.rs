@@ -26,7 +26,6 @@ mod document;
 mod map;
 mod media;
 mod price;
-mod tree;
 mod values;
 
 use std::sync::Arc;

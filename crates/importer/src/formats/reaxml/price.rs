@@ -9,8 +9,8 @@
 
 use propimport_domain::{Charge, ChargeKind, Currency, Money, Period, Price, Transaction};
 
-use super::tree::Node;
 use super::values::{Failure, Mapped, Status, map_err};
+use crate::formats::xml::tree::Node;
 
 /// The transaction, the price and the asking price a sold listing had.
 pub(super) struct Priced {
