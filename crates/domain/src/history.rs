@@ -2,40 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Error, Execution, ExecutionStatus, JobName, TriggeredBy};
-
-/// A page size between 1 and [`PageLimit::MAX`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageLimit(u32);
-
-impl PageLimit {
-    /// The largest page.
-    pub const MAX: u32 = 100;
-    /// The page size when none is asked for.
-    pub const DEFAULT: Self = Self(50);
-
-    /// Checks a requested page size.
-    pub fn new(limit: i64) -> Result<Self, Error> {
-        match u32::try_from(limit) {
-            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
-            _ => Err(Error::invalid(
-                "limit",
-                format!("limit must be between 1 and {}, got {limit}", Self::MAX),
-            )),
-        }
-    }
-
-    /// The size.
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-impl Default for PageLimit {
-    fn default() -> Self {
-        Self::DEFAULT
-    }
-}
+use crate::{Error, Execution, ExecutionStatus, JobName, PageLimit, TriggeredBy};
 
 /// A half-open time window `[from, to)`, either end optional; `from` never after `to`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

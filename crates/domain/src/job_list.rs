@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Error, ExecutionStatus, JobName, Pagination};
+use crate::{Error, ExecutionStatus, JobName, JobPageLimit, Pagination};
 
 /// What a job's recorded executions say about it, read for many jobs at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,40 +122,6 @@ impl JobFilter {
             && wanted(self.late, job.late)
             && wanted(self.paused, job.paused)
             && wanted(self.running, job.running)
-    }
-}
-
-/// The size of a page of jobs: 1 to [`JobPageLimit::MAX`], [`JobPageLimit::DEFAULT`] when
-/// none is asked for (so a service with up to that many jobs lists them all by default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct JobPageLimit(u32);
-
-impl JobPageLimit {
-    /// The largest page.
-    pub const MAX: u32 = 500;
-    /// The page size when none is asked for.
-    pub const DEFAULT: Self = Self(100);
-
-    /// Checks a requested page size.
-    pub fn new(limit: i64) -> Result<Self, Error> {
-        match u32::try_from(limit) {
-            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Self(n)),
-            _ => Err(Error::invalid(
-                "limit",
-                format!("limit must be between 1 and {}, got {limit}", Self::MAX),
-            )),
-        }
-    }
-
-    /// The size.
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-impl Default for JobPageLimit {
-    fn default() -> Self {
-        Self::DEFAULT
     }
 }
 

@@ -12,6 +12,7 @@ mod job;
 mod job_list;
 mod listing;
 mod notifier;
+mod page_size;
 mod ports;
 mod progress;
 mod refusal;
@@ -38,12 +39,11 @@ pub use execution::{
     ErrorLog, Execution, ExecutionStatus, FinishExecution, FinishedRun, ItemError, NewExecution,
     Progress, RunCounts, TriggeredBy, next_consecutive_failures,
 };
-pub use history::{HistoryPage, HistoryQuery, HistoryStatistics, PageLimit, Pagination, TimeRange};
+pub use history::{HistoryPage, HistoryQuery, HistoryStatistics, Pagination, TimeRange};
 pub use ids::{ExecutionId, JobName};
 pub use job::{Job, JobContext, JobError, JobReport, ProgressHandle};
 pub use job_list::{
-    JobFacts, JobFilter, JobOutcome, JobPageLimit, JobQuery, JobSearch, JobSummary,
-    LastStatusCounts,
+    JobFacts, JobFilter, JobOutcome, JobQuery, JobSearch, JobSummary, LastStatusCounts,
 };
 pub use listing::{
     Address, Area, AreaUnit, Charge, ChargeKind, Contact, Currency, EnergyRating, ExternalId,
@@ -52,6 +52,7 @@ pub use listing::{
     StoredListing, Tenure, Transaction, UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
+pub use page_size::{JobPageLimit, PageLimit, PageSize};
 pub use ports::{
     AlertStore, ExecutionStore, ImageCursor, ImageOutcome, ImageStatus, ImageSyncPlan,
     ImageSyncReport, ImageUrl, ListingImage, ListingImageStore, ListingImageUrls, ListingStore,
