@@ -26,6 +26,7 @@ mod kyero;
 mod openimmo;
 mod reaxml;
 pub(crate) mod reso;
+mod window;
 mod xml;
 
 use std::fmt;

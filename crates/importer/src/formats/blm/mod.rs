@@ -3,9 +3,9 @@
 //! but any string), a `#DEFINITION#` that names the fields, `#DATA#` with one record per
 //! end-of-record mark, and `#END#`.
 //!
-//! The document is read as raw bytes, one record at a time, in a buffer that holds one record
-//! ([`window`]); each record is decoded whole ([`text`]: UTF-8, else Windows-1252), split at
-//! the end-of-field mark and mapped ([`map`]).
+//! The document is read as raw bytes, one record at a time, in the window the XML readers use
+//! too ([`window`](crate::formats::window)); each record is decoded whole ([`text`]: UTF-8,
+//! else Windows-1252), split at the end-of-field mark and mapped ([`map`]).
 //!
 //! Failures:
 //! - the header or the definition cannot be read (no `EOF`/`EOR`, a version other than 3, a
@@ -31,17 +31,16 @@ mod media;
 mod records;
 mod text;
 mod values;
-mod window;
 
 use memchr::memmem::Finder;
 use tokio::io::AsyncBufRead;
 
 use super::{FeedError, FeedItem, FeedReader, Position, ReadOptions};
+use crate::formats::window::{Found, Window};
 use columns::Columns;
 use media::Unresolved;
 use records::{Document, Step, raw_mark, step};
 use text::{Decoder, Fields};
-use window::{Found, Window};
 
 const FORMAT: &str = "Rightmove BLM";
 /// The longest header (between `#HEADER#` and `#DEFINITION#`).
@@ -114,7 +113,7 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
     /// Reads the header and the definition, up to the records.
     async fn open(&mut self) -> Result<Document, FeedError> {
         self.window
-            .want(&mut self.input, 3)
+            .fill(&mut self.input, 3)
             .await
             .map_err(|e| self.io(e))?;
         if self.window.rest().starts_with(b"\xEF\xBB\xBF") {
@@ -126,7 +125,7 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
             .await
             .map_err(|e| self.io(e))?;
         self.window
-            .want(&mut self.input, 8)
+            .fill(&mut self.input, 8)
             .await
             .map_err(|e| self.io(e))?;
         if self.window.rest().is_empty() {
@@ -259,7 +258,7 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
             _ => records,
         };
         Position {
-            offset: self.window.offset(),
+            offset: self.window.offset_of(0),
             line: None,
             records,
         }

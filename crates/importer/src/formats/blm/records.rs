@@ -9,7 +9,7 @@ use super::header::Header;
 use super::map::{self, Mapped};
 use super::media::{Resolver, Unresolved};
 use super::text::{Decoder, Encoding, Fields};
-use super::window::{Found, Window};
+use crate::formats::window::{Found, Window};
 use crate::formats::{
     FeedError, FeedItem, MAX_RECORD_BYTES, Position, ReadOptions, RecordError, Stage,
 };
@@ -52,7 +52,7 @@ pub(super) async fn step<R: AsyncBufRead + Unpin>(
     document: &mut Document,
 ) -> Result<Step, FeedError> {
     let at = Position {
-        offset: window.offset(),
+        offset: window.offset_of(0),
         line: None,
         records: document.records,
     };
@@ -61,11 +61,11 @@ pub(super) async fn step<R: AsyncBufRead + Unpin>(
     let skip = |b: u8| b.is_ascii_whitespace() && !eof.contains(&b);
     window.skip_while(input, skip).await.map_err(io)?;
     let at = Position {
-        offset: window.offset(),
+        offset: window.offset_of(0),
         ..at
     };
     let io = |e| FeedError::io(at, e);
-    window.want(input, 5).await.map_err(io)?;
+    window.fill(input, 5).await.map_err(io)?;
     if window.rest().starts_with(b"#END#") {
         return Ok(Step::End);
     }

@@ -1,5 +1,5 @@
-//! What the streaming XML readers (Kyero, REAXML, OpenImmo) share: the window of decoded
-//! bytes the parser reads in place ([`window`]), one pass of the pull parser over it with the
+//! What the streaming XML readers (Kyero, REAXML, OpenImmo) share, besides the window of
+//! decoded bytes the parser reads in place ([`Window`](crate::formats::window::Window)): one pass of the pull parser over it with the
 //! node size limits ([`scan`]), the loop that runs those passes to the next record
 //! ([`reader`]), references resolved without ever expanding a declared entity ([`refs`]),
 //! and the tree one record is read into ([`tree`]). Each reader keeps its own document
@@ -9,4 +9,3 @@ pub(crate) mod reader;
 pub(crate) mod refs;
 pub(crate) mod scan;
 pub(crate) mod tree;
-pub(crate) mod window;

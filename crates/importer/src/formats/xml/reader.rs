@@ -5,8 +5,8 @@
 use tokio::io::AsyncBufRead;
 
 use super::scan::{self, Limits, Progress, Sink};
-use super::window::Window;
 use crate::formats::decode::Utf8Input;
+use crate::formats::window::Window;
 use crate::formats::{FeedError, Position};
 
 /// The longest markup node other than CDATA (a tag, comment, processing instruction or
@@ -59,7 +59,8 @@ impl<R: AsyncBufRead + Unpin, S: Sink> Scanner<R, S> {
                     self.cut(non_blank || dropped)?;
                 }
                 Progress::DropCData => {
-                    let dropped = self.window.drop_cdata(&mut self.input).await;
+                    let end = memchr::memmem::Finder::new(b"]]>");
+                    let dropped = self.window.skip_past(&mut self.input, &end).await;
                     dropped.map_err(|e| FeedError::io(self.at(), e))?;
                     self.cut(true)?;
                 }

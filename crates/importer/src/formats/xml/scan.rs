@@ -12,7 +12,7 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use super::refs::is_markup;
-use super::window::Window;
+use crate::formats::window::Window;
 use crate::formats::{FeedError, Position};
 
 /// `<![CDATA[` and `]]>`: a CDATA section may be this much longer than the text limit.

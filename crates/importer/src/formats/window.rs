@@ -1,6 +1,12 @@
-//! The part of a BLM document not read yet, in one buffer that grows to hold one record (or
-//! one section of the header) and no more: bytes before the current record are dropped as
-//! the buffer is refilled.
+//! The part of a streamed document a reader has yet to read, held in one growing buffer so a
+//! parser can read it in place (the XML pull parser's events borrow it; BLM's records are
+//! sliced out of it), nothing copied per event.
+//!
+//! The buffer only holds what has not been read yet plus what was read ahead: bytes before
+//! the unread ones are dropped when it is filled again ([`Window::fill`]), which moves the
+//! unread rest to the front first. A run that grows past its limit is not held: the skips
+//! ([`Window::skip_past`], [`Window::skip_while`], [`Window::drop_text`]) drop it as it
+//! streams.
 
 use std::io;
 
@@ -12,7 +18,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// What a search for a mark found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Found {
+pub(crate) enum Found {
     /// The mark starts this many bytes into the unread bytes.
     At(usize),
     /// The input ended without the mark.
@@ -21,15 +27,15 @@ pub(super) enum Found {
     Limit,
 }
 
-/// Unread raw bytes and their place in the document.
+/// Unread bytes and their place in the document.
 #[derive(Debug, Default)]
-pub(super) struct Window {
+pub(crate) struct Window {
     buf: Vec<u8>,
     /// Start of the unread bytes in `buf`.
     start: usize,
     /// Document offset of `buf[0]`.
     offset: u64,
-    /// The input has ended: the unread bytes are the last ones.
+    /// The input has ended: what is in the buffer is all there is.
     eof: bool,
 }
 
@@ -39,10 +45,15 @@ impl Window {
         &self.buf[self.start..]
     }
 
-    /// The document offset of the first unread byte.
-    pub fn offset(&self) -> u64 {
-        let start = u64::try_from(self.start).unwrap_or(u64::MAX);
-        self.offset.saturating_add(start)
+    /// Whether the input has ended (the unread bytes are the last ones).
+    pub fn at_eof(&self) -> bool {
+        self.eof
+    }
+
+    /// The document offset of the `at`th unread byte.
+    pub fn offset_of(&self, at: usize) -> u64 {
+        let at = u64::try_from(self.start.saturating_add(at)).unwrap_or(u64::MAX);
+        self.offset.saturating_add(at)
     }
 
     /// Marks `n` unread bytes as read.
@@ -50,14 +61,16 @@ impl Window {
         self.start = (self.start + n).min(self.buf.len());
     }
 
-    /// Reads one more piece of the input; false once the input has ended.
-    pub async fn fill<R: AsyncBufRead + Unpin>(&mut self, input: &mut R) -> io::Result<bool> {
-        if self.eof {
-            return Ok(false);
-        }
+    /// Reads more of the input, until at least `wanted` bytes are unread (and at least a
+    /// chunk more than were) or the input ends.
+    pub async fn fill<R: AsyncBufRead + Unpin>(
+        &mut self,
+        input: &mut R,
+        wanted: usize,
+    ) -> io::Result<()> {
         self.compact();
-        let before = self.buf.len();
-        while self.buf.len() < before + CHUNK {
+        let target = wanted.max(self.rest().len().saturating_add(CHUNK));
+        while !self.eof && self.rest().len() < target {
             let chunk = input.fill_buf().await?;
             if chunk.is_empty() {
                 self.eof = true;
@@ -67,31 +80,31 @@ impl Window {
             self.buf.extend_from_slice(chunk);
             input.consume(n);
         }
-        Ok(self.buf.len() > before)
+        Ok(())
     }
 
-    /// Reads until at least `n` bytes are unread or the input ends.
-    pub async fn want<R: AsyncBufRead + Unpin>(
-        &mut self,
-        input: &mut R,
-        n: usize,
-    ) -> io::Result<()> {
-        while self.rest().len() < n && self.fill(input).await? {}
-        Ok(())
+    /// Reads one more piece of the input after the unread bytes; false at its end.
+    pub async fn refill<R: AsyncBufRead + Unpin>(&mut self, input: &mut R) -> io::Result<bool> {
+        if self.eof {
+            return Ok(false);
+        }
+        let before = self.rest().len();
+        self.fill(input, before + 1).await?;
+        Ok(self.rest().len() > before)
     }
 
     /// Skips the unread bytes `skip` says yes to; stops at the first other byte or the end.
     pub async fn skip_while<R: AsyncBufRead + Unpin>(
         &mut self,
         input: &mut R,
-        skip: impl Fn(u8) -> bool,
+        mut skip: impl FnMut(u8) -> bool,
     ) -> io::Result<()> {
         loop {
             let rest = self.rest();
             let n = rest.iter().position(|&b| !skip(b)).unwrap_or(rest.len());
             let all = n == rest.len();
             self.consume(n);
-            if !all || !self.fill(input).await? {
+            if !all || !self.refill(input).await? {
                 return Ok(());
             }
         }
@@ -121,14 +134,15 @@ impl Window {
                 return Ok(Found::Limit);
             }
             from = rest.len().saturating_sub(keep);
-            if !self.fill(input).await? {
+            if !self.refill(input).await? {
                 return Ok(Found::End);
             }
         }
     }
 
     /// Drops the unread bytes up to and including the next `mark` (or all of them, to the
-    /// end of the input), without holding them.
+    /// end of the input), without holding them: the rest of an oversized record, or of a
+    /// CDATA section (`]]>`).
     pub async fn skip_past<R: AsyncBufRead + Unpin>(
         &mut self,
         input: &mut R,
@@ -141,9 +155,10 @@ impl Window {
                 self.consume(at + mark.needle().len());
                 return Ok(());
             }
+            // Keep what may begin the mark.
             let drop = rest.len().saturating_sub(keep);
             self.consume(drop);
-            if !self.fill(input).await? {
+            if !self.refill(input).await? {
                 let all = self.rest().len();
                 self.consume(all);
                 return Ok(());
@@ -151,13 +166,25 @@ impl Window {
         }
     }
 
-    /// Moves the unread bytes to the front, and lets a buffer that grew for one large record
-    /// shrink back.
+    /// Skips the rest of an XML text run, up to (not including) the next `<`. Returns whether
+    /// the skipped bytes held anything but whitespace.
+    pub async fn drop_text<R: AsyncBufRead + Unpin>(&mut self, input: &mut R) -> io::Result<bool> {
+        let mut non_blank = false;
+        self.skip_while(input, |b| {
+            non_blank |= b != b'<' && !b.is_ascii_whitespace();
+            b != b'<'
+        })
+        .await?;
+        Ok(non_blank)
+    }
+
+    /// Moves the unread bytes to the front of the buffer, and lets a buffer that grew for one
+    /// large record or node shrink back.
     fn compact(&mut self) {
         if self.start == 0 {
             return;
         }
-        self.offset = self.offset();
+        self.offset = self.offset_of(0);
         self.buf.drain(..self.start);
         self.start = 0;
         if self.buf.capacity() > 4 * CHUNK && self.buf.len() < CHUNK {
@@ -178,11 +205,34 @@ mod tests {
         let tilde = Finder::new("~~");
         assert_eq!(w.find(&mut input, &tilde, 10).await.unwrap(), Found::Limit);
         w.skip_past(&mut input, &tilde).await.unwrap();
-        assert_eq!(w.offset(), 200_004);
+        assert_eq!(w.offset_of(0), 200_004);
         let one = Finder::new("~");
         assert_eq!(w.find(&mut input, &one, 10).await.unwrap(), Found::At(1));
         w.consume(2);
         assert_eq!(w.find(&mut input, &one, 10).await.unwrap(), Found::End);
-        assert_eq!(w.offset(), data.len() as u64);
+        assert_eq!(w.offset_of(0), data.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn fills_drops_and_keeps_offsets() {
+        let data = format!("ab{}<c><![CDATA[x]]]]>tail", " ".repeat(200_000));
+        let mut input = tokio::io::BufReader::with_capacity(7, data.as_bytes());
+        let mut w = Window::default();
+        w.fill(&mut input, 2).await.unwrap();
+        assert!(w.rest().starts_with(b"ab"));
+        w.consume(1);
+        assert!(w.drop_text(&mut input).await.unwrap(), "the b is not blank");
+        assert_eq!(w.offset_of(0), 200_002);
+        assert!(w.rest().starts_with(b"<c>"));
+        assert!(
+            !w.drop_text(&mut input).await.unwrap(),
+            "nothing before the <"
+        );
+        w.consume(12);
+        w.skip_past(&mut input, &Finder::new("]]>")).await.unwrap();
+        w.fill(&mut input, 100).await.unwrap();
+        assert_eq!(w.rest(), b"tail");
+        assert!(w.at_eof());
+        assert_eq!(w.offset_of(4), data.len() as u64);
     }
 }
