@@ -34,6 +34,8 @@
 mod config;
 #[path = "api/load.rs"]
 mod load;
+#[path = "shared/postgres.rs"]
+mod postgres;
 #[path = "shared/process.rs"]
 mod process;
 #[path = "api/report.rs"]
@@ -144,9 +146,17 @@ fn run(config: &Config) -> anyhow::Result<()> {
         bail!("the filtered case's job {FILTER_JOB} is not one of the jobs");
     }
     let admin = runtime
-        .block_on(seed::Admin::connect(&config.pg_url))
+        .block_on(postgres::Admin::connect(&config.pg_url))
         .context("PostgreSQL is required (TEST_DATABASE_URL)")?;
-    let pg_settings = runtime.block_on(admin.settings())?;
+    let pg_settings = runtime.block_on(admin.settings(&[
+        "server_version",
+        "shared_buffers",
+        "work_mem",
+        "jit",
+        "effective_cache_size",
+        "random_page_cost",
+        "max_parallel_workers_per_gather",
+    ]))?;
     let (url, seeded, seed_seconds) = runtime.block_on(prepare(config, &admin, &jobs))?;
     eprintln!(
         "api benchmark: {} executions ({} SUCCESS, {} PARTIAL, {} FAILED) of {} jobs from {} to {}, {:.0} MB; {wrk}, -t{} -c{} -d{}s after a {}s warm-up",
@@ -237,13 +247,13 @@ fn run(config: &Config) -> anyhow::Result<()> {
 /// The seeded database: reused when asked and of the right size, else created and seeded.
 async fn prepare(
     config: &Config,
-    admin: &seed::Admin,
+    admin: &postgres::Admin,
     jobs: &[String],
 ) -> anyhow::Result<(String, seed::Seeded, Option<f64>)> {
     if config.reuse && admin.exists(DATABASE).await? {
         let url = admin.url_of(DATABASE);
-        let applied = seed::migrate(&url).await?;
-        let client = seed::connect(&url).await?;
+        let applied = postgres::migrate(&url).await?;
+        let client = postgres::connect(&url).await?;
         let seeded = seed::counted(&client).await?;
         if u64::try_from(seeded.executions).ok() == Some(config.executions) {
             if applied > 0 {
@@ -279,7 +289,7 @@ async fn prepare(
 /// Checks that `/history`'s total and sums over the whole history (and over one job's
 /// failures) equal what the executions table gives: a fast answer must be a right one.
 async fn check_totals(base: &str, url: &str) -> anyhow::Result<()> {
-    let client = seed::connect(url).await?;
+    let client = postgres::connect(url).await?;
     let job: String = client
         .query_one("SELECT min(job_name) FROM import_job_executions", &[])
         .await?

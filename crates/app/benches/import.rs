@@ -46,8 +46,10 @@ mod config;
 mod cpu;
 #[path = "import/generate.rs"]
 mod generate;
-#[path = "import/postgres.rs"]
+#[path = "shared/postgres.rs"]
 mod postgres;
+#[path = "import/reference.rs"]
+mod reference;
 #[path = "import/server.rs"]
 mod server;
 #[path = "shared/settings.rs"]
@@ -104,7 +106,17 @@ fn run(config: &Config) -> anyhow::Result<()> {
         None
     };
     let pg_settings: Vec<(String, String)> = match &pg {
-        Some(admin) => runtime.block_on(admin.settings())?,
+        Some(admin) => runtime.block_on(admin.settings(&[
+            "server_version",
+            "shared_buffers",
+            "synchronous_commit",
+            "fsync",
+            "full_page_writes",
+            "wal_compression",
+            "max_wal_size",
+            "default_toast_compression",
+            "wal_buffers",
+        ]))?,
         None => Vec::new(),
     };
     let load_before = shared::load_average();

@@ -12,104 +12,10 @@
 //! RUNNING.
 
 use anyhow::Context as _;
-use propimport_persistence::testing::with_database;
 use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlExecutionStore};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
-/// A connection to the server's maintenance database, for creating and dropping databases.
-pub struct Admin {
-    server_url: String,
-    client: Client,
-}
-
-impl Admin {
-    /// Connects to `server_url`.
-    pub async fn connect(server_url: &str) -> anyhow::Result<Self> {
-        let client = connect(server_url).await?;
-        Ok(Self {
-            server_url: server_url.to_owned(),
-            client,
-        })
-    }
-
-    /// The URL of the database `name` on this server.
-    pub fn url_of(&self, name: &str) -> String {
-        with_database(&self.server_url, name)
-    }
-
-    /// Whether the database `name` exists.
-    pub async fn exists(&self, name: &str) -> anyhow::Result<bool> {
-        let row = self
-            .client
-            .query_one(
-                "SELECT count(*) FROM pg_database WHERE datname = $1",
-                &[&name],
-            )
-            .await?;
-        Ok(row.get::<_, i64>(0) > 0)
-    }
-
-    /// Creates the empty database `name` (dropping a leftover of an interrupted run) and
-    /// applies the migrations; returns its URL.
-    pub async fn create(&self, name: &str) -> anyhow::Result<String> {
-        self.drop(name).await?;
-        self.client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .with_context(|| format!("CREATE DATABASE {name}"))?;
-        let url = self.url_of(name);
-        migrate(&url).await?;
-        Ok(url)
-    }
-
-    /// Drops the database `name` if it exists.
-    pub async fn drop(&self, name: &str) -> anyhow::Result<()> {
-        self.client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .with_context(|| format!("DROP DATABASE {name}"))
-    }
-
-    /// The server's version and the settings that bound read latency.
-    pub async fn settings(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let rows = self
-            .client
-            .query(
-                "SELECT name, setting || COALESCE(' ' || unit, '') FROM pg_settings \
-                 WHERE name IN ('server_version', 'shared_buffers', 'work_mem', 'jit', \
-                 'effective_cache_size', 'random_page_cost', 'max_parallel_workers_per_gather') \
-                 ORDER BY name",
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-}
-
-/// Applies the pending migrations of the database at `url`.
-pub async fn migrate(url: &str) -> anyhow::Result<usize> {
-    let db = Database::connect(
-        &DatabaseUrl::Postgres(url.to_owned()),
-        PoolOptions::default(),
-    )
-    .await?;
-    let applied = db.migrate().await?;
-    db.close();
-    Ok(applied)
-}
-
-/// Connects to the database at `url`.
-pub async fn connect(url: &str) -> anyhow::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .context("connect to PostgreSQL")?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            eprintln!("PostgreSQL connection: {e}");
-        }
-    });
-    Ok(client)
-}
+use crate::postgres::connect;
 
 /// What to seed.
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::child::{self, ChildMode, ChildResult, ChildSpec};
 use crate::config::{Backend, Config, Format};
-use crate::{generate, postgres};
+use crate::{generate, postgres, reference};
 
 /// One line of the results.
 #[derive(Debug, Clone, Serialize)]
@@ -360,7 +360,7 @@ impl Bench<'_> {
     fn copy_once(&mut self, size: u64) -> anyhow::Result<Row> {
         let rows_file = self.dir.join(format!("copy-{size}.tsv"));
         let started = Instant::now();
-        let bytes = postgres::write_copy_rows(&rows_file, size, "bench-json")?;
+        let bytes = reference::write_copy_rows(&rows_file, size, "bench-json")?;
         eprintln!(
             "prepared {size} COPY rows, {:.0} MB in {:.1} s",
             bytes as f64 / 1e6,
@@ -369,7 +369,7 @@ impl Bench<'_> {
         let db = self.create_db(Backend::Postgres)?;
         let copied = self
             .runtime
-            .block_on(postgres::copy_rows(&db.url(), &rows_file));
+            .block_on(reference::copy_rows(&db.url(), &rows_file));
         let _ = std::fs::remove_file(&rows_file);
         self.drop_db(db)?;
         let (rows, seconds) = copied?;

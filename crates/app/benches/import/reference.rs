@@ -1,6 +1,6 @@
-//! PostgreSQL for the benchmark: a fresh, migrated database per case, and the physical
-//! reference — the same rows the JSON import stores, `COPY`'d into the same `properties`
-//! table (same columns, constraints and indexes) of a fresh database.
+//! The physical reference for the import benchmark: the same rows the JSON import stores,
+//! `COPY`'d into the same `properties` table (same columns, constraints and indexes) of a
+//! fresh database.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -14,76 +14,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use futures::SinkExt as _;
 use propimport_domain::{Listing, Price, Transaction};
 use propimport_importer::hash::content_hash;
-use propimport_persistence::testing::with_database;
-use propimport_persistence::{DatabaseUrl, migrate_url};
-use tokio_postgres::{Client, NoTls};
 
 use crate::generate;
-
-/// A connection to the server's maintenance database, for creating and dropping databases.
-pub struct Admin {
-    server_url: String,
-    client: Client,
-}
-
-impl Admin {
-    /// Connects to `server_url`.
-    pub async fn connect(server_url: &str) -> anyhow::Result<Self> {
-        let client = connect(server_url).await?;
-        Ok(Self {
-            server_url: server_url.to_owned(),
-            client,
-        })
-    }
-
-    /// Creates the empty database `name` (dropping a leftover of an interrupted run) and
-    /// applies the migrations; returns its URL.
-    pub async fn create(&self, name: &str) -> anyhow::Result<String> {
-        self.drop(name).await?;
-        self.client
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .with_context(|| format!("CREATE DATABASE {name}"))?;
-        let url = with_database(&self.server_url, name);
-        migrate_url(&DatabaseUrl::Postgres(url.clone())).await?;
-        Ok(url)
-    }
-
-    /// The server's version and the settings that bound write throughput.
-    pub async fn settings(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let rows = self
-            .client
-            .query(
-                "SELECT name, setting || COALESCE(' ' || unit, '') FROM pg_settings \
-                 WHERE name IN ('server_version', 'shared_buffers', 'synchronous_commit', \
-                 'fsync', 'full_page_writes', 'wal_compression', 'max_wal_size', \
-                 'default_toast_compression', 'wal_buffers') ORDER BY name",
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-
-    /// Drops the database `name` if it exists.
-    pub async fn drop(&self, name: &str) -> anyhow::Result<()> {
-        self.client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .await
-            .with_context(|| format!("DROP DATABASE {name}"))
-    }
-}
-
-async fn connect(url: &str) -> anyhow::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .context("connect to PostgreSQL")?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            eprintln!("PostgreSQL connection: {e}");
-        }
-    });
-    Ok(client)
-}
+use crate::postgres::connect;
 
 /// The columns the store writes, in `PropertyRow`'s order.
 const COLUMNS: &str = "source, external_id, status, content_hash, transaction_type, \
