@@ -6,14 +6,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use propimport_domain::{
-    Error, Execution, ExecutionId, JobName, JobPause, TriggerRefusal, TriggeredBy,
+    ControlRefusal, Error, Execution, ExecutionId, JobName, JobPause, TriggerRefusal, TriggeredBy,
 };
 use propimport_http_api::{
-    ControlRefusal, JobControl, JobFlags, JobState, Readiness, ReadinessCheck, RetryState,
-    TickState,
+    JobControl, JobFlags, JobState, Readiness, ReadinessCheck, RetryState, TickState,
 };
 use propimport_persistence::Database;
-use propimport_scheduler::{ControlError, CronSchedule, SchedulerHandle};
+use propimport_scheduler::{CronSchedule, SchedulerHandle};
 
 /// The admin API's [`JobControl`] over the running scheduler, with each job's period (worked
 /// out once from its schedule, for the metrics).
@@ -38,26 +37,6 @@ impl SchedulerControl {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(periods);
     }
-
-    fn configured(&self) -> String {
-        self.scheduler
-            .jobs()
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    fn refusal(&self, e: ControlError) -> ControlRefusal {
-        match e {
-            ControlError::UnknownJob(name) => ControlRefusal::UnknownJob {
-                name,
-                configured: self.configured(),
-            },
-            ControlError::Store(e) => ControlRefusal::Store(e),
-            other => ControlRefusal::Store(Error::storage(other.to_string())),
-        }
-    }
 }
 
 #[async_trait]
@@ -80,24 +59,15 @@ impl JobControl for SchedulerControl {
         actor: &str,
         reason: Option<&str>,
     ) -> Result<JobPause, ControlRefusal> {
-        self.scheduler
-            .pause(job, actor, reason)
-            .await
-            .map_err(|e| self.refusal(e))
+        self.scheduler.pause(job, actor, reason).await
     }
 
     async fn resume(&self, job: &JobName, actor: &str) -> Result<Option<JobPause>, ControlRefusal> {
-        self.scheduler
-            .resume(job, actor)
-            .await
-            .map_err(|e| self.refusal(e))
+        self.scheduler.resume(job, actor).await
     }
 
     async fn cancel(&self, id: &ExecutionId, actor: &str) -> Result<Execution, ControlRefusal> {
-        self.scheduler
-            .cancel(id, actor)
-            .await
-            .map_err(|e| self.refusal(e))
+        self.scheduler.cancel(id, actor).await
     }
 
     async fn overview(&self) -> Result<Vec<JobFlags>, Error> {

@@ -60,7 +60,7 @@ pub use ports::{
     abandoned_message, plan_image_sync,
 };
 pub use progress::{LiveProgress, Pace};
-pub use refusal::TriggerRefusal;
+pub use refusal::{ControlRefusal, TriggerRefusal};
 pub use retention::{PurgeReport, RetentionPolicy};
 pub use retry::{Attempts, GiveUp, Jitter, Random, RetryDecision, RetryPolicy, parse_retry_after};
 pub use run_queue::{QueuedRun, RunLimits, STALE_AFTER as QUEUE_STALE_AFTER, take_turns};

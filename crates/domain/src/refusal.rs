@@ -1,5 +1,7 @@
-//! Why a trigger did not start a run: the one refusal the scheduler gives, the admin API's port
-//! passes on and the API answers (mapped to HTTP in one place, `http-api`'s error module).
+//! Why an operator's request was refused: a trigger ([`TriggerRefusal`]) or a pause, resume
+//! or cancel ([`ControlRefusal`]). Each is the one refusal the scheduler gives, the admin
+//! API's port passes on and the API answers (mapped to HTTP in one place, `http-api`'s error
+//! module).
 
 use crate::{Error, ExecutionId, JobName};
 
@@ -35,6 +37,23 @@ pub enum TriggerRefusal {
     /// The execution store is unavailable ([`Error::Unavailable`]) or failed.
     #[error(transparent)]
     Store(Error),
+}
+
+/// Why a pause, a resume or a cancel was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlRefusal {
+    /// No configured job has this name.
+    #[error("unknown job {name:?}; configured jobs: {configured}")]
+    UnknownJob {
+        /// The name asked for.
+        name: String,
+        /// The configured job names, comma-separated.
+        configured: String,
+    },
+    /// The store refused (the execution is unknown or not running) or failed.
+    #[error(transparent)]
+    Store(#[from] Error),
 }
 
 /// A store's [`Error::AlreadyRunning`] is the refusal [`TriggerRefusal::AlreadyRunning`];

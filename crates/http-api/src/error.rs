@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use propimport_domain::{Error, ExecutionId, TriggerRefusal};
+use propimport_domain::{ControlRefusal, Error, ExecutionId, TriggerRefusal};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -274,6 +274,23 @@ impl From<Error> for ApiError {
 /// The one answer to a refused trigger: 409 `ALREADY_RUNNING` naming the running execution,
 /// 400 `INVALID_PARAMETER` for the job's name, 503 `UNAVAILABLE` while shutting down, else the
 /// store's error's answer.
+impl From<ControlRefusal> for ApiError {
+    fn from(refusal: ControlRefusal) -> Self {
+        match refusal {
+            ControlRefusal::UnknownJob { .. } => Self::not_found(refusal.to_string()),
+            ControlRefusal::Store(Error::NotFound(id)) => {
+                Self::not_found(format!("execution {id} not found"))
+            }
+            ControlRefusal::Store(e) => Self::from(e),
+            // A refusal this version does not know: a fault of the service.
+            other => {
+                tracing::error!(error = %other, "answering 500");
+                Self::internal("the service failed to answer; see its log")
+            }
+        }
+    }
+}
+
 impl From<TriggerRefusal> for ApiError {
     fn from(refusal: TriggerRefusal) -> Self {
         match refusal {

@@ -59,8 +59,8 @@ pub use job_metrics::JobSeries;
 pub use middleware::DOCS_CONTENT_SECURITY_POLICY;
 pub use openapi::ApiDoc;
 pub use ports::{
-    ChangeBy, ControlRefusal, JobControl, JobFlags, JobState, Readiness, ReadinessCheck,
-    RetryState, SourceAdmin, SourceRefusal, StoreReadiness, TickState, WaitState,
+    ChangeBy, JobControl, JobFlags, JobState, Readiness, ReadinessCheck, RetryState, SourceAdmin,
+    SourceRefusal, StoreReadiness, TickState, WaitState,
 };
 pub use rate_limit::TriggerRateLimit;
 pub use state::{AdminApi, ApiState, MAX_BODY_BYTES};

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    Execution, ExecutionId, ExecutionStore, JobName, JobPause, LiveProgress, TriggerRefusal,
-    TriggeredBy,
+    ControlRefusal, Execution, ExecutionId, ExecutionStore, JobName, JobPause, LiveProgress,
+    TriggerRefusal, TriggeredBy,
 };
 
 /// Manual triggers, operator control (pause, resume, cancel) and scheduler status,
@@ -54,23 +54,6 @@ pub trait JobControl: Send + Sync {
 
     /// Whether the scheduler's loops are alive and ticking.
     fn is_running(&self) -> bool;
-}
-
-/// Why a pause, resume or cancel was refused.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ControlRefusal {
-    /// No configured job has this name.
-    #[error("unknown job {name:?}; configured jobs: {configured}")]
-    UnknownJob {
-        /// The name asked for.
-        name: String,
-        /// The configured job names, comma-separated.
-        configured: String,
-    },
-    /// The store refused (the execution is unknown or not running) or failed.
-    #[error(transparent)]
-    Store(#[from] propimport_domain::Error),
 }
 
 /// One configured job at a glance.

@@ -22,7 +22,6 @@ pub use email::{EmailConfigError, EmailNotifier, EmailSettings, SmtpServer, Smtp
 pub use outcome::{FORCED_SHUTDOWN, INTERRUPTED};
 pub use retry::{PendingRetry, RetryPlan, RunRetryPolicy};
 pub use schedule::{CronField, CronSchedule, DstShift, ScheduleError, ScheduleErrorKind, describe};
-pub use scheduler::control::ControlError;
 pub use scheduler::handle::SchedulerHandle;
 pub use scheduler::jobs::JobChanges;
 pub use scheduler::queue::QueueWait;

@@ -9,11 +9,12 @@ use propimport_domain::{
     AuditOutcome, Error, ExecutionId, JobName, JobPause, MAX_PAUSE_REASON_CHARS,
 };
 
+use crate::ApiError;
 use crate::auth::Attempt;
 use crate::dto::{CancelAccepted, Envelope, JobPauseView, PauseRequest};
 use crate::handlers::trigger::{Attempter, flush_refusals, read_body};
 use crate::state::SharedState;
-use crate::{ApiError, ControlRefusal};
+use propimport_domain::ControlRefusal;
 
 /// The authenticated attempter of `action`, or the refusal (already audited); also the
 /// source catalog's changes use it.
@@ -79,13 +80,7 @@ async fn refused(
     execution: Option<ExecutionId>,
     refusal: ControlRefusal,
 ) -> ApiError {
-    let error = match refusal {
-        r @ ControlRefusal::UnknownJob { .. } => ApiError::not_found(r.to_string()),
-        ControlRefusal::Store(Error::NotFound(id)) => {
-            ApiError::not_found(format!("execution {id} not found"))
-        }
-        ControlRefusal::Store(e) => ApiError::from(e),
-    };
+    let error = ApiError::from(refusal);
     match error.status() {
         StatusCode::NOT_FOUND => {
             attempter

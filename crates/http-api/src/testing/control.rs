@@ -4,7 +4,7 @@ use chrono::Utc;
 use propimport_domain::{CancelRequest, Execution, ExecutionId, JobName, JobPause};
 
 use super::StoreControl;
-use crate::ControlRefusal;
+use propimport_domain::ControlRefusal;
 
 impl StoreControl {
     /// The configured job names, comma-separated.

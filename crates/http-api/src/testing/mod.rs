@@ -17,8 +17,8 @@ use async_trait::async_trait;
 use chrono::Utc;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use propimport_domain::{
-    AlertStore, Clock, Execution, ExecutionId, ExecutionStore, JobName, JobPause, LiveProgress,
-    NewExecution, SystemClock, TriggerRefusal, TriggeredBy,
+    AlertStore, Clock, ControlRefusal, Execution, ExecutionId, ExecutionStore, JobName, JobPause,
+    LiveProgress, NewExecution, SystemClock, TriggerRefusal, TriggeredBy,
 };
 
 pub use openapi_check::OpenApiChecker;
@@ -26,8 +26,8 @@ pub use seed::{Seeded, seed};
 pub use suite::*;
 
 use crate::{
-    AdminApi, ApiState, AuthSettings, ControlRefusal, JobControl, JobFlags, JobState, JwtSettings,
-    StoreReadiness, configure,
+    AdminApi, ApiState, AuthSettings, JobControl, JobFlags, JobState, JwtSettings, StoreReadiness,
+    configure,
 };
 
 /// The admin token of test servers.

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use propimport_domain::{CancelRequest, Error, Execution, ExecutionId, JobName, JobPause};
+use propimport_domain::{
+    CancelRequest, ControlRefusal, Error, Execution, ExecutionId, JobName, JobPause,
+};
 use tokio::time::Instant;
 
 use crate::SchedulerHandle;
@@ -18,18 +20,6 @@ use crate::scheduler::Shared;
 /// ticks of every job due at one time share one read, and a pause recorded by another
 /// instance is obeyed from the first tick after this.
 pub(crate) const PAUSES_TTL: Duration = Duration::from_secs(1);
-
-/// Why a pause, a resume or a cancel was refused.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ControlError {
-    /// No configured job has this name.
-    #[error("unknown job {0:?}")]
-    UnknownJob(String),
-    /// The store refused (the execution is unknown or not running) or failed.
-    #[error(transparent)]
-    Store(#[from] Error),
-}
 
 /// The paused jobs last read from the store, and when.
 #[derive(Debug, Default)]
@@ -126,7 +116,7 @@ impl SchedulerHandle {
         job: &JobName,
         by: &str,
         reason: Option<&str>,
-    ) -> Result<JobPause, ControlError> {
+    ) -> Result<JobPause, ControlRefusal> {
         let job = self.known(job)?;
         let pause = JobPause::new(job, by, self.shared.now(), reason);
         let stored = self.shared.store().pause_job(&pause).await?;
@@ -137,7 +127,11 @@ impl SchedulerHandle {
 
     /// Resumes a configured job: its next scheduled tick runs again (a tick skipped while it
     /// was paused is not made up). Gives the pause lifted, `None` when it was not paused.
-    pub async fn resume(&self, job: &JobName, by: &str) -> Result<Option<JobPause>, ControlError> {
+    pub async fn resume(
+        &self,
+        job: &JobName,
+        by: &str,
+    ) -> Result<Option<JobPause>, ControlRefusal> {
         let job = self.known(job)?;
         let lifted = self.shared.store().resume_job(&job).await?;
         self.shared.pauses.clear();
@@ -154,7 +148,7 @@ impl SchedulerHandle {
     /// request is recorded on it, and the instance running it stops the job at its next
     /// heartbeat (at once when it runs here) and records it FAILED "cancelled by `by`".
     /// Fails with [`Error::NotFound`], or [`Error::NotRunning`] when it has ended.
-    pub async fn cancel(&self, id: &ExecutionId, by: &str) -> Result<Execution, ControlError> {
+    pub async fn cancel(&self, id: &ExecutionId, by: &str) -> Result<Execution, ControlRefusal> {
         let request = CancelRequest::new(by, self.shared.now());
         let execution = self.shared.store().request_cancel(id, &request).await?;
         let here = self
@@ -169,11 +163,14 @@ impl SchedulerHandle {
         Ok(execution)
     }
 
-    fn known(&self, job: &JobName) -> Result<JobName, ControlError> {
+    fn known(&self, job: &JobName) -> Result<JobName, ControlRefusal> {
         if self.shared.jobs.find(job).is_some() {
             Ok(job.clone())
         } else {
-            Err(ControlError::UnknownJob(job.to_string()))
+            Err(ControlRefusal::UnknownJob {
+                name: job.to_string(),
+                configured: self.shared.configured(),
+            })
         }
     }
 }

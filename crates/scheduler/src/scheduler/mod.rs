@@ -386,7 +386,7 @@ impl Shared {
     }
 
     /// The configured job names, comma-separated.
-    fn configured(&self) -> String {
+    pub(crate) fn configured(&self) -> String {
         self.jobs
             .list()
             .iter()

@@ -6,11 +6,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use propimport_domain::ControlRefusal;
 use propimport_domain::{
     CancelRequest, Error, Execution, ExecutionId, ExecutionStatus, ExecutionStore, HistoryQuery,
     JobName, JobPause, NewExecution, PageLimit, TriggeredBy,
 };
-use propimport_scheduler::{ControlError, CronSchedule, MisfirePolicy, SchedulerSettings};
+use propimport_scheduler::{CronSchedule, MisfirePolicy, SchedulerSettings};
 use tokio::sync::Semaphore;
 
 use crate::support::{Behaviour, Harness, TestJob, at, counts};
@@ -118,11 +119,11 @@ async fn a_paused_job_skips_its_ticks_is_never_late_and_can_run_by_hand() {
     let unknown = JobName::parse("nope").unwrap();
     assert!(matches!(
         handle.pause(&unknown, "cli:ana", None).await,
-        Err(ControlError::UnknownJob(name)) if name == "nope"
+        Err(ControlRefusal::UnknownJob { name, .. }) if name == "nope"
     ));
     assert!(matches!(
         handle.resume(&unknown, "cli:ana").await,
-        Err(ControlError::UnknownJob(_))
+        Err(ControlRefusal::UnknownJob { .. })
     ));
     handle.shutdown(Duration::from_secs(1)).await;
 }
@@ -219,7 +220,7 @@ async fn a_cancel_through_the_handle_stops_a_run_here_at_once() {
     assert_eq!(e.completed_at, Some(t0 + chrono::Duration::seconds(2)));
     assert!(matches!(
         handle.cancel(&run.id, "token:admin").await,
-        Err(ControlError::Store(Error::NotRunning {
+        Err(ControlRefusal::Store(Error::NotRunning {
             status: ExecutionStatus::Failed,
             ..
         }))
@@ -227,7 +228,7 @@ async fn a_cancel_through_the_handle_stops_a_run_here_at_once() {
     let unknown = ExecutionId::new();
     assert!(matches!(
         handle.cancel(&unknown, "token:admin").await,
-        Err(ControlError::Store(Error::NotFound(id))) if id == unknown
+        Err(ControlRefusal::Store(Error::NotFound(id))) if id == unknown
     ));
     handle.shutdown(Duration::from_secs(1)).await;
 }
