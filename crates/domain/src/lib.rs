@@ -135,8 +135,14 @@ pub enum Error {
         current: i64,
     },
     /// The storage cannot be reached right now (connection refused, pool timeout).
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
+    #[error("storage unavailable: {message}")]
+    Unavailable {
+        /// What could not be reached, in a sentence (with the words of the error beneath).
+        message: String,
+        /// The error that caused it (the driver's, the pool's), when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// The storage failed in an unexpected way, or holds data that cannot be read.
     ///
     /// `message` says what failed with the words of the error beneath, so that a log line of

@@ -1,9 +1,30 @@
-//! How storage errors are built (with their cause kept as their source) and how errors
-//! compare: the [`Error`] type itself is at the crate root.
+//! How storage errors (unavailable or failed) are built, with their cause kept as their
+//! source, and how errors compare: the [`Error`] type itself is at the crate root.
 
 use crate::Error;
 
 impl Error {
+    /// Builds an [`Error::Unavailable`] with no error beneath it (a bound that ran out).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Builds an [`Error::Unavailable`] caused by `source` (a refused connection, say): the
+    /// message is `message` as given, and the source stays reachable through
+    /// [`source`](std::error::Error::source).
+    pub fn unavailable_because(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Unavailable {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
     /// Builds an [`Error::Storage`] with no error beneath it (an invariant the storage broke).
     pub fn storage(message: impl Into<String>) -> Self {
         Self::Storage {
@@ -84,7 +105,7 @@ impl PartialEq for Error {
                     message: y,
                 },
             ) => a == b && x == y,
-            (Self::Unavailable(a), Self::Unavailable(b)) => a == b,
+            (Self::Unavailable { message: a, .. }, Self::Unavailable { message: b, .. }) => a == b,
             (Self::Storage { message: a, .. }, Self::Storage { message: b, .. }) => a == b,
             _ => false,
         }
@@ -111,6 +132,20 @@ mod tests {
         let source = e.source().expect("a source");
         assert!(source.downcast_ref::<DriverError>().is_some(), "{source:?}");
         assert!(source.source().is_none());
+    }
+
+    #[test]
+    fn an_unavailable_store_keeps_its_cause_as_its_source() {
+        let e = Error::unavailable_because("cannot connect: the driver's words", DriverError);
+        assert_eq!(
+            e.to_string(),
+            "storage unavailable: cannot connect: the driver's words"
+        );
+        let source = e.source().expect("a source");
+        assert!(source.downcast_ref::<DriverError>().is_some(), "{source:?}");
+        let bound = Error::unavailable("no answer within 5 s");
+        assert!(bound.source().is_none());
+        assert_eq!(bound, Error::unavailable("no answer within 5 s"));
     }
 
     #[test]

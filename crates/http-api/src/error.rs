@@ -259,7 +259,7 @@ impl From<Error> for ApiError {
             Error::NotRunning { execution_id, .. } => {
                 Self::not_running(e.to_string(), execution_id)
             }
-            Error::Unavailable(_) => {
+            Error::Unavailable { .. } => {
                 tracing::warn!(error = %e, "answering 503: the database is unavailable");
                 Self::unavailable("the database is unavailable; retry shortly")
             }
@@ -352,7 +352,7 @@ mod tests {
                 "the service is shutting down; no new runs start"
             )
         );
-        let down = ApiError::from(TriggerRefusal::Store(Error::Unavailable("refused".into())));
+        let down = ApiError::from(TriggerRefusal::Store(Error::unavailable("refused")));
         assert_eq!(
             (down.status(), down.code(), down.message()),
             (
@@ -376,7 +376,7 @@ mod tests {
             StatusCode::BAD_REQUEST
         );
         assert_eq!(
-            ApiError::from(Error::Unavailable("refused".into())).status(),
+            ApiError::from(Error::unavailable("refused")).status(),
             StatusCode::SERVICE_UNAVAILABLE
         );
         assert_eq!(

@@ -59,8 +59,11 @@ pub enum ImportError {
     Setup {
         /// The source.
         source_name: String,
-        /// Why.
+        /// Why, with the words of the error beneath.
         reason: String,
+        /// The error beneath (the HTTP client's, the reader task's), when there is one.
+        #[source]
+        error: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 }
 
@@ -102,10 +105,16 @@ mod tests {
             source_name: "feed".into(),
             error: FetchError::File {
                 path: "/nowhere.xml".into(),
-                reason: "not found".into(),
+                error: std::io::Error::from(std::io::ErrorKind::NotFound),
             },
         };
+        assert_eq!(
+            e.to_string(),
+            "source feed: cannot open /nowhere.xml: entity not found"
+        );
         let fetch = e.source().expect("the fetch's error");
         assert!(fetch.downcast_ref::<FetchError>().is_some(), "{fetch:?}");
+        let io = fetch.source().expect("the system's error");
+        assert!(io.downcast_ref::<std::io::Error>().is_some(), "{io:?}");
     }
 }

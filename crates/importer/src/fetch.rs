@@ -85,12 +85,13 @@ pub(crate) fn seconds(duration: Duration) -> String {
 #[non_exhaustive]
 pub enum FetchError {
     /// The file could not be opened.
-    #[error("cannot open {path}: {reason}")]
+    #[error("cannot open {path}: {error}")]
     File {
         /// The path.
         path: String,
-        /// The system's words.
-        reason: String,
+        /// The system's error.
+        #[source]
+        error: std::io::Error,
     },
     /// The server answered with an error status (after any retries).
     #[error("{url} answered {status} after {attempts} attempt(s)")]
@@ -107,10 +108,13 @@ pub enum FetchError {
     Request {
         /// The URL, without credentials or query.
         url: String,
-        /// Why.
+        /// Why, with the words of every error beneath.
         reason: String,
         /// Attempts made.
         attempts: usize,
+        /// The HTTP client's error (its URL left out), when the request itself failed.
+        #[source]
+        error: Option<reqwest::Error>,
     },
     /// One of the source's timeouts ran out (after any retries).
     #[error(
@@ -161,9 +165,9 @@ pub async fn open(
         Location::File(path) => {
             let file = tokio::fs::File::open(path)
                 .await
-                .map_err(|e| FetchError::File {
+                .map_err(|error| FetchError::File {
                     path: path.display().to_string(),
-                    reason: e.to_string(),
+                    error,
                 })?;
             let size = file.metadata().await.ok().map(|m| m.len());
             metered::start(progress, size);
@@ -270,11 +274,12 @@ pub(crate) async fn send_with_retries(
                 )
             }
             Err(e) => {
+                let e = e.without_url();
                 let transient = e.is_connect() || e.is_timeout() || e.is_request() || e.is_body();
                 let timeout = timeout_of(&e);
                 let reason = match timeout {
                     Some(timeout) => timeout.describe(timeout.of(settings)),
-                    None => explain(e),
+                    None => explain(&e),
                 };
                 let error = match timeout {
                     Some(timeout) => FetchError::TimedOut {
@@ -288,6 +293,7 @@ pub(crate) async fn send_with_retries(
                         url: shown.clone(),
                         reason: reason.clone(),
                         attempts: attempt,
+                        error: Some(e),
                     },
                 };
                 (reason, transient, None, error)
@@ -325,8 +331,9 @@ fn timeout_of(error: &reqwest::Error) -> Option<Timeout> {
 
 /// The error with every cause after it ("error sending request: client error (Connect): tcp
 /// connect error: Connection refused"), without the URL (which may carry credentials).
-pub(crate) fn explain(error: reqwest::Error) -> String {
-    let error = error.without_url();
+/// The words of `error` and of every error beneath it, each said once (strip the URL first:
+/// it may carry credentials).
+pub(crate) fn explain(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(e) = cause {
@@ -352,7 +359,8 @@ pub(crate) fn body_error(error: reqwest::Error, read_timeout: Duration) -> std::
             ),
         );
     }
-    std::io::Error::other(format!("the body broke off: {}", explain(error)))
+    let error = error.without_url();
+    std::io::Error::other(format!("the body broke off: {}", explain(&error)))
 }
 
 /// The delay a `Retry-After` header asks for (seconds, or an HTTP date).

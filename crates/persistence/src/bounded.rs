@@ -70,12 +70,15 @@ impl Bound {
 
     /// The error of a call that hit this bound.
     pub(crate) fn error(self) -> DomainError {
-        DomainError::Unavailable(self.message())
+        DomainError::unavailable(self.message())
     }
 
     /// The error of a failed checkout: the pool's own timeouts (set to the same bound) read
     /// like the call's; a refused or failed connect says so.
-    pub(crate) fn pool_error<E: std::fmt::Display>(self, e: PoolError<E>) -> DomainError {
+    pub(crate) fn pool_error<E>(self, e: PoolError<E>) -> DomainError
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
         match e {
             PoolError::Timeout(step) => {
                 let step = match step {
@@ -83,10 +86,12 @@ impl Bound {
                     TimeoutType::Create => "opening a connection",
                     TimeoutType::Recycle => "checking a pooled connection",
                 };
-                DomainError::Unavailable(format!("{} ({step})", self.message()))
+                DomainError::unavailable(format!("{} ({step})", self.message()))
             }
-            PoolError::Backend(e) => DomainError::Unavailable(format!("cannot connect: {e}")),
-            other => DomainError::Unavailable(other.to_string()),
+            PoolError::Backend(e) => {
+                DomainError::unavailable_because(format!("cannot connect: {e}"), e)
+            }
+            other => DomainError::unavailable(other.to_string()),
         }
     }
 }
@@ -124,7 +129,7 @@ impl<M: Manager> Checkout<M> {
         bound: Bound,
     ) -> Result<Self, DomainError>
     where
-        M::Error: std::fmt::Display,
+        M::Error: std::error::Error + Send + Sync + 'static,
     {
         let object = pool.get().await.map_err(|e| bound.pool_error(e))?;
         Ok(Self {

@@ -160,9 +160,8 @@ impl Database {
         url: &DatabaseUrl,
         options: PoolOptions,
     ) -> Result<Self, PersistenceError> {
-        let connect_error = |reason: String| PersistenceError::Connect {
-            url: url.redacted(),
-            reason,
+        let connect_error = |context: &str, e: Box<dyn std::error::Error + Send + Sync>| {
+            PersistenceError::connect(url, context, e)
         };
         let pools = match url {
             DatabaseUrl::Postgres(pg_url) => {
@@ -176,13 +175,13 @@ impl Database {
                 );
                 let pool = configure(Pool::builder(manager), options)
                     .build()
-                    .map_err(|e| connect_error(e.to_string()))?;
+                    .map_err(|e| connect_error("", e.into()))?;
                 Pools::Postgres(pool)
             }
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
-                        connect_error(format!("cannot create {}: {e}", dir.display()))
+                        connect_error(&format!("cannot create {}", dir.display()), e.into())
                     })?;
                 }
                 let path = path.to_string_lossy().into_owned();
@@ -201,7 +200,7 @@ impl Database {
                     AsyncDieselConnectionManager::<SqliteConn>::new_with_config(path, config);
                 let pool = configure(Pool::builder(manager), options)
                     .build()
-                    .map_err(|e| connect_error(e.to_string()))?;
+                    .map_err(|e| connect_error("", e.into()))?;
                 Pools::Sqlite(pool)
             }
         };
@@ -213,11 +212,19 @@ impl Database {
                 sqlite_writer: tokio::sync::Mutex::new(()),
             }),
         };
-        db.ping().await.map_err(|e| {
-            connect_error(match e {
-                propimport_domain::Error::Unavailable(reason) => reason,
-                other => other.to_string(),
-            })
+        db.ping().await.map_err(|e| match e {
+            propimport_domain::Error::Unavailable { message, source } => {
+                PersistenceError::Connect {
+                    url: url.redacted(),
+                    reason: message,
+                    source,
+                }
+            }
+            other => PersistenceError::Connect {
+                url: url.redacted(),
+                reason: other.to_string(),
+                source: Some(Box::new(other)),
+            },
         })?;
         Ok(db)
     }

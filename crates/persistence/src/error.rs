@@ -21,8 +21,11 @@ pub enum PersistenceError {
     Connect {
         /// The URL, without its password.
         url: String,
-        /// The driver's words.
+        /// What failed, in the driver's words or the bound's.
         reason: String,
+        /// The error beneath (the driver's, the pool's), if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// A migration failed.
     #[error("migration failed: {message}")]
@@ -56,6 +59,25 @@ pub enum PersistenceError {
 }
 
 impl PersistenceError {
+    /// A failed connect to `url` (redacted) caused by `source`: the reason is `context` (may
+    /// be empty) followed by the source's own words.
+    pub(crate) fn connect(
+        url: &crate::DatabaseUrl,
+        context: &str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        let source = source.into();
+        Self::Connect {
+            url: url.redacted(),
+            reason: if context.is_empty() {
+                source.to_string()
+            } else {
+                format!("{context}: {source}")
+            },
+            source: Some(source),
+        }
+    }
+
     /// A failed migration caused by `source`; `context` (may be empty) is said before the
     /// source's own words.
     pub(crate) fn migration(
@@ -76,23 +98,27 @@ impl PersistenceError {
 
 /// Maps a diesel error onto the domain's error.
 pub(crate) fn from_diesel(e: DieselError) -> DomainError {
-    match &e {
+    let unavailable = match &e {
         DieselError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
             info,
-        ) => DomainError::Unavailable(info.message().to_owned()),
+        ) => Some(info.message().to_owned()),
         DieselError::DatabaseError(_, info) if is_busy_or_io(info.message()) => {
-            DomainError::Unavailable(info.message().to_owned())
+            Some(info.message().to_owned())
         }
         // PostgreSQL's statement_timeout, set from DATABASE_TIMEOUT.
         DieselError::DatabaseError(_, info) if info.message().contains("statement timeout") => {
-            DomainError::Unavailable(format!(
+            Some(format!(
                 "{} (the server's statement_timeout, set from {})",
                 info.message(),
                 crate::bounded::VARIABLE
             ))
         }
-        _ => DomainError::storage_source(e),
+        _ => None,
+    };
+    match unavailable {
+        Some(message) => DomainError::unavailable_because(message, e),
+        None => DomainError::storage_source(e),
     }
 }
 

@@ -56,10 +56,6 @@ impl Database {
 /// Connects (within the call bound) and applies `op` within the migration bound
 /// ([`PoolOptions::migration_timeout`]): a frozen database fails start-up instead of hanging it.
 async fn run(url: DatabaseUrl, op: Op, options: PoolOptions) -> Result<usize, PersistenceError> {
-    let connect_error = |reason: String| PersistenceError::Connect {
-        url: url.redacted(),
-        reason,
-    };
     let bound = Bound {
         limit: options.migration_timeout(),
         kind: BoundKind::Migration,
@@ -69,12 +65,16 @@ async fn run(url: DatabaseUrl, op: Op, options: PoolOptions) -> Result<usize, Pe
             let connect = AsyncPgConnection::establish(pg);
             let mut conn = tokio::time::timeout(options.call_timeout(), connect)
                 .await
-                .map_err(|_| connect_error(Bound::call(options.call_timeout()).message()))?
-                .map_err(|e| connect_error(e.to_string()))?;
+                .map_err(|_| PersistenceError::Connect {
+                    url: url.redacted(),
+                    reason: Bound::call(options.call_timeout()).message(),
+                    source: None,
+                })?
+                .map_err(|e| PersistenceError::connect(&url, "", e))?;
             // The server's own bound on each migration statement, behind the client's.
             set_statement_timeout(&mut conn, bound.limit)
                 .await
-                .map_err(|e| connect_error(e.to_string()))?;
+                .map_err(|e| PersistenceError::connect(&url, "", e))?;
             let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
             tokio::task::spawn_blocking(move || {
                 lock(&mut conn, "pg_advisory_lock")?;
@@ -85,13 +85,10 @@ async fn run(url: DatabaseUrl, op: Op, options: PoolOptions) -> Result<usize, Pe
         }
         DatabaseUrl::Sqlite(path) => {
             let path = path.to_string_lossy().into_owned();
-            let redacted = url.redacted();
+            let at = url.clone();
             tokio::task::spawn_blocking(move || {
-                let mut conn =
-                    open_sqlite(&path, bound.limit).map_err(|e| PersistenceError::Connect {
-                        url: redacted,
-                        reason: e.to_string(),
-                    })?;
+                let mut conn = open_sqlite(&path, bound.limit)
+                    .map_err(|e| PersistenceError::connect(&at, "", e))?;
                 apply(&mut conn, SQLITE, op)
             })
         }

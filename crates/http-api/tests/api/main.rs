@@ -63,7 +63,7 @@ mod store_down {
     struct Down;
 
     fn down<T>() -> Result<T> {
-        Err(Error::Unavailable("connection refused".into()))
+        Err(Error::unavailable("connection refused"))
     }
 
     #[async_trait]

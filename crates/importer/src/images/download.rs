@@ -91,7 +91,7 @@ impl From<FetchError> for ImageError {
                 attempts,
             },
             FetchError::Cancelled { .. } => Self::Cancelled,
-            FetchError::File { reason, .. } => Self::InvalidUrl(reason),
+            FetchError::File { error, .. } => Self::InvalidUrl(error.to_string()),
         }
     }
 }

@@ -54,12 +54,14 @@ impl ImporterBuilder {
         let client = fetch::client(&self.source.http).map_err(|e| ImportError::Setup {
             source_name: self.source.name.to_string(),
             reason: e.to_string(),
+            error: Some(e.into()),
         })?;
         let reso = if self.source.format.delivery() == Delivery::Incremental {
             Some(
                 ResoClient::new(&self.source).map_err(|reason| ImportError::Setup {
                     source_name: self.source.name.to_string(),
                     reason,
+                    error: None,
                 })?,
             )
         } else {
@@ -71,6 +73,7 @@ impl ImporterBuilder {
             .map_err(|e| ImportError::Setup {
                 source_name: self.source.name.to_string(),
                 reason: format!("cannot build the image client: {e}"),
+                error: Some(e.into()),
             })?;
         Ok(Importer {
             source: self.source,

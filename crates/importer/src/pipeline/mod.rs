@@ -147,6 +147,7 @@ impl Importer {
         let read = reader.await.map_err(|e| ImportError::Setup {
             source_name: name.clone(),
             reason: format!("reader task failed: {e}"),
+            error: Some(e.into()),
         })?;
         if let Some(error) = store_error {
             return Err(ImportError::Store {

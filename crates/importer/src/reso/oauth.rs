@@ -93,6 +93,7 @@ impl TokenSource {
             url: shown.clone(),
             reason: format!("no OAuth2 access token: {reason}"),
             attempts: 1,
+            error: None,
         };
         let mut form = vec![
             ("grant_type", "client_credentials"),

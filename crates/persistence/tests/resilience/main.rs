@@ -4,6 +4,7 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod proxy;
+mod refused;
 mod server_lock;
 mod sqlite_writers;
 mod timeouts;

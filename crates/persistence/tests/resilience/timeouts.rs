@@ -81,7 +81,7 @@ fn new_run(job: &str) -> NewExecution {
 /// Asserts a timeout error that names the setting and came within the timeout and a second.
 fn assert_timed_out<T: std::fmt::Debug>(what: &str, result: Result<T, Error>, took: Duration) {
     eprintln!("{what}: {result:?} after {took:?}");
-    let Err(Error::Unavailable(message)) = &result else {
+    let Err(Error::Unavailable { message, .. }) = &result else {
         panic!("{what}: expected Unavailable, got {result:?}");
     };
     assert!(
@@ -181,10 +181,10 @@ fn calls_to_a_refusing_database_fail_at_once_and_then_recover() {
         p.proxy.set(Mode::Refuse);
         let (read, took) = timed(p.listings.count_active(&source)).await;
         eprintln!("refused read: {read:?} after {took:?}");
-        assert!(matches!(read, Err(Error::Unavailable(_))), "{read:?}");
+        assert!(matches!(read, Err(Error::Unavailable { .. })), "{read:?}");
         assert!(took < TIMEOUT, "{took:?}");
         let (write, _) = timed(p.executions.create_running(new_run("job-a"))).await;
-        assert!(matches!(write, Err(Error::Unavailable(_))), "{write:?}");
+        assert!(matches!(write, Err(Error::Unavailable { .. })), "{write:?}");
 
         p.proxy.set(Mode::Forward);
         let mut recovered = p.listings.count_active(&source).await;

@@ -325,7 +325,7 @@ impl TrackedRunner {
         let mut attempts = self.settings.store_retry.start();
         loop {
             let reason = match self.store.finish(&execution.id, finish.clone()).await {
-                Err(Error::Unavailable(reason)) => reason,
+                Err(e @ Error::Unavailable { .. }) => e,
                 result => return result,
             };
             let elapsed = (self.clock.now() - started).to_std().unwrap_or_default();
@@ -336,7 +336,7 @@ impl TrackedRunner {
                 }
                 RetryDecision::GiveUp(_) => {
                     tracing::error!(execution_id = %execution.id, %reason, attempts = attempts.failures(), "cannot record the run's end: giving up (the store retry policy's limit)");
-                    return Err(Error::Unavailable(reason));
+                    return Err(reason);
                 }
             }
         }

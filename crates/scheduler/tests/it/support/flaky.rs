@@ -33,7 +33,7 @@ impl FlakyStore {
 
     fn up(&self) -> Result<&InMemoryExecutionStore> {
         if self.down.load(Ordering::SeqCst) {
-            Err(Error::Unavailable("connection refused".into()))
+            Err(Error::unavailable("connection refused"))
         } else {
             Ok(&self.inner)
         }

@@ -112,7 +112,7 @@ async fn a_bounded_store_retry_policy_gives_up_recording_the_end_on_the_clock() 
     let ended = tokio::time::Instant::now();
     let result = run.await.unwrap();
     assert!(
-        matches!(result, Err(propimport_domain::Error::Unavailable(_))),
+        matches!(result, Err(propimport_domain::Error::Unavailable { .. })),
         "{result:?}"
     );
     // Three attempts, 1 s and 2 s apart, on the paused clock: no real second passes.
