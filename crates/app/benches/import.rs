@@ -42,6 +42,8 @@ mod cases;
 mod child;
 #[path = "import/config.rs"]
 mod config;
+#[path = "import/copy_case.rs"]
+mod copy_case;
 #[path = "shared/cpu.rs"]
 mod cpu;
 #[path = "import/generate.rs"]

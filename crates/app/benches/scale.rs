@@ -26,12 +26,18 @@
 
 #[path = "scale/analysis.rs"]
 mod analysis;
+#[path = "scale/config.rs"]
+mod config;
+#[path = "scale/dashboard.rs"]
+mod dashboard;
 #[path = "scale/feeds.rs"]
 mod feeds;
 #[path = "shared/postgres.rs"]
 mod postgres;
 #[path = "shared/process.rs"]
 mod process;
+#[path = "scale/sampling.rs"]
+mod sampling;
 #[path = "soak/service.rs"]
 mod service;
 #[path = "shared/settings.rs"]
@@ -40,63 +46,17 @@ mod settings;
 mod shared;
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use analysis::{Run, Spread};
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use chrono::{DateTime, DurationRound as _, Utc};
-use serde::Serialize;
+use config::Config;
 
 const DATABASE: &str = "propimport_bench_scale";
 const LISTINGS_PER_FEED: usize = 3;
 const TOKEN: &str = "bench-soak-token-0123456789abcdef";
-
-/// The benchmark's settings.
-#[derive(Debug, Clone, Serialize)]
-struct Config {
-    sources: usize,
-    minutes: u64,
-    limit: u64,
-    strict: bool,
-    pg_url: String,
-}
-
-impl Config {
-    fn read(args: &[String]) -> anyhow::Result<Self> {
-        let s = settings::Settings::new(args);
-        let quick = s.flag("quick", "BENCH_QUICK");
-        let sources = s.count(
-            "--sources",
-            "BENCH_SOURCES",
-            if quick { 200 } else { 1_000 },
-        )?;
-        let minutes = s.count("minutes", "BENCH_MINUTES", if quick { 2 } else { 5 })?;
-        if minutes < 2 {
-            bail!("--minutes: at least 2 (the second minute is memory's reference)");
-        }
-        Ok(Self {
-            sources: usize::try_from(sources)?,
-            minutes,
-            limit: s.count("limit", "BENCH_LIMIT", 16)?,
-            strict: s.flag("strict", "BENCH_STRICT"),
-            pg_url: std::env::var("TEST_DATABASE_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned()),
-        })
-    }
-}
-
-/// One second's sample.
-#[derive(Debug, Clone, Serialize)]
-struct Sample {
-    second: f64,
-    running: i64,
-    rss_mb: [f64; 2],
-    threads: [u64; 2],
-    connections: i64,
-    status_ms: f64,
-}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args()
@@ -182,75 +142,11 @@ async fn scale(config: &Config) -> anyhow::Result<bool> {
         "replicas at {} and {}; window {first} to {end}",
         a.base, b.base
     );
-    let client = reqwest::Client::builder().no_proxy().build()?;
-    let started = Instant::now();
-    let mut samples = Vec::new();
-    let mut status_ms = Vec::new();
-    let mut second = 0u64;
-    while Utc::now() < end {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        second += 1;
-        if !a.is_running() || !b.is_running() {
-            bail!("a replica exited:\n{}\n{}", a.log_tail(), b.log_tail());
-        }
-        let running: i64 = db
-            .query_one(
-                "SELECT count(*) FROM import_job_executions WHERE status = 'RUNNING'",
-                &[],
-            )
-            .await?
-            .get(0);
-        let connections: i64 = db
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
-                &[&DATABASE],
-            )
-            .await?
-            .get(0);
-        let base = if second.is_multiple_of(2) {
-            &a.base
-        } else {
-            &b.base
-        };
-        let asked = Instant::now();
-        let answer = client
-            .get(format!("{base}/api/v1/admin/import-jobs/status"))
-            .bearer_auth(TOKEN)
-            .send()
-            .await?;
-        let ok = answer.status().is_success();
-        let _ = answer.bytes().await?;
-        let took = asked.elapsed().as_secs_f64() * 1000.0;
-        if !ok {
-            bail!("/status answered an error");
-        }
-        let rss = |s: &service::Service| s.memory().map_or(0.0, |m| m.rss_kib as f64 / 1024.0);
-        let threads = |s: &service::Service| s.memory().map_or(0, |m| m.threads);
-        let sample = Sample {
-            second: started.elapsed().as_secs_f64(),
-            running,
-            rss_mb: [rss(&a), rss(&b)],
-            threads: [threads(&a), threads(&b)],
-            connections,
-            status_ms: took,
-        };
-        if Utc::now() >= first {
-            status_ms.push(took);
-            samples.push(sample.clone());
-        }
-        if second.is_multiple_of(30) {
-            eprintln!(
-                "  {:>4} s: {running:>3} running, RSS {:.0} / {:.0} MB, {connections} connections, /status {took:.1} ms, {} feeds served",
-                second,
-                sample.rss_mb[0],
-                sample.rss_mb[1],
-                server.served.load(std::sync::atomic::Ordering::Relaxed)
-            );
-        }
-    }
+    let (samples, status_ms) =
+        sampling::sample_until(&mut a, &mut b, &db, &server, first, end).await?;
     // Let the window's last runs end.
     tokio::time::sleep(Duration::from_secs(20)).await;
-    let dashboard = dashboard_render(&a.base);
+    let dashboard = dashboard::dashboard_render(&a.base);
     let warnings = a.warnings() + b.warnings();
     let warning_lines: Vec<String> = a
         .warning_lines(5)
@@ -402,28 +298,4 @@ async fn scale(config: &Config) -> anyhow::Result<bool> {
 /// The instant `epoch` seconds after 1970.
 fn instant(epoch: f64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros((epoch * 1e6).round() as i64)
-}
-
-/// The dashboard's first render with every job (ms, the median of three), measured by
-/// `e2e/dashboard/measure.mjs` in headless Chromium.
-fn dashboard_render(base: &str) -> anyhow::Result<f64> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../e2e/dashboard");
-    if !script.join("node_modules/playwright-core").exists() {
-        bail!("playwright-core is not installed (npm ci in e2e/dashboard)");
-    }
-    let out = std::process::Command::new("node")
-        .arg("measure.mjs")
-        .current_dir(&script)
-        .env("BASE_URL", base)
-        .env("ADMIN_TOKEN", TOKEN)
-        .env("RUNS", "3")
-        .output()
-        .context("node")?;
-    if !out.status.success() {
-        bail!("{}", String::from_utf8_lossy(&out.stderr));
-    }
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    report["firstRenderMs"]["median"]
-        .as_f64()
-        .context("no firstRenderMs in the measure's answer")
 }

@@ -161,7 +161,7 @@ impl Database {
         options: PoolOptions,
     ) -> Result<Self, PersistenceError> {
         let connect_error = |context: &str, e: Box<dyn std::error::Error + Send + Sync>| {
-            PersistenceError::connect(url, context, e)
+            PersistenceError::connect(url.redacted(), context, e)
         };
         let pools = match url {
             DatabaseUrl::Postgres(pg_url) => {

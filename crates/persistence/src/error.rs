@@ -59,16 +59,16 @@ pub enum PersistenceError {
 }
 
 impl PersistenceError {
-    /// A failed connect to `url` (redacted) caused by `source`: the reason is `context` (may
-    /// be empty) followed by the source's own words.
+    /// A failed connect to `url` (without its password) caused by `source`: the reason is
+    /// `context` (may be empty) followed by the source's own words.
     pub(crate) fn connect(
-        url: &crate::DatabaseUrl,
+        url: String,
         context: &str,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
         let source = source.into();
         Self::Connect {
-            url: url.redacted(),
+            url,
             reason: if context.is_empty() {
                 source.to_string()
             } else {

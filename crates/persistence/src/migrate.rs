@@ -70,11 +70,11 @@ async fn run(url: DatabaseUrl, op: Op, options: PoolOptions) -> Result<usize, Pe
                     reason: Bound::call(options.call_timeout()).message(),
                     source: None,
                 })?
-                .map_err(|e| PersistenceError::connect(&url, "", e))?;
+                .map_err(|e| PersistenceError::connect(url.redacted(), "", e))?;
             // The server's own bound on each migration statement, behind the client's.
             set_statement_timeout(&mut conn, bound.limit)
                 .await
-                .map_err(|e| PersistenceError::connect(&url, "", e))?;
+                .map_err(|e| PersistenceError::connect(url.redacted(), "", e))?;
             let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
             tokio::task::spawn_blocking(move || {
                 lock(&mut conn, "pg_advisory_lock")?;
@@ -85,10 +85,10 @@ async fn run(url: DatabaseUrl, op: Op, options: PoolOptions) -> Result<usize, Pe
         }
         DatabaseUrl::Sqlite(path) => {
             let path = path.to_string_lossy().into_owned();
-            let at = url.clone();
+            let at = url.redacted();
             tokio::task::spawn_blocking(move || {
                 let mut conn = open_sqlite(&path, bound.limit)
-                    .map_err(|e| PersistenceError::connect(&at, "", e))?;
+                    .map_err(|e| PersistenceError::connect(at, "", e))?;
                 apply(&mut conn, SQLITE, op)
             })
         }

@@ -1,5 +1,5 @@
 //! The cases of one feed size: the rows of the results, the databases of each case, and the
-//! child processes that read, import and `COPY`.
+//! child processes that read and import.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::child::{self, ChildMode, ChildResult, ChildSpec};
 use crate::config::{Backend, Config, Format};
-use crate::{generate, postgres, reference};
+use crate::{generate, postgres};
 
 /// One line of the results.
 #[derive(Debug, Clone, Serialize)]
@@ -268,7 +268,7 @@ impl Bench<'_> {
 
     /// Runs `once` as many times as the configuration repeats cases (stopping at a run whose
     /// case failed) and keeps, case by case, the fastest rows.
-    fn fastest_of_repeats(
+    pub fn fastest_of_repeats(
         &mut self,
         mut once: impl FnMut(&mut Self) -> anyhow::Result<Vec<Row>>,
     ) -> anyhow::Result<()> {
@@ -349,45 +349,6 @@ impl Bench<'_> {
             }
         }
         Ok(())
-    }
-
-    /// `COPY` of the rows the JSON import stores into a fresh `properties` table.
-    pub fn copy_reference(&mut self, size: u64) -> anyhow::Result<()> {
-        self.fastest_of_repeats(|cases| Ok(vec![cases.copy_once(size)?]))
-    }
-
-    /// One `COPY` into a fresh database; its row.
-    fn copy_once(&mut self, size: u64) -> anyhow::Result<Row> {
-        let rows_file = self.dir.join(format!("copy-{size}.tsv"));
-        let started = Instant::now();
-        let bytes = reference::write_copy_rows(&rows_file, size, "bench-json")?;
-        eprintln!(
-            "prepared {size} COPY rows, {:.0} MB in {:.1} s",
-            bytes as f64 / 1e6,
-            started.elapsed().as_secs_f64()
-        );
-        let db = self.create_db(Backend::Postgres)?;
-        let copied = self
-            .runtime
-            .block_on(reference::copy_rows(&db.url(), &rows_file));
-        let _ = std::fs::remove_file(&rows_file);
-        self.drop_db(db)?;
-        let (rows, seconds) = copied?;
-        let note = (rows != size).then(|| format!("unexpected counts: {rows} rows copied"));
-        let row = Row {
-            case: "COPY reference",
-            backend: Backend::Postgres.name(),
-            format: "rows".into(),
-            listings: size,
-            seconds: Some(seconds),
-            listings_per_s: Some(size as f64 / seconds),
-            peak_rss_mb: None,
-            cpu_seconds: None,
-            note,
-            counts: None,
-        };
-        self.report(&row);
-        Ok(row)
     }
 }
 

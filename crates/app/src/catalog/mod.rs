@@ -9,19 +9,18 @@
 //! (`config::sources::build`), its credentials sealed (`sealing.rs`), stored with its audit
 //! entry, and picked up by every replica's scheduler within a second (`watcher.rs`).
 
+mod admin;
+mod location;
 mod specs;
 pub mod watcher;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use propimport_domain::{
-    Clock, JobName, SourceChange, SourceCredentials, SourceSpec, SourceStore, SourceView,
-    SourceWrite, StoredSource,
+    Clock, SourceChange, SourceCredentials, SourceSpec, SourceStore, SourceWrite, StoredSource,
 };
-use propimport_http_api::{ChangeBy, SourceAdmin, SourceRefusal};
-use serde_json::{Map, Value};
+use propimport_http_api::SourceRefusal;
 
 use crate::config::{Config, Source, SourceDefaults, SourcesMode, SpecOrigin};
 use crate::sealing::CredentialKey;
@@ -255,130 +254,6 @@ impl Catalog {
             sealed_credentials,
         })
     }
-
-    /// How the catalog shows a stored source.
-    fn view(&self, stored: StoredSource) -> SourceView {
-        let credentials = self.credentials_of(&stored);
-        let problem = if stored.enabled {
-            self.runnable_of(&stored).err()
-        } else {
-            None
-        };
-        let (has_token, has_client_secret) = match &credentials {
-            Ok(c) => (c.token.is_some(), c.client_secret.is_some()),
-            // Sealed but not readable here: something is set.
-            Err(_) => (stored.sealed_credentials.is_some(), false),
-        };
-        SourceView {
-            source: stored,
-            has_token,
-            has_client_secret,
-            problem,
-        }
-    }
-
-    /// A configured source as the catalog shows it in the `config` mode.
-    fn configured_view(&self, source: &Source) -> SourceView {
-        let mut spec = source.spec.clone();
-        let credentials = spec.take_credentials();
-        SourceView {
-            source: StoredSource {
-                name: source.config.name.clone(),
-                spec,
-                enabled: true,
-                sealed_credentials: None,
-                version: 0,
-                created_at: self.started_at,
-                created_by: "configuration".to_owned(),
-                updated_at: self.started_at,
-                updated_by: "configuration".to_owned(),
-            },
-            has_token: credentials.token.is_some(),
-            has_client_secret: credentials.client_secret.is_some(),
-            problem: None,
-        }
-    }
-
-    /// Refuses a local file as the feed of a source added or changed here (the API, the
-    /// command line) unless it lies in `IMPORT_FILE_FEEDS_DIR`: an admin token must not read
-    /// the service's own files. A URL left as it was stored passes.
-    fn check_location(&self, url: &str, stored: Option<&str>) -> Result<(), SourceRefusal> {
-        if stored == Some(url) {
-            return Ok(());
-        }
-        let Ok(propimport_importer::Location::File(path)) =
-            propimport_importer::Location::parse(url)
-        else {
-            return Ok(());
-        };
-        let inside = self
-            .file_feeds_dir
-            .as_deref()
-            .is_some_and(|dir| within(dir, &path));
-        if inside {
-            return Ok(());
-        }
-        Err(SourceRefusal::Invalid(match &self.file_feeds_dir {
-            Some(dir) => format!(
-                "url={url:?}: a local file must lie in IMPORT_FILE_FEEDS_DIR ({}); other feeds are fetched over http(s)",
-                dir.display()
-            ),
-            None => format!(
-                "url={url:?}: a source added through the API or the command line reads its feed over http(s); to allow local files, set IMPORT_FILE_FEEDS_DIR to the folder they are delivered to"
-            ),
-        }))
-    }
-
-    fn writable(&self) -> Result<(), SourceRefusal> {
-        if self.is_stored() {
-            Ok(())
-        } else {
-            Err(SourceRefusal::ReadOnly(
-                "the sources are read from the configuration (IMPORT_SOURCES_MODE=config): change IMPORT_SOURCES_FILE and restart, or run with IMPORT_SOURCES_MODE=database to manage them here".to_owned(),
-            ))
-        }
-    }
-
-    fn change(&self, by: &ChangeBy, action: &str, detail: String) -> SourceChange {
-        SourceChange {
-            at: self.clock.now(),
-            actor: by.actor.clone(),
-            remote_addr: by.remote_addr.clone(),
-            action: action.to_owned(),
-            detail: Some(detail),
-        }
-    }
-
-    fn changed_here(&self) {
-        self.changed.notify_one();
-    }
-}
-
-/// Whether `path` (made absolute from the working folder, `..` resolved, links followed where
-/// it exists) lies in `dir` (canonical).
-fn within(dir: &std::path::Path, path: &std::path::Path) -> bool {
-    let absolute = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        match std::env::current_dir() {
-            Ok(cwd) => cwd.join(path),
-            Err(_) => return false,
-        }
-    };
-    let resolved = std::fs::canonicalize(&absolute).unwrap_or_else(|_| {
-        let mut out = std::path::PathBuf::new();
-        for part in absolute.components() {
-            match part {
-                std::path::Component::ParentDir => {
-                    out.pop();
-                }
-                std::path::Component::CurDir => {}
-                other => out.push(other),
-            }
-        }
-        out
-    });
-    resolved.starts_with(dir) && resolved != dir
 }
 
 /// The seed's origin when no source is configured.
@@ -392,132 +267,5 @@ fn seed_origin() -> String {
         "the IMPORT_SOURCE_* variables".to_owned()
     } else {
         DEMO_ORIGIN.to_owned()
-    }
-}
-
-#[async_trait]
-impl SourceAdmin for Catalog {
-    fn read_only(&self) -> bool {
-        !self.is_stored()
-    }
-
-    async fn list(&self) -> Result<Vec<SourceView>, SourceRefusal> {
-        if !self.is_stored() {
-            return Ok(self
-                .configured
-                .iter()
-                .map(|s| self.configured_view(s))
-                .collect());
-        }
-        Ok(self
-            .store
-            .sources()
-            .await?
-            .into_iter()
-            .map(|s| self.view(s))
-            .collect())
-    }
-
-    async fn get(&self, name: &JobName) -> Result<SourceView, SourceRefusal> {
-        if !self.is_stored() {
-            return self
-                .configured
-                .iter()
-                .find(|s| &s.config.name == name)
-                .map(|s| self.configured_view(s))
-                .ok_or_else(|| propimport_domain::Error::SourceNotFound(name.clone()).into());
-        }
-        self.store
-            .source(name)
-            .await?
-            .map(|s| self.view(s))
-            .ok_or_else(|| propimport_domain::Error::SourceNotFound(name.clone()).into())
-    }
-
-    async fn create(
-        &self,
-        body: Map<String, Value>,
-        by: &ChangeBy,
-    ) -> Result<SourceView, SourceRefusal> {
-        self.writable()?;
-        let (spec, enabled) = specs::new_spec(body)?;
-        self.check_location(&spec.url, None)?;
-        let write = self.write_of(spec, enabled.unwrap_or(true))?;
-        let detail = specs::created_detail(&write);
-        let created = self
-            .store
-            .create_source(&write, &self.change(by, "source.create", detail))
-            .await?;
-        self.changed_here();
-        Ok(self.view(created))
-    }
-
-    async fn update(
-        &self,
-        name: &JobName,
-        patch: Map<String, Value>,
-        expected: Option<i64>,
-        by: &ChangeBy,
-    ) -> Result<SourceView, SourceRefusal> {
-        self.writable()?;
-        let Some(stored) = self.store.source(name).await? else {
-            return Err(propimport_domain::Error::SourceNotFound(name.clone()).into());
-        };
-        let credentials = self
-            .credentials_of(&stored)
-            .map_err(|e| SourceRefusal::Invalid(format!("the stored credentials: {e}")))?;
-        let patched = specs::patched(&stored, credentials, patch)?;
-        self.check_location(&patched.spec.url, Some(&stored.spec.url))?;
-        let write = self.write_of(patched.spec, patched.enabled)?;
-        let (action, detail) = patched.audit;
-        let updated = self
-            .store
-            .update_source(&write, expected, &self.change(by, action, detail))
-            .await?;
-        self.changed_here();
-        Ok(self.view(updated))
-    }
-
-    async fn delete(
-        &self,
-        name: &JobName,
-        expected: Option<i64>,
-        by: &ChangeBy,
-    ) -> Result<SourceView, SourceRefusal> {
-        self.writable()?;
-        let deleted = self
-            .store
-            .delete_source(
-                name,
-                expected,
-                &self.change(by, "source.delete", "deleted; its history stays".to_owned()),
-            )
-            .await?;
-        self.changed_here();
-        Ok(self.view(deleted))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use super::within;
-
-    #[test]
-    fn only_files_inside_the_feeds_folder_are_within_it() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let root = std::fs::canonicalize(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-        std::fs::write(root.join("a.xml"), "x").unwrap_or_else(|e| panic!("{e}"));
-        assert!(within(&root, &root.join("a.xml")));
-        assert!(within(&root, &root.join("later/b.xml")), "not there yet");
-        assert!(!within(&root, &root.join("../escape.xml")));
-        assert!(!within(&root, &root.join("sub/../../escape.xml")));
-        assert!(!within(&root, &root), "the folder itself is no feed");
-        assert!(!within(&root, Path::new("/etc/hostname")));
-        assert!(
-            !within(&root, Path::new("relative.xml")),
-            "relative to the working folder"
-        );
     }
 }

@@ -4,6 +4,7 @@
 mod details;
 mod fields;
 mod money;
+mod stored;
 
 use std::collections::BTreeMap;
 
@@ -15,6 +16,10 @@ pub use details::{
 };
 pub use fields::{ExternalId, GeoPoint, LanguageCode};
 pub use money::{Currency, Money, Price};
+pub use stored::{
+    ListingRecord, ListingStatus, RetryKey, SourceRecord, SourceState, StoredListing,
+    UpsertOutcome, WithdrawReport, withdrawal_blocked,
+};
 
 use crate::JobName;
 
@@ -257,42 +262,6 @@ impl Listing {
     }
 }
 
-/// A listing ready to store, with the hash that decides whether a stored copy is unchanged
-/// (the importer's hash of the normalized listing and its mapping version) and the record
-/// the feed sent for it. The stored document, the listing's canonical JSON
-/// ([`Listing::to_document`]), is made only for the listings that are written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListingRecord {
-    /// The listing.
-    pub listing: Listing,
-    /// Hex hash of the normalized listing and the mapping version.
-    pub content_hash: String,
-    /// The feed's record the listing was mapped from, when the format keeps it.
-    pub source: Option<SourceRecord>,
-}
-
-impl ListingRecord {
-    /// The record of `listing`, with the hash `hash` gives of it and no source record.
-    pub fn new(listing: Listing, hash: impl FnOnce(&Listing) -> String) -> Self {
-        let content_hash = hash(&listing);
-        Self {
-            listing,
-            content_hash,
-            source: None,
-        }
-    }
-}
-
-/// A feed's record as it was read, kept compressed with the listing so that a later mapping
-/// can be applied without fetching the feed again, and a field no mapping uses is not lost.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceRecord {
-    /// The format that reads it (`kyero`, `reso`…).
-    pub format: std::borrow::Cow<'static, str>,
-    /// The record's bytes, compressed by the importer (LZ4 block with its length).
-    pub compressed: Vec<u8>,
-}
-
 impl Listing {
     /// Its canonical JSON: the serde form, fields in declaration order, maps ordered.
     pub fn to_document(&self) -> String {
@@ -364,98 +333,6 @@ impl Listing {
             + opt(&self.source_status);
         free + free / 8 + 1024
     }
-}
-
-/// What an upsert did with one listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UpsertOutcome {
-    /// It was new.
-    Inserted,
-    /// It existed with other content (or was withdrawn and came back).
-    Updated,
-    /// It existed with the same content; only its last-seen time moved.
-    Unchanged,
-}
-
-/// Whether a stored listing is on the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ListingStatus {
-    /// Published.
-    Active,
-    /// Gone from its source (kept, never deleted).
-    Withdrawn,
-}
-
-/// A listing as stored, with its bookkeeping.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredListing {
-    /// The source.
-    pub source: SourceName,
-    /// The listing.
-    pub listing: Listing,
-    /// Active or withdrawn.
-    pub status: ListingStatus,
-    /// Its content hash.
-    pub content_hash: String,
-    /// First import that saw it.
-    pub first_seen_at: DateTime<Utc>,
-    /// Last import that saw it.
-    pub last_seen_at: DateTime<Utc>,
-    /// When it was withdrawn, if it is.
-    pub withdrawn_at: Option<DateTime<Utc>>,
-    /// The feed's record it was last mapped from, when its format keeps it.
-    pub source_record: Option<SourceRecord>,
-}
-
-/// The result of withdrawing the listings a complete snapshot did not contain.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WithdrawReport {
-    /// Active listings of the source before.
-    pub active_before: i64,
-    /// Active listings not seen since the snapshot began.
-    pub missing: i64,
-    /// How many were withdrawn (0 when blocked).
-    pub withdrawn: i64,
-    /// Whether the safety limit blocked the withdrawal.
-    pub blocked: bool,
-}
-
-/// Per-source state kept between runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceState {
-    /// The source.
-    pub source: SourceName,
-    /// Incremental sources: the modification time up to which everything is stored.
-    pub watermark: Option<DateTime<Utc>>,
-    /// Snapshot sources: when the last complete snapshot was stored.
-    pub last_snapshot_at: Option<DateTime<Utc>>,
-}
-
-/// A record of an incremental source that failed to map: the next runs fetch it again by its
-/// key, whatever the watermark, until it maps or the source no longer has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryKey {
-    /// The record's id at the source.
-    pub external_id: ExternalId,
-    /// The source field the id was read from (RESO `ListingKey`, `ListingKeyNumeric`,
-    /// `ListingId`), to ask for the record by it.
-    pub key_field: String,
-    /// When it first failed.
-    pub first_failed_at: DateTime<Utc>,
-    /// Why it failed the last time.
-    pub last_error: String,
-}
-
-/// Whether withdrawing `missing` of `active` listings exceeds `max_fraction` (the safety limit
-/// against a truncated or broken snapshot). Every store decides with this function.
-pub fn withdrawal_blocked(active: i64, missing: i64, max_fraction: f64) -> bool {
-    #[expect(clippy::cast_precision_loss, reason = "listing counts far below 2^52")]
-    let fraction = if active == 0 {
-        0.0
-    } else {
-        missing as f64 / active as f64
-    };
-    fraction > max_fraction
 }
 
 #[cfg(test)]

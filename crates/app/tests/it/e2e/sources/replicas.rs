@@ -1,102 +1,27 @@
-//! The source catalog on the real binary: sources seeded from the file once, created, changed,
-//! disabled and deleted through the API of one replica and followed by the other within
-//! seconds, every tick run once; credentials write-only and sealed; bad requests answered
-//! 4xx naming the field; every change audited; the `config` mode read-only; the command line.
+//! The source catalog on PostgreSQL with two replicas: sources seeded from the file once,
+//! created, changed, disabled and deleted through one replica's API and followed by the other,
+//! every tick run once, bad requests refused naming the field, every change audited, and a
+//! restart with another file not seeding again.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use propimport_domain::ExecutionStatus;
 use propimport_persistence::testing::TestDatabase;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::records::all_executions;
-use super::support::{Service, TOKEN, command, workspace_root};
-
-const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-const SOURCES: &str = "/api/v1/admin/sources";
-
-/// A request with the admin token, an optional `If-Match` and JSON body: status, `ETag` and
-/// JSON answer.
-async fn call(
-    method: reqwest::Method,
-    service: &Service,
-    path: &str,
-    if_match: Option<&str>,
-    body: Option<Value>,
-) -> (u16, Option<String>, Value) {
-    let client = reqwest::Client::builder().no_proxy().build().unwrap();
-    let mut req = client
-        .request(method, format!("{}{path}", service.base))
-        .bearer_auth(TOKEN);
-    if let Some(version) = if_match {
-        req = req.header("If-Match", version);
-    }
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let answer = req.send().await.unwrap();
-    let status = answer.status().as_u16();
-    let etag = answer
-        .headers()
-        .get("etag")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let text = answer.text().await.unwrap();
-    (
-        status,
-        etag,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-/// The job names `/status` lists.
-async fn jobs(service: &Service) -> Vec<String> {
-    let (code, body) = service.get("/api/v1/admin/import-jobs/status").await;
-    assert_eq!(code, 200, "{body}");
-    body["data"]["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|j| j["jobName"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn until_jobs(service: &Service, has: &str, present: bool) {
-    let started = Instant::now();
-    while jobs(service).await.iter().any(|j| j == has) != present {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{has} present={present} not within 10 s: {:?}\n{}",
-            jobs(service).await,
-            service.stderr()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn sources_file(dir: &std::path::Path, name: &str) -> String {
-    let feed = workspace_root().join("examples/feeds/north-macedonia.ndjson");
-    let file = dir.join(format!("{name}.toml"));
-    std::fs::write(
-        &file,
-        format!(
-            "[[sources]]\nname = \"{name}\"\nurl = \"{}\"\nformat = \"json\"\n",
-            feed.display()
-        ),
-    )
-    .unwrap();
-    file.display().to_string()
-}
+use super::super::records::all_executions;
+use super::super::support::{Service, workspace_root};
+use super::{KEY, SOURCES, call, jobs, sources_file, until_jobs};
 
 #[test]
 fn postgres_sources_changed_on_one_replica_are_followed_by_the_other() {
-    let rt = super::super::rt();
+    let rt = super::super::super::rt();
     let Some(db) = rt.block_on(TestDatabase::postgres()) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let url = super::support::url_of(&db);
+    let url = super::super::support::url_of(&db);
     let seed = sources_file(dir.path(), "seeded");
     let feeds_dir = workspace_root()
         .join("examples/feeds")
@@ -368,139 +293,4 @@ fn postgres_sources_changed_on_one_replica_are_followed_by_the_other() {
         c.wait_ready().await;
         assert_eq!(jobs(&c).await, ["seeded"]);
     });
-}
-
-#[test]
-fn sqlite_config_mode_is_read_only_and_credentials_need_the_key() {
-    let rt = super::super::rt();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
-    let seed = sources_file(dir.path(), "configured");
-    let mut service = Service::start(
-        dir.path(),
-        &url,
-        &[
-            ("IMPORT_SOURCES_FILE", seed.as_str()),
-            ("IMPORT_SOURCES_MODE", "config"),
-        ],
-    );
-    rt.block_on(async {
-        service.wait_ready().await;
-        let (code, _, list) = call(reqwest::Method::GET, &service, SOURCES, None, None).await;
-        assert_eq!(code, 200, "{list}");
-        assert_eq!(list["data"]["readOnly"], true);
-        assert_eq!(list["data"]["sources"][0]["name"], "configured");
-        let (code, _, refused) = call(
-            reqwest::Method::POST,
-            &service,
-            SOURCES,
-            None,
-            Some(json!({"name": "new", "url": "x.json"})),
-        )
-        .await;
-        assert_eq!(code, 409, "{refused}");
-        assert!(
-            refused["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("IMPORT_SOURCES_MODE")
-        );
-    });
-    let (status, _) = service.terminate(Duration::from_secs(20));
-    assert!(status.success(), "{}", service.stderr());
-
-    // The database mode without SOURCE_CREDENTIALS_KEY: sources without credentials are
-    // fine, a credential is refused naming the variable.
-    let service = Service::start(dir.path(), &url, &[("IMPORT_SOURCES_FILE", seed.as_str())]);
-    rt.block_on(async {
-        service.wait_ready().await;
-        let (code, _, refused) = call(
-            reqwest::Method::POST,
-            &service,
-            SOURCES,
-            None,
-            Some(json!({"name": "secret", "url": "https://feeds.test/a.xml", "token": "t"})),
-        )
-        .await;
-        assert_eq!(code, 400, "{refused}");
-        let message = refused["error"]["message"].as_str().unwrap();
-        assert!(
-            message.contains("SOURCE_CREDENTIALS_KEY") && message.starts_with("token"),
-            "{message}"
-        );
-        assert_eq!(jobs(&service).await, ["configured"]);
-    });
-}
-
-#[test]
-fn sqlite_sources_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("e2e.db").display());
-    let feed = workspace_root().join("examples/feeds/north-macedonia.ndjson");
-    let feeds_dir = workspace_root()
-        .join("examples/feeds")
-        .display()
-        .to_string();
-    let run = |args: &[&str]| {
-        let out = command(
-            dir.path(),
-            &url,
-            &[
-                ("SOURCE_CREDENTIALS_KEY", KEY),
-                ("IMPORT_FILE_FEEDS_DIR", feeds_dir.as_str()),
-            ],
-        )
-        .arg("sources")
-        .args(args)
-        .output()
-        .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, "cli-s3cret\n").unwrap();
-    let (code, out, err) = run(&[
-        "add",
-        "--name",
-        "from-cli",
-        "--url",
-        &feed.display().to_string(),
-        "--format",
-        "json",
-        "--set",
-        "retries=2",
-        "--set",
-        &format!("token=@{}", token_file.display()),
-    ]);
-    assert_eq!(code, Some(0), "{out}{err}");
-    assert!(out.contains("added from-cli (version 1)"), "{out}");
-    let (_, list, _) = run(&["list"]);
-    assert!(
-        list.contains("from-cli") && list.contains("demo-costa-blanca"),
-        "seeded with the demo feeds, then added: {list}"
-    );
-    let (_, show, _) = run(&["show", "from-cli"]);
-    assert!(
-        show.contains("credentials set: token") && !show.contains("cli-s3cret"),
-        "{show}"
-    );
-    assert!(show.contains("retries: 2"), "{show}");
-    let (code, _, err) = run(&["set", "from-cli", "schedule=not a schedule"]);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("schedule"), "{err}");
-    let (code, out, _) = run(&["disable", "from-cli"]);
-    assert_eq!(code, Some(0));
-    assert!(out.contains("disabled from-cli (version 2)"), "{out}");
-    let (_, json, _) = run(&["show", "from-cli", "--json"]);
-    let json: Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(json["enabled"], false);
-    assert_eq!(json["credentials"]["token"], true);
-    let (code, out, _) = run(&["delete", "from-cli", "--if-version", "2"]);
-    assert_eq!(code, Some(0), "{out}");
-    let (code, _, err) = run(&["show", "from-cli"]);
-    assert_eq!(code, Some(1));
-    assert!(err.contains("source from-cli not found"), "{err}");
 }

@@ -11,20 +11,21 @@
 //! The tree lives in an arena of slots that the next record reuses: a slot's strings are
 //! cleared, not dropped, so a feed of similar records reads without allocating for its
 //! structure. What the arena keeps between records is bounded ([`MAX_KEPT_SLOTS`] slots,
-//! strings of at most [`MAX_KEPT_CAPACITY`] bytes each).
+//! strings of at most [`MAX_KEPT_CAPACITY`](node::MAX_KEPT_CAPACITY) bytes each).
 
 use crate::formats::size;
+
+mod node;
+
+pub(crate) use node::Node;
+use node::{NONE, Slot};
 
 /// What a node costs besides its name, attributes and text, for the size limit.
 const NODE_OVERHEAD: usize = 64;
 /// Slots kept for the next record; more are freed.
 const MAX_KEPT_SLOTS: usize = 512;
-/// The largest string capacity a kept slot keeps; a larger string is freed.
-const MAX_KEPT_CAPACITY: usize = 16 * 1024;
 /// The longest key text kept; a longer key is not kept at all.
 const MAX_KEY_BYTES: usize = 1024;
-/// No slot: the end of a list of children.
-const NONE: u32 = u32::MAX;
 
 /// The bounds of one record's tree.
 #[derive(Debug, Clone, Copy)]
@@ -35,123 +36,6 @@ pub(crate) struct Limits {
     /// The most text one element may hold. A record over it fails with "`path`: a text
     /// longer than …".
     pub text_bytes: usize,
-}
-
-/// An element's storage: lower-case local name, attributes (lower-case local names and
-/// values, one after another in `attributes`, `spans` saying where each name ends and each
-/// value ends), text (all text and CDATA directly inside it, references resolved) and links
-/// to its children in document order.
-#[derive(Debug, Default)]
-struct Slot {
-    name: String,
-    attributes: String,
-    /// Per attribute: where its name starts, where its name ends (and its value starts),
-    /// where its value ends.
-    spans: Vec<[u32; 3]>,
-    text: String,
-    first_child: u32,
-    last_child: u32,
-    next_sibling: u32,
-}
-
-impl Slot {
-    /// Empties the slot for a new element, keeping the capacity of small strings.
-    fn reset(&mut self) {
-        for s in [&mut self.name, &mut self.attributes, &mut self.text] {
-            if s.capacity() > MAX_KEPT_CAPACITY {
-                *s = String::new();
-            } else {
-                s.clear();
-            }
-        }
-        self.spans.clear();
-        self.first_child = NONE;
-        self.last_child = NONE;
-        self.next_sibling = NONE;
-    }
-}
-
-/// An element of a finished tree, as the mapping reads it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Node<'a> {
-    slots: &'a [Slot],
-    slot: &'a Slot,
-}
-
-impl<'a> Node<'a> {
-    fn at_index(slots: &'a [Slot], index: u32) -> Option<Self> {
-        let slot = slots.get(usize::try_from(index).ok()?)?;
-        Some(Self { slots, slot })
-    }
-
-    /// The element's lower-case local name.
-    pub fn name(self) -> &'a str {
-        &self.slot.name
-    }
-
-    /// The child elements, in document order.
-    pub fn children(self) -> impl Iterator<Item = Node<'a>> {
-        let slots = self.slots;
-        std::iter::successors(Self::at_index(slots, self.slot.first_child), move |n| {
-            Self::at_index(slots, n.slot.next_sibling)
-        })
-    }
-
-    /// The first child named `name` (lower case).
-    pub fn child(self, name: &str) -> Option<Node<'a>> {
-        self.children().find(|c| c.name() == name)
-    }
-
-    /// The children named `name` (lower case), in document order.
-    pub fn all(self, name: &'a str) -> impl Iterator<Item = Node<'a>> {
-        self.children().filter(move |c| c.name() == name)
-    }
-
-    /// The element at `path` below this one (`verwaltung_techn/objektnr_extern`).
-    pub fn at(self, path: &str) -> Option<Node<'a>> {
-        path.split('/')
-            .try_fold(self, |node, name| node.child(name))
-    }
-
-    /// The text of this element, trimmed, or `None` when empty.
-    pub fn value(self) -> Option<&'a str> {
-        Some(self.slot.text.trim()).filter(|t| !t.is_empty())
-    }
-
-    /// The text of this element as written (untrimmed), for descriptions.
-    pub fn raw_text(self) -> &'a str {
-        &self.slot.text
-    }
-
-    /// The trimmed, non-empty text of the first child named `name`.
-    pub fn value_of(self, name: &str) -> Option<&'a str> {
-        self.child(name).and_then(Node::value)
-    }
-
-    /// The trimmed, non-empty text of the element at `path`.
-    pub fn value_at(self, path: &str) -> Option<&'a str> {
-        self.at(path).and_then(Node::value)
-    }
-
-    /// The trimmed, non-empty value of the attribute `name` (lower-case local name).
-    pub fn attr(self, name: &str) -> Option<&'a str> {
-        self.attrs()
-            .find(|&(k, _)| k == name)
-            .map(|(_, v)| v)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// The attributes, as (lower-case name, trimmed value), in document order.
-    pub fn attrs(self) -> impl Iterator<Item = (&'a str, &'a str)> {
-        let all = self.slot.attributes.as_str();
-        self.slot.spans.iter().map(move |&[start, middle, end]| {
-            let part = |from: u32, to: u32| {
-                let (from, to) = (from as usize, to as usize);
-                all.get(from..to).unwrap_or_default()
-            };
-            (part(start, middle), part(middle, end).trim())
-        })
-    }
 }
 
 /// Builds the tree of one record from its events; [`Builder::start`] begins the next one in
@@ -401,145 +285,4 @@ impl Builder {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const UNBOUNDED: Limits = Limits {
-        tree_bytes: usize::MAX,
-        text_bytes: usize::MAX,
-    };
-
-    fn leaf(b: &mut Builder, name: &str, text: &str) {
-        b.open(name);
-        b.text(text);
-        b.close();
-    }
-
-    #[test]
-    fn reads_children_attributes_and_keys_and_reuses_the_arena() {
-        let mut b = Builder::default();
-        for round in 0..3 {
-            b.start("Residential", UNBOUNDED, &["agentid", "uniqueid"]);
-            leaf(&mut b, "agentID", "AG");
-            leaf(&mut b, "uniqueID", &format!(" U{round} "));
-            b.open("objects");
-            for id in ["a", "m"] {
-                b.open("img");
-                b.attribute("ID", id);
-                b.attribute("url", &format!("https://x/{id}.jpg"));
-                b.attribute("empty", " ");
-                b.close();
-            }
-            b.close();
-            b.open("price");
-            b.text("1 & ");
-            b.text(&format!("{round}"));
-            b.open("currency");
-            b.attribute("iso", "EUR");
-            assert_eq!(b.key("uniqueid"), Some(format!("U{round}").as_str()));
-            assert_eq!(b.key("agentid"), Some("AG"));
-            let p = b.finish().unwrap();
-            assert_eq!(p.name(), "residential");
-            assert_eq!(p.value_of("uniqueid"), Some(format!("U{round}").as_str()));
-            let images: Vec<_> = p.child("objects").unwrap().all("img").collect();
-            assert_eq!(images[1].attr("id"), Some("m"));
-            assert_eq!(images[0].attr("url"), Some("https://x/a.jpg"));
-            assert_eq!(images[0].attr("empty"), None);
-            assert_eq!(images[0].attr("modtime"), None);
-            assert_eq!(
-                images[0].attrs().collect::<Vec<_>>(),
-                [("id", "a"), ("url", "https://x/a.jpg"), ("empty", "")]
-            );
-            assert_eq!(p.value_at("price"), Some(format!("1 & {round}").as_str()));
-            assert_eq!(p.at("price/currency").unwrap().attr("iso"), Some("EUR"));
-            assert_eq!(
-                p.children().map(Node::name).collect::<Vec<_>>(),
-                ["agentid", "uniqueid", "objects", "price"]
-            );
-            assert_eq!(p.value(), None);
-        }
-        assert_eq!(b.slots.len(), 8, "one slot per element, reused");
-    }
-
-    #[test]
-    fn a_failed_record_keeps_its_path_and_keys_only() {
-        let mut b = Builder::default();
-        b.start("property", UNBOUNDED, &["id"]);
-        leaf(&mut b, "ref", "R");
-        b.open("desc");
-        b.open("en");
-        b.fail("too long".into());
-        b.fail("second reason".into());
-        assert!(b.failed());
-        assert_eq!(b.path(), "desc/en");
-        b.open("b");
-        b.text("ignored");
-        assert_eq!(
-            b.path(),
-            "desc/en",
-            "nothing opened after a failure is kept"
-        );
-        assert!(!b.close());
-        assert!(!b.close());
-        assert!(!b.close());
-        assert_eq!(b.path(), "property");
-        leaf(&mut b, "id", " X1 ");
-        assert_eq!(b.key("id"), Some("X1"), "a key is read after a failure too");
-        assert!(b.close(), "the root closes");
-        assert_eq!(b.finish().unwrap_err(), "too long");
-
-        b.start("property", UNBOUNDED, &["id"]);
-        leaf(&mut b, "id", "X2");
-        leaf(&mut b, "id", "X3");
-        assert_eq!(b.key("id"), Some("X2"), "the first key counts");
-        let p = b.finish().unwrap();
-        assert_eq!(p.children().count(), 2);
-        assert_eq!(p.value_of("id"), Some("X2"));
-    }
-
-    #[test]
-    fn a_key_only_counts_its_own_text_and_a_long_one_is_dropped() {
-        let mut b = Builder::default();
-        b.start("listing", UNBOUNDED, &["uniqueid"]);
-        b.open("uniqueID");
-        b.text("A");
-        leaf(&mut b, "b", "inner");
-        b.text("B");
-        b.close();
-        assert_eq!(b.key("uniqueid"), Some("AB"));
-        b.start("listing", UNBOUNDED, &["uniqueid"]);
-        leaf(&mut b, "uniqueID", &"x".repeat(MAX_KEY_BYTES + 1));
-        assert_eq!(b.key("uniqueid"), None);
-        assert_eq!(b.key("other"), None);
-    }
-
-    #[test]
-    fn limits_fail_the_record_with_what_was_over() {
-        let mut b = Builder::default();
-        let text = Limits {
-            tree_bytes: usize::MAX,
-            text_bytes: 10,
-        };
-        b.start("i", text, &[]);
-        b.open("a");
-        b.text(&"x".repeat(11));
-        assert!(b.failed());
-        b.close();
-        assert_eq!(b.finish().unwrap_err(), "a: a text longer than 10 bytes");
-        b.start("i", text, &[]);
-        leaf(&mut b, "a", "short");
-        assert_eq!(b.finish().unwrap().value_at("a"), Some("short"));
-
-        let tree = Limits {
-            tree_bytes: 1 << 10,
-            text_bytes: usize::MAX,
-        };
-        b.start("i", tree, &[]);
-        for _ in 0..3 {
-            leaf(&mut b, "a", &"x".repeat(200));
-        }
-        assert!(!b.failed());
-        leaf(&mut b, "a", &"x".repeat(200));
-        assert_eq!(b.finish().unwrap_err(), "larger than 1 KiB");
-    }
-}
+mod tests;
