@@ -69,11 +69,30 @@ impl Read {
     }
 }
 
+/// A small deterministic generator (xorshift), so failures reproduce.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn bits(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.bits() % n.max(1) as u64) as usize
+    }
+}
+
 /// Drains a reader (either kind) into a [`Read`]; gives up after far more items than any
 /// test input has, so a reader that never ends fails the test instead of hanging it.
 #[macro_export]
 macro_rules! drain {
     ($reader:expr) => {{
+        #[allow(unused_mut, reason = "a reader given by &mut needs no mut")]
         let mut reader = $reader;
         let mut items = Vec::new();
         let mut error = None;

@@ -8,24 +8,9 @@ use tokio::io::BufReader;
 
 use propimport_importer::formats::Stage;
 
+use crate::Rng;
 use crate::reaxml::{id, reaxml};
 use crate::{Read, drain, fixture};
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const FIXTURES: [&str; 3] = [
     "reaxml/feed.xml",
@@ -93,7 +78,7 @@ async fn mutated_fixtures_never_panic() {
             for _ in 0..=rng.below(6) {
                 let at = rng.below(bytes.len());
                 match rng.below(4) {
-                    0 => bytes[at] = (rng.next() & 0xFF) as u8,
+                    0 => bytes[at] = (rng.bits() & 0xFF) as u8,
                     1 => {
                         let piece = PIECES[rng.below(PIECES.len())];
                         bytes.splice(at..at, piece.iter().copied());
@@ -126,7 +111,7 @@ async fn random_bytes_never_panic() {
     let mut rng = Rng(0xDEAD_BEEF_0000_0042);
     for round in 0..500 {
         let len = rng.below(2000);
-        let mut bytes: Vec<u8> = (0..len).map(|_| (rng.next() & 0xFF) as u8).collect();
+        let mut bytes: Vec<u8> = (0..len).map(|_| (rng.bits() & 0xFF) as u8).collect();
         if round % 2 == 0 {
             let mut doc = b"<propertyList><residential status=\"current\">".to_vec();
             doc.append(&mut bytes);

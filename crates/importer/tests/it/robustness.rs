@@ -5,23 +5,8 @@
 use propimport_importer::{FeedItem, JsonReader, KyeroReader};
 use tokio::io::{AsyncBufRead, AsyncWriteExt, BufReader};
 
+use crate::Rng;
 use crate::{Read, fixture, json, kyero, kyero_limited};
-
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 const KYERO: [&str; 2] = ["kyero.xml", "kyero-latin1.xml"];
 const JSON: [&str; 3] = ["listings.json", "listings.ndjson", "broken-array.json"];
@@ -121,12 +106,12 @@ async fn mutated_and_random_bytes_never_panic() {
     for round in 0..1500 {
         let mut bytes = seeds[round % seeds.len()].clone();
         if round % 5 == 4 {
-            bytes = (0..rng.below(600)).map(|_| rng.next() as u8).collect();
+            bytes = (0..rng.below(600)).map(|_| rng.bits() as u8).collect();
         } else {
             for _ in 0..=rng.below(8) {
                 let at = rng.below(bytes.len());
                 match rng.below(3) {
-                    0 => bytes[at] = rng.next() as u8,
+                    0 => bytes[at] = rng.bits() as u8,
                     1 => {
                         bytes.remove(at);
                     }

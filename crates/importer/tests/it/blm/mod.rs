@@ -19,7 +19,7 @@ use propimport_domain::{
 use propimport_importer::{Attachments, FeedFormat, FeedReader, ReadOptions};
 use tokio::io::BufReader;
 
-use crate::Read;
+use crate::{Read, drain};
 
 /// Delivered files: the ones named here, stored under `https://store.example/feed/`.
 struct Delivered(&'static [&'static str]);
@@ -51,22 +51,9 @@ fn open(bytes: &[u8], capacity: usize) -> Box<dyn FeedReader> {
 /// the complete list.
 async fn blm(bytes: &[u8], capacity: usize) -> (Read, bool) {
     let mut reader = open(bytes, capacity);
-    let mut items = Vec::new();
-    let mut error = None;
-    for _ in 0..100_000 {
-        match reader.next().await {
-            Ok(Some(item)) => items.push(item),
-            Ok(None) => break,
-            Err(e) => {
-                let again = reader.next().await;
-                assert_eq!(again.err().map(|e| e.to_string()), Some(e.to_string()));
-                error = Some(e);
-                break;
-            }
-        }
-    }
+    let read = drain!(&mut reader);
     let complete = reader.is_complete_list();
-    (Read { items, error }, complete)
+    (read, complete)
 }
 
 fn en() -> LanguageCode {

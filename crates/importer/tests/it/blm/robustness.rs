@@ -9,7 +9,7 @@ use propimport_importer::formats::Stage;
 use propimport_importer::{FeedError, FeedFormat, FeedItem};
 
 use super::{blm, sale};
-use crate::fixture;
+use crate::{Rng, fixture};
 
 #[tokio::test]
 async fn a_property_count_larger_than_the_records_makes_the_feed_incomplete() {
@@ -163,22 +163,6 @@ async fn an_import_stores_the_listings_and_withdraws_only_after_a_complete_count
     assert_eq!(qtr.status, ListingStatus::Withdrawn);
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 #[tokio::test]
 async fn every_truncation_fails_the_feed_until_end_and_gives_a_prefix_of_the_items() {
     let bytes = fixture("blm/standard.blm");
@@ -218,7 +202,7 @@ async fn mutated_and_random_bytes_never_panic() {
     for round in 0..2000 {
         let mut bytes = seeds[round % seeds.len()].clone();
         match round % 5 {
-            4 => bytes = (0..rng.below(600)).map(|_| rng.next() as u8).collect(),
+            4 => bytes = (0..rng.below(600)).map(|_| rng.bits() as u8).collect(),
             3 => {
                 // A valid start, then noise made of the characters that matter.
                 bytes.truncate(rng.below(bytes.len()));
@@ -230,7 +214,7 @@ async fn mutated_and_random_bytes_never_panic() {
                 for _ in 0..=rng.below(8) {
                     let at = rng.below(bytes.len());
                     match rng.below(3) {
-                        0 => bytes[at] = rng.next() as u8,
+                        0 => bytes[at] = rng.bits() as u8,
                         1 => {
                             bytes.remove(at);
                         }

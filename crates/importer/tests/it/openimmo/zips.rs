@@ -3,6 +3,7 @@
 //! entries, bombs).
 
 use super::*;
+use crate::Rng;
 
 /// Writes a ZIP archive of `entries` (name, bytes), deflated.
 pub(super) fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
@@ -217,22 +218,6 @@ async fn broken_archives_fail_the_feed() {
     );
 }
 
-/// A small deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 /// Random bytes, cut and mutated fixtures and archives: never a panic, never a hang.
 #[tokio::test]
 async fn never_panics_on_arbitrary_bytes() {
@@ -254,7 +239,7 @@ async fn never_panics_on_arbitrary_bytes() {
                 1 => {
                     for _ in 0..=rng.below(8) {
                         let at = rng.below(bytes.len());
-                        bytes[at] = (rng.next() & 0xFF) as u8;
+                        bytes[at] = (rng.bits() & 0xFF) as u8;
                     }
                 }
                 _ => {
@@ -270,7 +255,7 @@ async fn never_panics_on_arbitrary_bytes() {
     }
     for _ in 0..300 {
         let len = rng.below(2000);
-        let mut bytes: Vec<u8> = (0..len).map(|_| (rng.next() & 0xFF) as u8).collect();
+        let mut bytes: Vec<u8> = (0..len).map(|_| (rng.bits() & 0xFF) as u8).collect();
         if rng.below(2) == 0 {
             let prefix: &[u8] = match rng.below(3) {
                 0 => b"PK\x03\x04",
