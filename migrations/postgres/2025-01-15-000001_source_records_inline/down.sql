@@ -1,0 +1,2 @@
+ALTER TABLE properties ALTER COLUMN source_record SET COMPRESSION default;
+ALTER TABLE properties ALTER COLUMN source_record SET STORAGE EXTERNAL;

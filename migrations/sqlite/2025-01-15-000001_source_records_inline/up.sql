@@ -1,0 +1,2 @@
+-- PostgreSQL only (where the server keeps source records); SQLite keeps its layout.
+SELECT 1;
