@@ -271,9 +271,8 @@ impl From<Error> for ApiError {
     }
 }
 
-/// The one answer to a refused trigger: 409 `ALREADY_RUNNING` naming the running execution,
-/// 400 `INVALID_PARAMETER` for the job's name, 503 `UNAVAILABLE` while shutting down, else the
-/// store's error's answer.
+/// The one answer to a refused pause, resume or cancel: 404 `NOT_FOUND` for an unknown job
+/// or execution, else the store's error's answer (409 for a run that is not running).
 impl From<ControlRefusal> for ApiError {
     fn from(refusal: ControlRefusal) -> Self {
         match refusal {
@@ -291,6 +290,9 @@ impl From<ControlRefusal> for ApiError {
     }
 }
 
+/// The one answer to a refused trigger: 409 `ALREADY_RUNNING` naming the running execution,
+/// 400 `INVALID_PARAMETER` for the job's name, 503 `UNAVAILABLE` while shutting down, else the
+/// store's error's answer.
 impl From<TriggerRefusal> for ApiError {
     fn from(refusal: TriggerRefusal) -> Self {
         match refusal {

@@ -83,6 +83,18 @@ impl Window {
         Ok(())
     }
 
+    /// Reads more of the input only while fewer than `n` bytes are unread (BLM's look at the
+    /// next few bytes, which must not read ahead a chunk each time: it is asked once per
+    /// record).
+    pub async fn want<R: AsyncBufRead + Unpin>(
+        &mut self,
+        input: &mut R,
+        n: usize,
+    ) -> io::Result<()> {
+        while self.rest().len() < n && self.refill(input).await? {}
+        Ok(())
+    }
+
     /// Reads one more piece of the input after the unread bytes; false at its end.
     pub async fn refill<R: AsyncBufRead + Unpin>(&mut self, input: &mut R) -> io::Result<bool> {
         if self.eof {
@@ -211,6 +223,30 @@ mod tests {
         w.consume(2);
         assert_eq!(w.find(&mut input, &one, 10).await.unwrap(), Found::End);
         assert_eq!(w.offset_of(0), data.len() as u64);
+    }
+
+    #[tokio::test]
+    async fn want_reads_only_while_too_few_bytes_are_unread() {
+        let data = "x".repeat(500_000);
+        let mut input = tokio::io::BufReader::with_capacity(1000, data.as_bytes());
+        let mut w = Window::default();
+        w.want(&mut input, 5).await.unwrap();
+        let held = w.rest().len();
+        assert!(
+            (5..=CHUNK + 1000).contains(&held),
+            "one chunk at most: {held}"
+        );
+        for _ in 0..100 {
+            w.consume(1);
+            w.want(&mut input, 1).await.unwrap();
+        }
+        assert_eq!(
+            w.rest().len(),
+            held - 100,
+            "nothing read ahead while enough is unread"
+        );
+        w.want(&mut input, held).await.unwrap();
+        assert!(w.rest().len() >= held && w.rest().len() <= held + CHUNK + 1000);
     }
 
     #[tokio::test]

@@ -113,7 +113,7 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
     /// Reads the header and the definition, up to the records.
     async fn open(&mut self) -> Result<Document, FeedError> {
         self.window
-            .fill(&mut self.input, 3)
+            .want(&mut self.input, 3)
             .await
             .map_err(|e| self.io(e))?;
         if self.window.rest().starts_with(b"\xEF\xBB\xBF") {
@@ -125,7 +125,7 @@ impl<R: AsyncBufRead + Unpin> BlmReader<R> {
             .await
             .map_err(|e| self.io(e))?;
         self.window
-            .fill(&mut self.input, 8)
+            .want(&mut self.input, 8)
             .await
             .map_err(|e| self.io(e))?;
         if self.window.rest().is_empty() {

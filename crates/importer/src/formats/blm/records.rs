@@ -65,7 +65,7 @@ pub(super) async fn step<R: AsyncBufRead + Unpin>(
         ..at
     };
     let io = |e| FeedError::io(at, e);
-    window.fill(input, 5).await.map_err(io)?;
+    window.want(input, 5).await.map_err(io)?;
     if window.rest().starts_with(b"#END#") {
         return Ok(Step::End);
     }

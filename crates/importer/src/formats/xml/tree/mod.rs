@@ -223,10 +223,14 @@ impl Builder {
         }
     }
 
-    /// The record fails for `reason` (the first reason is kept).
+    /// The record fails for `reason` (the first reason is kept). A key being read when it
+    /// fails is not kept: its text may be cut or miss what failed.
     pub fn fail(&mut self, reason: String) {
         if self.failure.is_none() {
             self.failure = Some(reason);
+            if self.depth() >= 2 {
+                self.key_reading = None;
+            }
         }
     }
 
@@ -278,7 +282,7 @@ impl Builder {
     fn grow(&mut self, bytes: usize) -> bool {
         self.size = self.size.saturating_add(bytes);
         if self.size > self.limits.tree_bytes && self.failure.is_none() {
-            self.failure = Some(format!("larger than {}", size(self.limits.tree_bytes)));
+            self.fail(format!("larger than {}", size(self.limits.tree_bytes)));
         }
         self.failure.is_none()
     }

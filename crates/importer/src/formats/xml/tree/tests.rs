@@ -97,6 +97,19 @@ fn a_failed_record_keeps_its_path_and_keys_only() {
 }
 
 #[test]
+fn a_key_is_not_kept_when_the_record_fails_inside_it() {
+    let mut b = Builder::default();
+    b.start("listing", UNBOUNDED, &["uniqueid"]);
+    b.open("uniqueID");
+    b.text("AB");
+    b.fail("&bogus; is not a known entity".into());
+    b.text("CD");
+    b.close();
+    assert_eq!(b.key("uniqueid"), None, "not ABCD");
+    assert!(b.finish().is_err());
+}
+
+#[test]
 fn a_key_only_counts_its_own_text_and_a_long_one_is_dropped() {
     let mut b = Builder::default();
     b.start("listing", UNBOUNDED, &["uniqueid"]);
