@@ -99,7 +99,7 @@ impl Document {
 
     /// Acts on one token, whose bytes in the feed are `raw`; a property comes back once it
     /// has ended, with its bytes.
-    pub fn token(&mut self, token: Token<'_>, raw: &[u8]) -> Result<Option<Finished>, Fault> {
+    pub fn token(&mut self, token: Token<'_>, raw: &[u8]) -> Result<Option<Box<Finished>>, Fault> {
         let blank = matches!(&token, Token::Text(t) if t.trim().is_empty());
         if !blank && !matches!(token, Token::Eof) {
             self.content_seen = true;
@@ -133,7 +133,7 @@ impl Document {
         Ok(finished)
     }
 
-    fn act(&mut self, token: Token<'_>) -> Result<Option<Finished>, Fault> {
+    fn act(&mut self, token: Token<'_>) -> Result<Option<Box<Finished>>, Fault> {
         match token {
             Token::Open { raw, name, id } => self.open(raw, name, id.as_deref()).map(|()| None),
             Token::Empty { raw, name, id } => {
@@ -189,7 +189,7 @@ impl Document {
     }
 
     /// An end tag: it must close the innermost open element.
-    fn close(&mut self, raw: &str) -> Result<Option<Finished>, Fault> {
+    fn close(&mut self, raw: &str) -> Result<Option<Box<Finished>>, Fault> {
         let Some(&start) = self.starts.last() else {
             return Err(Fault::Malformed(format!(
                 "ill-formed document: close tag `</{raw}>` does not match any open tag"
@@ -206,7 +206,7 @@ impl Document {
     }
 
     /// The innermost element ends.
-    fn pop(&mut self) -> Option<Finished> {
+    fn pop(&mut self) -> Option<Box<Finished>> {
         if let Some(start) = self.starts.pop() {
             self.names.truncate(start);
         }
@@ -271,16 +271,16 @@ impl Document {
         Ok(())
     }
 
-    fn finish(&mut self) -> Finished {
+    fn finish(&mut self) -> Box<Finished> {
         self.records += 1;
         self.builder_taken = true;
         let room = self.raw.len();
         let raw = std::mem::replace(&mut self.raw, Vec::with_capacity(room));
-        Finished {
+        Box::new(Finished {
             number: self.records,
             builder: std::mem::take(&mut self.property),
             raw,
-        }
+        })
     }
 
     /// The input has ended: the document must be complete. `truncated` makes the error.
@@ -318,9 +318,9 @@ impl Document {
 }
 
 impl Sink for Document {
-    type Item = Finished;
+    type Item = Box<Finished>;
 
-    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Finished>, Fault> {
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Box<Finished>>, Fault> {
         self.token(token(event), raw)
     }
 

@@ -148,7 +148,7 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             }
             match self.scan.next_item().await {
                 Ok(Some(property)) => {
-                    if let Some(item) = self.mapper.submit(property) {
+                    if let Some(item) = self.mapper.submit(*property) {
                         return Ok(Some(item));
                     }
                 }

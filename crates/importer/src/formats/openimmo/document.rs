@@ -85,7 +85,7 @@ impl Document {
         e: &BytesStart<'_>,
         raw: &[u8],
         empty: bool,
-    ) -> Result<Option<FeedItem>, Fault> {
+    ) -> Result<Option<Box<FeedItem>>, Fault> {
         let name = e.local_name().into_inner();
         let depth = self.depth();
         if depth == 0 && self.root_closed {
@@ -188,7 +188,7 @@ impl Document {
     }
 
     /// An end tag: it must close the innermost open element.
-    fn close(&mut self, raw: &str) -> Result<Option<FeedItem>, Fault> {
+    fn close(&mut self, raw: &str) -> Result<Option<Box<FeedItem>>, Fault> {
         let Some(&start) = self.starts.last() else {
             return Err(Fault::Malformed(format!(
                 "ill-formed document: close tag `</{raw}>` does not match any open tag"
@@ -210,7 +210,7 @@ impl Document {
     }
 
     /// The element that was open at `depth` (0: the root) has ended.
-    fn closed(&mut self, depth: usize) -> Option<FeedItem> {
+    fn closed(&mut self, depth: usize) -> Option<Box<FeedItem>> {
         match depth {
             0 => self.root_closed = true,
             1 => self.in_anbieter = false,
@@ -223,8 +223,10 @@ impl Document {
         None
     }
 
-    /// The record (mapped) or header element (added to the context) just closed.
-    fn finish(&mut self, part: Part) -> Option<FeedItem> {
+    /// The record (mapped) or header element (added to the context) just closed (boxed: every
+    /// event returns what it may finish, which must stay small, or each event copies a
+    /// listing's size).
+    fn finish(&mut self, part: Part) -> Option<Box<FeedItem>> {
         let finished = self.tree.finish();
         match part {
             Part::Header => {
@@ -235,14 +237,14 @@ impl Document {
             }
             Part::Record => {
                 let number = self.records;
-                Some(match finished {
+                Some(Box::new(match finished {
                     Ok(node) => map::map(node, number, &self.context, &self.options, &self.raw),
                     Err(reason) => FeedItem::Failed(RecordError {
                         external_id: None,
                         stage: Stage::Parse,
                         message: format!("immobilie {number}: {reason}"),
                     }),
-                })
+                }))
             }
         }
     }
@@ -289,7 +291,7 @@ impl Document {
     }
 
     /// Acts on one event of the document.
-    fn act(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<FeedItem>, Fault> {
+    fn act(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Box<FeedItem>>, Fault> {
         match event {
             Event::Start(e) => self.open(e, raw, false),
             Event::Empty(e) => self.open(e, raw, true),
@@ -344,9 +346,9 @@ impl Document {
 }
 
 impl Sink for Document {
-    type Item = FeedItem;
+    type Item = Box<FeedItem>;
 
-    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<FeedItem>, Fault> {
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Box<FeedItem>>, Fault> {
         self.act(event, raw)
     }
 

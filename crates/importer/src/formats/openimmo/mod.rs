@@ -86,7 +86,7 @@ impl<R: AsyncBufRead + Unpin + Send> OpenImmoReader<R> {
             }
             Err(e) => self.state = State::Failed(e.clone()),
         }
-        result
+        result.map(|item| item.map(|item| *item))
     }
 }
 

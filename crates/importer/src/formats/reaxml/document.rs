@@ -153,7 +153,7 @@ impl Document {
     }
 
     /// An end tag: it must close the innermost open element.
-    fn close(&mut self, raw: &str) -> Result<Option<FeedItem>, Fault> {
+    fn close(&mut self, raw: &str) -> Result<Option<Box<FeedItem>>, Fault> {
         let Some(&start) = self.starts.last() else {
             return Err(Fault::Malformed(format!(
                 "ill-formed document: close tag `</{raw}>` does not match any open tag"
@@ -170,7 +170,7 @@ impl Document {
     }
 
     /// The innermost element ends.
-    fn pop(&mut self) -> Option<FeedItem> {
+    fn pop(&mut self) -> Option<Box<FeedItem>> {
         if let Some(start) = self.starts.pop() {
             self.names.truncate(start);
         }
@@ -216,20 +216,21 @@ impl Document {
         Ok(())
     }
 
-    /// Maps the listing just closed.
-    fn finish(&mut self) -> FeedItem {
+    /// Maps the listing just closed (boxed: every event returns what it may finish, which
+    /// must stay small, or each of a feed's millions of events copies a listing's size).
+    fn finish(&mut self) -> Box<FeedItem> {
         self.records += 1;
         let number = self.records;
         let raw = std::mem::take(&mut self.raw);
         let external_id = external_id(&self.listing);
-        match self.listing.finish() {
+        Box::new(match self.listing.finish() {
             Ok(node) => map::map(node, number, &self.context, raw),
             Err(reason) => FeedItem::Failed(RecordError {
                 external_id,
                 stage: Stage::Parse,
                 message: format!("listing {number}: {reason}"),
             }),
-        }
+        })
     }
 
     /// Keeps the bytes of an event read inside a listing; a listing that grows past the
@@ -272,7 +273,7 @@ impl Document {
 
 impl Document {
     /// Acts on one event of the document.
-    fn act(&mut self, event: &Event<'_>) -> Result<Option<FeedItem>, Fault> {
+    fn act(&mut self, event: &Event<'_>) -> Result<Option<Box<FeedItem>>, Fault> {
         match event {
             Event::Start(e) => self.open(e).map(|()| None),
             Event::Empty(e) => {
@@ -297,9 +298,9 @@ impl Document {
 }
 
 impl Sink for Document {
-    type Item = FeedItem;
+    type Item = Box<FeedItem>;
 
-    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<FeedItem>, Fault> {
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Box<FeedItem>>, Fault> {
         let blank = matches!(event, Event::Text(t) if t.trim_ascii().is_empty());
         if !blank && !matches!(event, Event::Eof) {
             self.content_seen = true;

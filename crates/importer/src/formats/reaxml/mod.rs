@@ -96,7 +96,7 @@ impl<R: AsyncBufRead + Unpin> ReaxmlReader<R> {
             Ok(None) => self.state = State::Finished,
             Err(e) => self.state = State::Failed(e.clone()),
         }
-        result
+        result.map(|item| item.map(|item| *item))
     }
 }
 
