@@ -99,16 +99,10 @@ async fn scale(config: &Config) -> anyhow::Result<bool> {
         );
     }
     std::fs::write(&sources_file, text)?;
-    let admin = postgres::connect(&config.pg_url)
+    let admin = postgres::Admin::connect(&config.pg_url)
         .await
         .context("PostgreSQL is required (TEST_DATABASE_URL)")?;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        .await?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
-        .await?;
-    let database_url = postgres::with_database(&config.pg_url, DATABASE);
+    let database_url = admin.create_empty(DATABASE).await?;
     let env = [
         ("IMPORT_MAX_CONCURRENT_RUNS", config.limit.to_string()),
         ("IMAGE_ALLOWED_HOSTS", "127.0.0.1".to_owned()),
@@ -289,9 +283,7 @@ async fn scale(config: &Config) -> anyhow::Result<bool> {
     std::fs::write(&path, serde_json::to_string_pretty(&json)?)?;
     println!("written to {}", path.display());
     drop(db);
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        .await?;
+    admin.drop(DATABASE).await?;
     Ok(!config.strict || verdicts.iter().all(|v| v.1))
 }
 

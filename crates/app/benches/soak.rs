@@ -50,7 +50,7 @@ mod settings;
 #[path = "shared/mod.rs"]
 mod shared;
 
-use postgres::{connect, with_database};
+use postgres::{Admin, connect};
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -97,17 +97,10 @@ async fn soak(config: &Config) -> anyhow::Result<bool> {
         .tempdir()
         .context("temporary directory")?;
     let sources_file = write_sources(dir.path(), config.sources)?;
-    let admin = connect(&config.pg_url)
+    let admin = Admin::connect(&config.pg_url)
         .await
         .context("PostgreSQL is required (TEST_DATABASE_URL)")?;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        .await?;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
-        .await
-        .with_context(|| format!("CREATE DATABASE {DATABASE}"))?;
-    let database_url = with_database(&config.pg_url, DATABASE);
+    let database_url = admin.create_empty(DATABASE).await?;
     let schedule = config.schedule();
     eprintln!(
         "soak benchmark: {} sources of {LISTINGS_PER_FEED} listings on \"{schedule}\", {} bursts ({} of warm-up), service workers: {}, MALLOC_ARENA_MAX: {}",
@@ -182,9 +175,7 @@ async fn soak(config: &Config) -> anyhow::Result<bool> {
             dir.keep().display()
         );
     } else {
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-            .await?;
+        admin.drop(DATABASE).await?;
     }
     if !config.strict {
         return Ok(true);

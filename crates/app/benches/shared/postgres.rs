@@ -62,14 +62,20 @@ impl Admin {
     /// Creates the empty database `name` (dropping a leftover of an interrupted run) and
     /// applies the migrations; returns its URL.
     pub async fn create(&self, name: &str) -> anyhow::Result<String> {
+        let url = self.create_empty(name).await?;
+        migrate(&url).await?;
+        Ok(url)
+    }
+
+    /// Creates the empty database `name` (dropping a leftover of an interrupted run), for a
+    /// service that migrates it at start-up; returns its URL.
+    pub async fn create_empty(&self, name: &str) -> anyhow::Result<String> {
         self.drop(name).await?;
         self.client
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .await
             .with_context(|| format!("CREATE DATABASE {name}"))?;
-        let url = self.url_of(name);
-        migrate(&url).await?;
-        Ok(url)
+        Ok(self.url_of(name))
     }
 
     /// Drops the database `name` if it exists.

@@ -85,6 +85,21 @@ impl Rng {
     pub fn below(&mut self, n: usize) -> usize {
         (self.bits() % n.max(1) as u64) as usize
     }
+
+    /// Changes `bytes` (not empty) in one to nine places: a random byte written over one,
+    /// one removed, or one of `noise` inserted.
+    pub fn mutate(&mut self, bytes: &mut Vec<u8>, noise: &[u8]) {
+        for _ in 0..=self.below(8) {
+            let at = self.below(bytes.len());
+            match self.below(3) {
+                0 => bytes[at] = self.bits() as u8,
+                1 => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at, noise[self.below(noise.len())]),
+            }
+        }
+    }
 }
 
 /// Drains a reader (either kind) into a [`Read`]; gives up after far more items than any

@@ -108,16 +108,7 @@ async fn mutated_and_random_bytes_never_panic() {
         if round % 5 == 4 {
             bytes = (0..rng.below(600)).map(|_| rng.bits() as u8).collect();
         } else {
-            for _ in 0..=rng.below(8) {
-                let at = rng.below(bytes.len());
-                match rng.below(3) {
-                    0 => bytes[at] = rng.bits() as u8,
-                    1 => {
-                        bytes.remove(at);
-                    }
-                    _ => bytes.insert(at, b"<>&;\"{}[],\\\n\x00\xff"[rng.below(14)]),
-                }
-            }
+            rng.mutate(&mut bytes, b"<>&;\"{}[],\\\n\x00\xff");
         }
         let capacity = 1 + rng.below(40);
         let _ = kyero(&bytes, capacity).await;

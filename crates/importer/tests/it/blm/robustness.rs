@@ -210,18 +210,7 @@ async fn mutated_and_random_bytes_never_panic() {
                     bytes.push(NOISE[rng.below(NOISE.len())]);
                 }
             }
-            _ => {
-                for _ in 0..=rng.below(8) {
-                    let at = rng.below(bytes.len());
-                    match rng.below(3) {
-                        0 => bytes[at] = rng.bits() as u8,
-                        1 => {
-                            bytes.remove(at);
-                        }
-                        _ => bytes.insert(at, NOISE[rng.below(NOISE.len())]),
-                    }
-                }
-            }
+            _ => rng.mutate(&mut bytes, NOISE),
         }
         let capacity = 1 + rng.below(40);
         let (read, _) = blm(&bytes, capacity).await;
