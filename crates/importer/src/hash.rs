@@ -9,7 +9,9 @@
 use std::cell::RefCell;
 
 use postcard::ser_flavors::Flavor;
-use propimport_domain::{Listing, ListingRecord};
+use std::borrow::Cow;
+
+use propimport_domain::{Listing, ListingRecord, SourceRecord};
 use xxhash_rust::xxh3::xxh3_128;
 
 /// Bumped whenever mapping changes what a feed record becomes, or the hash changes, so
@@ -66,20 +68,23 @@ pub fn record(listing: Listing) -> ListingRecord {
     ListingRecord::new(listing, content_hash)
 }
 
-/// The record of a listing read from `raw` by `format`: the raw record is kept with it
-/// (compressed, see [`crate::kept`]) and is part of its hash, so a change of the feed's record
-/// is stored even where the mapping does not use the field that changed (and two records
-/// whose listings happen to encode alike are told apart).
-pub fn kept_record(listing: Listing, raw: Option<&[u8]>, format: &'static str) -> ListingRecord {
+/// The record of a listing read from `raw` by `format`: the raw record is kept with it (the
+/// store compresses it, for the listings it writes) and is part of its hash, so a change of
+/// the feed's record is stored even where the mapping does not use the field that changed
+/// (and two records whose listings happen to encode alike are told apart).
+pub fn kept_record(listing: Listing, raw: Option<Vec<u8>>, format: &'static str) -> ListingRecord {
     let Some(raw) = raw else {
         return record(listing);
     };
-    let combined = listing_digest(&listing) ^ xxh3_128(raw).rotate_left(1);
+    let combined = listing_digest(&listing) ^ xxh3_128(&raw).rotate_left(1);
     let content_hash = format!("{combined:032x}");
     ListingRecord {
         listing,
         content_hash,
-        source: Some(crate::kept::keep(format, raw)),
+        source: Some(SourceRecord {
+            format: Cow::Borrowed(format),
+            bytes: raw,
+        }),
     }
 }
 
@@ -158,21 +163,19 @@ mod tests {
     #[test]
     fn a_kept_record_is_part_of_the_hash() {
         let l = listing("A1", 250_000);
-        let a = kept_record(l.clone(), Some(b"<property><x>1</x></property>"), "kyero");
-        let b = kept_record(l.clone(), Some(b"<property><x>2</x></property>"), "kyero");
+        let raw = |x: u8| Some(format!("<property><x>{x}</x></property>").into_bytes());
+        let a = kept_record(l.clone(), raw(1), "kyero");
+        let b = kept_record(l.clone(), raw(2), "kyero");
         assert_ne!(a.content_hash, b.content_hash, "an unmapped field changed");
         assert_eq!(a.content_hash.len(), 32);
         assert_eq!(
             a.content_hash,
-            kept_record(l.clone(), Some(b"<property><x>1</x></property>"), "kyero").content_hash
+            kept_record(l.clone(), raw(1), "kyero").content_hash
         );
         assert_eq!(kept_record(l.clone(), None, "kyero"), record(l));
         let kept = a.source.expect("kept");
         assert_eq!(kept.format, "kyero");
-        assert_eq!(
-            crate::kept::unpack(&kept).unwrap(),
-            b"<property><x>1</x></property>"
-        );
+        assert_eq!(kept.bytes, b"<property><x>1</x></property>");
     }
 
     #[test]

@@ -5,7 +5,6 @@ mod fetch;
 pub mod formats;
 pub mod hash;
 mod images;
-pub mod kept;
 mod metered;
 mod pacing;
 mod pipeline;

@@ -16,7 +16,6 @@ use propimport_domain::{
 
 use crate::formats::{FeedFormat, FeedItem, ReadOptions};
 use crate::hash::kept_record;
-use crate::kept;
 
 /// The most errors a report keeps (the count goes on).
 const MAX_ERRORS: usize = 100;
@@ -61,7 +60,11 @@ pub async fn remap(
         let mut gone = Vec::new();
         for (id, kept) in page {
             report.read += 1;
-            match map_again(&id, &kept, options).await {
+            let again = match kept {
+                Ok(kept) => map_again(&id, kept, options).await,
+                Err(damaged) => Err(damaged),
+            };
+            match again {
                 Ok(Again::Listing(record)) => records.push(*record),
                 Ok(Again::Gone) => gone.push(id),
                 Err(message) => report.fail(&id, message),
@@ -103,12 +106,12 @@ enum Again {
 /// Reads the kept record of listing `id` again with its format.
 async fn map_again(
     id: &ExternalId,
-    kept: &SourceRecord,
+    kept: SourceRecord,
     options: &ReadOptions,
 ) -> Result<Again, String> {
     let format = FeedFormat::parse(&kept.format)
         .ok_or_else(|| format!("the kept record's format {:?} is not known", kept.format))?;
-    let raw = kept::unpack(kept)?;
+    let raw = kept.bytes;
     let document = format.format().single_record_document(&raw);
     let mut reader = format.open(Box::new(std::io::Cursor::new(document)), options);
     let item = reader
@@ -123,8 +126,7 @@ async fn map_again(
                     listing.external_id.as_str()
                 ));
             }
-            let raw = again.unwrap_or(raw);
-            let record = kept_record(listing, Some(&raw), format.name());
+            let record = kept_record(listing, Some(again.unwrap_or(raw)), format.name());
             Ok(Again::Listing(Box::new(record)))
         }
         Some(FeedItem::Gone(gone)) if gone == *id => Ok(Again::Gone),

@@ -256,3 +256,74 @@ mod concurrent_new_listings {
         });
     }
 }
+
+/// Kept source records are stored compressed, and one whose stored bytes are damaged fails
+/// alone: its page still gives the others, and reading its listing says what is wrong.
+mod damaged_source_records {
+    use chrono::{TimeZone, Utc};
+    use propimport_domain::testing::listing_conformance::listing;
+    use propimport_domain::{
+        ExternalId, ListingRecord, ListingStore as _, SourceName, SourceRecord,
+    };
+
+    use super::*;
+
+    async fn fails_alone(fixture: TestDatabase, damaged_bytes: &str) {
+        let source = SourceName::parse("feed").unwrap();
+        let at = Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap();
+        let raw = "<property><id>1</id><desc>Sea views</desc></property>".repeat(40);
+        let records: Vec<ListingRecord> = ["A", "B", "C"]
+            .into_iter()
+            .map(|id| ListingRecord {
+                source: Some(SourceRecord {
+                    format: "kyero".into(),
+                    bytes: raw.clone().into_bytes(),
+                }),
+                ..ListingRecord::new(listing(id, 1_000), |_| "h".into())
+            })
+            .collect();
+        let store = fixture.listing_store();
+        store.upsert_batch(&source, &records, at).await.unwrap();
+        let compressed = fixture
+            .execute_sql(&format!(
+                "UPDATE properties SET status = status WHERE length(source_record) < {}",
+                raw.len() / 4
+            ))
+            .await;
+        assert_eq!(compressed, 3, "stored compressed");
+        let damaged = fixture
+            .execute_sql(&format!(
+                "UPDATE properties SET source_record = {damaged_bytes} WHERE external_id = 'B'"
+            ))
+            .await;
+        assert_eq!(damaged, 1);
+
+        let page = store.source_records(&source, None, 10).await.unwrap();
+        let ids: Vec<&str> = page.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["A", "B", "C"]);
+        for (id, kept) in &page {
+            match (id.as_str(), kept) {
+                ("B", Err(e)) => assert!(e.contains("damaged"), "{e}"),
+                (_, Ok(record)) => assert_eq!(record.bytes, raw.as_bytes(), "{id:?}"),
+                (id, other) => panic!("{id}: {other:?}"),
+            }
+        }
+        let b = ExternalId::parse("B").unwrap();
+        let error = store.get_listing(&source, &b).await.unwrap_err();
+        assert!(error.to_string().contains("source record"), "{error}");
+    }
+
+    #[test]
+    fn sqlite() {
+        run(async { fails_alone(TestDatabase::sqlite().await, "X'C8000000F001'").await });
+    }
+
+    #[test]
+    fn postgres() {
+        run(async {
+            if let Some(fixture) = TestDatabase::postgres().await {
+                fails_alone(fixture, "'\\xc8000000f001'::bytea").await;
+            }
+        });
+    }
+}

@@ -184,7 +184,7 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     let mut count = |item: Option<FeedItem>| -> bool {
         match item {
             Some(FeedItem::Listing(listing, raw)) => {
-                std::hint::black_box(kept_record(listing, raw.as_deref(), format.name()));
+                std::hint::black_box(kept_record(listing, raw, format.name()));
                 listings += 1;
             }
             Some(FeedItem::Failed(_)) => failed += 1,

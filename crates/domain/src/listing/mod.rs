@@ -17,7 +17,7 @@ pub use details::{
 pub use fields::{ExternalId, GeoPoint, LanguageCode};
 pub use money::{Currency, Money, Price};
 pub use stored::{
-    ListingRecord, ListingStatus, RetryKey, SourceRecord, SourceState, StoredListing,
+    KeptRecord, ListingRecord, ListingStatus, RetryKey, SourceRecord, SourceState, StoredListing,
     UpsertOutcome, WithdrawReport, withdrawal_blocked,
 };
 

@@ -32,15 +32,22 @@ impl ListingRecord {
     }
 }
 
-/// A feed's record as it was read, kept compressed with the listing so that a later mapping
-/// can be applied without fetching the feed again, and a field no mapping uses is not lost.
+/// A feed's record as it was read, kept with the listing so that a later mapping can be
+/// applied without fetching the feed again, and a field no mapping uses is not lost.
+///
+/// It holds the record's bytes as the feed sent them; how a store keeps them (compressed) is
+/// the store's concern, so a record is compressed only when its listing is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceRecord {
     /// The format that reads it (`kyero`, `reso`…).
     pub format: std::borrow::Cow<'static, str>,
-    /// The record's bytes, compressed by the importer (LZ4 block with its length).
-    pub compressed: Vec<u8>,
+    /// The record's bytes, as the feed sent them.
+    pub bytes: Vec<u8>,
 }
+
+/// A kept record as a store reads it back: the record, or why the bytes the store holds for
+/// it cannot be read (they are damaged), so that one damaged record fails alone.
+pub type KeptRecord = std::result::Result<SourceRecord, String>;
 
 /// What an upsert did with one listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

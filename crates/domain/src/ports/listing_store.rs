@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, ListingRecord, Result, RetryKey, SourceName, SourceRecord, SourceState,
+    ExternalId, KeptRecord, ListingRecord, Result, RetryKey, SourceName, SourceState,
     StoredListing, UpsertOutcome, WithdrawReport,
 };
 
@@ -60,13 +60,14 @@ pub trait ListingStore: Send + Sync {
 
     /// Up to `limit` of the source's active listings that keep their source record, in
     /// order of id after `after` (from the first when `None`): what `propimport remap` maps
-    /// again, page by page.
+    /// again, page by page. A record whose stored bytes cannot be read is an error of its
+    /// own in the page, so the others are still had.
     async fn source_records(
         &self,
         source: &SourceName,
         after: Option<&ExternalId>,
         limit: usize,
-    ) -> Result<Vec<(ExternalId, SourceRecord)>>;
+    ) -> Result<Vec<(ExternalId, KeptRecord)>>;
 
     /// How many listings of the source are active.
     async fn count_active(&self, source: &SourceName) -> Result<i64>;

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, RetryKey, SourceName,
-    SourceRecord, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
+    ExternalId, KeptRecord, ListingRecord, ListingStatus, ListingStore, Result, RetryKey,
+    SourceName, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
 };
 
 /// Listings in a map behind a mutex.
@@ -186,7 +186,7 @@ impl ListingStore for InMemoryListingStore {
         source: &SourceName,
         after: Option<&ExternalId>,
         limit: usize,
-    ) -> Result<Vec<(ExternalId, SourceRecord)>> {
+    ) -> Result<Vec<(ExternalId, KeptRecord)>> {
         let state = self.state();
         Ok(state
             .listings
@@ -196,7 +196,7 @@ impl ListingStore for InMemoryListingStore {
                     && after.is_none_or(|after| id.as_str() > after.as_str())
                     && l.status == ListingStatus::Active
             })
-            .filter_map(|((_, id), l)| Some((id.clone(), l.source_record.clone()?)))
+            .filter_map(|((_, id), l)| Some((id.clone(), Ok(l.source_record.clone()?))))
             .take(limit)
             .collect())
     }

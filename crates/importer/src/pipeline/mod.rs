@@ -305,7 +305,7 @@ async fn read_batches(
         match reader.next().await? {
             Some(FeedItem::Listing(listing, raw)) => {
                 let read_by = reader.detected().unwrap_or(format).name();
-                batch.push_record(kept_record(listing, raw.as_deref(), read_by));
+                batch.push_record(kept_record(listing, raw, read_by));
             }
             Some(FeedItem::Gone(id)) => batch.push_gone(id),
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),

@@ -17,6 +17,7 @@ mod progress;
 mod reaxml;
 mod reaxml_pipeline;
 mod reaxml_robustness;
+mod recording;
 mod remap;
 mod reso;
 mod robustness;

@@ -11,10 +11,11 @@ use propimport_domain::{
 };
 use propimport_importer::hash::kept_record;
 use propimport_importer::{
-    FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig, kept, remap,
+    FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig, remap,
 };
 
 use crate::fixture;
+use crate::recording::Recording;
 
 /// Every format with a fixture of real-looking records.
 const FIXTURES: &[(&str, &str)] = &[
@@ -89,7 +90,7 @@ async fn an_import_keeps_each_record_and_remap_finds_nothing_to_change() {
         kept_record.format, "kyero",
         "the detected format is recorded"
     );
-    let raw = kept::unpack(&kept_record).unwrap();
+    let raw = kept_record.bytes;
     assert!(raw.starts_with(b"<property>") && raw.ends_with(b"</property>"));
 
     let again = remap(
@@ -108,7 +109,7 @@ async fn an_import_keeps_each_record_and_remap_finds_nothing_to_change() {
 
 #[tokio::test]
 async fn remap_rewrites_what_maps_differently_and_keeps_what_fails() {
-    let store = InMemoryListingStore::new();
+    let store = Recording::default();
     let s = source();
     let feed = fixture("listings.ndjson");
     let line = |id: &str| {
@@ -133,24 +134,26 @@ async fn remap_rewrites_what_maps_differently_and_keeps_what_fails() {
     // As an older mapping stored it: the first with a property type its record does not have.
     let mut old = listings[0].clone();
     old.property_type = Some("castle".into());
-    let stale = kept_record(old, Some(first.as_bytes()), "json");
-    let current = kept_record(listings[1].clone(), Some(second.as_bytes()), "json");
+    let stale = kept_record(old, Some(first.clone().into_bytes()), "json");
+    let current = kept_record(
+        listings[1].clone(),
+        Some(second.clone().into_bytes()),
+        "json",
+    );
     // A record its format now refuses, one of an unknown format, damaged bytes.
     let mut broken = listings[1].clone();
     broken.external_id = ExternalId::parse("broken").unwrap();
-    let mut broken = kept_record(broken, Some(br#"{"externalId":"broken"}"#), "json");
+    let mut broken = kept_record(broken, Some(br#"{"externalId":"broken"}"#.to_vec()), "json");
     let mut unknown = broken.clone();
     unknown.listing.external_id = ExternalId::parse("unknown").unwrap();
     unknown.source = Some(SourceRecord {
         format: "csv".into(),
-        ..kept::keep("json", b"x")
+        bytes: b"x".to_vec(),
     });
-    let mut damaged = broken.clone();
+    // Its bytes read back damaged from the store.
+    let mut damaged = kept_record(listings[1].clone(), Some(second.into_bytes()), "json");
     damaged.listing.external_id = ExternalId::parse("damaged").unwrap();
-    damaged.source = Some(SourceRecord {
-        format: "json".into(),
-        compressed: vec![200, 0, 0, 0, 0xF0, 1],
-    });
+    store.damage("damaged");
     broken.content_hash.push('x');
     let batch = [stale, current, broken, unknown, damaged];
     store.upsert_batch(&s, &batch, Utc::now()).await.unwrap();
@@ -162,6 +165,7 @@ async fn remap_rewrites_what_maps_differently_and_keeps_what_fails() {
     assert_eq!(report.failed, 3, "{:?}", report.errors);
     let reasons: Vec<String> = report.errors.iter().map(|e| e.message.clone()).collect();
     assert!(reasons.iter().any(|r| r.contains("\"csv\"")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("damaged")), "{reasons:?}");
     let ids: Vec<_> = report
         .errors
         .iter()

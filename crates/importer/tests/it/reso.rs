@@ -8,7 +8,7 @@ mod mapping;
 mod mls_record;
 mod paging;
 mod progress;
-mod recording;
+
 mod retry;
 
 use std::num::NonZeroU32;

@@ -1,5 +1,6 @@
 //! [`SqlListingStore`]: the domain's `ListingStore` on PostgreSQL and SQLite.
 
+mod kept;
 mod retry;
 mod rows;
 mod upsert;
@@ -10,8 +11,9 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
-    ExternalId, ListingRecord, ListingStatus, ListingStore, Result, RetryKey, SourceName,
-    SourceRecord, SourceState, StoredListing, UpsertOutcome, WithdrawReport, withdrawal_blocked,
+    ExternalId, KeptRecord, ListingRecord, ListingStatus, ListingStore, Result, RetryKey,
+    SourceName, SourceRecord, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
+    withdrawal_blocked,
 };
 
 use self::rows::{SourceStateRow, StoredRow, status_text};
@@ -166,7 +168,7 @@ impl ListingStore for SqlListingStore {
         source: &SourceName,
         after: Option<&ExternalId>,
         limit: usize,
-    ) -> Result<Vec<(ExternalId, SourceRecord)>> {
+    ) -> Result<Vec<(ExternalId, KeptRecord)>> {
         let src = source.to_string();
         let after = after.map(ExternalId::to_string);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -192,13 +194,11 @@ impl ListingStore for SqlListingStore {
             .map(|(id, format, record)| {
                 let id = ExternalId::parse(&id).map_err(|e| corrupt("external id", e))?;
                 let format = format.ok_or_else(|| corrupt_value("source format", "NULL"))?;
-                Ok((
-                    id,
-                    SourceRecord {
-                        format: format.into(),
-                        compressed: record.unwrap_or_default(),
-                    },
-                ))
+                let kept = kept::unpack(&record.unwrap_or_default()).map(|bytes| SourceRecord {
+                    format: format.into(),
+                    bytes,
+                });
+                Ok((id, kept))
             })
             .collect()
     }

@@ -39,7 +39,8 @@ pub(crate) struct PropertyRow<'a> {
     pub(crate) created_at: DbTime,
     pub(crate) updated_at: DbTime,
     pub(crate) source_format: Option<&'a str>,
-    pub(crate) source_record: Option<&'a [u8]>,
+    /// The kept source record, packed ([`super::kept::pack`]).
+    pub(crate) source_record: Option<Vec<u8>>,
 }
 
 pub(crate) fn transaction_text(t: Transaction) -> &'static str {
@@ -63,8 +64,8 @@ impl<'a> PropertyRow<'a> {
         self.external_id
     }
 
-    /// The row of an active listing seen at `seen` (its document serialized here, for the
-    /// listings that are written only).
+    /// The row of an active listing seen at `seen` (its document serialized and its source
+    /// record compressed here, for the listings that are written only).
     pub(crate) fn new(source: &'a str, record: &'a ListingRecord, seen: DbTime) -> Result<Self> {
         let l = &record.listing;
         let (price_minor, currency) = match &l.price {
@@ -97,7 +98,7 @@ impl<'a> PropertyRow<'a> {
             created_at: seen,
             updated_at: seen,
             source_format: record.source.as_ref().map(|s| &*s.format),
-            source_record: record.source.as_ref().map(|s| s.compressed.as_slice()),
+            source_record: record.source.as_ref().map(|s| super::kept::pack(&s.bytes)),
         })
     }
 }
@@ -125,7 +126,7 @@ pub(crate) struct PropertyColumns<'a> {
     pub(crate) data: Vec<String>,
     pub(crate) source_modified_at: Vec<Option<DbTime>>,
     pub(crate) source_format: Vec<Option<&'a str>>,
-    pub(crate) source_record: Vec<Option<&'a [u8]>>,
+    pub(crate) source_record: Vec<Option<Vec<u8>>>,
 }
 
 impl<'a> PropertyColumns<'a> {
@@ -190,9 +191,10 @@ impl StoredRow {
             last_seen_at: last_seen_at.map_or(self.first_seen_at.0, |t| t.0),
             withdrawn_at: self.withdrawn_at.map(|t| t.0),
             source_record: match (self.source_format, self.source_record) {
-                (Some(format), Some(compressed)) => Some(SourceRecord {
+                (Some(format), Some(stored)) => Some(SourceRecord {
                     format: format.into(),
-                    compressed,
+                    bytes: super::kept::unpack(&stored)
+                        .map_err(|e| corrupt_value("source record", &e))?,
                 }),
                 _ => None,
             },

@@ -191,8 +191,7 @@ fn map_page(
         };
         match mapped.item {
             FeedItem::Listing(listing, raw) => {
-                page.batch
-                    .push_record(kept_record(listing, raw.as_deref(), format));
+                page.batch.push_record(kept_record(listing, raw, format));
                 page.outcomes.insert(id, None);
             }
             FeedItem::Gone(gone) => {

@@ -11,11 +11,11 @@ use serde_json::json;
 use wiremock::matchers::{bearer_token, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::recording::Recording;
 use super::{
     RESOURCE, at, importer, name, ok, page, records, run, serve_three_pages, source, stored,
     watermark,
 };
+use crate::recording::Recording;
 
 #[tokio::test]
 async fn pages_follow_next_links_and_the_watermark_feeds_the_next_run() {

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::recording::Recording;
 use super::{RESOURCE, importer, name, ok, records, run, source, stored};
+use crate::recording::Recording;
 
 /// Serves `body` for the run's page (the watermark query), and `by_key` for requests whose
 /// `$filter` is `filter`.

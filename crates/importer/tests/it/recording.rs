@@ -1,4 +1,5 @@
-//! A listing store that logs the writes a run makes, in order.
+//! A listing store that logs the writes a run makes, in order, and can give chosen kept
+//! records back as damaged.
 
 use std::sync::Mutex;
 
@@ -12,14 +13,21 @@ use propimport_domain::{
 
 /// The in-memory store, logging the writes a run makes in order.
 #[derive(Default)]
-pub(super) struct Recording {
+pub struct Recording {
     inner: InMemoryListingStore,
     events: Mutex<Vec<String>>,
+    /// Ids whose kept records read back as damaged.
+    damaged: Mutex<Vec<String>>,
 }
 
 impl Recording {
-    pub(super) fn events(&self) -> Vec<String> {
+    pub fn events(&self) -> Vec<String> {
         self.events.lock().unwrap().clone()
+    }
+
+    /// Gives the kept record of `id` back as damaged, as a store whose bytes are.
+    pub fn damage(&self, id: &str) {
+        self.damaged.lock().unwrap().push(id.to_owned());
     }
 
     fn log(&self, event: String) {
@@ -88,8 +96,15 @@ impl ListingStore for Recording {
         source: &SourceName,
         after: Option<&ExternalId>,
         limit: usize,
-    ) -> propimport_domain::Result<Vec<(ExternalId, propimport_domain::SourceRecord)>> {
-        self.inner.source_records(source, after, limit).await
+    ) -> propimport_domain::Result<Vec<(ExternalId, propimport_domain::KeptRecord)>> {
+        let mut page = self.inner.source_records(source, after, limit).await?;
+        let damaged = self.damaged.lock().unwrap();
+        for (id, kept) in &mut page {
+            if damaged.iter().any(|d| d == id.as_str()) {
+                *kept = Err("the kept record is damaged: stored bytes cut short".into());
+            }
+        }
+        Ok(page)
     }
 
     async fn count_active(&self, source: &SourceName) -> propimport_domain::Result<i64> {
