@@ -14,15 +14,13 @@ use tokio::io::BufReader;
 use tokio::time::Instant;
 use tokio_util::io::StreamReader;
 
-use crate::metered::{self, Metered};
+use crate::metered;
 use crate::pacing::Pacer;
 use crate::source::{HttpSettings, Location};
 
 pub use crate::formats::FeedStream;
 
 const BUFFER: usize = 64 * 1024;
-/// A file is read in larger pieces: each read is a round trip to Tokio's blocking threads.
-const FILE_BUFFER: usize = 1024 * 1024;
 
 /// Which of a source's timeouts ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,18 +160,7 @@ pub async fn open(
     progress: &ProgressHandle,
 ) -> Result<FeedStream, FetchError> {
     match location {
-        Location::File(path) => {
-            let file = tokio::fs::File::open(path)
-                .await
-                .map_err(|error| FetchError::File {
-                    path: path.display().to_string(),
-                    error,
-                })?;
-            let size = file.metadata().await.ok().map(|m| m.len());
-            metered::start(progress, size);
-            let file = Metered::new(file, progress.clone());
-            Ok(Box::new(BufReader::with_capacity(FILE_BUFFER, file)))
-        }
+        Location::File(path) => open_file(path, progress).await,
         Location::Url(url) => {
             let response = get_with_retries(url, client, settings, cancel).await?;
             metered::start(progress, response.content_length());
@@ -189,6 +176,30 @@ pub async fn open(
             )))
         }
     }
+}
+
+/// Opens a local feed file as the importer reads a file source: a few chunks ahead of the
+/// parser on a blocking thread (see `read_ahead.rs`), its bytes counted into `progress` with
+/// the file's size.
+pub async fn open_file(
+    path: &std::path::Path,
+    progress: &ProgressHandle,
+) -> Result<FeedStream, FetchError> {
+    let file = tokio::fs::File::open(path)
+        .await
+        .map_err(|error| FetchError::File {
+            path: path.display().to_string(),
+            error,
+        })?;
+    let size = file.metadata().await.ok().map(|m| m.len());
+    metered::start(progress, size);
+    let counted = progress.clone();
+    let chunks = crate::read_ahead::chunks(file.into_std().await)
+        .inspect_ok(move |chunk| metered::count_bytes(&counted, chunk.get_ref().len()));
+    Ok(Box::new(BufReader::with_capacity(
+        BUFFER,
+        StreamReader::new(chunks),
+    )))
 }
 
 /// GETs `url`, retrying transient failures.

@@ -8,6 +8,7 @@ mod images;
 mod metered;
 mod pacing;
 mod pipeline;
+mod read_ahead;
 mod remap;
 mod report;
 mod reso;
@@ -15,6 +16,7 @@ mod source;
 mod writes;
 
 pub use error::ImportError;
+pub use fetch::open_file;
 pub use formats::{
     Attachments, Delivery, FeedError, FeedItem, FeedReader, Format, JsonReader, KyeroReader,
     ReadOptions, RecordError,

@@ -172,11 +172,10 @@ async fn import(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
 /// Reads, maps and hashes every record of the feed file, as the import's reader task does.
 async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     let format = FeedFormat::parse(&spec.format).context("feed format")?;
-    let file = tokio::fs::File::open(&spec.feed_path)
+    // As the importer reads a file source.
+    let input = propimport_importer::open_file(&spec.feed_path, &ProgressHandle::new())
         .await
         .with_context(|| format!("open {}", spec.feed_path.display()))?;
-    // As the importer reads a file source (`fetch.rs`).
-    let input = tokio::io::BufReader::with_capacity(1024 * 1024, file);
     let rss_before_kib = proc_status_kib("VmRSS:")?;
     let cpu_before = super::cpu::cpu_seconds()?;
     let started = Instant::now();
@@ -195,7 +194,7 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
         true
     };
     // As the importer's reading task does (`pipeline/mod.rs`).
-    let mut reader = format.open(Box::new(input), &ReadOptions::default());
+    let mut reader = format.open(input, &ReadOptions::default());
     while count(reader.next().await?) {}
     let seconds = started.elapsed().as_secs_f64();
     Ok(ChildResult {
