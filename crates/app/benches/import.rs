@@ -13,6 +13,8 @@
 //! - the physical reference: the same N rows `COPY`'d into the same `properties` table of a
 //!   fresh PostgreSQL database, with their last-seen rows (`INSERT … SELECT`), at N and at the
 //!   largest RSS size;
+//! - every PostgreSQL case starts in a fresh database after a `CHECKPOINT`, so no case pays
+//!   for the writes of the one before it;
 //! - a verdict for every target (see `import/verdicts.rs`), a miss when a case could not run.
 //!
 //! The table goes to stdout and, as JSON, to `target/bench-import.json`.

@@ -317,6 +317,11 @@ impl Bench<'_> {
             (Backend::Postgres, Some(admin)) => {
                 let name = format!("propimport_bench_{}_{}", std::process::id(), self.sequence);
                 let url = self.runtime.block_on(admin.create(&name))?;
+                // Each case starts with the server's earlier writes flushed: a checkpoint
+                // falling inside one case and not another would decide their ratio.
+                if let Err(e) = self.runtime.block_on(admin.checkpoint()) {
+                    eprintln!("no checkpoint before the case: {e:#}");
+                }
                 Ok(CaseDb::Postgres { name, url })
             }
             (Backend::Postgres, None) => bail!("PostgreSQL is not available"),

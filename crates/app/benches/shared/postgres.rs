@@ -86,6 +86,15 @@ impl Admin {
             .with_context(|| format!("DROP DATABASE {name}"))
     }
 
+    /// Writes the server's dirty buffers out now (`CHECKPOINT`), so that a timed case does not
+    /// pay for the writes of the cases before it.
+    pub async fn checkpoint(&self) -> anyhow::Result<()> {
+        self.client
+            .batch_execute("CHECKPOINT")
+            .await
+            .context("CHECKPOINT")
+    }
+
     /// The server's settings named `names` (with their units), in name order.
     pub async fn settings(&self, names: &[&str]) -> anyhow::Result<Vec<(String, String)>> {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
