@@ -172,7 +172,7 @@ impl ListingStore for SqlListingStore {
         let src = source.to_string();
         let after = after.map(ExternalId::to_string);
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows: Vec<(String, Option<String>, Option<Vec<u8>>)> =
+        let rows: Vec<(String, Option<String>, Option<Vec<u8>>, String)> =
             with_conn!(self.db, |conn, _dialect| {
                 let mut query = p::properties
                     .filter(p::source.eq(&src))
@@ -185,16 +185,17 @@ impl ListingStore for SqlListingStore {
                 query
                     .order(p::external_id)
                     .limit(limit)
-                    .select((p::external_id, p::source_format, p::source_record))
+                    .select((p::external_id, p::source_format, p::source_record, p::data))
                     .load(conn)
                     .await
                     .map_err(from_diesel)?
             });
         rows.into_iter()
-            .map(|(id, format, record)| {
+            .map(|(id, format, record, document)| {
                 let id = ExternalId::parse(&id).map_err(|e| corrupt("external id", e))?;
                 let format = format.ok_or_else(|| corrupt_value("source format", "NULL"))?;
-                let kept = kept::unpack(&record.unwrap_or_default()).map(|bytes| SourceRecord {
+                let stored = record.unwrap_or_default();
+                let kept = kept::unpack(&stored, document.as_bytes()).map(|bytes| SourceRecord {
                     format: format.into(),
                     bytes,
                 });

@@ -39,7 +39,7 @@ pub(crate) struct PropertyRow<'a> {
     pub(crate) created_at: DbTime,
     pub(crate) updated_at: DbTime,
     pub(crate) source_format: Option<&'a str>,
-    /// The kept source record, packed ([`super::kept::pack`]).
+    /// The kept source record, packed against `data` ([`super::kept::pack`]).
     pub(crate) source_record: Option<Vec<u8>>,
 }
 
@@ -72,6 +72,11 @@ impl<'a> PropertyRow<'a> {
             Price::Amount { amount } => (Some(amount.minor()), Some(amount.currency())),
             Price::OnRequest => (None, None),
         };
+        let data = l.to_document();
+        let source_record = record
+            .source
+            .as_ref()
+            .map(|s| super::kept::pack(&s.bytes, data.as_bytes()));
         Ok(Self {
             source,
             external_id: l.external_id.as_str(),
@@ -91,14 +96,14 @@ impl<'a> PropertyRow<'a> {
             postal_code: l.address.postal_code.as_deref(),
             latitude: l.address.location.map(|p| p.latitude()),
             longitude: l.address.location.map(|p| p.longitude()),
-            data: l.to_document(),
+            data,
             source_modified_at: l.source_modified_at.map(DbTime),
             first_seen_at: seen,
             withdrawn_at: None,
             created_at: seen,
             updated_at: seen,
             source_format: record.source.as_ref().map(|s| &*s.format),
-            source_record: record.source.as_ref().map(|s| super::kept::pack(&s.bytes)),
+            source_record,
         })
     }
 }
@@ -193,7 +198,7 @@ impl StoredRow {
             source_record: match (self.source_format, self.source_record) {
                 (Some(format), Some(stored)) => Some(SourceRecord {
                     format: format.into(),
-                    bytes: super::kept::unpack(&stored)
+                    bytes: super::kept::unpack(&stored, self.data.as_bytes())
                         .map_err(|e| corrupt_value("source record", &e))?,
                 }),
                 _ => None,
