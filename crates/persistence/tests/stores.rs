@@ -327,3 +327,58 @@ mod damaged_source_records {
         });
     }
 }
+
+/// On PostgreSQL a chunk of new listings is inserted without a conflict clause; when that
+/// insert meets a listing stored since the chunk's probe (here, a unique violation raised once
+/// by a trigger, as a concurrent writer's commit would), the chunk is written again by upserts
+/// and nothing is lost.
+mod insert_race {
+    use chrono::{TimeZone, Utc};
+    use propimport_domain::testing::listing_conformance::listing;
+    use propimport_domain::{ListingRecord, ListingStore as _, SourceName, UpsertOutcome};
+
+    use super::*;
+
+    #[test]
+    fn postgres() {
+        run(async {
+            let Some(fixture) = TestDatabase::postgres().await else {
+                return;
+            };
+            fixture.execute_sql("CREATE SEQUENCE race_once").await;
+            fixture
+                .execute_sql(
+                    "CREATE FUNCTION race_once() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN IF nextval('race_once') = 1 THEN \
+                     RAISE unique_violation USING MESSAGE = 'stored by another writer'; \
+                     END IF; RETURN NEW; END $$",
+                )
+                .await;
+            fixture
+                .execute_sql(
+                    "CREATE TRIGGER race_once BEFORE INSERT ON properties \
+                     FOR EACH ROW EXECUTE FUNCTION race_once()",
+                )
+                .await;
+            let source = SourceName::parse("feed").unwrap();
+            let at = Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap();
+            let records: Vec<ListingRecord> = (0..20)
+                .map(|i| ListingRecord::new(listing(&format!("R{i}"), 1_000 + i), |_| "h".into()))
+                .collect();
+            let store = fixture.listing_store();
+            let outcomes = store.upsert_batch(&source, &records, at).await.unwrap();
+            assert!(outcomes.iter().all(|o| *o == UpsertOutcome::Inserted));
+            assert_eq!(store.count_active(&source).await.unwrap(), 20);
+            let after_the_raise = fixture
+                .execute_sql(
+                    "UPDATE properties SET status = status \
+                     WHERE (SELECT last_value FROM race_once) > 1",
+                )
+                .await;
+            assert_eq!(
+                after_the_raise, 20,
+                "the first insert was refused, the retry stored all"
+            );
+        });
+    }
+}

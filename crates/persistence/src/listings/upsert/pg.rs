@@ -2,7 +2,11 @@
 //! as one array per column (`unnest`), whatever the number of rows.
 //!
 //! One statement gives the outcomes and sets the stored rows' seen times ([`PgProbe`]), one
-//! writes the new and changed rows ([`PgUpsert`]). Each id of the array is looked up by a
+//! writes the new and changed rows ([`PgUpsert`]). A chunk whose written rows are all new (a
+//! first import) inserts them without a conflict clause ([`PgInsert`]): an upsert checks the
+//! unique index before each insertion and logs a confirmation after it. Should another writer
+//! have stored one of those ids since the probe, the insert fails on the unique index, the
+//! chunk's transaction is rolled back and the chunk is written again, probed anew, by upserts. Each id of the array is looked up by a
 //! `LATERAL` subquery, which can only be run as one unique-index lookup per id whatever the
 //! table's statistics: a plain join is planned from statistics, and once the table was
 //! analyzed during a first import (its rows narrow, their documents and source records kept
@@ -32,8 +36,10 @@ struct PgUpsert<'a> {
     c: PropertyColumns<'a>,
 }
 
-impl Statement for PgUpsert<'_> {
-    const SQL: &'static str = concat!(
+/// The insertion of a chunk's rows, up to the conflict clause (shared by [`PgUpsert`] and
+/// [`PgInsert`]).
+macro_rules! insert_rows {
+    () => {
         "\
 WITH written AS ( \
 INSERT INTO properties (source, external_id, status, content_hash, transaction_type, price_minor, \
@@ -51,7 +57,13 @@ FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::text
     AS r (external_id, content_hash, transaction_type, price_minor, currency, property_type, \
     bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, town, postal_code, \
     latitude, longitude, data, source_modified_at, source_format, source_record) \
-",
+"
+    };
+}
+
+impl Statement for PgUpsert<'_> {
+    const SQL: &'static str = concat!(
+        insert_rows!(),
         on_conflict_update!(),
         " \
 RETURNING id) \
@@ -60,33 +72,59 @@ ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at"
     );
 
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        use diesel::sql_types::{Array, BigInt, Binary, Double, Integer, Nullable, Text};
-        let c = &self.c;
-        match n {
-            1 => out.push_bind_param::<Text, _>(self.src),
-            2 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
-            3 => out.push_bind_param::<Array<Text>, _>(&c.external_id),
-            4 => out.push_bind_param::<Array<Text>, _>(&c.content_hash),
-            5 => out.push_bind_param::<Array<Text>, _>(&c.transaction_type),
-            6 => out.push_bind_param::<Array<Nullable<BigInt>>, _>(&c.price_minor),
-            7 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.currency),
-            8 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.property_type),
-            9 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bedrooms),
-            10 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bathrooms),
-            11 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.built_area_m2),
-            12 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.plot_area_m2),
-            13 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.country),
-            14 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.province),
-            15 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.town),
-            16 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.postal_code),
-            17 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.latitude),
-            18 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.longitude),
-            19 => out.push_bind_param::<Array<Text>, _>(&c.data),
-            20 => out.push_bind_param::<Array<Nullable<UtcTimestamp>>, _>(&c.source_modified_at),
-            21 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.source_format),
-            22 => out.push_bind_param::<Array<Nullable<Binary>>, _>(&c.source_record),
-            _ => Err(unknown_parameter(n)),
-        }
+        bind_rows(self.src, &self.seen, &self.c, n, out)
+    }
+}
+
+/// PostgreSQL's insertion of a chunk's new rows with their last-seen rows: [`PgUpsert`]
+/// without its conflict clauses (a new listing's sighting is new too), the same parameters.
+struct PgInsert<'a>(PgUpsert<'a>);
+
+impl Statement for PgInsert<'_> {
+    const SQL: &'static str = concat!(
+        insert_rows!(),
+        "RETURNING id) \
+INSERT INTO property_seen (property_id, last_seen_at) SELECT id, $2 FROM written"
+    );
+
+    fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        bind_rows(self.0.src, &self.0.seen, &self.0.c, n, out)
+    }
+}
+
+/// Binds parameter `n` of [`PgUpsert`] and [`PgInsert`].
+fn bind_rows<'b>(
+    src: &'b str,
+    seen: &'b DbTime,
+    c: &'b PropertyColumns<'_>,
+    n: usize,
+    out: &mut AstPass<'_, 'b, Pg>,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, BigInt, Binary, Double, Integer, Nullable, Text};
+    match n {
+        1 => out.push_bind_param::<Text, _>(src),
+        2 => out.push_bind_param::<UtcTimestamp, _>(seen),
+        3 => out.push_bind_param::<Array<Text>, _>(&c.external_id),
+        4 => out.push_bind_param::<Array<Text>, _>(&c.content_hash),
+        5 => out.push_bind_param::<Array<Text>, _>(&c.transaction_type),
+        6 => out.push_bind_param::<Array<Nullable<BigInt>>, _>(&c.price_minor),
+        7 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.currency),
+        8 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.property_type),
+        9 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bedrooms),
+        10 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.bathrooms),
+        11 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.built_area_m2),
+        12 => out.push_bind_param::<Array<Nullable<Integer>>, _>(&c.plot_area_m2),
+        13 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.country),
+        14 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.province),
+        15 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.town),
+        16 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.postal_code),
+        17 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.latitude),
+        18 => out.push_bind_param::<Array<Nullable<Double>>, _>(&c.longitude),
+        19 => out.push_bind_param::<Array<Text>, _>(&c.data),
+        20 => out.push_bind_param::<Array<Nullable<UtcTimestamp>>, _>(&c.source_modified_at),
+        21 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.source_format),
+        22 => out.push_bind_param::<Array<Nullable<Binary>>, _>(&c.source_record),
+        _ => Err(unknown_parameter(n)),
     }
 }
 
@@ -211,50 +249,82 @@ async fn probe_seen(
     Ok(outcomes)
 }
 
-/// Probes the chunk, then writes its new and changed rows with their sightings.
+/// Probes the chunk, then writes its new and changed rows with their sightings: by plain
+/// inserts when every written row is new and `insert_new` allows it, else by upserts.
 async fn chunk_writes(
     conn: &mut AsyncPgConnection,
     job: &ChunkJob<'_>,
+    insert_new: bool,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
     let outcomes = probe_seen(conn, job).await?;
     let rows = job.rows(&outcomes)?;
-    if !rows.is_empty() {
-        let c = PropertyColumns::of(rows);
-        Prepared(PgUpsert {
-            src: job.src,
-            seen: job.seen,
-            c,
-        })
-        .execute(conn)
-        .await?;
+    if rows.is_empty() {
+        return Ok(outcomes);
+    }
+    let all_new = !outcomes.contains(&UpsertOutcome::Updated);
+    let upsert = PgUpsert {
+        src: job.src,
+        seen: job.seen,
+        c: PropertyColumns::of(rows),
+    };
+    if insert_new && all_new {
+        Prepared(PgInsert(upsert)).execute(conn).await?;
+    } else {
+        Prepared(upsert).execute(conn).await?;
     }
     Ok(outcomes)
 }
 
+/// The chunk in one transaction, which commits without waiting for its WAL to reach the disk
+/// (`synchronous_commit = off`, set by the same round trip that begins it).
+async fn chunk_transaction(
+    conn: &mut AsyncPgConnection,
+    job: &ChunkJob<'_>,
+    insert_new: bool,
+) -> Result<Vec<UpsertOutcome>, TxError> {
+    type Manager = AnsiTransactionManager;
+    Manager::begin_transaction_sql(conn, "BEGIN; SET LOCAL synchronous_commit = off").await?;
+    match chunk_writes(conn, job, insert_new).await {
+        Ok(outcomes) => {
+            <Manager as TransactionManager<AsyncPgConnection>>::commit_transaction(conn).await?;
+            Ok(outcomes)
+        }
+        // As diesel's own transactions do: the first error is the one to report.
+        Err(error) => {
+            match <Manager as TransactionManager<AsyncPgConnection>>::rollback_transaction(conn)
+                .await
+            {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                Err(rollback) => Err(rollback.into()),
+            }
+        }
+    }
+}
+
+/// Whether a chunk's plain insert met a row another writer stored since the probe.
+fn lost_a_race(error: &TxError) -> bool {
+    matches!(
+        error,
+        TxError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        ))
+    )
+}
+
 impl ListingWrites for AsyncPgConnection {
-    /// The transaction commits without waiting for its WAL to reach the disk
-    /// (`synchronous_commit = off`, set by the same round trip that begins it).
+    /// A chunk of new listings is inserted plainly; if another writer stored one of them
+    /// first, the chunk is written again by upserts.
     async fn write_chunk(
         &mut self,
         src: &str,
         chunk: &[ListingRecord],
         seen: DbTime,
     ) -> Result<Vec<UpsertOutcome>, TxError> {
-        type Manager = AnsiTransactionManager;
         let job = ChunkJob::new(src, chunk, seen);
-        Manager::begin_transaction_sql(self, "BEGIN; SET LOCAL synchronous_commit = off").await?;
-        match chunk_writes(self, &job).await {
-            Ok(outcomes) => {
-                <Manager as TransactionManager<Self>>::commit_transaction(self).await?;
-                Ok(outcomes)
-            }
-            // As diesel's own transactions do: the first error is the one to report.
-            Err(error) => {
-                match <Manager as TransactionManager<Self>>::rollback_transaction(self).await {
-                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-                    Err(rollback) => Err(rollback.into()),
-                }
-            }
+        match chunk_transaction(self, &job, true).await {
+            Err(error) if lost_a_race(&error) => chunk_transaction(self, &job, false).await,
+            written => written,
         }
     }
 
