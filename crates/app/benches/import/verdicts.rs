@@ -201,7 +201,8 @@ pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
     out
 }
 
-/// Peak RSS under the ceiling on every import, and flat from the smallest to the largest size.
+/// Peak RSS under the ceiling on every import, and flat from the smallest to the largest size
+/// for the formats imported at every size.
 fn rss_verdicts(config: &Config, rows: &[Row], out: &mut Vec<Verdict>) {
     let worst = rows
         .iter()
@@ -228,8 +229,10 @@ fn rss_verdicts(config: &Config, rows: &[Row], out: &mut Vec<Verdict>) {
     if small == large {
         return;
     }
+    // Only the main formats are imported at every size; the others once, at N.
+    let formats = config.formats.iter().filter(|f| f.is_main());
     for backend in &config.backends {
-        for format in &config.formats {
+        for format in formats.clone() {
             let (b, f) = (backend.name(), format.name());
             let rss = |n| find(rows, "first import", b, f, n).and_then(|r| r.peak_rss_mb);
             let measured = rss(small).zip(rss(large)).map(|(a, z)| {
