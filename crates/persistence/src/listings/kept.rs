@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 
 /// The largest record kept once decompressed; a stored record claiming more is refused.
-pub(crate) const MAX_KEPT_BYTES: usize = 64 << 20;
+const MAX_KEPT_BYTES: usize = 64 << 20;
 
 /// Set in a stored length: the block was compressed against the row's document.
 const AGAINST_DOCUMENT: u32 = 1 << 31;
