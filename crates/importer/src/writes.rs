@@ -4,6 +4,12 @@
 //! batches were read. A batch that shares a listing with one being written waits for it, so
 //! the copy read last is the one stored. With the image stage on, batches are written one
 //! at a time (the stage records images per batch, after its listings).
+//!
+//! Once the batches stored so far held only new listings (a first import), the next ones are
+//! written as expected to be new
+//! ([`upsert_new_batch`](propimport_domain::ListingStore::upsert_new_batch)), which a store
+//! may insert without first reading what it holds of their ids; the first listing found
+//! stored ends that for the run.
 
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
@@ -39,7 +45,7 @@ impl Importer {
         batch: Batch,
         report: &mut ImportReport,
     ) -> StoreResult<Batch> {
-        let written = self.write_batch(batch).await;
+        let written = self.write_batch(batch, false).await;
         self.settle(written, report).await
     }
 
@@ -60,6 +66,7 @@ impl Importer {
         let mut keys: VecDeque<HashSet<u64>> = VecDeque::new();
         let mut first_error = None;
         let mut reading = true;
+        let mut fresh = Fresh::default();
         loop {
             let taking = reading && first_error.is_none() && writing.len() < writers;
             let done = if taking {
@@ -75,11 +82,12 @@ impl Importer {
                         while keys.iter().any(|k| !k.is_disjoint(&ids)) {
                             let Some(done) = writing.next().await else { break };
                             keys.pop_front();
+                            fresh.observe(&done);
                             self.finish(done, recycle, progress, report, &mut first_error)
                                 .await;
                         }
                         keys.push_back(ids);
-                        writing.push_back(Box::pin(self.write_batch(batch)));
+                        writing.push_back(Box::pin(self.write_batch(batch, fresh.expected())));
                         continue;
                     }
                 }
@@ -90,6 +98,7 @@ impl Importer {
                 }
             };
             keys.pop_front();
+            fresh.observe(&done);
             self.finish(done, recycle, progress, report, &mut first_error)
                 .await;
         }
@@ -120,10 +129,10 @@ impl Importer {
 
     /// Writes a batch: touches the failed records' listings (a record that failed is not
     /// absent from the feed: its stored listing stays as it was and is not withdrawn) and
-    /// upserts the mapped ones.
-    async fn write_batch(&self, batch: Batch) -> Written {
+    /// upserts the mapped ones (as expected to be new, if `new`).
+    async fn write_batch(&self, batch: Batch, new: bool) -> Written {
         let seen_at = self.clock.now();
-        let outcomes = self.write_records(&batch, seen_at).await;
+        let outcomes = self.write_records(&batch, seen_at, new).await;
         Written {
             batch,
             seen_at,
@@ -135,6 +144,7 @@ impl Importer {
         &self,
         batch: &Batch,
         seen_at: DateTime<Utc>,
+        new: bool,
     ) -> StoreResult<(Vec<UpsertOutcome>, u64)> {
         let failed_ids: Vec<ExternalId> = batch
             .failures
@@ -150,12 +160,15 @@ impl Importer {
                 .touch(&self.source.name, &failed_ids, seen_at)
                 .await?;
         }
+        let (store, source) = (&self.listings, &self.source.name);
         let outcomes = if batch.records.is_empty() {
             Vec::new()
-        } else {
-            self.listings
-                .upsert_batch(&self.source.name, &batch.records, seen_at)
+        } else if new {
+            store
+                .upsert_new_batch(source, &batch.records, seen_at)
                 .await?
+        } else {
+            store.upsert_batch(source, &batch.records, seen_at).await?
         };
         let withdrawn = if batch.gone.is_empty() {
             0
@@ -204,6 +217,29 @@ impl Importer {
                 .await?;
         }
         Ok(batch)
+    }
+}
+
+/// Whether the listings stored so far in the run were all new: unknown until a batch with
+/// records is stored, false for the rest of the run from the first stored listing met.
+#[derive(Debug, Default)]
+struct Fresh(Option<bool>);
+
+impl Fresh {
+    /// Whether the next batch is expected to hold new listings only.
+    fn expected(&self) -> bool {
+        self.0 == Some(true)
+    }
+
+    /// Takes a written batch's outcomes into account.
+    fn observe(&mut self, written: &Written) {
+        let Ok((outcomes, _)) = &written.outcomes else {
+            return;
+        };
+        if outcomes.is_empty() || self.0 == Some(false) {
+            return;
+        }
+        self.0 = Some(outcomes.iter().all(|o| *o == UpsertOutcome::Inserted));
     }
 }
 

@@ -22,6 +22,20 @@ pub trait ListingStore: Send + Sync {
         seen_at: DateTime<Utc>,
     ) -> Result<Vec<UpsertOutcome>>;
 
+    /// [`ListingStore::upsert_batch`] of a batch whose listings are expected to be new (the
+    /// run's batches so far held no stored listing of the source, as in a first import): a
+    /// store may insert them without first reading what it holds of their ids, provided it
+    /// falls back to the upsert for any part of the batch in which one is stored after all.
+    /// The outcomes and what is stored are those of `upsert_batch`.
+    async fn upsert_new_batch(
+        &self,
+        source: &SourceName,
+        batch: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<UpsertOutcome>> {
+        self.upsert_batch(source, batch, seen_at).await
+    }
+
     /// Marks listings as seen at `seen_at` without changing them (records that were in the
     /// feed but failed to map are not absent, so they must not be withdrawn); returns how many
     /// exist.

@@ -11,6 +11,7 @@ mod images;
 mod json;
 mod kyero;
 mod kyero_guard;
+mod new_batches;
 mod openimmo;
 mod pipeline;
 mod progress;

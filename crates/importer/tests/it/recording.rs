@@ -51,6 +51,20 @@ impl ListingStore for Recording {
         self.inner.upsert_batch(source, batch, seen_at).await
     }
 
+    async fn upsert_new_batch(
+        &self,
+        source: &SourceName,
+        batch: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+    ) -> propimport_domain::Result<Vec<UpsertOutcome>> {
+        let ids: Vec<&str> = batch
+            .iter()
+            .map(|r| r.listing.external_id.as_str())
+            .collect();
+        self.log(format!("upsert new {}", ids.join(" ")));
+        self.inner.upsert_new_batch(source, batch, seen_at).await
+    }
+
     async fn touch(
         &self,
         source: &SourceName,

@@ -17,7 +17,7 @@ use propimport_domain::{
 };
 
 use self::rows::{SourceStateRow, StoredRow, status_text};
-use self::upsert::ListingWrites as _;
+use self::upsert::{Expect, ListingWrites as _};
 use crate::Database;
 use crate::error::{corrupt, corrupt_value, from_diesel};
 use crate::schema::properties::dsl as p;
@@ -44,6 +44,21 @@ impl SqlListingStore {
     pub fn new(db: Database) -> Self {
         Self { db }
     }
+
+    /// Writes `batch` a chunk of [`ROWS_PER_STATEMENT`] at a time, each in its transaction.
+    async fn upsert_chunks(
+        &self,
+        source: &SourceName,
+        batch: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+        expect: Expect,
+    ) -> Result<Vec<UpsertOutcome>> {
+        let mut all = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+            all.extend(self.upsert_chunk(source, chunk, seen_at, expect).await?);
+        }
+        Ok(all)
+    }
 }
 
 #[async_trait]
@@ -54,11 +69,20 @@ impl ListingStore for SqlListingStore {
         batch: &[ListingRecord],
         seen_at: DateTime<Utc>,
     ) -> Result<Vec<UpsertOutcome>> {
-        let mut all = Vec::with_capacity(batch.len());
-        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-            all.extend(self.upsert_chunk(source, chunk, seen_at).await?);
-        }
-        Ok(all)
+        self.upsert_chunks(source, batch, seen_at, Expect::Any)
+            .await
+    }
+
+    /// On PostgreSQL each chunk is inserted without its probe; a chunk in which a listing is
+    /// stored after all is rolled back and upserted (see `upsert::pg`). SQLite upserts.
+    async fn upsert_new_batch(
+        &self,
+        source: &SourceName,
+        batch: &[ListingRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<UpsertOutcome>> {
+        self.upsert_chunks(source, batch, seen_at, Expect::New)
+            .await
     }
 
     async fn withdraw_unseen(

@@ -24,8 +24,10 @@ const INLINE: usize = 64;
 const BATCH: usize = 128;
 /// A batch closes once its properties hold this much.
 const BATCH_BYTES: usize = 1024 * 1024;
-/// Batches handed over and not yet taken back.
-const IN_FLIGHT: usize = 2;
+/// Batches handed over and not yet taken back. Four rather than two let the reading run
+/// ahead while the writer waits on the database (a re-import on PostgreSQL: 3.73 s → 3.31 s
+/// per 100,000 listings, medians of five alternating runs), for at most 4 MiB more.
+const IN_FLIGHT: usize = 4;
 
 /// Mapped items with the builders to reuse.
 type Mapped = Vec<(FeedItem, Builder)>;

@@ -51,16 +51,28 @@ fn outcome(hash: &str, stored: Option<&(String, String)>) -> UpsertOutcome {
     }
 }
 
+/// What the caller expects of a chunk's listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Expect {
+    /// Nothing: the chunk is probed first.
+    Any,
+    /// That none is stored: a backend may insert the chunk without probing it, and must then
+    /// write it again, probed, when one is.
+    New,
+}
+
 /// Listing writes of one backend's connection.
 pub(super) trait ListingWrites {
     /// Probes a chunk of one source's records (setting the last-seen time of the stored
     /// listings among them to `seen`) and writes its new and changed rows with theirs, in one
     /// transaction (a savepoint inside the caller's, if any); gives each record's outcome.
+    /// With [`Expect::New`] the probe may be left out (see the backend).
     fn write_chunk(
         &mut self,
         src: &str,
         chunk: &[ListingRecord],
         seen: DbTime,
+        expect: Expect,
     ) -> impl Future<Output = std::result::Result<Vec<UpsertOutcome>, TxError>> + Send;
 
     /// Sets the last-seen time of the source's listings with these ids (adding their rows of
@@ -138,11 +150,12 @@ impl SqlListingStore {
         source: &SourceName,
         chunk: &[ListingRecord],
         seen_at: DateTime<Utc>,
+        expect: Expect,
     ) -> Result<Vec<UpsertOutcome>> {
         let src = source.to_string();
         let seen = DbTime(seen_at);
         with_write_conn!(self.db, |conn, _dialect| {
-            conn.write_chunk(&src, chunk, seen)
+            conn.write_chunk(&src, chunk, seen, expect)
                 .await
                 .map_err(TxError::into_domain)
         })

@@ -4,11 +4,14 @@
 //! One statement gives the outcomes and sets the stored rows' seen times ([`PgProbe`]), one
 //! writes the new and changed rows ([`PgUpsert`]). A chunk whose written rows are all new (a
 //! first import) inserts them without a conflict clause ([`PgInsert`]): an upsert checks the
-//! unique index before each insertion and logs a confirmation after it. Should another writer
-//! have stored one of those ids since the probe, the insert fails on the unique index, the
-//! chunk's transaction is rolled back and the chunk is written again, probed anew, by upserts. Each id of the array is looked up by a
-//! `LATERAL` subquery, which can only be run as one unique-index lookup per id whatever the
-//! table's statistics: a plain join is planned from statistics, and once the table was
+//! unique index before each insertion and logs a confirmation after it. A chunk expected to be
+//! new (`Expect::New`: the run's chunks so far held no stored listing) is inserted so without
+//! its probe. Should one of those ids be stored after all (or another writer have stored it
+//! since the probe), the insert fails on the unique index, the chunk's transaction is rolled
+//! back and the chunk is written again, probed anew, by upserts.
+//!
+//! The probe looks each id of the array up by a `LATERAL` subquery, which can only be run as
+//! one unique-index lookup per id whatever the table's statistics: a plain join is planned from statistics, and once the table was
 //! analyzed during a first import (its rows narrow, their documents and source records kept
 //! apart) it was planned as a hash join over a scan of every row, so each chunk's probe cost
 //! grew with the table (40 ms per 500 ids at 100,000 rows, against 1 ms for the lookups);
@@ -20,7 +23,7 @@ use diesel::query_builder::AstPass;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
-use super::{ChunkJob, ListingWrites};
+use super::{ChunkJob, Expect, ListingWrites};
 use crate::error::TxError;
 use crate::listings::rows::PropertyColumns;
 use crate::prepared::{Prepared, Statement};
@@ -249,14 +252,28 @@ async fn probe_seen(
     Ok(outcomes)
 }
 
-/// Probes the chunk, then writes its new and changed rows with their sightings: by plain
-/// inserts when every written row is new and `insert_new` allows it, else by upserts.
+/// How a chunk is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// Inserted without a probe, every record's outcome `Inserted`: for a chunk expected to
+    /// hold no stored listing.
+    Unprobed,
+    /// Probed, then written by plain inserts when every written row is new.
+    Probed,
+    /// Probed, then written by upserts.
+    Upserts,
+}
+
+/// Writes the chunk's new and changed rows with their sightings, as `attempt` says.
 async fn chunk_writes(
     conn: &mut AsyncPgConnection,
     job: &ChunkJob<'_>,
-    insert_new: bool,
+    attempt: Attempt,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
-    let outcomes = probe_seen(conn, job).await?;
+    let outcomes = match attempt {
+        Attempt::Unprobed => vec![UpsertOutcome::Inserted; job.probes.len()],
+        Attempt::Probed | Attempt::Upserts => probe_seen(conn, job).await?,
+    };
     let rows = job.rows(&outcomes)?;
     if rows.is_empty() {
         return Ok(outcomes);
@@ -267,7 +284,7 @@ async fn chunk_writes(
         seen: job.seen,
         c: PropertyColumns::of(rows),
     };
-    if insert_new && all_new {
+    if attempt != Attempt::Upserts && all_new {
         Prepared(PgInsert(upsert)).execute(conn).await?;
     } else {
         Prepared(upsert).execute(conn).await?;
@@ -280,11 +297,11 @@ async fn chunk_writes(
 async fn chunk_transaction(
     conn: &mut AsyncPgConnection,
     job: &ChunkJob<'_>,
-    insert_new: bool,
+    attempt: Attempt,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
     type Manager = AnsiTransactionManager;
     Manager::begin_transaction_sql(conn, "BEGIN; SET LOCAL synchronous_commit = off").await?;
-    match chunk_writes(conn, job, insert_new).await {
+    match chunk_writes(conn, job, attempt).await {
         Ok(outcomes) => {
             <Manager as TransactionManager<AsyncPgConnection>>::commit_transaction(conn).await?;
             Ok(outcomes)
@@ -301,8 +318,9 @@ async fn chunk_transaction(
     }
 }
 
-/// Whether a chunk's plain insert met a row another writer stored since the probe.
-fn lost_a_race(error: &TxError) -> bool {
+/// Whether a chunk's plain insert met a stored row: one stored before (an unprobed chunk),
+/// or by another writer since the probe.
+fn met_a_stored_row(error: &TxError) -> bool {
     matches!(
         error,
         TxError::Db(diesel::result::Error::DatabaseError(
@@ -313,17 +331,25 @@ fn lost_a_race(error: &TxError) -> bool {
 }
 
 impl ListingWrites for AsyncPgConnection {
-    /// A chunk of new listings is inserted plainly; if another writer stored one of them
-    /// first, the chunk is written again by upserts.
+    /// A chunk of new listings is inserted plainly (without its probe, when they are expected
+    /// to be new); if one of them is stored after all, the chunk is written again, probed, by
+    /// upserts.
     async fn write_chunk(
         &mut self,
         src: &str,
         chunk: &[ListingRecord],
         seen: DbTime,
+        expect: Expect,
     ) -> Result<Vec<UpsertOutcome>, TxError> {
         let job = ChunkJob::new(src, chunk, seen);
-        match chunk_transaction(self, &job, true).await {
-            Err(error) if lost_a_race(&error) => chunk_transaction(self, &job, false).await,
+        let first = match expect {
+            Expect::New => Attempt::Unprobed,
+            Expect::Any => Attempt::Probed,
+        };
+        match chunk_transaction(self, &job, first).await {
+            Err(error) if met_a_stored_row(&error) => {
+                chunk_transaction(self, &job, Attempt::Upserts).await
+            }
             written => written,
         }
     }

@@ -15,7 +15,7 @@ use diesel::upsert::excluded;
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
 use super::sqlite_upsert::{GROUP, UpsertRows};
-use super::{ChunkJob, ListingWrites, outcome};
+use super::{ChunkJob, Expect, ListingWrites, outcome};
 use crate::connection::SqliteConn;
 use crate::error::TxError;
 use crate::listings::rows::PropertyRow;
@@ -103,12 +103,14 @@ fn chunk_writes(
 
 impl ListingWrites for SqliteConn {
     /// The chunk is copied once into the task that writes it (the task must own what it
-    /// reads); its rows are serialized there, off the caller's thread.
+    /// reads); its rows are serialized there, off the caller's thread. It is always probed:
+    /// on SQLite the probe of a chunk that holds no stored listing costs little.
     async fn write_chunk(
         &mut self,
         src: &str,
         chunk: &[ListingRecord],
         seen: DbTime,
+        _expect: Expect,
     ) -> Result<Vec<UpsertOutcome>, TxError> {
         let (src, chunk) = (src.to_owned(), chunk.to_vec());
         self.spawn_blocking(move |conn| Ok(chunk_writes(conn, &ChunkJob::new(&src, &chunk, seen))))
