@@ -73,8 +73,8 @@ impl ListingStore for SqlListingStore {
             .await
     }
 
-    /// On PostgreSQL each chunk is inserted without its probe; a chunk in which a listing is
-    /// stored after all is rolled back and upserted (see `upsert::pg`). SQLite upserts.
+    /// Each chunk is inserted without its probe; a chunk in which a listing is stored after
+    /// all is rolled back and written again, probed, by upserts.
     async fn upsert_new_batch(
         &self,
         source: &SourceName,

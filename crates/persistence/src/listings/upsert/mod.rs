@@ -56,9 +56,21 @@ fn outcome(hash: &str, stored: Option<&(String, String)>) -> UpsertOutcome {
 pub(super) enum Expect {
     /// Nothing: the chunk is probed first.
     Any,
-    /// That none is stored: a backend may insert the chunk without probing it, and must then
-    /// write it again, probed, when one is.
+    /// That none is stored: the chunk is inserted without its probe, and written again, probed,
+    /// when one is.
     New,
+}
+
+/// Whether a chunk's plain insert met a stored row: one stored before (an unprobed chunk),
+/// or by another writer since the probe.
+fn met_a_stored_row(error: &TxError) -> bool {
+    matches!(
+        error,
+        TxError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _
+        ))
+    )
 }
 
 /// Listing writes of one backend's connection.

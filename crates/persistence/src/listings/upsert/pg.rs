@@ -23,7 +23,7 @@ use diesel::query_builder::AstPass;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
-use super::{ChunkJob, Expect, ListingWrites};
+use super::{ChunkJob, Expect, ListingWrites, met_a_stored_row};
 use crate::error::TxError;
 use crate::listings::rows::PropertyColumns;
 use crate::prepared::{Prepared, Statement};
@@ -316,18 +316,6 @@ async fn chunk_transaction(
             }
         }
     }
-}
-
-/// Whether a chunk's plain insert met a stored row: one stored before (an unprobed chunk),
-/// or by another writer since the probe.
-fn met_a_stored_row(error: &TxError) -> bool {
-    matches!(
-        error,
-        TxError::Db(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _
-        ))
-    )
 }
 
 impl ListingWrites for AsyncPgConnection {

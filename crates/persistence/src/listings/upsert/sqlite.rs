@@ -5,7 +5,10 @@
 //!
 //! The probe reads the stored hashes of the chunk's ids (`IN (…)` uses the unique index) and
 //! sets the stored listings' last-seen time; each new or changed row is then upserted by the
-//! same cached statement, and their sightings set in one statement.
+//! same cached statement, and their sightings set in one statement. A chunk expected to be new
+//! is inserted without its probe or a conflict clause; should one of its ids be stored after
+//! all, the insert fails on the unique index, and the chunk is rolled back and written again,
+//! probed, by upserts.
 
 use std::collections::HashMap;
 
@@ -14,8 +17,8 @@ use diesel::sqlite::SqliteConnection;
 use diesel::upsert::excluded;
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
-use super::sqlite_upsert::{GROUP, UpsertRows};
-use super::{ChunkJob, Expect, ListingWrites, outcome};
+use super::sqlite_upsert::{GROUP, InsertRows};
+use super::{ChunkJob, Expect, ListingWrites, met_a_stored_row, outcome};
 use crate::connection::SqliteConn;
 use crate::error::TxError;
 use crate::listings::rows::PropertyRow;
@@ -43,9 +46,10 @@ fn probe_seen(conn: &mut SqliteConnection, job: &ChunkJob<'_>) -> QueryResult<Ve
         .collect())
 }
 
-/// Inserts new rows and overwrites changed ones (all but first-seen and creation times), a
-/// group of rows per statement, and sets their last-seen time.
-fn write_rows(
+/// Inserts new rows and overwrites changed ones (all but first-seen and creation times; with
+/// `UPSERT` false a stored row fails the statement instead), a group of rows per statement,
+/// and sets their last-seen time.
+fn write_rows<const UPSERT: bool>(
     conn: &mut SqliteConnection,
     src: &str,
     seen: DbTime,
@@ -56,10 +60,10 @@ fn write_rows(
         let group: &[PropertyRow<'_>; GROUP] = group.try_into().map_err(|_| {
             diesel::result::Error::QueryBuilderError("a group of the wrong size".into())
         })?;
-        UpsertRows(group).execute(conn)?;
+        InsertRows::<GROUP, UPSERT>(group).execute(conn)?;
     }
     for row in groups.remainder() {
-        UpsertRows(std::array::from_ref(row)).execute(conn)?;
+        InsertRows::<1, UPSERT>(std::array::from_ref(row)).execute(conn)?;
     }
     let keys: Vec<&str> = rows.iter().map(PropertyRow::external_id).collect();
     mark_seen(conn, src, &keys, seen).map(drop)
@@ -85,36 +89,64 @@ fn mark_seen(
         .execute(conn)
 }
 
-/// Probes the chunk, then writes its new and changed rows, in a transaction (a savepoint
-/// inside the caller's `BEGIN IMMEDIATE`).
+/// Probes the chunk, then upserts its new and changed rows, in a transaction (a savepoint
+/// inside the caller's `BEGIN IMMEDIATE`); or, unless `probe`, inserts every row unprobed,
+/// each record's outcome `Inserted`.
 fn chunk_writes(
     conn: &mut SqliteConnection,
     job: &ChunkJob<'_>,
+    probe: bool,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
     conn.transaction::<_, TxError, _>(|conn| {
+        if !probe {
+            let outcomes = vec![UpsertOutcome::Inserted; job.probes.len()];
+            write_rows::<false>(conn, job.src, job.seen, &job.rows(&outcomes)?)?;
+            return Ok(outcomes);
+        }
         let outcomes = probe_seen(conn, job)?;
         let rows = job.rows(&outcomes)?;
         if !rows.is_empty() {
-            write_rows(conn, job.src, job.seen, &rows)?;
+            write_rows::<true>(conn, job.src, job.seen, &rows)?;
         }
         Ok(outcomes)
     })
 }
 
+/// Writes the chunk: unprobed first when it is expected to be new, and probed again if one of
+/// its ids is stored after all.
+fn write_chunk(
+    conn: &mut SqliteConnection,
+    job: &ChunkJob<'_>,
+    expect: Expect,
+) -> Result<Vec<UpsertOutcome>, TxError> {
+    if expect == Expect::New {
+        match chunk_writes(conn, job, false) {
+            Err(error) if met_a_stored_row(&error) => {}
+            written => return written,
+        }
+    }
+    chunk_writes(conn, job, true)
+}
+
 impl ListingWrites for SqliteConn {
     /// The chunk is copied once into the task that writes it (the task must own what it
-    /// reads); its rows are serialized there, off the caller's thread. It is always probed:
-    /// on SQLite the probe of a chunk that holds no stored listing costs little.
+    /// reads); its rows are serialized there, off the caller's thread.
     async fn write_chunk(
         &mut self,
         src: &str,
         chunk: &[ListingRecord],
         seen: DbTime,
-        _expect: Expect,
+        expect: Expect,
     ) -> Result<Vec<UpsertOutcome>, TxError> {
         let (src, chunk) = (src.to_owned(), chunk.to_vec());
-        self.spawn_blocking(move |conn| Ok(chunk_writes(conn, &ChunkJob::new(&src, &chunk, seen))))
-            .await?
+        self.spawn_blocking(move |conn| {
+            Ok(write_chunk(
+                conn,
+                &ChunkJob::new(&src, &chunk, seen),
+                expect,
+            ))
+        })
+        .await?
     }
 
     async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {

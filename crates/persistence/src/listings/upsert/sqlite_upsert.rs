@@ -1,7 +1,7 @@
-//! SQLite's upsert of `N` listing rows in one statement, of a text fixed by `N`: diesel's
-//! statement cache keys it by its type, so the connection prepares it once and each use only
-//! binds and steps it (diesel's own upsert builder has no static id: its statements were
-//! parsed and planned again for every row).
+//! SQLite's upsert (or plain insert) of `N` listing rows in one statement, of a text fixed by
+//! `N`: diesel's statement cache keys it by its type, so the connection prepares it once and
+//! each use only binds and steps it (diesel's own upsert builder has no static id: its
+//! statements were parsed and planned again for every row).
 
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::result::QueryResult;
@@ -22,10 +22,14 @@ source_record) VALUES ";
 
 const ON_CONFLICT: &str = concat!(" ", on_conflict_update!());
 
-/// The upsert of exactly `N` rows (the statement's text depends on `N` alone).
-pub(super) struct UpsertRows<'a, const N: usize>(pub(super) &'a [PropertyRow<'a>; N]);
+/// The insertion of exactly `N` rows, with the conflict clause of an upsert if `UPSERT` (the
+/// statement's text depends on `N` and `UPSERT` alone). Without it, a row whose id is stored
+/// fails the statement on the unique index.
+pub(super) struct InsertRows<'a, const N: usize, const UPSERT: bool>(
+    pub(super) &'a [PropertyRow<'a>; N],
+);
 
-impl<const N: usize> QueryFragment<Sqlite> for UpsertRows<'_, N> {
+impl<const N: usize, const UPSERT: bool> QueryFragment<Sqlite> for InsertRows<'_, N, UPSERT> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
         out.push_sql(INSERT);
         for (i, row) in self.0.iter().enumerate() {
@@ -33,7 +37,9 @@ impl<const N: usize> QueryFragment<Sqlite> for UpsertRows<'_, N> {
             bind_row(row, &mut out)?;
             out.push_sql(")");
         }
-        out.push_sql(ON_CONFLICT);
+        if UPSERT {
+            out.push_sql(ON_CONFLICT);
+        }
         Ok(())
     }
 }
@@ -85,12 +91,15 @@ fn bind_row<'b>(r: &'b PropertyRow<'_>, out: &mut AstPass<'_, 'b, Sqlite>) -> Qu
     out.push_bind_param::<Nullable<Binary>, _>(&r.source_record)
 }
 
-/// The statement cache's key: one per row count.
-pub(super) struct UpsertRowsId<const N: usize>;
+/// The statement cache's key: one per row count and kind.
+pub(super) struct InsertRowsId<const N: usize, const UPSERT: bool>;
 
-impl<const N: usize> QueryId for UpsertRows<'_, N> {
-    type QueryId = UpsertRowsId<N>;
+impl<const N: usize, const UPSERT: bool> QueryId for InsertRows<'_, N, UPSERT> {
+    type QueryId = InsertRowsId<N, UPSERT>;
     const HAS_STATIC_QUERY_ID: bool = true;
 }
 
-impl<const N: usize> diesel::RunQueryDsl<diesel::sqlite::SqliteConnection> for UpsertRows<'_, N> {}
+impl<const N: usize, const UPSERT: bool> diesel::RunQueryDsl<diesel::sqlite::SqliteConnection>
+    for InsertRows<'_, N, UPSERT>
+{
+}
