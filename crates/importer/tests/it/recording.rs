@@ -33,6 +33,15 @@ impl Recording {
     fn log(&self, event: String) {
         self.events.lock().unwrap().push(event);
     }
+
+    /// Logs a write of `batch` as `what` and its listings' ids.
+    fn log_batch(&self, what: &str, batch: &[ListingRecord]) {
+        let ids: Vec<&str> = batch
+            .iter()
+            .map(|r| r.listing.external_id.as_str())
+            .collect();
+        self.log(format!("{what} {}", ids.join(" ")));
+    }
 }
 
 #[async_trait]
@@ -43,11 +52,7 @@ impl ListingStore for Recording {
         batch: &[ListingRecord],
         seen_at: DateTime<Utc>,
     ) -> propimport_domain::Result<Vec<UpsertOutcome>> {
-        let ids: Vec<&str> = batch
-            .iter()
-            .map(|r| r.listing.external_id.as_str())
-            .collect();
-        self.log(format!("upsert {}", ids.join(" ")));
+        self.log_batch("upsert", batch);
         self.inner.upsert_batch(source, batch, seen_at).await
     }
 
@@ -57,11 +62,7 @@ impl ListingStore for Recording {
         batch: &[ListingRecord],
         seen_at: DateTime<Utc>,
     ) -> propimport_domain::Result<Vec<UpsertOutcome>> {
-        let ids: Vec<&str> = batch
-            .iter()
-            .map(|r| r.listing.external_id.as_str())
-            .collect();
-        self.log(format!("upsert new {}", ids.join(" ")));
+        self.log_batch("upsert new", batch);
         self.inner.upsert_new_batch(source, batch, seen_at).await
     }
 
