@@ -45,7 +45,7 @@ impl Importer {
         batch: Batch,
         report: &mut ImportReport,
     ) -> StoreResult<Batch> {
-        let written = self.write_batch(batch, false).await;
+        let written = self.write_batch(batch, Expected::Any).await;
         self.settle(written, report).await
     }
 
@@ -129,10 +129,10 @@ impl Importer {
 
     /// Writes a batch: touches the failed records' listings (a record that failed is not
     /// absent from the feed: its stored listing stays as it was and is not withdrawn) and
-    /// upserts the mapped ones (as expected to be new, if `new`).
-    async fn write_batch(&self, batch: Batch, new: bool) -> Written {
+    /// upserts the mapped ones (as `expected`).
+    async fn write_batch(&self, batch: Batch, expected: Expected) -> Written {
         let seen_at = self.clock.now();
-        let outcomes = self.write_records(&batch, seen_at, new).await;
+        let outcomes = self.write_records(&batch, seen_at, expected).await;
         Written {
             batch,
             seen_at,
@@ -144,7 +144,7 @@ impl Importer {
         &self,
         batch: &Batch,
         seen_at: DateTime<Utc>,
-        new: bool,
+        expected: Expected,
     ) -> StoreResult<(Vec<UpsertOutcome>, u64)> {
         let failed_ids: Vec<ExternalId> = batch
             .failures
@@ -163,7 +163,7 @@ impl Importer {
         let (store, source) = (&self.listings, &self.source.name);
         let outcomes = if batch.records.is_empty() {
             Vec::new()
-        } else if new {
+        } else if expected == Expected::New {
             store
                 .upsert_new_batch(source, &batch.records, seen_at)
                 .await?
@@ -220,15 +220,34 @@ impl Importer {
     }
 }
 
-/// Whether the listings stored so far in the run were all new: unknown until a batch with
-/// records is stored, false for the rest of the run from the first stored listing met.
-#[derive(Debug, Default)]
-struct Fresh(Option<bool>);
+/// What a batch's listings are expected to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expected {
+    /// Anything: the store probes them.
+    Any,
+    /// New: the store may insert them unprobed.
+    New,
+}
+
+/// What the batches stored so far in the run showed of its listings.
+#[derive(Debug, Default, PartialEq, Eq)]
+enum Fresh {
+    /// No batch with records has been stored yet.
+    #[default]
+    Unknown,
+    /// Every listing stored was new.
+    AllNew,
+    /// A stored listing was met: for the rest of the run.
+    MetStored,
+}
 
 impl Fresh {
-    /// Whether the next batch is expected to hold new listings only.
-    fn expected(&self) -> bool {
-        self.0 == Some(true)
+    /// What the next batch's listings are expected to be.
+    fn expected(&self) -> Expected {
+        match self {
+            Self::AllNew => Expected::New,
+            Self::Unknown | Self::MetStored => Expected::Any,
+        }
     }
 
     /// Takes a written batch's outcomes into account.
@@ -236,10 +255,14 @@ impl Fresh {
         let Ok((outcomes, _)) = &written.outcomes else {
             return;
         };
-        if outcomes.is_empty() || self.0 == Some(false) {
+        if outcomes.is_empty() || *self == Self::MetStored {
             return;
         }
-        self.0 = Some(outcomes.iter().all(|o| *o == UpsertOutcome::Inserted));
+        *self = if outcomes.iter().all(|o| *o == UpsertOutcome::Inserted) {
+            Self::AllNew
+        } else {
+            Self::MetStored
+        };
     }
 }
 

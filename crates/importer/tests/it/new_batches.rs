@@ -37,6 +37,10 @@ async fn upserts(store: &Arc<Recording>, feed: &std::path::Path, ids: &[&str]) -
         .collect()
 }
 
+/// The run writes two batches at once, but takes a finished write before the next batch, and
+/// the in-memory store below finishes each write when first polled: so each batch here is
+/// written knowing the outcomes of every batch before it. (With a store that waits, a batch
+/// may start before the one before it has finished, and is then written probed.)
 #[tokio::test]
 async fn batches_are_expected_new_while_every_listing_stored_was_new() {
     let dir = tempfile::tempdir().unwrap();

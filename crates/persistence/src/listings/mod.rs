@@ -54,8 +54,14 @@ impl SqlListingStore {
         expect: Expect,
     ) -> Result<Vec<UpsertOutcome>> {
         let mut all = Vec::with_capacity(batch.len());
+        let mut expect = expect;
         for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-            all.extend(self.upsert_chunk(source, chunk, seen_at, expect).await?);
+            let outcomes = self.upsert_chunk(source, chunk, seen_at, expect).await?;
+            // A stored listing met ends the expectation for the rest of the batch.
+            if outcomes.iter().any(|o| *o != UpsertOutcome::Inserted) {
+                expect = Expect::Any;
+            }
+            all.extend(outcomes);
         }
         Ok(all)
     }

@@ -12,10 +12,12 @@ use crate::{
 };
 
 mod kept;
+mod new_batches;
 
 pub use kept::{
     large_batches, retry_keys_round_trip, source_records_kept, source_state_round_trip,
 };
+pub use new_batches::new_batches;
 
 /// Gives a test its listing store.
 pub trait ListingFixture {
@@ -156,57 +158,6 @@ pub async fn duplicates_in_a_batch(store: &dyn ListingStore) {
         .expect("found");
     assert_eq!(a.content_hash, "h-A-2");
     assert_eq!(store.count_active(&s).await.expect("count"), 1);
-}
-
-/// A batch expected to be new is stored as an upsert would store it, also where the
-/// expectation is wrong: a stored listing (unchanged, changed or withdrawn) in one of its
-/// chunks, a listing twice.
-pub async fn new_batches(store: &dyn ListingStore) {
-    use UpsertOutcome::{Inserted, Unchanged, Updated};
-    let s = source("kyero");
-    let first: Vec<ListingRecord> = (0..600).map(|i| record(&format!("N{i}"), i)).collect();
-    let outcomes = store
-        .upsert_new_batch(&s, &first, at(0))
-        .await
-        .expect("new");
-    assert_eq!(outcomes, vec![Inserted; 600]);
-    let n7 = store
-        .get_listing(&s, &id("N7"))
-        .await
-        .expect("get")
-        .expect("found");
-    assert_eq!((n7.first_seen_at, n7.last_seen_at), (at(0), at(0)));
-    assert_eq!(n7.listing, listing("N7", 7));
-    store
-        .withdraw_ids(&s, &[id("N2")], at(5))
-        .await
-        .expect("withdraw");
-
-    // New listings, then (past the first 500) stored ones: unchanged, changed, withdrawn, and
-    // a new one twice.
-    let mut second: Vec<ListingRecord> = (0..550).map(|i| record(&format!("M{i}"), i)).collect();
-    second.extend([record("N1", 1), record("N3", 30), record("N2", 2)]);
-    second.extend([record("D1", 1), record("D1", 10)]);
-    let outcomes = store
-        .upsert_new_batch(&s, &second, at(10))
-        .await
-        .expect("mixed");
-    let mut expected = vec![Inserted; 550];
-    expected.extend([Unchanged, Updated, Updated, Inserted, Inserted]);
-    assert_eq!(outcomes, expected);
-    let read = async |name: &str| {
-        let found = store.get_listing(&s, &id(name)).await.expect("get");
-        found.unwrap_or_else(|| panic!("{name} stored"))
-    };
-    let n1 = read("N1").await;
-    assert_eq!((n1.first_seen_at, n1.last_seen_at), (at(0), at(10)));
-    let n3 = read("N3").await;
-    assert_eq!((n3.listing, n3.first_seen_at), (listing("N3", 30), at(0)));
-    let n2 = read("N2").await;
-    assert_eq!((n2.status, n2.withdrawn_at), (ListingStatus::Active, None));
-    assert_eq!(read("D1").await.content_hash, "h-D1-10");
-    assert_eq!(read("M549").await.last_seen_at, at(10));
-    assert_eq!(store.count_active(&s).await.expect("count"), 600 + 550 + 1);
 }
 
 /// Listings a snapshot did not contain are withdrawn; one that comes back is active again.

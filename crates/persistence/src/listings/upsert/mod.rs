@@ -1,7 +1,10 @@
 //! The batch upsert: outcomes from the stored hashes (compared while setting the stored
 //! listings' last-seen times), then one write of the new and changed rows with theirs, all in
-//! one transaction per chunk. Each backend writes its own way ([`pg`], [`sqlite`]); what a
-//! chunk is and which of its rows are written is decided here, once.
+//! one transaction per chunk. A chunk expected to be new ([`Expect::New`]) is inserted whole
+//! without reading the stored hashes, and should one of its ids be stored after all, that
+//! transaction is rolled back and the chunk written again in a second one, probed. Each
+//! backend writes its own way ([`pg`], [`sqlite`]); what a chunk is and which of its rows are
+//! written is decided here, once.
 
 /// The conflict clause of both backends' upserts: everything but the first-seen and creation
 /// times is overwritten, and a withdrawn listing that reappears is active again.
@@ -150,7 +153,9 @@ impl<'a> ChunkJob<'a> {
 
 impl SqlListingStore {
     /// One chunk in one transaction: read the stored hashes (setting the stored listings'
-    /// last-seen time), then write new and changed rows with theirs.
+    /// last-seen time), then write new and changed rows with theirs; or, for a chunk expected
+    /// to be new, insert every row unprobed (and, should one be stored after all, roll that
+    /// back and write the chunk probed in a second transaction).
     ///
     /// On PostgreSQL the transaction commits without waiting for its WAL to reach the disk
     /// (`synchronous_commit = off`, for this transaction only). WAL is flushed in order, so

@@ -10,12 +10,12 @@
 //! since the probe), the insert fails on the unique index, the chunk's transaction is rolled
 //! back and the chunk is written again, probed anew, by upserts.
 //!
-//! The probe looks each id of the array up by a `LATERAL` subquery, which can only be run as
-//! one unique-index lookup per id whatever the table's statistics: a plain join is planned from statistics, and once the table was
-//! analyzed during a first import (its rows narrow, their documents and source records kept
-//! apart) it was planned as a hash join over a scan of every row, so each chunk's probe cost
-//! grew with the table (40 ms per 500 ids at 100,000 rows, against 1 ms for the lookups);
-//! `external_id = ANY($ids)` had the same fault on a table not analyzed yet.
+//! The probe looks each id of the array up by a `LATERAL` subquery, which can only be run as one
+//! unique-index lookup per id whatever the table's statistics: a plain join is planned from
+//! statistics, and once the table was analyzed during a first import (its rows narrow, their
+//! documents and source records kept apart) it was planned as a hash join over a scan of every row,
+//! so each chunk's probe cost grew with the table (40 ms per 500 ids at 100,000 rows, against 1 ms
+//! for the lookups); `external_id = ANY($ids)` had the same fault on a table not analyzed yet.
 
 use diesel::pg::Pg;
 use diesel::prelude::*;

@@ -89,16 +89,24 @@ fn mark_seen(
         .execute(conn)
 }
 
-/// Probes the chunk, then upserts its new and changed rows, in a transaction (a savepoint
-/// inside the caller's `BEGIN IMMEDIATE`); or, unless `probe`, inserts every row unprobed,
-/// each record's outcome `Inserted`.
+/// How a chunk is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+    /// Every row inserted without a probe or a conflict clause, each outcome `Inserted`.
+    Unprobed,
+    /// Probed, then the new and changed rows upserted.
+    Probed,
+}
+
+/// Writes the chunk as `attempt` says, in a transaction (a savepoint inside the caller's
+/// `BEGIN IMMEDIATE`).
 fn chunk_writes(
     conn: &mut SqliteConnection,
     job: &ChunkJob<'_>,
-    probe: bool,
+    attempt: Attempt,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
     conn.transaction::<_, TxError, _>(|conn| {
-        if !probe {
+        if attempt == Attempt::Unprobed {
             let outcomes = vec![UpsertOutcome::Inserted; job.probes.len()];
             write_rows::<false>(conn, job.src, job.seen, &job.rows(&outcomes)?)?;
             return Ok(outcomes);
@@ -120,12 +128,12 @@ fn write_chunk(
     expect: Expect,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
     if expect == Expect::New {
-        match chunk_writes(conn, job, false) {
+        match chunk_writes(conn, job, Attempt::Unprobed) {
             Err(error) if met_a_stored_row(&error) => {}
             written => return written,
         }
     }
-    chunk_writes(conn, job, true)
+    chunk_writes(conn, job, Attempt::Probed)
 }
 
 impl ListingWrites for SqliteConn {
