@@ -51,10 +51,9 @@ impl SqlListingStore {
         source: &SourceName,
         batch: &[ListingRecord],
         seen_at: DateTime<Utc>,
-        expect: Expect,
+        mut expect: Expect,
     ) -> Result<Vec<UpsertOutcome>> {
         let mut all = Vec::with_capacity(batch.len());
-        let mut expect = expect;
         for chunk in batch.chunks(ROWS_PER_STATEMENT) {
             let outcomes = self.upsert_chunk(source, chunk, seen_at, expect).await?;
             // A stored listing met ends the expectation for the rest of the batch.
