@@ -46,8 +46,8 @@ pub(super) fn record_finished(e: &Execution) {
         metrics::histogram!("propimport_run_duration_seconds", "job_name" => job.clone())
             .record(ms as f64 / 1000.0);
     }
-    metrics::gauge!("propimport_consecutive_failures", "job_name" => job.clone())
-        .set(f64::from(e.consecutive_failures));
+    // Failures in a row are not recorded here: `/metrics` reads them from the database on
+    // each scrape (the same value on every replica), and a second series would duplicate it.
     for (outcome, n) in [
         ("success", e.counts.success_count),
         ("failed", e.counts.failed_count),

@@ -1,6 +1,7 @@
 //! `/metrics` as Prometheus reads it, on the real binary: a `# HELP` and `# TYPE` for every
 //! metric, every configured job's series from the start, clean route labels, lower-case
-//! label values, the last success after a run; and `propimport health` against it.
+//! label values, the last success after a run, each family and series once; and
+//! `propimport health` against it.
 
 use std::process::Output;
 use std::time::Duration;
@@ -26,6 +27,28 @@ fn sample(text: &str, series: &str) -> Option<f64> {
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
+/// Asserts that `text` has each metric family once (one `# TYPE` line) and each series once:
+/// Prometheus refuses a scrape with a family twice and drops a series given twice.
+fn assert_each_once(text: &str) {
+    let mut families = std::collections::HashSet::new();
+    let mut series = std::collections::HashSet::new();
+    for line in text.lines() {
+        if let Some(typed) = line.strip_prefix("# TYPE ") {
+            let name = typed.split_whitespace().next().unwrap_or_default();
+            assert!(
+                families.insert(name),
+                "{name} has two # TYPE lines:\n{text}"
+            );
+        } else if !line.starts_with('#') && !line.is_empty() {
+            let (name_and_labels, _) = line.rsplit_once(' ').unwrap_or((line, ""));
+            assert!(
+                series.insert(name_and_labels),
+                "{name_and_labels} is given twice:\n{text}"
+            );
+        }
+    }
+}
+
 /// `propimport health ARGS` (PORT names a port nothing listens on: `--url` decides).
 fn health(dir: &std::path::Path, args: &[&str]) -> Output {
     command(dir, "sqlite://unused.db", &[("PORT", "1")])
@@ -44,6 +67,7 @@ fn metrics_are_described_and_every_job_is_there_from_the_start() {
     rt.block_on(async {
         service.wait_ready().await;
         let text = metrics(&service).await;
+        assert_each_once(&text);
 
         // Every metric has its HELP and TYPE lines.
         let typed: Vec<&str> = text
@@ -114,6 +138,7 @@ fn metrics_are_described_and_every_job_is_there_from_the_start() {
             .timestamp_millis() as f64
             / 1000.0;
         let text = metrics(&service).await;
+        assert_each_once(&text);
         let l = format!("{{job_name=\"{}\"}}", JOBS[0]);
         let last = sample(
             &text,
@@ -189,6 +214,7 @@ fn jobs_beyond_the_per_job_limit_are_summed_up() {
         let run = service.wait_finished(&id, Duration::from_secs(60)).await;
         assert_eq!(run["status"], "SUCCESS", "{run}");
         let text = metrics(&service).await;
+        assert_each_once(&text);
         assert_eq!(sample(&text, runs), Some(1.0), "{text}");
         assert!(
             sample(
