@@ -259,7 +259,7 @@ async fn a_slow_host_does_not_starve_a_fast_one() {
 async fn a_slow_image_does_not_hold_back_the_next_pages() {
     let delays = Delays {
         delay: Duration::from_millis(5),
-        slow: Duration::from_secs(3),
+        slow: Duration::from_secs(8),
     };
     let host = Host::with_delays(delays, Arc::new(Gauge::default())).await;
     // The slow image comes first in key order; 600 images span three pages of pending images.

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use propimport_domain::testing::InMemoryListingStore;
-use propimport_domain::{CancelToken, JobName, ProgressHandle};
+use propimport_domain::{CancelToken, Jitter, JobName, ProgressHandle};
 use propimport_importer::error::{FetchError, Timeout};
 use propimport_importer::{
     FeedFormat, ImportError, ImportReport, Importer, Location, SourceConfig,
@@ -133,10 +133,14 @@ async fn the_total_timeout_bounds_every_attempt_together() {
     );
     assert!(started.elapsed() < Duration::from_secs(6));
 
-    // Out of time between attempts: the error also says why the attempt before failed.
+    // Out of time between attempts: the error also says why the attempt before failed. The
+    // first attempt times out at 1 s; the wait before the next (2 s) would end past the total
+    // (2.5 s), whose deadline is far enough from the read timeout not to race it.
     let (base, _) = silent_server().await;
     let mut config = source(&format!("{base}/feed.ndjson"), FeedFormat::JSON);
-    config.http.timeout = Duration::from_millis(1200);
+    config.http.timeout = Duration::from_millis(2500);
+    config.http.retry.first_delay = Duration::from_secs(2);
+    config.http.retry.jitter = Jitter::NONE;
     let text = run(config).await.unwrap_err().to_string();
     assert!(
         text.contains("(timeout / IMPORT_SOURCE_TIMEOUT); the last attempt: timed out after 1 s waiting for the server to answer (read_timeout / IMPORT_SOURCE_READ_TIMEOUT)"),

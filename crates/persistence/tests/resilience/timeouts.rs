@@ -152,7 +152,7 @@ fn a_connection_abandoned_mid_statement_is_closed_not_reused() {
         // The statement is sent, then the server freezes before its answer comes back.
         let db = p.db.clone();
         let call =
-            tokio::spawn(async move { timed(execute_bounded(&db, "SELECT pg_sleep(0.4)")).await });
+            tokio::spawn(async move { timed(execute_bounded(&db, "SELECT pg_sleep(3)")).await });
         tokio::time::sleep(Duration::from_millis(150)).await;
         p.proxy.set(Mode::BlackHole);
         let (result, took) = call.await.unwrap();

@@ -12,7 +12,7 @@ async fn failing_images_do_not_fail_listings_and_are_retried() {
         ResponseTemplate::new(200)
             .insert_header("content-type", "image/jpeg")
             .set_body_bytes(b"slow".to_vec())
-            .set_delay(Duration::from_secs(3)),
+            .set_delay(Duration::from_secs(10)),
     )
     .await;
     s.once(
@@ -25,7 +25,8 @@ async fn failing_images_do_not_fail_listings_and_are_retried() {
     }
     s.write_feed(&[("A", &["error.jpg", "slow.jpg", "page.jpg", "good.jpg"])]);
     let settings = ImageSettings {
-        timeout: Duration::from_millis(300),
+        // Long enough for the good images on a loaded machine, far below the slow one's.
+        timeout: Duration::from_millis(1500),
         ..local_images()
     };
     let importer = s.importer(|b| b.image_settings(settings));
