@@ -1,7 +1,7 @@
 //! `/metrics` as Prometheus reads it, on the real binary: a `# HELP` and `# TYPE` for every
 //! metric, every configured job's series from the start, clean route labels, lower-case
-//! label values, the last success after a run, each family and series once; and
-//! `propimport health` against it.
+//! label values, the last success after a run, each family and series once (and `promtool
+//! check metrics` content with it); and `propimport health` against it.
 
 use std::process::Output;
 use std::time::Duration;
@@ -47,6 +47,35 @@ fn assert_each_once(text: &str) {
             );
         }
     }
+}
+
+/// Lints `text` with `promtool check metrics` (Debian's `prometheus` package, which CI
+/// installs): the exposition format, and Prometheus' naming and HELP conventions.
+fn assert_promtool_accepts(text: &str) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let spawned = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let Ok(mut child) = spawned else {
+        propimport_persistence::testing::report_skipped(
+            "promtool check metrics not run: promtool is not installed",
+        );
+        return;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(text.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// `propimport health ARGS` (PORT names a port nothing listens on: `--url` decides).
@@ -139,6 +168,7 @@ fn metrics_are_described_and_every_job_is_there_from_the_start() {
             / 1000.0;
         let text = metrics(&service).await;
         assert_each_once(&text);
+        assert_promtool_accepts(&text);
         let l = format!("{{job_name=\"{}\"}}", JOBS[0]);
         let last = sample(
             &text,
@@ -215,6 +245,7 @@ fn jobs_beyond_the_per_job_limit_are_summed_up() {
         assert_eq!(run["status"], "SUCCESS", "{run}");
         let text = metrics(&service).await;
         assert_each_once(&text);
+        assert_promtool_accepts(&text);
         assert_eq!(sample(&text, runs), Some(1.0), "{text}");
         assert!(
             sample(
