@@ -31,6 +31,8 @@ use propimport_scheduler::{CronSchedule, ScheduledJob};
 const HTTP_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
+/// Buckets of the wait for a run slot, in seconds.
+const QUEUE_BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0];
 /// Duration buckets of import runs, in seconds.
 const RUN_BUCKETS: &[f64] = &[
     1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
@@ -42,6 +44,8 @@ pub const RUNS: &str = "propimport_runs_total";
 pub const PROPERTIES: &str = "propimport_properties_total";
 /// Run durations.
 pub const RUN_DURATION: &str = "propimport_run_duration_seconds";
+/// How long scheduled runs waited for a run slot past their tick.
+pub const QUEUE_WAIT: &str = "propimport_queue_wait_seconds";
 /// The build's version, as a label of a constant 1.
 pub const BUILD_INFO: &str = "propimport_build_info";
 
@@ -111,6 +115,12 @@ const CATALOGUE: &[(&str, Kind, Option<Unit>, &str)] = &[
         Kind::Counter,
         None,
         "Runs recovered as abandoned (their instance stopped heartbeating).",
+    ),
+    (
+        QUEUE_WAIT,
+        Kind::Histogram,
+        Some(Unit::Seconds),
+        "How long scheduled runs waited past their tick for a run slot (IMPORT_MAX_CONCURRENT_RUNS, IMPORT_MAX_CONCURRENT_RUNS_PER_HOST).",
     ),
     (
         "propimport_alert_deliveries_total",
@@ -237,6 +247,7 @@ pub fn install(jobs: &[JobName], series: JobSeries) -> Option<PrometheusHandle> 
             HTTP_BUCKETS,
         )
         .and_then(|b| b.set_buckets_for_metric(Matcher::Full(RUN_DURATION.into()), RUN_BUCKETS))
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full(QUEUE_WAIT.into()), QUEUE_BUCKETS))
         .map_err(|e| tracing::warn!(error = %e, "metrics buckets not set"))
         .ok()?
         .build_recorder();

@@ -1,7 +1,7 @@
 //! The limit of runs at once on the real binary: two replicas on one PostgreSQL, four sources
 //! every second and `IMPORT_MAX_CONCURRENT_RUNS=1`: sampled every 20 ms, never more than one
-//! run at once across both, every tick at most once, the runs going on, and `/status` saying
-//! which jobs wait.
+//! run at once across both, every tick at most once, the runs going on, `/status` saying
+//! which jobs wait, and `/metrics` timing the waits.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -101,6 +101,14 @@ fn postgres_two_replicas_never_run_more_than_the_limit() {
             "a tick ran twice: {per_tick:?}"
         );
         assert_eq!(instances.len(), 2, "both replicas ran some: {instances:?}");
+        // Runs that waited for the slot are timed, in a described histogram.
+        let text = super::metrics::metrics(&a).await;
+        assert!(
+            text.contains("# HELP propimport_queue_wait_seconds ")
+                && text.contains("# TYPE propimport_queue_wait_seconds histogram")
+                && text.contains("propimport_queue_wait_seconds_count "),
+            "{text}"
+        );
         eprintln!(
             "limit-figure: samples={samples} most_at_once={most} finished={finished} ticks={}",
             per_tick.len()
