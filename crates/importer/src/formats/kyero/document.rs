@@ -100,9 +100,9 @@ impl Document {
     /// Acts on one token, whose bytes in the feed are `raw`; a property comes back once it
     /// has ended, with its bytes.
     pub fn token(&mut self, token: Token<'_>, raw: &[u8]) -> Result<Option<Box<Finished>>, Fault> {
-        let blank = matches!(&token, Token::Text(t) if t.trim().is_empty());
-        if !blank && !matches!(token, Token::Eof) {
-            self.content_seen = true;
+        if !self.content_seen {
+            let blank = matches!(&token, Token::Text(t) if t.trim().is_empty());
+            self.content_seen = !blank && !matches!(token, Token::Eof);
         }
         if self.in_property {
             let opens_notes = matches!(
