@@ -121,17 +121,17 @@ where
 
 /// The PRAGMAs every SQLite connection starts with, after its busy timeout (first, so the
 /// others wait for a lock instead of failing) and its page size ([`SQLITE_PAGE_SIZE`]).
-///
-/// The page size applies to a database created by this connection (an existing file keeps
-/// the size it was created with): a listing's row holds its document (about 2 KB), so a
-/// 4 KiB page held one row and left the rest of it empty, where a 16 KiB page holds six or seven. A
-/// first import of 100,000 JSON listings wrote a file of 398 MB with 4 KiB pages and one of
-/// 263 MB with 16 KiB pages, in 3.4 s instead of 4.1–4.4 s. It is set before the journal
-/// mode, whose switch to WAL writes the new file's first page.
 const SQLITE_PRAGMAS: &str =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
-/// The page size of a SQLite database this service creates (see [`SQLITE_PRAGMAS`]).
+/// The page size of a SQLite database this service creates; a file that exists keeps the size
+/// it was created with. It is set before the journal mode, whose switch to WAL writes a new
+/// file's first page and fixes its page size.
+///
+/// A listing's row holds its document (about 2 KB): a 4 KiB page held one row and left the
+/// rest of it empty, a 16 KiB page holds six or seven. A first import of 100,000 JSON
+/// listings wrote a file of 398 MB with 4 KiB pages and one of 263 MB with 16 KiB pages, in
+/// 3.1–3.4 s instead of 4.1–4.4 s.
 const SQLITE_PAGE_SIZE: u32 = 16_384;
 
 /// Opens a configured SQLite connection (blocking) that waits up to `busy` for another
