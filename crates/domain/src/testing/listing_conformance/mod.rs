@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration};
 use super::conformance::t0;
 use crate::{
     Currency, ExternalId, JobName, Listing, ListingRecord, ListingStatus, ListingStore, Money,
-    Price, SourceName, Transaction, UpsertOutcome,
+    Price, SourceName, StoredListing, Transaction, UpsertOutcome,
 };
 
 mod kept;
@@ -95,6 +95,15 @@ fn id(text: &str) -> ExternalId {
     ExternalId::parse(text).unwrap_or_else(|_| panic!("valid id {text}"))
 }
 
+/// The stored listing `text` of source `s`, which must be there.
+async fn stored(store: &dyn ListingStore, s: &SourceName, text: &str) -> StoredListing {
+    store
+        .get_listing(s, &id(text))
+        .await
+        .expect("get")
+        .unwrap_or_else(|| panic!("listing {text} is stored"))
+}
+
 /// New listings are inserted, identical ones skipped (last seen moves), changed ones updated.
 pub async fn insert_unchanged_update(store: &dyn ListingStore) {
     use UpsertOutcome::{Inserted, Unchanged, Updated};
@@ -111,11 +120,7 @@ pub async fn insert_unchanged_update(store: &dyn ListingStore) {
             .expect("upsert"),
         vec![Unchanged; 3]
     );
-    let b = store
-        .get_listing(&s, &id("B"))
-        .await
-        .expect("get")
-        .expect("found");
+    let b = stored(store, &s, "B").await;
     assert_eq!((b.first_seen_at, b.last_seen_at), (at(0), at(10)));
     assert_eq!(b.listing, listing("B", 200));
     assert_eq!(b.status, ListingStatus::Active);
@@ -127,11 +132,7 @@ pub async fn insert_unchanged_update(store: &dyn ListingStore) {
             .expect("upsert"),
         vec![Unchanged, Updated, Inserted]
     );
-    let b = store
-        .get_listing(&s, &id("B"))
-        .await
-        .expect("get")
-        .expect("found");
+    let b = stored(store, &s, "B").await;
     assert_eq!(
         (b.listing.price, b.content_hash.as_str(), b.first_seen_at),
         (listing("B", 250).price, "h-B-250", at(0))
@@ -151,11 +152,7 @@ pub async fn duplicates_in_a_batch(store: &dyn ListingStore) {
         .await
         .expect("upsert");
     assert_eq!(outcomes, vec![UpsertOutcome::Inserted; 2]);
-    let a = store
-        .get_listing(&s, &id("A"))
-        .await
-        .expect("get")
-        .expect("found");
+    let a = stored(store, &s, "A").await;
     assert_eq!(a.content_hash, "h-A-2");
     assert_eq!(store.count_active(&s).await.expect("count"), 1);
 }
@@ -201,11 +198,7 @@ pub async fn withdraw_unseen_and_reappear(store: &dyn ListingStore) {
         vec![UpsertOutcome::Updated],
         "a withdrawn listing that returns is updated, even unchanged"
     );
-    let l9 = store
-        .get_listing(&s, &id("L9"))
-        .await
-        .expect("get")
-        .expect("found");
+    let l9 = stored(store, &s, "L9").await;
     assert_eq!((l9.status, l9.withdrawn_at), (ListingStatus::Active, None));
     let again = store
         .withdraw_unseen(&s, at(0), 0.3, at(300))
@@ -265,11 +258,7 @@ pub async fn touched_listings_stay(store: &dyn ListingStore) {
         .await
         .expect("withdraw");
     assert_eq!((report.missing, report.withdrawn), (0, 0));
-    let l3 = store
-        .get_listing(&s, &id("L3"))
-        .await
-        .expect("get")
-        .expect("found");
+    let l3 = stored(store, &s, "L3").await;
     assert_eq!(
         (l3.content_hash.as_str(), l3.last_seen_at),
         ("h-L3-100", at(100))

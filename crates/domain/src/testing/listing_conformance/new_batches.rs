@@ -1,7 +1,7 @@
 //! The listing-store case of batches expected to be new ([`ListingStore::upsert_new_batch`]),
 //! which a store may insert without reading what it holds of their ids.
 
-use super::{at, id, listing, record, source};
+use super::{at, id, listing, record, source, stored};
 use crate::{ListingRecord, ListingStatus, ListingStore, UpsertOutcome};
 
 /// A batch expected to be new is stored as an upsert would store it, also where the
@@ -19,13 +19,9 @@ pub async fn new_batches(store: &dyn ListingStore) {
         .await
         .expect("new");
     assert_eq!(outcomes, vec![Inserted; 601]);
-    let n599 = store.get_listing(&s, &id("N599")).await.expect("get");
-    assert_eq!(n599.expect("found").content_hash, "h-N599-5990");
-    let n7 = store
-        .get_listing(&s, &id("N7"))
-        .await
-        .expect("get")
-        .expect("found");
+    let n599 = stored(store, &s, "N599").await;
+    assert_eq!(n599.content_hash, "h-N599-5990");
+    let n7 = stored(store, &s, "N7").await;
     assert_eq!((n7.first_seen_at, n7.last_seen_at), (at(0), at(0)));
     assert_eq!(n7.listing, listing("N7", 7));
     store
