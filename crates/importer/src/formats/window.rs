@@ -40,6 +40,16 @@ pub(crate) struct Window {
 }
 
 impl Window {
+    /// A window holding all of a document's bytes, the first at document offset `offset`.
+    pub fn whole(buf: Vec<u8>, offset: u64) -> Self {
+        Self {
+            buf,
+            start: 0,
+            offset,
+            eof: true,
+        }
+    }
+
     /// The unread bytes.
     pub fn rest(&self) -> &[u8] {
         &self.buf[self.start..]

@@ -10,6 +10,7 @@ mod image_limits;
 mod images;
 mod json;
 mod kyero;
+mod kyero_cut;
 mod kyero_guard;
 mod new_batches;
 mod openimmo;

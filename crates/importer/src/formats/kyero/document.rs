@@ -8,7 +8,8 @@ use quick_xml::events::Event;
 use super::events::{Token, token};
 use super::map;
 use super::{FORMAT, MAX_DEPTH};
-use crate::formats::xml::scan::{Fault, Sink};
+use crate::formats::window::Window;
+use crate::formats::xml::scan::{self, Fault, Sink};
 use crate::formats::xml::tree::{Builder, Limits};
 use crate::formats::{FeedError, FeedItem, MAX_RECORD_BYTES, Position, RecordError, Stage};
 
@@ -18,6 +19,53 @@ const LIMITS: Limits = Limits {
     tree_bytes: MAX_RECORD_BYTES,
     text_bytes: usize::MAX,
 };
+
+/// What a pass of the parser stopped at.
+pub(super) enum Read {
+    /// A property's start tag, in a document that lets its properties be cut out
+    /// ([`Document::cut_out`]) to be parsed elsewhere.
+    Opened,
+    /// A property read to its end.
+    Finished(Box<Finished>),
+}
+
+/// A property cut out of the document unparsed, to be parsed on a mapping thread
+/// ([`Cut::parse`]).
+pub(super) struct Cut {
+    /// Its place in the feed, from 1.
+    pub number: u64,
+    /// The document offset of its start tag.
+    pub offset: u64,
+    /// Its XML, from its start tag to its end tag.
+    pub bytes: Vec<u8>,
+    /// The node limits it is parsed with.
+    pub limits: scan::Limits,
+}
+
+impl Cut {
+    /// Parses the property with `doc` (kept from one property to the next, so its buffers
+    /// are reused); what fails the feed at it fails here, at the same place.
+    pub fn parse(self, doc: &mut Document) -> Result<Box<Finished>, FeedError> {
+        let number = self.number;
+        let offset = self.offset;
+        doc.inside_root(number - 1);
+        let window = Window::whole(self.bytes, offset);
+        let (used, progress) = scan::scan(&window, doc, &mut 0, self.limits);
+        match progress? {
+            scan::Progress::Item(Read::Finished(property)) if used == window.rest().len() => {
+                Ok(property)
+            }
+            _ => Err(FeedError::Malformed {
+                at: Position {
+                    offset,
+                    line: None,
+                    records: number - 1,
+                },
+                message: format!("property {number} does not end where its end tag was found"),
+            }),
+        }
+    }
+}
 
 /// A property read to its end, still to be mapped (possibly on another thread).
 pub(super) struct Finished {
@@ -76,6 +124,8 @@ pub(super) struct Document {
     in_notes: Option<usize>,
     /// Properties read so far.
     pub records: u64,
+    /// Whether a property's start tag stops the pass ([`Read::Opened`]).
+    pub stop_at_properties: bool,
 }
 
 impl Document {
@@ -89,6 +139,45 @@ impl Document {
         self.builder_taken && !self.in_property
     }
 
+    /// Starts again inside the root, `records` properties read (to parse one cut out).
+    fn inside_root(&mut self, records: u64) {
+        self.names.clear();
+        self.names.extend_from_slice(b"root");
+        self.starts.clear();
+        self.starts.push(0);
+        self.root_seen = true;
+        self.root_closed = false;
+        self.content_seen = true;
+        self.in_property = false;
+        self.in_notes = None;
+        self.records = records;
+        self.stop_at_properties = false;
+    }
+
+    /// The name of the property just opened, as written.
+    pub fn property_name(&self) -> &[u8] {
+        self.starts
+            .get(1)
+            .map_or(&[], |&start| &self.names[start..])
+    }
+
+    /// Takes the property just opened out of the document: it counts as read, and its start
+    /// tag comes back, to be parsed with the rest of it elsewhere.
+    pub fn cut_out(&mut self) -> (u64, Vec<u8>) {
+        if let Some(&start) = self.starts.get(1) {
+            self.names.truncate(start);
+        }
+        self.starts.truncate(1);
+        self.in_property = false;
+        self.in_notes = None;
+        self.records += 1;
+        let room = self.raw.capacity();
+        (
+            self.records,
+            std::mem::replace(&mut self.raw, Vec::with_capacity(room)),
+        )
+    }
+
     /// Gives a builder to read the next properties into (one that a finished property used).
     pub fn reuse(&mut self, builder: Builder) {
         if self.wants_builder() {
@@ -99,7 +188,7 @@ impl Document {
 
     /// Acts on one token, whose bytes in the feed are `raw`; a property comes back once it
     /// has ended, with its bytes.
-    pub fn token(&mut self, token: Token<'_>, raw: &[u8]) -> Result<Option<Box<Finished>>, Fault> {
+    pub fn token(&mut self, token: Token<'_>, raw: &[u8]) -> Result<Option<Read>, Fault> {
         if !self.content_seen {
             let blank = matches!(&token, Token::Text(t) if t.trim().is_empty());
             self.content_seen = !blank && !matches!(token, Token::Eof);
@@ -121,7 +210,7 @@ impl Document {
                 // The notes' end tag.
                 self.in_notes = None;
             }
-            return Ok(finished);
+            return Ok(finished.map(Read::Finished));
         }
         let finished = self.act(token)?;
         if self.in_property {
@@ -129,8 +218,11 @@ impl Document {
             self.in_notes = None;
             self.raw.clear();
             self.raw.extend_from_slice(raw);
+            if self.stop_at_properties {
+                return Ok(Some(Read::Opened));
+            }
         }
-        Ok(finished)
+        Ok(finished.map(Read::Finished))
     }
 
     fn act(&mut self, token: Token<'_>) -> Result<Option<Box<Finished>>, Fault> {
@@ -318,9 +410,9 @@ impl Document {
 }
 
 impl Sink for Document {
-    type Item = Box<Finished>;
+    type Item = Read;
 
-    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Box<Finished>>, Fault> {
+    fn event(&mut self, event: &Event<'_>, raw: &[u8]) -> Result<Option<Read>, Fault> {
         self.token(token(event), raw)
     }
 

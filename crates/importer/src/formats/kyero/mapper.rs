@@ -1,24 +1,28 @@
-//! Maps finished properties on a thread of its own once a feed proves long, so that parsing
-//! the next properties overlaps mapping these (HTML clean-up, dates, prices): on two cores a
-//! long feed reads at the pace of the slower of the two instead of their sum.
+//! Parses and maps properties on threads of their own once a feed proves long, so that the
+//! reading task only finds where each property ends while the threads turn the properties
+//! into listings: on two cores a long feed reads at about the pace of its parsing and mapping
+//! shared by both.
 //!
-//! Properties cross to the thread and back in batches (a hand-over costs a wake-up of each
-//! side, more than mapping one property), and items come back in feed order (one thread,
-//! first in first out). A batch closes at [`BATCH`] properties or [`BATCH_BYTES`], and at
-//! most [`IN_FLIGHT`] batches are handed over at once, so memory stays bounded by a few
-//! batches. The first [`INLINE`] properties are mapped where they are read, so a small feed
-//! never starts a thread; if the thread cannot be started, mapping stays inline.
+//! A property comes as one of two jobs: cut out of the document unparsed ([`Cut`]: the
+//! thread parses it, then maps it), or parsed where it was read, when it could not be cut out
+//! ([`Finished`]: the thread maps it). Jobs cross to a thread and back in batches (a
+//! hand-over costs a wake-up of each side, more than one property), batches go to the
+//! threads in turn and are taken back in that order, so items come back in feed order. A
+//! batch closes at [`BATCH`] properties or [`BATCH_BYTES`], and at most [`IN_FLIGHT`]
+//! batches are handed over at once, so memory stays bounded by a few batches. The first
+//! [`INLINE`] properties are parsed and mapped where they are read, so a small feed never
+//! starts a thread; if no thread can be started, everything stays inline.
 
 use std::collections::VecDeque;
 use std::sync::mpsc;
 
 use tokio::sync::mpsc as tokio_mpsc;
 
-use super::document::Finished;
-use crate::formats::FeedItem;
+use super::document::{Cut, Document, Finished};
 use crate::formats::xml::tree::Builder;
+use crate::formats::{FeedError, FeedItem};
 
-/// Properties mapped inline before the thread starts.
+/// Properties mapped inline before the threads start.
 const INLINE: usize = 64;
 /// Properties in one batch, at most.
 const BATCH: usize = 128;
@@ -30,98 +34,142 @@ const BATCH_BYTES: usize = 1024 * 1024;
 /// batches of at most [`BATCH_BYTES`] of properties, their listings, and their builders kept
 /// for reuse.
 const IN_FLIGHT: usize = 4;
+/// Threads one reader starts, at most (fewer on a machine with fewer cores): a service reads
+/// many feeds at once, and two already take parsing off the reading task.
+const MAX_THREADS: usize = 2;
 
-/// Mapped items with the builders to reuse.
-type Mapped = Vec<(FeedItem, Builder)>;
+/// A property to parse or map.
+pub(super) enum Job {
+    /// Cut out unparsed: parse, then map.
+    Parse(Cut),
+    /// Parsed where it was read: map.
+    Map(Box<Finished>),
+}
 
-/// The mapping of one reader: inline, or on its thread.
+impl Job {
+    /// What the job holds, in bytes (about).
+    fn size(&self) -> usize {
+        match self {
+            Self::Parse(cut) => cut.bytes.len(),
+            Self::Map(property) => property.size(),
+        }
+    }
+
+    /// Does the job: its item, and the builder of a property parsed where it was read (to be
+    /// reused there); or the feed's failure at it. `doc` parses cut-out properties.
+    fn run(self, doc: &mut Document) -> Done {
+        match self {
+            Self::Map(property) => {
+                let (item, builder) = property.map();
+                Ok((item, Some(builder)))
+            }
+            Self::Parse(cut) => {
+                let property = cut.parse(doc)?;
+                let (item, builder) = property.map();
+                doc.reuse(builder);
+                Ok((item, None))
+            }
+        }
+    }
+}
+
+/// A job done.
+type Done = Result<(FeedItem, Option<Builder>), FeedError>;
+
+/// The parsing and mapping of one reader: inline, or on its threads.
 #[derive(Default)]
 pub(super) struct Mapper {
-    thread: Option<Thread>,
-    /// The thread could not be started: map inline from now on.
+    threads: Vec<Thread>,
+    /// The threads could not be started: map inline from now on.
     inline_only: bool,
     mapped_inline: usize,
+    /// Parses the properties cut out when they are parsed inline.
+    doc: Document,
     /// The batch being filled, and its size in bytes.
-    batch: Vec<Finished>,
+    batch: Vec<Job>,
     batch_bytes: usize,
-    in_flight: usize,
-    /// Items mapped and not yet given, in feed order.
-    ready: VecDeque<FeedItem>,
-    /// Builders given back, for the next properties.
+    /// The thread each batch handed over went to, oldest first.
+    in_flight: VecDeque<usize>,
+    /// The thread the next batch goes to.
+    turn: usize,
+    /// Items done and not yet given, in feed order; a failure ends them.
+    ready: VecDeque<Result<FeedItem, FeedError>>,
+    /// Builders given back, for the next properties parsed where they are read.
     spare: Vec<Builder>,
 }
 
-/// The ends of the channels to and from the thread.
+/// The ends of the channels to and from a thread.
 struct Thread {
-    jobs: mpsc::SyncSender<Vec<Finished>>,
-    done: tokio_mpsc::UnboundedReceiver<Mapped>,
+    jobs: mpsc::SyncSender<Vec<Job>>,
+    done: tokio_mpsc::UnboundedReceiver<Vec<Done>>,
 }
 
-/// The thread stopped without answering (it panicked).
+/// A thread stopped without answering (it panicked).
 #[derive(Debug)]
 pub(super) struct Stopped;
 
 impl Mapper {
-    /// Maps `property` now (and returns its item) or adds it to the batch for the thread.
-    pub fn submit(&mut self, property: Finished) -> Option<FeedItem> {
-        if self.thread.is_none() && !self.inline_only && self.mapped_inline >= INLINE {
-            self.thread = start();
-            self.inline_only = self.thread.is_none();
+    /// Whether properties go to the threads, which are started once the feed proves long:
+    /// only then is it worth cutting properties out to be parsed there.
+    pub fn threaded(&mut self) -> bool {
+        if self.threads.is_empty() && !self.inline_only && self.mapped_inline >= INLINE {
+            self.threads = start();
+            self.inline_only = self.threads.is_empty();
         }
-        if self.thread.is_none() {
-            self.mapped_inline += 1;
-            let (item, builder) = property.map();
-            self.keep(builder);
-            return Some(item);
-        }
-        self.batch_bytes += property.size();
-        self.batch.push(property);
-        if self.batch.len() >= BATCH || self.batch_bytes >= BATCH_BYTES {
-            self.flush();
-        }
-        None
+        !self.threads.is_empty()
     }
 
-    /// Hands the batch being filled over, if any.
-    pub fn flush(&mut self) {
+    /// Does `job` now (its item is then ready) or adds it to the batch for the threads.
+    pub fn submit(&mut self, job: Job) -> Result<(), Stopped> {
+        if !self.threaded() {
+            self.mapped_inline += 1;
+            self.run_inline(job);
+            return Ok(());
+        }
+        self.batch_bytes += job.size();
+        self.batch.push(job);
+        if self.batch.len() >= BATCH || self.batch_bytes >= BATCH_BYTES {
+            return self.flush();
+        }
+        Ok(())
+    }
+
+    /// Hands the batch being filled over, if any. A thread that is gone (it panicked) stops
+    /// the reading: the batches the others hold cannot be put back in order without it.
+    pub fn flush(&mut self) -> Result<(), Stopped> {
         if self.batch.is_empty() {
-            return;
+            return Ok(());
         }
         let batch = std::mem::take(&mut self.batch);
         self.batch_bytes = 0;
-        let Some(thread) = &self.thread else {
+        if self.threads.is_empty() {
             self.map_inline(batch);
-            return;
-        };
-        match thread.jobs.send(batch) {
-            Ok(()) => self.in_flight += 1,
-            Err(mpsc::SendError(batch)) => {
-                // The thread is gone: map the rest inline.
-                self.thread = None;
-                self.inline_only = true;
-                self.map_inline(batch);
-            }
+            return Ok(());
         }
+        let turn = self.turn % self.threads.len();
+        self.threads[turn].jobs.send(batch).map_err(|_| Stopped)?;
+        self.in_flight.push_back(turn);
+        self.turn = turn + 1;
+        Ok(())
     }
 
     /// Whether no more batches should be handed over until one comes back.
     pub fn full(&self) -> bool {
-        self.in_flight >= IN_FLIGHT
+        self.in_flight.len() >= IN_FLIGHT
     }
 
-    /// Whether properties are handed over or waiting in the batch.
+    /// Whether jobs are handed over or waiting in the batch.
     pub fn busy(&self) -> bool {
-        self.in_flight > 0 || !self.batch.is_empty()
+        !self.in_flight.is_empty() || !self.batch.is_empty()
     }
 
-    /// The next mapped item, if one is ready.
-    pub fn next_ready(&mut self) -> Option<FeedItem> {
+    /// The next item done, or the failure that ends them, if one is ready.
+    pub fn next_ready(&mut self) -> Option<Result<FeedItem, FeedError>> {
         if self.ready.is_empty()
-            && self.in_flight > 0
-            && let Some(thread) = &mut self.thread
-            && let Ok(mapped) = thread.done.try_recv()
+            && let Some(&turn) = self.in_flight.front()
+            && let Ok(done) = self.threads[turn].done.try_recv()
         {
-            self.took(mapped);
+            self.took(done);
         }
         self.ready.pop_front()
     }
@@ -129,33 +177,46 @@ impl Mapper {
     /// Waits for the next batch to come back (call only when [`Mapper::busy`], after
     /// [`Mapper::flush`]).
     pub async fn wait(&mut self) -> Result<(), Stopped> {
-        if self.in_flight == 0 {
+        let Some(&turn) = self.in_flight.front() else {
             return Ok(());
-        }
-        let thread = self.thread.as_mut().ok_or(Stopped)?;
-        let mapped = thread.done.recv().await.ok_or(Stopped)?;
-        self.took(mapped);
+        };
+        let done = self.threads[turn].done.recv().await.ok_or(Stopped)?;
+        self.took(done);
         Ok(())
     }
 
-    /// A builder for the next property, if one was given back.
+    /// A builder for the next property parsed where it is read, if one was given back.
     pub fn spare(&mut self) -> Option<Builder> {
         self.spare.pop()
     }
 
-    fn took(&mut self, mapped: Mapped) {
-        self.in_flight -= 1;
-        for (item, builder) in mapped {
-            self.ready.push_back(item);
-            self.keep(builder);
+    fn took(&mut self, done: Vec<Done>) {
+        self.in_flight.pop_front();
+        for one in done {
+            self.keep_done(one);
         }
     }
 
-    fn map_inline(&mut self, batch: Vec<Finished>) {
-        for property in batch {
-            let (item, builder) = property.map();
-            self.ready.push_back(item);
-            self.keep(builder);
+    fn map_inline(&mut self, batch: Vec<Job>) {
+        for job in batch {
+            self.run_inline(job);
+        }
+    }
+
+    fn run_inline(&mut self, job: Job) {
+        let done = job.run(&mut self.doc);
+        self.keep_done(done);
+    }
+
+    fn keep_done(&mut self, done: Done) {
+        match done {
+            Ok((item, builder)) => {
+                self.ready.push_back(Ok(item));
+                if let Some(builder) = builder {
+                    self.keep(builder);
+                }
+            }
+            Err(e) => self.ready.push_back(Err(e)),
         }
     }
 
@@ -169,25 +230,31 @@ impl Mapper {
     }
 }
 
-/// Starts the thread; `None` if the system refuses one.
-fn start() -> Option<Thread> {
-    let (jobs, inbox) = mpsc::sync_channel::<Vec<Finished>>(IN_FLIGHT);
-    let (outbox, done) = tokio_mpsc::unbounded_channel();
-    let spawned = std::thread::Builder::new()
-        .name("kyero-map".into())
-        .spawn(move || {
-            while let Ok(batch) = inbox.recv() {
-                let mapped: Mapped = batch.into_iter().map(Finished::map).collect();
-                if outbox.send(mapped).is_err() {
-                    break;
+/// Starts the threads; none if the system refuses one.
+fn start() -> Vec<Thread> {
+    let wanted = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut threads = Vec::new();
+    for n in 0..wanted.clamp(1, MAX_THREADS) {
+        let (jobs, inbox) = mpsc::sync_channel::<Vec<Job>>(IN_FLIGHT);
+        let (outbox, done) = tokio_mpsc::unbounded_channel();
+        let spawned = std::thread::Builder::new()
+            .name(format!("kyero-map-{n}"))
+            .spawn(move || {
+                let mut doc = Document::default();
+                while let Ok(batch) = inbox.recv() {
+                    let done: Vec<Done> = batch.into_iter().map(|job| job.run(&mut doc)).collect();
+                    if outbox.send(done).is_err() {
+                        break;
+                    }
                 }
+            });
+        match spawned {
+            Ok(_) => threads.push(Thread { jobs, done }),
+            Err(e) => {
+                tracing::debug!(error = %e, "a Kyero mapping thread could not be started");
+                break;
             }
-        });
-    match spawned {
-        Ok(_) => Some(Thread { jobs, done }),
-        Err(e) => {
-            tracing::debug!(error = %e, "Kyero mapping stays on the reading task: no thread");
-            None
         }
     }
+    threads
 }

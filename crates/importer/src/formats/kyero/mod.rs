@@ -14,9 +14,12 @@
 //! The decoded feed is read into one buffer ([`Window`]) and parsed in place by quick-xml's
 //! slice reader, so events borrow the buffer and nothing is copied or awaited per event; a
 //! node cut by the end of the buffer is parsed again once more has been read ([`scan`]); both
-//! are shared with the other XML readers (`formats/xml`). A
-//! long feed's properties are mapped on a thread of their own while the next ones are parsed
-//! ([`mapper`]).
+//! are shared with the other XML readers (`formats/xml`). Once a feed proves long, a
+//! property is cut out of the window at its start tag, unparsed (where it ends is found
+//! without parsing it: [`split`](crate::formats::xml::split)), and parsed and mapped on a
+//! thread of its own while the next ones are cut out ([`mapper`]); one that cannot be cut out
+//! (the window does not hold all of it, it is longer than the text limit, or it holds markup
+//! the search does not read) is parsed here and only mapped there.
 //!
 //! Memory stays bounded by one property whatever one node's size: a text run or CDATA section
 //! longer than [`KyeroReader::max_text_bytes`] is skipped as it streams and its property fails
@@ -35,8 +38,8 @@ use tokio::io::AsyncBufRead;
 use super::decode::{self, Utf8Input};
 use super::xml::reader::Scanner;
 use super::{DEFAULT_MAX_TEXT_BYTES, FeedError, FeedItem};
-use document::Document;
-use mapper::Mapper;
+use document::{Cut, Document, Read};
+use mapper::{Job, Mapper};
 
 pub(crate) use format::Kyero;
 
@@ -104,7 +107,8 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
     }
 }
 
-/// Reads the decoded document into the window, scans it, and has its properties mapped.
+/// Reads the decoded document into the window, scans it, and has its properties parsed and
+/// mapped.
 struct Parser<R> {
     scan: Scanner<R, Document>,
     mapper: Mapper,
@@ -112,31 +116,36 @@ struct Parser<R> {
     read_all: bool,
     /// Why reading stopped, given once the properties read before it are.
     failure: Option<FeedError>,
+    /// The name of the property being cut out, as written.
+    name: Vec<u8>,
+    /// Properties cut out so far.
+    cut_out: u64,
 }
 
 impl<R: AsyncBufRead + Unpin> Parser<R> {
     fn new(input: Utf8Input<R>, max_text_bytes: usize) -> Self {
+        let mut doc = Document::default();
+        doc.stop_at_properties = true;
         Self {
-            scan: Scanner::new(input, Document::default(), max_text_bytes),
+            scan: Scanner::new(input, doc, max_text_bytes),
             mapper: Mapper::default(),
             read_all: false,
             failure: None,
+            name: Vec::new(),
+            cut_out: 0,
         }
     }
 
     /// The next item in feed order; then the failure that stopped the reading, if any.
     async fn next_record(&mut self) -> Result<Option<FeedItem>, FeedError> {
         loop {
-            if let Some(item) = self.mapper.next_ready() {
-                return Ok(Some(item));
+            if let Some(done) = self.mapper.next_ready() {
+                return done.map(Some);
             }
             if self.read_all || self.mapper.full() {
-                self.mapper.flush();
+                self.mapper.flush().map_err(|s| self.stopped(s))?;
                 if self.mapper.busy() {
-                    self.mapper.wait().await.map_err(|mapper::Stopped| {
-                        let stopped = std::io::Error::other("the Kyero mapping thread stopped");
-                        FeedError::io(self.scan.at(), stopped)
-                    })?;
+                    self.mapper.wait().await.map_err(|s| self.stopped(s))?;
                     continue;
                 }
                 return self.failure.take().map_or(Ok(None), Err);
@@ -146,18 +155,62 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             {
                 self.scan.doc.reuse(builder);
             }
-            match self.scan.next_item().await {
-                Ok(Some(property)) => {
-                    if let Some(item) = self.mapper.submit(*property) {
-                        return Ok(Some(item));
+            let read = match self.scan.next_item().await {
+                Ok(Some(Read::Finished(property))) => self.mapper.submit(Job::Map(property)),
+                Ok(Some(Read::Opened)) => match self.cut_out().await {
+                    Ok(cut) => cut.map_or(Ok(()), |cut| self.mapper.submit(Job::Parse(cut))),
+                    Err(e) => {
+                        self.read_all = true;
+                        self.failure = Some(e);
+                        Ok(())
                     }
+                },
+                Ok(None) => {
+                    self.read_all = true;
+                    Ok(())
                 }
-                Ok(None) => self.read_all = true,
                 Err(e) => {
                     self.read_all = true;
                     self.failure = Some(e);
+                    Ok(())
                 }
-            }
+            };
+            read.map_err(|s| self.stopped(s))?;
         }
     }
+
+    /// Cuts the property just opened out of the document, to be parsed on a mapping thread,
+    /// when the threads run and the window holds all of it; else it is parsed here.
+    async fn cut_out(&mut self) -> Result<Option<Cut>, FeedError> {
+        if !self.mapper.threaded() {
+            return Ok(None);
+        }
+        self.name.clear();
+        self.name.extend_from_slice(self.scan.doc.property_name());
+        let Some(len) = self.scan.element_end(&self.name).await? else {
+            return Ok(None);
+        };
+        let after_start_tag = self.scan.at().offset;
+        let (number, mut bytes) = self.scan.doc.cut_out();
+        let offset = after_start_tag.saturating_sub(bytes.len() as u64);
+        bytes.extend_from_slice(&self.scan.rest()[..len]);
+        self.scan.skip(len);
+        self.cut_out += 1;
+        let limits = self.scan.limits();
+        Ok(Some(Cut {
+            number,
+            offset,
+            bytes,
+            limits,
+        }))
+    }
+
+    /// The feed error for a mapping thread that stopped.
+    fn stopped(&self, mapper::Stopped: mapper::Stopped) -> FeedError {
+        let stopped = std::io::Error::other("a Kyero mapping thread stopped");
+        FeedError::io(self.scan.at(), stopped)
+    }
 }
+
+#[cfg(test)]
+mod tests;

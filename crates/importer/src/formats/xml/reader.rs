@@ -5,6 +5,7 @@
 use tokio::io::AsyncBufRead;
 
 use super::scan::{self, Limits, Progress, Sink};
+use super::split::{self, Split};
 use crate::formats::decode::Utf8Input;
 use crate::formats::window::Window;
 use crate::formats::{FeedError, Position};
@@ -66,6 +67,44 @@ impl<R: AsyncBufRead + Unpin, S: Sink> Scanner<R, S> {
                 }
             }
         }
+    }
+
+    /// The length of the rest of the element opened by the last start tag (named `name`, as
+    /// written), up to and including its end tag, when it is no longer than the text limit
+    /// and the window holds it (after reading at most one chunk more); `None` when it has to
+    /// be parsed here (see [`split`]). The window then starts with it: [`Scanner::rest`]
+    /// gives it, [`Scanner::skip`] steps over it.
+    pub async fn element_end(&mut self, name: &[u8]) -> Result<Option<usize>, FeedError> {
+        let mut filled = false;
+        loop {
+            let rest = self.window.rest();
+            match split::element_end(rest, name) {
+                Split::End(n) if n <= self.limits.text => return Ok(Some(n)),
+                Split::Cut if !filled && rest.len() < self.limits.text && !self.window.at_eof() => {
+                    let wanted = rest.len().saturating_add(1);
+                    let more = self.window.fill(&mut self.input, wanted).await;
+                    more.map_err(|e| FeedError::io(self.at(), e))?;
+                    filled = true;
+                }
+                Split::End(_) | Split::Cut | Split::GiveUp => return Ok(None),
+            }
+        }
+    }
+
+    /// The unread bytes in the window.
+    pub fn rest(&self) -> &[u8] {
+        self.window.rest()
+    }
+
+    /// Steps over `n` unread bytes, which are not parsed.
+    pub fn skip(&mut self, n: usize) {
+        self.window.consume(n);
+        self.run = 0;
+    }
+
+    /// The node limits of this document.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// A node was skipped: its record fails.
