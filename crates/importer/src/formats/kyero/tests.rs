@@ -34,15 +34,15 @@ async fn a_long_feed_has_its_properties_parsed_on_the_threads() {
     assert!(reader.next().await.unwrap().is_none());
 }
 
-/// Reads `doc` to its end: every item (its place in failure messages left out, as it is the
-/// same either way) and the error that ended it, parsing properties in place only
-/// (`cut_out: false`) or cutting them out for the threads.
-async fn read_all(doc: &[u8], cut_out: bool) -> (Vec<String>, Option<String>) {
+/// Reads `doc` to its end, with a text limit: every item (its place in failure messages
+/// left out, as it is the same either way) and the error that ended it, parsing properties
+/// in place only (`cut_out: false`) or cutting them out for the threads.
+async fn read_all(doc: &[u8], limit: usize, cut_out: bool) -> (Vec<String>, Option<String>) {
     let input = match decode::open(doc).await {
         Ok(input) => input,
         Err(e) => return (Vec::new(), Some(e.to_string())),
     };
-    let mut parser = Parser::new(input, DEFAULT_MAX_TEXT_BYTES);
+    let mut parser = Parser::new(input, limit);
     parser.scan.doc.stop_at_properties = cut_out;
     let mut items = Vec::new();
     loop {
@@ -55,23 +55,47 @@ async fn read_all(doc: &[u8], cut_out: bool) -> (Vec<String>, Option<String>) {
 }
 
 /// Whatever a long document holds, cutting its properties out reads the same items and ends
-/// with the same error (at the same place) as parsing them where they are: documents with
-/// a few bytes changed, inserted or removed after the first properties.
+/// with the same error (at the same place) as parsing them where they are: documents of
+/// properties written in several ways, with a few bytes changed, inserted or removed after
+/// the first properties, read with text limits that some properties pass.
 #[tokio::test]
 async fn cutting_properties_out_reads_a_damaged_document_as_parsing_in_place_does() {
     let property = |n: usize| {
+        let (open, close) = match n % 3 {
+            0 => ("<property>".to_owned(), "</property>"),
+            1 => ("<PROPERTY lang='x>'>".to_owned(), "</PROPERTY>"),
+            _ => (
+                "<k:property xmlns:k=\"urn:k\">".to_owned(),
+                "</k:property >",
+            ),
+        };
+        let extra = match n % 4 {
+            0 => "<notes>private &amp; kept out</notes>\r\n".to_owned(),
+            1 => format!(
+                "<features><feature>{}</feature></features>",
+                "x".repeat(n * 7 % 900)
+            ),
+            2 => "<town>&bogus;</town>".to_owned(),
+            _ => "<?pi x?><!DOCTYPE inner>".to_owned(),
+        };
         format!(
-            "<property><id>P{n}</id><date>2024-05-01 12:30:00</date><ref>R</ref>\
+            "{open}<id>P{n}</id><date>2024-05-01 12:30:00</date><ref>R</ref>\
              <price>{n}</price><price_freq>sale</price_freq><type>flat</type><town>T</town>\
              <province>P</province><!-- c --><desc><en><![CDATA[<b>d</b>]]> &amp; e</en></desc>\
-             <images><image id=\"1\"><url>https://img.example/{n}.jpg</url></image></images>\
-             </property>\n"
+             {extra}<images><image id=\"1\"><url>https://img.example/{n}.jpg</url></image></images>\
+             {close}\n"
         )
     };
     let mut whole = String::from("<?xml version=\"1.0\"?>\n<root>\n");
     whole.extend((1..=150).map(property));
     whole.push_str("</root>\n");
     let whole = whole.into_bytes();
+    for limit in [DEFAULT_MAX_TEXT_BYTES, 300] {
+        let (items, error) = read_all(&whole, limit, true).await;
+        assert_eq!(error, None);
+        assert_eq!(items.len(), 150);
+        assert_eq!((items, error), read_all(&whole, limit, false).await);
+    }
     let noise = b"<>/!-[]?\"'&;= \nxP";
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     let mut next = |n: usize| {
@@ -81,7 +105,7 @@ async fn cutting_properties_out_reads_a_damaged_document_as_parsing_in_place_doe
         usize::try_from(seed % n as u64).unwrap()
     };
     let mut complete = 0;
-    for round in 0..400 {
+    for round in 0..300 {
         let mut doc = whole.clone();
         // After the 70th property, where the threads run.
         let from = whole.len() / 2;
@@ -95,8 +119,9 @@ async fn cutting_properties_out_reads_a_damaged_document_as_parsing_in_place_doe
                 _ => doc.insert(at, noise[next(noise.len())]),
             }
         }
-        let in_place = read_all(&doc, false).await;
-        let cut = read_all(&doc, true).await;
+        let limit = [DEFAULT_MAX_TEXT_BYTES, 300, 800][round % 3];
+        let in_place = read_all(&doc, limit, false).await;
+        let cut = read_all(&doc, limit, true).await;
         if cut != in_place {
             let changed = doc.iter().zip(&whole).position(|(a, b)| a != b);
             let at = changed.unwrap_or(from);
