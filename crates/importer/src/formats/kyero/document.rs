@@ -161,9 +161,10 @@ impl Document {
             .map_or(&[], |&start| &self.names[start..])
     }
 
-    /// Takes the property just opened out of the document: it counts as read, and its start
-    /// tag comes back, to be parsed with the rest of it elsewhere.
-    pub fn cut_out(&mut self) -> (u64, Vec<u8>) {
+    /// Takes the property just opened out of the document: it counts as read (its number
+    /// comes back), and [`Document::start_tag`] still gives its start tag, to be parsed with
+    /// the rest of it elsewhere.
+    pub fn cut_out(&mut self) -> u64 {
         if let Some(&start) = self.starts.get(1) {
             self.names.truncate(start);
         }
@@ -171,11 +172,12 @@ impl Document {
         self.in_property = false;
         self.in_notes = None;
         self.records += 1;
-        let room = self.raw.capacity();
-        (
-            self.records,
-            std::mem::replace(&mut self.raw, Vec::with_capacity(room)),
-        )
+        self.records
+    }
+
+    /// The start tag of the property cut out last, as written.
+    pub fn start_tag(&self) -> &[u8] {
+        &self.raw
     }
 
     /// Gives a builder to read the next properties into (one that a finished property used).

@@ -1,5 +1,6 @@
 //! The Kyero v3 XML reader: `<root>`, an optional `<kyero>` header, then `<property>`
-//! elements, read as a stream of XML events so only one property is in memory at a time.
+//! elements, read as a stream of XML events so only a few batches of properties are in
+//! memory at a time.
 //!
 //! The document must be well-formed up to its end: a syntax error, an end tag that does not
 //! match, content after `</root>` or a document that stops before `</root>` fails the feed.
@@ -18,10 +19,12 @@
 //! property is cut out of the window at its start tag, unparsed (where it ends is found
 //! without parsing it: [`split`](crate::formats::xml::split)), and parsed and mapped on a
 //! thread of its own while the next ones are cut out ([`mapper`]); one that cannot be cut out
-//! (the window does not hold all of it, it is longer than the text limit, or it holds markup
-//! the search does not read) is parsed here and only mapped there.
+//! (the window, after one more chunk is read, does not hold all of it; it is longer than the
+//! text limit; or it holds markup the search does not read) is parsed here and only mapped
+//! there.
 //!
-//! Memory stays bounded by one property whatever one node's size: a text run or CDATA section
+//! Memory stays bounded whatever one node's size (by the batches in flight, whose properties
+//! are at most the text limit each, and by the property read here): a text run or CDATA section
 //! longer than [`KyeroReader::max_text_bytes`] is skipped as it streams and its property fails
 //! alone, at `parse`, naming the element and the limit; a tag, comment, processing instruction
 //! or DOCTYPE longer than 1 MiB (or the text limit, if larger), or elements nested more than
@@ -190,9 +193,11 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
         let Some(len) = self.scan.element_end(&self.name).await? else {
             return Ok(None);
         };
-        let after_start_tag = self.scan.at().offset;
-        let (number, mut bytes) = self.scan.doc.cut_out();
-        let offset = after_start_tag.saturating_sub(bytes.len() as u64);
+        let number = self.scan.doc.cut_out();
+        let tag = self.scan.doc.start_tag();
+        let offset = self.scan.at().offset.saturating_sub(tag.len() as u64);
+        let mut bytes = Vec::with_capacity(tag.len() + len);
+        bytes.extend_from_slice(tag);
         bytes.extend_from_slice(&self.scan.rest()[..len]);
         self.scan.skip(len);
         self.cut_out += 1;

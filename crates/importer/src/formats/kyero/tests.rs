@@ -78,10 +78,12 @@ async fn cutting_properties_out_reads_a_damaged_document_as_parsing_in_place_doe
             2 => "<town>&bogus;</town>".to_owned(),
             _ => "<?pi x?><!DOCTYPE inner>".to_owned(),
         };
+        // U+FEFF, which quick-xml drops where a pass starts, at the start of a text.
+        let bom = if n.is_multiple_of(5) { "\u{feff}" } else { "" };
         format!(
-            "{open}<id>P{n}</id><date>2024-05-01 12:30:00</date><ref>R</ref>\
+            "{open}{bom}<id>P{n}</id><date>2024-05-01 12:30:00</date><ref>R</ref>\
              <price>{n}</price><price_freq>sale</price_freq><type>flat</type><town>T</town>\
-             <province>P</province><!-- c --><desc><en><![CDATA[<b>d</b>]]> &amp; e</en></desc>\
+             <province>P</province><!-- c --><desc><en>{bom}<![CDATA[<b>d</b>]]> &amp; e</en></desc>\
              {extra}<images><image id=\"1\"><url>https://img.example/{n}.jpg</url></image></images>\
              {close}\n"
         )
@@ -96,7 +98,7 @@ async fn cutting_properties_out_reads_a_damaged_document_as_parsing_in_place_doe
         assert_eq!(items.len(), 150);
         assert_eq!((items, error), read_all(&whole, limit, false).await);
     }
-    let noise = b"<>/!-[]?\"'&;= \nxP";
+    let noise = b"<>/!-[]?\"'&;= \nxP\x0c";
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     let mut next = |n: usize| {
         seed ^= seed << 13;

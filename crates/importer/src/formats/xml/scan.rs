@@ -9,11 +9,14 @@
 //! both read again after the window grows.
 
 use quick_xml::Reader;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesText, Event};
 
 use super::refs::is_markup;
 use crate::formats::window::Window;
 use crate::formats::{FeedError, Position};
+
+/// U+FEFF in UTF-8, which quick-xml drops where its input starts.
+const ZWNBSP: &[u8] = b"\xEF\xBB\xBF";
 
 /// `<![CDATA[` and `]]>`: a CDATA section may be this much longer than the text limit.
 const CDATA_MARKS: usize = 12;
@@ -90,16 +93,31 @@ pub(crate) fn scan<S: Sink>(
         line: None,
         records: doc.records(),
     };
-    let mut xml = Reader::from_reader(rest);
+    let mut used = 0;
+    if rest.starts_with(ZWNBSP) {
+        // A pass can start at U+FEFF in the middle of the document (a text node's first
+        // character, or one between records): quick-xml would drop it as a byte order mark
+        // without counting its bytes, so it is given to the document as text here. (The
+        // document's own byte order mark is gone before the first pass.)
+        *run = run.saturating_add(ZWNBSP.len());
+        let text = Event::Text(BytesText::from_escaped("\u{feff}"));
+        if let Err(fault) = doc.event(&text, ZWNBSP) {
+            let error = doc.error(fault, at(doc, ZWNBSP.len()));
+            return (ZWNBSP.len(), Err(error));
+        }
+        used = ZWNBSP.len();
+    }
+    // Where quick-xml's input starts in `rest`.
+    let base = used;
+    let mut xml = Reader::from_reader(&rest[base..]);
     let config = xml.config_mut();
     config.allow_dangling_amp = true;
     // End tags are matched by the document, which sees every pass.
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
-    let mut used = 0;
     loop {
         let event = xml.read_event();
-        let after = position(xml.buffer_position());
+        let after = base + position(xml.buffer_position());
         let event = match event {
             Ok(Event::Eof) if eof => return (used, Ok(Progress::End)),
             Ok(Event::Eof) => return (used, Ok(Progress::More(0))),
@@ -118,7 +136,7 @@ pub(crate) fn scan<S: Sink>(
                 );
             }
             Err(e) => {
-                let offset = position(xml.error_position());
+                let offset = base + position(xml.error_position());
                 let malformed = FeedError::Malformed {
                     at: at(doc, offset),
                     message: e.to_string(),

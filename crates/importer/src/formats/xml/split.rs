@@ -5,8 +5,10 @@
 //! comments, CDATA sections and processing instructions skipped to their closing marks, tags
 //! skipped to their `>` (one inside a quoted attribute value does not end a tag), and the
 //! start and end tags of elements named like the one being cut, counted so a nested one does
-//! not end it. Anything else a record should not hold (a DOCTYPE or other declaration, a `<`
-//! that starts no markup, an end tag with more than a name) gives up: the reader then parses
+//! not end it; each is read as quick-xml reads it (names end at XML white space, an end
+//! tag's trailing white space is not part of its name). Anything else a record should not
+//! hold (a DOCTYPE or other declaration, a `<` that starts no markup, `<?>`, an end tag with
+//! more than a name) gives up: the reader then parses
 //! that record where it is, as it parses every node it does not cut. What the search accepts
 //! is checked again when the record is parsed, so a record it cut wrongly fails the feed
 //! instead of being read as something else.
@@ -41,13 +43,17 @@ pub(crate) fn element_end(content: &[u8], name: &[u8]) -> Split {
             [b'!', b'[', b'C', b'D', b'A', b'T', b'A', b'[', ..] => past(rest, 8, b"]]>"),
             [b'!', ..] if rest.len() < 8 => return Split::Cut,
             [b'!', ..] => return Split::GiveUp,
+            // The parser reads `<?>` as a processing instruction that ends at once, and
+            // fails on it.
+            [b'?', b'>', ..] => return Split::GiveUp,
             [b'?', ..] => past(rest, 1, b"?>"),
             [b'/', tail @ ..] => {
                 let Some(gt) = memchr::memchr(b'>', tail) else {
                     return Split::Cut;
                 };
                 let written = &tail[..gt];
-                let end_name = written.trim_ascii_end();
+                let spaces = written.iter().rev().take_while(|b| is_space(**b)).count();
+                let end_name = &written[..written.len() - spaces];
                 // The parser reads a quote in an end tag as opening a value, and a `>` in it
                 // as not ending the tag.
                 let odd = |b: &u8| is_space(*b) || *b == b'"' || *b == b'\'';
@@ -70,9 +76,10 @@ pub(crate) fn element_end(content: &[u8], name: &[u8]) -> Split {
                 let Some((len, empty)) = start_tag(rest) else {
                     return Split::Cut;
                 };
+                // The name runs to white space or the tag's end (`<a/b>` is named `a/b`).
                 let tag_name = rest
                     .iter()
-                    .position(|b| is_space(*b) || *b == b'/' || *b == b'>')
+                    .position(|b| is_space(*b) || *b == b'>')
                     .map_or(rest, |n| &rest[..n]);
                 if !empty && tag_name == name {
                     depth += 1;

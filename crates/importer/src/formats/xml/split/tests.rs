@@ -86,9 +86,25 @@ fn what_it_does_not_read_is_left_to_the_parser() {
         "</></property>",
         "</property x></property>",
         "</r'f></property>",
+        "<?></property>",
         "</a\"></property>",
     ] {
         assert_eq!(end(content), Split::GiveUp, "{content:?}");
+    }
+}
+
+/// Names are read as the parser reads them: a form feed is not white space, and a `/`
+/// inside a start tag's name is part of it.
+#[test]
+fn names_end_where_the_parser_ends_them() {
+    for content in [
+        "<property/x>a</property/x></property>",
+        "<property\x0c></property\x0c></property>",
+        "<property/><property/ x='1'/></property>",
+    ] {
+        let expected = parsed_end(content.as_bytes(), b"property");
+        assert_eq!(expected, Some(content.len()), "{content:?}");
+        assert_eq!(end(content), Split::End(content.len()), "{content:?}");
     }
 }
 
