@@ -1,5 +1,5 @@
-//! One huge element in an otherwise small feed — a Kyero text node and CDATA section, an
-//! NDJSON line and a JSON array element — generated as it is read (never a buffer or a file of
+//! One huge element in an otherwise small feed — a Kyero text node and CDATA section, a
+//! Kyero property of many small elements, an NDJSON line and a JSON array element — generated as it is read (never a buffer or a file of
 //! its size): it fails alone, the records around it import, and memory stays bounded. Each
 //! size runs in a child process of its own (this test binary re-run on [`child`]), which
 //! reports its peak RSS (`VmHWM`), so other tests running meanwhile do not count.
@@ -115,6 +115,10 @@ async fn read_huge_elements(bytes: u64) {
         .repeat(cdata, bytes)
         .text("]]></en></desc></property>\n")
         .text(&kyero_property("E", "After"))
+        .text("<property><id>F</id><features>")
+        .repeat("<feature>Sea views</feature>", bytes)
+        .text("</features></property>\n")
+        .text(&kyero_property("G", "Last"))
         .text("</root>\n");
     let read = crate::drain!(KyeroReader::new(BufReader::with_capacity(64 << 10, kyero)));
     let skipped = "desc/en: a text longer than the limit of 1 MiB was skipped";
@@ -126,6 +130,9 @@ async fn read_huge_elements(bytes: u64) {
             "ok C".into(),
             format!("failed Some(\"D\"): property 4: {skipped}"),
             "ok E".into(),
+            // Many small elements: the property's kept bytes stop growing at the limit too.
+            "failed Some(\"F\"): property 6: larger than 4 MiB".into(),
+            "ok G".into(),
         ]
     );
 

@@ -120,6 +120,8 @@ pub(super) struct Document {
     /// The XML of the property being read, from its start tag on (its private `notes` left
     /// out).
     raw: Vec<u8>,
+    /// The property's bytes outgrew the record limit: they are no longer kept.
+    raw_full: bool,
     /// Inside the property's `notes`: the depth its end tag returns to.
     in_notes: Option<usize>,
     /// Properties read so far.
@@ -205,7 +207,7 @@ impl Document {
                 self.in_notes = Some(self.depth());
             }
             if self.in_notes.is_none() && !opens_notes {
-                self.raw.extend_from_slice(raw);
+                self.keep_raw(raw);
             }
             let finished = self.act(token)?;
             if self.in_notes == Some(self.depth()) && !opens_notes {
@@ -219,12 +221,30 @@ impl Document {
             // The property's start tag.
             self.in_notes = None;
             self.raw.clear();
-            self.raw.extend_from_slice(raw);
+            self.raw_full = false;
+            self.keep_raw(raw);
             if self.stop_at_properties {
                 return Ok(Some(Read::Opened));
             }
         }
         Ok(finished.map(Read::Finished))
+    }
+
+    /// Keeps the bytes of an event read inside the property; a property whose bytes outgrow
+    /// the record limit fails, and its bytes are dropped (however many small elements it
+    /// holds, memory stays bounded).
+    fn keep_raw(&mut self, raw: &[u8]) {
+        if self.raw_full {
+            return;
+        }
+        if self.raw.len().saturating_add(raw.len()) > MAX_RECORD_BYTES {
+            self.raw = Vec::new();
+            self.raw_full = true;
+            let reason = format!("larger than {}", crate::formats::size(MAX_RECORD_BYTES));
+            self.property.fail(reason);
+        } else {
+            self.raw.extend_from_slice(raw);
+        }
     }
 
     fn act(&mut self, token: Token<'_>) -> Result<Option<Box<Finished>>, Fault> {

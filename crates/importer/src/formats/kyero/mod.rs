@@ -26,7 +26,9 @@
 //! Memory stays bounded whatever one node's size (by the batches in flight, whose properties
 //! are at most the text limit each, and by the property read here): a text run or CDATA section
 //! longer than [`KyeroReader::max_text_bytes`] is skipped as it streams and its property fails
-//! alone, at `parse`, naming the element and the limit; a tag, comment, processing instruction
+//! alone, at `parse`, naming the element and the limit; a property whose bytes outgrow
+//! [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES) (however small its elements) fails alone and
+//! its bytes are no longer kept; a tag, comment, processing instruction
 //! or DOCTYPE longer than 1 MiB (or the text limit, if larger), or elements nested more than
 //! 256 deep, fail the feed. See [`map`] for how a property becomes a listing.
 
@@ -190,6 +192,10 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
         }
         self.name.clear();
         self.name.extend_from_slice(self.scan.doc.property_name());
+        // A start tag over the record limit was not kept (its property fails): parse here.
+        if self.scan.doc.start_tag().is_empty() {
+            return Ok(None);
+        }
         let Some(len) = self.scan.element_end(&self.name).await? else {
             return Ok(None);
         };
