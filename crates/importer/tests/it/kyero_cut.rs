@@ -40,7 +40,7 @@ fn tricky_properties() -> Vec<String> {
         // U+FEFF where a parser pass starts (after a start tag) and inside text.
         base("\u{feff}<desc><en>\u{feff}z</en></desc>").replacen(
             "<property>",
-            "<property>\u{feff}",
+            "<property>\u{feff}\u{feff}",
             1,
         ),
         "<property id=\"attr\" >\r\n<id>CRLF</id>\r\n</property >".to_owned(),
@@ -160,4 +160,28 @@ async fn a_property_over_the_text_limit_still_fails_alone() {
         .map(|(n, _)| n + 1)
         .collect();
     assert_eq!(failed, [251]);
+}
+
+/// A property whose start tag is over the record limit (possible with a text limit above it)
+/// fails alone, read where it is, however far into the feed it is.
+#[tokio::test]
+async fn a_start_tag_over_the_record_limit_fails_its_property_alone() {
+    let good = &fixture_properties()[0];
+    let huge_tag = format!("<property note=\"{}\">", "n".repeat(5 << 20));
+    let mut properties = vec![good.clone(); 100];
+    properties[80] = good.replacen("<property>", &huge_tag, 1);
+    let doc = document(&properties);
+    let read = crate::kyero_limited(doc.as_bytes(), 1 << 16, 8 << 20).await;
+    assert!(read.error.is_none(), "{:?}", read.error);
+    assert_eq!(read.items.len(), 100);
+    let failed: Vec<String> = read
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(n, item)| match item {
+            FeedItem::Failed(f) => Some(format!("{} {}", n + 1, f.message)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, ["81 property 81: larger than 4 MiB"]);
 }

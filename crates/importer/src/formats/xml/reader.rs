@@ -63,6 +63,8 @@ impl<R: AsyncBufRead + Unpin, S: Sink> Scanner<R, S> {
                     let end = memchr::memmem::Finder::new(b"]]>");
                     let dropped = self.window.skip_past(&mut self.input, &end).await;
                     dropped.map_err(|e| FeedError::io(self.at(), e))?;
+                    // A CDATA section is markup: the next text starts a new run.
+                    self.run = 0;
                     self.cut(true)?;
                 }
             }

@@ -94,18 +94,24 @@ pub(crate) fn scan<S: Sink>(
         records: doc.records(),
     };
     let mut used = 0;
-    if rest.starts_with(ZWNBSP) {
+    while rest[used..].starts_with(ZWNBSP) {
+        used += ZWNBSP.len();
+    }
+    if used > 0 {
         // A pass can start at U+FEFF in the middle of the document (a text node's first
-        // character, or one between records): quick-xml would drop it as a byte order mark
-        // without counting its bytes, so it is given to the document as text here. (The
-        // document's own byte order mark is gone before the first pass.)
-        *run = run.saturating_add(ZWNBSP.len());
-        let text = Event::Text(BytesText::from_escaped("\u{feff}"));
-        if let Err(fault) = doc.event(&text, ZWNBSP) {
-            let error = doc.error(fault, at(doc, ZWNBSP.len()));
-            return (ZWNBSP.len(), Err(error));
+        // character, or one between records): quick-xml would drop one as a byte order mark
+        // without counting its bytes, so those that start the pass are given to the document
+        // as text here. (The document's own byte order mark is gone before the first pass.)
+        *run = run.saturating_add(used);
+        if *run > limits.text {
+            return (used, Ok(Progress::DropText { non_blank: true }));
         }
-        used = ZWNBSP.len();
+        let text = "\u{feff}".repeat(used / ZWNBSP.len());
+        let text = Event::Text(BytesText::from_escaped(text));
+        if let Err(fault) = doc.event(&text, &rest[..used]) {
+            let error = doc.error(fault, at(doc, used));
+            return (used, Err(error));
+        }
     }
     // Where quick-xml's input starts in `rest`.
     let base = used;
