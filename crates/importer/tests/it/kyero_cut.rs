@@ -4,7 +4,7 @@
 
 use propimport_importer::{FeedError, FeedItem};
 
-use crate::{fixture, kyero};
+use crate::{Read, fixture, kyero};
 
 /// The fixture's properties, as written.
 fn fixture_properties() -> Vec<String> {
@@ -45,6 +45,21 @@ fn tricky_properties() -> Vec<String> {
         ),
         "<property id=\"attr\" >\r\n<id>CRLF</id>\r\n</property >".to_owned(),
     ]
+}
+
+/// The items of a read that ended without an error which are not listings: each one's place
+/// in the feed (from 1) and its message.
+fn failures(read: &Read) -> Vec<(usize, String)> {
+    assert!(read.error.is_none(), "{:?}", read.error);
+    read.items
+        .iter()
+        .enumerate()
+        .filter_map(|(n, item)| match item {
+            FeedItem::Listing(..) => None,
+            FeedItem::Failed(f) => Some((n + 1, f.message.clone())),
+            FeedItem::Gone(id) => Some((n + 1, format!("gone {id}"))),
+        })
+        .collect()
 }
 
 /// A document of `properties`, in that order.
@@ -150,15 +165,8 @@ async fn a_property_over_the_text_limit_still_fails_alone() {
     properties[250] = long;
     let doc = document(&properties);
     let read = crate::kyero_limited(doc.as_bytes(), 8192, 4096).await;
-    assert!(read.error.is_none(), "{:?}", read.error);
     assert_eq!(read.items.len(), 300);
-    let failed: Vec<usize> = read
-        .items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| !matches!(item, FeedItem::Listing(..)))
-        .map(|(n, _)| n + 1)
-        .collect();
+    let failed: Vec<usize> = failures(&read).into_iter().map(|(n, _)| n).collect();
     assert_eq!(failed, [251]);
 }
 
@@ -172,16 +180,10 @@ async fn a_start_tag_over_the_record_limit_fails_its_property_alone() {
     properties[80] = good.replacen("<property>", &huge_tag, 1);
     let doc = document(&properties);
     let read = crate::kyero_limited(doc.as_bytes(), 1 << 16, 8 << 20).await;
-    assert!(read.error.is_none(), "{:?}", read.error);
     assert_eq!(read.items.len(), 100);
-    let failed: Vec<String> = read
-        .items
-        .iter()
-        .enumerate()
-        .filter_map(|(n, item)| match item {
-            FeedItem::Failed(f) => Some(format!("{} {}", n + 1, f.message)),
-            _ => None,
-        })
+    let failed: Vec<String> = failures(&read)
+        .into_iter()
+        .map(|(n, message)| format!("{n} {message}"))
         .collect();
     assert_eq!(failed, ["81 property 81: larger than 4 MiB"]);
 }

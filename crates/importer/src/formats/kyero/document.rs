@@ -9,6 +9,7 @@ use super::events::{Token, token};
 use super::map;
 use super::{FORMAT, MAX_DEPTH};
 use crate::formats::window::Window;
+use crate::formats::xml::kept::KeptBytes;
 use crate::formats::xml::scan::{self, Fault, Sink};
 use crate::formats::xml::tree::{Builder, Limits};
 use crate::formats::{FeedError, FeedItem, MAX_RECORD_BYTES, Position, RecordError, Stage};
@@ -118,10 +119,8 @@ pub(super) struct Document {
     builder_taken: bool,
     in_property: bool,
     /// The XML of the property being read, from its start tag on (its private `notes` left
-    /// out).
-    raw: Vec<u8>,
-    /// The property's bytes outgrew the record limit: they are no longer kept.
-    raw_full: bool,
+    /// out), up to the record limit.
+    raw: KeptBytes,
     /// Inside the property's `notes`: the depth its end tag returns to.
     in_notes: Option<usize>,
     /// Properties read so far.
@@ -179,7 +178,7 @@ impl Document {
 
     /// The start tag of the property cut out last, as written.
     pub fn start_tag(&self) -> &[u8] {
-        &self.raw
+        self.raw.as_slice()
     }
 
     /// Gives a builder to read the next properties into (one that a finished property used).
@@ -220,8 +219,7 @@ impl Document {
         if self.in_property {
             // The property's start tag.
             self.in_notes = None;
-            self.raw.clear();
-            self.raw_full = false;
+            self.raw.restart();
             self.keep_raw(raw);
             if self.stop_at_properties {
                 return Ok(Some(Read::Opened));
@@ -230,20 +228,11 @@ impl Document {
         Ok(finished.map(Read::Finished))
     }
 
-    /// Keeps the bytes of an event read inside the property; a property whose bytes outgrow
-    /// the record limit fails, and its bytes are dropped (however many small elements it
-    /// holds, memory stays bounded).
+    /// Keeps the bytes of an event read inside the property (a property that outgrows the
+    /// record limit fails).
     fn keep_raw(&mut self, raw: &[u8]) {
-        if self.raw_full {
-            return;
-        }
-        if self.raw.len().saturating_add(raw.len()) > MAX_RECORD_BYTES {
-            self.raw = Vec::new();
-            self.raw_full = true;
-            let reason = format!("larger than {}", crate::formats::size(MAX_RECORD_BYTES));
+        if let Some(reason) = self.raw.keep(raw) {
             self.property.fail(reason);
-        } else {
-            self.raw.extend_from_slice(raw);
         }
     }
 
@@ -388,8 +377,7 @@ impl Document {
     fn finish(&mut self) -> Box<Finished> {
         self.records += 1;
         self.builder_taken = true;
-        let room = self.raw.len();
-        let raw = std::mem::replace(&mut self.raw, Vec::with_capacity(room));
+        let raw = self.raw.take();
         Box::new(Finished {
             number: self.records,
             builder: std::mem::take(&mut self.property),

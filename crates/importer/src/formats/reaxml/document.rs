@@ -9,6 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 use super::map;
 use super::values::Context;
 use super::{FORMAT, MAX_DEPTH, ROOT};
+use crate::formats::xml::kept::KeptBytes;
 use crate::formats::xml::refs::{declares_entities, resolve};
 use crate::formats::xml::scan::{Fault, Sink};
 use crate::formats::xml::tree::{Builder, Limits};
@@ -56,9 +57,7 @@ pub(super) struct Document {
     listing: Builder,
     in_listing: bool,
     /// The listing's bytes as written (decoded to UTF-8), while they fit the record limit.
-    raw: Vec<u8>,
-    /// The listing outgrew the record limit: its bytes are no longer kept.
-    raw_full: bool,
+    raw: KeptBytes,
     /// Inside a listing's private `vendorDetails`: the depth its end tag returns to.
     in_private: Option<usize>,
     /// What the mapping needs besides the tree.
@@ -78,8 +77,7 @@ impl Document {
             content_seen: false,
             listing: Builder::default(),
             in_listing: false,
-            raw: Vec::new(),
-            raw_full: false,
+            raw: KeptBytes::default(),
             in_private: None,
             context,
             records: 0,
@@ -221,7 +219,7 @@ impl Document {
     fn finish(&mut self) -> Box<FeedItem> {
         self.records += 1;
         let number = self.records;
-        let raw = std::mem::take(&mut self.raw);
+        let raw = self.raw.take();
         let external_id = external_id(&self.listing);
         Box::new(match self.listing.finish() {
             Ok(node) => map::map(node, number, &self.context, raw),
@@ -233,19 +231,11 @@ impl Document {
         })
     }
 
-    /// Keeps the bytes of an event read inside a listing; a listing that grows past the
-    /// record limit fails.
+    /// Keeps the bytes of an event read inside a listing (a listing that outgrows the record
+    /// limit fails).
     fn keep_raw(&mut self, raw: &[u8]) {
-        if self.raw_full {
-            return;
-        }
-        if self.raw.len().saturating_add(raw.len()) > MAX_RECORD_BYTES {
-            self.raw = Vec::new();
-            self.raw_full = true;
-            self.listing
-                .fail(format!("larger than {} MiB", MAX_RECORD_BYTES >> 20));
-        } else {
-            self.raw.extend_from_slice(raw);
+        if let Some(reason) = self.raw.keep(raw) {
+            self.listing.fail(reason);
         }
     }
 
@@ -309,8 +299,7 @@ impl Sink for Document {
             && matches!(event, Event::Start(e) | Event::Empty(e)
                 if KINDS.iter().any(|k| k.eq_ignore_ascii_case(e.local_name().into_inner())));
         if starts_listing {
-            self.raw.clear();
-            self.raw_full = false;
+            self.raw.restart();
             self.in_private = None;
         }
         // A listing's `vendorDetails` (the owner's name and contacts) are private to the
