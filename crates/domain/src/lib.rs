@@ -47,10 +47,10 @@ pub use job_list::{
 };
 pub use listing::{
     Address, Area, AreaUnit, Charge, ChargeKind, Contact, Currency, EnergyRating, ExternalId,
-    GeoPoint, Image, KeptRecord, LanguageCode, Listing, ListingRecord, ListingStatus,
-    LocalizedText, MarketStatus, Money, Period, Price, RetryKey, SourceName, SourceRecord,
-    SourceState, StoredListing, Tenure, Transaction, UpsertOutcome, WithdrawReport,
-    withdrawal_blocked,
+    GeoPoint, Image, KeptRecord, KnownRecord, KnownRecords, LanguageCode, Listing, ListingRecord,
+    ListingStatus, LocalizedText, MarketStatus, Money, Period, Price, RecordKey, RetryKey,
+    SourceName, SourceRecord, SourceState, StoredListing, Tenure, Transaction, UpsertOutcome,
+    WithdrawReport, withdrawal_blocked,
 };
 pub use notifier::{Alert, AlertNotice, DeliveryError, Notifier};
 pub use page_size::{JobPageLimit, PageLimit, PageSize};

@@ -1,4 +1,6 @@
-//! Change detection: a hash of the normalized listing and the mapping version.
+//! Change detection: a hash of the normalized listing and the mapping version; and the key
+//! of a feed record (a hash of its bytes, seeded by what decides its mapping), by which a
+//! reader recognizes a record stored unchanged before parsing it.
 //!
 //! The listing is hashed in postcard's binary form (the serde form's fields in declaration
 //! order, maps ordered, strings as length and bytes), written into a buffer the thread reuses
@@ -11,8 +13,8 @@ use std::cell::RefCell;
 use postcard::ser_flavors::Flavor;
 use std::borrow::Cow;
 
-use propimport_domain::{Listing, ListingRecord, SourceRecord};
-use xxhash_rust::xxh3::xxh3_128;
+use propimport_domain::{Listing, ListingRecord, RecordKey, SourceRecord};
+use xxhash_rust::xxh3::{xxh3_64, xxh3_128, xxh3_128_with_seed};
 
 /// Bumped whenever mapping changes what a feed record becomes, or the hash changes, so
 /// every listing is rewritten once with the new mapping.
@@ -85,7 +87,39 @@ pub fn kept_record(listing: Listing, raw: Option<Vec<u8>>, format: &'static str)
             format: Cow::Borrowed(format),
             bytes: raw,
         }),
+        record_key: None,
     }
+}
+
+/// The seed of the record keys of a format read with `settings` (the read settings that
+/// change what a record maps to): a hash of [`MAPPING_VERSION`], the format's name and the
+/// settings, so that a key stored under other ones never matches.
+pub fn record_seed(format: &str, settings: &[u64]) -> u64 {
+    let mut bytes = Vec::with_capacity(8 + format.len() + 8 * settings.len());
+    bytes.extend_from_slice(&MAPPING_VERSION.to_le_bytes());
+    bytes.extend_from_slice(
+        &u32::try_from(format.len())
+            .unwrap_or(u32::MAX)
+            .to_le_bytes(),
+    );
+    bytes.extend_from_slice(format.as_bytes());
+    for setting in settings {
+        bytes.extend_from_slice(&setting.to_le_bytes());
+    }
+    xxh3_64(&bytes)
+}
+
+/// The key of a record's bytes under `seed` ([`record_seed`]): xxh3-128 of the bytes with
+/// the seed.
+pub fn record_key(seed: u64, raw: &[u8]) -> RecordKey {
+    RecordKey::from_u128(xxh3_128_with_seed(raw, seed))
+}
+
+/// `record` with the key of the feed record it was read from (which the readers of formats
+/// that recognize known records give).
+pub fn keyed(mut record: ListingRecord, key: Option<RecordKey>) -> ListingRecord {
+    record.record_key = key;
+    record
 }
 
 /// A postcard output that appends to a buffer it borrows.
@@ -176,6 +210,30 @@ mod tests {
         let kept = a.source.expect("kept");
         assert_eq!(kept.format, "kyero");
         assert_eq!(kept.bytes, b"<property><x>1</x></property>");
+    }
+
+    #[test]
+    fn a_record_key_follows_the_bytes_and_the_settings() {
+        let seed = record_seed("kyero", &[1024]);
+        assert_ne!(seed, record_seed("kyero", &[2048]), "another setting");
+        assert_ne!(seed, record_seed("reaxml", &[1024]), "another format");
+        let raw = b"<property><id>1</id></property>";
+        let key = record_key(seed, raw);
+        assert_eq!(
+            key,
+            RecordKey::from_u128(xxh3_128_with_seed(raw, seed)),
+            "the documented hash"
+        );
+        assert_ne!(key, record_key(seed, b"<property/>"));
+        assert_ne!(key, record_key(record_seed("kyero", &[2048]), raw));
+        // Hashed piece by piece as a reader reads it, the key is the same.
+        let mut streamed = xxhash_rust::xxh3::Xxh3::with_seed(seed);
+        for piece in raw.chunks(5) {
+            streamed.update(piece);
+        }
+        assert_eq!(RecordKey::from_u128(streamed.digest128()), key);
+        let kept = keyed(record(listing("A1", 1)), Some(key));
+        assert_eq!(kept.record_key, Some(key));
     }
 
     #[test]

@@ -98,13 +98,14 @@ impl RemapReport {
 }
 
 /// What a kept record maps to now.
-enum Again {
+pub(crate) enum Again {
     Listing(Box<ListingRecord>),
     Gone,
 }
 
-/// Reads the kept record of listing `id` again with its format.
-async fn map_again(
+/// Reads the kept record of listing `id` again with its format (the importer also maps so a
+/// record recognized by its key whose stored listing turned out changed).
+pub(crate) async fn map_again(
     id: &ExternalId,
     kept: SourceRecord,
     options: &ReadOptions,
@@ -126,6 +127,8 @@ async fn map_again(
                     listing.external_id.as_str()
                 ));
             }
+            // No record key: a kept record may lack part of what the feed sent (Kyero's
+            // private notes), so its key is not the one an import reads.
             let record = kept_record(listing, Some(again.unwrap_or(raw)), format.name());
             Ok(Again::Listing(Box::new(record)))
         }
@@ -135,6 +138,7 @@ async fn map_again(
             other.as_str()
         )),
         Some(FeedItem::Failed(failure)) => Err(failure.message),
+        Some(FeedItem::Known(_)) => Err("the kept record was given unread".into()),
         None => Err("the kept record holds no record".into()),
     }
 }

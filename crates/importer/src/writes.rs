@@ -5,21 +5,31 @@
 //! the copy read last is the one stored. With the image stage on, batches are written one
 //! at a time (the stage records images per batch, after its listings).
 //!
+//! Records recognized by their keys are marked seen after the batch's other writes, each
+//! only where its listing is still stored with that key
+//! ([`touch_known`](propimport_domain::ListingStore::touch_known)); one that is not (the
+//! batch, or one before it, wrote or withdrew its listing; another writer changed it) is
+//! mapped after all and written as any other record, so the copy read last is still the one
+//! stored.
+//!
 //! Once the batches stored so far held only new listings (a first import), the next ones are
 //! written as expected to be new
 //! ([`upsert_new_batch`](propimport_domain::ListingStore::upsert_new_batch)), which a store
 //! may insert without first reading what it holds of their ids; the first listing found
 //! stored ends that for the run.
 
+use std::borrow::Cow;
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{FuturesOrdered, StreamExt as _};
-use propimport_domain::{ExternalId, ItemError, ProgressHandle, UpsertOutcome};
+use propimport_domain::{ExternalId, ItemError, ProgressHandle, SourceRecord, UpsertOutcome};
 use tokio::sync::mpsc;
 
+use crate::formats::{RecordError, Stage};
 use crate::pipeline::{Batch, Importer};
+use crate::remap::{Again, map_again};
 use crate::report::ImportReport;
 
 type StoreResult<T> = Result<T, propimport_domain::Error>;
@@ -31,8 +41,17 @@ const WRITERS: usize = 2;
 pub(crate) struct Written {
     batch: Batch,
     seen_at: DateTime<Utc>,
-    /// The records' outcomes, and how many listings the batch's gone ids withdrew.
-    outcomes: StoreResult<(Vec<UpsertOutcome>, u64)>,
+    outcomes: StoreResult<Stored>,
+}
+
+/// What storing a batch did.
+struct Stored {
+    /// The records' outcomes, in order (with those of recognized records mapped after all).
+    outcomes: Vec<UpsertOutcome>,
+    /// How many listings the batch's gone ids withdrew.
+    withdrawn: u64,
+    /// How many recognized records were seen unchanged.
+    known: u64,
 }
 
 /// A write in progress.
@@ -130,9 +149,9 @@ impl Importer {
     /// Writes a batch: touches the failed records' listings (a record that failed is not
     /// absent from the feed: its stored listing stays as it was and is not withdrawn) and
     /// upserts the mapped ones (as `expected`).
-    async fn write_batch(&self, batch: Batch, expected: Expected) -> Written {
+    async fn write_batch(&self, mut batch: Batch, expected: Expected) -> Written {
         let seen_at = self.clock.now();
-        let outcomes = self.write_records(&batch, seen_at, expected).await;
+        let outcomes = self.write_records(&mut batch, seen_at, expected).await;
         Written {
             batch,
             seen_at,
@@ -142,10 +161,10 @@ impl Importer {
 
     async fn write_records(
         &self,
-        batch: &Batch,
+        batch: &mut Batch,
         seen_at: DateTime<Utc>,
         expected: Expected,
-    ) -> StoreResult<(Vec<UpsertOutcome>, u64)> {
+    ) -> StoreResult<Stored> {
         let failed_ids: Vec<ExternalId> = batch
             .failures
             .iter()
@@ -161,7 +180,7 @@ impl Importer {
                 .await?;
         }
         let (store, source) = (&self.listings, &self.source.name);
-        let outcomes = if batch.records.is_empty() {
+        let mut outcomes = if batch.records.is_empty() {
             Vec::new()
         } else if expected == Expected::New {
             store
@@ -170,14 +189,78 @@ impl Importer {
         } else {
             store.upsert_batch(source, &batch.records, seen_at).await?
         };
-        let withdrawn = if batch.gone.is_empty() {
+        let mut withdrawn = if batch.gone.is_empty() {
             0
         } else {
             self.listings
                 .withdraw_ids(&self.source.name, &batch.gone, seen_at)
                 .await?
         };
-        Ok((outcomes, withdrawn))
+        let known = if batch.known.is_empty() {
+            0
+        } else {
+            self.write_known(batch, seen_at, &mut outcomes, &mut withdrawn)
+                .await?
+        };
+        Ok(Stored {
+            outcomes,
+            withdrawn,
+            known,
+        })
+    }
+
+    /// Marks the batch's recognized records seen; maps the others after all and writes them
+    /// (adding them to the batch's records, gone ids or failures, and their outcomes to
+    /// `outcomes`). Gives how many were seen unchanged.
+    async fn write_known(
+        &self,
+        batch: &mut Batch,
+        seen_at: DateTime<Utc>,
+        outcomes: &mut Vec<UpsertOutcome>,
+        withdrawn: &mut u64,
+    ) -> StoreResult<u64> {
+        let (store, source) = (&self.listings, &self.source.name);
+        let known = std::mem::take(&mut batch.known);
+        let found = store.touch_known(source, &known, seen_at).await?;
+        let options = self.read_options();
+        let (mut seen, mut again, mut gone, mut failed) = (0, Vec::new(), Vec::new(), Vec::new());
+        for (record, found) in known.into_iter().zip(found) {
+            if found {
+                seen += 1;
+                continue;
+            }
+            let kept = SourceRecord {
+                format: Cow::Borrowed(self.source.format.name()),
+                bytes: record.bytes,
+            };
+            match map_again(&record.external_id, kept, &options).await {
+                Ok(Again::Listing(mut mapped)) => {
+                    mapped.record_key = Some(record.key);
+                    again.push(*mapped);
+                }
+                Ok(Again::Gone) => gone.push(record.external_id),
+                Err(message) => {
+                    batch.failures.push(RecordError {
+                        external_id: Some(record.external_id.to_string()),
+                        stage: Stage::Parse,
+                        message,
+                    });
+                    failed.push(record.external_id);
+                }
+            }
+        }
+        if !failed.is_empty() {
+            store.touch(source, &failed, seen_at).await?;
+        }
+        if !again.is_empty() {
+            outcomes.extend(store.upsert_batch(source, &again, seen_at).await?);
+            batch.records.extend(again);
+        }
+        if !gone.is_empty() {
+            *withdrawn += store.withdraw_ids(source, &gone, seen_at).await?;
+            batch.gone.extend(gone);
+        }
+        Ok(seen)
     }
 
     /// Counts a written batch into `report` and runs the image stage on it; gives the batch
@@ -188,15 +271,23 @@ impl Importer {
             seen_at,
             outcomes,
         } = written;
-        report.total +=
-            i64::try_from(batch.records.len() + batch.failures.len() + batch.gone.len())
-                .unwrap_or(i64::MAX);
+        let known = outcomes.as_ref().map_or(0, |stored| stored.known);
+        let seen_known = usize::try_from(known).unwrap_or(usize::MAX);
+        report.total += i64::try_from(
+            batch.records.len() + batch.failures.len() + batch.gone.len() + seen_known,
+        )
+        .unwrap_or(i64::MAX);
         for failure in batch.failures.drain(..) {
             report.failed += 1;
             report.errors.push(ItemError::from(failure));
         }
-        let (outcomes, withdrawn) = outcomes?;
+        let Stored {
+            outcomes,
+            withdrawn,
+            known,
+        } = outcomes?;
         report.withdrawn += i64::try_from(withdrawn).unwrap_or(i64::MAX);
+        report.unchanged += i64::try_from(known).unwrap_or(i64::MAX);
         batch.gone.clear();
         for outcome in &outcomes {
             match outcome {
@@ -252,10 +343,18 @@ impl Fresh {
 
     /// Takes a written batch's outcomes into account.
     fn observe(&mut self, written: &Written) {
-        let Ok((outcomes, _)) = &written.outcomes else {
+        let Ok(stored) = &written.outcomes else {
             return;
         };
-        if outcomes.is_empty() || *self == Self::MetStored {
+        if *self == Self::MetStored {
+            return;
+        }
+        if stored.known > 0 {
+            *self = Self::MetStored;
+            return;
+        }
+        let outcomes = &stored.outcomes;
+        if outcomes.is_empty() {
             return;
         }
         *self = if outcomes.iter().all(|o| *o == UpsertOutcome::Inserted) {
@@ -275,6 +374,7 @@ fn listing_keys(batch: &Batch) -> HashSet<u64> {
         .iter()
         .map(|r| key(r.listing.external_id.as_str()))
         .chain(batch.gone.iter().map(|id| key(id.as_str())))
+        .chain(batch.known.iter().map(|k| key(k.external_id.as_str())))
         .chain(
             batch
                 .failures

@@ -121,6 +121,7 @@ diesel::table! {
         updated_at -> UtcTimestamp,
         source_format -> Nullable<Text>,
         source_record -> Nullable<Binary>,
+        record_key -> Nullable<Binary>,
     }
 }
 

@@ -382,3 +382,80 @@ mod insert_race {
         });
     }
 }
+
+/// A stored listing without a sighting row (one written before sightings were kept apart)
+/// gets one when a probe or a recognized record sees it, as one with a row is updated.
+mod sightings_added {
+    use chrono::{Duration, TimeZone, Utc};
+    use propimport_domain::testing::listing_conformance::listing;
+    use propimport_domain::{
+        ExternalId, KnownRecord, ListingRecord, ListingStore as _, RecordKey, SourceName,
+        UpsertOutcome,
+    };
+
+    use super::*;
+
+    async fn added(fixture: TestDatabase) {
+        let source = SourceName::parse("feed").unwrap();
+        let first = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let record = |id: &str, key: u128| ListingRecord {
+            record_key: Some(RecordKey::from_u128(key)),
+            ..ListingRecord::new(listing(id, 100_000), |_| format!("h-{id}"))
+        };
+        let store = fixture.listing_store();
+        let batch = [record("A1", 1), record("B2", 2), record("C3", 3)];
+        store.upsert_batch(&source, &batch, first).await.unwrap();
+        fixture.execute_sql("DELETE FROM property_seen").await;
+
+        let probed = first + Duration::hours(1);
+        let outcomes = store
+            .upsert_batch(&source, &batch[..1], probed)
+            .await
+            .unwrap();
+        assert_eq!(outcomes, [UpsertOutcome::Unchanged]);
+        let known = |id: &str, key: u128| KnownRecord {
+            external_id: ExternalId::parse(id).unwrap(),
+            key: RecordKey::from_u128(key),
+            bytes: Vec::new(),
+        };
+        let recognized = first + Duration::hours(2);
+        let found = store
+            .touch_known(&source, &[known("B2", 2), known("B2", 2)], recognized)
+            .await
+            .unwrap();
+        assert_eq!(found, [true, true]);
+        let seen = async |id: &str| {
+            let id = ExternalId::parse(id).unwrap();
+            store
+                .get_listing(&source, &id)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_seen_at
+        };
+        assert_eq!(seen("A1").await, probed);
+        assert_eq!(seen("B2").await, recognized);
+        // Without a row, the last-seen time reads as the first-seen time.
+        assert_eq!(seen("C3").await, first);
+        // Once withdrawn for not being seen, A1 and B2 stay.
+        let report = store
+            .withdraw_unseen(&source, probed, 1.0, recognized)
+            .await
+            .unwrap();
+        assert_eq!(report.withdrawn, 1);
+    }
+
+    #[test]
+    fn sqlite() {
+        run(async { added(TestDatabase::sqlite().await).await });
+    }
+
+    #[test]
+    fn postgres() {
+        run(async {
+            if let Some(fixture) = TestDatabase::postgres().await {
+                added(fixture).await;
+            }
+        });
+    }
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use propimport_domain::{CancelToken, JobName, ListingStore, ProgressHandle};
-use propimport_importer::hash::kept_record;
+use propimport_importer::hash::{kept_record, keyed};
 use propimport_importer::{FeedFormat, FeedItem, Importer, Location, ReadOptions, SourceConfig};
 use propimport_persistence::{Database, DatabaseUrl, PoolOptions, SqlListingStore};
 use serde::{Deserialize, Serialize};
@@ -180,22 +180,20 @@ async fn read(spec: &ChildSpec) -> anyhow::Result<ChildResult> {
     let cpu_before = super::cpu::cpu_seconds()?;
     let started = Instant::now();
     let (mut total, mut listings, mut failed) = (0i64, 0i64, 0i64);
-    let mut count = |item: Option<FeedItem>| -> bool {
-        match item {
-            Some(FeedItem::Listing(listing, raw)) => {
-                std::hint::black_box(kept_record(listing, raw, format.name()));
-                listings += 1;
-            }
-            Some(FeedItem::Failed(_)) => failed += 1,
-            Some(FeedItem::Gone(_)) => {}
-            None => return false,
-        }
-        total += 1;
-        true
-    };
     // As the importer's reading task does (`pipeline/mod.rs`).
     let mut reader = format.open(input, &ReadOptions::default());
-    while count(reader.next().await?) {}
+    while let Some(item) = reader.next().await? {
+        match item {
+            FeedItem::Listing(listing, raw) => {
+                let record = kept_record(listing, raw, format.name());
+                std::hint::black_box(keyed(record, reader.record_key()));
+                listings += 1;
+            }
+            FeedItem::Failed(_) => failed += 1,
+            FeedItem::Gone(_) | FeedItem::Known(_) => {}
+        }
+        total += 1;
+    }
     let seconds = started.elapsed().as_secs_f64();
     Ok(ChildResult {
         seconds,

@@ -152,3 +152,72 @@ fn demo_feeds_on_postgres() {
         }
     });
 }
+
+/// Kyero property `n` at `price` euros (with private notes, which its record's key covers).
+fn property(n: usize, price: u32) -> String {
+    format!(
+        "<property><id>K{n}</id><date>2024-05-01 12:30:00</date><ref>R{n}</ref>\
+         <price>{price}</price><price_freq>sale</price_freq><type>flat</type><town>T</town>\
+         <province>P</province><notes>private {n}</notes><desc><en>Flat {n}</en></desc>\
+         </property>\n"
+    )
+}
+
+/// A long Kyero feed imported again: what its properties stored unchanged are recognized by
+/// (their record keys) is stored, read back and matched by the store; the last copy of a
+/// repeated property is the one stored, as it is without them.
+async fn long_kyero_feed_again(fixture: TestDatabase) {
+    let store: Arc<dyn ListingStore> = Arc::new(fixture.listing_store().clone());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.xml");
+    let feed = |properties: &[String]| format!("<root>\n{}</root>\n", properties.concat());
+    let mut properties: Vec<String> = (0..200).map(|n| property(n, 1000 + n as u32)).collect();
+    std::fs::write(&path, feed(&properties)).unwrap();
+    let first = import(store.clone(), "long-kyero", FeedFormat::KYERO, &path).await;
+    assert_eq!((first.inserted, first.failed), (200, 0), "{first:?}");
+    let again = import(store.clone(), "long-kyero", FeedFormat::KYERO, &path).await;
+    assert_eq!(
+        (again.total, again.unchanged, again.updated, again.withdrawn),
+        (200, 200, 0, 0),
+        "{again:?}"
+    );
+
+    // K120 changed, then its stored copy again; K150 stored, then changed.
+    properties[120] = property(120, 7);
+    properties.push(property(120, 1120));
+    properties.push(property(150, 9));
+    std::fs::write(&path, feed(&properties)).unwrap();
+    let third = import(store.clone(), "long-kyero", FeedFormat::KYERO, &path).await;
+    assert_eq!((third.failed, third.withdrawn), (0, 0), "{third:?}");
+    let name = JobName::parse("long-kyero").unwrap();
+    let price = async |id: &str| {
+        let stored = store
+            .get_listing(&name, &ExternalId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(stored.record_key.is_some(), "{id} has its record's key");
+        match stored.listing.price {
+            Price::Amount { amount } => amount.minor() / 100,
+            Price::OnRequest => panic!("{id} has a price"),
+        }
+    };
+    assert_eq!(price("K120").await, 1120, "the last copy");
+    assert_eq!(price("K150").await, 9, "the last copy");
+    assert_eq!(price("K199").await, 1199);
+    assert_eq!(store.count_active(&name).await.unwrap(), 200);
+}
+
+#[test]
+fn long_kyero_feed_again_on_sqlite() {
+    rt().block_on(async { long_kyero_feed_again(TestDatabase::sqlite().await).await });
+}
+
+#[test]
+fn long_kyero_feed_again_on_postgres() {
+    rt().block_on(async {
+        if let Some(fixture) = TestDatabase::postgres().await {
+            long_kyero_feed_again(fixture).await;
+        }
+    });
+}

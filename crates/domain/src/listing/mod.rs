@@ -3,6 +3,7 @@
 
 mod details;
 mod fields;
+mod known;
 mod money;
 mod stored;
 
@@ -15,6 +16,7 @@ pub use details::{
     Area, AreaUnit, Charge, ChargeKind, Contact, Image, MarketStatus, Period, Tenure,
 };
 pub use fields::{ExternalId, GeoPoint, LanguageCode};
+pub use known::{KnownRecord, KnownRecords, RecordKey};
 pub use money::{Currency, Money, Price};
 pub use stored::{
     KeptRecord, ListingRecord, ListingStatus, RetryKey, SourceRecord, SourceState, StoredListing,

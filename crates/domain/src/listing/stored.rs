@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{ExternalId, Listing, SourceName};
+use super::{ExternalId, Listing, RecordKey, SourceName};
 
 /// A listing ready to store, with the hash that decides whether a stored copy is unchanged
 /// (the importer's hash of the normalized listing and its mapping version) and the record
@@ -18,6 +18,9 @@ pub struct ListingRecord {
     pub content_hash: String,
     /// The feed's record the listing was mapped from, when the format keeps it.
     pub source: Option<SourceRecord>,
+    /// The key of that record, when its format recognizes known records by it: stored with
+    /// the listing, it lets the next read of the same record skip its mapping.
+    pub record_key: Option<RecordKey>,
 }
 
 impl ListingRecord {
@@ -28,6 +31,7 @@ impl ListingRecord {
             listing,
             content_hash,
             source: None,
+            record_key: None,
         }
     }
 }
@@ -88,6 +92,8 @@ pub struct StoredListing {
     pub withdrawn_at: Option<DateTime<Utc>>,
     /// The feed's record it was last mapped from, when its format keeps it.
     pub source_record: Option<SourceRecord>,
+    /// That record's key, when its format gives one.
+    pub record_key: Option<RecordKey>,
 }
 
 /// The result of withdrawing the listings a complete snapshot did not contain.

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, KeptRecord, ListingRecord, Result, RetryKey, SourceName, SourceState,
-    StoredListing, UpsertOutcome, WithdrawReport,
+    ExternalId, KeptRecord, KnownRecord, KnownRecords, ListingRecord, Result, RetryKey, SourceName,
+    SourceState, StoredListing, UpsertOutcome, WithdrawReport,
 };
 
 /// Stores canonical listings per source. Identity is (source, external id); nothing is ever
@@ -14,7 +14,8 @@ use crate::{
 pub trait ListingStore: Send + Sync {
     /// Inserts new listings, updates changed ones (also reactivating withdrawn ones), and
     /// marks every listing of the batch as seen at `seen_at`; one outcome per record, in order.
-    /// Records whose stored hash equals theirs are `Unchanged`.
+    /// Records whose stored hash equals theirs are `Unchanged`, unless they have a record key
+    /// and the stored one is another: then the listing is written, to store that key.
     async fn upsert_batch(
         &self,
         source: &SourceName,
@@ -45,6 +46,22 @@ pub trait ListingStore: Send + Sync {
         ids: &[ExternalId],
         seen_at: DateTime<Utc>,
     ) -> Result<u64>;
+
+    /// The record keys stored with the source's active listings, with their ids: what a
+    /// reader needs to recognize an unchanged record by its bytes, before parsing it.
+    async fn known_records(&self, source: &SourceName) -> Result<KnownRecords>;
+
+    /// Marks the listings of records recognized by their keys as seen at `seen_at`, each only
+    /// if it is still active and stored with that key; gives, in order, whether each was. A
+    /// record that was not must be mapped and written as any other: its listing was changed
+    /// or withdrawn since the keys were read (an earlier copy of it in the same feed, a
+    /// delete flag), or is no longer stored.
+    async fn touch_known(
+        &self,
+        source: &SourceName,
+        records: &[KnownRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<bool>>;
 
     /// After a complete snapshot that started at `snapshot_started`: withdraws the source's
     /// active listings not seen since then, unless they are more than `max_fraction` of its

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::{
-    ExternalId, KeptRecord, ListingRecord, ListingStatus, ListingStore, Result, RetryKey,
-    SourceName, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
+    ExternalId, KeptRecord, KnownRecord, KnownRecords, ListingRecord, ListingStatus, ListingStore,
+    Result, RetryKey, SourceName, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
 };
 
 /// Listings in a map behind a mutex.
@@ -56,7 +56,8 @@ impl ListingStore for InMemoryListingStore {
                     None => UpsertOutcome::Inserted,
                     Some(s)
                         if s.content_hash == r.content_hash
-                            && s.status == ListingStatus::Active =>
+                            && s.status == ListingStatus::Active
+                            && r.record_key.is_none_or(|k| s.record_key == Some(k)) =>
                     {
                         UpsertOutcome::Unchanged
                     }
@@ -74,6 +75,7 @@ impl ListingStore for InMemoryListingStore {
                     stored.withdrawn_at = None;
                     stored.last_seen_at = seen_at;
                     stored.source_record = record.source.clone();
+                    stored.record_key = record.record_key;
                 }
                 None => {
                     let stored = StoredListing {
@@ -85,6 +87,7 @@ impl ListingStore for InMemoryListingStore {
                         last_seen_at: seen_at,
                         withdrawn_at: None,
                         source_record: record.source.clone(),
+                        record_key: record.record_key,
                     };
                     state.listings.insert(key, stored);
                 }
@@ -108,6 +111,44 @@ impl ListingStore for InMemoryListingStore {
             }
         }
         Ok(n)
+    }
+
+    async fn known_records(&self, source: &SourceName) -> Result<KnownRecords> {
+        let state = self.state();
+        let mut known = KnownRecords::new();
+        for l in state.listings.values() {
+            if &l.source == source
+                && l.status == ListingStatus::Active
+                && let Some(key) = l.record_key
+            {
+                known.push(key, l.listing.external_id.as_str());
+            }
+        }
+        Ok(known.finish())
+    }
+
+    async fn touch_known(
+        &self,
+        source: &SourceName,
+        records: &[KnownRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<bool>> {
+        let mut state = self.state();
+        Ok(records
+            .iter()
+            .map(|r| {
+                match state
+                    .listings
+                    .get_mut(&(source.clone(), r.external_id.clone()))
+                {
+                    Some(l) if l.status == ListingStatus::Active && l.record_key == Some(r.key) => {
+                        l.last_seen_at = seen_at;
+                        true
+                    }
+                    _ => false,
+                }
+            })
+            .collect())
     }
 
     async fn withdraw_unseen(

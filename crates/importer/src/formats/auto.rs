@@ -91,6 +91,13 @@ impl FeedReader for AutoReader {
             _ => None,
         }
     }
+
+    fn record_key(&self) -> Option<propimport_domain::RecordKey> {
+        match &self.state {
+            State::Reading(_, reader) => reader.record_key(),
+            _ => None,
+        }
+    }
 }
 
 /// Reads the head of `input`, finds its format and opens its reader over the whole input.

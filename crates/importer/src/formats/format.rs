@@ -52,6 +52,13 @@ pub trait FeedReader: Send {
     fn detected(&self) -> Option<FeedFormat> {
         None
     }
+
+    /// The key of the record the last call to `next` gave, when its format recognizes known
+    /// records by their keys ([`Format::skips_known`]): the pipeline stores it with the
+    /// record's listing.
+    fn record_key(&self) -> Option<propimport_domain::RecordKey> {
+        None
+    }
 }
 
 /// A feed format.
@@ -76,6 +83,12 @@ pub trait Format: Send + Sync + 'static {
 
     /// A reader of one document of this format (for the RESO Web API, one page).
     fn open(&self, input: FeedStream, options: &ReadOptions) -> Box<dyn FeedReader>;
+
+    /// Whether its reader recognizes records stored unchanged by their keys, before parsing
+    /// them ([`ReadOptions::known`]): the pipeline then reads the source's stored keys first.
+    fn skips_known(&self) -> bool {
+        false
+    }
 
     /// A document of this format holding only `record`, a record its reader returned with a
     /// listing: reading it again maps the record again (`propimport remap`).

@@ -32,7 +32,7 @@ mod xml;
 use std::fmt;
 use std::sync::Arc;
 
-use propimport_domain::{Currency, ExternalId, ItemError, Listing};
+use propimport_domain::{Currency, ExternalId, ItemError, KnownRecord, KnownRecords, Listing};
 
 pub use archive::{ArchiveLimits, AttachmentStore, Delivered};
 pub use blm::BlmReader;
@@ -74,6 +74,10 @@ pub enum FeedItem {
     Listing(Listing, Option<Vec<u8>>),
     /// The feed says this listing is gone (a delete flag, a withdrawn status): withdraw it.
     Gone(ExternalId),
+    /// A record recognized by its key among those stored ([`ReadOptions::known`]), neither
+    /// parsed nor mapped: its stored listing is unchanged, unless the store says otherwise
+    /// when it marks it seen, and the record is then mapped after all.
+    Known(KnownRecord),
     /// A record that failed alone; the feed goes on.
     Failed(RecordError),
 }
@@ -253,6 +257,10 @@ pub struct ReadOptions {
     pub attachment_store: Option<Arc<dyn AttachmentStore>>,
     /// How large an archive delivery may be.
     pub archive: ArchiveLimits,
+    /// The keys of the source's stored records (set by the pipeline for formats that
+    /// recognize known records, [`Format::skips_known`]): a record whose key is among them
+    /// is given as [`FeedItem::Known`], unparsed.
+    pub known: Option<Arc<KnownRecords>>,
 }
 
 impl Default for ReadOptions {
@@ -263,6 +271,7 @@ impl Default for ReadOptions {
             attachments: None,
             attachment_store: None,
             archive: ArchiveLimits::default(),
+            known: None,
         }
     }
 }
@@ -275,6 +284,7 @@ impl fmt::Debug for ReadOptions {
             .field("attachments", &self.attachments.is_some())
             .field("attachment_store", &self.attachment_store.is_some())
             .field("archive", &self.archive)
+            .field("known", &self.known.as_ref().map(|k| k.len()))
             .finish()
     }
 }

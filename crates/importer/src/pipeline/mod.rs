@@ -2,6 +2,10 @@
 //! image URLs of new and changed listings) → withdraw the listings a complete snapshot no
 //! longer has → download pending images (see `images`) → report.
 //!
+//! A format that recognizes known records ([`Format::skips_known`](crate::Format)) reads the
+//! source's stored record keys first ([`ListingStore::known_records`]): a record stored
+//! unchanged then comes through unparsed, and is only marked seen (`writes.rs`).
+//!
 //! Reading, mapping and hashing run on their own task and hand over batches through a
 //! channel of two, so parsing overlaps with the database writes and memory stays bounded by
 //! a few batches whatever the feed's size. A RESO source is read page by page instead
@@ -12,13 +16,15 @@ mod reso;
 
 use std::sync::Arc;
 
-use propimport_domain::{CancelToken, Clock, ListingRecord, ListingStore, ProgressHandle};
+use propimport_domain::{
+    CancelToken, Clock, KnownRecord, ListingRecord, ListingStore, ProgressHandle,
+};
 use tokio::sync::mpsc;
 
 use crate::ImportError;
 use crate::fetch::{self, FeedStream};
 use crate::formats::{Delivery, FeedError, FeedItem, ReadOptions, RecordError};
-use crate::hash::kept_record;
+use crate::hash::{kept_record, keyed};
 use crate::report::{ImportOutcome, ImportReport};
 use crate::reso::ResoClient;
 use crate::source::{FeedFormat, SourceConfig};
@@ -41,18 +47,26 @@ pub struct Importer {
 }
 
 /// One hand-over from the reading task: mapped records, the listings the feed says are
-/// gone, and the records that failed.
+/// gone, the records that failed, and those recognized by their keys.
 pub(crate) struct Batch {
     pub(crate) records: Vec<ListingRecord>,
     pub(crate) gone: Vec<ExternalId>,
     pub(crate) failures: Vec<RecordError>,
+    /// Written after the records and the gone ids: one whose listing the batch also writes
+    /// or withdraws is then no longer stored with its key, and is mapped after all.
+    pub(crate) known: Vec<KnownRecord>,
 }
 
 impl Batch {
-    /// Adds a mapped record; it replaces an earlier "gone" of the same listing in the batch.
+    /// Adds a mapped record; it replaces an earlier "gone" or recognized record of the same
+    /// listing in the batch.
     fn push_record(&mut self, record: ListingRecord) {
+        let id = &record.listing.external_id;
         if !self.gone.is_empty() {
-            self.gone.retain(|id| *id != record.listing.external_id);
+            self.gone.retain(|gone| gone != id);
+        }
+        if !self.known.is_empty() {
+            self.known.retain(|known| known.external_id != *id);
         }
         self.records.push(record);
     }
@@ -60,11 +74,19 @@ impl Batch {
     /// Adds a listing the feed says is gone; it replaces an earlier record of it in the batch.
     fn push_gone(&mut self, id: ExternalId) {
         self.records.retain(|r| r.listing.external_id != id);
+        if !self.known.is_empty() {
+            self.known.retain(|known| known.external_id != id);
+        }
         self.gone.push(id);
     }
 
+    /// Adds a record recognized by its key.
+    pub(crate) fn push_known(&mut self, known: KnownRecord) {
+        self.known.push(known);
+    }
+
     fn len(&self) -> usize {
-        self.records.len() + self.gone.len() + self.failures.len()
+        self.records.len() + self.gone.len() + self.failures.len() + self.known.len()
     }
 
     fn is_empty(&self) -> bool {
@@ -125,13 +147,25 @@ impl Importer {
             source_name: name.clone(),
             error,
         })?;
+        let mut options = self.read_options();
+        if self.source.format.format().skips_known() {
+            let known = self
+                .listings
+                .known_records(&self.source.name)
+                .await
+                .map_err(|error| ImportError::Store {
+                    source_name: name.clone(),
+                    error,
+                })?;
+            options.known = (!known.is_empty()).then(|| Arc::new(known));
+        }
         let (tx, mut rx) = mpsc::channel::<Batch>(2);
         // Stored batches go back to the reader, which frees their records and reuses them:
         // memory is then allocated and freed by the same task, instead of freed by this one
         // while the reader allocates from the same allocator arena.
         let (recycle, recycled) = mpsc::unbounded_channel::<Batch>();
         let reader = tokio::spawn(read_batches(
-            (self.source.format, self.read_options()),
+            (self.source.format, options),
             stream,
             Hand { tx, recycled },
             cancel.clone(),
@@ -262,12 +296,14 @@ impl Hand {
                 batch.records.clear();
                 batch.gone.clear();
                 batch.failures.clear();
+                batch.known.clear();
                 batch
             }
             Err(_) => Batch {
                 records: Vec::with_capacity(capacity),
                 gone: Vec::new(),
                 failures: Vec::new(),
+                known: Vec::new(),
             },
         }
     }
@@ -305,9 +341,13 @@ async fn read_batches(
         match reader.next().await? {
             Some(FeedItem::Listing(listing, raw)) => {
                 let read_by = reader.detected().unwrap_or(format).name();
-                batch.push_record(kept_record(listing, raw, read_by));
+                batch.push_record(keyed(
+                    kept_record(listing, raw, read_by),
+                    reader.record_key(),
+                ));
             }
             Some(FeedItem::Gone(id)) => batch.push_gone(id),
+            Some(FeedItem::Known(known)) => batch.push_known(known),
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),
             None => {
                 // A snapshot format's reader says so too, unless the document shows it lost

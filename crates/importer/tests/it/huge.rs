@@ -96,6 +96,7 @@ fn outcomes(read: &Read) -> Vec<String> {
             FeedItem::Listing(l, _) => format!("ok {}", l.external_id),
             FeedItem::Failed(f) => format!("failed {:?}: {}", f.external_id, f.message),
             FeedItem::Gone(id) => format!("gone {id}"),
+            FeedItem::Known(k) => format!("known {}", k.external_id),
         })
         .collect()
 }

@@ -363,6 +363,7 @@ async fn a_long_feed_keeps_its_order_and_ends_with_its_error() {
                 FeedItem::Listing(l, _) => format!("ok {}", l.external_id.as_str()),
                 FeedItem::Failed(f) => format!("{:?} {:?}", f.stage, f.external_id),
                 FeedItem::Gone(id) => format!("gone {id}"),
+                FeedItem::Known(k) => format!("known {}", k.external_id),
             };
             let expected = if n.is_multiple_of(11) {
                 format!("Parse Some(\"P{n}\")")

@@ -58,6 +58,7 @@ fn failures(read: &Read) -> Vec<(usize, String)> {
             FeedItem::Listing(..) => None,
             FeedItem::Failed(f) => Some((n + 1, f.message.clone())),
             FeedItem::Gone(id) => Some((n + 1, format!("gone {id}"))),
+            FeedItem::Known(k) => Some((n + 1, format!("known {}", k.external_id))),
         })
         .collect()
 }

@@ -30,6 +30,7 @@ fn outcome(item: &FeedItem) -> String {
         FeedItem::Listing(l, _) => format!("ok {}", l.external_id),
         FeedItem::Failed(f) => format!("failed {:?} {:?}: {}", f.external_id, f.stage, f.message),
         FeedItem::Gone(id) => format!("gone {id}"),
+        FeedItem::Known(k) => format!("known {}", k.external_id),
     }
 }
 

@@ -12,6 +12,7 @@ mod json;
 mod kyero;
 mod kyero_cut;
 mod kyero_guard;
+mod kyero_known;
 mod new_batches;
 mod openimmo;
 mod pipeline;
@@ -47,7 +48,7 @@ impl Read {
             .iter()
             .filter_map(|i| match i {
                 FeedItem::Listing(l, _) => Some(l),
-                FeedItem::Failed(_) | FeedItem::Gone(_) => None,
+                FeedItem::Failed(_) | FeedItem::Gone(_) | FeedItem::Known(_) => None,
             })
             .collect()
     }
@@ -57,7 +58,7 @@ impl Read {
             .iter()
             .filter_map(|i| match i {
                 FeedItem::Failed(f) => Some(f),
-                FeedItem::Listing(..) | FeedItem::Gone(_) => None,
+                FeedItem::Listing(..) | FeedItem::Gone(_) | FeedItem::Known(_) => None,
             })
             .collect()
     }

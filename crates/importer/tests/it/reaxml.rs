@@ -58,6 +58,7 @@ async fn every_kind_and_status_of_the_fixture() {
                 f.external_id.as_deref().unwrap_or("-"),
                 f.stage
             ),
+            FeedItem::Known(k) => format!("known {}", k.external_id),
         })
         .collect();
     assert_eq!(

@@ -66,6 +66,24 @@ impl ListingStore for Recording {
         self.inner.upsert_new_batch(source, batch, seen_at).await
     }
 
+    async fn known_records(
+        &self,
+        source: &SourceName,
+    ) -> propimport_domain::Result<propimport_domain::KnownRecords> {
+        self.inner.known_records(source).await
+    }
+
+    async fn touch_known(
+        &self,
+        source: &SourceName,
+        records: &[propimport_domain::KnownRecord],
+        seen_at: DateTime<Utc>,
+    ) -> propimport_domain::Result<Vec<bool>> {
+        let ids: Vec<&str> = records.iter().map(|r| r.external_id.as_str()).collect();
+        self.log(format!("touch known {}", ids.join(" ")));
+        self.inner.touch_known(source, records, seen_at).await
+    }
+
     async fn touch(
         &self,
         source: &SourceName,

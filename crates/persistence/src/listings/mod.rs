@@ -1,6 +1,7 @@
 //! [`SqlListingStore`]: the domain's `ListingStore` on PostgreSQL and SQLite.
 
 mod kept;
+mod known;
 mod retry;
 mod rows;
 mod upsert;
@@ -11,9 +12,9 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{
-    ExternalId, KeptRecord, ListingRecord, ListingStatus, ListingStore, Result, RetryKey,
-    SourceName, SourceRecord, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
-    withdrawal_blocked,
+    ExternalId, KeptRecord, KnownRecord, KnownRecords, ListingRecord, ListingStatus, ListingStore,
+    Result, RetryKey, SourceName, SourceRecord, SourceState, StoredListing, UpsertOutcome,
+    WithdrawReport, withdrawal_blocked,
 };
 
 use self::rows::{SourceStateRow, StoredRow, status_text};
@@ -87,6 +88,20 @@ impl ListingStore for SqlListingStore {
         seen_at: DateTime<Utc>,
     ) -> Result<Vec<UpsertOutcome>> {
         self.upsert_chunks(source, batch, seen_at, Expect::New)
+            .await
+    }
+
+    async fn known_records(&self, source: &SourceName) -> Result<KnownRecords> {
+        self.read_known(source).await
+    }
+
+    async fn touch_known(
+        &self,
+        source: &SourceName,
+        records: &[KnownRecord],
+        seen_at: DateTime<Utc>,
+    ) -> Result<Vec<bool>> {
+        self.touch_known_chunks(source, records, DbTime(seen_at))
             .await
     }
 

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 use propimport_domain::{
-    JobName, ListingRecord, ListingStatus, Price, Result, SourceRecord, SourceState, StoredListing,
-    Transaction,
+    JobName, ListingRecord, ListingStatus, Price, RecordKey, Result, SourceRecord, SourceState,
+    StoredListing, Transaction,
 };
 
 use crate::error::{corrupt, corrupt_value};
@@ -41,6 +41,8 @@ pub(crate) struct PropertyRow<'a> {
     pub(crate) source_format: Option<&'a str>,
     /// The kept source record, packed against `data` ([`super::kept::pack`]).
     pub(crate) source_record: Option<Vec<u8>>,
+    /// The record's key, when its format gives one.
+    pub(crate) record_key: Option<&'a [u8]>,
 }
 
 pub(crate) fn transaction_text(t: Transaction) -> &'static str {
@@ -104,6 +106,7 @@ impl<'a> PropertyRow<'a> {
             updated_at: seen,
             source_format: record.source.as_ref().map(|s| &*s.format),
             source_record,
+            record_key: record.record_key.as_ref().map(|k| &k.0[..]),
         })
     }
 }
@@ -132,6 +135,7 @@ pub(crate) struct PropertyColumns<'a> {
     pub(crate) source_modified_at: Vec<Option<DbTime>>,
     pub(crate) source_format: Vec<Option<&'a str>>,
     pub(crate) source_record: Vec<Option<Vec<u8>>>,
+    pub(crate) record_key: Vec<Option<&'a [u8]>>,
 }
 
 impl<'a> PropertyColumns<'a> {
@@ -160,6 +164,7 @@ impl<'a> PropertyColumns<'a> {
             c.source_modified_at.push(r.source_modified_at);
             c.source_format.push(r.source_format);
             c.source_record.push(r.source_record);
+            c.record_key.push(r.record_key);
         }
         c
     }
@@ -177,6 +182,7 @@ pub(crate) struct StoredRow {
     withdrawn_at: Option<DbTime>,
     source_format: Option<String>,
     source_record: Option<Vec<u8>>,
+    record_key: Option<Vec<u8>>,
 }
 
 impl StoredRow {
@@ -202,6 +208,13 @@ impl StoredRow {
                         .map_err(|e| corrupt_value("source record", &e))?,
                 }),
                 _ => None,
+            },
+            record_key: match self.record_key {
+                Some(stored) => Some(
+                    RecordKey::from_slice(&stored)
+                        .ok_or_else(|| corrupt_value("record key", &format!("{stored:02x?}")))?,
+                ),
+                None => None,
             },
         })
     }

@@ -12,11 +12,13 @@ use crate::{
 };
 
 mod kept;
+mod known;
 mod new_batches;
 
 pub use kept::{
     large_batches, retry_keys_round_trip, source_records_kept, source_state_round_trip,
 };
+pub use known::known_records_kept;
 pub use new_batches::new_batches;
 
 /// Gives a test its listing store.
@@ -39,7 +41,7 @@ macro_rules! listing_store_conformance {
         $crate::listing_store_conformance!(@cases $run, $make;
             insert_unchanged_update, duplicates_in_a_batch, new_batches, withdraw_unseen_and_reappear,
             withdrawal_safety_limit, touched_listings_stay, withdraw_by_id, sources_are_separate, source_state_round_trip,
-            retry_keys_round_trip, large_batches, source_records_kept);
+            retry_keys_round_trip, large_batches, source_records_kept, known_records_kept);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -122,6 +122,13 @@ impl FeedReader for ArchiveReader {
             _ => None,
         }
     }
+
+    fn record_key(&self) -> Option<propimport_domain::RecordKey> {
+        match &self.state {
+            State::Reading(reader, _) => reader.record_key(),
+            _ => None,
+        }
+    }
 }
 
 /// Opens the reader: the format's own over `input`, or over the document of the ZIP archive

@@ -3,7 +3,9 @@
 //! being built. It turns the XML tokens into properties and decides which mistakes fail the
 //! feed and which fail one property.
 
+use propimport_domain::RecordKey;
 use quick_xml::events::Event;
+use xxhash_rust::xxh3::Xxh3;
 
 use super::events::{Token, token};
 use super::map;
@@ -41,6 +43,8 @@ pub(super) struct Cut {
     pub bytes: Vec<u8>,
     /// The node limits it is parsed with.
     pub limits: scan::Limits,
+    /// The key of its bytes.
+    pub key: RecordKey,
 }
 
 impl Cut {
@@ -53,7 +57,8 @@ impl Cut {
         let window = Window::whole(self.bytes, offset);
         let (used, progress) = scan::scan(&window, doc, &mut 0, self.limits);
         match progress? {
-            scan::Progress::Item(Read::Finished(property)) if used == window.rest().len() => {
+            scan::Progress::Item(Read::Finished(mut property)) if used == window.rest().len() => {
+                property.key = Some(self.key);
                 Ok(property)
             }
             _ => Err(FeedError::Malformed {
@@ -75,6 +80,8 @@ pub(super) struct Finished {
     builder: Builder,
     /// The property's XML as the feed wrote it (decoded to UTF-8), kept with its listing.
     raw: Vec<u8>,
+    /// The key of all its bytes (its notes included), when the document was given a seed.
+    key: Option<RecordKey>,
 }
 
 impl Finished {
@@ -83,8 +90,8 @@ impl Finished {
         self.builder.size()
     }
 
-    /// Maps the property; gives its builder back to be reused.
-    pub fn map(mut self) -> (FeedItem, Builder) {
+    /// Maps the property; gives its key, and its builder back to be reused.
+    pub fn map(mut self) -> (FeedItem, Option<RecordKey>, Builder) {
         let number = self.number;
         let external_id = self.builder.key("id").map(str::to_owned);
         let item = match self.builder.finish() {
@@ -98,7 +105,7 @@ impl Finished {
                 message: format!("property {number}: {reason}"),
             }),
         };
-        (item, self.builder)
+        (item, self.key, self.builder)
     }
 }
 
@@ -127,9 +134,18 @@ pub(super) struct Document {
     pub records: u64,
     /// Whether a property's start tag stops the pass ([`Read::Opened`]).
     pub stop_at_properties: bool,
+    /// The property's bytes hashed as they are read (all of them, its notes included), under
+    /// the seed of the record keys, when one was given ([`Document::give_keys`]).
+    full: Option<Box<Xxh3>>,
 }
 
 impl Document {
+    /// Gives the properties parsed here their record keys under `seed` (a hash of all their
+    /// bytes, as [`record_key`](crate::hash::record_key) gives of a property cut out).
+    pub fn give_keys(&mut self, seed: u64) {
+        self.full = Some(Box::new(Xxh3::with_seed(seed)));
+    }
+
     /// Open elements, the root included.
     pub fn depth(&self) -> usize {
         self.starts.len()
@@ -197,6 +213,9 @@ impl Document {
             self.content_seen = !blank && !matches!(token, Token::Eof);
         }
         if self.in_property {
+            if let Some(full) = &mut self.full {
+                full.update(raw);
+            }
             let opens_notes = matches!(
                 &token,
                 Token::Open { name, .. } | Token::Empty { name, .. }
@@ -221,6 +240,10 @@ impl Document {
             self.in_notes = None;
             self.raw.restart();
             self.keep_raw(raw);
+            if let Some(full) = &mut self.full {
+                full.reset();
+                full.update(raw);
+            }
             if self.stop_at_properties {
                 return Ok(Some(Read::Opened));
             }
@@ -382,6 +405,10 @@ impl Document {
             number: self.records,
             builder: std::mem::take(&mut self.property),
             raw,
+            key: self
+                .full
+                .as_ref()
+                .map(|full| RecordKey::from_u128(full.digest128())),
         })
     }
 

@@ -37,7 +37,15 @@ impl crate::formats::Format for Kyero {
         input: crate::formats::FeedStream,
         options: &crate::formats::ReadOptions,
     ) -> Box<dyn crate::formats::FeedReader> {
-        Box::new(KyeroReader::new(input).max_text_bytes(options.max_text_bytes))
+        Box::new(
+            KyeroReader::new(input)
+                .max_text_bytes(options.max_text_bytes)
+                .skip_known(options.known.clone()),
+        )
+    }
+
+    fn skips_known(&self) -> bool {
+        true
     }
 
     fn single_record_document(&self, record: &[u8]) -> Vec<u8> {
@@ -49,5 +57,9 @@ impl crate::formats::Format for Kyero {
 impl<R: AsyncBufRead + Unpin + Send> crate::formats::FeedReader for KyeroReader<R> {
     async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
         KyeroReader::next(self).await
+    }
+
+    fn record_key(&self) -> Option<propimport_domain::RecordKey> {
+        KyeroReader::record_key(self)
     }
 }

@@ -16,6 +16,7 @@
 use std::collections::VecDeque;
 use std::sync::mpsc;
 
+use propimport_domain::{KnownRecord, RecordKey};
 use tokio::sync::mpsc as tokio_mpsc;
 
 use super::document::{Cut, Document, Finished};
@@ -44,6 +45,8 @@ pub(super) enum Job {
     Parse(Cut),
     /// Parsed where it was read: map.
     Map(Box<Finished>),
+    /// Recognized by its key: nothing to do (it goes through the threads to keep its place).
+    Known(KnownRecord),
 }
 
 impl Job {
@@ -52,29 +55,38 @@ impl Job {
         match self {
             Self::Parse(cut) => cut.bytes.len(),
             Self::Map(property) => property.size(),
+            Self::Known(known) => known.bytes.len(),
         }
     }
 
-    /// Does the job: its item, and the builder of a property parsed where it was read (to be
-    /// reused there); or the feed's failure at it. `doc` parses cut-out properties.
+    /// Does the job: its item with its record's key, and the builder of a property parsed
+    /// where it was read (to be reused there); or the feed's failure at it. `doc` parses
+    /// cut-out properties.
     fn run(self, doc: &mut Document) -> Done {
         match self {
             Self::Map(property) => {
-                let (item, builder) = property.map();
-                Ok((item, Some(builder)))
+                let (item, key, builder) = property.map();
+                Ok(((item, key), Some(builder)))
             }
             Self::Parse(cut) => {
                 let property = cut.parse(doc)?;
-                let (item, builder) = property.map();
+                let (item, key, builder) = property.map();
                 doc.reuse(builder);
-                Ok((item, None))
+                Ok(((item, key), None))
+            }
+            Self::Known(known) => {
+                let key = known.key;
+                Ok(((FeedItem::Known(known), Some(key)), None))
             }
         }
     }
 }
 
+/// An item with the key of its record, if it has one.
+pub(super) type Keyed = (FeedItem, Option<RecordKey>);
+
 /// A job done.
-type Done = Result<(FeedItem, Option<Builder>), FeedError>;
+type Done = Result<(Keyed, Option<Builder>), FeedError>;
 
 /// The parsing and mapping of one reader: inline, or on its threads.
 #[derive(Default)]
@@ -93,7 +105,7 @@ pub(super) struct Mapper {
     /// The thread the next batch goes to.
     turn: usize,
     /// Items done and not yet given, in feed order; a failure ends them.
-    ready: VecDeque<Result<FeedItem, FeedError>>,
+    ready: VecDeque<Result<Keyed, FeedError>>,
     /// Builders given back, for the next properties parsed where they are read.
     spare: Vec<Builder>,
 }
@@ -164,7 +176,7 @@ impl Mapper {
     }
 
     /// The next item done, or the failure that ends them, if one is ready.
-    pub fn next_ready(&mut self) -> Option<Result<FeedItem, FeedError>> {
+    pub fn next_ready(&mut self) -> Option<Result<Keyed, FeedError>> {
         if self.ready.is_empty()
             && let Some(&turn) = self.in_flight.front()
             && let Ok(done) = self.threads[turn].done.try_recv()

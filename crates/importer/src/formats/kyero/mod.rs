@@ -21,7 +21,9 @@
 //! thread of its own while the next ones are cut out ([`mapper`]); one that cannot be cut out
 //! (the window, after one more chunk is read, does not hold all of it; it is longer than the
 //! text limit; or it holds markup the search does not read) is parsed here and only mapped
-//! there.
+//! there. A property cut out whose key ([`record_key`](crate::hash::record_key) of its bytes)
+//! is among the source's stored keys ([`KyeroReader::skip_known`]) is not parsed at all: it
+//! is given as [`FeedItem::Known`], and the store marks its listing seen.
 //!
 //! Memory stays bounded whatever one node's size (by the batches in flight, whose properties
 //! are at most the text limit each, and by the property read here): a text run or CDATA section
@@ -38,6 +40,9 @@ mod format;
 mod map;
 mod mapper;
 
+use std::sync::Arc;
+
+use propimport_domain::{ExternalId, KnownRecord, KnownRecords, RecordKey};
 use tokio::io::AsyncBufRead;
 
 use super::decode::{self, Utf8Input};
@@ -57,6 +62,7 @@ const MAX_DEPTH: usize = 256;
 pub struct KyeroReader<R> {
     state: State<R>,
     max_text_bytes: usize,
+    known: Option<Arc<KnownRecords>>,
 }
 
 enum State<R> {
@@ -74,6 +80,32 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
         Self {
             state: State::New(input),
             max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+            known: None,
+        }
+    }
+
+    /// Gives the properties whose keys ([`KyeroReader::record_key`]) are in `known` as
+    /// [`FeedItem::Known`], without parsing them. Only properties cut out for the mapping
+    /// threads are looked up (a feed's first properties, and those parsed where they are
+    /// read, are mapped as always).
+    #[must_use]
+    pub fn skip_known(mut self, known: Option<Arc<KnownRecords>>) -> Self {
+        self.known = known.filter(|k| !k.is_empty());
+        self
+    }
+
+    /// The seed of this reader's record keys: the format and the text limit.
+    fn record_seed(&self) -> u64 {
+        crate::hash::record_seed("kyero", &[self.max_text_bytes as u64])
+    }
+
+    /// The key of the property the last call to [`KyeroReader::next`] gave: a hash of all
+    /// its bytes, from its start tag to its end tag, under a seed of the format and the text
+    /// limit ([`record_key`](crate::hash::record_key)).
+    pub fn record_key(&self) -> Option<RecordKey> {
+        match &self.state {
+            State::Reading(parser) => parser.last_key,
+            _ => None,
         }
     }
 
@@ -92,7 +124,8 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
         {
             match decode::open(input).await {
                 Ok(input) => {
-                    let parser = Parser::new(input, self.max_text_bytes);
+                    let mut parser = Parser::new(input, self.max_text_bytes, self.record_seed());
+                    parser.known = self.known.take();
                     self.state = State::Reading(Box::new(parser));
                 }
                 Err(e) => self.state = State::Failed(e),
@@ -125,12 +158,19 @@ struct Parser<R> {
     name: Vec<u8>,
     /// Properties cut out so far.
     cut_out: u64,
+    /// The stored keys to recognize properties by.
+    known: Option<Arc<KnownRecords>>,
+    /// The seed of this feed's record keys.
+    seed: u64,
+    /// The key of the record of the item given last.
+    last_key: Option<RecordKey>,
 }
 
 impl<R: AsyncBufRead + Unpin> Parser<R> {
-    fn new(input: Utf8Input<R>, max_text_bytes: usize) -> Self {
+    fn new(input: Utf8Input<R>, max_text_bytes: usize, seed: u64) -> Self {
         let mut doc = Document::default();
         doc.stop_at_properties = true;
+        doc.give_keys(seed);
         Self {
             scan: Scanner::new(input, doc, max_text_bytes),
             mapper: Mapper::default(),
@@ -138,6 +178,9 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             failure: None,
             name: Vec::new(),
             cut_out: 0,
+            known: None,
+            seed,
+            last_key: None,
         }
     }
 
@@ -145,7 +188,9 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
     async fn next_record(&mut self) -> Result<Option<FeedItem>, FeedError> {
         loop {
             if let Some(done) = self.mapper.next_ready() {
-                return done.map(Some);
+                let (item, key) = done?;
+                self.last_key = key;
+                return Ok(Some(item));
             }
             if self.read_all || self.mapper.full() {
                 self.mapper.flush().map_err(|s| self.stopped(s))?;
@@ -163,7 +208,10 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
             let read = match self.scan.next_item().await {
                 Ok(Some(Read::Finished(property))) => self.mapper.submit(Job::Map(property)),
                 Ok(Some(Read::Opened)) => match self.cut_out().await {
-                    Ok(cut) => cut.map_or(Ok(()), |cut| self.mapper.submit(Job::Parse(cut))),
+                    Ok(cut) => cut.map_or(Ok(()), |cut| {
+                        let job = self.recognize(cut);
+                        self.mapper.submit(job)
+                    }),
                     Err(e) => {
                         self.read_all = true;
                         self.failure = Some(e);
@@ -208,12 +256,32 @@ impl<R: AsyncBufRead + Unpin> Parser<R> {
         self.scan.skip(len);
         self.cut_out += 1;
         let limits = self.scan.limits();
+        let key = crate::hash::record_key(self.seed, &bytes);
         Ok(Some(Cut {
             number,
             offset,
             bytes,
             limits,
+            key,
         }))
+    }
+
+    /// A property cut out, to parse; or, if its key is among the stored ones, recognized.
+    fn recognize(&self, cut: Cut) -> Job {
+        let Some(known) = &self.known else {
+            return Job::Parse(cut);
+        };
+        match known
+            .get(&cut.key)
+            .and_then(|id| ExternalId::parse(id).ok())
+        {
+            Some(external_id) => Job::Known(KnownRecord {
+                external_id,
+                key: cut.key,
+                bytes: cut.bytes,
+            }),
+            None => Job::Parse(cut),
+        }
     }
 
     /// The feed error for a mapping thread that stopped.

@@ -34,20 +34,21 @@ async fn a_long_feed_has_its_properties_parsed_on_the_threads() {
     assert!(reader.next().await.unwrap().is_none());
 }
 
-/// Reads `doc` to its end, with a text limit: every item (its place in failure messages
-/// left out, as it is the same either way) and the error that ended it, parsing properties
+/// Reads `doc` to its end, with a text limit: every item with its record's key (its place in
+/// failure messages left out, as it is the same either way) and the error that ended it, parsing properties
 /// in place only (`cut_out: false`) or cutting them out for the threads.
 async fn read_all(doc: &[u8], limit: usize, cut_out: bool) -> (Vec<String>, Option<String>) {
     let input = match decode::open(doc).await {
         Ok(input) => input,
         Err(e) => return (Vec::new(), Some(e.to_string())),
     };
-    let mut parser = Parser::new(input, limit);
+    let mut parser = Parser::new(input, limit, 7);
     parser.scan.doc.stop_at_properties = cut_out;
     let mut items = Vec::new();
     loop {
         match parser.next_record().await {
-            Ok(Some(item)) => items.push(format!("{item:?}")),
+            // With its record's key: hashed as it is read in place, or cut out.
+            Ok(Some(item)) => items.push(format!("{item:?} {:?}", parser.last_key)),
             Ok(None) => return (items, None),
             Err(e) => return (items, Some(e.to_string())),
         }

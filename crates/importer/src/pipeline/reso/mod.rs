@@ -169,6 +169,7 @@ fn map_page(
             records: Vec::new(),
             gone: Vec::new(),
             failures: Vec::new(),
+            known: Vec::new(),
         },
         latest: None,
         outcomes: BTreeMap::new(),
@@ -196,6 +197,11 @@ fn map_page(
             }
             FeedItem::Gone(gone) => {
                 page.batch.push_gone(gone);
+                page.outcomes.insert(id, None);
+            }
+            // The RESO reader recognizes no records; were one given, it is stored as any.
+            FeedItem::Known(known) => {
+                page.batch.push_known(known);
                 page.outcomes.insert(id, None);
             }
             FeedItem::Failed(failure) => {
@@ -236,6 +242,7 @@ async fn store_page(
             records: std::mem::replace(&mut page.records, rest),
             gone: std::mem::take(&mut page.gone),
             failures: std::mem::take(&mut page.failures),
+            known: std::mem::take(&mut page.known),
         };
         importer.store_batch(batch, report).await?;
     }

@@ -19,6 +19,7 @@ async fn a_standard_feed_maps_every_field() {
             FeedItem::Listing(l, _) => l.external_id.to_string(),
             FeedItem::Gone(id) => format!("gone {id}"),
             FeedItem::Failed(f) => format!("failed {f}"),
+            FeedItem::Known(k) => format!("known {}", k.external_id),
         })
         .collect();
     assert_eq!(

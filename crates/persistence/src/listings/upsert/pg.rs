@@ -32,7 +32,7 @@ use crate::sql_types::{DbTime, UtcTimestamp};
 /// PostgreSQL's upsert of a chunk's rows with their last-seen rows, bound as one array per
 /// column: a fixed text, prepared once per connection (a multi-row VALUES list has a
 /// parameter per cell and a text per row count). `$1` source, `$2` the time for first-seen,
-/// last-seen, creation and update, `$3…$22` the columns of [`PropertyColumns`].
+/// last-seen, creation and update, `$3…$23` the columns of [`PropertyColumns`].
 struct PgUpsert<'a> {
     src: &'a str,
     seen: DbTime,
@@ -48,18 +48,18 @@ WITH written AS ( \
 INSERT INTO properties (source, external_id, status, content_hash, transaction_type, price_minor, \
     currency, property_type, bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, \
     town, postal_code, latitude, longitude, data, source_modified_at, first_seen_at, \
-    withdrawn_at, created_at, updated_at, source_format, source_record) \
+    withdrawn_at, created_at, updated_at, source_format, source_record, record_key) \
 SELECT $1, r.external_id, 'active', r.content_hash, r.transaction_type, r.price_minor, \
     r.currency, r.property_type, r.bedrooms, r.bathrooms, r.built_area_m2, r.plot_area_m2, \
     r.country, r.province, r.town, r.postal_code, r.latitude, r.longitude, r.data, \
-    r.source_modified_at, $2, NULL, $2, $2, r.source_format, r.source_record \
+    r.source_modified_at, $2, NULL, $2, $2, r.source_format, r.source_record, r.record_key \
 FROM unnest($3::text[], $4::text[], $5::text[], $6::int8[], $7::text[], $8::text[], \
     $9::int4[], $10::int4[], $11::int4[], $12::int4[], $13::text[], $14::text[], $15::text[], \
     $16::text[], $17::float8[], $18::float8[], $19::text[], $20::timestamptz[], $21::text[], \
-    $22::bytea[]) \
+    $22::bytea[], $23::bytea[]) \
     AS r (external_id, content_hash, transaction_type, price_minor, currency, property_type, \
     bedrooms, bathrooms, built_area_m2, plot_area_m2, country, province, town, postal_code, \
-    latitude, longitude, data, source_modified_at, source_format, source_record) \
+    latitude, longitude, data, source_modified_at, source_format, source_record, record_key) \
 "
     };
 }
@@ -127,13 +127,15 @@ fn bind_rows<'b>(
         20 => out.push_bind_param::<Array<Nullable<UtcTimestamp>>, _>(&c.source_modified_at),
         21 => out.push_bind_param::<Array<Nullable<Text>>, _>(&c.source_format),
         22 => out.push_bind_param::<Array<Nullable<Binary>>, _>(&c.source_record),
+        23 => out.push_bind_param::<Array<Nullable<Binary>>, _>(&c.record_key),
         _ => Err(unknown_parameter(n)),
     }
 }
 
 /// PostgreSQL's read of a chunk's outcomes, which also sets the last-seen time of every
 /// stored listing among them: `$1` the records' ids, `$2` their hashes (a listing twice in
-/// the chunk is probed twice, and seen once), `$3` the source, `$4` the time. One row: the
+/// the chunk is probed twice, and seen once), `$3` their record keys (NULL for a record
+/// without one: its key is not compared), `$4` the source, `$5` the time. One row: the
 /// 1-based positions of the unchanged probes and those of the stored but changed (or
 /// withdrawn) ones; the rest are new. The hashes are compared by the server, so nothing but
 /// positions comes back. Sightings are updated in place (a plain `UPDATE` costs less than an
@@ -141,36 +143,36 @@ fn bind_rows<'b>(
 struct PgProbe<'a> {
     ids: Vec<&'a str>,
     hashes: Vec<&'a str>,
+    keys: Vec<Option<&'a [u8]>>,
     src: &'a str,
     seen: DbTime,
 }
 
 impl Statement for PgProbe<'_> {
-    const SQL: &'static str = "\
+    const SQL: &'static str = concat!(
+        "\
 WITH found AS ( \
-    SELECT p.id, k.ord, p.content_hash = k.content_hash AND p.status = 'active' AS same \
-    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(external_id, content_hash, ord) \
-    CROSS JOIN LATERAL (SELECT q.id, q.content_hash, q.status FROM properties q \
-        WHERE q.source = $3 AND q.external_id = k.external_id LIMIT 1) p), \
-updated AS ( \
-    UPDATE property_seen s SET last_seen_at = $4 FROM found WHERE s.property_id = found.id \
-    RETURNING s.property_id), \
-added AS ( \
-    INSERT INTO property_seen (property_id, last_seen_at) \
-    SELECT DISTINCT f.id, $4::timestamptz FROM found f \
-    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.property_id = f.id) \
-    ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at) \
+    SELECT p.id, k.ord, p.content_hash = k.content_hash AND p.status = 'active' \
+        AND (k.record_key IS NULL OR p.record_key IS NOT DISTINCT FROM k.record_key) AS same \
+    FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY \
+        AS k(external_id, content_hash, record_key, ord) \
+    CROSS JOIN LATERAL (SELECT q.id, q.content_hash, q.status, q.record_key FROM properties q \
+        WHERE q.source = $4 AND q.external_id = k.external_id LIMIT 1) p), ",
+        sight_found!("$5"),
+        "\
 SELECT coalesce(array_agg(ord) FILTER (WHERE same), '{}') AS unchanged, \
     coalesce(array_agg(ord) FILTER (WHERE NOT same), '{}') AS updated \
-FROM found";
+FROM found"
+    );
 
     fn bind<'b>(&'b self, n: usize, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        use diesel::sql_types::{Array, Text};
+        use diesel::sql_types::{Array, Binary, Nullable, Text};
         match n {
             1 => out.push_bind_param::<Array<Text>, _>(&self.ids),
             2 => out.push_bind_param::<Array<Text>, _>(&self.hashes),
-            3 => out.push_bind_param::<Text, _>(self.src),
-            4 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
+            3 => out.push_bind_param::<Array<Nullable<Binary>>, _>(&self.keys),
+            4 => out.push_bind_param::<Text, _>(self.src),
+            5 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
             _ => Err(unknown_parameter(n)),
         }
     }
@@ -222,10 +224,18 @@ async fn probe_seen(
     conn: &mut AsyncPgConnection,
     job: &ChunkJob<'_>,
 ) -> QueryResult<Vec<UpsertOutcome>> {
-    let (ids, hashes) = job.probes.iter().copied().unzip();
+    let mut ids = Vec::with_capacity(job.probes.len());
+    let mut hashes = Vec::with_capacity(job.probes.len());
+    let mut keys = Vec::with_capacity(job.probes.len());
+    for &(id, hash, key) in &job.probes {
+        ids.push(id);
+        hashes.push(hash);
+        keys.push(key);
+    }
     let answer: ProbeAnswer = Prepared(PgProbe {
         ids,
         hashes,
+        keys,
         src: job.src,
         seen: job.seen,
     })
@@ -237,16 +247,8 @@ async fn probe_seen(
         (answer.updated, UpsertOutcome::Updated),
     ];
     for (ords, outcome) in positions {
-        for ord in ords {
-            let slot = usize::try_from(ord - 1)
-                .ok()
-                .and_then(|i| outcomes.get_mut(i))
-                .ok_or_else(|| {
-                    diesel::result::Error::DeserializationError(
-                        format!("probe position {ord} out of 1..={}", job.probes.len()).into(),
-                    )
-                })?;
-            *slot = outcome;
+        for at in super::places(ords, outcomes.len())? {
+            outcomes[at] = outcome;
         }
     }
     Ok(outcomes)
@@ -344,5 +346,15 @@ impl ListingWrites for AsyncPgConnection {
 
     async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
         Prepared(PgMarkSeen { keys, src, seen }).execute(self).await
+    }
+
+    async fn touch_known(
+        &mut self,
+        src: &str,
+        ids: &[&str],
+        keys: &[&[u8]],
+        seen: DbTime,
+    ) -> QueryResult<Vec<bool>> {
+        super::pg_known::touch_known(self, src, ids, keys, seen).await
     }
 }

@@ -18,7 +18,7 @@ use diesel::upsert::excluded;
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
 use super::sqlite_upsert::{GROUP, InsertRows};
-use super::{ChunkJob, Expect, ListingWrites, met_a_stored_row, outcome};
+use super::{ChunkJob, Expect, ListingWrites, Stored, met_a_stored_row, outcome};
 use crate::connection::SqliteConn;
 use crate::error::TxError;
 use crate::listings::rows::PropertyRow;
@@ -30,19 +30,19 @@ use crate::sql_types::{DbTime, UtcTimestamp};
 /// among them.
 fn probe_seen(conn: &mut SqliteConnection, job: &ChunkJob<'_>) -> QueryResult<Vec<UpsertOutcome>> {
     let keys = job.keys();
-    let stored: HashMap<String, (String, String)> = p::properties
+    let stored: HashMap<String, Stored> = p::properties
         .filter(p::source.eq(job.src))
         .filter(p::external_id.eq_any(&keys))
-        .select((p::external_id, p::content_hash, p::status))
-        .load::<(String, String, String)>(conn)?
+        .select((p::external_id, p::content_hash, p::status, p::record_key))
+        .load::<(String, String, String, Option<Vec<u8>>)>(conn)?
         .into_iter()
-        .map(|(id, hash, status)| (id, (hash, status)))
+        .map(|(id, hash, status, key)| (id, (hash, status, key)))
         .collect();
     mark_seen(conn, job.src, &keys, job.seen)?;
     Ok(job
         .probes
         .iter()
-        .map(|(id, hash)| outcome(hash, stored.get(*id)))
+        .map(|probe| outcome(probe, stored.get(probe.0)))
         .collect())
 }
 
@@ -87,6 +87,44 @@ fn mark_seen(
         .do_update()
         .set(ps::last_seen_at.eq(excluded(ps::last_seen_at)))
         .execute(conn)
+}
+
+/// Whether each (id, key) is an active listing of the source stored with that key; those that
+/// are are seen at `seen`.
+fn touch_known(
+    conn: &mut SqliteConnection,
+    src: &str,
+    pairs: &[(String, Vec<u8>)],
+    seen: DbTime,
+) -> QueryResult<Vec<bool>> {
+    let mut ids: Vec<&str> = pairs.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // The status is compared here: filtered in the query, it had SQLite look the ids up
+    // through the (source, status) index, a scan of the source's active listings per chunk.
+    let stored: HashMap<String, Option<Vec<u8>>> = p::properties
+        .filter(p::source.eq(src))
+        .filter(p::external_id.eq_any(&ids))
+        .select((p::external_id, p::status, p::record_key))
+        .load::<(String, String, Option<Vec<u8>>)>(conn)?
+        .into_iter()
+        .filter(|(_, status, _)| status == super::ACTIVE)
+        .map(|(id, _, key)| (id, key))
+        .collect();
+    let matched: Vec<bool> = pairs
+        .iter()
+        .map(|(id, key)| stored.get(id).is_some_and(|k| k.as_ref() == Some(key)))
+        .collect();
+    let seen_ids: Vec<&str> = pairs
+        .iter()
+        .zip(&matched)
+        .filter(|(_, m)| **m)
+        .map(|((id, _), _)| id.as_str())
+        .collect();
+    if !seen_ids.is_empty() {
+        mark_seen(conn, src, &seen_ids, seen)?;
+    }
+    Ok(matched)
 }
 
 /// How a chunk is written.
@@ -155,6 +193,25 @@ impl ListingWrites for SqliteConn {
             ))
         })
         .await?
+    }
+
+    async fn touch_known(
+        &mut self,
+        src: &str,
+        ids: &[&str],
+        keys: &[&[u8]],
+        seen: DbTime,
+    ) -> QueryResult<Vec<bool>> {
+        let src = src.to_owned();
+        let pairs: Vec<(String, Vec<u8>)> = ids
+            .iter()
+            .zip(keys)
+            .map(|(id, key)| ((*id).to_owned(), key.to_vec()))
+            .collect();
+        self.spawn_blocking(move |conn| {
+            conn.transaction(|conn| touch_known(conn, &src, &pairs, seen))
+        })
+        .await
     }
 
     async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {

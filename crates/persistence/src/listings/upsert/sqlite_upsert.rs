@@ -18,7 +18,7 @@ const INSERT: &str = "INSERT INTO properties (source, external_id, status, conte
 transaction_type, price_minor, currency, property_type, bedrooms, bathrooms, built_area_m2, \
 plot_area_m2, country, province, town, postal_code, latitude, longitude, data, \
 source_modified_at, first_seen_at, withdrawn_at, created_at, updated_at, source_format, \
-source_record) VALUES ";
+source_record, record_key) VALUES ";
 
 const ON_CONFLICT: &str = concat!(" ", on_conflict_update!());
 
@@ -44,7 +44,7 @@ impl<const N: usize, const UPSERT: bool> QueryFragment<Sqlite> for InsertRows<'_
     }
 }
 
-/// Binds a row's 26 values, comma-separated, in the column order of [`INSERT`].
+/// Binds a row's 27 values, comma-separated, in the column order of [`INSERT`].
 fn bind_row<'b>(r: &'b PropertyRow<'_>, out: &mut AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
     out.push_bind_param::<Text, _>(&r.source)?;
     out.push_sql(", ");
@@ -88,7 +88,9 @@ fn bind_row<'b>(r: &'b PropertyRow<'_>, out: &mut AstPass<'_, 'b, Sqlite>) -> Qu
     out.push_sql(", ");
     out.push_bind_param::<Nullable<Text>, _>(&r.source_format)?;
     out.push_sql(", ");
-    out.push_bind_param::<Nullable<Binary>, _>(&r.source_record)
+    out.push_bind_param::<Nullable<Binary>, _>(&r.source_record)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Binary>, _>(&r.record_key)
 }
 
 /// The statement cache's key: one per row count and kind.

@@ -1,0 +1,214 @@
+//! A Kyero feed imported again: its properties stored unchanged are recognized by their
+//! record keys and only marked seen, unparsed; whatever the feed repeats or changes, the
+//! listing stored is the one the last copy of each property maps to.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use propimport_domain::{
+    CancelToken, ExternalId, JobName, ListingStore, Price, ProgressHandle, RecordKey,
+};
+use propimport_importer::{FeedFormat, ImportReport, Importer, Location, SourceConfig};
+
+use crate::recording::Recording;
+
+/// Properties in the feeds: well past the ones a reader maps before it starts cutting
+/// properties out (only those are looked up by key).
+const PROPERTIES: usize = 300;
+
+/// Property `n` at `price` euros (with private notes, which its kept record leaves out and its
+/// key does not).
+fn property(n: usize, price: u32) -> String {
+    format!(
+        "<property><id>P{n}</id><date>2024-05-01 12:30:00</date><ref>R{n}</ref>\
+         <price>{price}</price><price_freq>sale</price_freq><type>flat</type><town>T</town>\
+         <province>P</province><notes>private {n}</notes>\
+         <desc><en>Flat {n}</en></desc></property>"
+    )
+}
+
+/// The feed of these properties.
+fn feed(properties: &[String]) -> String {
+    let mut doc = String::from("<?xml version=\"1.0\"?>\n<root>\n");
+    for property in properties {
+        doc.push_str(property);
+        doc.push('\n');
+    }
+    doc.push_str("</root>\n");
+    doc
+}
+
+/// The usual feed: property `n` at `1000 + n` euros.
+fn usual() -> Vec<String> {
+    (0..PROPERTIES)
+        .map(|n| property(n, 1000 + n as u32))
+        .collect()
+}
+
+fn source() -> JobName {
+    JobName::parse("kyero-known").unwrap()
+}
+
+/// Imports `doc` (written at `path`) in batches of `batch`; gives the report and the ids the
+/// store was asked to mark seen by their keys.
+async fn import(
+    store: &Arc<Recording>,
+    path: &Path,
+    doc: &str,
+    batch: usize,
+) -> (ImportReport, Vec<String>) {
+    std::fs::write(path, doc).unwrap();
+    let config = SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.to_owned()));
+    let importer = Importer::builder(config, store.clone())
+        .batch_size(batch)
+        .build()
+        .unwrap();
+    let before = store.events().len();
+    let report = importer
+        .run(&CancelToken::new(), &ProgressHandle::new())
+        .await
+        .unwrap();
+    let touched = store.events()[before..]
+        .iter()
+        .filter_map(|e| e.strip_prefix("touch known "))
+        .flat_map(|ids| ids.split(' ').map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    (report, touched)
+}
+
+/// The stored price of property `n`, in euros.
+async fn price(store: &Recording, n: usize) -> i64 {
+    let id = ExternalId::parse(&format!("P{n}")).unwrap();
+    let stored = store.get_listing(&source(), &id).await.unwrap().unwrap();
+    match stored.listing.price {
+        Price::Amount { amount } => amount.minor() / 100,
+        Price::OnRequest => panic!("P{n} has no price"),
+    }
+}
+
+#[tokio::test]
+async fn an_unchanged_feed_is_recognized_without_parsing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.xml");
+    let store = Arc::new(Recording::default());
+    let doc = feed(&usual());
+
+    let (first, touched) = import(&store, &path, &doc, 500).await;
+    assert_eq!(
+        (first.total, first.inserted),
+        (PROPERTIES as i64, PROPERTIES as i64)
+    );
+    assert!(touched.is_empty(), "nothing is stored yet: {touched:?}");
+    let id = ExternalId::parse("P200").unwrap();
+    let stored = store.get_listing(&source(), &id).await.unwrap().unwrap();
+    assert!(stored.record_key.is_some(), "the record's key is stored");
+    let before = stored.last_seen_at;
+
+    let (again, touched) = import(&store, &path, &doc, 500).await;
+    assert_eq!(
+        (
+            again.total,
+            again.unchanged,
+            again.inserted,
+            again.updated,
+            again.failed
+        ),
+        (PROPERTIES as i64, PROPERTIES as i64, 0, 0, 0)
+    );
+    assert_eq!(again.withdrawn, 0, "a recognized listing is seen");
+    // Every property cut out (all but the first few) is recognized.
+    assert!(
+        touched.len() >= PROPERTIES - 100,
+        "{} of {PROPERTIES} recognized",
+        touched.len()
+    );
+    assert!(touched.contains(&format!("P{}", PROPERTIES - 1)));
+    let stored = store.get_listing(&source(), &id).await.unwrap().unwrap();
+    assert!(stored.last_seen_at >= before);
+    assert_eq!(price(&store, 200).await, 1200);
+    assert_eq!(
+        store.count_active(&source()).await.unwrap(),
+        PROPERTIES as i64
+    );
+}
+
+/// Whatever the batch size (both copies in one batch, or in two written at once).
+#[tokio::test]
+async fn the_last_copy_of_a_repeated_property_is_stored() {
+    for batch in [500, 7] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feed.xml");
+        let store = Arc::new(Recording::default());
+        import(&store, &path, &feed(&usual()), batch).await;
+
+        let mut properties = usual();
+        // Changed.
+        properties[100] = property(100, 5);
+        // A changed copy, then the stored one: the stored one is the last.
+        properties[150] = property(150, 6);
+        properties.push(property(150, 1150));
+        // The stored one, then a changed copy.
+        properties.push(property(160, 7));
+        let (report, touched) = import(&store, &path, &feed(&properties), batch).await;
+        assert!(
+            touched.iter().any(|id| id == "P150"),
+            "batch {batch}: P150's last copy is recognized by its key"
+        );
+        assert_eq!(price(&store, 100).await, 5, "batch {batch}");
+        assert_eq!(
+            price(&store, 150).await,
+            1150,
+            "batch {batch}: the last copy"
+        );
+        assert_eq!(price(&store, 160).await, 7, "batch {batch}: the last copy");
+        assert_eq!(price(&store, 161).await, 1161, "batch {batch}");
+        assert_eq!(report.failed, 0, "batch {batch}");
+        assert!(report.updated >= 3, "batch {batch}: {report:?}");
+        assert_eq!(report.withdrawn, 0, "batch {batch}");
+
+        // Read again as it now is: P150's stored key is its last copy's, and that copy is
+        // recognized.
+        let (report, touched) = import(&store, &path, &feed(&properties), batch).await;
+        assert_eq!(price(&store, 150).await, 1150, "batch {batch}");
+        assert_eq!(price(&store, 160).await, 7, "batch {batch}");
+        assert!(touched.iter().any(|id| id == "P100"), "batch {batch}");
+        assert_eq!(report.failed, 0, "batch {batch}");
+        assert!(report.unchanged > 0, "batch {batch}");
+    }
+}
+
+/// A record key stored under other settings (another text limit) never matches: the
+/// listing is mapped and written again with the new key.
+#[tokio::test]
+async fn keys_stored_under_other_settings_are_not_recognized() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.xml");
+    let store = Arc::new(Recording::default());
+    let doc = feed(&usual());
+    import(&store, &path, &doc, 500).await;
+    let id = ExternalId::parse("P250").unwrap();
+    let key = |s: &propimport_domain::StoredListing| -> Option<RecordKey> { s.record_key };
+    let first = key(&store.get_listing(&source(), &id).await.unwrap().unwrap());
+
+    std::fs::write(&path, &doc).unwrap();
+    let mut config = SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.clone()));
+    config.max_text_bytes = 4096;
+    let importer = Importer::builder(config, store.clone()).build().unwrap();
+    let before = store.events().len();
+    let report = importer
+        .run(&CancelToken::new(), &ProgressHandle::new())
+        .await
+        .unwrap();
+    assert!(
+        !store.events()[before..]
+            .iter()
+            .any(|e| e.starts_with("touch known")),
+        "no key matches"
+    );
+    assert_eq!(
+        report.updated, PROPERTIES as i64,
+        "written again with their new keys"
+    );
+    let second = key(&store.get_listing(&source(), &id).await.unwrap().unwrap());
+    assert!(first.is_some() && second.is_some() && first != second);
+}

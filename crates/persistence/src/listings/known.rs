@@ -1,0 +1,81 @@
+//! The record keys of a source's listings: the table an import reads first, and the sighting
+//! of records recognized by their keys.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use propimport_domain::{KnownRecord, KnownRecords, RecordKey, Result, SourceName};
+
+use super::upsert::ListingWrites as _;
+use super::{ACTIVE, ROWS_PER_STATEMENT, SqlListingStore};
+use crate::error::from_diesel;
+use crate::schema::properties::dsl as p;
+use crate::sql_types::DbTime;
+
+/// Keys read per query: pages in id order, so that no query holds a connection for long and
+/// no more than a page of rows is held besides the table.
+const KEYS_PER_PAGE: i64 = 20_000;
+
+impl SqlListingStore {
+    /// The keys of the source's active listings that have one, with their ids, page by page
+    /// in id order. A stored key of the wrong length (damaged) is left out: that listing's
+    /// record is then mapped as any other.
+    pub(super) async fn read_known(&self, source: &SourceName) -> Result<KnownRecords> {
+        let src = source.to_string();
+        let mut known = KnownRecords::new();
+        let mut after: Option<String> = None;
+        loop {
+            // Only the source and the id in the query, so that it walks the (source,
+            // external_id) index whatever the table's statistics; the status is compared here.
+            let page: Vec<(String, String, Option<Vec<u8>>)> =
+                with_conn!(self.db, |conn, _dialect| {
+                    let mut query = p::properties.filter(p::source.eq(&src)).into_boxed();
+                    if let Some(after) = &after {
+                        query = query.filter(p::external_id.gt(after.clone()));
+                    }
+                    query
+                        .order(p::external_id)
+                        .limit(KEYS_PER_PAGE)
+                        .select((p::external_id, p::status, p::record_key))
+                        .load(conn)
+                        .await
+                        .map_err(from_diesel)?
+                });
+            let full = page.len() == usize::try_from(KEYS_PER_PAGE).unwrap_or(usize::MAX);
+            for (id, status, key) in &page {
+                if status != ACTIVE {
+                    continue;
+                }
+                if let Some(key) = key.as_deref().and_then(RecordKey::from_slice) {
+                    known.push(key, id);
+                }
+            }
+            match page.into_iter().next_back() {
+                Some((last, _, _)) if full => after = Some(last),
+                _ => return Ok(known.finish()),
+            }
+        }
+    }
+
+    /// Marks the listings of `records` seen where they are active with the same key, a
+    /// chunk per transaction; gives whether each was.
+    pub(super) async fn touch_known_chunks(
+        &self,
+        source: &SourceName,
+        records: &[KnownRecord],
+        seen: DbTime,
+    ) -> Result<Vec<bool>> {
+        let src = source.to_string();
+        let mut matched = Vec::with_capacity(records.len());
+        for chunk in records.chunks(ROWS_PER_STATEMENT) {
+            let ids: Vec<&str> = chunk.iter().map(|r| r.external_id.as_str()).collect();
+            let keys: Vec<&[u8]> = chunk.iter().map(|r| &r.key.0[..]).collect();
+            let found: Vec<bool> = with_write_conn!(self.db, |conn, _dialect| {
+                conn.touch_known(&src, &ids, &keys, seen)
+                    .await
+                    .map_err(from_diesel)?
+            });
+            matched.extend(found);
+        }
+        Ok(matched)
+    }
+}
