@@ -220,32 +220,34 @@ impl Importer {
         withdrawn: &mut u64,
     ) -> StoreResult<u64> {
         let (store, source) = (&self.listings, &self.source.name);
-        let known = std::mem::take(&mut batch.known);
-        let found = store.touch_known(source, &known, seen_at).await?;
+        // The batch keeps its recognized records (and their bytes), for the reading task to
+        // free when it reuses the batch; only those mapped after all are copied.
+        let found = store.touch_known(source, &batch.known, seen_at).await?;
         let options = self.read_options();
         let (mut seen, mut again, mut gone, mut failed) = (0, Vec::new(), Vec::new(), Vec::new());
-        for (record, found) in known.into_iter().zip(found) {
+        for (record, found) in batch.known.iter().zip(found) {
             if found {
                 seen += 1;
                 continue;
             }
             let kept = SourceRecord {
                 format: Cow::Borrowed(self.source.format.name()),
-                bytes: record.bytes,
+                bytes: record.bytes.clone(),
             };
-            match map_again(&record.external_id, kept, &options).await {
+            let id = record.external_id.clone();
+            match map_again(&id, kept, &options).await {
                 Ok(Again::Listing(mut mapped)) => {
                     mapped.record_key = Some(record.key);
                     again.push(*mapped);
                 }
-                Ok(Again::Gone) => gone.push(record.external_id),
+                Ok(Again::Gone) => gone.push(id),
                 Err(message) => {
                     batch.failures.push(RecordError {
-                        external_id: Some(record.external_id.to_string()),
+                        external_id: Some(id.to_string()),
                         stage: Stage::Parse,
                         message,
                     });
-                    failed.push(record.external_id);
+                    failed.push(id);
                 }
             }
         }

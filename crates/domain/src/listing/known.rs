@@ -79,22 +79,24 @@ impl KnownRecords {
     /// records hash alike, which only a collision makes) is dropped, so neither is skipped.
     #[must_use]
     pub fn finish(mut self) -> Self {
-        self.entries.sort_unstable_by_key(|e| e.0);
-        let mut kept: Vec<(RecordKey, u32, u32)> = Vec::with_capacity(self.entries.len());
-        let mut i = 0;
-        while i < self.entries.len() {
-            let key = self.entries[i].0;
-            let mut j = i + 1;
-            while j < self.entries.len() && self.entries[j].0 == key {
-                j += 1;
+        let entries = &mut self.entries;
+        entries.sort_unstable_by_key(|e| e.0);
+        // Compacted in place: no second table of the same size, however many keys.
+        let (mut read, mut write) = (0, 0);
+        while read < entries.len() {
+            let key = entries[read].0;
+            let mut end = read + 1;
+            while end < entries.len() && entries[end].0 == key {
+                end += 1;
             }
-            if j == i + 1 {
-                kept.push(self.entries[i]);
+            if end == read + 1 {
+                entries[write] = entries[read];
+                write += 1;
             }
-            i = j;
+            read = end;
         }
-        kept.shrink_to_fit();
-        self.entries = kept;
+        entries.truncate(write);
+        entries.shrink_to_fit();
         self.ids.shrink_to_fit();
         self
     }

@@ -56,8 +56,7 @@ impl ListingStore for InMemoryListingStore {
                     None => UpsertOutcome::Inserted,
                     Some(s)
                         if s.content_hash == r.content_hash
-                            && s.status == ListingStatus::Active
-                            && r.record_key.is_none_or(|k| s.record_key == Some(k)) =>
+                            && s.status == ListingStatus::Active =>
                     {
                         UpsertOutcome::Unchanged
                     }
@@ -69,13 +68,18 @@ impl ListingStore for InMemoryListingStore {
             let key = (source.clone(), record.listing.external_id.clone());
             match state.listings.get_mut(&key) {
                 Some(stored) => {
+                    let unchanged = stored.content_hash == record.content_hash
+                        && stored.status == ListingStatus::Active;
                     stored.listing = record.listing.clone();
                     stored.content_hash = record.content_hash.clone();
                     stored.status = ListingStatus::Active;
                     stored.withdrawn_at = None;
                     stored.last_seen_at = seen_at;
                     stored.source_record = record.source.clone();
-                    stored.record_key = record.record_key;
+                    // An unchanged listing keeps its key unless the record has one.
+                    if record.record_key.is_some() || !unchanged {
+                        stored.record_key = record.record_key;
+                    }
                 }
                 None => {
                     let stored = StoredListing {

@@ -135,18 +135,8 @@ impl Importer {
         }
         let name = self.source.name.to_string();
         let started = self.clock.now();
-        let stream = fetch::open(
-            &self.source.location,
-            &self.client,
-            &self.source.http,
-            cancel,
-            progress,
-        )
-        .await
-        .map_err(|error| ImportError::Fetch {
-            source_name: name.clone(),
-            error,
-        })?;
+        // The stored keys are read before the feed is opened, so that a large table does not
+        // keep a response waiting.
         let mut options = self.read_options();
         if self.source.format.format().skips_known() {
             let known = self
@@ -159,6 +149,18 @@ impl Importer {
                 })?;
             options.known = (!known.is_empty()).then(|| Arc::new(known));
         }
+        let stream = fetch::open(
+            &self.source.location,
+            &self.client,
+            &self.source.http,
+            cancel,
+            progress,
+        )
+        .await
+        .map_err(|error| ImportError::Fetch {
+            source_name: name.clone(),
+            error,
+        })?;
         let (tx, mut rx) = mpsc::channel::<Batch>(2);
         // Stored batches go back to the reader, which frees their records and reuses them:
         // memory is then allocated and freed by the same task, instead of freed by this one

@@ -178,7 +178,8 @@ async fn the_last_copy_of_a_repeated_property_is_stored() {
 }
 
 /// A record key stored under other settings (another text limit) never matches: the
-/// listing is mapped and written again with the new key.
+/// properties are mapped, found unchanged, and their listings take the new keys, by which the
+/// next run recognizes them.
 #[tokio::test]
 async fn keys_stored_under_other_settings_are_not_recognized() {
     let dir = tempfile::tempdir().unwrap();
@@ -190,25 +191,60 @@ async fn keys_stored_under_other_settings_are_not_recognized() {
     let key = |s: &propimport_domain::StoredListing| -> Option<RecordKey> { s.record_key };
     let first = key(&store.get_listing(&source(), &id).await.unwrap().unwrap());
 
-    std::fs::write(&path, &doc).unwrap();
-    let mut config = SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.clone()));
-    config.max_text_bytes = 4096;
-    let importer = Importer::builder(config, store.clone()).build().unwrap();
-    let before = store.events().len();
-    let report = importer
-        .run(&CancelToken::new(), &ProgressHandle::new())
-        .await
-        .unwrap();
-    assert!(
-        !store.events()[before..]
+    let run = async || {
+        std::fs::write(&path, &doc).unwrap();
+        let mut config =
+            SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.clone()));
+        config.max_text_bytes = 4096;
+        let importer = Importer::builder(config, store.clone()).build().unwrap();
+        let before = store.events().len();
+        let report = importer
+            .run(&CancelToken::new(), &ProgressHandle::new())
+            .await
+            .unwrap();
+        let recognized = store.events()[before..]
             .iter()
-            .any(|e| e.starts_with("touch known")),
-        "no key matches"
-    );
+            .any(|e| e.starts_with("touch known"));
+        (report, recognized)
+    };
+    let (report, recognized) = run().await;
+    assert!(!recognized, "no key matches");
     assert_eq!(
-        report.updated, PROPERTIES as i64,
-        "written again with their new keys"
+        (report.unchanged, report.updated),
+        (PROPERTIES as i64, 0),
+        "unchanged listings"
     );
     let second = key(&store.get_listing(&source(), &id).await.unwrap().unwrap());
-    assert!(first.is_some() && second.is_some() && first != second);
+    assert!(
+        first.is_some() && second.is_some() && first != second,
+        "the new key"
+    );
+    let (report, recognized) = run().await;
+    assert!(recognized, "recognized by the new keys");
+    assert_eq!(report.unchanged, PROPERTIES as i64);
+}
+
+/// A property whose private notes alone changed maps to the same listing: it is unchanged
+/// (not written again), takes its new key, and is recognized by it next time.
+#[tokio::test]
+async fn changed_notes_leave_a_listing_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.xml");
+    let store = Arc::new(Recording::default());
+    let mut properties = usual();
+    import(&store, &path, &feed(&properties), 500).await;
+    properties[200] = properties[200].replace("private 200", "private, changed");
+    let (report, touched) = import(&store, &path, &feed(&properties), 500).await;
+    assert!(!touched.iter().any(|id| id == "P200"), "its key changed");
+    assert_eq!(
+        (report.unchanged, report.updated),
+        (PROPERTIES as i64, 0),
+        "{report:?}"
+    );
+    let (report, touched) = import(&store, &path, &feed(&properties), 500).await;
+    assert!(
+        touched.iter().any(|id| id == "P200"),
+        "its new key is stored"
+    );
+    assert_eq!(report.unchanged, PROPERTIES as i64);
 }

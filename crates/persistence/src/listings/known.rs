@@ -7,7 +7,7 @@ use propimport_domain::{KnownRecord, KnownRecords, RecordKey, Result, SourceName
 
 use super::upsert::ListingWrites as _;
 use super::{ACTIVE, ROWS_PER_STATEMENT, SqlListingStore};
-use crate::error::from_diesel;
+use crate::error::{TxError, from_diesel};
 use crate::schema::properties::dsl as p;
 use crate::sql_types::DbTime;
 
@@ -72,7 +72,7 @@ impl SqlListingStore {
             let found: Vec<bool> = with_write_conn!(self.db, |conn, _dialect| {
                 conn.touch_known(&src, &ids, &keys, seen)
                     .await
-                    .map_err(from_diesel)?
+                    .map_err(TxError::into_domain)?
             });
             matched.extend(found);
         }

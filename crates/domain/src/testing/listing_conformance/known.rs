@@ -104,21 +104,35 @@ pub async fn known_records_kept(store: &dyn ListingStore) {
         .await
         .expect("withdraw unseen");
     assert_eq!(report.withdrawn, 2, "B and C, not A or E");
-    // The same listing from a record with another key (read with other settings) is
-    // written, so that the stored key names the record last read; from a record without a
-    // key, it is unchanged.
+    // The same listing from a record with another key (its private notes changed, or read
+    // with other settings) is unchanged, and takes the key of the record last read; from a
+    // record without a key, it keeps the one it has.
     let outcomes = store
         .upsert_batch(&s, &[keyed("E", 1, 55)], at(6))
         .await
         .expect("again");
-    assert_eq!(outcomes, [UpsertOutcome::Updated]);
+    assert_eq!(outcomes, [UpsertOutcome::Unchanged]);
     assert_eq!(
         stored(store, &s, "E").await.record_key,
         Some(RecordKey::from_u128(55))
     );
     let outcomes = store
-        .upsert_batch(&s, &[keyed("E", 1, 55), record("E", 1)], at(7))
+        .upsert_batch(
+            &s,
+            &[keyed("E", 1, 56), keyed("E", 1, 57), record("A", 2)],
+            at(7),
+        )
         .await
         .expect("unchanged");
-    assert_eq!(outcomes, [UpsertOutcome::Unchanged; 2]);
+    assert_eq!(outcomes, [UpsertOutcome::Unchanged; 3]);
+    assert_eq!(
+        stored(store, &s, "E").await.record_key,
+        Some(RecordKey::from_u128(57)),
+        "the last copy's"
+    );
+    assert_eq!(
+        stored(store, &s, "A").await.record_key,
+        Some(RecordKey::from_u128(11)),
+        "kept"
+    );
 }

@@ -66,26 +66,31 @@ use super::{ACTIVE, SqlListingStore};
 use crate::error::TxError;
 use crate::sql_types::DbTime;
 
-/// A record's id, content hash and record key, whose outcome is asked.
+/// A record's id, content hash and record key (the last copy of an id in a chunk only: an
+/// unchanged listing takes the key of its last copy), whose outcome is asked.
 pub(super) type Probe<'a> = (&'a str, &'a str, Option<&'a [u8]>);
 
 /// What a probe reads of a stored listing: its content hash, status and record key.
 pub(super) type Stored = (String, String, Option<Vec<u8>>);
 
 /// The outcome of a probe from what is stored of its id, if anything: unchanged when the
-/// hash is the same, the listing active, and the record key (if the record has one) the
-/// stored one.
-fn outcome((_, hash, key): &Probe<'_>, stored: Option<&Stored>) -> UpsertOutcome {
+/// hash is the same and the listing active.
+fn outcome((_, hash, _): &Probe<'_>, stored: Option<&Stored>) -> UpsertOutcome {
     match stored {
         None => UpsertOutcome::Inserted,
-        Some((stored_hash, status, stored_key))
-            if stored_hash == hash
-                && status == ACTIVE
-                && key.is_none_or(|k| stored_key.as_deref() == Some(k)) =>
-        {
+        Some((stored_hash, status, _)) if stored_hash == hash && status == ACTIVE => {
             UpsertOutcome::Unchanged
         }
         Some(_) => UpsertOutcome::Updated,
+    }
+}
+
+/// Whether a probe found unchanged must have its record key stored: it has one (only the
+/// last copy of an id in a chunk does), and the stored one is another.
+fn rekeys((_, _, key): &Probe<'_>, stored: Option<&Stored>) -> bool {
+    match (key, stored) {
+        (Some(key), Some((_, _, stored_key))) => stored_key.as_deref() != Some(*key),
+        _ => false,
     }
 }
 
@@ -152,14 +157,15 @@ pub(super) trait ListingWrites {
     ) -> impl Future<Output = QueryResult<usize>> + Send;
 
     /// Sets the last-seen time of the source's active listings among `ids` stored with the
-    /// key at the same place of `keys`, in one transaction; gives whether each was.
+    /// key at the same place of `keys`, in one transaction (committed as a chunk's is); gives
+    /// whether each was.
     fn touch_known(
         &mut self,
         src: &str,
         ids: &[&str],
         keys: &[&[u8]],
         seen: DbTime,
-    ) -> impl Future<Output = QueryResult<Vec<bool>>> + Send;
+    ) -> impl Future<Output = std::result::Result<Vec<bool>, TxError>> + Send;
 }
 
 /// One chunk's work: its records, their probes and which copy of each id is written.
@@ -184,12 +190,11 @@ impl<'a> ChunkJob<'a> {
             chunk,
             probes: chunk
                 .iter()
-                .map(|r| {
-                    (
-                        r.listing.external_id.as_str(),
-                        r.content_hash.as_str(),
-                        r.record_key.as_ref().map(|k| &k.0[..]),
-                    )
+                .enumerate()
+                .map(|(i, r)| {
+                    let id = r.listing.external_id.as_str();
+                    let key = r.record_key.as_ref().filter(|_| last.get(id) == Some(&i));
+                    (id, r.content_hash.as_str(), key.map(|k| &k.0[..]))
                 })
                 .collect(),
             last,

@@ -135,7 +135,10 @@ fn bind_rows<'b>(
 /// PostgreSQL's read of a chunk's outcomes, which also sets the last-seen time of every
 /// stored listing among them: `$1` the records' ids, `$2` their hashes (a listing twice in
 /// the chunk is probed twice, and seen once), `$3` their record keys (NULL for a record
-/// without one: its key is not compared), `$4` the source, `$5` the time. One row: the
+/// without one, or not the last copy of its id), `$4` the source, `$5` the time. An unchanged
+/// listing stored with another key than its record's takes the record's (the key covers what
+/// the content hash does not, Kyero's private notes, and the settings it was read with), and
+/// stays unchanged. One row: the
 /// 1-based positions of the unchanged probes and those of the stored but changed (or
 /// withdrawn) ones; the rest are new. The hashes are compared by the server, so nothing but
 /// positions comes back. Sightings are updated in place (a plain `UPDATE` costs less than an
@@ -152,12 +155,15 @@ impl Statement for PgProbe<'_> {
     const SQL: &'static str = concat!(
         "\
 WITH found AS ( \
-    SELECT p.id, k.ord, p.content_hash = k.content_hash AND p.status = 'active' \
-        AND (k.record_key IS NULL OR p.record_key IS NOT DISTINCT FROM k.record_key) AS same \
+    SELECT p.id, k.ord, p.content_hash = k.content_hash AND p.status = 'active' AS same, \
+        k.record_key AS new_key, p.record_key IS DISTINCT FROM k.record_key AS other_key \
     FROM unnest($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY \
         AS k(external_id, content_hash, record_key, ord) \
     CROSS JOIN LATERAL (SELECT q.id, q.content_hash, q.status, q.record_key FROM properties q \
-        WHERE q.source = $4 AND q.external_id = k.external_id LIMIT 1) p), ",
+        WHERE q.source = $4 AND q.external_id = k.external_id LIMIT 1) p), \
+rekeyed AS ( \
+    UPDATE properties q SET record_key = found.new_key FROM found \
+    WHERE q.id = found.id AND found.same AND found.new_key IS NOT NULL AND found.other_key), ",
         sight_found!("$5"),
         "\
 SELECT coalesce(array_agg(ord) FILTER (WHERE same), '{}') AS unchanged, \
@@ -294,19 +300,36 @@ async fn chunk_writes(
     Ok(outcomes)
 }
 
-/// The chunk in one transaction, which commits without waiting for its WAL to reach the disk
-/// (`synchronous_commit = off`, set by the same round trip that begins it).
+/// The chunk in one transaction, which commits without waiting for its WAL to reach the disk.
 async fn chunk_transaction(
     conn: &mut AsyncPgConnection,
     job: &ChunkJob<'_>,
     attempt: Attempt,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
+    begin_async_commit(conn).await?;
+    let written = chunk_writes(conn, job, attempt).await;
+    end_transaction(conn, written).await
+}
+
+/// Begins a transaction that commits without waiting for its WAL to reach the disk
+/// (`synchronous_commit = off`, set by the same round trip that begins it): the run's
+/// synchronous finish flushes it.
+pub(super) async fn begin_async_commit(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN; SET LOCAL synchronous_commit = off")
+        .await
+}
+
+/// Ends the transaction begun by [`begin_async_commit`]: commits it after `result`, or rolls
+/// it back after its error (which is the one given, as diesel's own transactions do).
+pub(super) async fn end_transaction<T>(
+    conn: &mut AsyncPgConnection,
+    result: Result<T, TxError>,
+) -> Result<T, TxError> {
     type Manager = AnsiTransactionManager;
-    Manager::begin_transaction_sql(conn, "BEGIN; SET LOCAL synchronous_commit = off").await?;
-    match chunk_writes(conn, job, attempt).await {
-        Ok(outcomes) => {
+    match result {
+        Ok(value) => {
             <Manager as TransactionManager<AsyncPgConnection>>::commit_transaction(conn).await?;
-            Ok(outcomes)
+            Ok(value)
         }
         // As diesel's own transactions do: the first error is the one to report.
         Err(error) => {
@@ -354,7 +377,11 @@ impl ListingWrites for AsyncPgConnection {
         ids: &[&str],
         keys: &[&[u8]],
         seen: DbTime,
-    ) -> QueryResult<Vec<bool>> {
-        super::pg_known::touch_known(self, src, ids, keys, seen).await
+    ) -> Result<Vec<bool>, TxError> {
+        begin_async_commit(self).await?;
+        let touched = super::pg_known::touch_known(self, src, ids, keys, seen)
+            .await
+            .map_err(TxError::from);
+        end_transaction(self, touched).await
     }
 }

@@ -18,7 +18,7 @@ use diesel::upsert::excluded;
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
 use super::sqlite_upsert::{GROUP, InsertRows};
-use super::{ChunkJob, Expect, ListingWrites, Stored, met_a_stored_row, outcome};
+use super::{ChunkJob, Expect, ListingWrites, Stored, met_a_stored_row, outcome, rekeys};
 use crate::connection::SqliteConn;
 use crate::error::TxError;
 use crate::listings::rows::PropertyRow;
@@ -39,11 +39,23 @@ fn probe_seen(conn: &mut SqliteConnection, job: &ChunkJob<'_>) -> QueryResult<Ve
         .map(|(id, hash, status, key)| (id, (hash, status, key)))
         .collect();
     mark_seen(conn, job.src, &keys, job.seen)?;
-    Ok(job
-        .probes
-        .iter()
-        .map(|probe| outcome(probe, stored.get(probe.0)))
-        .collect())
+    let mut outcomes = Vec::with_capacity(job.probes.len());
+    for probe in &job.probes {
+        let found = stored.get(probe.0);
+        let decided = outcome(probe, found);
+        // An unchanged listing takes its record's key (see `upsert/mod.rs`).
+        if decided == UpsertOutcome::Unchanged && rekeys(probe, found) {
+            diesel::update(
+                p::properties
+                    .filter(p::source.eq(job.src))
+                    .filter(p::external_id.eq(probe.0)),
+            )
+            .set(p::record_key.eq(probe.2))
+            .execute(conn)?;
+        }
+        outcomes.push(decided);
+    }
+    Ok(outcomes)
 }
 
 /// Inserts new rows and overwrites changed ones (all but first-seen and creation times; with
@@ -201,7 +213,7 @@ impl ListingWrites for SqliteConn {
         ids: &[&str],
         keys: &[&[u8]],
         seen: DbTime,
-    ) -> QueryResult<Vec<bool>> {
+    ) -> Result<Vec<bool>, TxError> {
         let src = src.to_owned();
         let pairs: Vec<(String, Vec<u8>)> = ids
             .iter()
@@ -212,6 +224,7 @@ impl ListingWrites for SqliteConn {
             conn.transaction(|conn| touch_known(conn, &src, &pairs, seen))
         })
         .await
+        .map_err(TxError::from)
     }
 
     async fn mark_seen(&mut self, src: &str, keys: &[&str], seen: DbTime) -> QueryResult<usize> {
