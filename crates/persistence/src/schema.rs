@@ -35,6 +35,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The secret mixed into the seed of this installation's record keys (one row).
+    record_key_secret (id) {
+        id -> Integer,
+        secret -> Binary,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use crate::sql_types::UtcTimestamp;
 

@@ -5,3 +5,12 @@
 -- import of a source whose format gives keys (Kyero) stores each listing's key as it probes it,
 -- and the one after recognizes them.
 ALTER TABLE properties ADD COLUMN record_key BLOB;
+
+-- The secret of this installation's record keys: 16 random bytes, drawn once and mixed into
+-- the seed of every key, so that a stored key cannot be used to test guesses of what the kept
+-- record leaves out (Kyero's private notes) without it.
+CREATE TABLE record_key_secret (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    secret BLOB NOT NULL CHECK (length(secret) = 16)
+);
+INSERT INTO record_key_secret (id, secret) VALUES (1, randomblob(16));

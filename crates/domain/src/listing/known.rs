@@ -46,19 +46,36 @@ pub struct KnownRecord {
 
 /// A source's stored record keys with their listings' ids, looked up by key: compact (about
 /// 24 bytes and the id's length per listing), so that a million listings fit in a few tens
-/// of MB.
+/// of MB. It comes with the store's secret, which the keys are drawn with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownRecords {
     /// Each key with its id's start and length in `ids`, sorted by key.
     entries: Vec<(RecordKey, u32, u32)>,
     /// The ids, one after the other.
     ids: String,
+    /// The secret mixed into the keys' seed.
+    secret: [u8; 16],
 }
 
 impl KnownRecords {
-    /// An empty table.
+    /// An empty table, of keys drawn without a secret.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty table of keys drawn with `secret`: the store's own, the same for every source
+    /// and every replica, so that a stored key tells nothing of a record to whoever reads the
+    /// store without it.
+    pub fn with_secret(secret: [u8; 16]) -> Self {
+        Self {
+            secret,
+            ..Self::default()
+        }
+    }
+
+    /// The secret the keys are drawn with.
+    pub fn secret(&self) -> [u8; 16] {
+        self.secret
     }
 
     /// Adds a key with its listing's id (keys are sorted by [`KnownRecords::finish`]). An

@@ -48,7 +48,9 @@ pub trait ListingStore: Send + Sync {
     ) -> Result<u64>;
 
     /// The record keys stored with the source's active listings, with their ids: what a
-    /// reader needs to recognize an unchanged record by its bytes, before parsing it.
+    /// reader needs to recognize an unchanged record by its bytes, before parsing it; with
+    /// the store's secret, which every key is drawn with (the same for every source, read
+    /// even when the table is empty).
     async fn known_records(&self, source: &SourceName) -> Result<KnownRecords>;
 
     /// Marks the listings of records recognized by their keys as seen at `seen_at`, each only

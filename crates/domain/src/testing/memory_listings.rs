@@ -11,6 +11,9 @@ use crate::{
     Result, RetryKey, SourceName, SourceState, StoredListing, UpsertOutcome, WithdrawReport,
 };
 
+/// The secret of this store's record keys (a test store's: fixed).
+const SECRET: [u8; 16] = *b"in-memory secret";
+
 /// Listings in a map behind a mutex.
 #[derive(Debug, Default)]
 pub struct InMemoryListingStore {
@@ -119,7 +122,7 @@ impl ListingStore for InMemoryListingStore {
 
     async fn known_records(&self, source: &SourceName) -> Result<KnownRecords> {
         let state = self.state();
-        let mut known = KnownRecords::new();
+        let mut known = KnownRecords::with_secret(SECRET);
         for l in state.listings.values() {
             if &l.source == source
                 && l.status == ListingStatus::Active

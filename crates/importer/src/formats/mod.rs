@@ -261,6 +261,9 @@ pub struct ReadOptions {
     /// recognize known records, [`Format::skips_known`]): a record whose key is among them
     /// is given as [`FeedItem::Known`], unparsed.
     pub known: Option<Arc<KnownRecords>>,
+    /// The store's secret, mixed into the seed of the record keys a reader gives (set by the
+    /// pipeline with [`ReadOptions::known`], from the same table).
+    pub record_secret: Option<[u8; 16]>,
 }
 
 impl Default for ReadOptions {
@@ -272,6 +275,7 @@ impl Default for ReadOptions {
             attachment_store: None,
             archive: ArchiveLimits::default(),
             known: None,
+            record_secret: None,
         }
     }
 }

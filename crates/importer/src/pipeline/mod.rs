@@ -147,6 +147,7 @@ impl Importer {
                     source_name: name.clone(),
                     error,
                 })?;
+            options.record_secret = Some(known.secret());
             options.known = (!known.is_empty()).then(|| Arc::new(known));
         }
         let stream = fetch::open(

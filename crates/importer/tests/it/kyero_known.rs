@@ -248,3 +248,20 @@ async fn changed_notes_leave_a_listing_unchanged() {
     );
     assert_eq!(report.unchanged, PROPERTIES as i64);
 }
+
+/// The keys of one property read with another secret (another store's), or none, differ: a
+/// stored key tells nothing of the property to whoever lacks the store's secret.
+#[tokio::test]
+async fn record_keys_are_drawn_with_the_store_secret() {
+    let doc = feed(&usual());
+    let key_of_first = async |secret: Option<[u8; 16]>| {
+        let mut reader =
+            propimport_importer::KyeroReader::new(doc.as_bytes()).record_secret(secret);
+        reader.next().await.unwrap().unwrap();
+        reader.record_key().unwrap()
+    };
+    let a = key_of_first(Some([1; 16])).await;
+    assert_eq!(a, key_of_first(Some([1; 16])).await, "the same secret");
+    assert_ne!(a, key_of_first(Some([2; 16])).await);
+    assert_ne!(a, key_of_first(None).await);
+}

@@ -7,8 +7,9 @@ use propimport_domain::{KnownRecord, KnownRecords, RecordKey, Result, SourceName
 
 use super::upsert::ListingWrites as _;
 use super::{ACTIVE, ROWS_PER_STATEMENT, SqlListingStore};
-use crate::error::{TxError, from_diesel};
+use crate::error::{TxError, corrupt_value, from_diesel};
 use crate::schema::properties::dsl as p;
+use crate::schema::record_key_secret::dsl as rks;
 use crate::sql_types::DbTime;
 
 /// Keys read per query: pages in id order, so that no query holds a connection for long and
@@ -16,12 +17,24 @@ use crate::sql_types::DbTime;
 const KEYS_PER_PAGE: i64 = 20_000;
 
 impl SqlListingStore {
-    /// The keys of the source's active listings that have one, with their ids, page by page
-    /// in id order. A stored key of the wrong length (damaged) is left out: that listing's
+    /// The store's record-key secret, and the keys of the source's active listings that have
+    /// one, with their ids, page by page in id order. A stored key of the wrong length (damaged) is left out: that listing's
     /// record is then mapped as any other.
     pub(super) async fn read_known(&self, source: &SourceName) -> Result<KnownRecords> {
         let src = source.to_string();
-        let mut known = KnownRecords::new();
+        let secret: Vec<u8> = with_conn!(self.db, |conn, _dialect| {
+            rks::record_key_secret
+                .filter(rks::id.eq(1))
+                .select(rks::secret)
+                .first(conn)
+                .await
+                .map_err(from_diesel)?
+        });
+        let secret: [u8; 16] = secret
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt_value("record key secret", &format!("{} bytes", secret.len())))?;
+        let mut known = KnownRecords::with_secret(secret);
         let mut after: Option<String> = None;
         loop {
             // Only the source and the id in the query, so that it walks the (source,

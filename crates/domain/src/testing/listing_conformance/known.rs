@@ -59,12 +59,12 @@ pub async fn known_records_kept(store: &dyn ListingStore) {
     assert_eq!((get(2), get(5)), (Some("B"), Some("E")));
     assert_eq!(get(4), None, "withdrawn");
     assert_eq!(get(9), None, "another source's");
-    assert!(
-        store
-            .known_records(&source("empty"))
-            .await
-            .expect("none")
-            .is_empty()
+    let empty = store.known_records(&source("empty")).await.expect("none");
+    assert!(empty.is_empty());
+    assert_eq!(
+        empty.secret(),
+        table.secret(),
+        "one secret for the whole store"
     );
 
     let answers = store

@@ -40,7 +40,8 @@ impl crate::formats::Format for Kyero {
         Box::new(
             KyeroReader::new(input)
                 .max_text_bytes(options.max_text_bytes)
-                .skip_known(options.known.clone()),
+                .skip_known(options.known.clone())
+                .record_secret(options.record_secret),
         )
     }
 

@@ -63,6 +63,7 @@ pub struct KyeroReader<R> {
     state: State<R>,
     max_text_bytes: usize,
     known: Option<Arc<KnownRecords>>,
+    secret: Option<[u8; 16]>,
 }
 
 enum State<R> {
@@ -81,7 +82,17 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
             state: State::New(input),
             max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
             known: None,
+            secret: None,
         }
+    }
+
+    /// Mixes `secret` (the store's, [`KnownRecords::secret`]) into the seed of the record
+    /// keys, so that a stored key tells nothing of the property's bytes without it. Keys
+    /// drawn with another secret, or none, never match.
+    #[must_use]
+    pub fn record_secret(mut self, secret: Option<[u8; 16]>) -> Self {
+        self.secret = secret;
+        self
     }
 
     /// Gives the properties whose keys ([`KyeroReader::record_key`]) are in `known` as
@@ -94,14 +105,17 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
         self
     }
 
-    /// The seed of this reader's record keys: the format and the text limit.
+    /// The seed of this reader's record keys: the format, the text limit and the secret.
     fn record_seed(&self) -> u64 {
-        crate::hash::record_seed("kyero", &[self.max_text_bytes as u64])
+        let secret = self.secret.unwrap_or_default();
+        let [low, high] = [&secret[..8], &secret[8..]]
+            .map(|half| u64::from_le_bytes(half.try_into().unwrap_or_default()));
+        crate::hash::record_seed("kyero", &[self.max_text_bytes as u64, low, high])
     }
 
     /// The key of the property the last call to [`KyeroReader::next`] gave: a hash of all
-    /// its bytes, from its start tag to its end tag, under a seed of the format and the text
-    /// limit ([`record_key`](crate::hash::record_key)).
+    /// its bytes, from its start tag to its end tag, under a seed of the format, the text
+    /// limit and the secret ([`record_key`](crate::hash::record_key)).
     pub fn record_key(&self) -> Option<RecordKey> {
         match &self.state {
             State::Reading(parser) => parser.last_key,
