@@ -57,8 +57,23 @@ async fn import(
     doc: &str,
     batch: usize,
 ) -> (ImportReport, Vec<String>) {
+    import_with(store, path, doc, batch, None).await
+}
+
+/// [`import`] with another text limit, if one is given.
+async fn import_with(
+    store: &Arc<Recording>,
+    path: &Path,
+    doc: &str,
+    batch: usize,
+    max_text_bytes: Option<usize>,
+) -> (ImportReport, Vec<String>) {
     std::fs::write(path, doc).unwrap();
-    let config = SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.to_owned()));
+    let mut config =
+        SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.to_owned()));
+    if let Some(limit) = max_text_bytes {
+        config.max_text_bytes = limit;
+    }
     let importer = Importer::builder(config, store.clone())
         .batch_size(batch)
         .build()
@@ -192,20 +207,8 @@ async fn keys_stored_under_other_settings_are_not_recognized() {
     let first = key(&store.get_listing(&source(), &id).await.unwrap().unwrap());
 
     let run = async || {
-        std::fs::write(&path, &doc).unwrap();
-        let mut config =
-            SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.clone()));
-        config.max_text_bytes = 4096;
-        let importer = Importer::builder(config, store.clone()).build().unwrap();
-        let before = store.events().len();
-        let report = importer
-            .run(&CancelToken::new(), &ProgressHandle::new())
-            .await
-            .unwrap();
-        let recognized = store.events()[before..]
-            .iter()
-            .any(|e| e.starts_with("touch known"));
-        (report, recognized)
+        let (report, touched) = import_with(&store, &path, &doc, 500, Some(4096)).await;
+        (report, !touched.is_empty())
     };
     let (report, recognized) = run().await;
     assert!(!recognized, "no key matches");

@@ -111,6 +111,11 @@ fn places(ords: Vec<i64>, len: usize) -> QueryResult<Vec<usize>> {
         .collect()
 }
 
+/// The error of a PostgreSQL statement asked to bind a parameter it does not have.
+fn unknown_parameter(n: usize) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(format!("no parameter ${n}").into())
+}
+
 /// What the caller expects of a chunk's listings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Expect {

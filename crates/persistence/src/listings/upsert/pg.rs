@@ -23,7 +23,7 @@ use diesel::query_builder::AstPass;
 use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
-use super::{ChunkJob, Expect, ListingWrites, met_a_stored_row};
+use super::{ChunkJob, Expect, ListingWrites, met_a_stored_row, unknown_parameter};
 use crate::error::TxError;
 use crate::listings::rows::PropertyColumns;
 use crate::prepared::{Prepared, Statement};
@@ -218,10 +218,6 @@ ON CONFLICT (property_id) DO UPDATE SET last_seen_at = excluded.last_seen_at";
             _ => Err(unknown_parameter(n)),
         }
     }
-}
-
-fn unknown_parameter(n: usize) -> diesel::result::Error {
-    diesel::result::Error::QueryBuilderError(format!("no parameter ${n}").into())
 }
 
 /// The outcome of each probe of the chunk, setting the last-seen time of the stored listings

@@ -43,9 +43,7 @@ WITH found AS ( \
             2 => out.push_bind_param::<Array<Binary>, _>(self.keys),
             3 => out.push_bind_param::<Text, _>(self.src),
             4 => out.push_bind_param::<UtcTimestamp, _>(&self.seen),
-            _ => Err(diesel::result::Error::QueryBuilderError(
-                format!("no parameter ${n}").into(),
-            )),
+            _ => Err(super::unknown_parameter(n)),
         }
     }
 }
