@@ -459,3 +459,61 @@ mod sightings_added {
         });
     }
 }
+
+/// The key table of a source whose first listings (in id order) are active and have no key is
+/// empty, read in one short page: its listings were read by a format that gives no keys. A
+/// first page of withdrawn listings does not end the read.
+mod known_first_page {
+    use chrono::{TimeZone, Utc};
+    use propimport_domain::testing::listing_conformance::listing;
+    use propimport_domain::{ExternalId, ListingRecord, ListingStore as _, RecordKey, SourceName};
+
+    use super::*;
+
+    /// More than the first page holds.
+    const KEYLESS: usize = 1_200;
+
+    async fn read(fixture: TestDatabase) {
+        let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let record = |id: String, key: Option<u128>| ListingRecord {
+            record_key: key.map(RecordKey::from_u128),
+            ..ListingRecord::new(listing(&id, 100_000), |_| format!("h-{id}"))
+        };
+        let store = fixture.listing_store();
+        // "A…" ids come before "B…" ones.
+        let batch: Vec<ListingRecord> = (0..KEYLESS)
+            .map(|n| record(format!("A{n:05}"), None))
+            .chain([record("B1".into(), Some(7))])
+            .collect();
+        let keyless = SourceName::parse("keyless").unwrap();
+        let withdrawn = SourceName::parse("withdrawn").unwrap();
+        for source in [&keyless, &withdrawn] {
+            store.upsert_batch(source, &batch, now).await.unwrap();
+        }
+        let ids: Vec<ExternalId> = batch[..KEYLESS]
+            .iter()
+            .map(|r| r.listing.external_id.clone())
+            .collect();
+        store.withdraw_ids(&withdrawn, &ids, now).await.unwrap();
+
+        let known = store.known_records(&keyless).await.unwrap();
+        assert!(known.is_empty(), "{} keys", known.len());
+        let known = store.known_records(&withdrawn).await.unwrap();
+        assert_eq!(known.len(), 1);
+        assert_eq!(known.get(&RecordKey::from_u128(7)), Some("B1"));
+    }
+
+    #[test]
+    fn sqlite() {
+        run(async { read(TestDatabase::sqlite().await).await });
+    }
+
+    #[test]
+    fn postgres() {
+        run(async {
+            if let Some(fixture) = TestDatabase::postgres().await {
+                read(fixture).await;
+            }
+        });
+    }
+}

@@ -50,7 +50,10 @@ pub trait ListingStore: Send + Sync {
     /// The record keys stored with the source's active listings, with their ids: what a
     /// reader needs to recognize an unchanged record by its bytes, before parsing it; with
     /// the store's secret, which every key is drawn with (the same for every source, read
-    /// even when the table is empty).
+    /// even when the table is empty). A store may give an empty table once the source's
+    /// first listings show that it stores no keys (active listings read without them, as
+    /// every format but Kyero reads them), so that a source whose format is detected at each
+    /// run pays a short read for a table it would not use.
     async fn known_records(&self, source: &SourceName) -> Result<KnownRecords>;
 
     /// Marks the listings of records recognized by their keys as seen at `seen_at`, each only

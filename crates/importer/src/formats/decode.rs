@@ -4,7 +4,7 @@
 //!
 //! Bytes that are not valid in the feed's encoding become U+FFFD (logged once): one stray byte
 //! in a description should not fail a whole snapshot. A UTF-8 feed (most are) is checked with
-//! the standard library's validator and passed through, invalid bytes replaced the same way
+//! a SIMD validator and passed through, invalid bytes replaced the same way
 //! (`String::from_utf8_lossy`'s maximal subparts, as the WHATWG decoder does).
 
 use std::io;
@@ -227,7 +227,9 @@ fn pass_utf8(carry: &mut Vec<u8>, src: &[u8], out: &mut [u8], last: bool) -> (us
     while read < src.len() && out.len() - written >= 4 {
         let rest = &src[read..];
         let window = &rest[..rest.len().min(out.len() - written)];
-        let valid = match std::str::from_utf8(window) {
+        // The SIMD validator: several times the standard library's pace on text that is not
+        // ASCII (a feed's Cyrillic or Greek descriptions), the same answer.
+        let valid = match simdutf8::compat::from_utf8(window) {
             Ok(_) => window.len(),
             Err(e) => e.valid_up_to(),
         };

@@ -85,7 +85,8 @@ pub trait Format: Send + Sync + 'static {
     fn open(&self, input: FeedStream, options: &ReadOptions) -> Box<dyn FeedReader>;
 
     /// Whether its reader recognizes records stored unchanged by their keys, before parsing
-    /// them ([`ReadOptions::known`]): the pipeline then reads the source's stored keys first.
+    /// them ([`ReadOptions::known`]), or may (`auto`, when the document turns out to be of
+    /// such a format): the pipeline then reads the source's stored keys first.
     fn skips_known(&self) -> bool {
         false
     }

@@ -57,20 +57,19 @@ async fn import(
     doc: &str,
     batch: usize,
 ) -> (ImportReport, Vec<String>) {
-    import_with(store, path, doc, batch, None).await
+    import_with(store, path, doc, batch, (FeedFormat::KYERO, None)).await
 }
 
-/// [`import`] with another text limit, if one is given.
+/// [`import`] as a source of `format` and with another text limit, if one is given.
 async fn import_with(
     store: &Arc<Recording>,
     path: &Path,
     doc: &str,
     batch: usize,
-    max_text_bytes: Option<usize>,
+    (format, max_text_bytes): (FeedFormat, Option<usize>),
 ) -> (ImportReport, Vec<String>) {
     std::fs::write(path, doc).unwrap();
-    let mut config =
-        SourceConfig::new(source(), FeedFormat::KYERO, Location::File(path.to_owned()));
+    let mut config = SourceConfig::new(source(), format, Location::File(path.to_owned()));
     if let Some(limit) = max_text_bytes {
         config.max_text_bytes = limit;
     }
@@ -147,6 +146,38 @@ async fn an_unchanged_feed_is_recognized_without_parsing() {
     );
 }
 
+/// A source whose format is detected at each run (the default) recognizes its Kyero
+/// properties as one that names the format does, by the same keys, drawn with the store's
+/// secret.
+#[tokio::test]
+async fn a_detected_kyero_feed_is_recognized_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("feed.xml");
+    let doc = feed(&usual());
+    let detected = Arc::new(Recording::default());
+    let auto = (FeedFormat::AUTO, None);
+    let (first, touched) = import_with(&detected, &path, &doc, 500, auto).await;
+    assert_eq!(first.inserted, PROPERTIES as i64);
+    assert!(touched.is_empty(), "nothing is stored yet: {touched:?}");
+
+    let (again, touched) = import_with(&detected, &path, &doc, 500, auto).await;
+    assert_eq!((again.unchanged, again.updated), (PROPERTIES as i64, 0));
+    assert!(
+        touched.len() >= PROPERTIES - 100,
+        "{} of {PROPERTIES} recognized",
+        touched.len()
+    );
+
+    let named = Arc::new(Recording::default());
+    import(&named, &path, &doc, 500).await;
+    let id = ExternalId::parse("P250").unwrap();
+    let key = async |store: &Recording| {
+        let stored = store.get_listing(&source(), &id).await.unwrap().unwrap();
+        stored.record_key.unwrap()
+    };
+    assert_eq!(key(&detected).await, key(&named).await, "the same key");
+}
+
 /// Whatever the batch size (both copies in one batch, or in two written at once).
 #[tokio::test]
 async fn the_last_copy_of_a_repeated_property_is_stored() {
@@ -207,7 +238,8 @@ async fn keys_stored_under_other_settings_are_not_recognized() {
     let first = key(&store.get_listing(&source(), &id).await.unwrap().unwrap());
 
     let run = async || {
-        let (report, touched) = import_with(&store, &path, &doc, 500, Some(4096)).await;
+        let (report, touched) =
+            import_with(&store, &path, &doc, 500, (FeedFormat::KYERO, Some(4096))).await;
         (report, !touched.is_empty())
     };
     let (report, recognized) = run().await;

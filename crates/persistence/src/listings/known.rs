@@ -16,10 +16,19 @@ use crate::sql_types::DbTime;
 /// no more than a page of rows is held besides the table.
 const KEYS_PER_PAGE: i64 = 20_000;
 
+/// Rows the first page reads: when its active listings have no key, the source stores none
+/// (its records were read by a format that gives no keys) and the table is read no further.
+const FIRST_PAGE: i64 = 1_000;
+
 impl SqlListingStore {
     /// The store's record-key secret, and the keys of the source's active listings that have
-    /// one, with their ids, page by page in id order. A stored key of the wrong length (damaged) is left out: that listing's
-    /// record is then mapped as any other.
+    /// one, with their ids, page by page in id order. A stored key of the wrong length
+    /// (damaged) is left out: that listing's record is then mapped as any other. When the
+    /// active listings of the first page ([`FIRST_PAGE`] rows) have no key, the table is
+    /// empty: a source whose format is detected at each run reads it whatever its format, and
+    /// a JSON source's table would be a pass over all its rows for nothing. (A source whose
+    /// first listings lost their keys, by `propimport remap`, recognizes nothing for a run;
+    /// its unchanged listings take their keys back in that run.)
     pub(super) async fn read_known(&self, source: &SourceName) -> Result<KnownRecords> {
         let src = source.to_string();
         let secret: Vec<u8> = with_conn!(self.db, |conn, _dialect| {
@@ -36,6 +45,7 @@ impl SqlListingStore {
             .map_err(|_| corrupt_value("record key secret", &format!("{} bytes", secret.len())))?;
         let mut known = KnownRecords::with_secret(secret);
         let mut after: Option<String> = None;
+        let mut limit = FIRST_PAGE;
         loop {
             // Only the source and the id in the query, so that it walks the (source,
             // external_id) index whatever the table's statistics; the status is compared here.
@@ -47,21 +57,30 @@ impl SqlListingStore {
                     }
                     query
                         .order(p::external_id)
-                        .limit(KEYS_PER_PAGE)
+                        .limit(limit)
                         .select((p::external_id, p::status, p::record_key))
                         .load(conn)
                         .await
                         .map_err(from_diesel)?
                 });
-            let full = page.len() == usize::try_from(KEYS_PER_PAGE).unwrap_or(usize::MAX);
+            let full = page.len() == usize::try_from(limit).unwrap_or(usize::MAX);
+            let (mut active, mut keyed) = (false, false);
             for (id, status, key) in &page {
                 if status != ACTIVE {
                     continue;
                 }
-                if let Some(key) = key.as_deref().and_then(RecordKey::from_slice) {
-                    known.push(key, id);
+                active = true;
+                if let Some(key) = key.as_deref() {
+                    keyed = true;
+                    if let Some(key) = RecordKey::from_slice(key) {
+                        known.push(key, id);
+                    }
                 }
             }
+            if after.is_none() && active && !keyed {
+                return Ok(known.finish());
+            }
+            limit = KEYS_PER_PAGE;
             match page.into_iter().next_back() {
                 Some((last, _, _)) if full => after = Some(last),
                 _ => return Ok(known.finish()),
