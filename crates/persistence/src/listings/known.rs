@@ -2,11 +2,12 @@
 //! of records recognized by their keys.
 
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection as _, RunQueryDsl};
 use propimport_domain::{KnownRecord, KnownRecords, RecordKey, Result, SourceName};
 
 use super::upsert::ListingWrites as _;
 use super::{ACTIVE, ROWS_PER_STATEMENT, SqlListingStore};
+use crate::database::Dialect;
 use crate::error::{TxError, corrupt_value, from_diesel};
 use crate::schema::properties::dsl as p;
 use crate::schema::record_key_secret::dsl as rks;
@@ -19,6 +20,15 @@ const KEYS_PER_PAGE: i64 = 20_000;
 /// Rows the first page reads: when its active listings have no key, the source stores none
 /// (its records were read by a format that gives no keys) and the table is read no further.
 const FIRST_PAGE: i64 = 1_000;
+
+/// Pins PostgreSQL's plan of a page to a walk of the `(source, external_id)` index for the
+/// rest of the page's transaction. Before the table is analyzed (a re-import right after a
+/// large first import), the planner expected a few hundred rows of the source and read each
+/// page by a bitmap scan of all the source's rows after the page's start, then sorted them:
+/// the pages of a table cost the square of its rows (82 ms for the first page of 100,000).
+/// The walk stops at the page's end, whatever the statistics.
+const WALK_THE_INDEX: &str = "SELECT set_config('enable_bitmapscan', 'off', true), \
+     set_config('enable_sort', 'off', true)";
 
 impl SqlListingStore {
     /// The store's record-key secret, and the keys of the source's active listings that have
@@ -48,20 +58,28 @@ impl SqlListingStore {
         let mut limit = FIRST_PAGE;
         loop {
             // Only the source and the id in the query, so that it walks the (source,
-            // external_id) index whatever the table's statistics; the status is compared here.
+            // external_id) index (on PostgreSQL, whatever the table's statistics: the page's
+            // transaction pins it); the status is compared here.
+            let (src, start) = (src.as_str(), after.as_deref());
             let page: Vec<(String, String, Option<Vec<u8>>)> =
-                with_conn!(self.db, |conn, _dialect| {
-                    let mut query = p::properties.filter(p::source.eq(&src)).into_boxed();
-                    if let Some(after) = &after {
-                        query = query.filter(p::external_id.gt(after.clone()));
-                    }
-                    query
-                        .order(p::external_id)
-                        .limit(limit)
-                        .select((p::external_id, p::status, p::record_key))
-                        .load(conn)
-                        .await
-                        .map_err(from_diesel)?
+                with_conn!(self.db, |conn, dialect| {
+                    conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+                        if matches!(dialect, Dialect::Postgres) {
+                            diesel::sql_query(WALK_THE_INDEX).execute(conn).await?;
+                        }
+                        let mut query = p::properties.filter(p::source.eq(src)).into_boxed();
+                        if let Some(start) = start {
+                            query = query.filter(p::external_id.gt(start));
+                        }
+                        query
+                            .order(p::external_id)
+                            .limit(limit)
+                            .select((p::external_id, p::status, p::record_key))
+                            .load(conn)
+                            .await
+                    })
+                    .await
+                    .map_err(from_diesel)?
                 });
             let full = page.len() == usize::try_from(limit).unwrap_or(usize::MAX);
             let (mut active, mut keyed) = (false, false);
@@ -109,5 +127,82 @@ impl SqlListingStore {
             matched.extend(found);
         }
         Ok(matched)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        reason = "a failed step fails the test"
+    )]
+
+    use chrono::{TimeZone, Utc};
+    use diesel::QueryableByName;
+    use diesel::sql_types::Text;
+    use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
+    use propimport_domain::testing::listing_conformance::listing;
+    use propimport_domain::{ListingRecord, ListingStore as _, SourceName};
+
+    use super::WALK_THE_INDEX;
+    use crate::database::Pools;
+    use crate::testing::TestDatabase;
+
+    #[derive(QueryableByName)]
+    struct PlanLine {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+
+    /// The plan of a later page of the key table's read, with `pin` run first in its
+    /// transaction.
+    async fn page_plan(conn: &mut AsyncPgConnection, pin: &str) -> String {
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            diesel::sql_query(pin).execute(conn).await?;
+            let lines: Vec<PlanLine> = diesel::sql_query(
+                "EXPLAIN SELECT external_id, status, record_key FROM properties \
+                 WHERE source = 's' AND external_id > 'A00100' ORDER BY external_id LIMIT 20000",
+            )
+            .load(conn)
+            .await?;
+            Ok(lines
+                .into_iter()
+                .map(|l| l.line)
+                .collect::<Vec<_>>()
+                .join("\n"))
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Before the table is analyzed (right after a large first import), a page's plan is the
+    /// walk of the index, with no sort: without the pin it was a scan of the source's rows and
+    /// a sort.
+    #[tokio::test]
+    async fn pages_walk_the_index_before_the_table_is_analyzed() {
+        let Some(fixture) = TestDatabase::postgres().await else {
+            return;
+        };
+        let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        let source = SourceName::parse("s").unwrap();
+        let batch: Vec<ListingRecord> = (0..3_000)
+            .map(|n| {
+                let id = format!("A{n:05}");
+                ListingRecord::new(listing(&id, 100_000), |_| format!("h-{id}"))
+            })
+            .collect();
+        let store = fixture.listing_store();
+        store.upsert_new_batch(&source, &batch, now).await.unwrap();
+        let Pools::Postgres(pool) = fixture.database().pools() else {
+            unreachable!("a PostgreSQL fixture");
+        };
+        let mut conn = pool.get().await.unwrap();
+        let pinned = page_plan(&mut conn, WALK_THE_INDEX).await;
+        assert!(
+            pinned.contains("Index Scan using properties_source_external_id_key"),
+            "{pinned}"
+        );
+        assert!(!pinned.contains("Sort"), "{pinned}");
     }
 }
