@@ -12,6 +12,9 @@ use crate::child::{self, ChildMode, ChildResult, ChildSpec};
 use crate::config::{Backend, Config, Format};
 use crate::{generate, postgres};
 
+/// The case of a Kyero feed imported again by a source of format `auto`.
+pub const REIMPORT_AUTO: &str = "re-import, auto";
+
 /// One line of the results.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
@@ -183,7 +186,9 @@ impl Bench<'_> {
         self.fastest_of_repeats(|cases| cases.import_once(backend, format, feed, size, reimport))
     }
 
-    /// One first import (and re-import) into a fresh database; its rows.
+    /// One first import (and re-import) into a fresh database; its rows. A Kyero feed is then
+    /// imported again as a source of format `auto` (the default) reads it: detected, and
+    /// recognized by its keys as the named format's source is.
     fn import_once(
         &mut self,
         backend: Backend,
@@ -202,12 +207,19 @@ impl Bench<'_> {
             format: format.name().to_owned(),
             source: format!("bench-{}", format.name()),
         };
-        let mut cases = vec![("first import", true)];
+        let mut cases = vec![("first import", true, format.name())];
         if reimport {
-            cases.push(("re-import", false));
+            cases.push(("re-import", false, format.name()));
+            if format == Format::Kyero {
+                cases.push((REIMPORT_AUTO, false, "auto"));
+            }
         }
-        for (case, first) in cases {
+        for (case, first, read_as) in cases {
             let timeout = Duration::from_secs(self.config.child_timeout_s);
+            let spec = ChildSpec {
+                format: read_as.to_owned(),
+                ..spec.clone()
+            };
             let row = match child::run_in_child(&spec, timeout) {
                 Ok(Some(result)) => {
                     Row::measured(case, backend.name(), format, size, result, first)

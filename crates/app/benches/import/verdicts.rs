@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Backend, Config, Format, Row};
+use crate::cases::REIMPORT_AUTO;
 
 /// PostgreSQL (JSON): first import and re-import, listings/s.
 const PG_FIRST_IMPORT_TARGET: f64 = 20_000.0;
@@ -176,6 +177,21 @@ pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
             format!("re-import on postgres (kyero) >= {REIMPORT_VS_FIRST:.0}x the first import"),
             measured,
             why_missing(rows, "re-import", "postgres", "kyero", n),
+        ));
+        // The same feed read by a source of format `auto`, the default.
+        let auto = rate(rows, REIMPORT_AUTO, "postgres", "kyero", n);
+        let measured = auto.zip(first).map(|(a, f)| {
+            (
+                format!("{a:.0} against {f:.0} listings/s ({:.2}x)", a / f),
+                a >= f * REIMPORT_VS_FIRST,
+            )
+        });
+        out.push(Verdict::new(
+            format!(
+                "{REIMPORT_AUTO} on postgres (kyero) >= {REIMPORT_VS_FIRST:.0}x the first import"
+            ),
+            measured,
+            why_missing(rows, REIMPORT_AUTO, "postgres", "kyero", n),
         ));
     }
     let largest = config.rss_sizes.iter().copied().max().unwrap_or(n);
