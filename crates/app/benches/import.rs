@@ -7,7 +7,8 @@
 //! peak resident memory is the importer's alone. Measured:
 //!
 //! - the first import of N listings (default 100,000) and the re-import of the same feed
-//!   (every listing unchanged);
+//!   (every listing unchanged); a Kyero feed is imported again by a source of format `auto`
+//!   too (`re-import, auto`), as a source that names no format reads it;
 //! - the peak RSS of the first import at each size of `--rss-sizes` (default 100,000 and
 //!   1,000,000), to check that memory stays flat whatever the feed's size;
 //! - the physical reference: the same N rows `COPY`'d into the same `properties` table of a

@@ -224,6 +224,7 @@ impl Importer {
         // free when it reuses the batch; only those mapped after all are copied.
         let found = store.touch_known(source, &batch.known, seen_at).await?;
         let options = self.read_options();
+        let format = batch.known_format.unwrap_or(self.source.format).name();
         let (mut seen, mut again, mut gone, mut failed) = (0, Vec::new(), Vec::new(), Vec::new());
         for (record, found) in batch.known.iter().zip(found) {
             if found {
@@ -231,7 +232,7 @@ impl Importer {
                 continue;
             }
             let kept = SourceRecord {
-                format: Cow::Borrowed(self.source.format.name()),
+                format: Cow::Borrowed(format),
                 bytes: record.bytes.clone(),
             };
             let id = record.external_id.clone();

@@ -166,33 +166,22 @@ pub fn verdicts(config: &Config, rows: &[Row]) -> Vec<Verdict> {
             measured,
             missing,
         ));
-        let again = rate(rows, "re-import", "postgres", "kyero", n);
-        let measured = again.zip(first).map(|(a, f)| {
-            (
-                format!("{a:.0} against {f:.0} listings/s ({:.2}x)", a / f),
-                a >= f * REIMPORT_VS_FIRST,
-            )
-        });
-        out.push(Verdict::new(
-            format!("re-import on postgres (kyero) >= {REIMPORT_VS_FIRST:.0}x the first import"),
-            measured,
-            why_missing(rows, "re-import", "postgres", "kyero", n),
-        ));
-        // The same feed read by a source of format `auto`, the default.
-        let auto = rate(rows, REIMPORT_AUTO, "postgres", "kyero", n);
-        let measured = auto.zip(first).map(|(a, f)| {
-            (
-                format!("{a:.0} against {f:.0} listings/s ({:.2}x)", a / f),
-                a >= f * REIMPORT_VS_FIRST,
-            )
-        });
-        out.push(Verdict::new(
-            format!(
-                "{REIMPORT_AUTO} on postgres (kyero) >= {REIMPORT_VS_FIRST:.0}x the first import"
-            ),
-            measured,
-            why_missing(rows, REIMPORT_AUTO, "postgres", "kyero", n),
-        ));
+        // The re-import, by a source that names the format and by one of format `auto` (the
+        // default), against the first import.
+        for case in ["re-import", REIMPORT_AUTO] {
+            let again = rate(rows, case, "postgres", "kyero", n);
+            let measured = again.zip(first).map(|(a, f)| {
+                (
+                    format!("{a:.0} against {f:.0} listings/s ({:.2}x)", a / f),
+                    a >= f * REIMPORT_VS_FIRST,
+                )
+            });
+            out.push(Verdict::new(
+                format!("{case} on postgres (kyero) >= {REIMPORT_VS_FIRST:.0}x the first import"),
+                measured,
+                why_missing(rows, case, "postgres", "kyero", n),
+            ));
+        }
     }
     let largest = config.rss_sizes.iter().copied().max().unwrap_or(n);
     if pg && json && largest > n {

@@ -229,18 +229,15 @@ fn pass_utf8(carry: &mut Vec<u8>, src: &[u8], out: &mut [u8], last: bool) -> (us
         let window = &rest[..rest.len().min(out.len() - written)];
         // The SIMD validator: several times the standard library's pace on text that is not
         // ASCII (a feed's Cyrillic or Greek descriptions), the same answer.
-        let valid = match simdutf8::compat::from_utf8(window) {
-            Ok(_) => window.len(),
-            Err(e) => e.valid_up_to(),
+        let (valid, error_len) = match simdutf8::compat::from_utf8(window) {
+            Ok(_) => (window.len(), None),
+            Err(e) => (e.valid_up_to(), e.error_len()),
         };
         out[written..written + valid].copy_from_slice(&window[..valid]);
         (read, written) = (read + valid, written + valid);
         if valid == window.len() {
             continue;
         }
-        let error_len = std::str::from_utf8(&window[valid..])
-            .err()
-            .and_then(|e| e.error_len());
         match error_len {
             Some(bad) => {
                 if out.len() - written < 3 {

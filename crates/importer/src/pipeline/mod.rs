@@ -48,6 +48,7 @@ pub struct Importer {
 
 /// One hand-over from the reading task: mapped records, the listings the feed says are
 /// gone, the records that failed, and those recognized by their keys.
+#[derive(Default)]
 pub(crate) struct Batch {
     pub(crate) records: Vec<ListingRecord>,
     pub(crate) gone: Vec<ExternalId>,
@@ -55,6 +56,9 @@ pub(crate) struct Batch {
     /// Written after the records and the gone ids: one whose listing the batch also writes
     /// or withdraws is then no longer stored with its key, and is mapped after all.
     pub(crate) known: Vec<KnownRecord>,
+    /// The format the recognized records were read by (the one detected, for a source of
+    /// format `auto`), which maps them after all.
+    pub(crate) known_format: Option<FeedFormat>,
 }
 
 impl Batch {
@@ -80,9 +84,10 @@ impl Batch {
         self.gone.push(id);
     }
 
-    /// Adds a record recognized by its key.
-    pub(crate) fn push_known(&mut self, known: KnownRecord) {
+    /// Adds a record recognized by its key, read by `format`.
+    pub(crate) fn push_known(&mut self, known: KnownRecord, format: FeedFormat) {
         self.known.push(known);
+        self.known_format = Some(format);
     }
 
     fn len(&self) -> usize {
@@ -300,13 +305,12 @@ impl Hand {
                 batch.gone.clear();
                 batch.failures.clear();
                 batch.known.clear();
+                batch.known_format = None;
                 batch
             }
             Err(_) => Batch {
                 records: Vec::with_capacity(capacity),
-                gone: Vec::new(),
-                failures: Vec::new(),
-                known: Vec::new(),
+                ..Batch::default()
             },
         }
     }
@@ -350,7 +354,9 @@ async fn read_batches(
                 ));
             }
             Some(FeedItem::Gone(id)) => batch.push_gone(id),
-            Some(FeedItem::Known(known)) => batch.push_known(known),
+            Some(FeedItem::Known(known)) => {
+                batch.push_known(known, reader.detected().unwrap_or(format));
+            }
             Some(FeedItem::Failed(failure)) => batch.failures.push(failure),
             None => {
                 // A snapshot format's reader says so too, unless the document shows it lost

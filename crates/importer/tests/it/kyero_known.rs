@@ -57,7 +57,7 @@ async fn import(
     doc: &str,
     batch: usize,
 ) -> (ImportReport, Vec<String>) {
-    import_with(store, path, doc, batch, (FeedFormat::KYERO, None)).await
+    import_with(store, path, doc, batch, FeedFormat::KYERO, None).await
 }
 
 /// [`import`] as a source of `format` and with another text limit, if one is given.
@@ -66,7 +66,8 @@ async fn import_with(
     path: &Path,
     doc: &str,
     batch: usize,
-    (format, max_text_bytes): (FeedFormat, Option<usize>),
+    format: FeedFormat,
+    max_text_bytes: Option<usize>,
 ) -> (ImportReport, Vec<String>) {
     std::fs::write(path, doc).unwrap();
     let mut config = SourceConfig::new(source(), format, Location::File(path.to_owned()));
@@ -155,12 +156,12 @@ async fn a_detected_kyero_feed_is_recognized_too() {
     let path = dir.path().join("feed.xml");
     let doc = feed(&usual());
     let detected = Arc::new(Recording::default());
-    let auto = (FeedFormat::AUTO, None);
-    let (first, touched) = import_with(&detected, &path, &doc, 500, auto).await;
+    let auto = FeedFormat::AUTO;
+    let (first, touched) = import_with(&detected, &path, &doc, 500, auto, None).await;
     assert_eq!(first.inserted, PROPERTIES as i64);
     assert!(touched.is_empty(), "nothing is stored yet: {touched:?}");
 
-    let (again, touched) = import_with(&detected, &path, &doc, 500, auto).await;
+    let (again, touched) = import_with(&detected, &path, &doc, 500, auto, None).await;
     assert_eq!((again.unchanged, again.updated), (PROPERTIES as i64, 0));
     assert!(
         touched.len() >= PROPERTIES - 100,
@@ -178,14 +179,17 @@ async fn a_detected_kyero_feed_is_recognized_too() {
     assert_eq!(key(&detected).await, key(&named).await, "the same key");
 }
 
-/// Whatever the batch size (both copies in one batch, or in two written at once).
+/// Whatever the batch size (both copies in one batch, or in two written at once), and whether
+/// the source names its format or has it detected (a copy mapped after all is read as Kyero).
 #[tokio::test]
 async fn the_last_copy_of_a_repeated_property_is_stored() {
-    for batch in [500, 7] {
+    let formats = [FeedFormat::KYERO, FeedFormat::AUTO];
+    for (format, batch) in formats.into_iter().flat_map(|f| [(f, 500), (f, 7)]) {
+        let case = format!("{} batch {batch}", format.name());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("feed.xml");
         let store = Arc::new(Recording::default());
-        import(&store, &path, &feed(&usual()), batch).await;
+        import_with(&store, &path, &feed(&usual()), batch, format, None).await;
 
         let mut properties = usual();
         // Changed.
@@ -195,31 +199,29 @@ async fn the_last_copy_of_a_repeated_property_is_stored() {
         properties.push(property(150, 1150));
         // The stored one, then a changed copy.
         properties.push(property(160, 7));
-        let (report, touched) = import(&store, &path, &feed(&properties), batch).await;
+        let (report, touched) =
+            import_with(&store, &path, &feed(&properties), batch, format, None).await;
         assert!(
             touched.iter().any(|id| id == "P150"),
-            "batch {batch}: P150's last copy is recognized by its key"
+            "{case}: P150's last copy is recognized by its key"
         );
-        assert_eq!(price(&store, 100).await, 5, "batch {batch}");
-        assert_eq!(
-            price(&store, 150).await,
-            1150,
-            "batch {batch}: the last copy"
-        );
-        assert_eq!(price(&store, 160).await, 7, "batch {batch}: the last copy");
-        assert_eq!(price(&store, 161).await, 1161, "batch {batch}");
-        assert_eq!(report.failed, 0, "batch {batch}");
-        assert!(report.updated >= 3, "batch {batch}: {report:?}");
-        assert_eq!(report.withdrawn, 0, "batch {batch}");
+        assert_eq!(price(&store, 100).await, 5, "{case}");
+        assert_eq!(price(&store, 150).await, 1150, "{case}: the last copy");
+        assert_eq!(price(&store, 160).await, 7, "{case}: the last copy");
+        assert_eq!(price(&store, 161).await, 1161, "{case}");
+        assert_eq!(report.failed, 0, "{case}");
+        assert!(report.updated >= 3, "{case}: {report:?}");
+        assert_eq!(report.withdrawn, 0, "{case}");
 
         // Read again as it now is: P150's stored key is its last copy's, and that copy is
         // recognized.
-        let (report, touched) = import(&store, &path, &feed(&properties), batch).await;
-        assert_eq!(price(&store, 150).await, 1150, "batch {batch}");
-        assert_eq!(price(&store, 160).await, 7, "batch {batch}");
-        assert!(touched.iter().any(|id| id == "P100"), "batch {batch}");
-        assert_eq!(report.failed, 0, "batch {batch}");
-        assert!(report.unchanged > 0, "batch {batch}");
+        let (report, touched) =
+            import_with(&store, &path, &feed(&properties), batch, format, None).await;
+        assert_eq!(price(&store, 150).await, 1150, "{case}");
+        assert_eq!(price(&store, 160).await, 7, "{case}");
+        assert!(touched.iter().any(|id| id == "P100"), "{case}");
+        assert_eq!(report.failed, 0, "{case}");
+        assert!(report.unchanged > 0, "{case}");
     }
 }
 
@@ -239,7 +241,7 @@ async fn keys_stored_under_other_settings_are_not_recognized() {
 
     let run = async || {
         let (report, touched) =
-            import_with(&store, &path, &doc, 500, (FeedFormat::KYERO, Some(4096))).await;
+            import_with(&store, &path, &doc, 500, FeedFormat::KYERO, Some(4096)).await;
         (report, !touched.is_empty())
     };
     let (report, recognized) = run().await;

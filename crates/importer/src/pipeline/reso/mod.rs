@@ -165,12 +165,7 @@ fn map_page(
     label: impl Fn(usize) -> String,
 ) -> MappedPage {
     let mut page = MappedPage {
-        batch: Batch {
-            records: Vec::new(),
-            gone: Vec::new(),
-            failures: Vec::new(),
-            known: Vec::new(),
-        },
+        batch: Batch::default(),
         latest: None,
         outcomes: BTreeMap::new(),
         unkeyed: 0,
@@ -201,7 +196,7 @@ fn map_page(
             }
             // The RESO reader recognizes no records; were one given, it is stored as any.
             FeedItem::Known(known) => {
-                page.batch.push_known(known);
+                page.batch.push_known(known, importer.source.format);
                 page.outcomes.insert(id, None);
             }
             FeedItem::Failed(failure) => {
@@ -243,6 +238,7 @@ async fn store_page(
             gone: std::mem::take(&mut page.gone),
             failures: std::mem::take(&mut page.failures),
             known: std::mem::take(&mut page.known),
+            known_format: page.known_format,
         };
         importer.store_batch(batch, report).await?;
     }
