@@ -27,7 +27,7 @@ const FIRST_PAGE: i64 = 1_000;
 /// page by a bitmap scan of all the source's rows after the page's start, then sorted them:
 /// the pages of a table cost the square of its rows (the 51 pages of 1,000,000 rows took
 /// 7.3 s, 0.26 s pinned). The walk stops at the page's end, whatever the statistics.
-const WALK_THE_INDEX: &str = "SELECT set_config('enable_bitmapscan', 'off', true), \
+pub(crate) const WALK_THE_INDEX: &str = "SELECT set_config('enable_bitmapscan', 'off', true), \
      set_config('enable_sort', 'off', true)";
 
 impl SqlListingStore {
@@ -127,77 +127,5 @@ impl SqlListingStore {
             matched.extend(found);
         }
         Ok(matched)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{TimeZone, Utc};
-    use diesel::QueryableByName;
-    use diesel::sql_types::Text;
-    use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
-    use propimport_domain::testing::listing_conformance::listing;
-    use propimport_domain::{ListingRecord, ListingStore as _, SourceName};
-
-    use super::WALK_THE_INDEX;
-    use crate::database::Pools;
-    use crate::testing::TestDatabase;
-
-    #[derive(QueryableByName)]
-    struct PlanLine {
-        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
-        line: String,
-    }
-
-    /// The plan of a later page of the key table's read, with `pin` run first in its
-    /// transaction.
-    async fn page_plan(conn: &mut AsyncPgConnection, pin: &str) -> String {
-        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-            diesel::sql_query(pin).execute(conn).await?;
-            let lines: Vec<PlanLine> = diesel::sql_query(
-                "EXPLAIN SELECT external_id, status, record_key FROM properties \
-                 WHERE source = 's' AND external_id > 'A00100' ORDER BY external_id LIMIT 20000",
-            )
-            .load(conn)
-            .await?;
-            Ok(lines
-                .into_iter()
-                .map(|l| l.line)
-                .collect::<Vec<_>>()
-                .join("\n"))
-        })
-        .await
-        .unwrap()
-    }
-
-    /// Before the table is analyzed (right after a large first import), a page's plan under
-    /// the pin is the walk of the index, with no sort: without it, a scan of the source's rows
-    /// and a sort. (This checks the pin itself; that the pages run it shows in the import
-    /// benchmark's re-import of 1,000,000 listings.)
-    #[tokio::test]
-    async fn the_pin_walks_the_index_before_the_table_is_analyzed() {
-        let Some(fixture) = TestDatabase::postgres().await else {
-            return;
-        };
-        let now = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
-        let source = SourceName::parse("s").unwrap();
-        let batch: Vec<ListingRecord> = (0..3_000)
-            .map(|n| {
-                let id = format!("A{n:05}");
-                ListingRecord::new(listing(&id, 100_000), |_| format!("h-{id}"))
-            })
-            .collect();
-        let store = fixture.listing_store();
-        store.upsert_new_batch(&source, &batch, now).await.unwrap();
-        let Pools::Postgres(pool) = fixture.database().pools() else {
-            unreachable!("a PostgreSQL fixture");
-        };
-        let mut conn = pool.get().await.unwrap();
-        let pinned = page_plan(&mut conn, WALK_THE_INDEX).await;
-        assert!(
-            pinned.contains("Index Scan using properties_source_external_id_key"),
-            "{pinned}"
-        );
-        assert!(!pinned.contains("Sort"), "{pinned}");
     }
 }

@@ -32,7 +32,7 @@ mod probes;
 mod skip;
 
 pub use postgres::{REQUIRE_POSTGRES, TEST_DATABASE_URL, with_database};
-pub use probes::{execute_bounded, pg_setting, pool_size};
+pub use probes::{execute_bounded, key_page_plan, pg_setting, pool_size};
 pub use skip::report_skipped;
 
 /// A migrated database that exists for one test and is removed afterwards.

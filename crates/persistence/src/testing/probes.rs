@@ -1,5 +1,5 @@
 //! Probes of a test's [`Database`] that go around the stores: one statement run the way a store
-//! runs it, the pool's size, a PostgreSQL setting.
+//! runs it, the pool's size, a PostgreSQL setting, the plan of a page of the key table.
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -44,4 +44,38 @@ pub async fn pg_setting(db: &Database, name: &str) -> propimport_domain::Result<
         .await
         .map(|s| s.value)
         .map_err(crate::error::from_diesel)
+}
+
+#[derive(QueryableByName)]
+struct PlanLine {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The plan PostgreSQL makes of a page of the key table's read after `after` (the source
+/// `source`), under the pin the store's read runs first in the page's transaction.
+pub async fn key_page_plan(db: &Database, source: &str, after: &str) -> String {
+    use diesel_async::AsyncConnection as _;
+    let crate::database::Pools::Postgres(pool) = db.pools() else {
+        panic!("not PostgreSQL");
+    };
+    let mut conn = pool.get().await.expect("connection");
+    let explain = format!(
+        "EXPLAIN SELECT external_id, status, record_key FROM properties \
+         WHERE source = '{source}' AND external_id > '{after}' \
+         ORDER BY external_id LIMIT 20000"
+    );
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        diesel::sql_query(crate::listings::WALK_THE_INDEX)
+            .execute(conn)
+            .await?;
+        let lines: Vec<PlanLine> = diesel::sql_query(explain).load(conn).await?;
+        Ok(lines
+            .into_iter()
+            .map(|l| l.line)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    })
+    .await
+    .expect("the plan")
 }
