@@ -53,7 +53,8 @@ struct PlanLine {
 }
 
 /// The plan PostgreSQL makes of a page of the key table's read after `after` (the source
-/// `source`), under the pin the store's read runs first in the page's transaction.
+/// `source`), under the pin the store's read runs first in the page's transaction. Panics on
+/// a SQLite database, which has no such plan.
 pub async fn key_page_plan(db: &Database, source: &str, after: &str) -> String {
     use diesel_async::AsyncConnection as _;
     let crate::database::Pools::Postgres(pool) = db.pools() else {
