@@ -8,6 +8,7 @@
 //! several empty lines make one.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 /// Elements that start a new line when rendered (at their start tag).
 const LINE: &[&str] = &["br", "li", "dd", "dt", "tr"];
@@ -57,56 +58,74 @@ pub(crate) enum Lines {
 /// says, as for `split_whitespace`.
 pub(crate) fn collapse_into(out: &mut String, text: &str, lines: Lines) {
     let bytes = text.as_bytes();
-    let mut written = false;
+    // The text from `copy_from` to the end of the last word is written as it stands once a
+    // run of whitespace differs from what replaces it (or the text ends): most runs are one
+    // space already, so a text is copied in a few long pieces rather than word by word.
+    let mut copy_from: Option<usize> = None;
+    let mut word_end = 0;
     // Line feeds in the whitespace since the last word (two or more: a paragraph break).
     let mut line_breaks = 0u8;
-    let mut word_start: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
         let space = whitespace_len(text, i);
         if space == 0 {
-            word_start.get_or_insert(i);
+            match copy_from {
+                // A word goes on past a byte that could have started whitespace.
+                Some(_) if i == word_end => {}
+                Some(from) => {
+                    let separator = separator(line_breaks);
+                    if &text[word_end..i] != separator {
+                        out.push_str(&text[from..word_end]);
+                        out.push_str(separator);
+                        copy_from = Some(i);
+                    }
+                }
+                None => copy_from = Some(i),
+            }
+            line_breaks = 0;
             i += 1;
             // The rest of the word: printable ASCII and bytes that cannot start whitespace.
-            while i < bytes.len() && !may_start_whitespace(bytes[i]) {
-                i += 1;
-            }
+            i += bytes[i..]
+                .iter()
+                .position(|&b| may_start_whitespace(b))
+                .unwrap_or(bytes.len() - i);
+            word_end = i;
             continue;
-        }
-        if let Some(start) = word_start.take() {
-            if written {
-                push_separator(out, line_breaks);
-            }
-            out.push_str(&text[start..i]);
-            written = true;
-            line_breaks = 0;
         }
         if bytes[i] == b'\n' && lines == Lines::Kept {
             line_breaks = line_breaks.saturating_add(1);
         }
         i += space;
     }
-    if let Some(start) = word_start {
-        if written {
-            push_separator(out, line_breaks);
-        }
-        out.push_str(&text[start..]);
+    if let Some(from) = copy_from {
+        out.push_str(&text[from..word_end]);
     }
 }
 
 /// What goes between two words with `line_breaks` line feeds between them.
-fn push_separator(out: &mut String, line_breaks: u8) {
+fn separator(line_breaks: u8) -> &'static str {
     match line_breaks {
-        0 => out.push(' '),
-        1 => out.push('\n'),
-        _ => out.push_str("\n\n"),
+        0 => " ",
+        1 => "\n",
+        _ => "\n\n",
     }
 }
 
 /// Whether `b` is the first byte of a whitespace character or may be one.
 fn may_start_whitespace(b: u8) -> bool {
-    b <= b' ' || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3)
+    MAY_START_WHITESPACE[usize::from(b)]
 }
+
+/// [`may_start_whitespace`] of each byte: one load per byte in the words' loop.
+const MAY_START_WHITESPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b <= 0x20 || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3);
+        b += 1;
+    }
+    table
+};
 
 /// The length of the whitespace character starting at byte `i` of `text`, or 0. Only a
 /// character's first byte can start whitespace, so any byte index may be asked.
@@ -127,8 +146,9 @@ fn whitespace_len(text: &str, i: usize) -> usize {
 /// line starts, two around each block element, and — when there is markup — the input's own
 /// line feeds as spaces.
 fn strip_tags(input: &str) -> Cow<'_, str> {
-    let last_comment_end = memchr::memmem::rfind(input.as_bytes(), b"-->");
-    let markup = |i| markup_at(input, i, last_comment_end);
+    // Where the last `-->` is, looked for at the first comment (most texts have none).
+    let last_comment_end = OnceCell::new();
+    let markup = |i| markup_at(input, i, &last_comment_end);
     // The next markup at or after `from`, as the indexes of its `<` and `>`.
     let next_markup = |mut from: usize| {
         while let Some(at) = memchr::memchr(b'<', input.as_bytes().get(from..)?) {
@@ -186,10 +206,10 @@ fn push_spaced(out: &mut String, text: &str) {
 
 /// The index of the `>` that ends markup starting with the `<` at `i`, if `i` starts markup:
 /// a `<` followed by a letter, `/` or `!`, and closed by a `>` before any other `<`. Comments
-/// end at `-->` (`last_comment_end` is where the last `-->` of the input is, so an unclosed
-/// comment costs nothing). Other markup is scanned only up to the next `<`, so stripping
-/// stays linear in the input's length.
-fn markup_at(input: &str, i: usize, last_comment_end: Option<usize>) -> Option<usize> {
+/// end at `-->` (`last_comment_end` is where the last `-->` of the input is, looked for once,
+/// so an unclosed comment costs nothing). Other markup is scanned only up to the next `<`, so
+/// stripping stays linear in the input's length.
+fn markup_at(input: &str, i: usize, last_comment_end: &OnceCell<Option<usize>>) -> Option<usize> {
     let rest = input.get(i..)?;
     let mut chars = rest.chars();
     if chars.next() != Some('<') {
@@ -199,10 +219,12 @@ fn markup_at(input: &str, i: usize, last_comment_end: Option<usize>) -> Option<u
     if !(next.is_ascii_alphabetic() || next == '/' || next == '!') {
         return None;
     }
-    if rest.starts_with("<!--") && last_comment_end.is_some_and(|end| end > i) {
+    let last_comment_end =
+        || *last_comment_end.get_or_init(|| memchr::memmem::rfind(input.as_bytes(), b"-->"));
+    if rest.starts_with("<!--") && last_comment_end().is_some_and(|end| end > i) {
         return rest.find("-->").map(|at| i + at + 2);
     }
-    let end = rest[1..].find(['<', '>'])? + 1;
+    let end = memchr::memchr2(b'<', b'>', &rest.as_bytes()[1..])? + 1;
     (rest.as_bytes()[end] == b'>').then_some(i + end)
 }
 

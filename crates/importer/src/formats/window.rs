@@ -50,6 +50,11 @@ impl Window {
         }
     }
 
+    /// The buffer, read or not (of a window made [`Window::whole`]: the bytes it was made of).
+    pub fn into_buf(self) -> Vec<u8> {
+        self.buf
+    }
+
     /// The unread bytes.
     pub fn rest(&self) -> &[u8] {
         &self.buf[self.start..]

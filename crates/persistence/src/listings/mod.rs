@@ -17,6 +17,7 @@ use propimport_domain::{
     WithdrawReport, withdrawal_blocked,
 };
 
+#[cfg(feature = "testing")]
 pub(crate) use self::known::WALK_THE_INDEX;
 use self::rows::{SourceStateRow, StoredRow, status_text};
 use self::upsert::{Expect, ListingWrites as _};

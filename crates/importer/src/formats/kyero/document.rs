@@ -59,6 +59,7 @@ impl Cut {
         match progress? {
             scan::Progress::Item(Read::Finished(mut property)) if used == window.rest().len() => {
                 property.key = Some(self.key);
+                property.raw = doc.raw.kept_of(window.into_buf());
                 Ok(property)
             }
             _ => Err(FeedError::Malformed {
@@ -156,8 +157,10 @@ impl Document {
         self.builder_taken && !self.in_property
     }
 
-    /// Starts again inside the root, `records` properties read (to parse one cut out).
+    /// Starts again inside the root, `records` properties read (to parse one cut out, whose
+    /// bytes are held whole: they are kept in place, not copied).
     fn inside_root(&mut self, records: u64) {
+        self.raw.in_place(true);
         self.names.clear();
         self.names.extend_from_slice(b"root");
         self.starts.clear();
@@ -226,6 +229,8 @@ impl Document {
             }
             if self.in_notes.is_none() && !opens_notes {
                 self.keep_raw(raw);
+            } else {
+                self.raw.leave_out(raw.len());
             }
             let finished = self.act(token)?;
             if self.in_notes == Some(self.depth()) && !opens_notes {

@@ -43,12 +43,12 @@ pub(super) fn token<'a>(event: &'a Event<'_>) -> Token<'a> {
     match event {
         Event::Start(e) => Token::Open {
             raw: e.name().into_inner(),
-            name: e.local_name().into_inner(),
+            name: local_name(e.name().into_inner()),
             id: id_attribute(e),
         },
         Event::Empty(e) => Token::Empty {
             raw: e.name().into_inner(),
-            name: e.local_name().into_inner(),
+            name: local_name(e.name().into_inner()),
             id: id_attribute(e),
         },
         Event::End(e) => Token::Close {
@@ -68,6 +68,15 @@ pub(super) fn token<'a>(event: &'a Event<'_>) -> Token<'a> {
     }
 }
 
+/// The local part of an element's name as written (after the first `:`), as quick-xml's
+/// `local_name` gives it; names are short, so a plain scan costs less than its search.
+fn local_name(raw: &str) -> &str {
+    match raw.bytes().position(|b| b == b':') {
+        Some(colon) => &raw[colon + 1..],
+        None => raw,
+    }
+}
+
 /// The element's `id` attribute, trimmed (attributes after a malformed one are not read).
 fn id_attribute<'a>(e: &'a BytesStart<'_>) -> Option<Cow<'a, str>> {
     if e.attributes_raw().trim_ascii().is_empty() {
@@ -82,4 +91,17 @@ fn id_attribute<'a>(e: &'a BytesStart<'_>) -> Option<Cow<'a, str>> {
         Cow::Borrowed(v) => Cow::Borrowed(v.trim()),
         Cow::Owned(v) => Cow::Owned(v.trim().to_owned()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use quick_xml::name::QName;
+
+    #[test]
+    fn local_names_are_the_parser_s() {
+        for name in ["a", "k:property", ":x", "x:", "a:b:c", "é:ü", ""] {
+            let expected = QName(name).local_name().into_inner();
+            assert_eq!(super::local_name(name), expected, "{name:?}");
+        }
+    }
 }

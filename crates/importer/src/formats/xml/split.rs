@@ -77,11 +77,11 @@ pub(crate) fn element_end(content: &[u8], name: &[u8]) -> Split {
                     return Split::Cut;
                 };
                 // The name runs to white space or the tag's end (`<a/b>` is named `a/b`).
-                let tag_name = rest
-                    .iter()
-                    .position(|b| is_space(*b) || *b == b'>')
-                    .map_or(rest, |n| &rest[..n]);
-                if !empty && tag_name == name {
+                let named = rest.starts_with(name)
+                    && rest
+                        .get(name.len())
+                        .is_none_or(|b| is_space(*b) || *b == b'>');
+                if !empty && named {
                     depth += 1;
                 }
                 Some(len)
