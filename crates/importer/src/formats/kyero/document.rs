@@ -127,7 +127,8 @@ pub(super) struct Document {
     builder_taken: bool,
     in_property: bool,
     /// The XML of the property being read, from its start tag on (its private `notes` left
-    /// out), up to the record limit.
+    /// out), up to the record limit; of a property cut out, only where its notes are (its
+    /// bytes are held whole, [`Cut::parse`]).
     raw: KeptBytes,
     /// Inside the property's `notes`: the depth its end tag returns to.
     in_notes: Option<usize>,

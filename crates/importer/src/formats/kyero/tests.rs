@@ -71,7 +71,9 @@ async fn cutting_properties_out_reads_a_damaged_document_as_parsing_in_place_doe
             ),
         };
         let extra = match n % 4 {
-            0 => "<notes>private &amp; kept out</notes>\r\n".to_owned(),
+            0 if n.is_multiple_of(8) => "<notes>private &amp; kept out</notes>\r\n".to_owned(),
+            // Notes empty, nested and twice, with kept bytes between them.
+            0 => "<notes/><notes>a<notes>b</notes><x/></notes> <notes></notes>".to_owned(),
             1 => format!(
                 "<features><feature>{}</feature></features>",
                 "x".repeat(n * 7 % 900)

@@ -155,7 +155,7 @@ mod tests {
 
     /// Pieces of a record kept or left out, as `(kept, bytes)`.
     fn pieces(seed: u64) -> Vec<(bool, Vec<u8>)> {
-        let mut x = seed | 1;
+        let mut x = seed * 2 + 1;
         let mut next = move || {
             x ^= x << 13;
             x ^= x >> 7;
