@@ -108,6 +108,12 @@ pub trait ListingStore: Send + Sync {
     /// How many listings of the source are active.
     async fn count_active(&self, source: &SourceName) -> Result<i64>;
 
+    /// Whether any listing of the source is active: [`count_active`](Self::count_active)
+    /// above zero, found by looking at one listing instead of counting them all. A run asks
+    /// it before reading, so that a source that held no active listing (a first import) is
+    /// not searched for absent ones after it.
+    async fn has_active(&self, source: &SourceName) -> Result<bool>;
+
     /// The source's saved state.
     async fn source_state(&self, source: &SourceName) -> Result<Option<SourceState>>;
 

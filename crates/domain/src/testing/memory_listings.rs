@@ -259,6 +259,14 @@ impl ListingStore for InMemoryListingStore {
         Ok(i64::try_from(n).unwrap_or(i64::MAX))
     }
 
+    async fn has_active(&self, source: &SourceName) -> Result<bool> {
+        let state = self.state();
+        Ok(state
+            .listings
+            .values()
+            .any(|l| &l.source == source && l.status == ListingStatus::Active))
+    }
+
     async fn source_state(&self, source: &SourceName) -> Result<Option<SourceState>> {
         Ok(self.state().sources.get(source).cloned())
     }

@@ -140,6 +140,17 @@ impl Importer {
         }
         let name = self.source.name.to_string();
         let started = self.clock.now();
+        // Only a listing active before the run can be absent from its snapshot (one written
+        // since is seen at or after `started`): a source without one (a first import) is not
+        // searched for absent listings at the end, a pass over every listing it then holds.
+        let had_active = self
+            .listings
+            .has_active(&self.source.name)
+            .await
+            .map_err(|error| ImportError::Store {
+                source_name: name.clone(),
+                error,
+            })?;
         // The stored keys are read before the feed is opened, so that a large table does not
         // keep a response waiting.
         let mut options = self.read_options();
@@ -220,7 +231,9 @@ impl Importer {
                     location: self.source.location.redacted(),
                 });
             }
-            self.withdraw_absent(started, &mut report).await?;
+            if had_active {
+                self.withdraw_absent(started, &mut report).await?;
+            }
         }
         self.download_images(cancel, &mut report).await;
         progress.update(|p| {

@@ -4,6 +4,7 @@
 
 mod blm;
 mod empty_feed;
+mod first_snapshot;
 mod huge;
 mod image_guard;
 mod image_limits;

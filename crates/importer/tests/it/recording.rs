@@ -144,6 +144,10 @@ impl ListingStore for Recording {
         self.inner.count_active(source).await
     }
 
+    async fn has_active(&self, source: &SourceName) -> propimport_domain::Result<bool> {
+        self.inner.has_active(source).await
+    }
+
     async fn source_state(
         &self,
         source: &SourceName,

@@ -263,6 +263,20 @@ impl ListingStore for SqlListingStore {
         })
     }
 
+    async fn has_active(&self, source: &SourceName) -> Result<bool> {
+        let src = source.to_string();
+        with_conn!(self.db, |conn, _dialect| {
+            diesel::select(diesel::dsl::exists(
+                p::properties
+                    .filter(p::source.eq(&src))
+                    .filter(p::status.eq(ACTIVE)),
+            ))
+            .get_result(conn)
+            .await
+            .map_err(from_diesel)
+        })
+    }
+
     async fn source_state(&self, source: &SourceName) -> Result<Option<SourceState>> {
         let src = source.to_string();
         let row: Option<SourceStateRow> = with_conn!(self.db, |conn, _dialect| {

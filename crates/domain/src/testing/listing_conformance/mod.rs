@@ -40,7 +40,7 @@ macro_rules! listing_store_conformance {
     (run = $run:path, store = $make:expr) => {
         $crate::listing_store_conformance!(@cases $run, $make;
             insert_unchanged_update, duplicates_in_a_batch, new_batches, withdraw_unseen_and_reappear,
-            withdrawal_safety_limit, touched_listings_stay, withdraw_by_id, sources_are_separate, source_state_round_trip,
+            withdrawal_safety_limit, touched_listings_stay, withdraw_by_id, sources_are_separate, has_active_listings, source_state_round_trip,
             retry_keys_round_trip, large_batches, source_records_kept, known_records_kept);
     };
     (@cases $run:path, $make:expr; $($case:ident),* $(,)?) => {
@@ -289,6 +289,35 @@ pub async fn withdraw_by_id(store: &dyn ListingStore) {
         0
     );
     assert_eq!(store.count_active(&s).await.expect("count"), 1);
+}
+
+/// A source has active listings from its first stored listing until its last is withdrawn,
+/// apart from other sources'.
+pub async fn has_active_listings(store: &dyn ListingStore) {
+    let (a, b) = (source("kyero"), source("reso"));
+    let has = async |s: &SourceName| store.has_active(s).await.expect("has active");
+    assert!(!has(&a).await, "nothing stored yet");
+    store
+        .upsert_batch(&a, &[record("X", 1), record("Y", 2)], at(0))
+        .await
+        .expect("a");
+    assert!(has(&a).await);
+    assert!(!has(&b).await, "another source's listings are not b's");
+    store
+        .withdraw_ids(&a, &[id("X")], at(1))
+        .await
+        .expect("withdraw X");
+    assert!(has(&a).await, "Y is still active");
+    store
+        .withdraw_ids(&a, &[id("Y")], at(2))
+        .await
+        .expect("withdraw Y");
+    assert!(!has(&a).await, "withdrawn listings are not active");
+    store
+        .upsert_batch(&a, &[record("Y", 3)], at(3))
+        .await
+        .expect("Y again");
+    assert!(has(&a).await, "a listing that comes back is active again");
 }
 
 /// The same external id in two sources is two listings.
