@@ -1,11 +1,8 @@
-//! Storing the reader's batches. Three batches may be written at once (each chunk in its own
-//! transaction, each batch on its own connection), so the database works on two while this
-//! side prepares or accounts for the third. (A batch's rows are made on its connection, in
-//! its transaction: with two at once, each connection waited for its next batch's rows after
-//! every write, and a first import on PostgreSQL left a tenth of the two cores idle; with
-//! three, half as much.) Their outcomes are counted in the order the batches were read. A
-//! batch that shares a listing with one being written waits for it, so the copy read last is
-//! the one stored. With the image stage on, batches are written one
+//! Storing the reader's batches. Two batches may be written at once (each chunk in its own
+//! transaction, each batch on its own connection), so the database works on one while this
+//! side prepares or accounts for the other; their outcomes are counted in the order the
+//! batches were read. A batch that shares a listing with one being written waits for it, so
+//! the copy read last is the one stored. With the image stage on, batches are written one
 //! at a time (the stage records images per batch, after its listings).
 //!
 //! Records recognized by their keys are marked seen after the batch's other writes, each
@@ -38,7 +35,7 @@ use crate::report::ImportReport;
 type StoreResult<T> = Result<T, propimport_domain::Error>;
 
 /// Batches written at once when the image stage is off.
-const WRITERS: usize = 3;
+const WRITERS: usize = 2;
 
 /// A batch after its write: its records' outcomes (in order) and their last-seen time.
 pub(crate) struct Written {

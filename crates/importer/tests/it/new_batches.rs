@@ -37,7 +37,7 @@ async fn upserts(store: &Arc<Recording>, feed: &std::path::Path, ids: &[&str]) -
         .collect()
 }
 
-/// The run writes three batches at once, but takes a finished write before the next batch, and
+/// The run writes two batches at once, but takes a finished write before the next batch, and
 /// the in-memory store below finishes each write when first polled: so each batch here is
 /// written knowing the outcomes of every batch before it. (With a store that waits, a batch
 /// may start before the one before it has finished, and is then written probed.)
