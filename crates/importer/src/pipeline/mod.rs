@@ -147,10 +147,7 @@ impl Importer {
             .listings
             .has_active(&self.source.name)
             .await
-            .map_err(|error| ImportError::Store {
-                source_name: name.clone(),
-                error,
-            })?;
+            .map_err(|error| self.store_failed(error))?;
         // The stored keys are read before the feed is opened, so that a large table does not
         // keep a response waiting.
         let mut options = self.read_options();
@@ -159,10 +156,7 @@ impl Importer {
                 .listings
                 .known_records(&self.source.name)
                 .await
-                .map_err(|error| ImportError::Store {
-                    source_name: name.clone(),
-                    error,
-                })?;
+                .map_err(|error| self.store_failed(error))?;
             options.record_secret = Some(known.secret());
             options.known = (!known.is_empty()).then(|| Arc::new(known));
         }
@@ -203,10 +197,7 @@ impl Importer {
             error: Some(e.into()),
         })?;
         if let Some(error) = store_error {
-            return Err(ImportError::Store {
-                source_name: name,
-                error,
-            });
+            return Err(self.store_failed(error));
         }
         let end = read.map_err(|error| ImportError::Feed {
             source_name: name.clone(),
@@ -243,6 +234,14 @@ impl Importer {
         Ok(report)
     }
 
+    /// A store failure of this source's run.
+    fn store_failed(&self, error: propimport_domain::Error) -> ImportError {
+        ImportError::Store {
+            source_name: self.source.name.to_string(),
+            error,
+        }
+    }
+
     /// What the source's reader needs besides the bytes.
     pub(crate) fn read_options(&self) -> ReadOptions {
         ReadOptions {
@@ -271,10 +270,7 @@ impl Importer {
             .listings
             .withdraw_unseen(name, started, fraction, self.clock.now())
             .await
-            .map_err(|error| ImportError::Store {
-                source_name: name.to_string(),
-                error,
-            })?;
+            .map_err(|error| self.store_failed(error))?;
         report.withdrawn = outcome.withdrawn;
         if outcome.blocked {
             #[expect(clippy::cast_precision_loss, reason = "listing counts far below 2^52")]
