@@ -6,9 +6,10 @@
 //! first import) inserts them without a conflict clause ([`PgInsert`]): an upsert checks the
 //! unique index before each insertion and logs a confirmation after it. A chunk expected to be
 //! new (`Expect::New`: the run's chunks so far held no stored listing) is inserted so without
-//! its probe. Should one of those ids be stored after all (or another writer have stored it
-//! since the probe), the insert fails on the unique index, the chunk's transaction is rolled
-//! back and the chunk is written again, probed anew, by upserts.
+//! its probe, by one statement whose transaction's `BEGIN` and `COMMIT` are sent with it (one
+//! round trip, [`insert_unprobed`]). Should one of those ids be stored after all (or another
+//! writer have stored it since the probe), the insert fails on the unique index, the chunk's
+//! transaction is rolled back and the chunk is written again, probed anew, by upserts.
 //!
 //! The probe looks each id of the array up by a `LATERAL` subquery, which can only be run as one
 //! unique-index lookup per id whatever the table's statistics: a plain join is planned from
@@ -20,7 +21,10 @@
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::AstPass;
-use diesel_async::{AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, TransactionManager};
+use diesel_async::{
+    AnsiTransactionManager, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection as _,
+    TransactionManager,
+};
 use propimport_domain::{ListingRecord, UpsertOutcome};
 
 use super::{ChunkJob, Expect, ListingWrites, met_a_stored_row, unknown_parameter};
@@ -268,16 +272,14 @@ enum Attempt {
     Upserts,
 }
 
-/// Writes the chunk's new and changed rows with their sightings, as `attempt` says.
-async fn chunk_writes(
+/// Probes the chunk, then writes its new and changed rows with their sightings: by upserts,
+/// or (unless `attempt` is [`Attempt::Upserts`]) by plain inserts when every row written is new.
+async fn probed_writes(
     conn: &mut AsyncPgConnection,
     job: &ChunkJob<'_>,
     attempt: Attempt,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
-    let outcomes = match attempt {
-        Attempt::Unprobed => vec![UpsertOutcome::Inserted; job.probes.len()],
-        Attempt::Probed | Attempt::Upserts => probe_seen(conn, job).await?,
-    };
+    let outcomes = probe_seen(conn, job).await?;
     let rows = job.rows(&outcomes)?;
     if rows.is_empty() {
         return Ok(outcomes);
@@ -302,17 +304,76 @@ async fn chunk_transaction(
     job: &ChunkJob<'_>,
     attempt: Attempt,
 ) -> Result<Vec<UpsertOutcome>, TxError> {
+    if attempt == Attempt::Unprobed {
+        return insert_unprobed(conn, job).await;
+    }
     begin_async_commit(conn).await?;
-    let written = chunk_writes(conn, job, attempt).await;
+    let written = probed_writes(conn, job, attempt).await;
     end_transaction(conn, written).await
 }
+
+/// A chunk expected to be new, inserted by its one statement in a transaction of its own
+/// ([`alone_in_transaction`]: one round trip), its rows made before the transaction begins.
+/// Should one of them be stored, the insertion fails, its transaction is rolled back and its
+/// error is returned.
+async fn insert_unprobed(
+    conn: &mut AsyncPgConnection,
+    job: &ChunkJob<'_>,
+) -> Result<Vec<UpsertOutcome>, TxError> {
+    let outcomes = vec![UpsertOutcome::Inserted; job.probes.len()];
+    let insert = Prepared(PgInsert(PgUpsert {
+        src: job.src,
+        seen: job.seen,
+        c: PropertyColumns::of(job.rows(&outcomes)?),
+    }));
+    alone_in_transaction(conn, |mut conn| insert.execute(&mut conn)).await?;
+    Ok(outcomes)
+}
+
+/// Runs one statement (`statement` sends it on `conn`) in a transaction of its own that
+/// commits as [`begin_async_commit`]'s does, its `BEGIN` and `COMMIT` sent to the server with
+/// it (pipelined): one round trip instead of three. Should the statement fail, the transaction
+/// is aborted and the server answers the `COMMIT` by rolling it back; the statement's error is
+/// returned.
+///
+/// Each is sent when it is first polled, and `join!` in its biased mode polls them in the
+/// order given. The statement may wait before it is sent (for the statement cache's lock, or
+/// a prepare on first use), so it may reach the server after the `COMMIT`: it is then all or
+/// nothing on its own, committed synchronously. `BEGIN` and `COMMIT` are sent at once, in that
+/// order, so a caller that stops waiting for the answers leaves no transaction open.
+pub(super) async fn alone_in_transaction<'c, T, F>(
+    conn: &'c mut AsyncPgConnection,
+    statement: impl FnOnce(&'c AsyncPgConnection) -> F,
+) -> Result<T, TxError>
+where
+    F: Future<Output = QueryResult<T>>,
+{
+    let status = AnsiTransactionManager::transaction_manager_status_mut(conn);
+    if status.transaction_depth()?.is_some() {
+        return Err(diesel::result::Error::AlreadyInTransaction.into());
+    }
+    let conn: &'c AsyncPgConnection = conn;
+    let (mut begin, mut commit) = (conn, conn);
+    let (begun, result, committed) = tokio::join!(
+        biased;
+        begin.batch_execute(BEGIN_ASYNC_COMMIT),
+        statement(conn),
+        commit.batch_execute("COMMIT"),
+    );
+    begun?;
+    let result = result?;
+    committed?;
+    Ok(result)
+}
+
+/// Begins a transaction whose commit does not wait for its WAL to reach the disk.
+const BEGIN_ASYNC_COMMIT: &str = "BEGIN; SET LOCAL synchronous_commit = off";
 
 /// Begins a transaction that commits without waiting for its WAL to reach the disk
 /// (`synchronous_commit = off`, set by the same round trip that begins it): the run's
 /// synchronous finish flushes it.
 pub(super) async fn begin_async_commit(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    AnsiTransactionManager::begin_transaction_sql(conn, "BEGIN; SET LOCAL synchronous_commit = off")
-        .await
+    AnsiTransactionManager::begin_transaction_sql(conn, BEGIN_ASYNC_COMMIT).await
 }
 
 /// Ends the transaction begun by [`begin_async_commit`]: commits it after `result`, or rolls
@@ -374,10 +435,9 @@ impl ListingWrites for AsyncPgConnection {
         keys: &[&[u8]],
         seen: DbTime,
     ) -> Result<Vec<bool>, TxError> {
-        begin_async_commit(self).await?;
-        let touched = super::pg_known::touch_known(self, src, ids, keys, seen)
-            .await
-            .map_err(TxError::from);
-        end_transaction(self, touched).await
+        alone_in_transaction(self, |conn| {
+            super::pg_known::touch_known(conn, src, ids, keys, seen)
+        })
+        .await
     }
 }

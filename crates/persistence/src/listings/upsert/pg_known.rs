@@ -57,7 +57,7 @@ struct Found {
 
 /// Whether each (id, key) was an active listing stored with that key, now seen at `seen`.
 pub(super) async fn touch_known(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     src: &str,
     ids: &[&str],
     keys: &[&[u8]],
@@ -69,7 +69,7 @@ pub(super) async fn touch_known(
         src,
         seen,
     })
-    .get_result(conn)
+    .get_result(&mut conn)
     .await?;
     let mut matched = vec![false; ids.len()];
     for at in super::places(answer.found, ids.len())? {
