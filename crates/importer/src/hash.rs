@@ -109,6 +109,19 @@ pub fn record_seed(format: &str, settings: &[u64]) -> u64 {
     xxh3_64(&bytes)
 }
 
+/// [`record_seed`] with the store's `secret` (none: sixteen zero bytes) after the settings, so
+/// that a stored key tells nothing of a record's bytes without the secret, and keys drawn with
+/// another secret never match.
+pub fn secret_seed(format: &str, settings: &[u64], secret: Option<[u8; 16]>) -> u64 {
+    let secret = secret.unwrap_or_default();
+    let mut all = settings.to_vec();
+    all.extend(
+        [&secret[..8], &secret[8..]]
+            .map(|half| u64::from_le_bytes(half.try_into().unwrap_or_default())),
+    );
+    record_seed(format, &all)
+}
+
 /// The key of a record's bytes under `seed` ([`record_seed`]): xxh3-128 of the bytes with
 /// the seed.
 pub fn record_key(seed: u64, raw: &[u8]) -> RecordKey {

@@ -5,9 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use propimport_domain::{
-    CancelToken, ExternalId, JobName, ListingStore, Price, ProgressHandle, RecordKey,
-};
+use propimport_domain::{ExternalId, JobName, ListingStore, RecordKey};
 use propimport_importer::{FeedFormat, ImportReport, Importer, Location, SourceConfig};
 
 use crate::recording::Recording;
@@ -78,27 +76,12 @@ async fn import_with(
         .batch_size(batch)
         .build()
         .unwrap();
-    let before = store.events().len();
-    let report = importer
-        .run(&CancelToken::new(), &ProgressHandle::new())
-        .await
-        .unwrap();
-    let touched = store.events()[before..]
-        .iter()
-        .filter_map(|e| e.strip_prefix("touch known "))
-        .flat_map(|ids| ids.split(' ').map(str::to_owned).collect::<Vec<_>>())
-        .collect();
-    (report, touched)
+    store.run_touching(&importer).await
 }
 
 /// The stored price of property `n`, in euros.
 async fn price(store: &Recording, n: usize) -> i64 {
-    let id = ExternalId::parse(&format!("P{n}")).unwrap();
-    let stored = store.get_listing(&source(), &id).await.unwrap().unwrap();
-    match stored.listing.price {
-        Price::Amount { amount } => amount.minor() / 100,
-        Price::OnRequest => panic!("P{n} has no price"),
-    }
+    store.stored_price(&source(), &format!("P{n}")).await
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod image_guard;
 mod image_limits;
 mod images;
 mod json;
+mod json_known;
 mod kyero;
 mod kyero_cut;
 mod kyero_guard;

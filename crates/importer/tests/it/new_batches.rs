@@ -9,11 +9,18 @@ use propimport_importer::{FeedFormat, Importer, Location, SourceConfig};
 
 use crate::recording::Recording;
 
-/// The upserts of one run of the feed `ids`, two listings to a batch.
-async fn upserts(store: &Arc<Recording>, feed: &std::path::Path, ids: &[&str]) -> Vec<String> {
+/// The upserts of one run of the feed `ids` at `price`, two listings to a batch. (Each run
+/// below has its own price: a record stored unchanged would be recognized by its key and
+/// only marked seen, never upserted.)
+async fn upserts(
+    store: &Arc<Recording>,
+    feed: &std::path::Path,
+    ids: &[&str],
+    price: i64,
+) -> Vec<String> {
     let body: String = ids
         .iter()
-        .map(|id| serde_json::to_string(&listing(id, 100)).unwrap() + "\n")
+        .map(|id| serde_json::to_string(&listing(id, price)).unwrap() + "\n")
         .collect();
     std::fs::write(feed, body).unwrap();
     let config = SourceConfig::new(
@@ -47,14 +54,14 @@ async fn batches_are_expected_new_while_every_listing_stored_was_new() {
     let feed = dir.path().join("feed.ndjson");
     let store = Arc::new(Recording::default());
 
-    let first = upserts(&store, &feed, &["A", "B", "C", "D", "E", "F"]).await;
+    let first = upserts(&store, &feed, &["A", "B", "C", "D", "E", "F"], 100).await;
     assert_eq!(first, ["upsert A B", "upsert new C D", "upsert new E F"]);
 
-    let again = upserts(&store, &feed, &["A", "B", "C", "D", "E", "F"]).await;
+    let again = upserts(&store, &feed, &["A", "B", "C", "D", "E", "F"], 101).await;
     assert_eq!(again, ["upsert A B", "upsert C D", "upsert E F"]);
 
     // New listings first, then stored ones: expected new until the first stored one is met.
-    let mixed = upserts(&store, &feed, &["G", "H", "A", "B", "I", "J", "C"]).await;
+    let mixed = upserts(&store, &feed, &["G", "H", "A", "B", "I", "J", "C"], 102).await;
     assert_eq!(
         mixed,
         ["upsert G H", "upsert new A B", "upsert I J", "upsert C"]

@@ -25,6 +25,38 @@ impl Recording {
         self.events.lock().unwrap().clone()
     }
 
+    /// The stored price of listing `id` of `source`, in whole units.
+    pub async fn stored_price(&self, source: &SourceName, id: &str) -> i64 {
+        let id = ExternalId::parse(id).unwrap();
+        let stored = self.get_listing(source, &id).await.unwrap().unwrap();
+        match stored.listing.price {
+            propimport_domain::Price::Amount { amount } => amount.minor() / 100,
+            propimport_domain::Price::OnRequest => panic!("{id} has no price"),
+        }
+    }
+
+    /// Runs `importer` (which writes to this store) once; gives its report and the ids the
+    /// run asked the store to mark seen by their record keys.
+    pub async fn run_touching(
+        &self,
+        importer: &propimport_importer::Importer,
+    ) -> (propimport_importer::ImportReport, Vec<String>) {
+        let before = self.events().len();
+        let report = importer
+            .run(
+                &propimport_domain::CancelToken::new(),
+                &propimport_domain::ProgressHandle::new(),
+            )
+            .await
+            .unwrap();
+        let touched = self.events()[before..]
+            .iter()
+            .filter_map(|e| e.strip_prefix("touch known "))
+            .flat_map(|ids| ids.split(' ').map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        (report, touched)
+    }
+
     /// Gives the kept record of `id` back as damaged, as a store whose bytes are.
     pub fn damage(&self, id: &str) {
         self.damaged.lock().unwrap().push(id.to_owned());

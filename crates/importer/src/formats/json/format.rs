@@ -36,9 +36,17 @@ impl crate::formats::Format for Json {
     fn open(
         &self,
         input: crate::formats::FeedStream,
-        _: &crate::formats::ReadOptions,
+        options: &crate::formats::ReadOptions,
     ) -> Box<dyn crate::formats::FeedReader> {
-        Box::new(JsonReader::new(input))
+        Box::new(
+            JsonReader::new(input)
+                .skip_known(options.known.clone())
+                .record_secret(options.record_secret),
+        )
+    }
+
+    fn skips_known(&self) -> bool {
+        true
     }
 
     /// An array of the one record (a record kept from an array may span lines).
@@ -51,5 +59,9 @@ impl crate::formats::Format for Json {
 impl<R: AsyncBufRead + Unpin + Send> crate::formats::FeedReader for JsonReader<R> {
     async fn next(&mut self) -> Result<Option<FeedItem>, FeedError> {
         JsonReader::next(self).await
+    }
+
+    fn record_key(&self) -> Option<propimport_domain::RecordKey> {
+        JsonReader::record_key(self)
     }
 }

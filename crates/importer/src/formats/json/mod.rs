@@ -13,11 +13,18 @@
 //!
 //! Memory stays bounded by one record whatever its size: a record larger than 4 MiB is
 //! skipped as it streams (never held whole) and fails alone.
+//!
+//! Every record has a key: a hash of its bytes under a seed of the format and the store's
+//! secret ([`JsonReader::record_key`]). A record whose key is among the source's stored ones
+//! ([`JsonReader::skip_known`]) is given as [`FeedItem::Known`], unparsed: an unchanged feed
+//! imported again costs the split of its records and a hash of each.
 
 mod format;
 mod source;
 
-use propimport_domain::{Listing, Money, Price};
+use std::sync::Arc;
+
+use propimport_domain::{ExternalId, KnownRecord, KnownRecords, Listing, Money, Price, RecordKey};
 use serde_json::Value;
 use tokio::io::AsyncBufRead;
 
@@ -35,6 +42,12 @@ pub struct JsonReader<R> {
     record: Record,
     records: u64,
     failed: Option<FeedError>,
+    /// The stored keys to recognize records by.
+    known: Option<Arc<KnownRecords>>,
+    /// The seed of this feed's record keys.
+    seed: u64,
+    /// The key of the record of the item given last.
+    last_key: Option<RecordKey>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +72,35 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
             record: Record::default(),
             records: 0,
             failed: None,
+            known: None,
+            seed: crate::hash::secret_seed("json", &[], None),
+            last_key: None,
         }
+    }
+
+    /// Mixes `secret` (the store's, [`KnownRecords::secret`]) into the seed of the record
+    /// keys, so that a stored key tells nothing of the record's bytes without it. Keys drawn
+    /// with another secret, or none, never match.
+    #[must_use]
+    pub fn record_secret(mut self, secret: Option<[u8; 16]>) -> Self {
+        self.seed = crate::hash::secret_seed("json", &[], secret);
+        self
+    }
+
+    /// Gives the records whose keys ([`JsonReader::record_key`]) are in `known` as
+    /// [`FeedItem::Known`], without parsing them.
+    #[must_use]
+    pub fn skip_known(mut self, known: Option<Arc<KnownRecords>>) -> Self {
+        self.known = known.filter(|k| !k.is_empty());
+        self
+    }
+
+    /// The key of the record the last call to [`JsonReader::next`] gave: a hash of its bytes
+    /// (an array element as written, a line without its surrounding whitespace) under a seed
+    /// of the format and the secret ([`record_key`](crate::hash::record_key)); none for a
+    /// record too large to be held.
+    pub fn record_key(&self) -> Option<RecordKey> {
+        self.last_key
     }
 
     /// The next listing, or a record that failed alone; `Ok(None)` at the end of the feed.
@@ -67,6 +108,7 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        self.last_key = None;
         let result = self.step().await;
         match &result {
             Ok(Some(_)) => {}
@@ -164,7 +206,13 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
         if self.record.oversized {
             return Ok(FeedItem::Failed(too_large(&label)));
         }
-        decode(&self.record.bytes, &label).map_err(|message| FeedError::Malformed { at, message })
+        let bytes = &self.record.bytes;
+        let key = crate::hash::record_key(self.seed, bytes);
+        self.last_key = Some(key);
+        if let Some(known) = recognized(self.known.as_deref(), key, bytes) {
+            return Ok(known);
+        }
+        decode(bytes, &label).map_err(|message| FeedError::Malformed { at, message })
     }
 
     async fn line(&mut self) -> Result<Option<FeedItem>, FeedError> {
@@ -184,6 +232,12 @@ impl<R: AsyncBufRead + Unpin> JsonReader<R> {
             let bytes = self.record.bytes.trim_ascii();
             if bytes.is_empty() {
                 continue;
+            }
+            let key = crate::hash::record_key(self.seed, bytes);
+            self.last_key = Some(key);
+            if let Some(known) = recognized(self.known.as_deref(), key, bytes) {
+                self.records += 1;
+                return Ok(Some(known));
             }
             let item = match decode(bytes, &label) {
                 Ok(item) => item,
@@ -257,6 +311,16 @@ fn checked(listing: Listing, label: &str, bytes: &[u8]) -> FeedItem {
         });
     }
     FeedItem::Listing(listing, Some(bytes.to_vec()))
+}
+
+/// The record of `bytes` recognized, if its key is among the stored ones.
+fn recognized(known: Option<&KnownRecords>, key: RecordKey, bytes: &[u8]) -> Option<FeedItem> {
+    let external_id = ExternalId::parse(known?.get(&key)?).ok()?;
+    Some(FeedItem::Known(KnownRecord {
+        external_id,
+        key,
+        bytes: bytes.to_vec(),
+    }))
 }
 
 fn too_large(label: &str) -> RecordError {

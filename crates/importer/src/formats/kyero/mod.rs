@@ -107,10 +107,7 @@ impl<R: AsyncBufRead + Unpin> KyeroReader<R> {
 
     /// The seed of this reader's record keys: the format, the text limit and the secret.
     fn record_seed(&self) -> u64 {
-        let secret = self.secret.unwrap_or_default();
-        let [low, high] = [&secret[..8], &secret[8..]]
-            .map(|half| u64::from_le_bytes(half.try_into().unwrap_or_default()));
-        crate::hash::record_seed("kyero", &[self.max_text_bytes as u64, low, high])
+        crate::hash::secret_seed("kyero", &[self.max_text_bytes as u64], self.secret)
     }
 
     /// The key of the property the last call to [`KyeroReader::next`] gave: a hash of all
