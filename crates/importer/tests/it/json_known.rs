@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use propimport_domain::testing::listing_conformance::listing;
 use propimport_domain::{ExternalId, JobName, ListingStore};
-use propimport_importer::{FeedFormat, ImportReport, Importer, Location, SourceConfig};
+use propimport_importer::{FeedFormat, ImportReport, Location, SourceConfig};
 
 use crate::recording::Recording;
 
@@ -43,13 +43,8 @@ async fn import(
     doc: &str,
     format: FeedFormat,
 ) -> (ImportReport, Vec<String>) {
-    std::fs::write(path, doc).unwrap();
     let config = SourceConfig::new(source(), format, Location::File(path.to_owned()));
-    let importer = Importer::builder(config, store.clone())
-        .batch_size(20)
-        .build()
-        .unwrap();
-    store.run_touching(&importer).await
+    store.import_touching(config, path, doc, 20).await
 }
 
 /// The stored price of record `n`, in whole units.

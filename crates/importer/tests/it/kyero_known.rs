@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use propimport_domain::{ExternalId, JobName, ListingStore, RecordKey};
-use propimport_importer::{FeedFormat, ImportReport, Importer, Location, SourceConfig};
+use propimport_importer::{FeedFormat, ImportReport, Location, SourceConfig};
 
 use crate::recording::Recording;
 
@@ -67,16 +67,11 @@ async fn import_with(
     format: FeedFormat,
     max_text_bytes: Option<usize>,
 ) -> (ImportReport, Vec<String>) {
-    std::fs::write(path, doc).unwrap();
     let mut config = SourceConfig::new(source(), format, Location::File(path.to_owned()));
     if let Some(limit) = max_text_bytes {
         config.max_text_bytes = limit;
     }
-    let importer = Importer::builder(config, store.clone())
-        .batch_size(batch)
-        .build()
-        .unwrap();
-    store.run_touching(&importer).await
+    store.import_touching(config, path, doc, batch).await
 }
 
 /// The stored price of property `n`, in euros.

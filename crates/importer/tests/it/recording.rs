@@ -35,12 +35,21 @@ impl Recording {
         }
     }
 
-    /// Runs `importer` (which writes to this store) once; gives its report and the ids the
-    /// run asked the store to mark seen by their record keys.
-    pub async fn run_touching(
-        &self,
-        importer: &propimport_importer::Importer,
+    /// Writes `doc` at `path` (the file `config` reads) and imports it once into this store,
+    /// in batches of `batch`; gives the run's report and the ids it asked the store to mark
+    /// seen by their record keys.
+    pub async fn import_touching(
+        self: &std::sync::Arc<Self>,
+        config: propimport_importer::SourceConfig,
+        path: &std::path::Path,
+        doc: &str,
+        batch: usize,
     ) -> (propimport_importer::ImportReport, Vec<String>) {
+        std::fs::write(path, doc).unwrap();
+        let importer = propimport_importer::Importer::builder(config, self.clone())
+            .batch_size(batch)
+            .build()
+            .unwrap();
         let before = self.events().len();
         let report = importer
             .run(
