@@ -74,7 +74,7 @@ pub(crate) fn collapse_into(out: &mut String, text: &str, lines: Lines) {
                 Some(_) if i == word_end => {}
                 Some(from) => {
                     let separator = separator(line_breaks);
-                    if &text[word_end..i] != separator {
+                    if !is_run(&bytes[word_end..i], separator) {
                         out.push_str(&text[from..word_end]);
                         out.push_str(separator);
                         copy_from = Some(i);
@@ -100,6 +100,12 @@ pub(crate) fn collapse_into(out: &mut String, text: &str, lines: Lines) {
     if let Some(from) = copy_from {
         out.push_str(&text[from..word_end]);
     }
+}
+
+/// Whether a run of whitespace is `separator` already (compared byte by byte: the run is
+/// usually one byte, which a call to compare slices would cost more than).
+fn is_run(run: &[u8], separator: &str) -> bool {
+    run.len() == separator.len() && run.iter().zip(separator.bytes()).all(|(a, b)| *a == b)
 }
 
 /// What goes between two words with `line_breaks` line feeds between them.

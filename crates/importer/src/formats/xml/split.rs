@@ -76,8 +76,11 @@ pub(crate) fn element_end(content: &[u8], name: &[u8]) -> Split {
                 let Some((len, empty)) = start_tag(rest) else {
                     return Split::Cut;
                 };
-                // The name runs to white space or the tag's end (`<a/b>` is named `a/b`).
-                let named = rest.starts_with(name)
+                // The name runs to white space or the tag's end (`<a/b>` is named `a/b`). Its
+                // first byte is compared first: most tags are named otherwise, and a call to
+                // compare the slices would cost more than that one byte.
+                let named = name.first().is_none_or(|b| rest.first() == Some(b))
+                    && rest.starts_with(name)
                     && rest
                         .get(name.len())
                         .is_none_or(|b| is_space(*b) || *b == b'>');
