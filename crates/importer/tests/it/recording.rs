@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use propimport_domain::testing::InMemoryListingStore;
 use propimport_domain::{
-    ExternalId, ListingRecord, ListingStore, RetryKey, SourceName, SourceState, StoredListing,
-    UpsertOutcome, WithdrawReport,
+    ExternalId, ListingRecord, ListingStore, RecordKey, RetryKey, SourceName, SourceState,
+    StoredListing, UpsertOutcome, WithdrawReport,
 };
 
 /// The in-memory store, logging the writes a run makes in order.
@@ -227,4 +227,13 @@ impl ListingStore for Recording {
         self.log(format!("retried {}", shown.join(" ")));
         self.inner.clear_retry_keys(source, ids).await
     }
+}
+
+/// Checks that `key_of_first` (the key of a feed's first record, read with a secret) gives the
+/// same key with the same secret, and another with another secret or none.
+pub async fn keys_follow_the_secret(key_of_first: impl AsyncFn(Option<[u8; 16]>) -> RecordKey) {
+    let a = key_of_first(Some([1; 16])).await;
+    assert_eq!(a, key_of_first(Some([1; 16])).await, "the same secret");
+    assert_ne!(a, key_of_first(Some([2; 16])).await);
+    assert_ne!(a, key_of_first(None).await);
 }
