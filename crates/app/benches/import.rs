@@ -71,10 +71,6 @@ use cases::{Bench, Row};
 use config::{Backend, Config, Format};
 use verdicts::{table, verdicts};
 
-/// The service's allocator (`src/main.rs`), so the importer is measured as it runs there.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|a| a == child::CHILD_FLAG) {

@@ -34,12 +34,6 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 
-/// The allocator: mimalloc frees a block another thread allocated without taking a lock,
-/// where the system's would contend on the allocating thread's arena (the Kyero reader maps
-/// on a thread of its own; the writer frees what the reader made).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The exit code for a configuration error (`EX_CONFIG`).
 const EXIT_CONFIG: u8 = 78;
 
